@@ -1,0 +1,3 @@
+from tongpin.cli import main
+
+main()

@@ -1,0 +1,68 @@
+"""The REST API under /api/v1/: one NinjaAPI, one router per app, one error format.
+
+Every error answers `{"errors": [{"code": …, "message": …, "location": …}]}` with a fitting status.
+"""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from tongpin.core.api import router as core_router
+from tongpin.core.api_auth import API_AUTH
+from tongpin.core.errors import DomainError
+from tongpin.newsroom.api import router as newsroom_router
+
+api = NinjaAPI(
+    title="Tongpin 同频 API",
+    version="1",
+    description="REST API of Tongpin. Machines authenticate with `Authorization: Bearer <token>` "
+    "(`tongpin token create NAME`); the browser uses its session and CSRF token.",
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _errors(request: HttpRequest, status: int, errors: list[dict]) -> HttpResponse:
+    return api.create_response(request, {"errors": errors}, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return _errors(request, exc.status, [e.as_dict() for e in exc.errors])
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    errors = []
+    for item in exc.errors:
+        location = ".".join(str(part) for part in item.get("loc", ()) if part not in ("body", "payload", "query"))
+        errors.append({"code": item.get("type", "invalid"), "message": item.get("msg", ""), "location": location})
+    return _errors(request, 422, errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return _errors(request, 401, [{"code": "unauthenticated", "message": _("需要登录或有效的接口令牌。"), "location": ""}])
+
+
+@api.exception_handler(AuthorizationError)
+def _forbidden(request, exc):
+    return _errors(request, 403, [{"code": "forbidden", "message": _("没有权限。"), "location": ""}])
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _errors(request, 404, [{"code": "not_found", "message": _("资源不存在。"), "location": ""}])
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _errors(request, exc.status_code, [{"code": "http_error", "message": str(exc), "location": ""}])
+
+
+api.add_router("/", core_router)
+api.add_router("/", newsroom_router)

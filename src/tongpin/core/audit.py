@@ -1,0 +1,75 @@
+"""The audit log: every state change is recorded through `record()`, inside the caller's transaction."""
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from .models import AuditEvent, User
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting and from where; services take one instead of a request."""
+
+    user: User | None
+    ip: str | None = None
+    via: str = "web"
+
+    @property
+    def name(self) -> str:
+        return self.user.get_username() if self.user else "system"
+
+
+SYSTEM = Actor(user=None, via="system")
+
+
+def client_ip(request) -> str | None:
+    """The client address, trusting X-Forwarded-For only as far as TONGPIN_TRUSTED_PROXIES says."""
+    address = request.META.get("REMOTE_ADDR")
+    hops = settings.TONGPIN_TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops and forwarded:
+        chain = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if len(chain) >= hops:
+            address = chain[-hops]
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None
+
+
+def actor_from_request(request, via: str = "web") -> Actor:
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    return Actor(user=user, ip=client_ip(request), via=via)
+
+
+def record(
+    actor: Actor,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    *,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)
+    return AuditEvent.objects.create(
+        actor=actor.user,
+        actor_name=actor.name,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        changes=changes or {},
+        ip=actor.ip,
+        via=actor.via,
+    )

@@ -1,0 +1,42 @@
+"""Domain errors that services raise and views/API handlers translate.
+
+Every error carries machine-readable codes (for the API) and a human message (Chinese first, via i18n).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    code: str
+    message: str
+    location: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": str(self.message), "location": self.location}
+
+
+class DomainError(Exception):
+    """Base class: a request the rules refuse. `status` is the HTTP status the API answers with."""
+
+    status = 400
+
+    def __init__(self, errors: list[FieldError] | FieldError):
+        self.errors = errors if isinstance(errors, list) else [errors]
+        super().__init__("; ".join(f"{e.code}: {e.message}" for e in self.errors))
+
+
+class ValidationFailed(DomainError):
+    status = 422
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409

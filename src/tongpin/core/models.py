@@ -1,0 +1,114 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+
+class Station(models.Model):
+    """A broadcaster (电视台/融媒体中心) whose staff use this Tongpin; one platform may serve several."""
+
+    slug = models.SlugField(_("标识"), unique=True, max_length=64)
+    name = models.CharField(_("名称"), max_length=200)
+    short_name = models.CharField(_("简称"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("台站")
+        verbose_name_plural = _("台站")
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.REPORTER)
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    station = models.ForeignKey(
+        Station, null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name=_("所属台站")
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def save(self, *args, **kwargs):
+        # Django admin access follows the role, so it can never drift from it.
+        self.is_staff = self.role == Role.ADMIN
+        super().save(*args, **kwargs)
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self):
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditEvent(models.Model):
+    """One state change: who, when, what, from where. Rows are never updated or deleted."""
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人")
+    )
+    actor_name = models.CharField(_("操作人名称"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    changes = models.JSONField(_("变更"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    via = models.CharField(_("途径"), max_length=16, blank=True)  # web, api, cli, task
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the audit log is append-only")
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for machines. Only a hash is stored; the token is shown once when made."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
+        raw = "tp_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=raw[:10], digest=hash_token(raw))
+        return token, raw

@@ -1,0 +1,51 @@
+"""Roles (DESIGN.md) and what each may do.
+
+Capabilities are plain strings checked with `can()`; a role's set is the whole truth, so a new capability
+is added here once and granted explicitly. Partner scoping (what a liaison may see) lives in
+`tongpin.partners.scope`, because it needs the partner a user belongs to.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    REPORTER = "reporter", _("记者")
+    EDITOR = "editor", _("编辑")
+    DESK_CHIEF = "desk_chief", _("部门主任")
+    CHIEF_EDITOR = "chief_editor", _("总编辑")
+    DUTY_OFFICER = "duty_officer", _("值班员")
+    ANCHOR = "anchor", _("主播")
+    PARTNER_LIAISON = "partner_liaison", _("合作方联络员")
+    ADMIN = "admin", _("管理员")
+
+
+STORY_VIEW = "story.view"
+STORY_CREATE = "story.create"
+STORY_EDIT_OWN = "story.edit_own"
+STORY_EDIT_ANY = "story.edit_any"
+STORY_HISTORY = "story.history"
+ASSET_UPLOAD = "asset.upload"
+AUDIT_VIEW = "audit.view"
+SEARCH_REINDEX = "search.reindex"
+
+_WRITER = {STORY_VIEW, STORY_CREATE, STORY_EDIT_OWN, STORY_HISTORY, ASSET_UPLOAD}
+_EDITOR = _WRITER | {STORY_EDIT_ANY}
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.REPORTER: frozenset(_WRITER),
+    Role.ANCHOR: frozenset(_WRITER),
+    Role.EDITOR: frozenset(_EDITOR),
+    Role.DESK_CHIEF: frozenset(_EDITOR),
+    Role.CHIEF_EDITOR: frozenset(_EDITOR),
+    Role.DUTY_OFFICER: frozenset({STORY_VIEW, STORY_HISTORY}),
+    Role.PARTNER_LIAISON: frozenset({STORY_VIEW}),
+    Role.ADMIN: frozenset(_EDITOR | {AUDIT_VIEW, SEARCH_REINDEX}),
+}
+
+
+def can(user, capability: str) -> bool:
+    """True when an active, signed-in user's role grants the capability."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return capability in CAPABILITIES.get(user.role, frozenset())

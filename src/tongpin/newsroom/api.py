@@ -1,0 +1,316 @@
+"""REST endpoints for stories, revisions and assets. Thin: each one calls the services."""
+
+import datetime as dt
+
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import FieldError, Forbidden
+from tongpin.publishing.kinds import ChannelKind
+
+from . import assets as asset_service
+from . import stories as story_service
+from .diff import diff_revisions
+from .downloads import asset_response
+from .listing import StoryFilters, list_stories
+from .models import Asset, Revision, Story
+from .stories import StoryInput
+
+router = Router(tags=["stories"])
+
+
+class StoryIn(Schema):
+    title: str = Field(description="标题, 1–200 characters")
+    summary: str = ""
+    body_html: str = Field("", description="HTML (sanitised to the allowed subset) or plain text paragraphs")
+    partner: str | None = Field(None, description="partner slug")
+    campaign_id: int | None = None
+    topic_id: int | None = None
+    tags: list[str] = []
+    channel_intentions: list[ChannelKind] = []
+    author_ids: list[int] | None = None
+
+
+class StoryPatch(Schema):
+    version: int = Field(description="the version this edit starts from (optimistic locking)")
+    title: str | None = None
+    summary: str | None = None
+    body_html: str | None = None
+    partner: str | None = None
+    campaign_id: int | None = None
+    topic_id: int | None = None
+    tags: list[str] | None = None
+    channel_intentions: list[ChannelKind] | None = None
+    author_ids: list[int] | None = None
+
+
+class AuthorOut(Schema):
+    id: int
+    username: str
+    name: str
+
+
+class StoryOut(Schema):
+    id: int
+    title: str
+    summary: str
+    body_html: str
+    status: str
+    status_label: str
+    version: int
+    partner: str | None
+    campaign_id: int | None
+    topic_id: int | None
+    tags: list[str]
+    channel_intentions: list[str]
+    authors: list[AuthorOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class StoryListItem(Schema):
+    id: int
+    title: str
+    summary: str
+    status: str
+    version: int
+    partner: str | None
+    tags: list[str]
+    updated_at: dt.datetime
+    highlight_title: str | None = None
+    highlight: str | None = None
+
+
+class StoryListOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[StoryListItem]
+
+
+class StoryQuery(Schema):
+    q: str = Field("", max_length=200, description="full-text search (Chinese, either script)")
+    partner: str = ""
+    status: str = ""
+    author: str = ""
+    tag: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class RevisionOut(Schema):
+    number: int
+    title: str
+    summary: str
+    body_html: str
+    tags: list[str]
+    channel_intentions: list[str]
+    created_by: str
+    created_at: dt.datetime
+    note: str
+
+
+class RevisionListItem(Schema):
+    number: int
+    title: str
+    created_by: str
+    created_at: dt.datetime
+    note: str
+
+
+class DiffLineOut(Schema):
+    kind: str
+    html: str
+
+
+class DiffOut(Schema):
+    old: int
+    new: int
+    title_html: str
+    summary_html: str
+    body: list[DiffLineOut]
+    tags_added: list[str]
+    tags_removed: list[str]
+
+
+class RestoreIn(Schema):
+    version: int
+
+
+class AssetOut(Schema):
+    key: str
+    kind: str
+    mime_type: str
+    original_name: str
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+    caption: str
+    download_url: str
+    thumbnail_url: str | None
+
+
+class ErrorItem(Schema):
+    code: str
+    message: str
+    location: str
+
+
+class ErrorsOut(Schema):
+    errors: list[ErrorItem]
+
+
+ERRORS = {400: ErrorsOut, 401: ErrorsOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut}
+
+
+def story_out(story: Story) -> dict:
+    return {
+        "id": story.pk, "title": story.title, "summary": story.summary, "body_html": story.body_html,
+        "status": story.status, "status_label": str(story.get_status_display()), "version": story.version,
+        "partner": story.partner.slug if story.partner_id else None, "campaign_id": story.campaign_id,
+        "topic_id": story.topic_id, "tags": [t.name for t in story.tags.all()],
+        "channel_intentions": story.channel_intentions,
+        "authors": [{"id": a.pk, "username": a.username, "name": str(a)} for a in story.authors.all()],
+        "created_at": story.created_at, "updated_at": story.updated_at,
+    }
+
+
+def revision_out(revision: Revision) -> dict:
+    return {
+        "number": revision.number, "title": revision.title, "summary": revision.summary,
+        "body_html": revision.body_html, "tags": revision.tags, "channel_intentions": revision.channel_intentions,
+        "created_by": str(revision.created_by), "created_at": revision.created_at, "note": revision.note,
+    }
+
+
+def asset_out(asset: Asset) -> dict:
+    key = asset.key.hex
+    return {
+        "key": key, "kind": asset.kind, "mime_type": asset.mime_type, "original_name": asset.original_name,
+        "size": asset.size, "sha256": asset.sha256, "width": asset.width, "height": asset.height,
+        "caption": asset.caption, "download_url": f"/api/v1/assets/{key}/download",
+        "thumbnail_url": f"/api/v1/assets/{key}/thumbnail" if asset.thumbnail else None,
+    }
+
+
+def _story_input(payload: Schema, exclude: set[str]) -> StoryInput:
+    values = payload.dict(exclude_unset=True, exclude=exclude)
+    if "channel_intentions" in values and values["channel_intentions"] is not None:
+        values["channel_intentions"] = [str(k) for k in values["channel_intentions"]]
+    return StoryInput.of(**values)
+
+
+@router.get("/stories", response={200: StoryListOut, **ERRORS}, summary="List or search stories")
+def stories_list(request, filters: Query[StoryQuery]):
+    criteria = StoryFilters(**filters.dict(exclude={"page", "page_size"}))
+    page = list_stories(request.auth, criteria, filters.page, filters.page_size)
+    results = []
+    for story in page.stories:
+        snip = page.snippets.get(story.pk)
+        results.append({
+            "id": story.pk, "title": story.title, "summary": story.summary, "status": story.status,
+            "version": story.version, "partner": story.partner.slug if story.partner_id else None,
+            "tags": [t.name for t in story.tags.all()], "updated_at": story.updated_at,
+            "highlight_title": str(snip.title) if snip else None, "highlight": str(snip.excerpt) if snip else None,
+        })
+    return {"count": page.total, "page": page.page, "page_size": page.page_size, "results": results}
+
+
+@router.post("/stories", response={201: StoryOut, **ERRORS}, summary="Create a story (revision 1)")
+def stories_create(request, payload: StoryIn):
+    story = story_service.create_story(actor_from_request(request, "api"), _story_input(payload, set()))
+    return 201, story_out(story)
+
+
+@router.get("/stories/{story_id}", response={200: StoryOut, **ERRORS}, summary="One story")
+def stories_get(request, story_id: int):
+    return story_out(story_service.get_story(request.auth, story_id))
+
+
+@router.patch(
+    "/stories/{story_id}", response={200: StoryOut, **ERRORS},
+    summary="Edit a story; answers 409 if someone saved since `version`",
+)
+def stories_patch(request, story_id: int, payload: StoryPatch):
+    story = story_service.update_story(
+        actor_from_request(request, "api"), story_id, _story_input(payload, {"version"}), payload.version
+    )
+    return story_out(story)
+
+
+def _history_story(request, story_id: int) -> Story:
+    story = story_service.get_story(request.auth, story_id)
+    if not story_service.can_view_history(request.auth):
+        raise Forbidden(FieldError("forbidden", "history not available to this role"))
+    return story
+
+
+@router.get("/stories/{story_id}/revisions", response={200: list[RevisionListItem], **ERRORS}, summary="Revisions")
+def revisions_list(request, story_id: int):
+    story = _history_story(request, story_id)
+    return [
+        {"number": r.number, "title": r.title, "created_by": str(r.created_by), "created_at": r.created_at,
+         "note": r.note}
+        for r in story.revisions.select_related("created_by")
+    ]
+
+
+@router.get("/stories/{story_id}/revisions/{number}", response={200: RevisionOut, **ERRORS}, summary="One revision")
+def revisions_get(request, story_id: int, number: int):
+    story = _history_story(request, story_id)
+    return revision_out(story_service.get_revision(request.auth, story, number))
+
+
+@router.get("/stories/{story_id}/diff", response={200: DiffOut, **ERRORS}, summary="Diff between two revisions")
+def revisions_diff(request, story_id: int, old: int, new: int):
+    story = _history_story(request, story_id)
+    diff = diff_revisions(
+        story_service.get_revision(request.auth, story, old), story_service.get_revision(request.auth, story, new)
+    )
+    return {
+        "old": old, "new": new, "title_html": diff.title, "summary_html": diff.summary,
+        "body": [{"kind": line.kind, "html": line.html} for line in diff.body],
+        "tags_added": diff.tags_added, "tags_removed": diff.tags_removed,
+    }
+
+
+@router.post(
+    "/stories/{story_id}/revisions/{number}/restore", response={200: StoryOut, **ERRORS},
+    summary="Restore an old revision as a new one",
+)
+def revisions_restore(request, story_id: int, number: int, payload: RestoreIn):
+    story = story_service.restore_revision(actor_from_request(request, "api"), story_id, number, payload.version)
+    return story_out(story)
+
+
+@router.get("/stories/{story_id}/assets", response={200: list[AssetOut], **ERRORS}, summary="Assets of a story")
+def assets_list(request, story_id: int):
+    story = story_service.get_story(request.auth, story_id)
+    return [asset_out(a) for a in story.assets.all()]
+
+
+@router.post("/stories/{story_id}/assets", response={201: AssetOut, **ERRORS}, summary="Upload an asset")
+def assets_upload(request, story_id: int, file: File[UploadedFile], caption: Form[str] = ""):
+    asset = asset_service.attach_asset(actor_from_request(request, "api"), story_id, file, caption)
+    return 201, asset_out(asset)
+
+
+@router.get("/assets/{key}/download", summary="Download an asset (access-checked)")
+def assets_download(request, key: str):
+    return asset_response(asset_service.get_asset(request.auth, key))
+
+
+@router.get("/assets/{key}/thumbnail", summary="Thumbnail of an image asset")
+def assets_thumbnail(request, key: str):
+    return asset_response(asset_service.get_asset(request.auth, key), thumbnail=True)
+
+
+@router.delete("/assets/{key}", response={204: None, **ERRORS}, summary="Delete an asset")
+def assets_delete(request, key: str):
+    asset_service.delete_asset(actor_from_request(request, "api"), key)
+    return 204, None

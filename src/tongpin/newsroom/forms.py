@@ -1,0 +1,67 @@
+"""Forms parse what the browser sends; the rules themselves live in stories.py and assets.py."""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tongpin.core.errors import DomainError
+from tongpin.partners.models import Partner
+from tongpin.publishing.kinds import ChannelKind
+
+from .models import StoryStatus
+from .stories import StoryInput
+
+
+def _partner_choices():
+    return [("", _("（无）"))] + [(p.slug, str(p)) for p in Partner.objects.order_by("name")]
+
+
+class StoryForm(forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=200)
+    summary = forms.CharField(label=_("摘要"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    body_html = forms.CharField(label=_("正文"), required=False, widget=forms.Textarea(attrs={"rows": 16}))
+    partner = forms.ChoiceField(label=_("合作方"), required=False)
+    tags = forms.CharField(
+        label=_("标签"), required=False, help_text=_("用逗号或空格分隔"), widget=forms.TextInput(attrs={"placeholder": "森林防火, 汛期"})
+    )
+    channel_intentions = forms.MultipleChoiceField(
+        label=_("拟发渠道"), required=False, choices=ChannelKind.choices, widget=forms.CheckboxSelectMultiple
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].choices = _partner_choices()
+
+    def story_input(self) -> StoryInput:
+        data = self.cleaned_data
+        tags = [t for t in re.split(r"[,，、;；\s]+", data.get("tags", "")) if t]
+        return StoryInput.of(
+            title=data["title"], summary=data.get("summary", ""), body_html=data.get("body_html", ""),
+            partner=data.get("partner") or "", tags=tags, channel_intentions=data.get("channel_intentions", []),
+        )
+
+    def add_domain_errors(self, error: DomainError) -> None:
+        for item in error.errors:
+            field = item.location if item.location in self.fields else None
+            self.add_error(field, str(item.message))
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(label=_("关键词"), required=False, max_length=200)
+    partner = forms.ChoiceField(label=_("合作方"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态"))] + StoryStatus.choices)
+    author = forms.CharField(label=_("作者账号"), required=False, max_length=150)
+    tag = forms.CharField(label=_("标签"), required=False, max_length=32)
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, partners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].choices = [("", _("全部合作方"))] + [(p.slug, str(p)) for p in (partners or [])]
+
+
+class AssetForm(forms.Form):
+    file = forms.FileField(label=_("文件"))
+    caption = forms.CharField(label=_("说明"), required=False, max_length=200)

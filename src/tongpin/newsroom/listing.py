@@ -1,0 +1,100 @@
+"""The story pool as a list: filters, full-text search and paging, always inside the user's scope."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongpin.core import roles
+from tongpin.core.errors import FieldError, ValidationFailed
+from tongpin.core.models import User
+from tongpin.partners.scope import partner_scope
+
+from .models import Story, StoryStatus
+from .search.querying import Snippet, parse_query, ranked_ids, snippet
+from .stories import visible_stories
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass
+class StoryFilters:
+    q: str = ""
+    partner: str = ""  # slug
+    status: str = ""
+    author: str = ""  # username
+    tag: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def narrowing(self) -> bool:
+        return any([self.partner, self.status, self.author, self.tag, self.date_from, self.date_to])
+
+
+@dataclass
+class StoryPage:
+    stories: list[Story]
+    total: int
+    page: int
+    page_size: int
+    snippets: dict[int, Snippet] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[tuple[Story, Snippet | None]]:
+        return [(story, self.snippets.get(story.pk)) for story in self.stories]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def apply_filters(stories: QuerySet[Story], filters: StoryFilters) -> QuerySet[Story]:
+    if filters.status and filters.status not in StoryStatus.values:
+        raise ValidationFailed(FieldError("invalid_status", _("未知的稿件状态。"), "status"))
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise ValidationFailed(FieldError("invalid_range", _("开始日期不能晚于结束日期。"), "date_from"))
+    if filters.partner:
+        stories = stories.filter(partner__slug=filters.partner)
+    if filters.status:
+        stories = stories.filter(status=filters.status)
+    if filters.author:
+        stories = stories.filter(authors__username=filters.author)
+    if filters.tag:
+        stories = stories.filter(tags__name=filters.tag)
+    if filters.date_from:
+        stories = stories.filter(updated_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        stories = stories.filter(updated_at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
+    return stories
+
+
+def list_stories(user: User, filters: StoryFilters, page: int = 1, page_size: int = 20) -> StoryPage:
+    """Newest first without a query; by relevance, with highlighted snippets, with one."""
+    page = max(1, page)
+    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    visible = visible_stories(user)
+    scoped = apply_filters(visible, filters)
+    related = ("partner",)
+    query = parse_query(filters.q) if filters.q.strip() else None
+    if filters.q.strip() and query is None:
+        return StoryPage([], 0, page, page_size)
+    if query is None:
+        total = scoped.count()
+        stories = list(scoped.select_related(*related).prefetch_related("tags")[(page - 1) * page_size : page * page_size])
+        return StoryPage(stories, total, page, page_size)
+    if not roles.can(user, roles.STORY_VIEW):
+        return StoryPage([], 0, page, page_size)
+    # A liaison's scope always narrows; staff without filters search the whole index.
+    narrowing = filters.narrowing() or not partner_scope(user).everything
+    ids, total = ranked_ids(query, scoped, narrowing, page_size, (page - 1) * page_size)
+    found = Story.objects.select_related(*related).prefetch_related("tags").in_bulk(ids)
+    stories = [found[i] for i in ids if i in found]
+    snippets = {s.pk: snippet(query, s.title, s.body_text) for s in stories}
+    return StoryPage(stories, total, page, page_size, snippets)
+

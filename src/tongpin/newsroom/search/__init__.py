@@ -1,0 +1,1 @@
+"""Full-text search over stories: Chinese segmentation feeding SQLite FTS5 or PostgreSQL text search."""

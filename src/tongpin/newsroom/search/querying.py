@@ -1,0 +1,74 @@
+"""Answering a search: parse the query, ask the backend for ranked ids, then highlight snippets."""
+
+import re
+from dataclasses import dataclass
+from html import escape
+
+from django.db.models import QuerySet
+from django.utils.safestring import SafeString, mark_safe
+
+from tongpin.core.text import normalise, query_words, sub_words
+
+from .backends import Query, backend_for
+
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 12
+
+
+def parse_query(text: str) -> Query | None:
+    """None when the text holds no searchable word."""
+    words = query_words((text or "")[:MAX_QUERY_CHARS])[:MAX_QUERY_WORDS]
+    if not words:
+        return None
+    groups = [(w, sub_words(w) if len(w) >= 3 else []) for w in words]
+    return Query(groups=groups)
+
+
+def highlight_terms(query: Query) -> list[str]:
+    terms = {w for w, _ in query.groups} | {s for _, subs in query.groups for s in subs}
+    return sorted(terms, key=len, reverse=True)
+
+
+def ranked_ids(query: Query, scoped: QuerySet, filtered: bool, limit: int, offset: int) -> tuple[list[int], int]:
+    """Story ids in relevance order among `scoped` (passed to the backend only when it narrows anything)."""
+    within = scoped.values("pk").query.sql_with_params() if filtered else None
+    return backend_for().search(query, within, limit, offset)
+
+
+@dataclass(frozen=True)
+class Snippet:
+    title: SafeString
+    excerpt: SafeString
+
+
+def _marked(original: str, normalised: str, pattern: re.Pattern, start: int, end: int) -> str:
+    # normalise() keeps length, so a match in the normalised text marks the same span of the original.
+    source = original if len(original) == len(normalised) else normalised
+    out, cursor = [], start
+    for match in pattern.finditer(normalised, start, end):
+        out.append(escape(source[cursor:match.start()]))
+        out.append(f"<mark>{escape(source[match.start():match.end()])}</mark>")
+        cursor = match.end()
+    out.append(escape(source[cursor:end]))
+    return "".join(out)
+
+
+def snippet(query: Query, title: str, text: str, width: int = 90) -> Snippet:
+    terms = highlight_terms(query)
+    pattern = re.compile("|".join(re.escape(t) for t in terms))
+    norm_title, norm_text = normalise(title), normalise(text)
+    hits = [(m.start(), m.group()) for _, m in zip(range(200), pattern.finditer(norm_text), strict=False)]
+    start = 0
+    if hits:
+        # The window that shows the most different query words wins; the earliest on ties.
+        best = max(
+            range(len(hits)),
+            key=lambda i: (len({t for p, t in hits[i:] if p < hits[i][0] + width}), -hits[i][0]),
+        )
+        start = max(0, hits[best][0] - width // 4)
+    end = min(len(text), start + width)
+    excerpt = ("…" if start else "") + _marked(text, norm_text, pattern, start, end) + ("…" if end < len(text) else "")
+    return Snippet(
+        title=mark_safe(_marked(title, norm_title, pattern, 0, len(title))),  # noqa: S308  (escaped above)
+        excerpt=mark_safe(excerpt.replace("\n", " ")),  # noqa: S308  (escaped above)
+    )

@@ -1,0 +1,206 @@
+"""Story pages. Thin: parse the request, call the services, render; domain errors become form errors
+or the error pages (tongpin.web.middleware)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tongpin.core import roles
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import Conflict, ValidationFailed
+from tongpin.partners.models import Partner
+from tongpin.partners.scope import partner_scope
+
+from . import assets as asset_service
+from . import stories as story_service
+from .diff import diff_revisions
+from .downloads import asset_response
+from .forms import AssetForm, FilterForm, StoryForm
+from .listing import StoryFilters, list_stories
+
+
+def _visible_partners(user):
+    return Partner.objects.filter(partner_scope(user).filter("pk")).order_by("name")
+
+
+@login_required
+def story_list(request):
+    form = FilterForm(request.GET or None, partners=_visible_partners(request.user))
+    page_number = _int(request.GET.get("page"), 1)
+    page = None
+    if form.is_valid() or not request.GET:
+        data = form.cleaned_data if request.GET else {}
+        try:
+            page = list_stories(request.user, StoryFilters(**{k: v for k, v in data.items() if v}), page_number)
+        except ValidationFailed as error:
+            for item in error.errors:
+                form.add_error(item.location if item.location in form.fields else None, str(item.message))
+    context = {
+        "form": form, "page": page, "query_string": _without_page(request),
+        "can_create": roles.can(request.user, roles.STORY_CREATE),
+    }
+    template = "newsroom/_results.html" if request.htmx else "newsroom/story_list.html"
+    return render(request, template, context)
+
+
+def _int(value, default: int) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@login_required
+def story_new(request):
+    if not roles.can(request.user, roles.STORY_CREATE):
+        raise PermissionDenied
+    form = StoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            story = story_service.create_story(actor_from_request(request), form.story_input())
+        except ValidationFailed as error:
+            form.add_domain_errors(error)
+        else:
+            messages.success(request, _("稿件已保存（第 1 版）。"))
+            return redirect("story-detail", story_id=story.pk)
+    return render(request, "newsroom/story_form.html", {"form": form, "story": None})
+
+
+@login_required
+def story_detail(request, story_id: int):
+    story = story_service.get_story(request.user, story_id)
+    return render(request, "newsroom/story_detail.html", {
+        "story": story,
+        "assets": story.assets.all(),
+        "can_edit": story_service.can_edit(request.user, story) and story.status in story_service.EDITABLE_STATUSES,
+        "can_history": story_service.can_view_history(request.user),
+        "asset_form": AssetForm(),
+    })
+
+
+@login_required
+def story_edit(request, story_id: int):
+    story = story_service.get_story(request.user, story_id)
+    if not story_service.can_edit(request.user, story):
+        raise PermissionDenied
+    conflict = None
+    if request.method == "POST":
+        form = StoryForm(request.POST)
+        if form.is_valid():
+            # "Save mine anyway" after a conflict sends the version the person has now seen.
+            base = _int(request.POST.get("overwrite_version"), 0) or form.cleaned_data.get("version")
+            try:
+                story = story_service.update_story(actor_from_request(request), story.pk, form.story_input(), base)
+            except Conflict as error:
+                conflict = error.errors[0]
+                story.refresh_from_db()
+            except ValidationFailed as error:
+                form.add_domain_errors(error)
+            else:
+                messages.success(request, _("已保存为第 %(v)d 版。") % {"v": story.version})
+                return redirect("story-detail", story_id=story.pk)
+    else:
+        form = StoryForm(initial={
+            "title": story.title, "summary": story.summary, "body_html": story.body_html,
+            "partner": story.partner.slug if story.partner_id else "",
+            "tags": "，".join(t.name for t in story.tags.all()),
+            "channel_intentions": story.channel_intentions, "version": story.version,
+        })
+    return render(request, "newsroom/story_form.html", {"form": form, "story": story, "conflict": conflict})
+
+
+@login_required
+def story_history(request, story_id: int):
+    story = story_service.get_story(request.user, story_id)
+    if not story_service.can_view_history(request.user):
+        raise PermissionDenied
+    revisions = list(story.revisions.select_related("created_by"))
+    return render(request, "newsroom/story_history.html", {
+        "story": story, "revisions": revisions,
+        "can_edit": story_service.can_edit(request.user, story) and story.status in story_service.EDITABLE_STATUSES,
+    })
+
+
+@login_required
+def revision_detail(request, story_id: int, number: int):
+    story = story_service.get_story(request.user, story_id)
+    revision = story_service.get_revision(request.user, story, number)
+    return render(request, "newsroom/revision_detail.html", {"story": story, "revision": revision})
+
+
+@login_required
+def revision_diff(request, story_id: int):
+    story = story_service.get_story(request.user, story_id)
+    newest = story.version
+    old_n, new_n = _int(request.GET.get("old"), max(1, newest - 1)), _int(request.GET.get("new"), newest)
+    if old_n > new_n:
+        old_n, new_n = new_n, old_n
+    diff = diff_revisions(
+        story_service.get_revision(request.user, story, old_n), story_service.get_revision(request.user, story, new_n)
+    )
+    return render(request, "newsroom/revision_diff.html", {
+        "story": story, "diff": diff, "numbers": range(newest, 0, -1),
+    })
+
+
+@login_required
+@require_POST
+def revision_restore(request, story_id: int, number: int):
+    try:
+        story = story_service.restore_revision(
+            actor_from_request(request), story_id, number, _int(request.POST.get("version"), 0)
+        )
+    except Conflict as error:
+        messages.error(request, str(error.errors[0].message))
+        return redirect("story-history", story_id=story_id)
+    messages.success(request, _("已将第 %(n)d 版恢复为新的第 %(v)d 版。") % {"n": number, "v": story.version})
+    return redirect("story-detail", story_id=story.pk)
+
+
+@login_required
+@require_POST
+def asset_upload(request, story_id: int):
+    form = AssetForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("story-detail", story_id=story_id)
+    try:
+        asset = asset_service.attach_asset(
+            actor_from_request(request), story_id, form.cleaned_data["file"], form.cleaned_data.get("caption", "")
+        )
+    except ValidationFailed as error:
+        for item in error.errors:
+            messages.error(request, str(item.message))
+    else:
+        messages.success(request, _("素材“%(n)s”已上传。") % {"n": asset.original_name})
+    return redirect("story-detail", story_id=story_id)
+
+
+@login_required
+def asset_download(request, key: str):
+    return asset_response(asset_service.get_asset(request.user, key))
+
+
+@login_required
+def asset_thumbnail(request, key: str):
+    return asset_response(asset_service.get_asset(request.user, key), thumbnail=True)
+
+
+@login_required
+@require_POST
+def asset_delete(request, key: str):
+    asset = asset_service.get_asset(request.user, key)
+    asset_service.delete_asset(actor_from_request(request), key)
+    messages.success(request, _("素材已删除。"))
+    return redirect("story-detail", story_id=asset.story_id)

@@ -1,0 +1,39 @@
+"""Partner isolation: which partners' data a user may see. Every list, page, export and search asks here."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from tongpin.core.roles import Role
+
+
+@dataclass(frozen=True)
+class PartnerScope:
+    """`everything` for station staff; otherwise exactly the partner ids listed (possibly none)."""
+
+    everything: bool
+    partner_ids: frozenset[int] = frozenset()
+
+    def allows(self, partner_id: int | None) -> bool:
+        return self.everything or (partner_id is not None and partner_id in self.partner_ids)
+
+    def filter(self, field: str = "partner") -> Q:
+        """A Q that keeps rows whose `field` is a partner in scope (all rows for staff)."""
+        if self.everything:
+            return Q()
+        return Q(**{f"{field}__in": self.partner_ids}) if self.partner_ids else Q(pk__in=[])
+
+
+NOTHING = PartnerScope(everything=False)
+
+
+def partner_scope(user) -> PartnerScope:
+    """Liaisons see their own partner only; a liaison without a partner sees nothing (fail closed)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if user.role != Role.PARTNER_LIAISON:
+        return PartnerScope(everything=True)
+    from .models import Liaison
+
+    partner_id = Liaison.objects.filter(user=user).values_list("partner_id", flat=True).first()
+    return PartnerScope(everything=False, partner_ids=frozenset({partner_id})) if partner_id else NOTHING

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth.views import LogoutView
+from django.urls import include, path
+
+from tongpin.api import api
+from tongpin.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.dashboard, name="dashboard"),
+    path("login/", web_views.TongpinLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("tongpin.newsroom.urls")),
+    path("", include("tongpin.core.urls")),
+]
+
+handler400 = "tongpin.web.views.bad_request"
+handler403 = "tongpin.web.views.permission_denied"
+handler404 = "tongpin.web.views.page_not_found"
+handler500 = "tongpin.web.views.server_error"

@@ -1,0 +1,163 @@
+"""Demo data drawn from the facts of the two source articles (new text, written for Tongpin).
+
+A provincial station (江西广播电视台) cooperates with the provincial emergency management department;
+a city station (清远广播电视台) with the high-tech zone administration. `load_demo()` may run any number of
+times: it creates what is missing and changes nothing that exists.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from tongpin.core.audit import Actor, record
+from tongpin.core.models import Station, User
+from tongpin.core.roles import Role
+from tongpin.newsroom import stories as story_service
+from tongpin.newsroom.models import Story, StoryStatus
+from tongpin.partners.models import Liaison, Partner
+
+DEMO_PASSWORD = "tongpin-demo"  # noqa: S105  (printed on purpose: demo only)
+
+STATIONS = [
+    ("jxgdtv", "江西广播电视台", "江西台"),
+    ("qytv", "清远广播电视台", "清远台"),
+]
+PARTNERS = [
+    ("jx-yjgl", "江西省应急管理厅", "省应急管理厅", Partner.Kind.GOVERNMENT,
+     "全省应急管理工作的主管部门，与江西台签订战略合作框架协议，在防灾减灾、安全生产、应急科普和应急广播预警方面长期合作。"),
+    ("qy-gxq", "清远高新技术产业开发区管理委员会", "清远高新区", Partner.Kind.ZONE,
+     "高新区管委会与清远台开展宣传合作，涵盖党建、招商引资、产业发展与文化建设，并借助主播矩阵开展直播带货。"),
+]
+# username, role, display name, station slug, partner slug (liaisons only)
+DEMO_USERS = [
+    ("admin", Role.ADMIN, "系统管理员", "jxgdtv", None),
+    ("reporter", Role.REPORTER, "记者 李晓", "jxgdtv", None),
+    ("editor", Role.EDITOR, "编辑 王敏", "jxgdtv", None),
+    ("desk", Role.DESK_CHIEF, "新闻部主任 赵强", "jxgdtv", None),
+    ("chief", Role.CHIEF_EDITOR, "总编辑 陈岚", "jxgdtv", None),
+    ("duty", Role.DUTY_OFFICER, "值班员 周航", "jxgdtv", None),
+    ("qy_reporter", Role.REPORTER, "记者 黄思远", "qytv", None),
+    ("anchor", Role.ANCHOR, "主播 林悦", "qytv", None),
+    ("liaison_em", Role.PARTNER_LIAISON, "应急管理厅宣教处 刘洋", None, "jx-yjgl"),
+    ("liaison_zone", Role.PARTNER_LIAISON, "高新区党政办 何静", None, "qy-gxq"),
+]
+
+# title, author, partner, status, tags, channels, summary, paragraphs, days ago
+STORIES = [
+    ("省应急管理厅与江西台签订战略合作框架协议", "reporter", "jx-yjgl", StoryStatus.PUBLISHED,
+     ["战略合作", "应急管理"], ["wechat", "tv", "web"],
+     "双方将在应急宣传、防灾减灾科普和应急广播预警等方面开展长期合作。",
+     ["9月下旬，省应急管理厅负责同志一行来到江西台调研，参观了融媒体演播室、广播播控中心和融媒体中心，双方随后座谈并签订战略合作框架协议。",
+      "根据协议，双方将围绕安全生产、防汛抗旱、森林防火和防灾减灾救灾等重点领域，建立常态化宣传合作机制，把零散的报道转为规范、持续、系统的合作。",
+      "座谈中，双方提出要加强事故警示教育，用好全媒体平台传播防灾减灾知识，提升群众自救互救技能，并发挥应急广播在灾害预警中的作用。"], 60),
+    ("汛期将至：山洪地质灾害防御要点请收好", "reporter", "jx-yjgl", StoryStatus.PUBLISHED,
+     ["防汛", "科普"], ["wechat", "weibo", "radio", "app"],
+     "进入汛期，山区群众要留意预警信息，提前熟悉转移路线。",
+     ["每年四月起全省陆续进入汛期，短时强降雨容易引发山洪、滑坡和泥石流。",
+      "专家提醒：收到暴雨和山洪预警后，居住在山脚、河边的群众应及早转移；夜间降雨时尤其要警惕。",
+      "村组干部要提前摸清独居老人和行动不便人员的情况，明确转移责任人。"], 45),
+    ("森林防火进入紧要期 野外用火一律禁止", "editor", "jx-yjgl", StoryStatus.APPROVED,
+     ["森林防火"], ["tv", "radio", "sms"],
+     "秋冬季气候干燥，全省森林火险等级持续偏高。",
+     ["入秋以来降雨偏少，林区可燃物干燥，森林火险等级持续偏高。",
+      "应急管理部门提醒：祭祀、烧荒、野炊等野外用火行为一律禁止，违者将依法追究责任。",
+      "发现火情请立即拨打报警电话，不要盲目扑救。"], 20),
+    ("安全生产月：企业负责人走上直播间讲安全", "reporter", "jx-yjgl", StoryStatus.IN_REVIEW,
+     ["安全生产", "直播"], ["douyin", "wechat"],
+     "“安全生产月”期间，多家企业负责人走进演播室讲述一线安全管理经验。",
+     ["六月是全国“安全生产月”。今年，江西台联合省应急管理厅推出系列直播，邀请企业负责人讲述一线安全管理的做法。",
+      "直播中，嘉宾结合真实案例讲解隐患排查、应急演练和员工培训，网友在评论区踊跃提问。"], 10),
+    ("防灾减灾日：社区里的应急演练", "reporter", "jx-yjgl", StoryStatus.DRAFT,
+     ["防灾减灾", "应急演练"], ["web"],
+     "",
+     ["5月12日是全国防灾减灾日。一早，社区广场上响起警报声，居民在网格员引导下有序撤离到避难场所。",
+      "消防员现场演示灭火器和应急包的使用方法，孩子们也学会了地震时“伏地、遮挡、手抓牢”。"], 3),
+    ("應急廣播進山村 預警信息直達農戶", "editor", "jx-yjgl", StoryStatus.PUBLISHED,
+     ["应急广播", "预警"], ["radio", "emergency"],
+     "偏远山村的应急广播终端让预警信息第一时间传到每家每户。",
+     ["在贛南山區，不少村莊的應急廣播終端已經完成升級，氣象和地質災害預警可以自動播發。",
+      "村民說，以前下大雨全靠村幹部挨家挨戶喊，現在廣播一響，大家就知道該往哪裡轉移。"], 30),
+    ("高新区党政主要负责人到清远台交流座谈", "qy_reporter", "qy-gxq", StoryStatus.PUBLISHED,
+     ["宣传合作", "党建"], ["wechat", "tv", "web"],
+     "双方围绕巩固宣传合作、创新宣传模式深入交流。",
+     ["10月中旬，高新区党工委、管委会负责同志率队到清远台交流，参观了主播矩阵、党员墙和文化客厅。",
+      "双方表示，合作已从零散报道逐步转向规范化、持续化、系统化，今后将在党建、经济发展、文化塑造和招商引资等领域加强联动。"], 40),
+    ("“两新”组织党建：五十多个企业党支部凝聚发展合力", "qy_reporter", "qy-gxq", StoryStatus.PUBLISHED,
+     ["党建", "两新组织"], ["wechat", "print"],
+     "高新区把企业党建与机关党建统一管理，打造党建项目路演品牌。",
+     ["近年来，高新区成立“两新”组织党委，企业党支部已发展到五十多个，党员四百多名。",
+      "党群服务中心成为企业党员学习交流的阵地，竞争性扶持的党建项目路演活动也形成了品牌。"], 35),
+    ("制造业当家：高新区重点项目建设跑出加速度", "qy_reporter", "qy-gxq", StoryStatus.APPROVED,
+     ["招商引资", "产业发展"], ["tv", "web", "wechat"],
+     "高新区坚持实体经济为本，抓大产业、大平台、大项目、大企业。",
+     ["走进高新区的项目工地，塔吊林立、机器轰鸣。今年以来，园区多个重点项目提前开工。",
+      "园区负责人介绍，高新区坚持制造业当家，围绕主导产业延链补链，招商引资成效明显。"], 15),
+    ("主播矩阵助力园区企业直播带货", "anchor", "qy-gxq", StoryStatus.DRAFT,
+     ["直播电商"], ["douyin"],
+     "清远台主播走进园区企业，用直播帮助本地产品打开销路。",
+     ["清远台的主播们走进高新区企业车间，在直播间介绍本地制造的产品。",
+      "企业负责人说，借助电视台主播的影响力，新品上线当天就收到了不少订单。"], 5),
+    ("清远文化客厅：在古今对话中读懂一座城", "qy_reporter", None, StoryStatus.PUBLISHED,
+     ["文化"], ["web", "wechat"],
+     "文化客厅展示清远的历史脉络、古代名人和考古发现。",
+     ["在清远台的文化客厅里，一面墙讲述了这座城市的历史脉络，另一面墙陈列着考古发现的复制品。",
+      "来访者可以在这里了解清远的古代名人和民间传说，感受城市文化的厚重。"], 25),
+    ("台内通知：融媒体中心演播室设备检修安排", "editor", None, StoryStatus.DRAFT,
+     ["内部"], [],
+     "",
+     ["本周六凌晨两点至六点，融媒体演播室进行设备检修，期间暂停使用。"], 1),
+]
+
+
+def _paragraphs(lines: list[str]) -> str:
+    return "".join(f"<p>{line}</p>" for line in lines)
+
+
+@transaction.atomic
+def load_demo() -> bool:
+    """Create the demo data that does not exist yet; True when anything was created."""
+    created = False
+    stations = {}
+    for slug, name, short in STATIONS:
+        stations[slug], made = Station.objects.get_or_create(slug=slug, defaults={"name": name, "short_name": short})
+        created |= made
+    partners = {}
+    for slug, name, short, kind, description in PARTNERS:
+        partners[slug], made = Partner.objects.get_or_create(
+            slug=slug, defaults={"name": name, "short_name": short, "kind": kind, "description": description}
+        )
+        created |= made
+    users = {}
+    for username, role, name, station, partner in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, role=role, display_name=name, station=stations.get(station))
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            if partner:
+                Liaison.objects.create(user=user, partner=partners[partner])
+            created = True
+        users[username] = user
+    system = Actor(user=None, via="demo")
+    for title, author, partner, status, tags, channels, summary, lines, days_ago in STORIES:
+        if Story.objects.filter(title=title).exists():
+            continue
+        actor = Actor(user=users[author], via="demo")
+        story = story_service.create_story(actor, story_service.StoryInput.of(
+            title=title, summary=summary, body_html=_paragraphs(lines), partner=partner or "",
+            tags=tags, channel_intentions=channels,
+        ))
+        if len(lines) > 2:
+            # A second revision, so history and diff have something to show.
+            story = story_service.update_story(
+                Actor(user=users["editor"], via="demo"), story.pk,
+                story_service.StoryInput.of(body_html=_paragraphs(lines[:-1] + [lines[-1] + "（编辑补充）"])),
+                story.version,
+            )
+        when = timezone.now() - dt.timedelta(days=days_ago)
+        Story.objects.filter(pk=story.pk).update(status=status, created_at=when, updated_at=when)
+        created = True
+    if created:
+        record(system, "demo.load")
+    return created

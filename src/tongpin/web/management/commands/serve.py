@@ -1,0 +1,89 @@
+"""`tongpin serve`: migrate, optionally load the demo, then run gunicorn (and one background worker)."""
+
+import os
+import signal
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+def _default_workers() -> int:
+    return max(2, min(4, (os.cpu_count() or 1) * 2))
+
+
+class Command(BaseCommand):
+    help = "Run Tongpin with a production-grade server (gunicorn) on the configured database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--demo", action="store_true", help="load the demo data (once) and print the logins")
+        parser.add_argument("--workers", type=int, default=_default_workers(), help="web processes")
+        parser.add_argument("--threads", type=int, default=4, help="threads per web process")
+        parser.add_argument("--no-worker", action="store_true", help="do not start a background task worker")
+
+    def handle(self, *args, host, port, demo, workers, threads, no_worker, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        if demo:
+            from tongpin.web.demo import DEMO_PASSWORD, load_demo
+
+            created = load_demo()
+            self.stdout.write("demo data loaded" if created else "demo data already present")
+            self.stdout.write(f"demo logins (password for all: {DEMO_PASSWORD}):")
+            from tongpin.web.demo import DEMO_USERS
+
+            for username, role, name, *_rest in DEMO_USERS:
+                self.stdout.write(f"  {username:<14} {role:<16} {name}")
+        if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
+            settings.ALLOWED_HOSTS.append(host)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        self.stdout.write(f"Tongpin is running at http://{shown}:{port}/  (database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
+        self.stdout.flush()
+        worker = None if no_worker else self._start_worker()
+        try:
+            self._run_gunicorn(host, port, workers, threads)
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
+    @staticmethod
+    def _start_worker() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "tongpin", "worker"], env=os.environ.copy())
+
+    @staticmethod
+    def _run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        from tongpin.wsgi import application
+
+        bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+        class TongpinServer(BaseApplication):
+            def load_config(self):
+                for key, value in {
+                    "bind": [bind],
+                    "workers": workers,
+                    "worker_class": "gthread",
+                    "threads": threads,
+                    "timeout": 60,
+                    "graceful_timeout": 20,
+                    "accesslog": "-" if os.environ.get("TONGPIN_ACCESS_LOG") else None,
+                    "errorlog": "-",
+                    "forwarded_allow_ips": os.environ.get("TONGPIN_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                    "limit_request_line": 8190,
+                }.items():
+                    self.cfg.set(key, value)
+                if "control_socket_disable" in self.cfg.settings:
+                    self.cfg.set("control_socket_disable", True)  # gunicorn ≥ 24: no socket in $HOME
+
+            def load(self):
+                return application
+
+        TongpinServer().run()

@@ -1,0 +1,87 @@
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+
+from tongpin import __version__
+from tongpin.core import roles
+from tongpin.core.models import AuditEvent
+from tongpin.newsroom.models import StoryStatus
+from tongpin.newsroom.stories import visible_stories
+
+
+class CalmAuthenticationForm(AuthenticationForm):
+    # One message for a wrong name and a wrong password alike: the page never tells which.
+    error_messages = {
+        "invalid_login": _("账号或密码不正确。"),
+        "inactive": _("账号或密码不正确。"),
+    }
+
+
+class TongpinLoginView(LoginView):
+    template_name = "web/login.html"
+    authentication_form = CalmAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    stories = visible_stories(user)
+    mine = stories.filter(authors=user, status=StoryStatus.DRAFT).order_by("-updated_at")[:10]
+    counts = {row["status"]: row["n"] for row in _status_counts(stories)}
+    return render(request, "web/dashboard.html", {
+        "my_drafts": mine,
+        "recent": stories.select_related("partner").order_by("-updated_at")[:10],
+        "status_counts": [(label, counts.get(value, 0), value) for value, label in StoryStatus.choices],
+        "recent_audit": AuditEvent.objects.all()[:8] if roles.can(user, roles.AUDIT_VIEW) else None,
+    })
+
+
+def _status_counts(stories):
+    from django.db.models import Count
+
+    return stories.order_by().values("status").annotate(n=Count("pk"))
+
+
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database = {"vendor": connection.vendor, "ok": True}
+        status = 200
+    except Exception as error:  # noqa: BLE001  (any database failure means unhealthy)
+        database = {"vendor": connection.vendor, "ok": False, "error": error.__class__.__name__}
+        status = 503
+    return JsonResponse({"status": "ok" if status == 200 else "unavailable", "version": __version__,
+                         "database": database}, status=status)
+
+
+def error_page(request, status: int, message):
+    return render(request, "web/error.html", {"status": status, "messages_list": [message]}, status=status)
+
+
+def page_not_found(request, exception=None):
+    return error_page(request, 404, _("页面不存在，或您无权查看。"))
+
+
+def permission_denied(request, exception=None):
+    return error_page(request, 403, _("您没有权限执行此操作。"))
+
+
+def bad_request(request, exception=None):
+    return error_page(request, 400, _("请求无效。"))
+
+
+def server_error(request):
+    return error_page(request, 500, _("服务器出了点问题，已记录，请稍后再试。"))
+
+
+def csrf_failure(request, reason=""):
+    return error_page(request, 403, _("页面已过期或来源不可信，请刷新后重试。"))
