@@ -46,7 +46,11 @@ def _validation_error(request, exc: NinjaValidationError):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return _errors(request, 401, [{"code": "unauthenticated", "message": _("需要登录或有效的接口令牌。"), "location": ""}])
+    return _errors(
+        request,
+        401,
+        [{"code": "unauthenticated", "message": _("需要登录或有效的接口令牌。"), "location": ""}],
+    )
 
 
 @api.exception_handler(AuthorizationError)

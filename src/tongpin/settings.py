@@ -37,9 +37,7 @@ DEBUG = _env_bool("TONGPIN_DEBUG")
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("TONGPIN_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
 ]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("TONGPIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("TONGPIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -99,9 +97,7 @@ TEMPLATES = [
 SQLITE_PATH = HOME / "tongpin.sqlite3"
 if os.environ.get("TONGPIN_DATABASE_URL"):
     DATABASES = {
-        "default": dj_database_url.parse(
-            os.environ["TONGPIN_DATABASE_URL"], conn_max_age=60, conn_health_checks=True
-        )
+        "default": dj_database_url.parse(os.environ["TONGPIN_DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
     }
 else:
     DATABASES = {

@@ -26,8 +26,12 @@ def me(request):
     user = request.auth
     liaison = getattr(user, "liaison", None) if user.role == roles.Role.PARTNER_LIAISON else None
     return MeOut(
-        id=user.pk, username=user.username, display_name=str(user), role=user.role,
-        role_label=str(user.get_role_display()), partner=liaison.partner.slug if liaison else None,
+        id=user.pk,
+        username=user.username,
+        display_name=str(user),
+        role=user.role,
+        role_label=str(user.get_role_display()),
+        partner=liaison.partner.slug if liaison else None,
     )
 
 
@@ -69,8 +73,18 @@ def audit_log(request, filters: Query[AuditQuery]):
         "count": page.paginator.count,
         "page": page.number,
         "results": [
-            AuditOut(id=e.pk, at=e.at, actor=e.actor_name, action=e.action, object_type=e.object_type,
-                     object_id=e.object_id, object_repr=e.object_repr, changes=e.changes, ip=e.ip, via=e.via)
+            AuditOut(
+                id=e.pk,
+                at=e.at,
+                actor=e.actor_name,
+                action=e.action,
+                object_type=e.object_type,
+                object_id=e.object_id,
+                object_repr=e.object_repr,
+                changes=e.changes,
+                ip=e.ip,
+                via=e.via,
+            )
             for e in page
         ],
     }

@@ -29,7 +29,12 @@ class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.REPORTER)
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
     station = models.ForeignKey(
-        Station, null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name=_("所属台站")
+        Station,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("所属台站"),
     )
 
     class Meta:
@@ -75,6 +80,9 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -21,4 +21,9 @@ def _logged_out(sender, request, user, **kwargs):
 def _login_failed(sender, credentials, request=None, **kwargs):
     actor = actor_from_request(request) if request is not None else Actor(user=None)
     # The attempted name is recorded for the admin; the person signing in is never told whether it exists.
-    record(actor, "auth.login_failed", object_type="core.user", object_repr=str(credentials.get("username", ""))[:150])
+    record(
+        actor,
+        "auth.login_failed",
+        object_type="core.user",
+        object_repr=str(credentials.get("username", ""))[:150],
+    )

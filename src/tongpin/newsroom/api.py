@@ -4,6 +4,7 @@ import datetime as dt
 
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core.audit import actor_from_request
@@ -170,30 +171,51 @@ ERRORS = {400: ErrorsOut, 401: ErrorsOut, 403: ErrorsOut, 404: ErrorsOut, 409: E
 
 def story_out(story: Story) -> dict:
     return {
-        "id": story.pk, "title": story.title, "summary": story.summary, "body_html": story.body_html,
-        "status": story.status, "status_label": str(story.get_status_display()), "version": story.version,
-        "partner": story.partner.slug if story.partner_id else None, "campaign_id": story.campaign_id,
-        "topic_id": story.topic_id, "tags": [t.name for t in story.tags.all()],
+        "id": story.pk,
+        "title": story.title,
+        "summary": story.summary,
+        "body_html": story.body_html,
+        "status": story.status,
+        "status_label": str(story.get_status_display()),
+        "version": story.version,
+        "partner": story.partner.slug if story.partner_id else None,
+        "campaign_id": story.campaign_id,
+        "topic_id": story.topic_id,
+        "tags": [t.name for t in story.tags.all()],
         "channel_intentions": story.channel_intentions,
         "authors": [{"id": a.pk, "username": a.username, "name": str(a)} for a in story.authors.all()],
-        "created_at": story.created_at, "updated_at": story.updated_at,
+        "created_at": story.created_at,
+        "updated_at": story.updated_at,
     }
 
 
 def revision_out(revision: Revision) -> dict:
     return {
-        "number": revision.number, "title": revision.title, "summary": revision.summary,
-        "body_html": revision.body_html, "tags": revision.tags, "channel_intentions": revision.channel_intentions,
-        "created_by": str(revision.created_by), "created_at": revision.created_at, "note": revision.note,
+        "number": revision.number,
+        "title": revision.title,
+        "summary": revision.summary,
+        "body_html": revision.body_html,
+        "tags": revision.tags,
+        "channel_intentions": revision.channel_intentions,
+        "created_by": str(revision.created_by),
+        "created_at": revision.created_at,
+        "note": revision.note,
     }
 
 
 def asset_out(asset: Asset) -> dict:
     key = asset.key.hex
     return {
-        "key": key, "kind": asset.kind, "mime_type": asset.mime_type, "original_name": asset.original_name,
-        "size": asset.size, "sha256": asset.sha256, "width": asset.width, "height": asset.height,
-        "caption": asset.caption, "download_url": f"/api/v1/assets/{key}/download",
+        "key": key,
+        "kind": asset.kind,
+        "mime_type": asset.mime_type,
+        "original_name": asset.original_name,
+        "size": asset.size,
+        "sha256": asset.sha256,
+        "width": asset.width,
+        "height": asset.height,
+        "caption": asset.caption,
+        "download_url": f"/api/v1/assets/{key}/download",
         "thumbnail_url": f"/api/v1/assets/{key}/thumbnail" if asset.thumbnail else None,
     }
 
@@ -212,19 +234,27 @@ def stories_list(request, filters: Query[StoryQuery]):
     results = []
     for story in page.stories:
         snip = page.snippets.get(story.pk)
-        results.append({
-            "id": story.pk, "title": story.title, "summary": story.summary, "status": story.status,
-            "version": story.version, "partner": story.partner.slug if story.partner_id else None,
-            "tags": [t.name for t in story.tags.all()], "updated_at": story.updated_at,
-            "highlight_title": str(snip.title) if snip else None, "highlight": str(snip.excerpt) if snip else None,
-        })
+        results.append(
+            {
+                "id": story.pk,
+                "title": story.title,
+                "summary": story.summary,
+                "status": story.status,
+                "version": story.version,
+                "partner": story.partner.slug if story.partner_id else None,
+                "tags": [t.name for t in story.tags.all()],
+                "updated_at": story.updated_at,
+                "highlight_title": str(snip.title) if snip else None,
+                "highlight": str(snip.excerpt) if snip else None,
+            }
+        )
     return {"count": page.total, "page": page.page, "page_size": page.page_size, "results": results}
 
 
 @router.post("/stories", response={201: StoryOut, **ERRORS}, summary="Create a story (revision 1)")
 def stories_create(request, payload: StoryIn):
     story = story_service.create_story(actor_from_request(request, "api"), _story_input(payload, set()))
-    return 201, story_out(story)
+    return Status(201, story_out(story))
 
 
 @router.get("/stories/{story_id}", response={200: StoryOut, **ERRORS}, summary="One story")
@@ -233,7 +263,8 @@ def stories_get(request, story_id: int):
 
 
 @router.patch(
-    "/stories/{story_id}", response={200: StoryOut, **ERRORS},
+    "/stories/{story_id}",
+    response={200: StoryOut, **ERRORS},
     summary="Edit a story; answers 409 if someone saved since `version`",
 )
 def stories_patch(request, story_id: int, payload: StoryPatch):
@@ -254,8 +285,13 @@ def _history_story(request, story_id: int) -> Story:
 def revisions_list(request, story_id: int):
     story = _history_story(request, story_id)
     return [
-        {"number": r.number, "title": r.title, "created_by": str(r.created_by), "created_at": r.created_at,
-         "note": r.note}
+        {
+            "number": r.number,
+            "title": r.title,
+            "created_by": str(r.created_by),
+            "created_at": r.created_at,
+            "note": r.note,
+        }
         for r in story.revisions.select_related("created_by")
     ]
 
@@ -270,17 +306,23 @@ def revisions_get(request, story_id: int, number: int):
 def revisions_diff(request, story_id: int, old: int, new: int):
     story = _history_story(request, story_id)
     diff = diff_revisions(
-        story_service.get_revision(request.auth, story, old), story_service.get_revision(request.auth, story, new)
+        story_service.get_revision(request.auth, story, old),
+        story_service.get_revision(request.auth, story, new),
     )
     return {
-        "old": old, "new": new, "title_html": diff.title, "summary_html": diff.summary,
+        "old": old,
+        "new": new,
+        "title_html": diff.title,
+        "summary_html": diff.summary,
         "body": [{"kind": line.kind, "html": line.html} for line in diff.body],
-        "tags_added": diff.tags_added, "tags_removed": diff.tags_removed,
+        "tags_added": diff.tags_added,
+        "tags_removed": diff.tags_removed,
     }
 
 
 @router.post(
-    "/stories/{story_id}/revisions/{number}/restore", response={200: StoryOut, **ERRORS},
+    "/stories/{story_id}/revisions/{number}/restore",
+    response={200: StoryOut, **ERRORS},
     summary="Restore an old revision as a new one",
 )
 def revisions_restore(request, story_id: int, number: int, payload: RestoreIn):
@@ -297,7 +339,7 @@ def assets_list(request, story_id: int):
 @router.post("/stories/{story_id}/assets", response={201: AssetOut, **ERRORS}, summary="Upload an asset")
 def assets_upload(request, story_id: int, file: File[UploadedFile], caption: Form[str] = ""):
     asset = asset_service.attach_asset(actor_from_request(request, "api"), story_id, file, caption)
-    return 201, asset_out(asset)
+    return Status(201, asset_out(asset))
 
 
 @router.get("/assets/{key}/download", summary="Download an asset (access-checked)")
@@ -313,4 +355,4 @@ def assets_thumbnail(request, key: str):
 @router.delete("/assets/{key}", response={204: None, **ERRORS}, summary="Delete an asset")
 def assets_delete(request, key: str):
     asset_service.delete_asset(actor_from_request(request, "api"), key)
-    return 204, None
+    return Status(204, None)

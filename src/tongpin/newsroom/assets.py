@@ -45,7 +45,10 @@ ACCEPTED: dict[str, tuple[str, set[str]]] = {
     "application/pdf": (AssetKind.DOCUMENT, {"pdf"}),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (AssetKind.DOCUMENT, {"docx"}),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (AssetKind.DOCUMENT, {"xlsx"}),
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (AssetKind.DOCUMENT, {"pptx"}),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (
+        AssetKind.DOCUMENT,
+        {"pptx"},
+    ),
 }
 TEXT_EXTENSIONS = {"txt"}
 MAX_IMAGE_PIXELS = 64_000_000
@@ -106,7 +109,10 @@ def _image_facts(data: bytes) -> tuple[int, int, bytes]:
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if width * height > MAX_IMAGE_PIXELS:
-                    raise _refuse("image_too_large", _("图片像素过多（上限 %(n)d 万像素）。") % {"n": MAX_IMAGE_PIXELS // 10_000})
+                    raise _refuse(
+                        "image_too_large",
+                        _("图片像素过多（上限 %(n)d 万像素）。") % {"n": MAX_IMAGE_PIXELS // 10_000},
+                    )
                 image.draft("RGB", THUMBNAIL_SIZE)
                 image.load()
                 thumb = image.convert("RGB")
@@ -114,8 +120,13 @@ def _image_facts(data: bytes) -> tuple[int, int, bytes]:
                 out = io.BytesIO()
                 thumb.save(out, "JPEG", quality=82)
                 return width, height, out.getvalue()
-        except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError,
-                Image.DecompressionBombWarning) as error:
+        except (
+            UnidentifiedImageError,
+            OSError,
+            SyntaxError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as error:
             raise _refuse("broken_image", _("图片文件已损坏或无法解码。")) from error
 
 
@@ -147,8 +158,14 @@ def attach_asset(actor: Actor, story_id: int, upload: UploadedFile, caption: str
     if size > limit:
         raise _refuse("too_large", _("文件过大：此类文件上限为 %(mb)d MB。") % {"mb": limit // (1024 * 1024)})
     asset = Asset(
-        story=story, kind=detected.kind, mime_type=detected.mime_type, original_name=name, size=size,
-        sha256=sha256, caption=caption.strip(), uploaded_by=actor.user,
+        story=story,
+        kind=detected.kind,
+        mime_type=detected.mime_type,
+        original_name=name,
+        size=size,
+        sha256=sha256,
+        caption=caption.strip(),
+        uploaded_by=actor.user,
     )
     thumbnail = None
     if detected.kind == AssetKind.IMAGE:
@@ -160,8 +177,12 @@ def attach_asset(actor: Actor, story_id: int, upload: UploadedFile, caption: str
             asset.thumbnail.save("thumb.jpg", ContentFile(thumbnail), save=False)
         try:
             asset.save()
-            audit.record(actor, "asset.upload", asset, {"story": story.pk, "kind": asset.kind, "size": size,
-                                                        "sha256": sha256})
+            audit.record(
+                actor,
+                "asset.upload",
+                asset,
+                {"story": story.pk, "kind": asset.kind, "size": size, "sha256": sha256},
+            )
         except Exception:
             _remove_files(asset)
             raise

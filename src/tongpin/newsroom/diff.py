@@ -58,8 +58,10 @@ class RevisionDiff:
 
     @property
     def unchanged(self) -> bool:
-        return all(line.kind == "equal" for line in self.body) and self.old.title == self.new.title and (
-            self.old.summary == self.new.summary and not self.tags_added and not self.tags_removed
+        return (
+            all(line.kind == "equal" for line in self.body)
+            and self.old.title == self.new.title
+            and (self.old.summary == self.new.summary and not self.tags_added and not self.tags_removed)
         )
 
 

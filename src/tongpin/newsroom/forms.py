@@ -23,7 +23,10 @@ class StoryForm(forms.Form):
     body_html = forms.CharField(label=_("正文"), required=False, widget=forms.Textarea(attrs={"rows": 16}))
     partner = forms.ChoiceField(label=_("合作方"), required=False)
     tags = forms.CharField(
-        label=_("标签"), required=False, help_text=_("用逗号或空格分隔"), widget=forms.TextInput(attrs={"placeholder": "森林防火, 汛期"})
+        label=_("标签"),
+        required=False,
+        help_text=_("用逗号或空格分隔"),
+        widget=forms.TextInput(attrs={"placeholder": "森林防火, 汛期"}),
     )
     channel_intentions = forms.MultipleChoiceField(
         label=_("拟发渠道"), required=False, choices=ChannelKind.choices, widget=forms.CheckboxSelectMultiple
@@ -38,8 +41,12 @@ class StoryForm(forms.Form):
         data = self.cleaned_data
         tags = [t for t in re.split(r"[,，、;；\s]+", data.get("tags", "")) if t]
         return StoryInput.of(
-            title=data["title"], summary=data.get("summary", ""), body_html=data.get("body_html", ""),
-            partner=data.get("partner") or "", tags=tags, channel_intentions=data.get("channel_intentions", []),
+            title=data["title"],
+            summary=data.get("summary", ""),
+            body_html=data.get("body_html", ""),
+            partner=data.get("partner") or "",
+            tags=tags,
+            channel_intentions=data.get("channel_intentions", []),
         )
 
     def add_domain_errors(self, error: DomainError) -> None:

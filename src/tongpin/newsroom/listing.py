@@ -86,7 +86,9 @@ def list_stories(user: User, filters: StoryFilters, page: int = 1, page_size: in
         return StoryPage([], 0, page, page_size)
     if query is None:
         total = scoped.count()
-        stories = list(scoped.select_related(*related).prefetch_related("tags")[(page - 1) * page_size : page * page_size])
+        stories = list(
+            scoped.select_related(*related).prefetch_related("tags")[(page - 1) * page_size : page * page_size]
+        )
         return StoryPage(stories, total, page, page_size)
     if not roles.can(user, roles.STORY_VIEW):
         return StoryPage([], 0, page, page_size)
@@ -97,4 +99,3 @@ def list_stories(user: User, filters: StoryFilters, page: int = 1, page_size: in
     stories = [found[i] for i in ids if i in found]
     snippets = {s.pk: snippet(query, s.title, s.body_text) for s in stories}
     return StoryPage(stories, total, page, page_size, snippets)
-

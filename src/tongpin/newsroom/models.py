@@ -48,16 +48,36 @@ class Story(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("创建人")
     )
     station = models.ForeignKey(
-        Station, null=True, blank=True, on_delete=models.PROTECT, related_name="stories", verbose_name=_("台站")
+        Station,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stories",
+        verbose_name=_("台站"),
     )
     partner = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="stories", verbose_name=_("合作方")
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stories",
+        verbose_name=_("合作方"),
     )
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="stories", verbose_name=_("策划")
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+        verbose_name=_("策划"),
     )
     topic = models.ForeignKey(
-        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="stories", verbose_name=_("选题")
+        Topic,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+        verbose_name=_("选题"),
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="stories", verbose_name=_("标签"))
     channel_intentions = models.JSONField(_("拟发渠道"), default=list, blank=True)

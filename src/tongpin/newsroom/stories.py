@@ -38,7 +38,16 @@ MAX_TAG_CHARS = 32
 LIAISON_STATUSES = (StoryStatus.APPROVED, StoryStatus.PUBLISHED)
 # Published and archived stories change only through review (withdraw first), never by a plain edit.
 EDITABLE_STATUSES = (StoryStatus.DRAFT, StoryStatus.IN_REVIEW, StoryStatus.APPROVED, StoryStatus.WITHDRAWN)
-CONTENT_FIELDS = ("title", "summary", "body_html", "partner", "campaign", "topic", "tags", "channel_intentions")
+CONTENT_FIELDS = (
+    "title",
+    "summary",
+    "body_html",
+    "partner",
+    "campaign",
+    "topic",
+    "tags",
+    "channel_intentions",
+)
 
 
 @dataclass
@@ -128,7 +137,9 @@ def _clean(data: StoryInput, creating: bool) -> dict[str, Any]:
     if "body_html" in given:
         raw = data.body_html or ""
         if len(raw) > MAX_BODY_CHARS:
-            errors.append(FieldError("too_long", _("正文过长（上限 %(n)d 字符）。") % {"n": MAX_BODY_CHARS}, "body_html"))
+            errors.append(
+                FieldError("too_long", _("正文过长（上限 %(n)d 字符）。") % {"n": MAX_BODY_CHARS}, "body_html")
+            )
         else:
             out["body_html"] = sanitise_html(raw)
     if "partner" in given:
@@ -151,7 +162,11 @@ def _clean(data: StoryInput, creating: bool) -> dict[str, Any]:
         unknown = [k for k in kinds if k not in ChannelKind.values]
         if unknown:
             errors.append(
-                FieldError("unknown_channel", _("未知渠道：%(k)s") % {"k": "、".join(map(str, unknown))}, "channel_intentions")
+                FieldError(
+                    "unknown_channel",
+                    _("未知渠道：%(k)s") % {"k": "、".join(map(str, unknown))},
+                    "channel_intentions",
+                )
             )
         out["channel_intentions"] = kinds
     if "author_ids" in given:
@@ -257,7 +272,9 @@ def _lock_for_edit(actor: Actor, story_id: int, base_version: int | None) -> Sto
     # select_for_update locks the row on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers.
     story = Story.objects.select_for_update().get(pk=story.pk)
     if story.status not in EDITABLE_STATUSES:
-        raise Conflict(FieldError("not_editable", _("稿件处于“%(s)s”状态，不能直接修改。") % {"s": story.get_status_display()}))
+        raise Conflict(
+            FieldError("not_editable", _("稿件处于“%(s)s”状态，不能直接修改。") % {"s": story.get_status_display()})
+        )
     if base_version is None:
         raise ValidationFailed(FieldError("required", _("缺少所依据的版本号。"), "version"))
     if story.version != base_version:
@@ -312,6 +329,11 @@ def restore_revision(actor: Actor, story_id: int, number: int, base_version: int
         story.updated_at = timezone.now()
         story.save()
         _snapshot(story, actor, note=_("恢复自第 %(n)d 版") % {"n": number})
-        audit.record(actor, "story.restore", story, {"from_revision": number, "version": story.version, "fields": changed})
+        audit.record(
+            actor,
+            "story.restore",
+            story,
+            {"from_revision": number, "version": story.version, "fields": changed},
+        )
         index_story(story)
     return story

@@ -10,7 +10,11 @@ urlpatterns = [
     path("stories/<int:story_id>/history/", views.story_history, name="story-history"),
     path("stories/<int:story_id>/diff/", views.revision_diff, name="story-diff"),
     path("stories/<int:story_id>/revisions/<int:number>/", views.revision_detail, name="revision-detail"),
-    path("stories/<int:story_id>/revisions/<int:number>/restore/", views.revision_restore, name="revision-restore"),
+    path(
+        "stories/<int:story_id>/revisions/<int:number>/restore/",
+        views.revision_restore,
+        name="revision-restore",
+    ),
     path("stories/<int:story_id>/assets/", views.asset_upload, name="asset-upload"),
     path("assets/<str:key>/", views.asset_download, name="asset-download"),
     path("assets/<str:key>/thumbnail/", views.asset_thumbnail, name="asset-thumbnail"),

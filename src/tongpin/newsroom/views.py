@@ -39,7 +39,9 @@ def story_list(request):
             for item in error.errors:
                 form.add_error(item.location if item.location in form.fields else None, str(item.message))
     context = {
-        "form": form, "page": page, "query_string": _without_page(request),
+        "form": form,
+        "page": page,
+        "query_string": _without_page(request),
         "can_create": roles.can(request.user, roles.STORY_CREATE),
     }
     template = "newsroom/_results.html" if request.htmx else "newsroom/story_list.html"
@@ -78,13 +80,17 @@ def story_new(request):
 @login_required
 def story_detail(request, story_id: int):
     story = story_service.get_story(request.user, story_id)
-    return render(request, "newsroom/story_detail.html", {
-        "story": story,
-        "assets": story.assets.all(),
-        "can_edit": story_service.can_edit(request.user, story) and story.status in story_service.EDITABLE_STATUSES,
-        "can_history": story_service.can_view_history(request.user),
-        "asset_form": AssetForm(),
-    })
+    return render(
+        request,
+        "newsroom/story_detail.html",
+        {
+            "story": story,
+            "assets": story.assets.all(),
+            "can_edit": story_service.can_edit(request.user, story) and story.status in story_service.EDITABLE_STATUSES,
+            "can_history": story_service.can_view_history(request.user),
+            "asset_form": AssetForm(),
+        },
+    )
 
 
 @login_required
@@ -109,12 +115,17 @@ def story_edit(request, story_id: int):
                 messages.success(request, _("已保存为第 %(v)d 版。") % {"v": story.version})
                 return redirect("story-detail", story_id=story.pk)
     else:
-        form = StoryForm(initial={
-            "title": story.title, "summary": story.summary, "body_html": story.body_html,
-            "partner": story.partner.slug if story.partner_id else "",
-            "tags": "，".join(t.name for t in story.tags.all()),
-            "channel_intentions": story.channel_intentions, "version": story.version,
-        })
+        form = StoryForm(
+            initial={
+                "title": story.title,
+                "summary": story.summary,
+                "body_html": story.body_html,
+                "partner": story.partner.slug if story.partner_id else "",
+                "tags": "，".join(t.name for t in story.tags.all()),
+                "channel_intentions": story.channel_intentions,
+                "version": story.version,
+            }
+        )
     return render(request, "newsroom/story_form.html", {"form": form, "story": story, "conflict": conflict})
 
 
@@ -124,10 +135,15 @@ def story_history(request, story_id: int):
     if not story_service.can_view_history(request.user):
         raise PermissionDenied
     revisions = list(story.revisions.select_related("created_by"))
-    return render(request, "newsroom/story_history.html", {
-        "story": story, "revisions": revisions,
-        "can_edit": story_service.can_edit(request.user, story) and story.status in story_service.EDITABLE_STATUSES,
-    })
+    return render(
+        request,
+        "newsroom/story_history.html",
+        {
+            "story": story,
+            "revisions": revisions,
+            "can_edit": story_service.can_edit(request.user, story) and story.status in story_service.EDITABLE_STATUSES,
+        },
+    )
 
 
 @login_required
@@ -145,11 +161,18 @@ def revision_diff(request, story_id: int):
     if old_n > new_n:
         old_n, new_n = new_n, old_n
     diff = diff_revisions(
-        story_service.get_revision(request.user, story, old_n), story_service.get_revision(request.user, story, new_n)
+        story_service.get_revision(request.user, story, old_n),
+        story_service.get_revision(request.user, story, new_n),
     )
-    return render(request, "newsroom/revision_diff.html", {
-        "story": story, "diff": diff, "numbers": range(newest, 0, -1),
-    })
+    return render(
+        request,
+        "newsroom/revision_diff.html",
+        {
+            "story": story,
+            "diff": diff,
+            "numbers": range(newest, 0, -1),
+        },
+    )
 
 
 @login_required
@@ -177,7 +200,10 @@ def asset_upload(request, story_id: int):
         return redirect("story-detail", story_id=story_id)
     try:
         asset = asset_service.attach_asset(
-            actor_from_request(request), story_id, form.cleaned_data["file"], form.cleaned_data.get("caption", "")
+            actor_from_request(request),
+            story_id,
+            form.cleaned_data["file"],
+            form.cleaned_data.get("caption", ""),
         )
     except ValidationFailed as error:
         for item in error.errors:

@@ -23,7 +23,12 @@ class Campaign(models.Model):
 
 class Topic(models.Model):
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="topics", verbose_name=_("策划")
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="topics",
+        verbose_name=_("策划"),
     )
     title = models.CharField(_("选题"), max_length=200)
 

@@ -15,7 +15,8 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
             return render(
-                request, "web/error.html",
+                request,
+                "web/error.html",
                 {"status": exception.status, "messages_list": [str(e.message) for e in exception.errors]},
                 status=exception.status,
             )

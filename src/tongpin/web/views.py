@@ -34,12 +34,16 @@ def dashboard(request):
     stories = visible_stories(user)
     mine = stories.filter(authors=user, status=StoryStatus.DRAFT).order_by("-updated_at")[:10]
     counts = {row["status"]: row["n"] for row in _status_counts(stories)}
-    return render(request, "web/dashboard.html", {
-        "my_drafts": mine,
-        "recent": stories.select_related("partner").order_by("-updated_at")[:10],
-        "status_counts": [(label, counts.get(value, 0), value) for value, label in StoryStatus.choices],
-        "recent_audit": AuditEvent.objects.all()[:8] if roles.can(user, roles.AUDIT_VIEW) else None,
-    })
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "my_drafts": mine,
+            "recent": stories.select_related("partner").order_by("-updated_at")[:10],
+            "status_counts": [(label, counts.get(value, 0), value) for value, label in StoryStatus.choices],
+            "recent_audit": AuditEvent.objects.all()[:8] if roles.can(user, roles.AUDIT_VIEW) else None,
+        },
+    )
 
 
 def _status_counts(stories):
@@ -59,8 +63,10 @@ def healthz(request):
     except Exception as error:  # noqa: BLE001  (any database failure means unhealthy)
         database = {"vendor": connection.vendor, "ok": False, "error": error.__class__.__name__}
         status = 503
-    return JsonResponse({"status": "ok" if status == 200 else "unavailable", "version": __version__,
-                         "database": database}, status=status)
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "unavailable", "version": __version__, "database": database},
+        status=status,
+    )
 
 
 def error_page(request, status: int, message):

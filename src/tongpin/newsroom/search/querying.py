@@ -44,11 +44,17 @@ class Snippet:
 def _marked(original: str, normalised: str, pattern: re.Pattern, start: int, end: int) -> str:
     # normalise() keeps length, so a match in the normalised text marks the same span of the original.
     source = original if len(original) == len(normalised) else normalised
-    out, cursor = [], start
+    spans: list[list[int]] = []
     for match in pattern.finditer(normalised, start, end):
-        out.append(escape(source[cursor:match.start()]))
-        out.append(f"<mark>{escape(source[match.start():match.end()])}</mark>")
-        cursor = match.end()
+        if spans and match.start() <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], match.end())  # adjacent words read as one highlight
+        else:
+            spans.append([match.start(), match.end()])
+    out, cursor = [], start
+    for span_start, span_end in spans:
+        out.append(escape(source[cursor:span_start]))
+        out.append(f"<mark>{escape(source[span_start:span_end])}</mark>")
+        cursor = span_end
     out.append(escape(source[cursor:end]))
     return "".join(out)
 

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,32 +14,65 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64, unique=True, verbose_name='标识')),
-                ('name', models.CharField(max_length=200, verbose_name='名称')),
-                ('short_name', models.CharField(blank=True, max_length=64, verbose_name='简称')),
-                ('kind', models.CharField(choices=[('government', '政府部门'), ('zone', '园区管委会'), ('enterprise', '企业'), ('other', '其他')], default='government', max_length=16, verbose_name='类型')),
-                ('description', models.TextField(blank=True, verbose_name='简介')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("slug", models.SlugField(max_length=64, unique=True, verbose_name="标识")),
+                ("name", models.CharField(max_length=200, verbose_name="名称")),
+                ("short_name", models.CharField(blank=True, max_length=64, verbose_name="简称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("government", "政府部门"),
+                            ("zone", "园区管委会"),
+                            ("enterprise", "企业"),
+                            ("other", "其他"),
+                        ],
+                        default="government",
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="简介")),
             ],
             options={
-                'verbose_name': '合作方',
-                'verbose_name_plural': '合作方',
-                'ordering': ['name'],
+                "verbose_name": "合作方",
+                "verbose_name_plural": "合作方",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Liaison',
+            name="Liaison",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=100, verbose_name='职务')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='liaison', to=settings.AUTH_USER_MODEL)),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='liaisons', to='partners.partner')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("title", models.CharField(blank=True, max_length=100, verbose_name="职务")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="liaison",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="liaisons",
+                        to="partners.partner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '联络员',
-                'verbose_name_plural': '联络员',
+                "verbose_name": "联络员",
+                "verbose_name_plural": "联络员",
             },
         ),
     ]

@@ -5,40 +5,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('partners', '0001_initial'),
+        ("partners", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='策划名称')),
-                ('starts_on', models.DateField(blank=True, null=True, verbose_name='开始日期')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='结束日期')),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='partners.partner', verbose_name='合作方')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="策划名称")),
+                ("starts_on", models.DateField(blank=True, null=True, verbose_name="开始日期")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="结束日期")),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="partners.partner",
+                        verbose_name="合作方",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '策划',
-                'verbose_name_plural': '策划',
-                'ordering': ['-starts_on', 'title'],
+                "verbose_name": "策划",
+                "verbose_name_plural": "策划",
+                "ordering": ["-starts_on", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='选题')),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='topics', to='planning.campaign', verbose_name='策划')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="选题")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="topics",
+                        to="planning.campaign",
+                        verbose_name="策划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '选题',
-                'verbose_name_plural': '选题',
-                'ordering': ['title'],
+                "verbose_name": "选题",
+                "verbose_name_plural": "选题",
+                "ordering": ["title"],
             },
         ),
     ]

@@ -40,7 +40,8 @@ class Command(BaseCommand):
         if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
             settings.ALLOWED_HOSTS.append(host)
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
-        self.stdout.write(f"Tongpin is running at http://{shown}:{port}/  (database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
+        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        self.stdout.write(f"Tongpin is running at http://{shown}:{port}/  (database: {engine})")
         self.stdout.flush()
         worker = None if no_worker else self._start_worker()
         try:

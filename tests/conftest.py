@@ -1,0 +1,81 @@
+import os
+import tempfile
+
+os.environ.setdefault("TONGPIN_HOME", tempfile.mkdtemp(prefix="tongpin-test-"))
+
+import pytest  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from tongpin.core.audit import Actor  # noqa: E402
+from tongpin.core.models import ApiToken, User  # noqa: E402
+from tongpin.core.roles import Role  # noqa: E402
+from tongpin.newsroom import stories as story_service  # noqa: E402
+from tongpin.partners.models import Liaison, Partner  # noqa: E402
+
+PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Real hashing costs ~0.5 s a user; tests need the behaviour, not the cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def partners(db):
+    return {
+        "em": Partner.objects.create(slug="em", name="江西省应急管理厅", short_name="省应急管理厅"),
+        "zone": Partner.objects.create(slug="zone", name="清远高新区管委会", short_name="清远高新区"),
+    }
+
+
+def make_user(username: str, role: str, partner: Partner | None = None) -> User:
+    user = User(username=username, role=role, display_name=username)
+    user.set_password(PASSWORD)
+    user.save()
+    if partner is not None:
+        Liaison.objects.create(user=user, partner=partner)
+    return user
+
+
+@pytest.fixture
+def users(db, partners):
+    return {
+        "reporter": make_user("reporter", Role.REPORTER),
+        "reporter2": make_user("reporter2", Role.REPORTER),
+        "editor": make_user("editor", Role.EDITOR),
+        "duty": make_user("duty", Role.DUTY_OFFICER),
+        "admin": make_user("admin", Role.ADMIN),
+        "liaison_em": make_user("liaison_em", Role.PARTNER_LIAISON, partners["em"]),
+        "liaison_zone": make_user("liaison_zone", Role.PARTNER_LIAISON, partners["zone"]),
+        "orphan_liaison": make_user("orphan", Role.PARTNER_LIAISON),
+    }
+
+
+def actor(user: User) -> Actor:
+    return Actor(user=user, ip="127.0.0.1", via="test")
+
+
+def new_story(user: User, **fields):
+    fields.setdefault("title", "测试稿件")
+    fields.setdefault("body_html", "<p>正文</p>")
+    return story_service.create_story(actor(user), story_service.StoryInput.of(**fields))
+
+
+@pytest.fixture
+def client_for(users):
+    def make(name: str) -> Client:
+        client = Client()
+        client.force_login(users[name])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def token_for(users):
+    def make(name: str) -> str:
+        return ApiToken.issue(users[name], "test")[1]
+
+    return make

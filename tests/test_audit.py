@@ -1,0 +1,36 @@
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from tongpin.core.audit import Actor, client_ip, record
+from tongpin.core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_audit_rows_cannot_be_changed_or_deleted(users):
+    event = record(Actor(users["admin"], ip="10.0.0.1"), "test.event", users["reporter"], {"a": 1})
+    event.action = "tampered"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="x")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+
+
+def test_database_refuses_raw_update(users):
+    event = record(Actor(users["admin"]), "test.event")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET action = 'x' WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
+
+
+def test_client_ip_trusts_forwarded_only_when_configured(rf, settings):
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 5.6.7.8")
+    settings.TONGPIN_TRUSTED_PROXIES = 0
+    assert client_ip(request) == "127.0.0.1"
+    settings.TONGPIN_TRUSTED_PROXIES = 1
+    assert client_ip(request) == "5.6.7.8"
+    assert client_ip(rf.get("/", REMOTE_ADDR="not-an-ip")) is None

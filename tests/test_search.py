@@ -1,0 +1,145 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tongpin.newsroom.listing import StoryFilters, list_stories
+from tongpin.newsroom.models import Story, StoryStatus
+from tongpin.newsroom.search.indexing import reindex_all
+
+from .conftest import new_story
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(page):
+    return [s.title for s in page.stories]
+
+
+@pytest.fixture
+def pool(users, partners):
+    r = users["reporter"]
+    stories = {
+        "fire": new_story(
+            r,
+            title="森林防火进入紧要期",
+            body_html="<p>秋冬季林区干燥，野外用火一律禁止。</p>",
+            partner="em",
+            tags=["森林防火"],
+        ),
+        "flood": new_story(
+            r,
+            title="汛期山洪防御要点",
+            body_html="<p>收到暴雨预警后及早转移，警惕山洪和泥石流。</p>",
+            partner="em",
+            tags=["防汛"],
+        ),
+        "trad": new_story(r, title="應急廣播進山村", body_html="<p>預警信息直達農戶，村民及時轉移。</p>", partner="em"),
+        "zone": new_story(
+            users["editor"],
+            title="高新区招商引资",
+            body_html="<p>园区重点项目加快建设，森林防火工作同步推进。</p>",
+            partner="zone",
+            tags=["招商"],
+        ),
+        "wide": new_story(r, title="ＡＩ应用大赛", body_html="<p>全角字母也能搜到。</p>"),
+    }
+    Story.objects.filter(pk__in=[s.pk for s in stories.values()]).update(status=StoryStatus.PUBLISHED)
+    return stories
+
+
+def search(user, **filters):
+    return list_stories(user, StoryFilters(**filters))
+
+
+def test_finds_chinese_words(pool, users):
+    page = search(users["editor"], q="山洪")
+    assert titles(page) == ["汛期山洪防御要点"]
+
+
+def test_simplified_query_finds_traditional_text_and_back(pool, users):
+    assert titles(search(users["editor"], q="应急广播")) == ["應急廣播進山村"]
+    assert titles(search(users["editor"], q="預警")) == ["汛期山洪防御要点", "應急廣播進山村"] or set(
+        titles(search(users["editor"], q="預警"))
+    ) == {"汛期山洪防御要点", "應急廣播進山村"}
+
+
+def test_fullwidth_and_case_fold(pool, users):
+    assert titles(search(users["editor"], q="ai")) == ["ＡＩ应用大赛"]
+
+
+def test_all_words_must_match(pool, users):
+    assert titles(search(users["editor"], q="森林防火 园区")) == ["高新区招商引资"]
+
+
+def test_title_match_ranks_first(pool, users):
+    page = search(users["editor"], q="森林防火")
+    assert titles(page)[0] == "森林防火进入紧要期" and len(page.stories) == 2
+
+
+def test_snippet_marks_query_words_in_original_script(pool, users):
+    page = search(users["editor"], q="预警")
+    by_title = {s.title: page.snippets[s.pk] for s in page.stories}
+    assert "<mark>預警</mark>" in by_title["應急廣播進山村"].excerpt
+    assert "<mark>" in by_title["汛期山洪防御要点"].excerpt
+
+
+def test_snippet_escapes_html(users, partners):
+    new_story(users["reporter"], title="标题<b>", body_html="<p>防汛 &lt;script&gt;</p>")
+    page = search(users["reporter"], q="防汛")
+    assert "&lt;script&gt;" in page.snippets[page.stories[0].pk].excerpt
+
+
+def test_filters_partner_tag_author_status_dates(pool, users):
+    editor = users["editor"]
+    assert titles(search(editor, q="森林防火", partner="zone")) == ["高新区招商引资"]
+    assert titles(search(editor, tag="防汛")) == ["汛期山洪防御要点"]
+    assert titles(search(editor, author="editor")) == ["高新区招商引资"]
+    assert search(editor, status="draft").total == 0
+    Story.objects.filter(pk=pool["fire"].pk).update(updated_at=timezone.now() - dt.timedelta(days=40))
+    recent = search(editor, q="森林防火", date_from=timezone.localdate() - dt.timedelta(days=7))
+    assert titles(recent) == ["高新区招商引资"]
+
+
+def test_liaison_search_never_returns_other_partners(pool, users):
+    page = search(users["liaison_em"], q="森林防火")
+    assert titles(page) == ["森林防火进入紧要期"]
+    assert page.total == 1
+    assert search(users["liaison_zone"], q="山洪").total == 0
+
+
+def test_liaison_search_excludes_drafts(users, partners):
+    new_story(users["reporter"], title="防汛草稿", partner="em")
+    assert search(users["liaison_em"], q="防汛").total == 0
+
+
+def test_query_without_words_returns_nothing(pool, users):
+    assert search(users["editor"], q="，。！").total == 0
+
+
+def test_search_syntax_characters_are_plain_text(pool, users):
+    for q in ['"', "NEAR(", "a OR", "*", "'", "\\", "山洪 AND NOT"]:
+        search(users["editor"], q=q)  # must not raise
+
+
+def test_edit_updates_index(pool, users):
+    from tongpin.core.audit import Actor
+    from tongpin.newsroom.stories import StoryInput, update_story
+
+    Story.objects.filter(pk=pool["flood"].pk).update(status=StoryStatus.DRAFT)
+    update_story(Actor(users["reporter"]), pool["flood"].pk, StoryInput.of(title="台风防御要点"), 1)
+    assert search(users["editor"], q="台风").total == 1
+    assert "汛期山洪防御要点" not in titles(search(users["editor"], q="汛期"))
+
+
+def test_reindex_rebuilds(pool, users):
+    assert reindex_all(batch_size=2) == 5
+    assert titles(search(users["editor"], q="山洪")) == ["汛期山洪防御要点"]
+
+
+def test_paging(users, partners):
+    for i in range(25):
+        new_story(users["reporter"], title=f"防汛第{i}篇")
+    first = list_stories(users["reporter"], StoryFilters(q="防汛"), page=1, page_size=10)
+    third = list_stories(users["reporter"], StoryFilters(q="防汛"), page=3, page_size=10)
+    assert first.total == 25 and len(first.stories) == 10 and len(third.stories) == 5 and first.pages == 3

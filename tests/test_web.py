@@ -1,0 +1,163 @@
+import pytest
+from django.test import Client
+
+from tongpin.core.models import AuditEvent
+from tongpin.newsroom.models import Story, StoryStatus
+
+from .conftest import PASSWORD, new_story
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_need_login(db):
+    for path in ["/", "/stories/", "/stories/new/", "/audit/"]:
+        response = Client().get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_wrong_login_never_says_whether_the_user_exists(users):
+    unknown = Client().post("/login/", {"username": "nobody", "password": "x"})
+    wrong = Client().post("/login/", {"username": "reporter", "password": "wrong"})
+    assert unknown.status_code == wrong.status_code == 200
+    assert "账号或密码不正确" in unknown.content.decode()
+    assert unknown.context["form"].non_field_errors() == wrong.context["form"].non_field_errors()
+    assert AuditEvent.objects.filter(action="auth.login_failed").count() == 2
+
+
+def test_login_and_dashboard(users):
+    client = Client()
+    response = client.post("/login/", {"username": "reporter", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    new_story(users["reporter"], title="我的草稿")
+    page = client.get("/").content.decode()
+    assert "我的待办" in page and "我的草稿" in page
+    assert AuditEvent.objects.filter(action="auth.login", actor=users["reporter"]).exists()
+
+
+def test_create_story_through_form(users, partners, client_for):
+    client = client_for("reporter")
+    response = client.post(
+        "/stories/new/",
+        {
+            "title": "防灾减灾日活动",
+            "summary": "",
+            "body_html": "<p>社区演练</p>",
+            "partner": "em",
+            "tags": "防灾减灾，演练",
+            "channel_intentions": ["wechat", "tv"],
+        },
+    )
+    story = Story.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/stories/{story.pk}/"
+    assert sorted(t.name for t in story.tags.all()) == ["演练", "防灾减灾"]
+    detail = client.get(response["Location"]).content.decode()
+    assert "社区演练" in detail and "微信公众号" in detail
+
+
+def test_form_errors_are_shown_in_chinese(users, client_for):
+    response = client_for("reporter").post("/stories/new/", {"title": "", "partner": "ghost"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "这个字段是必填项" in text or "请填写标题" in text
+    assert Story.objects.count() == 0
+
+
+def test_edit_conflict_keeps_what_the_user_wrote(users, client_for):
+    story = new_story(users["reporter"], title="原题")
+    from tongpin.core.audit import Actor
+    from tongpin.newsroom.stories import StoryInput, update_story
+
+    update_story(Actor(users["editor"]), story.pk, StoryInput.of(title="编辑先改"), 1)
+    response = client_for("reporter").post(
+        f"/stories/{story.pk}/edit/",
+        {
+            "title": "记者后改",
+            "body_html": "<p>我的新段落</p>",
+            "version": 1,
+        },
+    )
+    text = response.content.decode()
+    assert response.status_code == 200 and "保存冲突" in text and "我的新段落" in text and "记者后改" in text
+    assert Story.objects.get().title == "编辑先改"
+    overwrite = client_for("reporter").post(
+        f"/stories/{story.pk}/edit/",
+        {
+            "title": "记者后改",
+            "body_html": "<p>我的新段落</p>",
+            "version": 1,
+            "overwrite_version": 2,
+        },
+    )
+    assert overwrite.status_code == 302
+    assert Story.objects.get().title == "记者后改" and Story.objects.get().version == 3
+
+
+def test_history_diff_and_restore_pages(users, client_for):
+    story = new_story(users["reporter"], body_html="<p>甲</p>")
+    from tongpin.core.audit import Actor
+    from tongpin.newsroom.stories import StoryInput, update_story
+
+    update_story(Actor(users["reporter"]), story.pk, StoryInput.of(body_html="<p>甲乙</p>"), 1)
+    client = client_for("reporter")
+    assert "第 2 版" in client.get(f"/stories/{story.pk}/history/").content.decode()
+    diff = client.get(f"/stories/{story.pk}/diff/?old=1&new=2").content.decode()
+    assert "<ins>乙</ins>" in diff
+    restore = client.post(f"/stories/{story.pk}/revisions/1/restore/", {"version": 2})
+    assert restore.status_code == 302 and Story.objects.get().body_text == "甲"
+    stale = client.post(f"/stories/{story.pk}/revisions/1/restore/", {"version": 2}, follow=True)
+    assert "已被" in stale.content.decode()
+
+
+def test_search_page_and_htmx_partial(users, client_for):
+    new_story(users["reporter"], title="森林防火宣传周")
+    client = client_for("editor")
+    page = client.get("/stories/", {"q": "森林防火"}).content.decode()
+    assert "<mark>森林防火</mark>" in page and "<html" in page
+    partial = client.get("/stories/", {"q": "森林防火"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<mark>森林防火</mark>" in partial and "<html" not in partial
+    bad = client.get("/stories/", {"date_from": "2026-02-01", "date_to": "2026-01-01"})
+    assert bad.status_code == 200 and "开始日期不能晚于结束日期" in bad.content.decode()
+
+
+def test_liaison_pages_are_isolated(users, partners, client_for):
+    own = new_story(users["reporter"], title="应急宣传", partner="em")
+    other = new_story(users["reporter"], title="园区宣传", partner="zone")
+    Story.objects.update(status=StoryStatus.PUBLISHED)
+    client = client_for("liaison_em")
+    listing = client.get("/stories/").content.decode()
+    assert "应急宣传" in listing and "园区宣传" not in listing
+    assert "清远高新区" not in listing  # other partners are not even offered as a filter
+    assert client.get(f"/stories/{other.pk}/").status_code == 404
+    assert client.get(f"/stories/{own.pk}/").status_code == 200
+    assert client.get(f"/stories/{own.pk}/history/").status_code == 403
+    assert client.get(f"/stories/{own.pk}/edit/").status_code == 403
+    assert "园区宣传" not in client.get("/").content.decode()
+
+
+def test_audit_page_is_admin_only(users, client_for):
+    new_story(users["reporter"], title="审计对象")
+    assert client_for("editor").get("/audit/").status_code == 403
+    page = client_for("admin").get("/audit/", {"action": "story"}).content.decode()
+    assert "story.create" in page and "审计对象" in page
+
+
+def test_english_through_i18n(users, client_for):
+    client = client_for("reporter")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/stories/").content.decode()
+    assert "Story pool" in page
+
+
+def test_unknown_pages_are_calm_404(users, client_for):
+    response = client_for("reporter").get("/stories/999999/")
+    assert response.status_code == 404 and "稿件不存在" in response.content.decode()
+
+
+def test_upload_through_page_reports_refusal(users, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    story = new_story(users["reporter"])
+    response = client_for("reporter").post(
+        f"/stories/{story.pk}/assets/", {"file": SimpleUploadedFile("x.jpg", b"%PDF-1.4\n%%EOF")}, follow=True
+    )
+    assert "与扩展名" in response.content.decode()
