@@ -143,3 +143,10 @@ def test_paging(users, partners):
     first = list_stories(users["reporter"], StoryFilters(q="防汛"), page=1, page_size=10)
     third = list_stories(users["reporter"], StoryFilters(q="防汛"), page=3, page_size=10)
     assert first.total == 25 and len(first.stories) == 10 and len(third.stories) == 5 and first.pages == 3
+
+
+def test_parallel_reindex_gives_the_same_results(pool, users):
+    before = titles(search(users["editor"], q="森林防火"))
+    assert reindex_all(batch_size=2, workers=2) == 5
+    assert titles(search(users["editor"], q="森林防火")) == before
+    assert titles(search(users["editor"], q="应急广播")) == ["應急廣播進山村"]

@@ -2,9 +2,9 @@ from tongpin.core.text import html_to_text, index_tokens, normalise, query_words
 
 
 def test_normalise_folds_traditional_fullwidth_and_case_keeping_length():
-    text = "應急廣播ＡＢＣ１２３"
+    text = "應急廣播ＡＢＣ１２３，"
     result = normalise(text)
-    assert result == "应急广播abc123"
+    assert result == "应急广播abc123，"
     assert len(result) == len(text)
 
 

@@ -161,3 +161,8 @@ def test_upload_through_page_reports_refusal(users, client_for):
         f"/stories/{story.pk}/assets/", {"file": SimpleUploadedFile("x.jpg", b"%PDF-1.4\n%%EOF")}, follow=True
     )
     assert "与扩展名" in response.content.decode()
+
+
+def test_chinese_first_even_for_english_browsers(users, client_for):
+    page = client_for("reporter").get("/stories/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "稿件库" in page and "Story pool" not in page

@@ -8,8 +8,7 @@ Segmentation uses rjieba (jieba's dictionary and algorithm, in Rust): see docs/s
 against jieba that chose it.
 """
 
-import unicodedata
-from functools import lru_cache
+import re
 
 import opencc
 import rjieba
@@ -17,16 +16,22 @@ import rjieba
 _t2s = opencc.OpenCC("t2s")
 
 
-@lru_cache(maxsize=65536)
-def _fold_char(ch: str) -> str:
-    folded = unicodedata.normalize("NFKC", ch).lower()
-    return folded if len(folded) == 1 else ch
+# Full-width digits and Latin letters fold to their half-width twins. Chinese punctuation (，。！) stays:
+# search drops it anyway, and nearly every sentence has some, which would make this fold run always.
+_FULL_WIDTH_RANGES = [(0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)]
+_HALF_WIDTH = {code: code - 0xFEE0 for low, high in _FULL_WIDTH_RANGES for code in range(low, high + 1)}
+_HAS_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def normalise(text: str) -> str:
     if not text:
         return ""
-    folded = "".join(_fold_char(ch) if ord(ch) > 0x7F or ch.isupper() else ch for ch in text)
+    # str.translate is slow on Chinese text, so it runs only where a full-width form is present.
+    folded = text.translate(_HALF_WIDTH) if _HAS_FULL_WIDTH.search(text) else text
+    lowered = folded.lower()
+    if len(lowered) != len(folded):  # a rare letter whose lower case is longer: keep it as it was
+        lowered = "".join(c if len(c := ch.lower()) == 1 else ch for ch in folded)
+    folded = lowered
     simplified = _t2s.convert(folded)
     # OpenCC may map a phrase to one of another length; keep positions aligned by falling back per char.
     if len(simplified) != len(folded):
@@ -38,9 +43,14 @@ def _is_word(token: str) -> bool:
     return any(ch.isalnum() for ch in token)
 
 
+def _maybe_word(token: str) -> bool:
+    # The hot path of indexing: a cheap test that drops whitespace and lone punctuation marks.
+    return token.isalnum() or (len(token) > 1 and not token.isspace())
+
+
 def index_tokens(text: str) -> list[str]:
     """Tokens to index: every word plus the shorter words inside long ones (jieba's search mode)."""
-    return [t for t in rjieba.cut_for_search(normalise(text)) if _is_word(t)]
+    return [t for t in rjieba.cut_for_search(normalise(text)) if _maybe_word(t)]
 
 
 def query_words(text: str) -> list[str]:

@@ -85,7 +85,8 @@ class StoryListItem(Schema):
 
 
 class StoryListOut(Schema):
-    count: int
+    count: int = Field(description="matches; counting stops at 10,000 (then `more` is true)")
+    more: bool = False
     page: int
     page_size: int
     results: list[StoryListItem]
@@ -248,7 +249,7 @@ def stories_list(request, filters: Query[StoryQuery]):
                 "highlight": str(snip.excerpt) if snip else None,
             }
         )
-    return {"count": page.total, "page": page.page, "page_size": page.page_size, "results": results}
+    return {"count": page.total, "more": page.more, "page": page.page, "page_size": page.page_size, "results": results}
 
 
 @router.post("/stories", response={201: StoryOut, **ERRORS}, summary="Create a story (revision 1)")

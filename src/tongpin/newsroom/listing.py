@@ -13,6 +13,7 @@ from tongpin.core.models import User
 from tongpin.partners.scope import partner_scope
 
 from .models import Story, StoryStatus
+from .search.backends import RANK_WINDOW
 from .search.querying import Snippet, parse_query, ranked_ids, snippet
 from .stories import visible_stories
 
@@ -40,6 +41,8 @@ class StoryPage:
     page: int
     page_size: int
     snippets: dict[int, Snippet] = field(default_factory=dict)
+    more: bool = False  # more matches than `total` says (counting stops at COUNT_CAP)
+    ranked: bool = False  # a search: pages stop at RANK_WINDOW
 
     @property
     def rows(self) -> list[tuple[Story, Snippet | None]]:
@@ -47,7 +50,8 @@ class StoryPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        reachable = min(self.total, RANK_WINDOW) if self.ranked else self.total
+        return max(1, -(-reachable // self.page_size))
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -94,8 +98,17 @@ def list_stories(user: User, filters: StoryFilters, page: int = 1, page_size: in
         return StoryPage([], 0, page, page_size)
     # A liaison's scope always narrows; staff without filters search the whole index.
     narrowing = filters.narrowing() or not partner_scope(user).everything
-    ids, total = ranked_ids(query, scoped, narrowing, page_size, (page - 1) * page_size)
-    found = Story.objects.select_related(*related).prefetch_related("tags").in_bulk(ids)
-    stories = [found[i] for i in ids if i in found]
+    offset = (page - 1) * page_size
+    if offset >= RANK_WINDOW:
+        raise ValidationFailed(
+            FieldError(
+                "page_out_of_range",
+                _("检索结果只能翻到前 %(n)d 篇，请加筛选条件缩小范围。") % {"n": RANK_WINDOW},
+                "page",
+            )
+        )
+    hits = ranked_ids(query, scoped, narrowing, page_size, offset)
+    found = Story.objects.select_related(*related).prefetch_related("tags").in_bulk(hits.ids)
+    stories = [found[i] for i in hits.ids if i in found]
     snippets = {s.pk: snippet(query, s.title, s.body_text) for s in stories}
-    return StoryPage(stories, total, page, page_size, snippets)
+    return StoryPage(stories, hits.total, page, page_size, snippets, more=hits.more, ranked=True)

@@ -1,6 +1,10 @@
 """Domain errors that escape a page view become the calm error pages, never a 500."""
 
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import check_for_language
 
 from tongpin.core.errors import DomainError
 
@@ -21,3 +25,17 @@ class DomainErrorMiddleware:
                 status=exception.status,
             )
         return None
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """Simplified Chinese unless the person chose another language (the language switch sets a cookie).
+
+    The browser's Accept-Language is ignored on purpose: a newsroom's shared machines often run English
+    browsers, and the product speaks Chinese first.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen and check_for_language(chosen) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -15,6 +15,19 @@ FTS_TABLE = "newsroom_story_fts"
 PG_TABLE = "newsroom_story_search"
 
 
+# Relevance is ranked among the newest RANK_WINDOW matches, and matches are counted up to COUNT_CAP, so a
+# query that matches most of a large pool still answers in milliseconds (docs/search.md has the figures).
+RANK_WINDOW = 1000
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Hits:
+    ids: list[int]
+    total: int
+    more: bool  # there are more than `total` matches
+
+
 @dataclass(frozen=True)
 class IndexRow:
     story_id: int
@@ -36,14 +49,16 @@ class SqliteFts:
     )
     drop_sql = f"DROP TABLE IF EXISTS {FTS_TABLE}"
 
-    def upsert(self, rows: Iterable[IndexRow]) -> None:
-        rows = list(rows)
+    @staticmethod
+    def prepare(row: IndexRow) -> tuple:
+        # unicode61 splits on the spaces and drops punctuation tokens by itself.
+        return (row.story_id, " ".join(row.title_tokens), " ".join(row.body_tokens))
+
+    def write(self, prepared: Sequence[tuple], replace: bool = True) -> None:
         with connection.cursor() as cursor:
-            cursor.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(r.story_id,) for r in rows])
-            cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (rowid, title, body) VALUES (%s, %s, %s)",
-                [(r.story_id, " ".join(r.title_tokens), " ".join(r.body_tokens)) for r in rows],
-            )
+            if replace:
+                cursor.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(p[0],) for p in prepared])
+            cursor.executemany(f"INSERT INTO {FTS_TABLE} (rowid, title, body) VALUES (%s, %s, %s)", prepared)
 
     def delete(self, story_ids: Iterable[int]) -> None:
         with connection.cursor() as cursor:
@@ -67,22 +82,24 @@ class SqliteFts:
                 parts.append(self._quote(word))
         return " AND ".join(parts)
 
-    def search(self, query: Query, within: tuple[str, Sequence] | None, limit: int, offset: int):
+    def search(self, query: Query, within: tuple[str, Sequence] | None, limit: int, offset: int) -> Hits:
         where, params = f"{FTS_TABLE} MATCH %s", [self.expression(query)]
         if within is not None:
             where += f" AND rowid IN ({within[0]})"
             params += list(within[1])
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {FTS_TABLE} WHERE {where}", params)
-            total = cursor.fetchone()[0]
-            # bm25 weights: a word in the title counts five times one in the body.
             cursor.execute(
-                f"SELECT rowid FROM {FTS_TABLE} WHERE {where} ORDER BY bm25({FTS_TABLE}, 5.0, 1.0), rowid DESC "
-                "LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+                f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {where} LIMIT %s)", [*params, COUNT_CAP + 1]
+            )
+            total = cursor.fetchone()[0]
+            # FTS5 walks matches newest first for free; bm25 (title weighs 5, body 1) ranks that window.
+            cursor.execute(
+                f"SELECT rowid FROM (SELECT rowid, bm25({FTS_TABLE}, 5.0, 1.0) AS score FROM {FTS_TABLE} "
+                f"WHERE {where} ORDER BY rowid DESC LIMIT %s) ORDER BY score, rowid DESC LIMIT %s OFFSET %s",
+                [*params, RANK_WINDOW, limit, offset],
             )
             ids = [row[0] for row in cursor.fetchall()]
-        return ids, total
+        return Hits(ids, min(total, COUNT_CAP), total > COUNT_CAP)
 
 
 class PostgresText:
@@ -98,7 +115,8 @@ class PostgresText:
     def _lexeme(token: str) -> str:
         return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
-    def vector(self, title: Sequence[str], body: Sequence[str]) -> str:
+    @classmethod
+    def vector(cls, title: Sequence[str], body: Sequence[str]) -> str:
         """A tsvector literal with positions and weights (A = title, B = body); PostgreSQL caps positions."""
         positions: dict[str, list[str]] = defaultdict(list)
         for weight, tokens, start in (("A", title, 1), ("B", body, len(title) + 1)):
@@ -106,14 +124,18 @@ class PostgresText:
                 spots = positions[token]
                 if len(spots) < 256:
                     spots.append(f"{min(start + offset, 16383)}{weight}")
-        return " ".join(f"{self._lexeme(tok)}:{','.join(spots)}" for tok, spots in positions.items())
+        return " ".join(f"{cls._lexeme(tok)}:{','.join(spots)}" for tok, spots in positions.items())
 
-    def upsert(self, rows: Iterable[IndexRow]) -> None:
+    @classmethod
+    def prepare(cls, row: IndexRow) -> tuple:
+        return (row.story_id, cls.vector(row.title_tokens, row.body_tokens))
+
+    def write(self, prepared: Sequence[tuple], replace: bool = True) -> None:
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {PG_TABLE} (story_id, document) VALUES (%s, %s::tsvector) "
                 "ON CONFLICT (story_id) DO UPDATE SET document = EXCLUDED.document",
-                [(r.story_id, self.vector(r.title_tokens, r.body_tokens)) for r in rows],
+                prepared,
             )
 
     def delete(self, story_ids: Iterable[int]) -> None:
@@ -134,21 +156,24 @@ class PostgresText:
                 parts.append(self._lexeme(word))
         return " & ".join(parts)
 
-    def search(self, query: Query, within: tuple[str, Sequence] | None, limit: int, offset: int):
+    def search(self, query: Query, within: tuple[str, Sequence] | None, limit: int, offset: int) -> Hits:
         where, params = "document @@ %s::tsquery", [self.expression(query)]
         if within is not None:
             where += f" AND story_id IN ({within[0]})"
             params += list(within[1])
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {PG_TABLE} WHERE {where}", params)
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} WHERE {where} LIMIT %s) AS m", [*params, COUNT_CAP + 1]
+            )
             total = cursor.fetchone()[0]
             cursor.execute(
-                f"SELECT story_id FROM {PG_TABLE} WHERE {where} "
+                f"SELECT story_id FROM (SELECT story_id, document FROM {PG_TABLE} WHERE {where} "
+                "ORDER BY story_id DESC LIMIT %s) AS w "
                 "ORDER BY ts_rank(document, %s::tsquery) DESC, story_id DESC LIMIT %s OFFSET %s",
-                [*params, params[0], limit, offset],
+                [*params, RANK_WINDOW, params[0], limit, offset],
             )
             ids = [row[0] for row in cursor.fetchall()]
-        return ids, total
+        return Hits(ids, min(total, COUNT_CAP), total > COUNT_CAP)
 
 
 def backend_for(vendor: str | None = None):

@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from tongpin.core.text import normalise, query_words, sub_words
 
-from .backends import Query, backend_for
+from .backends import Hits, Query, backend_for
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 12
@@ -29,7 +29,7 @@ def highlight_terms(query: Query) -> list[str]:
     return sorted(terms, key=len, reverse=True)
 
 
-def ranked_ids(query: Query, scoped: QuerySet, filtered: bool, limit: int, offset: int) -> tuple[list[int], int]:
+def ranked_ids(query: Query, scoped: QuerySet, filtered: bool, limit: int, offset: int) -> Hits:
     """Story ids in relevance order among `scoped` (passed to the backend only when it narrows anything)."""
     within = scoped.values("pk").query.sql_with_params() if filtered else None
     return backend_for().search(query, within, limit, offset)
@@ -59,21 +59,37 @@ def _marked(original: str, normalised: str, pattern: re.Pattern, start: int, end
     return "".join(out)
 
 
+SNIPPET_SCAN_CHARS = 4000  # look for the best passage in the opening of a story only
+
+
+def _best_start(hits: list[tuple[int, str]], width: int) -> int:
+    """Start of the window of `width` characters holding the most different words (earliest on ties)."""
+    best_start, best_score, left = hits[0][0], 0, 0
+    in_window: dict[str, int] = {}
+    for position, term in hits:
+        in_window[term] = in_window.get(term, 0) + 1
+        while position - hits[left][0] >= width:
+            gone = hits[left][1]
+            in_window[gone] -= 1
+            if not in_window[gone]:
+                del in_window[gone]
+            left += 1
+        if len(in_window) > best_score:
+            best_score, best_start = len(in_window), hits[left][0]
+    return best_start
+
+
 def snippet(query: Query, title: str, text: str, width: int = 90) -> Snippet:
     terms = highlight_terms(query)
     pattern = re.compile("|".join(re.escape(t) for t in terms))
-    norm_title, norm_text = normalise(title), normalise(text)
-    hits = [(m.start(), m.group()) for _, m in zip(range(200), pattern.finditer(norm_text), strict=False)]
-    start = 0
-    if hits:
-        # The window that shows the most different query words wins; the earliest on ties.
-        best = max(
-            range(len(hits)),
-            key=lambda i: (len({t for p, t in hits[i:] if p < hits[i][0] + width}), -hits[i][0]),
-        )
-        start = max(0, hits[best][0] - width // 4)
-    end = min(len(text), start + width)
-    excerpt = ("…" if start else "") + _marked(text, norm_text, pattern, start, end) + ("…" if end < len(text) else "")
+    norm_title = normalise(title)
+    head = text[:SNIPPET_SCAN_CHARS]
+    norm_head = normalise(head)
+    hits = [(m.start(), m.group()) for m in pattern.finditer(norm_head)]
+    start = max(0, _best_start(hits, width) - width // 4) if hits else 0
+    end = min(len(head), start + width)
+    excerpt = _marked(head, norm_head, pattern, start, end)
+    excerpt = ("…" if start else "") + excerpt + ("…" if end < len(text) else "")
     return Snippet(
         title=mark_safe(_marked(title, norm_title, pattern, 0, len(title))),  # noqa: S308  (escaped above)
         excerpt=mark_safe(excerpt.replace("\n", " ")),  # noqa: S308  (escaped above)

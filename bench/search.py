@@ -1,0 +1,229 @@
+"""Search benchmark: index N synthetic Chinese stories, then time a fixed set of queries.
+
+    python bench/search.py --stories 200000 --json
+    TONGPIN_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/search.py --stories 200000 --json
+
+Runs the real code paths: `reindex_all()` (normalise, segment, write the index) and `list_stories()`
+(parse, rank, page, highlight), against a throw-away database (a temporary SQLite file, or a scratch
+table set in the given PostgreSQL database that is emptied first). The baseline answers the same queries
+with a plain `LIKE '%…%'` scan over title and body. Also compares jieba with rjieba on the same text.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+
+# Each synthetic story is about one topic: most of its words come from that topic, the rest are the
+# common words every story shares. So a query matches a realistic share of the pool, not all of it.
+TOPICS = {
+    "flood": "防汛 抗旱 暴雨 山洪 水库 水位 河道 堤防 汛期 降雨 转移 避险 泥石流 滑坡 地质灾害 气象 台风 大风",
+    "fire": "森林 防火 火灾 消防 林区 野外用火 火险 扑救 巡护 瞭望 祭祀 烧荒 护林员 防火期 隔离带",
+    "safety": "安全生产 隐患 排查 整改 企业 责任 落实 检查 督导 事故 案例 危险化学品 矿山 烟花爆竹 执法",
+    "broadcast": "应急广播 预警 信息 发布 终端 播发 村村响 大喇叭 覆盖 乡镇 播控 中心 平台 传输 值班",
+    "science": "科普 宣传周 减灾日 安全月 演练 社区 居民 疏散 自救 互救 技能 知识 学校 学生 应急包",
+    "zone": "高新区 管委会 招商引资 项目 产业 制造业 园区 签约 投资 开工 投产 产业链 企业家 营商环境 人才",
+    "party": "党建 党支部 党员 服务中心 两新组织 路演 品牌 学习 教育 组织 阵地 活动 先锋 示范 书记",
+    "culture": "文化 历史 考古 名人 传说 博物馆 非遗 传承 古城 展览 客厅 故事 文物 遗址 城市",
+    "commerce": "主播 直播 带货 商品 订单 销售 直播间 粉丝 带货量 电商 助农 品牌 新品 下单 平台",
+    "media": "融媒体 新媒体 传统媒体 全媒体 影响力 记者 采访 报道 策划 选题 稿件 渠道 公众号 客户端 短视频",
+}
+COMMON = (
+    "合作 协议 双方 座谈 调研 交流 工作 推进 加强 发挥 作用 机制 常态化 提升 群众 部门 全省 全市 今年 近日 "
+    "的 了 在 是 和 与 对 将 把 被 从 为 等 也 都 已经 正在 进一步 全面 深入 积极 有效 重要 主要 相关 有关"
+).split()
+PUNCT = "，，，。、；"
+QUERIES = [
+    "应急广播", "森林防火", "地质灾害 预警", "高新区 招商引资", "暴雨", "群众转移", "安全生产", "直播带货",
+    "應急管理", "防汛 演练 社区", "党建", "水库 水位", "危险化学品", "融媒体 中心", "台风 预警 发布", "考古",
+    "消防", "气象 部门", "企业 隐患 排查", "合作 协议",
+]
+
+
+def _sentences(rng: random.Random, topic_words: list[str], count: int) -> list[str]:
+    weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(topic_words))]
+    out = []
+    for _ in range(count):
+        words = rng.choices(topic_words, weights, k=rng.randint(4, 8)) + rng.choices(COMMON, k=rng.randint(2, 6))
+        rng.shuffle(words)
+        out.append("".join(words) + rng.choice(PUNCT))
+    return out
+
+
+class Corpus:
+    """Sentences per topic, made once; stories are drawn from them quickly."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.topics = {name: _sentences(self.rng, words.split(), 3000) for name, words in TOPICS.items()}
+
+    def story(self) -> tuple[str, str]:
+        sentences = self.topics[self.rng.choice(list(self.topics))]
+        body, length = [], 0
+        target = self.rng.randint(400, 1200)
+        while length < target:
+            sentence = self.rng.choice(sentences)
+            body.append(sentence)
+            length += len(sentence)
+        return self.rng.choice(sentences)[:24].rstrip("，。、；"), "".join(body)
+
+
+def setup_django(database_url: str | None) -> None:
+    home = tempfile.mkdtemp(prefix="tongpin-bench-")
+    os.environ["TONGPIN_HOME"] = home
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tongpin.settings"
+    if database_url:
+        os.environ["TONGPIN_DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("TONGPIN_DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def create_stories(n: int, seed: int) -> None:
+    from django.db import transaction
+
+    from tongpin.core.models import User
+    from tongpin.newsroom.models import Story
+    from tongpin.newsroom.search.backends import backend_for
+
+    Story.objects.all().delete()
+    backend_for().clear()
+    author, _ = User.objects.get_or_create(username="bench", defaults={"role": "reporter"})
+    corpus = Corpus(seed)
+    batch = []
+    for i in range(n):
+        title, body = corpus.story()
+        batch.append(Story(title=title, body_text=body, body_html=f"<p>{body}</p>", created_by=author))
+        if len(batch) == 5000 or i == n - 1:
+            with transaction.atomic():
+                Story.objects.bulk_create(batch)
+            batch = []
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def time_queries(run, repeats: int) -> dict:
+    timings = []
+    for _ in range(repeats):
+        for query in QUERIES:
+            started = time.perf_counter()
+            run(query)
+            timings.append((time.perf_counter() - started) * 1000)
+    return {
+        "p50_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(percentile(timings, 0.95), 2),
+        "max_ms": round(max(timings), 2),
+        "queries": len(timings),
+    }
+
+
+def segmenter_comparison(seed: int) -> dict:
+    import rjieba
+
+    corpus = Corpus(seed)
+    text = ""
+    while len(text) < 2_000_000:
+        text += corpus.story()[1]
+    result = {"chars": len(text)}
+    started = time.perf_counter()
+    tokens = rjieba.cut_for_search(text)
+    result["rjieba_chars_per_s"] = round(len(text) / (time.perf_counter() - started))
+    try:
+        import jieba
+    except ImportError:
+        return result
+    jieba.setLogLevel(60)
+    started = time.perf_counter()
+    jieba.initialize()
+    result["jieba_load_s"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    same = list(jieba.cut_for_search(text))
+    result["jieba_chars_per_s"] = round(len(text) / (time.perf_counter() - started))
+    result["identical_tokens"] = same == tokens
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, default=20000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", default=os.environ.get("TONGPIN_DATABASE_URL"))
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-segmenters", action="store_true", help="skip the jieba/rjieba comparison")
+    args = parser.parse_args()
+
+    setup_django(args.database_url)
+    from django.db import connection
+    from django.db.models import Q
+
+    from tongpin.core.models import User
+    from tongpin.newsroom.listing import StoryFilters, list_stories
+    from tongpin.newsroom.models import Story
+    from tongpin.newsroom.search.indexing import reindex_all
+
+    started = time.perf_counter()
+    create_stories(args.stories, args.seed)
+    generate_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    indexed = reindex_all()
+    index_s = time.perf_counter() - started
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO newsroom_story_fts(newsroom_story_fts) VALUES ('optimize')")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE newsroom_story_search")
+
+    user = User(username="bench-editor", role="editor", is_active=True)
+    user.save()
+
+    def fts(query: str) -> None:
+        page = list_stories(user, StoryFilters(q=query), 1, 20)
+        assert page.total >= 0
+
+    def like(query: str) -> None:
+        condition = Q()
+        for word in query.split():
+            condition &= Q(title__contains=word) | Q(body_text__contains=word)
+        matches = Story.objects.filter(condition)
+        matches.count()
+        list(matches.order_by("-updated_at")[:20].values_list("pk", "title"))
+
+    fts("预热")
+    result = {
+        "database": connection.vendor,
+        "stories": indexed,
+        "avg_chars": round(sum(len(t) for t in Story.objects.values_list("body_text", flat=True)[:2000]) / 2000)
+        if indexed >= 2000
+        else None,
+        "generate_s": round(generate_s, 1),
+        "index_s": round(index_s, 2),
+        "index_stories_per_s": round(indexed / index_s),
+        "fts": time_queries(fts, args.repeats),
+        "like_baseline": time_queries(like, max(1, args.repeats // 5)),
+    }
+    result["p50_ms"], result["p95_ms"] = result["fts"]["p50_ms"], result["fts"]["p95_ms"]
+    if not args.no_segmenters:
+        result["segmenters"] = segmenter_comparison(args.seed)
+    if connection.vendor == "postgresql":
+        Story.objects.all().delete()
+        User.objects.filter(username__startswith="bench").delete()
+    print(json.dumps(result, ensure_ascii=False) if args.json else json.dumps(result, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

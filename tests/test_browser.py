@@ -1,0 +1,121 @@
+"""End to end in real headless Chromium against `tongpin serve --demo` (gunicorn, SQLite), as a user would."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+CHROMIUM = os.environ.get("TONGPIN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+pytestmark = pytest.mark.browser
+
+if not os.path.exists(CHROMIUM) and not os.environ.get("TONGPIN_REQUIRE_BROWSER"):
+    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("tongpin-home")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "TONGPIN_DATABASE_URL"}
+    env["TONGPIN_HOME"] = str(home)
+    log = open(home / "serve.log", "w")  # noqa: SIM115  (closed below)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tongpin", "serve", "--demo", "--port", str(port), "--workers", "1", "--no-worker"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310  (loopback)
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.3)
+    else:
+        process.kill()
+    if process.poll() is not None:
+        log.close()
+        pytest.fail("tongpin serve did not start:\n" + (home / "serve.log").read_text()[-3000:])
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def login(page, url: str, username: str) -> None:
+    page.goto(f"{url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "tongpin-demo")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+
+def test_login_create_story_and_search_it_in_chinese(server, browser, tmp_path):
+    page = browser.new_page()
+    login(page, server, "reporter")
+    page.click("text=新建稿件")
+    page.fill("#id_title", "汛期应急演练走进社区")
+    page.locator(".editable").click()
+    page.keyboard.type("社区组织居民开展应急疏散演练，学习防汛避险知识。")
+    page.fill("#id_tags", "防汛 演练")
+    page.check("input[value=wechat]")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=稿件已保存")
+    assert "应急疏散演练" in page.inner_text("article.body")
+
+    page.goto(f"{server}/stories/")
+    page.fill("#id_q", "應急疏散")  # Traditional characters find the Simplified story
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".result mark")
+    first = page.locator(".result").first
+    assert "汛期应急演练走进社区" in first.inner_text()
+    assert "应急疏散" in first.locator(".snippet mark").all_inner_texts()
+    if os.environ.get("TONGPIN_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "search.png"), full_page=True)
+
+
+def test_phone_layout_and_liaison_sees_only_own_partner(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    login(page, server, "liaison_zone")
+    page.goto(f"{server}/stories/")
+    text = page.inner_text("#results")
+    assert "高新区" in text and "应急管理厅" not in text
+    # The menu folds away on a phone and opens with its button.
+    assert not page.is_visible("nav.nav")
+    page.click("label.nav-toggle-label")
+    assert page.is_visible("nav.nav")
+    if os.environ.get("TONGPIN_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "phone.png"), full_page=True)
+
+
+def test_chromium_is_the_debian_one():
+    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)
