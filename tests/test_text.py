@@ -28,8 +28,9 @@ def test_query_words_are_unique_and_normalised():
     assert query_words("應急") == ["应急"]
 
 
-def test_sub_words_of_long_word():
+def test_sub_words_widen_only_unknown_words():
     assert "应急" in sub_words("应急管理厅")
+    assert sub_words("高新区") == []  # a dictionary word segments the same everywhere
 
 
 def test_html_to_text_one_block_per_line():

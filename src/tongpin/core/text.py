@@ -64,7 +64,13 @@ def query_words(text: str) -> list[str]:
 
 
 def sub_words(word: str) -> list[str]:
-    """The dictionary words inside a long word, used to widen a query so differently segmented text matches."""
+    """The dictionary words inside a long word the dictionary does not know (a name, a new term).
+
+    Text may segment such a word differently depending on its neighbours, so a query widens it to
+    "the word, or all its parts". A dictionary word is segmented the same way everywhere: no widening.
+    """
+    if rjieba.has_word(word):
+        return []
     return [t for t in rjieba.cut_for_search(word) if t != word and len(t) > 1]
 
 

@@ -35,8 +35,46 @@ class StoryFilters:
 
 
 @dataclass
+class StoryRow:
+    """What a list shows of a story: read straight from rows, because building full model instances
+    (and prefetching tags) cost more than the search itself."""
+
+    pk: int
+    title: str
+    summary: str
+    status: str
+    version: int
+    updated_at: dt.datetime
+    partner_slug: str | None
+    partner_name: str | None
+    tags: list[str] = field(default_factory=list)
+    body_text: str = field(default="", repr=False)
+
+    @property
+    def status_label(self) -> str:
+        return str(StoryStatus(self.status).label)
+
+
+ROW_FIELDS = ("pk", "title", "summary", "status", "version", "updated_at", "partner__slug", "partner__short_name",
+              "partner__name", "body_text")
+
+
+def load_rows(ids: list[int]) -> list[StoryRow]:
+    """Rows for these story ids, in the order given."""
+    by_id = {}
+    for pk, title, summary, status, version, updated, slug, short, name, body in Story.objects.filter(
+        pk__in=ids
+    ).values_list(*ROW_FIELDS):
+        by_id[pk] = StoryRow(pk, title, summary, status, version, updated, slug, short or name, body_text=body)
+    through = Story.tags.through.objects.filter(story_id__in=ids).order_by("tag__name")
+    for story_id, tag in through.values_list("story_id", "tag__name"):
+        by_id[story_id].tags.append(tag)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+@dataclass
 class StoryPage:
-    stories: list[Story]
+    stories: list[StoryRow]
     total: int
     page: int
     page_size: int
@@ -45,7 +83,7 @@ class StoryPage:
     ranked: bool = False  # a search: pages stop at RANK_WINDOW
 
     @property
-    def rows(self) -> list[tuple[Story, Snippet | None]]:
+    def rows(self) -> list[tuple[StoryRow, Snippet | None]]:
         return [(story, self.snippets.get(story.pk)) for story in self.stories]
 
     @property
@@ -84,16 +122,13 @@ def list_stories(user: User, filters: StoryFilters, page: int = 1, page_size: in
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
     visible = visible_stories(user)
     scoped = apply_filters(visible, filters)
-    related = ("partner",)
     query = parse_query(filters.q) if filters.q.strip() else None
     if filters.q.strip() and query is None:
         return StoryPage([], 0, page, page_size)
     if query is None:
         total = scoped.count()
-        stories = list(
-            scoped.select_related(*related).prefetch_related("tags")[(page - 1) * page_size : page * page_size]
-        )
-        return StoryPage(stories, total, page, page_size)
+        ids = list(scoped.values_list("pk", flat=True)[(page - 1) * page_size : page * page_size])
+        return StoryPage(load_rows(ids), total, page, page_size)
     if not roles.can(user, roles.STORY_VIEW):
         return StoryPage([], 0, page, page_size)
     # A liaison's scope always narrows; staff without filters search the whole index.
@@ -108,7 +143,6 @@ def list_stories(user: User, filters: StoryFilters, page: int = 1, page_size: in
             )
         )
     hits = ranked_ids(query, scoped, narrowing, page_size, offset)
-    found = Story.objects.select_related(*related).prefetch_related("tags").in_bulk(hits.ids)
-    stories = [found[i] for i in hits.ids if i in found]
+    stories = load_rows(hits.ids)
     snippets = {s.pk: snippet(query, s.title, s.body_text) for s in stories}
     return StoryPage(stories, hits.total, page, page_size, snippets, more=hits.more, ranked=True)

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
 
 FTS_TABLE = "newsroom_story_fts"
@@ -19,6 +20,9 @@ PG_TABLE = "newsroom_story_search"
 # query that matches most of a large pool still answers in milliseconds (docs/search.md has the figures).
 RANK_WINDOW = 1000
 COUNT_CAP = 10_000
+# A word found in this many stories or more is "broad": ranking by it costs a scan of its whole posting
+# list in SQLite, so such queries are ordered newest first instead.
+BROAD_DOCS = 30_000
 
 
 @dataclass(frozen=True)
@@ -82,22 +86,41 @@ class SqliteFts:
                 parts.append(self._quote(word))
         return " AND ".join(parts)
 
+    def _capped_count(self, cursor, where: str, params: list, cap: int) -> int:
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {where} LIMIT %s)", [*params, cap])
+        return cursor.fetchone()[0]
+
+    def _has_broad_word(self, cursor, query: Query) -> bool:
+        """True when a word occurs in BROAD_DOCS stories or more (bm25 would read its whole posting list)."""
+        for word in {w for w, subs in query.groups} | {s for _, subs in query.groups for s in subs}:
+            key = f"tongpin:fts-broad:{word}"
+            broad = cache.get(key)
+            if broad is None:
+                found = self._capped_count(cursor, f"{FTS_TABLE} MATCH %s", [self._quote(word)], BROAD_DOCS)
+                broad = found >= BROAD_DOCS
+                cache.set(key, broad, 600)
+            if broad:
+                return True
+        return False
+
     def search(self, query: Query, within: tuple[str, Sequence] | None, limit: int, offset: int) -> Hits:
         where, params = f"{FTS_TABLE} MATCH %s", [self.expression(query)]
         if within is not None:
             where += f" AND rowid IN ({within[0]})"
             params += list(within[1])
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {where} LIMIT %s)", [*params, COUNT_CAP + 1]
-            )
-            total = cursor.fetchone()[0]
-            # FTS5 walks matches newest first for free; bm25 (title weighs 5, body 1) ranks that window.
-            cursor.execute(
-                f"SELECT rowid FROM (SELECT rowid, bm25({FTS_TABLE}, 5.0, 1.0) AS score FROM {FTS_TABLE} "
-                f"WHERE {where} ORDER BY rowid DESC LIMIT %s) ORDER BY score, rowid DESC LIMIT %s OFFSET %s",
-                [*params, RANK_WINDOW, limit, offset],
-            )
+            total = self._capped_count(cursor, where, params, COUNT_CAP + 1)
+            if self._has_broad_word(cursor, query):
+                # A word in a large share of the pool: relevance says little, newest first says more.
+                sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {where} ORDER BY rowid DESC LIMIT %s OFFSET %s"
+                cursor.execute(sql, [*params, limit, offset])
+            else:
+                # FTS5 walks matches newest first for free; bm25 (title weighs 5, body 1) ranks that window.
+                cursor.execute(
+                    f"SELECT rowid FROM (SELECT rowid, bm25({FTS_TABLE}, 5.0, 1.0) AS score FROM {FTS_TABLE} "
+                    f"WHERE {where} ORDER BY rowid DESC LIMIT %s) ORDER BY score, rowid DESC LIMIT %s OFFSET %s",
+                    [*params, RANK_WINDOW, limit, offset],
+                )
             ids = [row[0] for row in cursor.fetchall()]
         return Hits(ids, min(total, COUNT_CAP), total > COUNT_CAP)
 
