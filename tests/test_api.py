@@ -190,3 +190,12 @@ def test_api_never_500s_on_odd_input(users, token_for):
         assert api(Client(), "get", path, token).status_code < 500, path
     huge = api(Client(), "post", "/stories", token, {"title": "x", "body_html": "段" * 200_001})
     assert huge.status_code == 422
+
+
+def test_export_and_reindex_via_api(users, partners, token_for):
+    new_story(users["reporter"], title="防汛要点", partner="em")
+    csv = Client().get("/api/v1/stories/export.csv?q=防汛", HTTP_AUTHORIZATION=f"Bearer {token_for('editor')}")
+    assert csv.status_code == 200 and "防汛要点" in b"".join(csv.streaming_content).decode()
+    assert api(Client(), "post", "/search/reindex", token_for("editor")).status_code == 403
+    queued = api(Client(), "post", "/search/reindex", token_for("admin"))
+    assert queued.status_code == 202 and queued.json()["task_id"]

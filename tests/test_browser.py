@@ -12,8 +12,14 @@ import pytest
 
 CHROMIUM = os.environ.get("TONGPIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 pytestmark = pytest.mark.browser
@@ -37,7 +43,9 @@ def server(tmp_path_factory):
     log = open(home / "serve.log", "w")  # noqa: SIM115  (closed below)
     process = subprocess.Popen(
         [sys.executable, "-m", "tongpin", "serve", "--demo", "--port", str(port), "--workers", "1", "--no-worker"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90

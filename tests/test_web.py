@@ -166,3 +166,45 @@ def test_upload_through_page_reports_refusal(users, client_for):
 def test_chinese_first_even_for_english_browsers(users, client_for):
     page = client_for("reporter").get("/stories/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "稿件库" in page and "Story pool" not in page
+
+
+def test_co_authors_chosen_in_the_form_can_edit(users, client_for):
+    response = client_for("reporter").post(
+        "/stories/new/",
+        {
+            "title": "合写稿件",
+            "body_html": "<p>正文</p>",
+            "authors": [users["reporter"].pk, users["reporter2"].pk],
+        },
+    )
+    story = Story.objects.get()
+    assert response.status_code == 302
+    assert sorted(a.username for a in story.authors.all()) == ["reporter", "reporter2"]
+    edit = client_for("reporter2").post(f"/stories/{story.pk}/edit/", {"title": "合写稿件（改）", "version": 1})
+    assert edit.status_code == 302 and Story.objects.get().title == "合写稿件（改）"
+    assert sorted(a.username for a in Story.objects.get().authors.all()) == ["reporter", "reporter2"]
+
+
+def test_export_csv_follows_filters_and_scope(users, partners, client_for):
+    own = new_story(users["reporter"], title="=应急宣传", partner="em", tags=["防汛"])
+    new_story(users["reporter"], title="园区宣传", partner="zone")
+    Story.objects.update(status=StoryStatus.PUBLISHED)
+    staff = b"".join(client_for("editor").get("/stories/export.csv", {"q": "宣传"}).streaming_content).decode()
+    assert staff.startswith("\ufeffid,标题") and "园区宣传" in staff and "'=应急宣传" in staff
+    liaison = client_for("liaison_em").get("/stories/export.csv")
+    text = b"".join(liaison.streaming_content).decode()
+    assert liaison["Content-Type"].startswith("text/csv")
+    assert f"{own.pk}," in text and "园区宣传" not in text
+    assert AuditEvent.objects.filter(action="story.export").count() == 2
+
+
+def test_maintenance_reindex_runs_in_the_worker(users, client_for):
+    from django.core.management import call_command
+
+    new_story(users["reporter"], title="森林防火")
+    assert client_for("editor").get("/maintenance/").status_code == 403
+    response = client_for("admin").post("/maintenance/", follow=True)
+    assert "已安排后台重建检索索引" in response.content.decode()
+    call_command("worker", "--batch", "--interval", "0")
+    event = AuditEvent.objects.get(action="search.reindexed")
+    assert event.changes == {"stories": 1}

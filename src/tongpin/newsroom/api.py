@@ -2,11 +2,13 @@
 
 import datetime as dt
 
+from django.http import StreamingHttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from tongpin.core import audit
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden
 from tongpin.publishing.kinds import ChannelKind
@@ -15,7 +17,9 @@ from . import assets as asset_service
 from . import stories as story_service
 from .diff import diff_revisions
 from .downloads import asset_response
+from .export import export_rows
 from .listing import StoryFilters, list_stories
+from .maintenance import request_reindex
 from .models import Asset, Revision, Story
 from .stories import StoryInput
 
@@ -250,6 +254,29 @@ def stories_list(request, filters: Query[StoryQuery]):
             }
         )
     return {"count": page.total, "more": page.more, "page": page.page, "page_size": page.page_size, "results": results}
+
+
+@router.get("/stories/export.csv", summary="The list (same filters and scope) as CSV")
+def stories_export(request, filters: Query[StoryQuery]):
+    criteria = StoryFilters(**filters.dict(exclude={"page", "page_size"}))
+    audit.record(
+        actor_from_request(request, "api"),
+        "story.export",
+        object_type="newsroom.story",
+        changes={"filters": filters.dict(exclude_defaults=True)},
+    )
+    response = StreamingHttpResponse(export_rows(request.auth, criteria), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="stories.csv"'
+    return response
+
+
+class TaskOut(Schema):
+    task_id: str
+
+
+@router.post("/search/reindex", response={202: TaskOut, **ERRORS}, summary="Queue a rebuild of the search index")
+def search_reindex(request):
+    return Status(202, {"task_id": request_reindex(actor_from_request(request, "api"))})
 
 
 @router.post("/stories", response={201: StoryOut, **ERRORS}, summary="Create a story (revision 1)")

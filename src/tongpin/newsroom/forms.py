@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tongpin.core.errors import DomainError
+from tongpin.core.models import User
+from tongpin.core.roles import Role
 from tongpin.partners.models import Partner
 from tongpin.publishing.kinds import ChannelKind
 
@@ -28,6 +30,12 @@ class StoryForm(forms.Form):
         help_text=_("用逗号或空格分隔"),
         widget=forms.TextInput(attrs={"placeholder": "森林防火, 汛期"}),
     )
+    authors = forms.ModelMultipleChoiceField(
+        label=_("作者"),
+        required=False,
+        queryset=User.objects.none(),
+        help_text=_("可多选；不选则保持不变（新建时为本人）"),
+    )
     channel_intentions = forms.MultipleChoiceField(
         label=_("拟发渠道"), required=False, choices=ChannelKind.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -36,6 +44,9 @@ class StoryForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].choices = _partner_choices()
+        self.fields["authors"].queryset = (
+            User.objects.filter(is_active=True).exclude(role=Role.PARTNER_LIAISON).order_by("username")
+        )
 
     def story_input(self) -> StoryInput:
         data = self.cleaned_data
@@ -47,6 +58,7 @@ class StoryForm(forms.Form):
             partner=data.get("partner") or "",
             tags=tags,
             channel_intentions=data.get("channel_intentions", []),
+            **({"author_ids": [a.pk for a in data["authors"]]} if data.get("authors") else {}),
         )
 
     def add_domain_errors(self, error: DomainError) -> None:

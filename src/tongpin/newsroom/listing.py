@@ -13,7 +13,7 @@ from tongpin.core.models import User
 from tongpin.partners.scope import partner_scope
 
 from .models import Story, StoryStatus
-from .search.backends import RANK_WINDOW
+from .search.backends import RANK_WINDOW, Query
 from .search.querying import Snippet, parse_query, ranked_ids, snippet
 from .stories import visible_stories
 
@@ -55,8 +55,18 @@ class StoryRow:
         return str(StoryStatus(self.status).label)
 
 
-ROW_FIELDS = ("pk", "title", "summary", "status", "version", "updated_at", "partner__slug", "partner__short_name",
-              "partner__name", "body_text")
+ROW_FIELDS = (
+    "pk",
+    "title",
+    "summary",
+    "status",
+    "version",
+    "updated_at",
+    "partner__slug",
+    "partner__short_name",
+    "partner__name",
+    "body_text",
+)
 
 
 def load_rows(ids: list[int]) -> list[StoryRow]:
@@ -116,23 +126,31 @@ def apply_filters(stories: QuerySet[Story], filters: StoryFilters) -> QuerySet[S
     return stories
 
 
+def _search_scope(user: User, filters: StoryFilters) -> tuple[QuerySet[Story], Query | None, bool]:
+    """The filtered, scoped stories; the parsed query (None for a plain list); whether scope narrows."""
+    scoped = apply_filters(visible_stories(user), filters)
+    query = parse_query(filters.q) if filters.q.strip() else None
+    # A liaison's scope always narrows; staff without filters search the whole index.
+    narrowing = filters.narrowing() or not partner_scope(user).everything
+    return scoped, query, narrowing
+
+
+def _searchable(user: User, filters: StoryFilters, query: Query | None) -> bool:
+    """False when the text holds no searchable word, or the user may see no story at all."""
+    return not (filters.q.strip() and query is None) and roles.can(user, roles.STORY_VIEW)
+
+
 def list_stories(user: User, filters: StoryFilters, page: int = 1, page_size: int = 20) -> StoryPage:
     """Newest first without a query; by relevance, with highlighted snippets, with one."""
     page = max(1, page)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
-    visible = visible_stories(user)
-    scoped = apply_filters(visible, filters)
-    query = parse_query(filters.q) if filters.q.strip() else None
-    if filters.q.strip() and query is None:
+    scoped, query, narrowing = _search_scope(user, filters)
+    if not _searchable(user, filters, query):
         return StoryPage([], 0, page, page_size)
     if query is None:
         total = scoped.count()
         ids = list(scoped.values_list("pk", flat=True)[(page - 1) * page_size : page * page_size])
         return StoryPage(load_rows(ids), total, page, page_size)
-    if not roles.can(user, roles.STORY_VIEW):
-        return StoryPage([], 0, page, page_size)
-    # A liaison's scope always narrows; staff without filters search the whole index.
-    narrowing = filters.narrowing() or not partner_scope(user).everything
     offset = (page - 1) * page_size
     if offset >= RANK_WINDOW:
         raise ValidationFailed(
@@ -146,3 +164,13 @@ def list_stories(user: User, filters: StoryFilters, page: int = 1, page_size: in
     stories = load_rows(hits.ids)
     snippets = {s.pk: snippet(query, s.title, s.body_text) for s in stories}
     return StoryPage(stories, hits.total, page, page_size, snippets, more=hits.more, ranked=True)
+
+
+def matching_ids(user: User, filters: StoryFilters, limit: int) -> list[int]:
+    """Every story id the list would show, in its order (searches stop at the ranking window)."""
+    scoped, query, narrowing = _search_scope(user, filters)
+    if not _searchable(user, filters, query):
+        return []
+    if query is None:
+        return list(scoped.values_list("pk", flat=True)[:limit])
+    return ranked_ids(query, scoped, narrowing, min(limit, RANK_WINDOW), 0).ids

@@ -5,6 +5,8 @@ from . import views
 urlpatterns = [
     path("stories/", views.story_list, name="story-list"),
     path("stories/new/", views.story_new, name="story-new"),
+    path("stories/export.csv", views.story_export, name="story-export"),
+    path("maintenance/", views.maintenance, name="maintenance"),
     path("stories/<int:story_id>/", views.story_detail, name="story-detail"),
     path("stories/<int:story_id>/edit/", views.story_edit, name="story-edit"),
     path("stories/<int:story_id>/history/", views.story_history, name="story-history"),

@@ -4,13 +4,14 @@ or the error pages (tongpin.web.middleware)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tongpin.core import roles
+from tongpin.core import audit, roles
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import Conflict, ValidationFailed
+from tongpin.core.errors import Conflict, FieldError, ValidationFailed
 from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
 
@@ -18,12 +19,19 @@ from . import assets as asset_service
 from . import stories as story_service
 from .diff import diff_revisions
 from .downloads import asset_response
+from .export import export_rows
 from .forms import AssetForm, FilterForm, StoryForm
 from .listing import StoryFilters, list_stories
+from .maintenance import request_reindex
+from .models import Story
 
 
 def _visible_partners(user):
     return Partner.objects.filter(partner_scope(user).filter("pk")).order_by("name")
+
+
+def _filters(form: FilterForm) -> StoryFilters:
+    return StoryFilters(**{k: v for k, v in form.cleaned_data.items() if v})
 
 
 @login_required
@@ -32,9 +40,8 @@ def story_list(request):
     page_number = _int(request.GET.get("page"), 1)
     page = None
     if form.is_valid() or not request.GET:
-        data = form.cleaned_data if request.GET else {}
         try:
-            page = list_stories(request.user, StoryFilters(**{k: v for k, v in data.items() if v}), page_number)
+            page = list_stories(request.user, _filters(form) if request.GET else StoryFilters(), page_number)
         except ValidationFailed as error:
             for item in error.errors:
                 form.add_error(item.location if item.location in form.fields else None, str(item.message))
@@ -46,6 +53,36 @@ def story_list(request):
     }
     template = "newsroom/_results.html" if request.htmx else "newsroom/story_list.html"
     return render(request, template, context)
+
+
+@login_required
+def story_export(request):
+    form = FilterForm(request.GET, partners=_visible_partners(request.user))
+    if not form.is_valid():
+        raise ValidationFailed([FieldError("invalid_filter", str(e), f) for f, es in form.errors.items() for e in es])
+    filters = _filters(form)
+    audit.record(
+        actor_from_request(request),
+        "story.export",
+        object_type="newsroom.story",
+        changes={"filters": request.GET.dict()},
+    )
+    response = StreamingHttpResponse(export_rows(request.user, filters), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="stories.csv"'
+    return response
+
+
+@login_required
+def maintenance(request):
+    if not roles.can(request.user, roles.SEARCH_REINDEX):
+        raise PermissionDenied
+    if request.method == "POST":
+        task_id = request_reindex(actor_from_request(request))
+        messages.success(
+            request, _("已安排后台重建检索索引（任务 %(id)s），由后台任务进程执行。") % {"id": task_id[:8]}
+        )
+        return redirect("maintenance")
+    return render(request, "newsroom/maintenance.html", {"story_count": Story.objects.count()})
 
 
 def _int(value, default: int) -> int:
@@ -124,6 +161,7 @@ def story_edit(request, story_id: int):
                 "tags": "，".join(t.name for t in story.tags.all()),
                 "channel_intentions": story.channel_intentions,
                 "version": story.version,
+                "authors": list(story.authors.all()),
             }
         )
     return render(request, "newsroom/story_form.html", {"form": form, "story": story, "conflict": conflict})
