@@ -4,6 +4,7 @@ import tempfile
 os.environ.setdefault("TONGPIN_HOME", tempfile.mkdtemp(prefix="tongpin-test-"))
 
 import pytest  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from tongpin.core.audit import Actor  # noqa: E402
@@ -20,6 +21,7 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real hashing costs ~0.5 s a user; tests need the behaviour, not the cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # sign-in throttles and search hints must not leak between tests
 
 
 @pytest.fixture

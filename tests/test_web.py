@@ -208,3 +208,16 @@ def test_maintenance_reindex_runs_in_the_worker(users, client_for):
     call_command("worker", "--batch", "--interval", "0")
     event = AuditEvent.objects.get(action="search.reindexed")
     assert event.changes == {"stories": 1}
+
+
+def test_password_guessing_is_throttled(users):
+    from django.core.cache import cache
+
+    cache.clear()
+    for _ in range(5):
+        Client().post("/login/", {"username": "reporter", "password": "guess"})
+    blocked = Client().post("/login/", {"username": "reporter", "password": PASSWORD})
+    assert "登录失败次数过多" in blocked.content.decode() and "_auth_user_id" not in blocked.client.session
+    other = Client().post("/login/", {"username": "editor", "password": PASSWORD})
+    assert other.status_code == 302
+    cache.clear()

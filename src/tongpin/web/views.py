@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -9,7 +10,9 @@ from django.views.decorators.cache import never_cache
 
 from tongpin import __version__
 from tongpin.core import roles
+from tongpin.core.audit import client_ip
 from tongpin.core.models import AuditEvent
+from tongpin.core.throttle import clear, is_locked, record_failure
 from tongpin.newsroom.models import StoryStatus
 from tongpin.newsroom.stories import visible_stories
 
@@ -19,7 +22,21 @@ class CalmAuthenticationForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("账号或密码不正确。"),
         "inactive": _("账号或密码不正确。"),
+        "throttled": _("登录失败次数过多，请 15 分钟后再试。"),
     }
+
+    def clean(self):
+        username = self.data.get("username", "")
+        ip = client_ip(self.request) if self.request else None
+        if is_locked(username, ip):
+            raise ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            record_failure(username, ip)
+            raise
+        clear(username)
+        return cleaned
 
 
 class TongpinLoginView(LoginView):
