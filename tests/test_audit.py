@@ -34,3 +34,35 @@ def test_client_ip_trusts_forwarded_only_when_configured(rf, settings):
     settings.TONGPIN_TRUSTED_PROXIES = 1
     assert client_ip(request) == "5.6.7.8"
     assert client_ip(rf.get("/", REMOTE_ADDR="not-an-ip")) is None
+
+
+def test_admin_changes_are_audited(users, client_for):
+    client = client_for("admin")
+    reporter = users["reporter"]
+    response = client.post(
+        f"/admin/core/user/{reporter.pk}/change/",
+        {
+            "username": "reporter",
+            "role": "editor",
+            "display_name": "记者",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    reporter.refresh_from_db()
+    assert reporter.role == "editor"
+    event = AuditEvent.objects.get(action="admin.change")
+    assert event.actor == users["admin"] and "role" in event.changes["fields"]
+
+
+def test_deleting_a_story_removes_its_index_row(users):
+    from tongpin.newsroom.listing import StoryFilters, list_stories
+    from tongpin.newsroom.models import Story
+
+    from .conftest import new_story
+
+    story = new_story(users["reporter"], title="森林防火")
+    Story.objects.filter(pk=story.pk).delete()
+    assert list_stories(users["editor"], StoryFilters(q="森林防火")).total == 0

@@ -46,7 +46,7 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         # Django admin access follows the role, so it can never drift from it.
-        self.is_staff = self.role == Role.ADMIN
+        self.is_staff = self.is_superuser = self.role == Role.ADMIN
         super().save(*args, **kwargs)
 
 

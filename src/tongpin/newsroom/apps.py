@@ -6,3 +6,17 @@ class NewsroomConfig(AppConfig):
     name = "tongpin.newsroom"
     label = "newsroom"
     verbose_name = _("稿件库")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from .models import Story
+        from .search.indexing import unindex_stories
+
+        # Stories are archived, not deleted; where code does delete one, its index row goes with it.
+        post_delete.connect(
+            lambda sender, instance, **kw: unindex_stories([instance.pk]),
+            sender=Story,
+            weak=False,
+            dispatch_uid="newsroom.unindex",
+        )

@@ -1,14 +1,16 @@
 from django.contrib import admin
 
+from tongpin.core.admin_audit import AuditedModelAdmin
+
 from .models import Liaison, Partner
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(AuditedModelAdmin):
     list_display = ("name", "short_name", "kind", "slug")
     prepopulated_fields = {"slug": ("short_name",)}
 
 
 @admin.register(Liaison)
-class LiaisonAdmin(admin.ModelAdmin):
+class LiaisonAdmin(AuditedModelAdmin):
     list_display = ("user", "partner", "title")
