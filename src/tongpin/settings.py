@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "tongpin.planning",
     "tongpin.publishing",
     "tongpin.newsroom",
+    "tongpin.review",
     "tongpin.web",
 ]
 
