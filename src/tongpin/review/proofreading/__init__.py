@@ -4,7 +4,17 @@
 """
 
 from .engine import Checker, Finding, Severity
-from .rules import Rule, RuleError, load_rules, starter_rules
 from .roster import Leader, load_roster
+from .rules import Rule, RuleError, load_rules, starter_rules
 
-__all__ = ["Checker", "Finding", "Severity", "Rule", "RuleError", "load_rules", "starter_rules", "Leader", "load_roster"]
+__all__ = [
+    "Checker",
+    "Finding",
+    "Severity",
+    "Rule",
+    "RuleError",
+    "load_rules",
+    "starter_rules",
+    "Leader",
+    "load_roster",
+]
