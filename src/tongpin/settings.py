@@ -192,6 +192,7 @@ if _env_bool("TONGPIN_HTTPS"):
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+TONGPIN_NOTIFY_EMAIL = _env_bool("TONGPIN_NOTIFY_EMAIL")
 EMAIL_BACKEND = os.environ.get("TONGPIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {

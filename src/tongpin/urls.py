@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("tongpin.newsroom.urls")),
+    path("", include("tongpin.review.urls")),
     path("", include("tongpin.core.urls")),
 ]
 

@@ -28,19 +28,24 @@ STORY_HISTORY = "story.history"
 ASSET_UPLOAD = "asset.upload"
 AUDIT_VIEW = "audit.view"
 SEARCH_REINDEX = "search.reindex"
+STORY_SUBMIT = "story.submit"
+REVIEW_ACT = "review.act"
+RULES_EDIT = "rules.edit"
+STORY_FLAG = "story.flag"
+STORY_WITHDRAW = "story.withdraw"
 
-_WRITER = {STORY_VIEW, STORY_CREATE, STORY_EDIT_OWN, STORY_HISTORY, ASSET_UPLOAD}
-_EDITOR = _WRITER | {STORY_EDIT_ANY}
+_WRITER = {STORY_VIEW, STORY_CREATE, STORY_EDIT_OWN, STORY_HISTORY, ASSET_UPLOAD, STORY_SUBMIT, STORY_FLAG}
+_EDITOR = _WRITER | {STORY_EDIT_ANY, REVIEW_ACT}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.REPORTER: frozenset(_WRITER),
     Role.ANCHOR: frozenset(_WRITER),
     Role.EDITOR: frozenset(_EDITOR),
     Role.DESK_CHIEF: frozenset(_EDITOR),
-    Role.CHIEF_EDITOR: frozenset(_EDITOR),
-    Role.DUTY_OFFICER: frozenset({STORY_VIEW, STORY_HISTORY}),
+    Role.CHIEF_EDITOR: frozenset(_EDITOR | {STORY_WITHDRAW}),
+    Role.DUTY_OFFICER: frozenset({STORY_VIEW, STORY_HISTORY, STORY_FLAG}),
     Role.PARTNER_LIAISON: frozenset({STORY_VIEW}),
-    Role.ADMIN: frozenset(_EDITOR | {AUDIT_VIEW, SEARCH_REINDEX}),
+    Role.ADMIN: frozenset(_EDITOR | {AUDIT_VIEW, SEARCH_REINDEX, RULES_EDIT, STORY_WITHDRAW}),
 }
 
 

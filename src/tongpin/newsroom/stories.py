@@ -28,6 +28,7 @@ from tongpin.publishing.kinds import ChannelKind
 from .models import Revision, Story, StoryStatus, Tag
 from .sanitise import sanitise_html
 from .search.indexing import index_story
+from .signals import story_revised
 
 MAX_TITLE = 200
 MAX_SUMMARY = 500
@@ -38,6 +39,17 @@ MAX_TAG_CHARS = 32
 LIAISON_STATUSES = (StoryStatus.APPROVED, StoryStatus.PUBLISHED)
 # Published and archived stories change only through review (withdraw first), never by a plain edit.
 EDITABLE_STATUSES = (StoryStatus.DRAFT, StoryStatus.IN_REVIEW, StoryStatus.APPROVED, StoryStatus.WITHDRAWN)
+# Which status may follow which, and the action that moves it (review and publishing call set_status).
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (StoryStatus.DRAFT, StoryStatus.IN_REVIEW): "submit",
+    (StoryStatus.WITHDRAWN, StoryStatus.IN_REVIEW): "submit",
+    (StoryStatus.IN_REVIEW, StoryStatus.DRAFT): "return",
+    (StoryStatus.IN_REVIEW, StoryStatus.APPROVED): "approve",
+    (StoryStatus.IN_REVIEW, StoryStatus.ARCHIVED): "reject",
+    (StoryStatus.APPROVED, StoryStatus.PUBLISHED): "publish",
+    (StoryStatus.APPROVED, StoryStatus.WITHDRAWN): "withdraw",
+    (StoryStatus.PUBLISHED, StoryStatus.WITHDRAWN): "withdraw",
+}
 CONTENT_FIELDS = (
     "title",
     "summary",
@@ -282,6 +294,33 @@ def _lock_for_edit(actor: Actor, story_id: int, base_version: int | None) -> Sto
     return story
 
 
+def set_status(actor: Actor, story: Story, status: str, reason: str = "") -> Story:
+    """Move a (locked) story to `status` if the table allows it; audited. Callers check who may do it."""
+    action = TRANSITIONS.get((story.status, status))
+    if action is None:
+        raise Conflict(
+            FieldError(
+                "invalid_transition",
+                _("稿件不能从“%(a)s”变为“%(b)s”。") % {"a": story.get_status_display(), "b": StoryStatus(status).label},
+                "status",
+            )
+        )
+    old = story.status
+    story.status = status
+    story.save(update_fields=["status"])
+    audit.record(
+        actor,
+        f"story.{action}",
+        story,
+        {"status": [old, status], "reason": reason} if reason else {"status": [old, status]},
+    )
+    return story
+
+
+def lock_story(story_id: int) -> Story:
+    return Story.objects.select_for_update().get(pk=story_id)
+
+
 def update_story(actor: Actor, story_id: int, data: StoryInput, base_version: int | None) -> Story:
     """Save the given fields as a new revision, only if nobody saved since `base_version`."""
     values = _clean(data, creating=False)
@@ -291,13 +330,23 @@ def update_story(actor: Actor, story_id: int, data: StoryInput, base_version: in
         _set_relations(story, values, changed)
         if not changed:
             return story
-        story.version += 1
-        story.updated_at = timezone.now()
-        story.save()
-        _snapshot(story, actor)
-        audit.record(actor, "story.update", story, {"version": [base_version, story.version], "fields": changed})
-        index_story(story)
+        _new_revision(actor, story, "story.update", {"version": [base_version, story.version + 1], "fields": changed})
     return story
+
+
+def _new_revision(actor: Actor, story: Story, action: str, changes: dict[str, Any], note: str = "") -> Revision:
+    """Save the story as its next revision; approval of older text no longer holds."""
+    story.version += 1
+    story.updated_at = timezone.now()
+    if story.status in (StoryStatus.APPROVED, StoryStatus.WITHDRAWN):
+        changes["status"] = [story.status, StoryStatus.DRAFT]
+        story.status = StoryStatus.DRAFT
+    story.save()
+    revision = _snapshot(story, actor, note=note)
+    audit.record(actor, action, story, changes)
+    index_story(story)
+    story_revised.send(sender=Story, story=story, revision=revision, actor=actor)
+    return revision
 
 
 def get_revision(user: User, story: Story, number: int) -> Revision:
@@ -325,15 +374,11 @@ def restore_revision(actor: Actor, story_id: int, number: int, base_version: int
         }
         changed = _apply(story, values)
         _set_relations(story, values, changed)
-        story.version += 1
-        story.updated_at = timezone.now()
-        story.save()
-        _snapshot(story, actor, note=_("恢复自第 %(n)d 版") % {"n": number})
-        audit.record(
+        _new_revision(
             actor,
-            "story.restore",
             story,
-            {"from_revision": number, "version": story.version, "fields": changed},
+            "story.restore",
+            {"from_revision": number, "version": story.version + 1, "fields": changed},
+            note=_("恢复自第 %(n)d 版") % {"n": number},
         )
-        index_story(story)
     return story

@@ -6,3 +6,10 @@ class ReviewConfig(AppConfig):
     name = "tongpin.review"
     label = "review"
     verbose_name = _("三审三校")
+
+    def ready(self) -> None:
+        from tongpin.newsroom.signals import story_revised
+
+        from .workflow import restart_on_revision
+
+        story_revised.connect(restart_on_revision, dispatch_uid="review.restart_on_revision")

@@ -1,0 +1,263 @@
+"""REST endpoints of 三审三校. Thin: each one calls the services."""
+
+import datetime as dt
+
+from django.http import HttpResponse
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
+from pydantic import Field
+
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import FieldError, NotFound, ValidationFailed
+from tongpin.newsroom import stories as story_service
+
+from . import proofing, workflow
+from .models import ReviewRun
+
+router = Router(tags=["review"])
+
+
+class SubmitIn(Schema):
+    version: int | None = Field(None, description="the version being submitted (refused if a newer one exists)")
+    priority: int = Field(0, description="0 normal, 1 high, 2 urgent")
+
+
+class DecisionIn(Schema):
+    decision: str = Field(description="approve | changes | reject")
+    comment: str = ""
+    same_person_reason: str = ""
+
+
+class CommentOut(Schema):
+    author: str
+    text: str
+    decision: str
+    created_at: dt.datetime
+
+
+class StepOut(Schema):
+    order: int
+    name: str
+    role: str
+    status: str
+    due_at: dt.datetime | None
+    claimed_by: str | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    comments: list[CommentOut]
+
+
+class RunOut(Schema):
+    id: int
+    status: str
+    revision: int
+    workflow: str
+    priority: int
+    submitted_by: str
+    submitted_at: dt.datetime
+    finished_at: dt.datetime | None
+    steps: list[StepOut]
+
+
+class FindingOut(Schema):
+    key: str
+    start: int
+    end: int
+    text: str
+    category: str
+    severity: str
+    suggestion: str | None
+    rule: str
+    source: str
+    message: str
+    overridden: str | None
+
+
+class ReportOut(Schema):
+    revision: int
+    rules_version: int
+    blocking: int
+    findings: list[FindingOut]
+
+
+class OverrideIn(Schema):
+    key: str
+    reason: str
+
+
+class CheckIn(Schema):
+    text: str = Field(max_length=2_000_000)
+    max_chars: int | None = None
+    strict_advert: bool = False
+
+
+class FlagIn(Schema):
+    reason: str
+
+
+def run_out(run: ReviewRun) -> dict:
+    steps = []
+    for step in run.steps.select_related("claimed_by", "decided_by").prefetch_related("comments__author"):
+        steps.append(
+            {
+                "order": step.order,
+                "name": step.name,
+                "role": step.role,
+                "status": step.status,
+                "due_at": step.due_at,
+                "claimed_by": str(step.claimed_by) if step.claimed_by else None,
+                "decided_by": str(step.decided_by) if step.decided_by else None,
+                "decided_at": step.decided_at,
+                "comments": [
+                    {"author": str(c.author), "text": c.text, "decision": c.decision, "created_at": c.created_at}
+                    for c in step.comments.all()
+                ],
+            }
+        )
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "revision": run.revision.number,
+        "workflow": run.workflow.name,
+        "priority": run.priority,
+        "submitted_by": str(run.submitted_by),
+        "submitted_at": run.submitted_at,
+        "finished_at": run.finished_at,
+        "steps": steps,
+    }
+
+
+def report_out(report) -> dict:
+    view = proofing.report_view(report)
+    return {
+        "revision": report.revision.number,
+        "rules_version": report.rules_version,
+        "blocking": len(view.blocking),
+        "findings": view.findings,
+    }
+
+
+@router.post("/stories/{story_id}/submit", response={201: RunOut}, summary="Send the latest revision into review")
+def submit(request, story_id: int, payload: SubmitIn):
+    run = workflow.submit(actor_from_request(request, "api"), story_id, payload.version, payload.priority)
+    return Status(201, run_out(run))
+
+
+@router.post("/stories/{story_id}/review", response=RunOut, summary="Decide on the current step")
+def review(request, story_id: int, payload: DecisionIn):
+    run = workflow.decide(
+        actor_from_request(request, "api"), story_id, payload.decision, payload.comment, payload.same_person_reason
+    )
+    return run_out(run)
+
+
+@router.get("/stories/{story_id}/review", response=RunOut, summary="The latest review run and its steps")
+def review_get(request, story_id: int):
+    story = story_service.get_story(request.auth, story_id)
+    if not story_service.can_view_history(request.auth):
+        raise NotFound(FieldError("no_review", "no review visible"))
+    run = story.review_runs.select_related("workflow", "revision", "submitted_by").first()
+    if run is None:
+        raise NotFound(FieldError("no_review", "this story has not been submitted"))
+    return run_out(run)
+
+
+@router.post("/stories/{story_id}/review/claim", response=RunOut, summary="Claim the current step")
+def review_claim(request, story_id: int):
+    step = workflow.claim(actor_from_request(request, "api"), story_id)
+    return run_out(step.run)
+
+
+def _story_report(request, story_id: int):
+    story = story_service.get_story(request.auth, story_id)
+    if not story_service.can_view_history(request.auth):
+        raise NotFound(FieldError("story_not_found", "not visible"))
+    return proofing.latest_report(story.revisions.get(number=story.version))
+
+
+@router.get("/stories/{story_id}/proofread", response=ReportOut, summary="Proofreading findings of the latest revision")
+def proofread_get(request, story_id: int):
+    return report_out(_story_report(request, story_id))
+
+
+@router.post("/stories/{story_id}/proofread", response=ReportOut, summary="Proofread the latest revision again")
+def proofread_run(request, story_id: int):
+    report = _story_report(request, story_id)
+    return report_out(proofing.proofread_revision(report.revision))
+
+
+@router.post("/stories/{story_id}/proofread/overrides", response=ReportOut, summary="Keep an error, with a reason")
+def proofread_override(request, story_id: int, payload: OverrideIn):
+    report = _story_report(request, story_id)
+    proofing.override_finding(actor_from_request(request, "api"), report, payload.key, payload.reason)
+    return report_out(report)
+
+
+@router.post("/proofread", response=list[FindingOut], summary="Proofread any text (not stored)")
+def proofread_text(request, payload: CheckIn):
+    if payload.max_chars is not None and payload.max_chars < 1:
+        raise ValidationFailed(FieldError("invalid", "max_chars must be positive", "max_chars"))
+    findings = proofing.check_text(payload.text, payload.max_chars, payload.strict_advert)
+    return [{**f.as_dict(), "key": proofing.finding_key(f.as_dict()), "overridden": None} for f in findings]
+
+
+@router.get("/review/queue", response=list[dict], summary="Steps waiting for me")
+def queue(request):
+    return [
+        {
+            "story_id": s.run.story_id,
+            "title": s.run.story.title,
+            "step": s.name,
+            "due_at": s.due_at,
+            "priority": s.run.priority,
+            "claimed_by": str(s.claimed_by) if s.claimed_by else None,
+        }
+        for s in workflow.review_queue(request.auth)
+    ]
+
+
+@router.post("/stories/{story_id}/flags", response={201: dict}, summary="Flag a published story (post-publication)")
+def flag(request, story_id: int, payload: FlagIn):
+    found = workflow.flag_story(actor_from_request(request, "api"), story_id, payload.reason)
+    return Status(201, {"id": found.pk, "state": found.state})
+
+
+class ResolveIn(Schema):
+    withdraw: bool
+    note: str
+
+
+@router.post("/flags/{flag_id}/resolve", response=dict, summary="Withdraw the story, or dismiss the flag")
+def resolve(request, flag_id: int, payload: ResolveIn):
+    found = workflow.resolve_flag(actor_from_request(request, "api"), flag_id, payload.withdraw, payload.note)
+    return {"id": found.pk, "state": found.state}
+
+
+@router.get("/proofread/rules.csv", summary="Export the rule lists as CSV")
+def rules_export(request):
+    response = HttpResponse("\ufeff" + proofing.export_rules_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="rules.csv"'
+    return response
+
+
+@router.post("/proofread/rules.csv", response=dict, summary="Import rules from CSV (admins)")
+def rules_import(request, file: File[UploadedFile]):
+    text = _decode(file.read(5 * 1024 * 1024 + 1), 5 * 1024 * 1024)
+    count = proofing.import_rules_csv(actor_from_request(request, "api"), text, file.name or "upload.csv")
+    return {"imported": count}
+
+
+@router.post("/proofread/roster.csv", response=dict, summary="Replace the leader roster from CSV (admins)")
+def roster_import(request, file: File[UploadedFile]):
+    text = _decode(file.read(1024 * 1024 + 1), 1024 * 1024)
+    return {"people": proofing.import_roster_csv(actor_from_request(request, "api"), text, file.name or "roster.csv")}
+
+
+def _decode(data: bytes, limit: int) -> str:
+    if len(data) > limit:
+        raise ValidationFailed(FieldError("too_large", "file too large", "file"))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationFailed(FieldError("not_utf8", f"not UTF-8 (byte {error.start})", "file")) from error

@@ -1,0 +1,247 @@
+"""三校 inside Tongpin: a checker built from the rule lists and roster in the database, run on revisions.
+
+The checker is rebuilt only when the rules' version (the newest change-log id) or the roster changes.
+"""
+
+import csv
+import io
+import threading
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongpin.core import audit, roles
+from tongpin.core.audit import Actor
+from tongpin.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.newsroom.models import Revision
+
+from .models import FindingOverride, ProofreadReport, ProofRule, ProofRuleChange, RosterEntry
+from .proofreading import Checker, Finding, Leader, Rule, RuleError
+from .proofreading.roster import parse_roster
+from .proofreading.rules import parse_rules
+
+_lock = threading.Lock()
+_cache: dict[str, object] = {"key": None, "checker": None}
+
+
+def rules_version() -> int:
+    return ProofRuleChange.objects.aggregate(v=Max("id"))["v"] or 0
+
+
+def _roster_key() -> tuple:
+    return tuple(RosterEntry.objects.order_by("pk").values_list("pk", "name", "title", "rank", "former_titles"))
+
+
+def current_checker() -> tuple[Checker, int]:
+    version, roster_key = rules_version(), _roster_key()
+    key = (version, roster_key)
+    with _lock:
+        if _cache["key"] != key:
+            rules = [
+                Rule(r.category, r.term, r.suggestion, r.severity, r.source, r.note)
+                for r in ProofRule.objects.filter(enabled=True)
+            ]
+            leaders = [
+                Leader(name, title, rank, tuple(t for t in former.split("|") if t))
+                for _pk, name, title, rank, former in roster_key
+            ]
+            _cache["checker"], _cache["key"] = Checker(rules, leaders), key
+        return _cache["checker"], version  # type: ignore[return-value]
+
+
+def finding_key(finding: dict) -> str:
+    return f"{finding['rule']}@{finding['start']}-{finding['end']}"
+
+
+def proofread_revision(revision: Revision) -> ProofreadReport:
+    """Check a revision's title, summary and body (as one text, title first) and keep the findings."""
+    checker, version = current_checker()
+    findings = [f.as_dict() for f in checker.check(review_text(revision))]
+    return ProofreadReport.objects.create(revision=revision, rules_version=version, findings=findings)
+
+
+def review_text(revision: Revision) -> str:
+    return "\n".join(part for part in (revision.title, revision.summary, revision.body_text) if part)
+
+
+def latest_report(revision: Revision) -> ProofreadReport:
+    report = revision.proofread_reports.first()
+    return report if report is not None else proofread_revision(revision)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    report: ProofreadReport
+    findings: list[dict]  # each with "key" and "overridden" (a reason or None)
+
+    @property
+    def blocking(self) -> list[dict]:
+        return [f for f in self.findings if f["severity"] == "error" and not f["overridden"]]
+
+
+def report_view(report: ProofreadReport) -> ReportView:
+    overrides = dict(report.overrides.values_list("finding_key", "reason"))
+    findings = [{**f, "key": finding_key(f), "overridden": overrides.get(finding_key(f))} for f in report.findings]
+    return ReportView(report, findings)
+
+
+def override_finding(actor: Actor, report: ProofreadReport, key: str, reason: str) -> FindingOverride:
+    if not roles.can(actor.user, roles.REVIEW_ACT):
+        raise Forbidden(FieldError("forbidden", _("只有审核人员可以保留校对错误。")))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(FieldError("required", _("请填写保留此处的理由。"), "reason"))
+    if key not in {finding_key(f) for f in report.findings}:
+        raise NotFound(FieldError("finding_not_found", _("没有这条校对结果。"), "key"))
+    with transaction.atomic():
+        override, _created = FindingOverride.objects.update_or_create(
+            report=report, finding_key=key, defaults={"reason": reason[:300], "user": actor.user}
+        )
+        audit.record(actor, "proofread.override", report.revision.story, {"finding": key, "reason": reason})
+    return override
+
+
+def apply_suggestion(text: str, finding: dict) -> str:
+    """The text with one finding's suggestion put in place of what it matched."""
+    if finding.get("suggestion") is None or text[finding["start"] : finding["end"]] != finding["text"]:
+        raise ValidationFailed(FieldError("stale_finding", _("正文已变化，请重新校对后再采纳。"), "key"))
+    return text[: finding["start"]] + finding["suggestion"] + text[finding["end"] :]
+
+
+# --- rule lists as data ---------------------------------------------------------------------------------
+
+
+def _require_admin(actor: Actor) -> None:
+    if not roles.can(actor.user, roles.RULES_EDIT):
+        raise Forbidden(FieldError("forbidden", _("只有管理员可以修改校对规则。")))
+
+
+def _snapshot(rule: ProofRule) -> dict:
+    return {
+        "suggestion": rule.suggestion,
+        "severity": rule.severity,
+        "source": rule.source,
+        "note": rule.note,
+        "enabled": rule.enabled,
+    }
+
+
+def save_rule(actor: Actor, data: dict, rule: ProofRule | None = None) -> ProofRule:
+    _require_admin(actor)
+    try:
+        parsed = parse_rules(
+            "category,term,suggestion,severity,source,note\n"
+            + _csv_line(
+                [
+                    data.get("category", ""),
+                    data.get("term", ""),
+                    data.get("suggestion", ""),
+                    data.get("severity", ""),
+                    data.get("source", ""),
+                    data.get("note", ""),
+                ]
+            ),
+            "form",
+        )[0]
+    except RuleError as error:
+        raise ValidationFailed(FieldError("invalid_rule", str(error).split(": ", 1)[-1], "term")) from error
+    if not parsed.source:
+        raise ValidationFailed(FieldError("required", _("请注明规则来源。"), "source"))
+    clash = ProofRule.objects.filter(category=parsed.category, term=parsed.term).exclude(pk=getattr(rule, "pk", None))
+    if clash.exists():
+        raise ValidationFailed(FieldError("duplicate_rule", _("同类别下已有这个词语。"), "term"))
+    with transaction.atomic():
+        before = _snapshot(rule) if rule else None
+        rule = rule or ProofRule()
+        for field in ("category", "term", "suggestion", "severity", "source", "note"):
+            setattr(rule, field, getattr(parsed, field))
+        rule.enabled = bool(data.get("enabled", True))
+        rule.updated_at = timezone.now()
+        rule.save()
+        ProofRuleChange.objects.create(
+            rule_key=str(rule),
+            action="change" if before else "add",
+            before=before,
+            after=_snapshot(rule),
+            user=actor.user,
+        )
+        audit.record(actor, "rules.change" if before else "rules.add", rule)
+    return rule
+
+
+def delete_rule(actor: Actor, rule: ProofRule) -> None:
+    _require_admin(actor)
+    with transaction.atomic():
+        ProofRuleChange.objects.create(rule_key=str(rule), action="delete", before=_snapshot(rule), user=actor.user)
+        audit.record(actor, "rules.delete", rule)
+        rule.delete()
+
+
+def _csv_line(cells: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(cells)
+    return out.getvalue()
+
+
+def export_rules_csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["category", "term", "suggestion", "severity", "source", "note"])
+    for r in ProofRule.objects.filter(enabled=True):
+        writer.writerow([r.category, r.term, r.suggestion, r.severity, r.source, r.note])
+    return out.getvalue()
+
+
+def import_rules_csv(actor: Actor, text: str, name: str = "upload.csv") -> int:
+    """Add or update every rule in the file; a broken file changes nothing (the error names the line)."""
+    _require_admin(actor)
+    try:
+        rules = parse_rules(text, name)
+    except RuleError as error:
+        raise ValidationFailed(FieldError("invalid_rule_file", str(error), "file")) from error
+    with transaction.atomic():
+        for parsed in rules:
+            rule = ProofRule.objects.filter(category=parsed.category, term=parsed.term).first()
+            before = _snapshot(rule) if rule else None
+            rule = rule or ProofRule(category=parsed.category, term=parsed.term)
+            rule.suggestion, rule.severity, rule.source, rule.note = (
+                parsed.suggestion,
+                parsed.severity,
+                parsed.source,
+                parsed.note,
+            )
+            rule.enabled, rule.updated_at = True, timezone.now()
+            rule.save()
+            ProofRuleChange.objects.create(
+                rule_key=str(rule), action="import", before=before, after=_snapshot(rule), user=actor.user
+            )
+        audit.record(actor, "rules.import", object_type="review.proofrule", changes={"file": name, "rules": len(rules)})
+    return len(rules)
+
+
+def import_roster_csv(actor: Actor, text: str, name: str = "roster.csv") -> int:
+    """Replace the roster with the file's; a broken file changes nothing."""
+    _require_admin(actor)
+    try:
+        leaders = parse_roster(text, name)
+    except RuleError as error:
+        raise ValidationFailed(FieldError("invalid_roster_file", str(error), "file")) from error
+    with transaction.atomic():
+        RosterEntry.objects.all().delete()
+        RosterEntry.objects.bulk_create(
+            [
+                RosterEntry(name=p.name, title=p.title, rank=p.rank, former_titles="|".join(p.former_titles))
+                for p in leaders
+            ]
+        )
+        audit.record(
+            actor, "roster.import", object_type="review.rosterentry", changes={"file": name, "people": len(leaders)}
+        )
+    return len(leaders)
+
+
+def check_text(text: str, max_chars: int | None = None, strict_advert: bool = False) -> list[Finding]:
+    return current_checker()[0].check(text, max_chars=max_chars, strict_advert=strict_advert)

@@ -1,0 +1,320 @@
+"""Pages of 三审三校: my queue, a story under review with its findings inline, rules and roster, flags."""
+
+from html import escape
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tongpin.core import roles
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import DomainError
+from tongpin.newsroom import stories as story_service
+
+from . import fixes, proofing, workflow
+from .models import ProofRule, ProofRuleChange, RosterEntry, StoryFlag
+from .proofreading.rules import CATEGORIES
+
+
+def _back(request, story_id: int):
+    return redirect("review-story", story_id=story_id)
+
+
+def _report_errors(request, error: DomainError) -> None:
+    for item in error.errors:
+        messages.error(request, str(item.message))
+
+
+@login_required
+def queue(request):
+    if not roles.can(request.user, roles.REVIEW_ACT):
+        raise PermissionDenied
+    return render(request, "review/queue.html", {"steps": workflow.review_queue(request.user)})
+
+
+def _highlighted(text: str, findings: list[dict]) -> str:
+    """The review text with each finding wrapped in a <mark> (overlaps: the earlier one wins)."""
+    out, cursor = [], 0
+    for number, f in enumerate(sorted(findings, key=lambda f: (f["start"], -f["end"]))):
+        if f["start"] < cursor:
+            continue
+        out.append(escape(text[cursor : f["start"]]))
+        tip = f["message"] or f["category"]
+        if f.get("suggestion") is not None:
+            tip += f" → {f['suggestion'] or _('删除')}"
+        out.append(
+            f'<mark class="f f-{escape(f["severity"])} c-{escape(f["category"])}" title="{escape(tip)}" '
+            f'id="f{number}">{escape(text[f["start"] : f["end"]])}</mark>'
+        )
+        cursor = f["end"]
+    out.append(escape(text[cursor:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+@login_required
+def story_review(request, story_id: int):
+    story = story_service.get_story(request.user, story_id)
+    if not story_service.can_view_history(request.user):
+        raise PermissionDenied
+    revision = story.revisions.get(number=story.version)
+    view = proofing.report_view(proofing.latest_report(revision))
+    run = story.review_runs.select_related("workflow", "revision", "submitted_by").first()
+    step = workflow.current_step(run) if run and run.status == "in_progress" else None
+    steps = (
+        list(run.steps.select_related("decided_by", "claimed_by").prefetch_related("comments__author")) if run else []
+    )
+    acted_elsewhere = bool(step and run.steps.exclude(pk=step.pk).filter(decided_by=request.user).exists())
+    return render(
+        request,
+        "review/story.html",
+        {
+            "story": story,
+            "revision": revision,
+            "text_html": mark_safe(_highlighted(proofing.review_text(revision), view.findings)),  # noqa: S308  (escaped)
+            "view": view,
+            "run": run,
+            "steps": steps,
+            "step": step,
+            "can_act": bool(step and workflow.can_act(request.user, step)),
+            "acted_elsewhere": acted_elsewhere,
+            "can_submit": story.status in ("draft", "withdrawn")
+            and story_service.can_edit(request.user, story)
+            and roles.can(request.user, roles.STORY_SUBMIT),
+            "can_fix": story_service.can_edit(request.user, story) and story.status in story_service.EDITABLE_STATUSES,
+            "can_override": roles.can(request.user, roles.REVIEW_ACT),
+            "can_flag": story.status in ("published", "approved") and roles.can(request.user, roles.STORY_FLAG),
+            "flags": story.flags.select_related("raised_by", "resolved_by"),
+            "can_resolve": roles.can(request.user, roles.STORY_WITHDRAW),
+        },
+    )
+
+
+def _post_action(request, story_id: int, action, success: str):
+    try:
+        action(actor_from_request(request))
+    except DomainError as error:
+        _report_errors(request, error)
+    else:
+        messages.success(request, success)
+    return _back(request, story_id)
+
+
+@login_required
+@require_POST
+def submit(request, story_id: int):
+    return _post_action(request, story_id, lambda actor: workflow.submit(actor, story_id), _("已送审。"))
+
+
+@login_required
+@require_POST
+def decide(request, story_id: int):
+    decision = request.POST.get("decision", "")
+    labels = {"approve": _("已通过本步审核。"), "changes": _("已退回修改。"), "reject": _("已决定不予采用。")}
+    return _post_action(
+        request,
+        story_id,
+        lambda actor: workflow.decide(
+            actor, story_id, decision, request.POST.get("comment", ""), request.POST.get("same_person_reason", "")
+        ),
+        labels.get(decision, ""),
+    )
+
+
+@login_required
+@require_POST
+def claim(request, story_id: int):
+    return _post_action(request, story_id, lambda actor: workflow.claim(actor, story_id), _("已认领。"))
+
+
+@login_required
+@require_POST
+def comment(request, story_id: int):
+    return _post_action(
+        request,
+        story_id,
+        lambda actor: workflow.add_comment(actor, story_id, request.POST.get("text", "")),
+        _("意见已发表。"),
+    )
+
+
+def _latest_report(request, story_id: int):
+    story = story_service.get_story(request.user, story_id)
+    return story, proofing.latest_report(story.revisions.get(number=story.version))
+
+
+@login_required
+@require_POST
+def override(request, story_id: int):
+    _story, report = _latest_report(request, story_id)
+    return _post_action(
+        request,
+        story_id,
+        lambda actor: proofing.override_finding(
+            actor, report, request.POST.get("key", ""), request.POST.get("reason", "")
+        ),
+        _("已保留此处并记录理由。"),
+    )
+
+
+@login_required
+@require_POST
+def accept_fix(request, story_id: int):
+    story = story_service.get_story(request.user, story_id)
+    return _post_action(
+        request,
+        story_id,
+        lambda actor: fixes.accept_fix(actor, story, request.POST.get("key", "")),
+        _("已采纳建议并保存为新版本。"),
+    )
+
+
+@login_required
+@require_POST
+def rerun(request, story_id: int):
+    _story, report = _latest_report(request, story_id)
+    proofing.proofread_revision(report.revision)
+    messages.success(request, _("已重新校对。"))
+    return _back(request, story_id)
+
+
+@login_required
+@require_POST
+def flag(request, story_id: int):
+    return _post_action(
+        request,
+        story_id,
+        lambda actor: workflow.flag_story(actor, story_id, request.POST.get("reason", "")),
+        _("已标记问题，总编辑会收到通知。"),
+    )
+
+
+@login_required
+@require_POST
+def resolve_flag(request, flag_id: int):
+    found = get_object_or_404(StoryFlag, pk=flag_id)
+    story_service.get_story(request.user, found.story_id)
+    withdraw = request.POST.get("withdraw") == "1"
+    return _post_action(
+        request,
+        found.story_id,
+        lambda actor: workflow.resolve_flag(actor, flag_id, withdraw, request.POST.get("note", "")),
+        _("已撤稿。") if withdraw else _("已处理。"),
+    )
+
+
+# --- rules and roster (admins) --------------------------------------------------------------------------
+
+
+@login_required
+def rules(request):
+    if not roles.can(request.user, roles.REVIEW_ACT) and not roles.can(request.user, roles.RULES_EDIT):
+        raise PermissionDenied
+    category = request.GET.get("category", "")
+    listed = ProofRule.objects.all()
+    if category in CATEGORIES:
+        listed = listed.filter(category=category)
+    term = request.GET.get("q", "").strip()
+    if term:
+        listed = listed.filter(term__contains=term)
+    editing = ProofRule.objects.filter(pk=request.GET.get("edit") or 0).first()
+    return render(
+        request,
+        "review/rules.html",
+        {
+            "rules": listed[:500],
+            "total": listed.count(),
+            "category": category,
+            "q": term,
+            "categories": ProofRule.Category.choices,
+            "severities": ProofRule.Severity.choices,
+            "changes": ProofRuleChange.objects.select_related("user")[:20],
+            "version": proofing.rules_version(),
+            "roster": RosterEntry.objects.all(),
+            "editing": editing,
+            "can_edit": roles.can(request.user, roles.RULES_EDIT),
+        },
+    )
+
+
+@login_required
+@require_POST
+def rule_save(request):
+    rule = ProofRule.objects.filter(pk=request.POST.get("id") or 0).first()
+    data = {k: request.POST.get(k, "") for k in ("category", "term", "suggestion", "severity", "source", "note")}
+    data["enabled"] = request.POST.get("enabled", "on") == "on"
+    try:
+        proofing.save_rule(actor_from_request(request), data, rule)
+    except DomainError as error:
+        _report_errors(request, error)
+    else:
+        messages.success(request, _("规则已保存。"))
+    return redirect("review-rules")
+
+
+@login_required
+@require_POST
+def rule_delete(request, rule_id: int):
+    rule = get_object_or_404(ProofRule, pk=rule_id)
+    try:
+        proofing.delete_rule(actor_from_request(request), rule)
+    except DomainError as error:
+        _report_errors(request, error)
+    else:
+        messages.success(request, _("规则已删除。"))
+    return redirect("review-rules")
+
+
+@login_required
+def rules_export(request):
+    response = HttpResponse("\ufeff" + proofing.export_rules_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="tongpin-rules.csv"'
+    return response
+
+
+def _uploaded_text(request, limit: int) -> tuple[str, str] | None:
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("请选择文件。"))
+        return None
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        messages.error(request, _("文件过大。"))
+        return None
+    try:
+        return data.decode("utf-8-sig"), upload.name
+    except UnicodeDecodeError:
+        messages.error(request, _("文件不是 UTF-8 编码的 CSV。"))
+        return None
+
+
+@login_required
+@require_POST
+def rules_import(request):
+    uploaded = _uploaded_text(request, 5 * 1024 * 1024)
+    if uploaded:
+        try:
+            count = proofing.import_rules_csv(actor_from_request(request), *uploaded)
+        except DomainError as error:
+            _report_errors(request, error)
+        else:
+            messages.success(request, _("已导入 %(n)d 条规则。") % {"n": count})
+    return redirect("review-rules")
+
+
+@login_required
+@require_POST
+def roster_import(request):
+    uploaded = _uploaded_text(request, 1024 * 1024)
+    if uploaded:
+        try:
+            count = proofing.import_roster_csv(actor_from_request(request), *uploaded)
+        except DomainError as error:
+            _report_errors(request, error)
+        else:
+            messages.success(request, _("领导名录已更新（%(n)d 人）。") % {"n": count})
+    return redirect("review-rules")

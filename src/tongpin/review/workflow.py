@@ -1,0 +1,302 @@
+"""三审: submit a revision, decide on the current step, restart when the text changes.
+
+Every transition is checked, runs in one transaction with the story row locked, and is audited.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongpin.core import audit, roles
+from tongpin.core.audit import Actor
+from tongpin.core.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from tongpin.core.models import User
+from tongpin.core.notify import notify
+from tongpin.newsroom import stories as story_service
+from tongpin.newsroom.models import Revision, Story, StoryStatus
+
+from .models import Priority, ReviewRun, ReviewStep, RunStatus, StepComment, StepStatus, StoryFlag, Workflow
+from .proofing import latest_report, proofread_revision, report_view
+
+DECISIONS = ("approve", "changes", "reject")
+# decision -> (step status, run status when it ends the run, story status when it ends the run)
+OUTCOMES = {
+    "approve": (StepStatus.APPROVED, RunStatus.APPROVED, StoryStatus.APPROVED),
+    "changes": (StepStatus.CHANGES_REQUESTED, RunStatus.CHANGES_REQUESTED, StoryStatus.DRAFT),
+    "reject": (StepStatus.REJECTED, RunStatus.REJECTED, StoryStatus.ARCHIVED),
+}
+
+
+def workflow_for(story: Story) -> Workflow:
+    workflow = Workflow.objects.filter(partner_id=story.partner_id).first() if story.partner_id else None
+    workflow = workflow or Workflow.objects.filter(is_default=True, partner__isnull=True).first()
+    if workflow is None or not workflow.steps.exists():
+        raise Conflict(FieldError("no_workflow", _("没有可用的审核流程，请管理员先配置。")))
+    return workflow
+
+
+def active_run(story: Story) -> ReviewRun | None:
+    return story.review_runs.filter(status=RunStatus.IN_PROGRESS).select_related("workflow", "revision").first()
+
+
+def current_step(run: ReviewRun) -> ReviewStep | None:
+    return run.steps.filter(status=StepStatus.ACTIVE).first()
+
+
+def _eligible(step: ReviewStep) -> QuerySet[User]:
+    people = step.people.all()
+    if people.exists():
+        return people.filter(is_active=True)
+    return User.objects.filter(role=step.role, is_active=True)
+
+
+def _acted_elsewhere(run: ReviewRun, user: User, step: ReviewStep) -> bool:
+    return run.steps.exclude(pk=step.pk).filter(decided_by=user).exists()
+
+
+def can_act(user: User, step: ReviewStep) -> bool:
+    if step.status != StepStatus.ACTIVE or not roles.can(user, roles.REVIEW_ACT):
+        return False
+    people = list(step.people.values_list("pk", flat=True))
+    return user.pk in people if people else user.role == step.role
+
+
+def _story_link(story: Story) -> str:
+    return reverse("review-story", args=[story.pk])
+
+
+def _activate(step: ReviewStep, run: ReviewRun) -> None:
+    step.status = StepStatus.ACTIVE
+    step.claimed_by = None
+    hours = step.run.workflow.steps.filter(order=step.order).values_list("due_hours", flat=True).first() or 24
+    step.due_at = timezone.now() + dt.timedelta(hours=hours)
+    step.save()
+    # Only people who can act now hear about it; someone who decided another step of this run cannot
+    # (unless the workflow allows it), so they are left out.
+    decided = set(run.steps.exclude(decided_by=None).values_list("decided_by", flat=True))
+    people = [u for u in _eligible(step) if run.workflow.allow_same_person or u.pk not in decided]
+    notify(people, _("待%(step)s：%(title)s") % {"step": step.name, "title": run.story.title}, _story_link(run.story))
+
+
+def _start_run(actor: Actor, story: Story, revision: Revision, workflow: Workflow, priority: int) -> ReviewRun:
+    run = ReviewRun.objects.create(
+        story=story, revision=revision, workflow=workflow, priority=priority, submitted_by=actor.user
+    )
+    for template in workflow.steps.all():
+        step = ReviewStep.objects.create(
+            run=run, order=template.order, name=template.name, role=template.role, is_final=template.is_final
+        )
+        step.people.set(template.people.all())
+    _activate(run.steps.order_by("order").first(), run)
+    proofread_revision(revision)
+    return run
+
+
+def submit(actor: Actor, story_id: int, base_version: int | None = None, priority: int = Priority.NORMAL) -> ReviewRun:
+    """Send the story's latest revision into review."""
+    user = actor.user
+    with transaction.atomic():
+        story = story_service.get_story(user, story_id)
+        if not (roles.can(user, roles.STORY_SUBMIT) and story_service.can_edit(user, story)):
+            raise Forbidden(FieldError("forbidden", _("您没有送审这篇稿件的权限。")))
+        story = story_service.lock_story(story.pk)
+        if base_version is not None and base_version != story.version:
+            raise Conflict(FieldError("edit_conflict", _("稿件已有新版本，请确认后再送审。"), "version"))
+        if priority not in Priority.values:
+            raise ValidationFailed(FieldError("invalid_priority", _("未知的优先级。"), "priority"))
+        story_service.set_status(actor, story, StoryStatus.IN_REVIEW)
+        revision = story.revisions.get(number=story.version)
+        run = _start_run(actor, story, revision, workflow_for(story), priority)
+        audit.record(actor, "review.submit", story, {"run": run.pk, "revision": revision.number})
+    return run
+
+
+def _check_decision(decision: str, comment: str) -> None:
+    if decision not in DECISIONS:
+        raise ValidationFailed(
+            FieldError("invalid_decision", _("审核结论应为 approve、changes 或 reject。"), "decision")
+        )
+    if decision != "approve" and not comment.strip():
+        raise ValidationFailed(FieldError("required", _("退回或不予采用时请写明意见。"), "comment"))
+    if len(comment) > 5000:
+        raise ValidationFailed(FieldError("too_long", _("意见不能超过 5000 字。"), "comment"))
+
+
+def _locked_run(actor: Actor, story_id: int) -> tuple[Story, ReviewRun, ReviewStep]:
+    story = story_service.get_story(actor.user, story_id)
+    story = story_service.lock_story(story.pk)
+    run = active_run(story)
+    step = current_step(run) if run else None
+    if run is None or step is None:
+        raise Conflict(FieldError("no_active_review", _("这篇稿件当前不在审核中。")))
+    return story, run, step
+
+
+def decide(actor: Actor, story_id: int, decision: str, comment: str = "", same_person_reason: str = "") -> ReviewRun:
+    """Act on the current step: approve, request changes (back to the authors) or reject."""
+    _check_decision(decision, comment)
+    user = actor.user
+    with transaction.atomic():
+        story, run, step = _locked_run(actor, story_id)
+        if not can_act(user, step):
+            raise Forbidden(FieldError("not_your_step", _("当前是“%(s)s”，您不能审核这一步。") % {"s": step.name}))
+        if step.claimed_by_id and step.claimed_by_id != user.pk:
+            raise Conflict(FieldError("claimed", _("这一步已由 %(who)s 认领。") % {"who": step.claimed_by}))
+        if _acted_elsewhere(run, user, step):
+            if not run.workflow.allow_same_person:
+                raise Forbidden(FieldError("same_person", _("同一人不能审核同一稿件的两个步骤。")))
+            if not same_person_reason.strip():
+                raise ValidationFailed(FieldError("required", _("同一人审核多步须写明理由。"), "same_person_reason"))
+            audit.record(actor, "review.same_person", story, {"step": step.name, "reason": same_person_reason})
+        if decision == "approve" and step.is_final:
+            blocking = report_view(latest_report(run.revision)).blocking
+            if blocking:
+                raise ValidationFailed(
+                    FieldError(
+                        "proofreading_errors",
+                        _("还有 %(n)d 处校对错误未处理：请修改稿件，或逐条写明理由后保留。") % {"n": len(blocking)},
+                        "findings",
+                    )
+                )
+        step_status, run_status, story_status = OUTCOMES[decision]
+        step.status, step.decided_by, step.decided_at = step_status, user, timezone.now()
+        step.revision_number = run.revision.number
+        step.save()
+        if comment.strip():
+            StepComment.objects.create(step=step, author=user, text=comment.strip(), decision=decision)
+        following = run.steps.filter(order__gt=step.order).order_by("order").first()
+        if decision == "approve" and following is not None:
+            _activate(following, run)
+        else:
+            _finish(actor, run, story, run_status, story_status, decision)
+        audit.record(
+            actor,
+            f"review.{decision}",
+            story,
+            {"run": run.pk, "step": step.name, "revision": run.revision.number, "comment": comment[:200]},
+        )
+    return run
+
+
+def _finish(actor: Actor, run: ReviewRun, story: Story, run_status: str, story_status: str, decision: str) -> None:
+    run.status, run.finished_at = run_status, timezone.now()
+    run.save()
+    run.steps.filter(status__in=[StepStatus.WAITING, StepStatus.ACTIVE]).update(status=StepStatus.CANCELLED)
+    story_service.set_status(actor, story, story_status)
+    texts = {
+        "approve": _("稿件已通过终审：%(t)s"),
+        "changes": _("稿件被退回修改：%(t)s"),
+        "reject": _("稿件不予采用：%(t)s"),
+    }
+    notify(list(story.authors.all()) + [run.submitted_by], texts[decision] % {"t": story.title}, _story_link(story))
+
+
+def claim(actor: Actor, story_id: int) -> ReviewStep:
+    with transaction.atomic():
+        story, run, step = _locked_run(actor, story_id)
+        if not can_act(actor.user, step):
+            raise Forbidden(FieldError("not_your_step", _("当前是“%(s)s”，您不能审核这一步。") % {"s": step.name}))
+        if step.claimed_by_id and step.claimed_by_id != actor.user.pk:
+            raise Conflict(FieldError("claimed", _("这一步已由 %(who)s 认领。") % {"who": step.claimed_by}))
+        step.claimed_by = actor.user
+        step.save(update_fields=["claimed_by"])
+        audit.record(actor, "review.claim", story, {"step": step.name})
+    return step
+
+
+def add_comment(actor: Actor, story_id: int, text: str) -> StepComment:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(FieldError("required", _("请填写意见。"), "text"))
+    with transaction.atomic():
+        story, run, step = _locked_run(actor, story_id)
+        is_author = story.authors.filter(pk=actor.user.pk).exists()
+        if not (roles.can(actor.user, roles.REVIEW_ACT) or is_author):
+            raise Forbidden(FieldError("forbidden", _("您不能在这里发表意见。")))
+        comment = StepComment.objects.create(step=step, author=actor.user, text=text[:5000])
+        audit.record(actor, "review.comment", story, {"step": step.name})
+    return comment
+
+
+def restart_on_revision(sender, story: Story, revision: Revision, actor: Actor, **kwargs) -> None:
+    """A new revision while in review: never approve unseen text (receiver of newsroom's story_revised)."""
+    run = active_run(story)
+    if run is None:
+        return
+    if run.workflow.restart_on_revision == Workflow.Restart.STEP:
+        run.revision = revision
+        run.save(update_fields=["revision"])
+        step = current_step(run)
+        if step is not None:
+            _activate(step, run)
+        proofread_revision(revision)
+        audit.record(actor, "review.step_restarted", story, {"run": run.pk, "revision": revision.number})
+        return
+    run.status, run.finished_at = RunStatus.RESTARTED, timezone.now()
+    run.save()
+    run.steps.filter(status__in=[StepStatus.WAITING, StepStatus.ACTIVE]).update(status=StepStatus.CANCELLED)
+    new_run = _start_run(actor, story, revision, run.workflow, run.priority)
+    audit.record(actor, "review.restarted", story, {"old_run": run.pk, "run": new_run.pk, "revision": revision.number})
+
+
+def review_queue(user: User) -> list[ReviewStep]:
+    """Active steps this person can act on, most urgent first."""
+    if not roles.can(user, roles.REVIEW_ACT):
+        return []
+    steps = (
+        ReviewStep.objects.filter(status=StepStatus.ACTIVE, run__status=RunStatus.IN_PROGRESS)
+        .filter(Q(people=user) | Q(people__isnull=True, role=user.role))
+        .select_related("run", "run__story", "run__story__partner", "run__workflow", "claimed_by")
+        .distinct()
+        .order_by("-run__priority", "due_at")
+    )
+    return [s for s in steps if s.run.workflow.allow_same_person or not _acted_elsewhere(s.run, user, s)]
+
+
+# --- post-publication review ---------------------------------------------------------------------------
+
+
+def flag_story(actor: Actor, story_id: int, reason: str) -> StoryFlag:
+    if not roles.can(actor.user, roles.STORY_FLAG):
+        raise Forbidden(FieldError("forbidden", _("您不能标记稿件问题。")))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(FieldError("required", _("请写明问题。"), "reason"))
+    with transaction.atomic():
+        story = story_service.get_story(actor.user, story_id)
+        if story.status not in (StoryStatus.PUBLISHED, StoryStatus.APPROVED):
+            raise Conflict(FieldError("not_published", _("只有已通过或已发布的稿件可以标记问题。")))
+        flag = StoryFlag.objects.create(story=story, raised_by=actor.user, reason=reason[:500])
+        audit.record(actor, "story.flag", story, {"reason": reason[:200]})
+        chiefs = User.objects.filter(role__in=["chief_editor"], is_active=True)
+        notify(chiefs, _("稿件被标记问题：%(t)s") % {"t": story.title}, _story_link(story))
+    return flag
+
+
+def resolve_flag(actor: Actor, flag_id: int, withdraw: bool, note: str) -> StoryFlag:
+    if not roles.can(actor.user, roles.STORY_WITHDRAW):
+        raise Forbidden(FieldError("forbidden", _("只有总编辑可以撤稿。")))
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(FieldError("required", _("请写明处理意见。"), "note"))
+    with transaction.atomic():
+        flag = StoryFlag.objects.select_for_update().filter(pk=flag_id, state=StoryFlag.State.OPEN).first()
+        if flag is None:
+            raise Conflict(FieldError("flag_closed", _("这条问题已处理。")))
+        story = story_service.lock_story(flag.story_id)
+        if withdraw:
+            story_service.set_status(actor, story, StoryStatus.WITHDRAWN, reason=note)
+        flag.state = StoryFlag.State.WITHDRAWN if withdraw else StoryFlag.State.DISMISSED
+        flag.resolved_by, flag.resolved_at, flag.resolution = actor.user, timezone.now(), note[:500]
+        flag.save()
+        audit.record(actor, "story.flag_resolved", story, {"flag": flag.pk, "state": flag.state, "note": note[:200]})
+        notify(
+            list(story.authors.all()) + [flag.raised_by],
+            (_("稿件已撤回：%(t)s") if withdraw else _("稿件问题已处理：%(t)s")) % {"t": story.title},
+            _story_link(story),
+        )
+    return flag
