@@ -127,3 +127,42 @@ def test_phone_layout_and_liaison_sees_only_own_partner(server, browser):
 
 def test_chromium_is_the_debian_one():
     assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)
+
+
+def logout(page, url: str) -> None:
+    page.goto(f"{url}/")
+    page.click("nav form button")  # 退出
+    page.wait_for_url(f"{url}/login/")
+
+
+def test_three_level_review_in_the_browser(server, browser):
+    page = browser.new_page()
+    login(page, server, "reporter")
+    page.goto(f"{server}/stories/new/")
+    page.fill("#id_title", "汛期转移避险演练圆满完成")
+    page.locator(".editable").click()
+    page.keyboard.type("全市组织山区群众开展转移避险演练，检验预案的可操作性。")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=稿件已保存")
+    page.click("text=审核与校对")
+    page.click("button:has-text('送审')")
+    page.wait_for_selector("text=已送审")
+    story_url = page.url
+    logout(page, server)
+
+    for username, step in (("editor", "初审"), ("desk", "复审"), ("chief", "终审")):
+        login(page, server, username)
+        page.click("text=我的审核")
+        page.click("text=汛期转移避险演练圆满完成")
+        page.fill("#id_comment", f"{step}意见：同意")
+        page.click(f"button:has-text('{step}通过')")
+        page.wait_for_selector("text=已通过本步审核")
+        logout(page, server)
+
+    login(page, server, "reporter")
+    page.goto(story_url)
+    assert "已通过" in page.inner_text(".heading-row .badge")
+    steps = page.inner_text("ol.steps")
+    assert steps.count("通过") >= 3 and "终审意见：同意" in steps
+    if os.environ.get("TONGPIN_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "review.png"), full_page=True)

@@ -171,8 +171,12 @@ def test_flag_and_withdraw_published_story(users):
 
 
 def api(client, method, path, token, body=None):
-    return getattr(client, method)(f"/api/v1{path}", data=json.dumps(body) if body is not None else None,
-                                   content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    return getattr(client, method)(
+        f"/api/v1{path}",
+        data=json.dumps(body) if body is not None else None,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
 
 
 def test_review_through_the_api(users, token_for):

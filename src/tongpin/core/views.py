@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from . import roles
 from .auditlog import AuditFilters, browse_audit
@@ -17,3 +18,12 @@ def audit_log(request):
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "core/audit_log.html", {"form": form, "page": page, "query_string": params.urlencode()})
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        request.user.notifications.filter(read_at=None).update(read_at=timezone.now())
+        return redirect("notifications")
+    items = list(request.user.notifications.all()[:100])
+    return render(request, "core/notifications.html", {"items": items})

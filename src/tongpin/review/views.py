@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -34,7 +35,7 @@ def _report_errors(request, error: DomainError) -> None:
 def queue(request):
     if not roles.can(request.user, roles.REVIEW_ACT):
         raise PermissionDenied
-    return render(request, "review/queue.html", {"steps": workflow.review_queue(request.user)})
+    return render(request, "review/queue.html", {"steps": workflow.review_queue(request.user), "now": timezone.now()})
 
 
 def _highlighted(text: str, findings: list[dict]) -> str:

@@ -9,4 +9,6 @@ def navigation(request):
         "tongpin_site_name": settings.TONGPIN_SITE_NAME,
         "nav_can_audit": roles.can(user, roles.AUDIT_VIEW) if user else False,
         "nav_can_create": roles.can(user, roles.STORY_CREATE) if user else False,
+        "nav_can_review": roles.can(user, roles.REVIEW_ACT) if user else False,
+        "nav_unread": user.notifications.filter(read_at=None).count() if user and user.is_authenticated else 0,
     }

@@ -16,6 +16,7 @@ from tongpin.core.roles import Role
 from tongpin.newsroom import stories as story_service
 from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.partners.models import Liaison, Partner
+from tongpin.review.models import RosterEntry
 
 DEMO_PASSWORD = "tongpin-demo"  # noqa: S105  (printed on purpose: demo only)
 
@@ -281,6 +282,16 @@ def load_demo() -> bool:
             )
         when = timezone.now() - dt.timedelta(days=days_ago)
         Story.objects.filter(pk=story.pk).update(status=status, created_at=when, updated_at=when)
+        created = True
+    if not RosterEntry.objects.exists():
+        # A fictional roster, so the leader checks have something to check (real rosters are the station's).
+        RosterEntry.objects.bulk_create(
+            [
+                RosterEntry(name="李文华", title="厅长", rank=1),
+                RosterEntry(name="张明远", title="副厅长", rank=2),
+                RosterEntry(name="王建国", title="处长", rank=5),
+            ]
+        )
         created = True
     if created:
         record(system, "demo.load")

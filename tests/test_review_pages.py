@@ -1,0 +1,101 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tongpin.core.models import Notification
+from tongpin.newsroom.models import Story, StoryStatus
+from tongpin.review.models import ProofRule, RosterEntry
+
+from .conftest import new_story
+
+pytestmark = pytest.mark.django_db
+
+
+def test_submit_queue_review_page_and_decisions(users, client_for):
+    story = new_story(users["reporter"], title="防汛工作部署", body_html="<p>要再接再励做好防讯工作。</p>")
+    reporter = client_for("reporter")
+    page = reporter.get(f"/review/stories/{story.pk}/").content.decode()
+    assert 'class="f f-error c-typo"' in page and "再接再厉" in page  # findings marked inline with the fix
+    assert reporter.post(f"/review/stories/{story.pk}/submit/").status_code == 302
+    editor = client_for("editor")
+    assert "防汛工作部署" in editor.get("/review/").content.decode()
+    assert "防汛工作部署" not in client_for("desk").get("/review/").content.decode()
+    response = editor.post(
+        f"/review/stories/{story.pk}/decide/", {"decision": "approve", "comment": "可以"}, follow=True
+    )
+    assert "已通过本步审核" in response.content.decode()
+    again = editor.post(f"/review/stories/{story.pk}/decide/", {"decision": "approve"}, follow=True)
+    assert "不能审核这一步" in again.content.decode()
+    assert Notification.objects.filter(user=users["desk"]).exists()
+    assert "通知" in client_for("desk").get("/notifications/").content.decode()
+
+
+def test_accepting_a_fix_saves_a_new_revision_and_restarts_review(users, client_for):
+    story = new_story(users["reporter"], body_html="<p>请<strong>注意</strong>：要再接再励做好防讯工作。</p>")
+    reporter = client_for("reporter")
+    reporter.post(f"/review/stories/{story.pk}/submit/")
+    page = reporter.get(f"/review/stories/{story.pk}/")
+    finding = next(f for f in page.context["view"].findings if f["text"] == "防讯")
+    response = reporter.post(f"/review/stories/{story.pk}/fix/", {"key": finding["key"]}, follow=True)
+    assert "已采纳建议" in response.content.decode()
+    story.refresh_from_db()
+    assert story.version == 2 and "防汛" in story.body_html and "<strong>注意</strong>" in story.body_html
+    assert story.review_runs.filter(status="in_progress").get().revision.number == 2
+
+
+def test_override_needs_a_reason(users, client_for):
+    story = new_story(users["reporter"], body_html="<p>北朝鲜</p>")
+    client_for("reporter").post(f"/review/stories/{story.pk}/submit/")
+    editor = client_for("editor")
+    key = editor.get(f"/review/stories/{story.pk}/").context["view"].findings[0]["key"]
+    refused = editor.post(f"/review/stories/{story.pk}/override/", {"key": key, "reason": " "}, follow=True)
+    assert "请填写保留此处的理由" in refused.content.decode()
+    editor.post(f"/review/stories/{story.pk}/override/", {"key": key, "reason": "引语原文"})
+    assert editor.get(f"/review/stories/{story.pk}/").context["view"].blocking == []
+
+
+def test_rules_page_edit_import_and_broken_file(users, client_for):
+    admin = client_for("admin")
+    assert client_for("reporter").get("/review/rules/").status_code == 403
+    admin.post(
+        "/review/rules/save/",
+        {"category": "typo", "term": "座阵", "suggestion": "坐镇", "severity": "warning", "source": "本台规范"},
+    )
+    assert ProofRule.objects.get(category="typo", term="座阵").severity == "warning"
+    dup = admin.post(
+        "/review/rules/save/", {"category": "typo", "term": "座阵", "severity": "error", "source": "x"}, follow=True
+    )
+    assert "同类别下已有这个词语" in dup.content.decode()
+    bad = "category,term,suggestion,severity,source,note\ntypo,甲,乙,error,s,\ntypo,丙,丁,fatal,s,\n"
+    response = admin.post("/review/rules/import/", {"file": SimpleUploadedFile("r.csv", bad.encode())}, follow=True)
+    assert "r.csv:3" in response.content.decode()
+    assert not ProofRule.objects.filter(term="甲").exists()  # nothing half-imported
+    good = "category,term,suggestion,severity,source,note\ntypo,甲乙丙,甲乙丁,error,本台规范,\n"
+    admin.post("/review/rules/import/", {"file": SimpleUploadedFile("r.csv", good.encode())})
+    assert ProofRule.objects.filter(term="甲乙丙").exists()
+    export = admin.get("/review/rules/export.csv").content.decode()
+    assert "甲乙丙" in export
+    # The checker picks up the change at once.
+    found = client_for("editor").post("/api/v1/proofread", data='{"text": "甲乙丙"}', content_type="application/json")
+    assert found.json()[0]["suggestion"] == "甲乙丁"
+
+
+def test_roster_import_and_leader_findings(users, client_for):
+    admin = client_for("admin")
+    roster = "name,title,rank\n张明远,厅长,1\n李文华,副厅长,2\n"
+    admin.post("/review/roster/import/", {"file": SimpleUploadedFile("roster.csv", roster.encode())})
+    assert RosterEntry.objects.count() == 2
+    found = (
+        client_for("editor")
+        .post("/api/v1/proofread", data='{"text": "副厅长张明远"}', content_type="application/json")
+        .json()
+    )
+    assert found[0]["rule"] == "leader:wrong-title"
+
+
+def test_flag_and_withdraw_from_the_page(users, client_for):
+    story = new_story(users["reporter"], title="已发布稿件")
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.PUBLISHED)
+    client_for("duty").post(f"/review/stories/{story.pk}/flag/", {"reason": "数字有误"})
+    flag = story.flags.get()
+    client_for("chief").post(f"/review/flags/{flag.pk}/resolve/", {"withdraw": "1", "note": "撤稿更正"})
+    assert Story.objects.get(pk=story.pk).status == StoryStatus.WITHDRAWN
