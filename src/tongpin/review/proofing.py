@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
@@ -82,9 +83,33 @@ class ReportView:
         return [f for f in self.findings if f["severity"] == "error" and not f["overridden"]]
 
 
+CATEGORY_LABELS = {
+    "typo": _lazy("错别字"),
+    "punctuation": _lazy("标点"),
+    "duplicate": _lazy("重复"),
+    "traditional": _lazy("繁体字"),
+    "pinyin": _lazy("拼音残留"),
+    "prohibited": _lazy("禁用词"),
+    "advert": _lazy("广告用语"),
+    "leader": _lazy("领导职务与排序"),
+    "number": _lazy("数字与日期"),
+    "length": _lazy("超长"),
+}
+SEVERITY_LABELS = {"error": _lazy("错误"), "warning": _lazy("警告"), "info": _lazy("提示")}
+
+
 def report_view(report: ProofreadReport) -> ReportView:
     overrides = dict(report.overrides.values_list("finding_key", "reason"))
-    findings = [{**f, "key": finding_key(f), "overridden": overrides.get(finding_key(f))} for f in report.findings]
+    findings = [
+        {
+            **f,
+            "key": finding_key(f),
+            "overridden": overrides.get(finding_key(f)),
+            "category_label": str(CATEGORY_LABELS.get(f["category"], f["category"])),
+            "severity_label": str(SEVERITY_LABELS.get(f["severity"], f["severity"])),
+        }
+        for f in report.findings
+    ]
     return ReportView(report, findings)
 
 
