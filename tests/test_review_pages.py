@@ -99,3 +99,30 @@ def test_flag_and_withdraw_from_the_page(users, client_for):
     flag = story.flags.get()
     client_for("chief").post(f"/review/flags/{flag.pk}/resolve/", {"withdraw": "1", "note": "撤稿更正"})
     assert Story.objects.get(pk=story.pk).status == StoryStatus.WITHDRAWN
+
+
+def test_submit_with_priority_orders_the_queue(users, client_for):
+    normal = new_story(users["reporter"], title="普通稿")
+    urgent = new_story(users["reporter"], title="特急稿")
+    reporter = client_for("reporter")
+    reporter.post(f"/review/stories/{normal.pk}/submit/", {"priority": "0"})
+    reporter.post(f"/review/stories/{urgent.pk}/submit/", {"priority": "2"})
+    bad = new_story(users["reporter"], title="坏优先级")
+    refused = reporter.post(f"/review/stories/{bad.pk}/submit/", {"priority": "x"}, follow=True)
+    assert "未知的优先级" in refused.content.decode()
+    assert Story.objects.get(pk=bad.pk).status == StoryStatus.DRAFT  # nothing half-done
+    page = client_for("editor").get("/review/").content.decode()
+    assert page.index("特急稿") < page.index("普通稿")
+
+
+def test_installed_plugins_join_the_checker(users, monkeypatch):
+    from tongpin.review import proofing
+    from tongpin.review.proofreading import Finding
+
+    def plugin(text):
+        return [Finding(0, len(text), text, "custom", "info", None, "plugin:demo")]
+
+    monkeypatch.setattr(proofing, "installed_plugins", lambda: [plugin])
+    monkeypatch.setitem(proofing._cache, "key", None)
+    assert [f.rule for f in proofing.check_text("好")] == ["plugin:demo"]
+    monkeypatch.setitem(proofing._cache, "key", None)

@@ -5,6 +5,7 @@ The checker is rebuilt only when the rules' version (the newest change-log id) o
 
 import csv
 import io
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from .proofreading import Checker, Finding, Leader, Rule, RuleError
 from .proofreading.roster import parse_roster
 from .proofreading.rules import parse_rules
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _cache: dict[str, object] = {"key": None, "checker": None}
 
@@ -49,8 +51,25 @@ def current_checker() -> tuple[Checker, int]:
                 Leader(name, title, rank, tuple(t for t in former.split("|") if t))
                 for _pk, name, title, rank, former in roster_key
             ]
-            _cache["checker"], _cache["key"] = Checker(rules, leaders), key
+            _cache["checker"], _cache["key"] = Checker(rules, leaders, installed_plugins()), key
         return _cache["checker"], version  # type: ignore[return-value]
+
+
+PLUGIN_GROUP = "tongpin.proofreaders"
+
+
+def installed_plugins() -> list:
+    """Checkers an operator installed as packages (entry point group `tongpin.proofreaders`): each entry
+    point names a callable taking the text and returning Findings, e.g. a statistical or neural checker."""
+    from importlib.metadata import entry_points
+
+    plugins = []
+    for entry in entry_points(group=PLUGIN_GROUP):
+        try:
+            plugins.append(entry.load())
+        except Exception:  # noqa: BLE001  (a broken plug-in must not stop proofreading)
+            log.exception("proofreading plug-in %s failed to load", entry.name)
+    return plugins
 
 
 def finding_key(finding: dict) -> str:

@@ -108,7 +108,13 @@ def _post_action(request, story_id: int, action, success: str):
 @login_required
 @require_POST
 def submit(request, story_id: int):
-    return _post_action(request, story_id, lambda actor: workflow.submit(actor, story_id), _("已送审。"))
+    try:
+        priority = int(request.POST.get("priority", 0))
+    except ValueError:
+        priority = -1  # refused by the service with a clear message
+    return _post_action(
+        request, story_id, lambda actor: workflow.submit(actor, story_id, priority=priority), _("已送审。")
+    )
 
 
 @login_required
