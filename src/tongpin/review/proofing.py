@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
@@ -103,18 +103,18 @@ class ReportView:
 
 
 CATEGORY_LABELS = {
-    "typo": _lazy("错别字"),
-    "punctuation": _lazy("标点"),
-    "duplicate": _lazy("重复"),
-    "traditional": _lazy("繁体字"),
-    "pinyin": _lazy("拼音残留"),
-    "prohibited": _lazy("禁用词"),
-    "advert": _lazy("广告用语"),
-    "leader": _lazy("领导职务与排序"),
-    "number": _lazy("数字与日期"),
-    "length": _lazy("超长"),
+    "typo": gettext_lazy("错别字"),
+    "punctuation": gettext_lazy("标点"),
+    "duplicate": gettext_lazy("重复"),
+    "traditional": gettext_lazy("繁体字"),
+    "pinyin": gettext_lazy("拼音残留"),
+    "prohibited": gettext_lazy("禁用词"),
+    "advert": gettext_lazy("广告用语"),
+    "leader": gettext_lazy("领导职务与排序"),
+    "number": gettext_lazy("数字与日期"),
+    "length": gettext_lazy("超长"),
 }
-SEVERITY_LABELS = {"error": _lazy("错误"), "warning": _lazy("警告"), "info": _lazy("提示")}
+SEVERITY_LABELS = {"error": gettext_lazy("错误"), "warning": gettext_lazy("警告"), "info": gettext_lazy("提示")}
 
 
 def report_view(report: ProofreadReport) -> ReportView:
