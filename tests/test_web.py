@@ -198,6 +198,7 @@ def test_export_csv_follows_filters_and_scope(users, partners, client_for):
     assert AuditEvent.objects.filter(action="story.export").count() == 2
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between tasks, as in production
 def test_maintenance_reindex_runs_in_the_worker(users, client_for):
     from django.core.management import call_command
 
