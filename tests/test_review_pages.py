@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tongpin.core.models import Notification
 from tongpin.newsroom.models import Story, StoryStatus
-from tongpin.review.models import ProofRule, RosterEntry
+from tongpin.review.models import ProofRule, ProofRuleChange, RosterEntry
 
 from .conftest import new_story
 
@@ -60,7 +60,22 @@ def test_rules_page_edit_import_and_broken_file(users, client_for):
         "/review/rules/save/",
         {"category": "typo", "term": "座阵", "suggestion": "坐镇", "severity": "warning", "source": "本台规范"},
     )
-    assert ProofRule.objects.get(category="typo", term="座阵").severity == "warning"
+    rule = ProofRule.objects.get(category="typo", term="座阵")
+    assert rule.severity == "warning" and rule.version == 1
+    admin.post(
+        "/review/rules/save/",
+        {
+            "id": rule.pk,
+            "category": "typo",
+            "term": "座阵",
+            "suggestion": "坐镇",
+            "severity": "error",
+            "source": "本台规范",
+        },
+    )
+    rule.refresh_from_db()
+    assert rule.severity == "error" and rule.version == 2
+    assert ProofRuleChange.objects.filter(rule_key="typo:座阵").count() == 2
     dup = admin.post(
         "/review/rules/save/", {"category": "typo", "term": "座阵", "severity": "error", "source": "x"}, follow=True
     )

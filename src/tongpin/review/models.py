@@ -197,6 +197,7 @@ class ProofRule(models.Model):
     source = models.CharField(_("来源"), max_length=200)
     note = models.CharField(_("说明"), max_length=200, blank=True)
     enabled = models.BooleanField(_("启用"), default=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -204,6 +204,7 @@ def save_rule(actor: Actor, data: dict, rule: ProofRule | None = None) -> ProofR
             setattr(rule, field, getattr(parsed, field))
         rule.enabled = bool(data.get("enabled", True))
         rule.updated_at = timezone.now()
+        rule.version = rule.version + 1 if before else 1
         rule.save()
         ProofRuleChange.objects.create(
             rule_key=str(rule),
@@ -258,6 +259,7 @@ def import_rules_csv(actor: Actor, text: str, name: str = "upload.csv") -> int:
                 parsed.note,
             )
             rule.enabled, rule.updated_at = True, timezone.now()
+            rule.version = rule.version + 1 if before else 1
             rule.save()
             ProofRuleChange.objects.create(
                 rule_key=str(rule), action="import", before=before, after=_snapshot(rule), user=actor.user
