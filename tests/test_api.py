@@ -199,3 +199,15 @@ def test_export_and_reindex_via_api(users, partners, token_for):
     assert api(Client(), "post", "/search/reindex", token_for("editor")).status_code == 403
     queued = api(Client(), "post", "/search/reindex", token_for("admin"))
     assert queued.status_code == 202 and queued.json()["task_id"]
+
+
+def test_export_with_date_filters_is_audited_not_crashed(users, token_for):
+    new_story(users["reporter"], title="防汛要点")
+    response = Client().get(
+        "/api/v1/stories/export.csv?date_from=2000-01-01&date_to=2100-01-01",
+        HTTP_AUTHORIZATION=f"Bearer {token_for('editor')}",
+    )
+    assert response.status_code == 200 and "防汛要点" in b"".join(response.streaming_content).decode()
+    from tongpin.core.models import AuditEvent
+
+    assert AuditEvent.objects.get(action="story.export").changes["filters"]["date_from"] == "2000-01-01"

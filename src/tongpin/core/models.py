@@ -2,6 +2,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,7 +71,8 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("对象类型"), max_length=64, blank=True, db_index=True)
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
-    changes = models.JSONField(_("变更"), default=dict, blank=True)
+    # DjangoJSONEncoder: dates, decimals and UUIDs in a change record are written, never a crash.
+    changes = models.JSONField(_("变更"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     via = models.CharField(_("途径"), max_length=16, blank=True)  # web, api, cli, task
 
