@@ -211,3 +211,19 @@ def test_export_with_date_filters_is_audited_not_crashed(users, token_for):
     from tongpin.core.models import AuditEvent
 
     assert AuditEvent.objects.get(action="story.export").changes["filters"]["date_from"] == "2000-01-01"
+
+
+def test_ids_past_64_bits_are_not_found_not_crashes(users, token_for, client_for):
+    huge = 2**70
+    token = token_for("admin")
+    for path in [f"/stories/{huge}", f"/stories/{huge}/revisions", f"/stories/{huge}/review"]:
+        assert api(Client(), "get", path, token).status_code == 404, path
+    story = new_story(users["reporter"])
+    assert api(Client(), "get", f"/stories/{story.pk}/revisions/{huge}", token).status_code == 404
+    created = api(Client(), "post", "/stories", token, {"title": "x", "author_ids": [huge], "campaign_id": huge})
+    assert created.status_code == 422
+    assert {e["code"] for e in created.json()["errors"]} == {"unknown_author", "unknown_campaign"}
+    admin = client_for("admin")
+    assert admin.get(f"/stories/{huge}/").status_code == 404
+    assert admin.post(f"/review/flags/{huge}/resolve/", {"withdraw": "1", "note": "x"}).status_code == 404
+    assert admin.post(f"/review/rules/{huge}/delete/").status_code == 404

@@ -60,7 +60,11 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One state change: who, when, what, from where. Rows are never updated or deleted."""
+    """One state change: who, when, what, from where. Rows are never updated or deleted.
+
+    A database trigger refuses UPDATE (migration 0002). On SQLite, a migration that alters this table
+    rebuilds it and loses the trigger: such a migration must run 0002's `forwards` again (see 0004).
+    """
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

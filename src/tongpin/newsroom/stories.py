@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.ids import clean_id
 from tongpin.core.models import User
 from tongpin.core.roles import Role
 from tongpin.core.text import html_to_text
@@ -95,7 +96,10 @@ def visible_stories(user: User) -> QuerySet[Story]:
 
 def get_story(user: User, story_id: int) -> Story:
     """The story if the user may see it; NotFound otherwise (never revealing that it exists)."""
-    story = visible_stories(user).select_related("partner", "created_by").filter(pk=story_id).first()
+    story_id = clean_id(story_id)
+    story = (
+        visible_stories(user).select_related("partner", "created_by").filter(pk=story_id).first() if story_id else None
+    )
     if story is None:
         raise NotFound(FieldError("story_not_found", _("稿件不存在或无权查看。"), "id"))
     return story
@@ -160,11 +164,13 @@ def _clean(data: StoryInput, creating: bool) -> dict[str, Any]:
         if slug and out["partner"] is None:
             errors.append(FieldError("unknown_partner", _("合作方不存在。"), "partner"))
     if "campaign_id" in given:
-        out["campaign"] = Campaign.objects.filter(pk=data.campaign_id).first() if data.campaign_id else None
+        campaign_id = clean_id(data.campaign_id)
+        out["campaign"] = Campaign.objects.filter(pk=campaign_id).first() if campaign_id else None
         if data.campaign_id and out["campaign"] is None:
             errors.append(FieldError("unknown_campaign", _("策划不存在。"), "campaign_id"))
     if "topic_id" in given:
-        out["topic"] = Topic.objects.filter(pk=data.topic_id).first() if data.topic_id else None
+        topic_id = clean_id(data.topic_id)
+        out["topic"] = Topic.objects.filter(pk=topic_id).first() if topic_id else None
         if data.topic_id and out["topic"] is None:
             errors.append(FieldError("unknown_topic", _("选题不存在。"), "topic_id"))
     if "tags" in given:
@@ -183,7 +189,8 @@ def _clean(data: StoryInput, creating: bool) -> dict[str, Any]:
         out["channel_intentions"] = kinds
     if "author_ids" in given:
         ids = list(dict.fromkeys(data.author_ids or []))
-        authors = list(User.objects.filter(pk__in=ids, is_active=True).exclude(role=Role.PARTNER_LIAISON))
+        valid = [i for i in ids if clean_id(i)]
+        authors = list(User.objects.filter(pk__in=valid, is_active=True).exclude(role=Role.PARTNER_LIAISON))
         if len(authors) != len(ids):
             errors.append(FieldError("unknown_author", _("作者不存在或不能署名。"), "author_ids"))
         out["authors"] = authors
@@ -352,7 +359,8 @@ def _new_revision(actor: Actor, story: Story, action: str, changes: dict[str, An
 def get_revision(user: User, story: Story, number: int) -> Revision:
     if not can_view_history(user):
         raise Forbidden(FieldError("forbidden", _("您没有查看修改历史的权限。")))
-    revision = story.revisions.select_related("created_by").filter(number=number).first()
+    number = clean_id(number)
+    revision = story.revisions.select_related("created_by").filter(number=number).first() if number else None
     if revision is None:
         raise NotFound(FieldError("revision_not_found", _("版本不存在。"), "number"))
     return revision

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError
+from tongpin.core.ids import clean_id
 from tongpin.newsroom import stories as story_service
 
 from . import fixes, proofing, workflow
@@ -203,7 +204,7 @@ def flag(request, story_id: int):
 @login_required
 @require_POST
 def resolve_flag(request, flag_id: int):
-    found = get_object_or_404(StoryFlag, pk=flag_id)
+    found = get_object_or_404(StoryFlag, pk=clean_id(flag_id) or 0)
     story_service.get_story(request.user, found.story_id)
     withdraw = request.POST.get("withdraw") == "1"
     return _post_action(
@@ -228,7 +229,7 @@ def rules(request):
     term = request.GET.get("q", "").strip()
     if term:
         listed = listed.filter(term__contains=term)
-    editing = ProofRule.objects.filter(pk=request.GET.get("edit") or 0).first()
+    editing = ProofRule.objects.filter(pk=clean_id(request.GET.get("edit")) or 0).first()
     return render(
         request,
         "review/rules.html",
@@ -251,7 +252,7 @@ def rules(request):
 @login_required
 @require_POST
 def rule_save(request):
-    rule = ProofRule.objects.filter(pk=request.POST.get("id") or 0).first()
+    rule = ProofRule.objects.filter(pk=clean_id(request.POST.get("id")) or 0).first()
     data = {k: request.POST.get(k, "") for k in ("category", "term", "suggestion", "severity", "source", "note")}
     data["enabled"] = request.POST.get("enabled", "on") == "on"
     try:
@@ -266,7 +267,7 @@ def rule_save(request):
 @login_required
 @require_POST
 def rule_delete(request, rule_id: int):
-    rule = get_object_or_404(ProofRule, pk=rule_id)
+    rule = get_object_or_404(ProofRule, pk=clean_id(rule_id) or 0)
     try:
         proofing.delete_rule(actor_from_request(request), rule)
     except DomainError as error:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from tongpin.core.ids import clean_id
 from tongpin.core.models import User
 from tongpin.core.notify import notify
 from tongpin.newsroom import stories as story_service
@@ -284,7 +285,12 @@ def resolve_flag(actor: Actor, flag_id: int, withdraw: bool, note: str) -> Story
     if not note:
         raise ValidationFailed(FieldError("required", _("请写明处理意见。"), "note"))
     with transaction.atomic():
-        flag = StoryFlag.objects.select_for_update().filter(pk=flag_id, state=StoryFlag.State.OPEN).first()
+        flag_id = clean_id(flag_id)
+        flag = (
+            StoryFlag.objects.select_for_update().filter(pk=flag_id, state=StoryFlag.State.OPEN).first()
+            if flag_id
+            else None
+        )
         if flag is None:
             raise Conflict(FieldError("flag_closed", _("这条问题已处理。")))
         story = story_service.lock_story(flag.story_id)

@@ -9,6 +9,7 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END
 POSTGRES = [
     """CREATE OR REPLACE FUNCTION core_auditevent_refuse() RETURNS trigger AS $$
     BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS core_auditevent_no_update ON core_auditevent",
     """CREATE TRIGGER core_auditevent_no_update BEFORE UPDATE ON core_auditevent
     FOR EACH ROW EXECUTE FUNCTION core_auditevent_refuse()""",
 ]
