@@ -227,3 +227,11 @@ def test_ids_past_64_bits_are_not_found_not_crashes(users, token_for, client_for
     assert admin.get(f"/stories/{huge}/").status_code == 404
     assert admin.post(f"/review/flags/{huge}/resolve/", {"withdraw": "1", "note": "x"}).status_code == 404
     assert admin.post(f"/review/rules/{huge}/delete/").status_code == 404
+
+
+def test_export_with_a_bad_range_is_a_clear_error(users, token_for):
+    response = Client().get(
+        "/api/v1/stories/export.csv?date_from=2026-02-01&date_to=2026-01-01",
+        HTTP_AUTHORIZATION=f"Bearer {token_for('editor')}",
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["code"] == "invalid_range"

@@ -2,13 +2,11 @@
 
 import datetime as dt
 
-from django.http import StreamingHttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
-from tongpin.core import audit
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden
 from tongpin.publishing.kinds import ChannelKind
@@ -16,8 +14,7 @@ from tongpin.publishing.kinds import ChannelKind
 from . import assets as asset_service
 from . import stories as story_service
 from .diff import diff_revisions
-from .downloads import asset_response
-from .export import export_rows
+from .downloads import asset_response, export_response
 from .listing import StoryFilters, list_stories
 from .maintenance import request_reindex
 from .models import Asset, Revision, Story
@@ -259,15 +256,7 @@ def stories_list(request, filters: Query[StoryQuery]):
 @router.get("/stories/export.csv", summary="The list (same filters and scope) as CSV")
 def stories_export(request, filters: Query[StoryQuery]):
     criteria = StoryFilters(**filters.dict(exclude={"page", "page_size"}))
-    audit.record(
-        actor_from_request(request, "api"),
-        "story.export",
-        object_type="newsroom.story",
-        changes={"filters": filters.dict(exclude_defaults=True)},
-    )
-    response = StreamingHttpResponse(export_rows(request.auth, criteria), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="stories.csv"'
-    return response
+    return export_response(actor_from_request(request, "api"), criteria, filters.dict(exclude_defaults=True))
 
 
 class TaskOut(Schema):

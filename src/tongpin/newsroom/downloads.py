@@ -1,7 +1,12 @@
 """HTTP responses for stored files, shared by the pages and the API: never sniffed, never scripted."""
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, StreamingHttpResponse
 
+from tongpin.core import audit
+from tongpin.core.audit import Actor
+
+from .export import export_rows
+from .listing import StoryFilters
 from .models import Asset, AssetKind
 
 INLINE_KINDS = {AssetKind.IMAGE, AssetKind.AUDIO, AssetKind.VIDEO}
@@ -19,4 +24,13 @@ def asset_response(asset: Asset, thumbnail: bool = False) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def export_response(actor: Actor, filters: StoryFilters, asked: dict) -> StreamingHttpResponse:
+    """The story list as a CSV download; audited once the filters have been accepted."""
+    lines = export_rows(actor.user, filters)
+    audit.record(actor, "story.export", object_type="newsroom.story", changes={"filters": asked})
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="stories.csv"'
     return response

@@ -23,9 +23,15 @@ def _safe(value: str) -> str:
 
 
 def export_rows(user: User, filters: StoryFilters) -> Iterator[str]:
+    """CSV lines to stream. The filters are checked here, before the first byte goes out, so a bad filter
+    is a clear 422 rather than a broken download."""
+    ids = matching_ids(user, filters, EXPORT_LIMIT)
+    return _lines(ids)
+
+
+def _lines(ids: list[int]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(HEADER)  # BOM: Excel opens UTF-8 Chinese correctly
-    ids = matching_ids(user, filters, EXPORT_LIMIT)
     for start in range(0, len(ids), BATCH):
         for row in load_rows(ids[start : start + BATCH]):
             yield writer.writerow(

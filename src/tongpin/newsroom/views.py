@@ -4,12 +4,11 @@ or the error pages (tongpin.web.middleware)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tongpin.core import audit, roles
+from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import Conflict, FieldError, ValidationFailed
 from tongpin.partners.models import Partner
@@ -18,8 +17,7 @@ from tongpin.partners.scope import partner_scope
 from . import assets as asset_service
 from . import stories as story_service
 from .diff import diff_revisions
-from .downloads import asset_response
-from .export import export_rows
+from .downloads import asset_response, export_response
 from .forms import AssetForm, FilterForm, StoryForm
 from .listing import StoryFilters, list_stories
 from .maintenance import request_reindex
@@ -61,15 +59,7 @@ def story_export(request):
     if not form.is_valid():
         raise ValidationFailed([FieldError("invalid_filter", str(e), f) for f, es in form.errors.items() for e in es])
     filters = _filters(form)
-    audit.record(
-        actor_from_request(request),
-        "story.export",
-        object_type="newsroom.story",
-        changes={"filters": request.GET.dict()},
-    )
-    response = StreamingHttpResponse(export_rows(request.user, filters), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="stories.csv"'
-    return response
+    return export_response(actor_from_request(request), filters, request.GET.dict())
 
 
 @login_required
