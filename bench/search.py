@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("TONGPIN_DATABASE_URL"))
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--no-segmenters", action="store_true", help="skip the jieba/rjieba comparison")
+    parser.add_argument("--keep", action="store_true", help="leave the stories in PostgreSQL for a closer look")
     args = parser.parse_args()
 
     setup_django(args.database_url)
@@ -152,12 +153,6 @@ def main() -> None:
     started = time.perf_counter()
     indexed = reindex_all()
     index_s = time.perf_counter() - started
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO newsroom_story_fts(newsroom_story_fts) VALUES ('optimize')")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE newsroom_story_search")
 
     user = User(username="bench-editor", role="editor", is_active=True)
     user.save()
@@ -190,7 +185,7 @@ def main() -> None:
     result["p50_ms"], result["p95_ms"] = result["fts"]["p50_ms"], result["fts"]["p95_ms"]
     if not args.no_segmenters:
         result["segmenters"] = segmenter_comparison(args.seed)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not args.keep:
         Story.objects.all().delete()
         User.objects.filter(username__startswith="bench").delete()
     print(json.dumps(result, ensure_ascii=False) if args.json else json.dumps(result, ensure_ascii=False, indent=2))

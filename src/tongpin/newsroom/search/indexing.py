@@ -53,7 +53,15 @@ def reindex_all(batch_size: int = 1000, workers: int | None = None) -> int:
     backend = backend_for()
     vendor = connection.vendor
     with transaction.atomic():
-        backend.clear()
+        backend.begin_rebuild()
+    try:
+        return _rebuild(backend, vendor, batch_size, workers)
+    finally:
+        with transaction.atomic():
+            backend.end_rebuild()
+
+
+def _rebuild(backend, vendor: str, batch_size: int, workers: int | None) -> int:
     if workers is None:
         workers = (os.cpu_count() or 1) if Story.objects.count() >= PARALLEL_FROM else 0
     count = 0
