@@ -235,3 +235,20 @@ def test_export_with_a_bad_range_is_a_clear_error(users, token_for):
         HTTP_AUTHORIZATION=f"Bearer {token_for('editor')}",
     )
     assert response.status_code == 422 and response.json()["errors"][0]["code"] == "invalid_range"
+
+
+def test_search_pages_stop_at_the_ranking_window(users, token_for):
+    from tongpin.newsroom.search.backends import RANK_WINDOW
+
+    new_story(users["reporter"], title="防汛")
+    page = RANK_WINDOW // 100 + 1
+    response = api(Client(), "get", f"/stories?q=防汛&page_size=100&page={page}", token_for("editor"))
+    assert response.status_code == 422 and response.json()["errors"][0]["code"] == "page_out_of_range"
+    assert api(Client(), "get", f"/stories?page_size=100&page={page}", token_for("editor")).status_code == 200
+
+
+def test_audit_date_range(users, token_for):
+    new_story(users["reporter"])
+    token = token_for("admin")
+    assert api(Client(), "get", "/audit?date_from=2000-01-01&date_to=2000-01-02", token).json()["count"] == 0
+    assert api(Client(), "get", "/audit?date_from=2000-01-01&date_to=2100-01-01", token).json()["count"] >= 1

@@ -4,8 +4,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.utils import timezone
 
+from .dates import day_bounds
 from .models import AuditEvent
 
 PAGE_SIZE = 50
@@ -31,9 +31,5 @@ def browse_audit(filters: AuditFilters, page: int = 1) -> Page:
         events = events.filter(object_type=filters.object_type)
     if filters.object_id:
         events = events.filter(object_id=filters.object_id)
-    if filters.date_from:
-        events = events.filter(at__gte=timezone.make_aware(dt.datetime.combine(filters.date_from, dt.time.min)))
-    if filters.date_to:
-        end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min)
-        events = events.filter(at__lt=timezone.make_aware(end))
+    events = events.filter(**day_bounds("at", filters.date_from, filters.date_to))
     return Paginator(events, PAGE_SIZE).get_page(page)

@@ -4,10 +4,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongpin.core import roles
+from tongpin.core.dates import day_bounds
 from tongpin.core.errors import FieldError, ValidationFailed
 from tongpin.core.models import User
 from tongpin.partners.scope import partner_scope
@@ -102,10 +102,6 @@ class StoryPage:
         return max(1, -(-reachable // self.page_size))
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def apply_filters(stories: QuerySet[Story], filters: StoryFilters) -> QuerySet[Story]:
     if filters.status and filters.status not in StoryStatus.values:
         raise ValidationFailed(FieldError("invalid_status", _("未知的稿件状态。"), "status"))
@@ -119,11 +115,7 @@ def apply_filters(stories: QuerySet[Story], filters: StoryFilters) -> QuerySet[S
         stories = stories.filter(authors__username=filters.author)
     if filters.tag:
         stories = stories.filter(tags__name=filters.tag)
-    if filters.date_from:
-        stories = stories.filter(updated_at__gte=_day_start(filters.date_from))
-    if filters.date_to:
-        stories = stories.filter(updated_at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
-    return stories
+    return stories.filter(**day_bounds("updated_at", filters.date_from, filters.date_to))
 
 
 def _search_scope(user: User, filters: StoryFilters) -> tuple[QuerySet[Story], Query | None, bool]:

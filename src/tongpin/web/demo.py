@@ -16,6 +16,7 @@ from tongpin.core.roles import Role
 from tongpin.newsroom import stories as story_service
 from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.partners.models import Liaison, Partner
+from tongpin.review import workflow
 from tongpin.review.models import RosterEntry
 
 DEMO_PASSWORD = "tongpin-demo"  # noqa: S105  (printed on purpose: demo only)
@@ -245,6 +246,18 @@ def _paragraphs(lines: list[str]) -> str:
     return "".join(f"<p>{line}</p>" for line in lines)
 
 
+def _review(story: Story, status: str, users: dict) -> None:
+    """Take the story through real review as far as its demo status says, so queues and history are true."""
+    if status not in (StoryStatus.IN_REVIEW, StoryStatus.APPROVED, StoryStatus.PUBLISHED):
+        return
+    author = story.authors.first()
+    workflow.submit(Actor(user=author, via="demo"), story.pk)
+    if status == StoryStatus.IN_REVIEW:
+        return
+    for reviewer in ("editor", "desk", "chief"):
+        workflow.decide(Actor(user=users[reviewer], via="demo"), story.pk, "approve", "同意")
+
+
 @transaction.atomic
 def load_demo() -> bool:
     """Create the demo data that does not exist yet; True when anything was created."""
@@ -294,8 +307,11 @@ def load_demo() -> bool:
                 story_service.StoryInput.of(body_html=_paragraphs(lines[:-1] + [lines[-1] + "（编辑补充）"])),
                 story.version,
             )
+        _review(story, status, users)
         when = timezone.now() - dt.timedelta(days=days_ago)
-        Story.objects.filter(pk=story.pk).update(status=status, created_at=when, updated_at=when)
+        Story.objects.filter(pk=story.pk).update(created_at=when, updated_at=when)
+        if status == StoryStatus.PUBLISHED:  # publishing arrives with its own issue; until then, by hand
+            Story.objects.filter(pk=story.pk).update(status=status)
         created = True
     if not RosterEntry.objects.exists():
         # A fictional roster, so the leader checks have something to check (real rosters are the station's).

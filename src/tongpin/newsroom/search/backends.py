@@ -18,7 +18,7 @@ PG_TABLE = "newsroom_story_search"
 
 # Relevance is ranked among the newest RANK_WINDOW matches, and matches are counted up to COUNT_CAP, so a
 # query that matches most of a large pool still answers in milliseconds (docs/search.md has the figures).
-RANK_WINDOW = 1000
+RANK_WINDOW = 500
 COUNT_CAP = 10_000
 # A word found in this many stories or more is "broad": ranking by it costs a scan of its whole posting
 # list in SQLite, so such queries are ordered newest first instead.

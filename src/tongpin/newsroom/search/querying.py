@@ -59,7 +59,7 @@ def _marked(original: str, normalised: str, pattern: re.Pattern, start: int, end
     return "".join(out)
 
 
-SNIPPET_SCAN_CHARS = 1500  # look for the best passage in the opening of a story only
+SNIPPET_SCAN_CHARS = 1000  # look for the best passage in the opening of a story only
 
 
 def _best_start(hits: list[tuple[int, str]], width: int) -> int:
