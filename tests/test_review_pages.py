@@ -141,3 +141,13 @@ def test_installed_plugins_join_the_checker(users, monkeypatch):
     monkeypatch.setitem(proofing._cache, "key", None)
     assert [f.rule for f in proofing.check_text("好")] == ["plugin:demo"]
     monkeypatch.setitem(proofing._cache, "key", None)
+
+
+def test_roster_edits_anywhere_rebuild_the_checker(users):
+    from tongpin.review import proofing
+
+    assert not [f for f in proofing.check_text("副厅长张明远") if f.category == "leader"]
+    RosterEntry.objects.create(name="张明远", title="厅长", rank=1)  # as the admin site would
+    assert [f.rule for f in proofing.check_text("副厅长张明远") if f.category == "leader"] == ["leader:wrong-title"]
+    RosterEntry.objects.all().delete()
+    assert not [f for f in proofing.check_text("副厅长张明远") if f.category == "leader"]

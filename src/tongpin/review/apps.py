@@ -10,6 +10,8 @@ class ReviewConfig(AppConfig):
     def ready(self) -> None:
         from tongpin.newsroom.signals import story_revised
 
+        from . import signals
         from .workflow import restart_on_revision
 
+        signals.connect()
         story_revised.connect(restart_on_revision, dispatch_uid="review.restart_on_revision")

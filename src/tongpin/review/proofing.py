@@ -1,6 +1,7 @@
 """三校 inside Tongpin: a checker built from the rule lists and roster in the database, run on revisions.
 
-The checker is rebuilt only when the rules' version (the newest change-log id) or the roster changes.
+The checker is rebuilt only when the rules' version changes: the newest change-log id, which every rule
+edit and every roster change (review.signals) moves on.
 """
 
 import csv
@@ -34,24 +35,21 @@ def rules_version() -> int:
     return ProofRuleChange.objects.aggregate(v=Max("id"))["v"] or 0
 
 
-def _roster_key() -> tuple:
-    return tuple(RosterEntry.objects.order_by("pk").values_list("pk", "name", "title", "rank", "former_titles"))
-
-
 def current_checker() -> tuple[Checker, int]:
-    version, roster_key = rules_version(), _roster_key()
-    key = (version, roster_key)
+    version = rules_version()
     with _lock:
-        if _cache["key"] != key:
+        if _cache["key"] != version:
             rules = [
                 Rule(r.category, r.term, r.suggestion, r.severity, r.source, r.note)
                 for r in ProofRule.objects.filter(enabled=True)
             ]
             leaders = [
                 Leader(name, title, rank, tuple(t for t in former.split("|") if t))
-                for _pk, name, title, rank, former in roster_key
+                for name, title, rank, former in RosterEntry.objects.values_list(
+                    "name", "title", "rank", "former_titles"
+                )
             ]
-            _cache["checker"], _cache["key"] = Checker(rules, leaders, installed_plugins()), key
+            _cache["checker"], _cache["key"] = Checker(rules, leaders, installed_plugins()), version
         return _cache["checker"], version  # type: ignore[return-value]
 
 
@@ -282,6 +280,9 @@ def import_roster_csv(actor: Actor, text: str, name: str = "roster.csv") -> int:
                 RosterEntry(name=p.name, title=p.title, rank=p.rank, former_titles="|".join(p.former_titles))
                 for p in leaders
             ]
+        )
+        ProofRuleChange.objects.create(
+            rule_key="roster", action="import", after={"people": len(leaders)}, user=actor.user
         )
         audit.record(
             actor, "roster.import", object_type="review.rosterentry", changes={"file": name, "people": len(leaders)}

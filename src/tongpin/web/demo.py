@@ -17,7 +17,7 @@ from tongpin.newsroom import stories as story_service
 from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.partners.models import Liaison, Partner
 from tongpin.review import workflow
-from tongpin.review.models import RosterEntry
+from tongpin.review.models import ProofRuleChange, RosterEntry
 
 DEMO_PASSWORD = "tongpin-demo"  # noqa: S105  (printed on purpose: demo only)
 
@@ -322,6 +322,7 @@ def load_demo() -> bool:
                 RosterEntry(name="王建国", title="处长", rank=5),
             ]
         )
+        ProofRuleChange.objects.create(rule_key="roster", action="import", after={"people": 3})
         created = True
     if created:
         record(system, "demo.load")
