@@ -103,6 +103,12 @@ def test_leader_titles_outdated_titles_and_order(checker):
     assert not [f for f in checker.check("张明远、李文华、王建国出席。") if f.category == "leader"]
 
 
+def test_a_deputy_title_is_not_read_as_the_title():
+    only_head = Checker(roster=parse_roster("name,title,rank\n张明远,厅长,1\n"))
+    assert [f.rule for f in only_head.check("副厅长张明远")] == ["leader:wrong-title"]
+    assert only_head.check("厅长张明远") == []
+
+
 def test_length_limit(checker):
     findings = [f for f in checker.check("一" * 75, max_chars=70) if f.category == "length"]
     assert [(f.start, f.end, f.severity) for f in findings] == [(70, 75, "error")]

@@ -67,6 +67,11 @@ _YEAR_BEFORE = re.compile(r"(?<!\d)(\d{4})年$")
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 
 _t2s = opencc.OpenCC("t2s")
+# Titles that stand before names in Chinese news copy, beside the roster's own (longest match wins).
+COMMON_TITLES = frozenset(
+    "书记 省长 市长 区长 县长 镇长 乡长 主席 厅长 局长 处长 科长 主任 部长 巡视员 二级巡视员 调研员 委员 常委 "
+    "总经理 董事长 台长 社长 总编辑 院长 校长 秘书长".split()
+)
 
 
 def _finding(
@@ -92,8 +97,10 @@ class Checker:
         self.rules = list(rules)
         self.roster = {leader.name: leader for leader in roster}
         self.plugins = list(plugins)
-        self._titles = {leader.title for leader in self.roster.values()}
-        self._titles |= {t for leader in self.roster.values() for t in leader.former_titles}
+        titles = {leader.title for leader in self.roster.values()} | COMMON_TITLES
+        titles |= {t for leader in self.roster.values() for t in leader.former_titles}
+        # "副厅长" must be read as a whole, not as "厅长" with something before it.
+        self._titles = titles | {"副" + t for t in titles if not t.startswith("副")}
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, list] = {}
         for rule in self.rules:
