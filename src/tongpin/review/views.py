@@ -300,29 +300,25 @@ def _uploaded_text(request, limit: int) -> tuple[str, str] | None:
         return None
 
 
-@login_required
-@require_POST
-def rules_import(request):
-    uploaded = _uploaded_text(request, 5 * 1024 * 1024)
+def _import(request, limit: int, load, done: str):
+    uploaded = _uploaded_text(request, limit)
     if uploaded:
         try:
-            count = proofing.import_rules_csv(actor_from_request(request), *uploaded)
+            count = load(actor_from_request(request), *uploaded)
         except DomainError as error:
             _report_errors(request, error)
         else:
-            messages.success(request, _("已导入 %(n)d 条规则。") % {"n": count})
+            messages.success(request, done % {"n": count})
     return redirect("review-rules")
+
+
+@login_required
+@require_POST
+def rules_import(request):
+    return _import(request, 5 * 1024 * 1024, proofing.import_rules_csv, _("已导入 %(n)d 条规则。"))
 
 
 @login_required
 @require_POST
 def roster_import(request):
-    uploaded = _uploaded_text(request, 1024 * 1024)
-    if uploaded:
-        try:
-            count = proofing.import_roster_csv(actor_from_request(request), *uploaded)
-        except DomainError as error:
-            _report_errors(request, error)
-        else:
-            messages.success(request, _("领导名录已更新（%(n)d 人）。") % {"n": count})
-    return redirect("review-rules")
+    return _import(request, 1024 * 1024, proofing.import_roster_csv, _("领导名录已更新（%(n)d 人）。"))
