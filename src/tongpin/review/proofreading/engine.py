@@ -41,7 +41,7 @@ class Finding:
 Plugin = Callable[[str], Iterable[Finding]]
 
 CJK = "\u4e00-\u9fff\u3400-\u4dbf"
-BUILT_IN = "tongpin built-in rules"
+BUILT_IN = "同频内置规则"
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", ".": "。", "(": "（", ")": "）"}
 _HALF_PUNCT = re.compile(r"[,;:?!.]")  # candidates; their neighbours decide (a regex lookaround is 15x slower)
 _CJK_CHAR = re.compile(f"[{CJK}]")
@@ -183,7 +183,7 @@ class Checker:
                         f"{leader.title}{leader.name}",
                         "leader:outdated-title" if outdated else "leader:wrong-title",
                         f"{leader.name}的现任职务是{leader.title}" + ("（此为原职务）" if outdated else ""),
-                        source="roster",
+                        source="领导名录",
                     )
                 )
         sentence_bounds = [m.end() for m in _SENTENCE_END.finditer(text)]
@@ -207,7 +207,7 @@ class Checker:
                             None,
                             "leader:order",
                             f"{later[2].name}（{later[2].rank}）应列在{earlier[2].name}（{earlier[2].rank}）之前",
-                            source="roster",
+                            source="领导名录",
                         )
                     )
         return findings
