@@ -202,3 +202,33 @@ def test_proofread_text_api_and_rules_csv(users, token_for):
     assert found[0]["suggestion"] == "朝鲜"
     csv_text = Client().get("/api/v1/proofread/rules.csv", HTTP_AUTHORIZATION=f"Bearer {token_for('editor')}")
     assert "category,term" in csv_text.content.decode()
+
+
+def test_a_partner_sign_off_step_for_the_named_liaison(users, partners, client_for):
+    from tongpin.review.models import WorkflowStep
+
+    default = Workflow.objects.get(is_default=True)
+    partner_flow = Workflow.objects.create(name="应急厅稿件：含合作方签发", partner=partners["em"])
+    for template in default.steps.all():
+        order = template.order if template.order < 3 else 4
+        WorkflowStep.objects.create(
+            workflow=partner_flow, order=order, name=template.name, role=template.role, is_final=template.is_final
+        )
+    sign_off = WorkflowStep.objects.create(workflow=partner_flow, order=3, name="合作方签发")
+    sign_off.people.set([users["liaison_em"]])
+
+    story = submitted(users, partner="em")
+    assert ReviewRun.objects.get(story=story).workflow == partner_flow
+    workflow.decide(act(users["editor"]), story.pk, "approve")
+    workflow.decide(act(users["desk"]), story.pk, "approve")
+    # The named liaison sees the draft under review, and only there; another partner's liaison does not.
+    assert [s.run.story_id for s in workflow.review_queue(users["liaison_em"])] == [story.pk]
+    assert client_for("liaison_em").get(f"/review/stories/{story.pk}/").status_code == 200
+    assert client_for("liaison_em").get(f"/stories/{story.pk}/").status_code == 404
+    assert client_for("liaison_zone").get(f"/review/stories/{story.pk}/").status_code == 404
+    with pytest.raises(Forbidden):
+        workflow.decide(act(users["chief"]), story.pk, "approve")  # not yet: the partner signs off first
+    workflow.decide(act(users["liaison_em"]), story.pk, "approve", "我厅确认内容无误")
+    assert workflow.review_queue(users["liaison_em"]) == []
+    workflow.decide(act(users["chief"]), story.pk, "approve")
+    assert Story.objects.get(pk=story.pk).status == StoryStatus.APPROVED

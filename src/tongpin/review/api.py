@@ -154,8 +154,8 @@ def review(request, story_id: int, payload: DecisionIn):
 
 @router.get("/stories/{story_id}/review", response=RunOut, summary="The latest review run and its steps")
 def review_get(request, story_id: int):
-    story = story_service.get_story(request.auth, story_id)
-    if not story_service.can_view_history(request.auth):
+    story = workflow.reviewable_story(request.auth, story_id)
+    if not (story_service.can_view_history(request.auth) or workflow.is_named_reviewer(request.auth, story.pk)):
         raise NotFound(FieldError("no_review", "no review visible"))
     run = story.review_runs.select_related("workflow", "revision", "submitted_by").first()
     if run is None:

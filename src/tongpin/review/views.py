@@ -34,8 +34,6 @@ def _report_errors(request, error: DomainError) -> None:
 
 @login_required
 def queue(request):
-    if not roles.can(request.user, roles.REVIEW_ACT):
-        raise PermissionDenied
     return render(request, "review/queue.html", {"steps": workflow.review_queue(request.user), "now": timezone.now()})
 
 
@@ -60,8 +58,8 @@ def _highlighted(text: str, findings: list[dict]) -> str:
 
 @login_required
 def story_review(request, story_id: int):
-    story = story_service.get_story(request.user, story_id)
-    if not story_service.can_view_history(request.user):
+    story = workflow.reviewable_story(request.user, story_id)
+    if not (story_service.can_view_history(request.user) or workflow.is_named_reviewer(request.user, story.pk)):
         raise PermissionDenied
     revision = story.revisions.get(number=story.version)
     view = proofing.report_view(proofing.latest_report(revision))

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 
 from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
 from tongpin.core.models import User
 from tongpin.core.notify import notify
 from tongpin.newsroom import stories as story_service
 from tongpin.newsroom.models import Revision, Story, StoryStatus
+from tongpin.partners.scope import partner_scope
 
 from .models import Priority, ReviewRun, ReviewStep, RunStatus, StepComment, StepStatus, StoryFlag, Workflow
 from .proofing import latest_report, proofread_revision, report_view
@@ -60,10 +61,37 @@ def _acted_elsewhere(run: ReviewRun, user: User, step: ReviewStep) -> bool:
 
 
 def can_act(user: User, step: ReviewStep) -> bool:
-    if step.status != StepStatus.ACTIVE or not roles.can(user, roles.REVIEW_ACT):
+    """Named people act on their step whatever their role (e.g. a partner's liaison signing off);
+    otherwise reviewers of the step's role."""
+    if step.status != StepStatus.ACTIVE or not user.is_active:
         return False
     people = list(step.people.values_list("pk", flat=True))
-    return user.pk in people if people else user.role == step.role
+    if people:
+        return user.pk in people
+    return roles.can(user, roles.REVIEW_ACT) and user.role == step.role
+
+
+def is_named_reviewer(user: User, story_id: int) -> bool:
+    story_id = clean_id(story_id)
+    return (
+        bool(story_id)
+        and ReviewStep.objects.filter(
+            run__story_id=story_id, run__status=RunStatus.IN_PROGRESS, status=StepStatus.ACTIVE, people=user
+        ).exists()
+    )
+
+
+def reviewable_story(user: User, story_id: int) -> Story:
+    """The story for whoever may see it, or for a person named on its current step — who, as a partner's
+    liaison, still sees only their own partner's stories."""
+    try:
+        return story_service.get_story(user, story_id)
+    except NotFound:
+        if is_named_reviewer(user, story_id):
+            story = Story.objects.filter(pk=clean_id(story_id)).filter(partner_scope(user).filter("partner")).first()
+            if story is not None:
+                return story
+        raise
 
 
 def _story_link(story: Story) -> str:
@@ -128,7 +156,7 @@ def _check_decision(decision: str, comment: str) -> None:
 
 
 def _locked_run(actor: Actor, story_id: int) -> tuple[Story, ReviewRun, ReviewStep]:
-    story = story_service.get_story(actor.user, story_id)
+    story = reviewable_story(actor.user, story_id)
     story = story_service.lock_story(story.pk)
     run = active_run(story)
     step = current_step(run) if run else None
@@ -216,7 +244,7 @@ def add_comment(actor: Actor, story_id: int, text: str) -> StepComment:
     with transaction.atomic():
         story, run, step = _locked_run(actor, story_id)
         is_author = story.authors.filter(pk=actor.user.pk).exists()
-        if not (roles.can(actor.user, roles.REVIEW_ACT) or is_author):
+        if not (roles.can(actor.user, roles.REVIEW_ACT) or is_author or can_act(actor.user, step)):
             raise Forbidden(FieldError("forbidden", _("您不能在这里发表意见。")))
         comment = StepComment.objects.create(step=step, author=actor.user, text=text[:5000])
         audit.record(actor, "review.comment", story, {"step": step.name})
@@ -246,11 +274,10 @@ def restart_on_revision(sender, story: Story, revision: Revision, actor: Actor, 
 
 def review_queue(user: User) -> list[ReviewStep]:
     """Active steps this person can act on, most urgent first."""
-    if not roles.can(user, roles.REVIEW_ACT):
-        return []
+    by_role = Q(people__isnull=True, role=user.role) if roles.can(user, roles.REVIEW_ACT) else Q(pk__in=[])
     steps = (
         ReviewStep.objects.filter(status=StepStatus.ACTIVE, run__status=RunStatus.IN_PROGRESS)
-        .filter(Q(people=user) | Q(people__isnull=True, role=user.role))
+        .filter(Q(people=user) | by_role)
         .select_related("run", "run__story", "run__story__partner", "run__workflow", "claimed_by")
         .distinct()
         .order_by("-run__priority", "due_at")
