@@ -252,3 +252,11 @@ def test_audit_date_range(users, token_for):
     token = token_for("admin")
     assert api(Client(), "get", "/audit?date_from=2000-01-01&date_to=2000-01-02", token).json()["count"] == 0
     assert api(Client(), "get", "/audit?date_from=2000-01-01&date_to=2100-01-01", token).json()["count"] >= 1
+
+
+def test_absurd_page_numbers_are_refused_or_empty(users, token_for, client_for):
+    new_story(users["reporter"], title="防汛")
+    huge = 10**24
+    assert api(Client(), "get", f"/stories?page={huge}", token_for("editor")).status_code == 422
+    page = client_for("editor").get("/stories/", {"page": huge})
+    assert page.status_code == 200 and "没有找到符合条件的稿件" in page.content.decode()

@@ -15,7 +15,7 @@ from . import assets as asset_service
 from . import stories as story_service
 from .diff import diff_revisions
 from .downloads import asset_response, export_response
-from .listing import StoryFilters, list_stories
+from .listing import MAX_PAGE, StoryFilters, list_stories
 from .maintenance import request_reindex
 from .models import Asset, Revision, Story
 from .stories import StoryInput
@@ -101,7 +101,7 @@ class StoryQuery(Schema):
     tag: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(20, ge=1, le=100)
 
 

@@ -18,6 +18,7 @@ from .search.querying import Snippet, parse_query, ranked_ids, snippet
 from .stories import visible_stories
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000  # past any real pool; keeps LIMIT/OFFSET within what databases accept
 
 
 @dataclass
@@ -134,7 +135,7 @@ def _searchable(user: User, filters: StoryFilters, query: Query | None) -> bool:
 
 def list_stories(user: User, filters: StoryFilters, page: int = 1, page_size: int = 20) -> StoryPage:
     """Newest first without a query; by relevance, with highlighted snippets, with one."""
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
     scoped, query, narrowing = _search_scope(user, filters)
     if not _searchable(user, filters, query):

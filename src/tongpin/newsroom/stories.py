@@ -51,16 +51,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (StoryStatus.APPROVED, StoryStatus.WITHDRAWN): "withdraw",
     (StoryStatus.PUBLISHED, StoryStatus.WITHDRAWN): "withdraw",
 }
-CONTENT_FIELDS = (
-    "title",
-    "summary",
-    "body_html",
-    "partner",
-    "campaign",
-    "topic",
-    "tags",
-    "channel_intentions",
-)
 
 
 @dataclass

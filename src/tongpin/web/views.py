@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -64,8 +65,6 @@ def dashboard(request):
 
 
 def _status_counts(stories):
-    from django.db.models import Count
-
     return stories.order_by().values("status").annotate(n=Count("pk"))
 
 
