@@ -206,3 +206,13 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 20
 TONGPIN_SITE_NAME = _("同频 融媒体协同平台")
+
+# --- Publishing: the delivery queue (docs/publishing.md) ---
+TONGPIN_OUTBOX = Path(os.environ.get("TONGPIN_OUTBOX", HOME / "outbox")).resolve()  # file-drop channels write here
+TONGPIN_DELIVERY_THREADS = int(os.environ.get("TONGPIN_DELIVERY_THREADS", "8"))  # sending threads per worker
+TONGPIN_DELIVERY_POLL = float(os.environ.get("TONGPIN_DELIVERY_POLL", "0.05"))  # idle poll, seconds
+# A claimed delivery whose worker has not answered for this long is handed to another (must exceed timeouts).
+TONGPIN_DELIVERY_LEASE = float(os.environ.get("TONGPIN_DELIVERY_LEASE", "90"))
+TONGPIN_DELIVERY_BACKOFF = float(os.environ.get("TONGPIN_DELIVERY_BACKOFF", "2"))  # first retry delay, seconds
+TONGPIN_CHANNEL_PAUSE_AFTER = int(os.environ.get("TONGPIN_CHANNEL_PAUSE_AFTER", "10"))  # failures in a row
+TONGPIN_BASE_URL = os.environ.get("TONGPIN_BASE_URL", "").rstrip("/")  # public address, for links in renditions

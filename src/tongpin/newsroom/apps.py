@@ -10,7 +10,10 @@ class NewsroomConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
+        from tongpin.publishing.queue import publication_changed
+
         from .models import Story
+        from .publish import mark_published
         from .search.indexing import unindex_stories
 
         # Stories are archived, not deleted; where code does delete one, its index row goes with it.
@@ -20,3 +23,4 @@ class NewsroomConfig(AppConfig):
             weak=False,
             dispatch_uid="newsroom.unindex",
         )
+        publication_changed.connect(mark_published, dispatch_uid="newsroom.mark_published")

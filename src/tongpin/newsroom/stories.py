@@ -25,6 +25,7 @@ from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
 from tongpin.planning.models import Campaign, Topic
 from tongpin.publishing.kinds import ChannelKind
+from tongpin.publishing.services import withdraw_source
 
 from .models import Revision, Story, StoryStatus, Tag
 from .sanitise import sanitise_html
@@ -311,6 +312,9 @@ def set_status(actor: Actor, story: Story, status: str, reason: str = "") -> Sto
         story,
         {"status": [old, status], "reason": reason} if reason else {"status": [old, status]},
     )
+    if status == StoryStatus.WITHDRAWN:
+        # Off every channel too: queued sends cancelled, published ones taken down where the channel can.
+        withdraw_source(actor, "story", story.pk, reason)
     return story
 
 

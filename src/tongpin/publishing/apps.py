@@ -6,3 +6,8 @@ class PublishingConfig(AppConfig):
     name = "tongpin.publishing"
     label = "publishing"
     verbose_name = _("发布")
+
+    def ready(self) -> None:
+        from .plugins import load_plugins
+
+        load_plugins()

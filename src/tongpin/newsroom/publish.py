@@ -1,0 +1,78 @@
+"""Stories into the publishing pipeline: the approved revision as content, and the story's status kept in step.
+
+Newsroom uses publishing (DESIGN.md); publishing tells newsroom what happened through its
+`publication_changed` signal, connected in apps.ready.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from tongpin.core.audit import Actor
+from tongpin.core.errors import Conflict, FieldError
+from tongpin.publishing import services as publishing
+from tongpin.publishing.models import Priority, Publication, PublicationState
+from tongpin.publishing.plugins import Content
+
+from .models import AssetKind, Story, StoryStatus
+from .stories import get_story, set_status
+
+SOURCE = "story"
+PUBLISHABLE = (StoryStatus.APPROVED, StoryStatus.PUBLISHED)
+
+
+def story_content(story: Story) -> Content:
+    """The approved text: an approved or published story cannot change without going back to draft,
+    so its latest revision is the one the review approved."""
+    revision = story.revisions.get(number=story.version)
+    images, names = [], set()
+    for asset in story.assets.filter(kind=AssetKind.IMAGE).order_by("uploaded_at", "id"):
+        name = asset.original_name
+        while name in names:
+            name = f"{asset.key.hex[:6]}-{asset.original_name}"
+        names.add(name)
+        images.append({"path": asset.file.name, "name": name, "caption": asset.caption, "mime": asset.mime_type})
+    byline = "、".join(a.get_full_name() or a.get_username() for a in story.authors.all()[:4])
+    base = settings.TONGPIN_BASE_URL
+    return Content(
+        source_type=SOURCE,
+        source_id=story.pk,
+        version=revision.number,
+        title=revision.title,
+        summary=revision.summary,
+        body_html=revision.body_html,
+        body_text=revision.body_text,
+        tags=list(revision.tags),
+        images=images,
+        byline=byline,
+        link=f"{base}/s/{story.pk}" if base else "",
+        partner_id=story.partner_id,
+    )
+
+
+def publish_story(
+    actor: Actor, story_id: int, channel_ids: list[int], at: datetime | None = None, release_now: bool = True
+) -> Publication:
+    story = get_story(actor.user, story_id)
+    if story.status not in PUBLISHABLE:
+        raise Conflict(
+            FieldError(
+                "not_approved", _("稿件需要三审通过后才能发布（当前：%(s)s）。") % {"s": story.get_status_display()}
+            )
+        )
+    return publishing.prepare(
+        actor, story_content(story), channel_ids, at=at, priority=Priority.NORMAL, release_now=release_now
+    )
+
+
+def mark_published(sender, publication: Publication, old: str, new: str, **kwargs) -> None:
+    """First channel out: the story is published (receiver of publishing's publication_changed)."""
+    if publication.source_type != SOURCE or new not in (PublicationState.DONE, PublicationState.PARTIAL):
+        return
+    story = Story.objects.select_for_update().filter(pk=publication.source_id).first()
+    if story is not None and story.status == StoryStatus.APPROVED:
+        actor = Actor(user=publication.created_by, via="system")
+        set_status(actor, story, StoryStatus.PUBLISHED)

@@ -1,0 +1,1 @@
+"""Built-in formatters, one module per family of channel kinds."""

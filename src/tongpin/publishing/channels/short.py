@@ -1,0 +1,69 @@
+"""Short messages: app push notifications and SMS."""
+
+from django.utils.translation import gettext_lazy as _
+
+from ..kinds import ChannelKind
+from ..plugins import Content, FieldSpec, Finding, Formatter, Setting, register_formatter
+from ..text import fit, sms_segments
+
+
+@register_formatter
+class AppPush(Formatter):
+    kind = ChannelKind.APP
+    fields = (
+        FieldSpec("title", _("推送标题"), max_length=20, required=True),
+        FieldSpec("body", _("推送内容"), max_length=50, required=True, multiline=True),
+        FieldSpec("link", _("打开链接"), max_length=500),
+    )
+
+    def render(self, content: Content, channel_settings: dict) -> dict:
+        return {
+            "title": fit(content.title, 20),
+            "body": fit(content.summary or content.body_text, 50),
+            "link": content.link,
+        }
+
+
+@register_formatter
+class Sms(Formatter):
+    """An SMS signed 【station】; long text goes out as concatenated parts (70 characters, or 67 per part)."""
+
+    kind = ChannelKind.SMS
+    settings = (
+        Setting("signature", _("短信签名"), default="", help=_("例如：江西广播电视台")),
+        Setting("max_segments", _("最多条数"), kind="int", default=3),
+    )
+    fields = (FieldSpec("text", _("短信内容"), required=True, multiline=True),)
+
+    def render(self, content: Content, channel_settings: dict) -> dict:
+        signature = self._signature(channel_settings)
+        budget = self._budget(channel_settings) - len(signature)
+        text = signature + fit(f"{content.title}：{content.summary or content.body_text}", budget)
+        return {"text": text, "segments": len(sms_segments(text))}
+
+    @staticmethod
+    def _signature(channel_settings: dict) -> str:
+        name = (channel_settings.get("signature") or "").strip("【】 ")
+        return f"【{name}】" if name else ""
+
+    @staticmethod
+    def _budget(channel_settings: dict) -> int:
+        parts = max(1, int(channel_settings.get("max_segments") or 3))
+        return 70 if parts == 1 else 67 * parts
+
+    def check(self, values: dict, channel_settings: dict) -> list[Finding]:
+        found = super().check(values, channel_settings)
+        text = values.get("text", "")
+        parts = len(sms_segments(text))
+        values["segments"] = parts
+        allowed = max(1, int(channel_settings.get("max_segments") or 3))
+        if parts > allowed:
+            found.append(
+                Finding(
+                    "too_many_segments",
+                    _("短信共 %(n)d 条，超过上限 %(max)d 条（%(c)d 字）。")
+                    % {"n": parts, "max": allowed, "c": len(text)},
+                    "text",
+                )
+            )
+        return found

@@ -1,0 +1,162 @@
+"""The delivery worker loop: claim, send on a thread pool, record in batches.
+
+Two pools: the priority lane (deliveries of priority HIGH and above) has threads of its own, so an urgent
+send never waits behind a backlog of slow ordinary ones; the ordinary pool takes anything, highest first.
+Transmitters run in the pool threads and never touch the database; only this loop does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue as stdlib_queue
+import socket
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import close_old_connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import queue
+from .models import Delivery, Priority
+from .plugins import TRANSMITTERS, Image, Parcel, PermanentError, TemporaryError, TransmitError
+
+log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def parcel_for(delivery: Delivery) -> Parcel:
+    rendition = delivery.rendition
+    publication = rendition.publication
+    chosen = set(rendition.fields.get("images") or [])
+    images = [
+        Image(
+            path=default_storage.path(i["path"]), name=i["name"], caption=i.get("caption", ""), mime=i.get("mime", "")
+        )
+        for i in publication.content.get("images", [])
+        if i.get("name") in chosen
+    ]
+    return Parcel(
+        delivery_id=delivery.id,
+        idempotency_key=delivery.idempotency_key,
+        action=delivery.action,
+        attempt=delivery.attempts,
+        channel_id=delivery.channel_id,
+        channel_slug=delivery.channel.slug,
+        kind=rendition.kind,
+        settings=dict(delivery.channel.settings),
+        fields=dict(rendition.fields),
+        source_type=publication.source_type,
+        source_id=publication.source_id,
+        source_version=publication.source_version,
+        publication_id=publication.id,
+        rendition_id=rendition.id,
+        priority=delivery.priority,
+        remote_ref=delivery.remote_ref,
+        remote_url=delivery.remote_url,
+        enqueued_at=delivery.created_at.isoformat(),
+        images=images,
+    )
+
+
+def transmit(delivery: Delivery, parcel: Parcel, worker: str) -> queue.Result:
+    started = timezone.now()
+    result = queue.Result(delivery.id, delivery.attempts, worker, started, started)
+    transmitter = TRANSMITTERS.get(delivery.channel.transmitter)
+    try:
+        if transmitter is None:
+            raise PermanentError(
+                _("渠道的发送方式“%(t)s”不存在。") % {"t": delivery.channel.transmitter}, "misconfigured"
+            )
+        if parcel.action == "withdraw":
+            result.outcome = transmitter.withdraw(parcel)
+        else:
+            result.outcome = transmitter.send(parcel)
+    except TransmitError as error:
+        result.error = error
+    except Exception as error:  # a plug-in bug must not kill the worker; the row is retried and logged
+        log.exception("transmitter %s failed on delivery %s", delivery.channel.transmitter, delivery.id)
+        result.error = TemporaryError(_("发送程序出错：%(e)s") % {"e": error.__class__.__name__}, "internal")
+    result.finished_at = timezone.now()
+    return result
+
+
+class Dispatcher:
+    def __init__(self, threads: int | None = None, priority_threads: int | None = None, poll: float | None = None):
+        self.name = worker_name()
+        self.threads = threads or settings.TONGPIN_DELIVERY_THREADS
+        self.priority_threads = priority_threads or max(1, self.threads // 4)
+        self.poll = poll if poll is not None else settings.TONGPIN_DELIVERY_POLL
+        self.results: stdlib_queue.Queue[queue.Result] = stdlib_queue.Queue()
+        self.in_flight = {"lane": 0, "pool": 0}
+        self.stop = threading.Event()
+
+    def run(self, once: bool = False) -> None:
+        """Work until `stop` is set (or, with `once`, until nothing is due and nothing is in flight)."""
+        lane = ThreadPoolExecutor(self.priority_threads, thread_name_prefix="tongpin-lane")
+        pool = ThreadPoolExecutor(self.threads, thread_name_prefix="tongpin-send")
+        last_reclaim = 0.0
+        log.info("delivery worker %s started (%d + %d threads)", self.name, self.threads, self.priority_threads)
+        try:
+            while True:
+                self._record()
+                if self.stop.is_set() and not any(self.in_flight.values()):
+                    break
+                if time.monotonic() - last_reclaim > 1.0:
+                    queue.reclaim_expired()
+                    last_reclaim = time.monotonic()
+                claimed = 0
+                if not self.stop.is_set():
+                    claimed += self._feed(lane, "lane", self.priority_threads * 2, Priority.HIGH)
+                    claimed += self._feed(pool, "pool", self.threads * 2, None)
+                if once and not claimed and not any(self.in_flight.values()):
+                    break
+                if not claimed:
+                    self._wait()
+                close_old_connections()
+        finally:
+            lane.shutdown(wait=True)
+            pool.shutdown(wait=True)
+            self._record()
+
+    def _feed(self, executor: ThreadPoolExecutor, slot: str, capacity: int, min_priority: int | None) -> int:
+        free = capacity - self.in_flight[slot]
+        if free <= 0:
+            return 0
+        rows = queue.claim(self.name, free, min_priority)
+        for delivery in rows:
+            self.in_flight[slot] += 1
+            parcel = parcel_for(delivery)
+            future = executor.submit(transmit, delivery, parcel, self.name)
+            future.add_done_callback(lambda f, s=slot: self._done(f, s))
+        return len(rows)
+
+    def _done(self, future, slot: str) -> None:
+        self.results.put((slot, future.result()))
+
+    def _wait(self) -> None:
+        try:
+            item = self.results.get(timeout=self.poll)
+        except stdlib_queue.Empty:
+            return
+        self.results.put(item)  # put back: _record() takes everything in one transaction
+
+    def _record(self) -> None:
+        batch = []
+        while True:
+            try:
+                slot, result = self.results.get_nowait()
+            except stdlib_queue.Empty:
+                break
+            self.in_flight[slot] -= 1
+            batch.append(result)
+        if batch:
+            queue.record_results(self.name, batch)

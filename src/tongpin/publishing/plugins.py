@@ -1,0 +1,270 @@
+"""Channel plug-ins: formatters (content → rendition for one kind) and transmitters (rendition → destination).
+
+Adding a channel is one module that defines a Formatter and/or a Transmitter subclass and registers it with
+`@register_formatter` / `@register_transmitter`. Built-ins live in `channels/` and `transmitters/`; other
+packages add theirs through the `tongpin.channels` entry point (a module to import).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One channel setting a plug-in needs. `secret` values never appear on pages, in the API or in logs."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text | secret | int | bool | url | email | choice
+    required: bool = False
+    default: Any = None
+    help: str = ""
+    choices: tuple[str, ...] = ()
+
+    @property
+    def secret(self) -> bool:
+        return self.kind == "secret"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a rendition, with the channel's limit on it."""
+
+    name: str
+    label: str
+    max_length: int | None = None
+    required: bool = False
+    multiline: bool = False
+    html: bool = False
+    items: bool = False  # a list of strings (hashtags, image names)
+    max_items: int | None = None
+
+
+@dataclass
+class Image:
+    path: str  # a file on this machine (never sent anywhere as is)
+    name: str
+    caption: str = ""
+    mime: str = "image/jpeg"
+
+
+@dataclass
+class Content:
+    """What a source hands to publishing: a neutral snapshot, JSON-serialisable."""
+
+    source_type: str
+    source_id: int
+    version: int
+    title: str
+    summary: str = ""
+    body_html: str = ""
+    body_text: str = ""
+    tags: list[str] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    byline: str = ""
+    link: str = ""
+    partner_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def image_list(self) -> list[Image]:
+        return [Image(**image) for image in self.images]
+
+
+@dataclass
+class Finding:
+    code: str
+    message: str
+    field: str = ""
+    severity: str = "error"  # error blocks sending; warning is shown only
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": str(self.message), "field": self.field, "severity": self.severity}
+
+
+class Formatter:
+    """Turns content into the fields one channel kind needs, and checks fields against that kind's limits."""
+
+    kind: ClassVar[str]
+    fields: ClassVar[tuple[FieldSpec, ...]] = ()
+    settings: ClassVar[tuple[Setting, ...]] = ()
+
+    def render(self, content: Content, channel_settings: dict) -> dict:
+        raise NotImplementedError
+
+    def check(self, values: dict, channel_settings: dict) -> list[Finding]:
+        found: list[Finding] = []
+        for spec in self.fields:
+            value = values.get(spec.name)
+            if spec.required and not value:
+                found.append(Finding("required", _("“%(f)s”不能为空。") % {"f": spec.label}, spec.name))
+            if spec.items:
+                count = len(value or [])
+                if spec.max_items is not None and count > spec.max_items:
+                    found.append(
+                        Finding(
+                            "too_many",
+                            _("“%(f)s”最多 %(n)d 项，现有 %(c)d 项。")
+                            % {"f": spec.label, "n": spec.max_items, "c": count},
+                            spec.name,
+                        )
+                    )
+                continue
+            if spec.max_length is not None and isinstance(value, str):
+                length = self.measure(spec, value)
+                if length > spec.max_length:
+                    found.append(
+                        Finding(
+                            "too_long",
+                            _("“%(f)s”最多 %(n)d 字，现有 %(c)d 字。")
+                            % {"f": spec.label, "n": spec.max_length, "c": length},
+                            spec.name,
+                        )
+                    )
+        return found
+
+    def measure(self, spec: FieldSpec, value: str) -> int:
+        return len(value)
+
+    def text_of(self, values: dict) -> str:
+        """The readable text of a rendition, for proofreading."""
+        from .text import html_to_text
+
+        parts = []
+        for spec in self.fields:
+            value = values.get(spec.name)
+            if isinstance(value, str):
+                parts.append(html_to_text(value) if spec.html else value)
+            elif isinstance(value, list) and not spec.name.endswith("images"):
+                parts.extend(str(v) for v in value)
+        return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class Parcel:
+    """Everything a transmitter needs for one send; built by the worker, no database access needed."""
+
+    delivery_id: int
+    idempotency_key: str
+    action: str
+    attempt: int
+    channel_id: int
+    channel_slug: str
+    kind: str
+    settings: dict
+    fields: dict
+    source_type: str
+    source_id: int
+    source_version: int
+    publication_id: int
+    rendition_id: int
+    priority: int
+    remote_ref: str = ""
+    remote_url: str = ""
+    enqueued_at: str = ""
+    images: list[Image] = field(default_factory=list)  # the rendition's chosen images, as files
+
+
+@dataclass
+class Outcome:
+    """A send went through (`done`), or was accepted and must be polled again later (`done=False`)."""
+
+    done: bool = True
+    remote_ref: str = ""
+    remote_url: str = ""
+    code: str = "ok"
+    message: str = ""
+    poll_after: float = 5.0
+
+
+class TransmitError(Exception):
+    """A failed send. `permanent` ones (a 4xx-class answer, bad settings) are not retried."""
+
+    permanent = False
+
+    def __init__(self, message: str, code: str = "error"):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class PermanentError(TransmitError):
+    permanent = True
+
+
+class TemporaryError(TransmitError):
+    permanent = False
+
+
+class Transmitter:
+    name: ClassVar[str]
+    label: ClassVar[Any]
+    settings: ClassVar[tuple[Setting, ...]] = ()
+    supports_withdraw: ClassVar[bool] = False
+    # Feeds and the journal pool are read by Tongpin itself: nothing leaves the machine.
+    local: ClassVar[bool] = False
+
+    def send(self, parcel: Parcel) -> Outcome:
+        raise NotImplementedError
+
+    def withdraw(self, parcel: Parcel) -> Outcome:
+        raise PermanentError(str(_("该渠道不支持撤回。")), "withdraw_unsupported")
+
+    def check_settings(self, values: dict) -> list[tuple[str, str]]:
+        """Extra checks beyond the declared settings: (setting name, message) pairs."""
+        return []
+
+
+FORMATTERS: dict[str, Formatter] = {}
+TRANSMITTERS: dict[str, Transmitter] = {}
+
+
+def register_formatter(cls: type[Formatter]) -> type[Formatter]:
+    FORMATTERS[cls.kind] = cls()
+    return cls
+
+
+def register_transmitter(cls: type[Transmitter]) -> type[Transmitter]:
+    TRANSMITTERS[cls.name] = cls()
+    return cls
+
+
+BUILT_IN = (
+    "tongpin.publishing.channels.wechat",
+    "tongpin.publishing.channels.social",
+    "tongpin.publishing.channels.broadcast",
+    "tongpin.publishing.channels.web",
+    "tongpin.publishing.channels.short",
+    "tongpin.publishing.channels.journal",
+    "tongpin.publishing.transmitters.filedrop",
+    "tongpin.publishing.transmitters.webhook",
+    "tongpin.publishing.transmitters.smtp",
+    "tongpin.publishing.transmitters.local",
+    "tongpin.publishing.transmitters.wechat",
+)
+
+
+def load_plugins() -> None:
+    for module in BUILT_IN:
+        import_module(module)
+    for entry in entry_points(group="tongpin.channels"):
+        try:
+            entry.load()
+        except Exception:  # a broken third-party plug-in must not take the service down
+            log.exception("channel plug-in %s failed to load", entry.name)
+
+
+def formatter_for(kind: str) -> Formatter:
+    return FORMATTERS[kind]
+
+
+def transmitter_for(name: str) -> Transmitter:
+    return TRANSMITTERS[name]

@@ -1,0 +1,271 @@
+"""The delivery queue: claiming rows, recording results, backoff, leases, pausing failing channels.
+
+The Delivery table is the queue. A worker claims due rows in priority order inside one transaction
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's IMMEDIATE transactions serialise claimers), stamps them
+with its name and a lease, sends, then records the outcome only if the row is still its own. A worker that
+dies leaves rows whose lease runs out; `reclaim_expired` hands them back to the queue. Every attempt carries
+the same idempotency key, so a send repeated after a crash is recognised by the receiver.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongpin.core import audit
+from tongpin.core.models import User
+from tongpin.core.notify import notify
+from tongpin.core.roles import Role
+
+from .models import (
+    OPEN_STATES,
+    Channel,
+    Delivery,
+    DeliveryAction,
+    DeliveryAttempt,
+    DeliveryState,
+    Publication,
+    PublicationState,
+)
+from .plugins import Outcome, TransmitError
+
+log = logging.getLogger(__name__)
+
+# Sent inside the transaction that changed a publication's state: (publication, old, new).
+publication_changed = Signal()
+
+POLL_DEADLINE = timedelta(hours=1)  # an accepted send still not confirmed after this is failed
+
+
+def lease_seconds() -> float:
+    return float(settings.TONGPIN_DELIVERY_LEASE)
+
+
+def backoff(attempt: int) -> timedelta:
+    """Exponential with jitter: ~2 s, 4 s, 8 s … capped at ten minutes."""
+    base = min(600.0, settings.TONGPIN_DELIVERY_BACKOFF * (2 ** max(0, attempt - 1)))
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not security)
+
+
+def claim(worker: str, limit: int, min_priority: int | None = None) -> list[Delivery]:
+    """Take up to `limit` due deliveries, highest priority first, for `worker`."""
+    if limit <= 0:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        due = Delivery.objects.filter(
+            state__in=(DeliveryState.PENDING, DeliveryState.RETRYING),
+            due_at__lte=now,
+            channel__paused=False,
+            channel__is_active=True,
+        )
+        if min_priority is not None:
+            due = due.filter(priority__gte=min_priority)
+        ids = list(
+            due.order_by("-priority", "due_at", "id")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("id", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        Delivery.objects.filter(id__in=ids).update(
+            state=DeliveryState.IN_PROGRESS,
+            claimed_by=worker,
+            lease_until=now + timedelta(seconds=lease_seconds()),
+            attempts=F("attempts") + 1,
+            started_at=Coalesce("started_at", now),
+        )
+    rows = Delivery.objects.filter(id__in=ids).select_related("channel", "rendition__publication")
+    return sorted(rows, key=lambda d: (-d.priority, d.due_at, d.id))
+
+
+def reclaim_expired() -> int:
+    """Give deliveries whose worker stopped answering (lease ran out) back to the queue."""
+    now = timezone.now()
+    return Delivery.objects.filter(state=DeliveryState.IN_PROGRESS, lease_until__lt=now).update(
+        state=DeliveryState.RETRYING,
+        due_at=now,
+        claimed_by="",
+        lease_until=None,
+        last_code="lease_expired",
+        last_error=_("上一个发送进程中断，重新排队。"),
+    )
+
+
+@dataclass
+class Result:
+    delivery_id: int
+    attempt: int
+    worker: str
+    started_at: datetime
+    finished_at: datetime
+    outcome: Outcome | None = None
+    error: TransmitError | None = None
+
+
+def record_results(worker: str, results: list[Result]) -> None:
+    """Write a batch of outcomes in one transaction; rows no longer ours (lease lost) are left alone."""
+    if not results:
+        return
+    with transaction.atomic():
+        rows = {
+            d.id: d
+            for d in Delivery.objects.filter(
+                id__in=[r.delivery_id for r in results], claimed_by=worker, state=DeliveryState.IN_PROGRESS
+            ).select_related("channel", "rendition__publication")
+        }
+        attempts, touched_channels, touched_publications = [], {}, set()
+        for result in results:
+            delivery = rows.get(result.delivery_id)
+            if delivery is None:
+                continue
+            _apply(delivery, result)
+            attempts.append(_attempt(result))
+            touched_publications.add(delivery.rendition.publication_id)
+            ok = result.error is None
+            touched_channels.setdefault(delivery.channel_id, [delivery.channel, 0, False])
+            if ok:
+                touched_channels[delivery.channel_id][2] = True
+            else:
+                touched_channels[delivery.channel_id][1] += 1
+        DeliveryAttempt.objects.bulk_create(attempts)
+        for channel, failures, succeeded in touched_channels.values():
+            _count_failures(channel, failures, succeeded)
+        refresh_publications(touched_publications)
+
+
+def _apply(delivery: Delivery, result: Result) -> None:
+    now = result.finished_at
+    update: dict = {"lease_until": None, "claimed_by": ""}
+    outcome, error = result.outcome, result.error
+    if outcome is not None and outcome.done:
+        update.update(
+            state=DeliveryState.SUCCESS,
+            delivered_at=now,
+            finished_at=now,
+            last_code=outcome.code[:40],
+            last_error="",
+            remote_ref=outcome.remote_ref[:200] or delivery.remote_ref,
+            remote_url=outcome.remote_url[:500] or delivery.remote_url,
+        )
+    elif outcome is not None:  # accepted, to be polled: polls do not use up attempts
+        started = delivery.started_at or now
+        if now - started > POLL_DEADLINE:
+            update.update(state=DeliveryState.FAILED, finished_at=now, last_code="poll_deadline",
+                          last_error=_("对方长时间未确认发布结果。"))  # fmt: skip
+        else:
+            update.update(
+                state=DeliveryState.RETRYING,
+                due_at=now + timedelta(seconds=outcome.poll_after),
+                attempts=max(0, delivery.attempts - 1),
+                last_code=outcome.code[:40],
+                remote_ref=outcome.remote_ref[:200],
+            )
+    else:
+        assert error is not None  # noqa: S101
+        update.update(last_code=error.code[:40], last_error=str(error.message)[:500])
+        if error.permanent or delivery.attempts >= delivery.max_attempts:
+            update.update(state=DeliveryState.FAILED, finished_at=now)
+        else:
+            update.update(state=DeliveryState.RETRYING, due_at=now + backoff(delivery.attempts))
+    Delivery.objects.filter(pk=delivery.pk).update(**update)
+    for key, value in update.items():
+        setattr(delivery, key, value)
+    if (
+        update.get("state") == DeliveryState.SUCCESS
+        and delivery.action == DeliveryAction.PUBLISH
+        and delivery.rendition.publication.state == PublicationState.WITHDRAWN
+    ):
+        # Withdrawn while this send was in flight: take it down again where the channel allows.
+        from .services import enqueue_withdrawal
+
+        enqueue_withdrawal(delivery)
+
+
+def _attempt(result: Result) -> DeliveryAttempt:
+    if result.error is not None:
+        outcome, code, message = "error", result.error.code, str(result.error.message)
+        if result.error.permanent:
+            outcome = "permanent"
+    else:
+        assert result.outcome is not None  # noqa: S101
+        outcome = "success" if result.outcome.done else "accepted"
+        code, message = result.outcome.code, result.outcome.message
+    return DeliveryAttempt(
+        delivery_id=result.delivery_id,
+        number=result.attempt,
+        worker=result.worker[:80],
+        started_at=result.started_at,
+        finished_at=result.finished_at,
+        outcome=outcome,
+        code=code[:40],
+        message=message[:500],
+    )
+
+
+def _count_failures(channel: Channel, failures: int, succeeded: bool) -> None:
+    if succeeded and not failures:
+        if channel.consecutive_failures:
+            Channel.objects.filter(pk=channel.pk).update(consecutive_failures=0)
+        return
+    if not failures:
+        return
+    Channel.objects.filter(pk=channel.pk).update(consecutive_failures=F("consecutive_failures") + failures)
+    channel.refresh_from_db(fields=["consecutive_failures", "paused"])
+    limit = settings.TONGPIN_CHANNEL_PAUSE_AFTER
+    if channel.paused or channel.consecutive_failures < limit:
+        return
+    reason = _("连续失败 %(n)d 次，已自动暂停。") % {"n": channel.consecutive_failures}
+    Channel.objects.filter(pk=channel.pk).update(paused=True, paused_reason=reason)
+    audit.record(audit.SYSTEM, "channel.paused", channel, {"reason": reason})
+    admins = User.objects.filter(role=Role.ADMIN, is_active=True)
+    notify(admins, _("渠道“%(c)s”%(r)s") % {"c": channel.name, "r": reason}, f"/channels/{channel.pk}/")
+
+
+def publication_state(counts: dict[str, int], scheduled: bool) -> str:
+    """A publication's state from how many of its publishing deliveries are in each state."""
+    open_count = sum(counts.get(s, 0) for s in OPEN_STATES)
+    success, failed = counts.get(DeliveryState.SUCCESS, 0), counts.get(DeliveryState.FAILED, 0)
+    cancelled = counts.get(DeliveryState.CANCELLED, 0)
+    if open_count:
+        started = success or failed or counts.get(DeliveryState.IN_PROGRESS, 0) or counts.get(DeliveryState.RETRYING)
+        return PublicationState.SENDING if started or not scheduled else PublicationState.SCHEDULED
+    if success and not failed:
+        return PublicationState.DONE
+    if success:
+        return PublicationState.PARTIAL
+    if failed:
+        return PublicationState.FAILED
+    return PublicationState.CANCELLED if cancelled else PublicationState.DRAFT
+
+
+def refresh_publications(ids: set[int]) -> None:
+    if not ids:
+        return
+    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    rows = (
+        Delivery.objects.filter(rendition__publication_id__in=ids, action=DeliveryAction.PUBLISH)
+        .values("rendition__publication_id", "state")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[row["rendition__publication_id"]][row["state"]] = row["n"]
+    for publication in Publication.objects.filter(id__in=ids).exclude(
+        Q(state=PublicationState.WITHDRAWN) | Q(state=PublicationState.DRAFT, released_at__isnull=True)
+    ):
+        new = publication_state(counts[publication.id], publication.scheduled_at is not None)
+        if new != publication.state:
+            old = publication.state
+            Publication.objects.filter(pk=publication.pk).update(state=new)
+            publication.state = new
+            publication_changed.send(sender=Publication, publication=publication, old=old, new=new)

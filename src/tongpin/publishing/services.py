@@ -1,0 +1,336 @@
+"""Publications: make renditions, release them to the queue, edit, retry, cancel, withdraw.
+
+Sources (newsroom for stories, alerts for warnings) call `prepare()` with a `Content` snapshot; everything
+here is transactional and audited, and checks capabilities itself so no caller can skip them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timedelta
+
+import nh3
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongpin.core import audit
+from tongpin.core.audit import Actor
+from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.ids import clean_id
+from tongpin.core.roles import DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, STORY_VIEW, can
+from tongpin.partners.scope import partner_scope
+
+from . import queue
+from .checks import check_fields
+from .models import (
+    Channel,
+    Delivery,
+    DeliveryAction,
+    DeliveryState,
+    Priority,
+    Publication,
+    PublicationState,
+    Rendition,
+)
+from .plugins import FORMATTERS, TRANSMITTERS, Content, formatter_for
+
+MAX_SCHEDULE_AHEAD = timedelta(days=366)
+
+
+def _forbid(message: str) -> Forbidden:
+    return Forbidden(FieldError("forbidden", message))
+
+
+def _channels(ids: list[int], content: Content, allow_tests: bool) -> list[Channel]:
+    wanted = []
+    for raw in ids or []:
+        channel_id = clean_id(raw)
+        if channel_id and channel_id not in wanted:
+            wanted.append(channel_id)
+    if not wanted:
+        raise ValidationFailed(FieldError("required", _("请至少选择一个渠道。"), "channels"))
+    found = {c.id: c for c in Channel.objects.filter(id__in=wanted)}
+    errors = []
+    for position, channel_id in enumerate(wanted):
+        channel = found.get(channel_id)
+        where = f"channels.{position}"
+        if channel is None:
+            errors.append(FieldError("channel_not_found", _("渠道 %(id)s 不存在。") % {"id": channel_id}, where))
+        elif not channel.is_active:
+            errors.append(FieldError("channel_inactive", _("渠道“%(c)s”已停用。") % {"c": channel.name}, where))
+        elif channel.kind not in FORMATTERS:
+            errors.append(
+                FieldError("unsupported_kind", _("渠道“%(c)s”的类型不能发布这类内容。") % {"c": channel.name}, where)
+            )
+        elif channel.for_tests and not allow_tests:
+            errors.append(FieldError("test_channel", _("“%(c)s”是测试渠道。") % {"c": channel.name}, where))
+        elif channel.partner_id and channel.partner_id != content.partner_id:
+            errors.append(
+                FieldError("other_partner", _("“%(c)s”属于其他合作方，不能发布这篇内容。") % {"c": channel.name}, where)
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    return [found[i] for i in wanted]
+
+
+def _schedule(at: datetime | None) -> datetime | None:
+    if at is None:
+        return None
+    if timezone.is_naive(at):
+        raise ValidationFailed(FieldError("naive_time", _("定时发布时间必须带时区。"), "at"))
+    now = timezone.now()
+    if at > now + MAX_SCHEDULE_AHEAD:
+        raise ValidationFailed(FieldError("too_far", _("定时发布不能超过一年以后。"), "at"))
+    return at if at > now else None
+
+
+def prepare(
+    actor: Actor,
+    content: Content,
+    channel_ids: list[int],
+    at: datetime | None = None,
+    priority: int = Priority.NORMAL,
+    release_now: bool = True,
+    allow_test_channels: bool = False,
+) -> Publication:
+    """Render `content` for each channel; with `release_now`, queue it too (all or nothing)."""
+    if not can(actor.user, PUBLISH) and actor.user is not None:
+        raise _forbid(_("您没有发布权限。"))
+    channels = _channels(channel_ids, content, allow_test_channels)
+    scheduled = _schedule(at)
+    with transaction.atomic():
+        publication = Publication.objects.create(
+            source_type=content.source_type,
+            source_id=content.source_id,
+            source_version=content.version,
+            title=content.title[:200],
+            partner_id=content.partner_id,
+            content=asdict(content),
+            priority=priority,
+            scheduled_at=scheduled,
+            created_by=actor.user,
+        )
+        renditions = []
+        for channel in channels:
+            fields = formatter_for(channel.kind).render(content, channel.settings)
+            findings = check_fields(channel.kind, fields, channel.settings)
+            renditions.append(Rendition(publication=publication, channel=channel, kind=channel.kind, fields=fields,
+                                        findings=findings))  # fmt: skip
+        Rendition.objects.bulk_create(renditions)
+        audit.record(
+            actor,
+            "publication.prepare",
+            publication,
+            {"source": f"{content.source_type}:{content.source_id}", "channels": [c.slug for c in channels]},
+        )
+        if release_now:
+            release(actor, publication.pk)
+            publication.refresh_from_db()
+    return publication
+
+
+def visible_publications(user) -> QuerySet[Publication]:
+    """Staff see every publication; a liaison sees only their partner's (read-only everywhere)."""
+    if not (can(user, DELIVERY_VIEW) or can(user, STORY_VIEW)):
+        return Publication.objects.none()
+    return Publication.objects.filter(partner_scope(user).filter("partner"))
+
+
+def get_publication(user, publication_id: int) -> Publication:
+    publication = visible_publications(user).filter(pk=clean_id(publication_id) or 0).first()
+    if publication is None:
+        raise NotFound(FieldError("publication_not_found", _("发布记录不存在。"), "publication"))
+    return publication
+
+
+def release(actor: Actor, publication_id: int) -> Publication:
+    """Freeze the renditions and queue one delivery each; refused while any rendition has blocking findings."""
+    if actor.user is not None and not can(actor.user, PUBLISH):
+        raise _forbid(_("您没有发布权限。"))
+    with transaction.atomic():
+        publication = Publication.objects.select_for_update().filter(pk=clean_id(publication_id) or 0).first()
+        if publication is None:
+            raise NotFound(FieldError("publication_not_found", _("发布记录不存在。"), "publication"))
+        if publication.state != PublicationState.DRAFT or publication.released_at:
+            raise Conflict(FieldError("already_released", _("这次发布已经提交过了。")))
+        renditions = list(publication.renditions.select_related("channel"))
+        errors = [
+            FieldError(f["code"], f"{r.channel.name}：{f['message']}", f"renditions.{r.channel.slug}.{f['field']}")
+            for r in renditions
+            for f in r.blocking
+        ]
+        if errors:
+            raise ValidationFailed(errors)
+        now = timezone.now()
+        due = publication.scheduled_at or now
+        Rendition.objects.filter(publication=publication).update(frozen_at=now)
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    rendition=r,
+                    channel=r.channel,
+                    priority=publication.priority,
+                    due_at=due,
+                    max_attempts=r.channel.max_attempts,
+                    created_at=now,
+                )
+                for r in renditions
+            ]
+        )
+        publication.released_at = now
+        publication.state = PublicationState.SCHEDULED if publication.scheduled_at else PublicationState.SENDING
+        publication.save(update_fields=["released_at", "state"])
+        audit.record(
+            actor,
+            "publication.release",
+            publication,
+            {"at": publication.scheduled_at.isoformat() if publication.scheduled_at else "now"},
+        )
+    return publication
+
+
+def _text_value(value, html: bool) -> str:
+    text = str(value or "")
+    return nh3.clean(text, attributes={}) if html else text.strip()
+
+
+def edit_rendition(actor: Actor, rendition_id: int, fields: dict) -> Rendition:
+    if not can(actor.user, RENDITION_EDIT):
+        raise _forbid(_("您没有修改渠道稿的权限。"))
+    if not isinstance(fields, dict):
+        raise ValidationFailed(FieldError("invalid", _("字段必须是对象。"), "fields"))
+    with transaction.atomic():
+        rendition = Rendition.objects.select_for_update().filter(pk=clean_id(rendition_id) or 0).first()
+        if rendition is None or not visible_publications(actor.user).filter(pk=rendition.publication_id).exists():
+            raise NotFound(FieldError("rendition_not_found", _("渠道稿不存在。"), "rendition"))
+        if rendition.frozen_at:
+            raise Conflict(FieldError("frozen", _("渠道稿已提交发送，不能再修改。")))
+        formatter = formatter_for(rendition.kind)
+        specs = {s.name: s for s in formatter.fields}
+        unknown = [FieldError("unknown_field", _("没有这个字段。"), f"fields.{k}") for k in fields if k not in specs]
+        if unknown:
+            raise ValidationFailed(unknown)
+        values = dict(rendition.fields)
+        for name, value in fields.items():
+            spec = specs[name]
+            if spec.items:
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ValidationFailed(FieldError("invalid", _("应为文字列表。"), f"fields.{name}"))
+                values[name] = [v.strip() for v in value if v.strip()]
+            else:
+                values[name] = _text_value(value, spec.html)
+        channel = rendition.channel
+        rendition.fields = values
+        rendition.findings = check_fields(rendition.kind, values, channel.settings)
+        rendition.edited_by, rendition.edited_at = actor.user, timezone.now()
+        rendition.save()
+        audit.record(actor, "rendition.edit", rendition, {"fields": sorted(fields), "channel": channel.slug})
+    return rendition
+
+
+def _operable(actor: Actor, delivery_id: int) -> Delivery:
+    if not can(actor.user, DELIVERY_OPERATE):
+        raise _forbid(_("您没有操作投递的权限。"))
+    delivery = Delivery.objects.select_for_update().filter(pk=clean_id(delivery_id) or 0).first()
+    if delivery is None:
+        raise NotFound(FieldError("delivery_not_found", _("投递记录不存在。"), "delivery"))
+    return delivery
+
+
+def cancel_delivery(actor: Actor, delivery_id: int) -> Delivery:
+    with transaction.atomic():
+        delivery = _operable(actor, delivery_id)
+        if delivery.state == DeliveryState.IN_PROGRESS:
+            raise Conflict(FieldError("in_progress", _("正在发送，不能取消；请稍后查看结果。")))
+        if delivery.state not in (DeliveryState.PENDING, DeliveryState.RETRYING):
+            raise Conflict(FieldError("not_open", _("这条投递已经结束。")))
+        old = delivery.state
+        delivery.state, delivery.finished_at = DeliveryState.CANCELLED, timezone.now()
+        delivery.last_error = _("由 %(u)s 取消。") % {"u": actor.name}
+        delivery.save(update_fields=["state", "finished_at", "last_error"])
+        audit.record(actor, "delivery.cancel", delivery, {"state": [old, delivery.state]})
+        queue.refresh_publications({delivery.rendition.publication_id})
+    return delivery
+
+
+def retry_delivery(actor: Actor, delivery_id: int) -> Delivery:
+    """Send a failed or cancelled delivery again, with the same idempotency key."""
+    with transaction.atomic():
+        delivery = _operable(actor, delivery_id)
+        if delivery.state not in (DeliveryState.FAILED, DeliveryState.CANCELLED):
+            raise Conflict(FieldError("not_finished", _("只有失败或已取消的投递可以重试。")))
+        publication = delivery.rendition.publication
+        if publication.state == PublicationState.WITHDRAWN and delivery.action == DeliveryAction.PUBLISH:
+            raise Conflict(FieldError("withdrawn", _("这次发布已撤回，不能重发。")))
+        old = delivery.state
+        delivery.state, delivery.due_at, delivery.finished_at = DeliveryState.RETRYING, timezone.now(), None
+        delivery.attempts = 0
+        delivery.save(update_fields=["state", "due_at", "finished_at", "attempts"])
+        audit.record(actor, "delivery.retry", delivery, {"state": [old, delivery.state]})
+        queue.refresh_publications({publication.pk})
+    return delivery
+
+
+def enqueue_withdrawal(delivery: Delivery) -> Delivery | None:
+    """Queue taking down what `delivery` published, where its channel can; once per delivery."""
+    transmitter = TRANSMITTERS.get(delivery.channel.transmitter)
+    if transmitter is None or not transmitter.supports_withdraw:
+        return None
+    exists = Delivery.objects.filter(rendition_id=delivery.rendition_id, action=DeliveryAction.WITHDRAW).exists()
+    if exists:
+        return None
+    return Delivery.objects.create(
+        rendition_id=delivery.rendition_id,
+        channel_id=delivery.channel_id,
+        action=DeliveryAction.WITHDRAW,
+        priority=max(delivery.priority, Priority.HIGH),
+        remote_ref=delivery.remote_ref,
+        remote_url=delivery.remote_url,
+        max_attempts=delivery.max_attempts,
+    )
+
+
+def withdraw_publication(actor: Actor, publication: Publication, reason: str = "") -> dict[str, int]:
+    """Stop what has not gone out and take down what has (where the channel allows it)."""
+    with transaction.atomic():
+        publication = Publication.objects.select_for_update().get(pk=publication.pk)
+        if publication.state == PublicationState.WITHDRAWN:
+            return {"cancelled": 0, "withdrawing": 0}
+        now = timezone.now()
+        cancelled = Delivery.objects.filter(
+            rendition__publication=publication,
+            action=DeliveryAction.PUBLISH,
+            state__in=(DeliveryState.PENDING, DeliveryState.RETRYING),
+        ).update(state=DeliveryState.CANCELLED, finished_at=now, last_error=_("稿件已撤回，未发送。"))
+        old = publication.state
+        publication.state, publication.withdrawn_at = PublicationState.WITHDRAWN, now
+        publication.save(update_fields=["state", "withdrawn_at"])
+        withdrawing = 0
+        for delivery in Delivery.objects.filter(
+            rendition__publication=publication, action=DeliveryAction.PUBLISH, state=DeliveryState.SUCCESS
+        ).select_related("channel"):
+            withdrawing += enqueue_withdrawal(delivery) is not None
+        audit.record(
+            actor,
+            "publication.withdraw",
+            publication,
+            {"state": [old, publication.state], "cancelled": cancelled, "withdrawing": withdrawing, "reason": reason},
+        )
+        queue.publication_changed.send(sender=Publication, publication=publication, old=old, new=publication.state)
+    return {"cancelled": cancelled, "withdrawing": withdrawing}
+
+
+def withdraw_source(actor: Actor, source_type: str, source_id: int, reason: str = "") -> int:
+    """Withdraw every publication of a source (a story withdrawn, an alert cancelled)."""
+    publications = Publication.objects.filter(source_type=source_type, source_id=source_id).exclude(
+        state=PublicationState.WITHDRAWN
+    )
+    for publication in publications:
+        withdraw_publication(actor, publication, reason)
+    return len(publications)
+
+
+def publications_of(user, source_type: str, source_id: int) -> QuerySet[Publication]:
+    return visible_publications(user).filter(source_type=source_type, source_id=source_id)

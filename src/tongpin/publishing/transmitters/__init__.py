@@ -1,0 +1,1 @@
+"""Built-in transmitters, one module each."""
