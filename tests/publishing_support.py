@@ -1,0 +1,93 @@
+"""Local destinations for publishing tests: an HTTP sink that records what it receives."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tongpin.newsroom.models import Story, StoryStatus
+from tongpin.publishing import channels_admin
+from tongpin.publishing.dispatcher import Dispatcher
+
+from .conftest import actor, new_story
+
+
+class Sink:
+    """A webhook receiver on 127.0.0.1. `answers` is a list of status codes used in turn (then 200);
+    `delay` makes it slow. It honours Idempotency-Key: `unique` holds each key once."""
+
+    def __init__(self, answers: list[int] | None = None, delay: float = 0.0):
+        self.answers = list(answers or [])
+        self.delay = delay
+        self.received: list[dict] = []
+        self.unique: dict[str, dict] = {}
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if sink.delay:
+                    time.sleep(sink.delay)
+                with sink.lock:
+                    status = sink.answers.pop(0) if sink.answers else 200
+                    entry = {"headers": dict(self.headers), "body": body, "at": time.time(), "status": status}
+                    sink.received.append(entry)
+                    key = self.headers.get("Idempotency-Key", "")
+                    if status < 300 and key:
+                        sink.unique.setdefault(key, entry)
+                reply = json.dumps({"id": f"remote-{len(sink.received)}"}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Sink:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def payloads(self) -> list[dict]:
+        return [json.loads(e["body"]) for e in self.received]
+
+
+def approved_story(user, **fields) -> Story:
+    story = new_story(user, **fields)
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.APPROVED)
+    story.refresh_from_db()
+    return story
+
+
+def make_channel(admin, kind: str, transmitter: str, slug: str | None = None, **settings):
+    data = channels_admin.ChannelInput(
+        name=f"{kind}-{transmitter}",
+        slug=slug or f"{kind}-{transmitter}".replace("_", "-"),
+        kind=kind,
+        transmitter=transmitter,
+        settings=settings,
+        partner=settings.pop("partner", None),
+    )
+    return channels_admin.create_channel(actor(admin), data)
+
+
+def drain(threads: int = 4) -> Dispatcher:
+    """Run a delivery worker until nothing is due."""
+    dispatcher = Dispatcher(threads=threads, poll=0.01)
+    dispatcher.run(once=True)
+    return dispatcher

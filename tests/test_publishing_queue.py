@@ -1,0 +1,331 @@
+"""The delivery queue end to end against local destinations: states, retries, leases, priority, withdrawal."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tongpin.core.errors import Conflict, Forbidden, ValidationFailed
+from tongpin.core.models import AuditEvent, Notification
+from tongpin.newsroom.models import Story, StoryStatus
+from tongpin.newsroom.publish import publish_story
+from tongpin.newsroom.stories import set_status
+from tongpin.publishing import queue, services
+from tongpin.publishing.models import (
+    Channel,
+    Delivery,
+    DeliveryAction,
+    DeliveryState,
+    Priority,
+    PublicationState,
+)
+from tongpin.publishing.plugins import Content
+from tongpin.publishing.transmitters.webhook import verify
+
+from .conftest import actor, new_story
+from .publishing_support import Sink, approved_story, drain, make_channel
+
+SECRET = "s3cret-signing-key"
+
+
+@pytest.fixture
+def sink():
+    with Sink() as running:
+        yield running
+
+
+@pytest.fixture
+def hook(users, sink):
+    return make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET, timeout=2)
+
+
+def due_now(**filters) -> None:
+    Delivery.objects.filter(**filters).update(due_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_an_approved_story_goes_out_signed_once_and_becomes_published(users, sink, hook):
+    story = approved_story(users["reporter"], title="防汛应急响应提升至三级", summary="全省启动防汛三级应急响应。")
+    publication = publish_story(actor(users["desk"]), story.pk, [hook.pk])
+    assert publication.state == PublicationState.SENDING
+    drain()
+    assert len(sink.received) == 1
+    entry = sink.received[0]
+    headers = {k.lower(): v for k, v in entry["headers"].items()}
+    assert verify(SECRET, headers["x-tongpin-timestamp"], headers["x-tongpin-signature"], entry["body"])
+    assert not verify("wrong", headers["x-tongpin-timestamp"], headers["x-tongpin-signature"], entry["body"])
+    body = json.loads(entry["body"])
+    delivery = Delivery.objects.get()
+    assert headers["idempotency-key"] == delivery.idempotency_key == body["id"]
+    assert body["fields"]["title"] == "防汛应急响应提升至三级" and body["source"] == {
+        "type": "story",
+        "id": story.pk,
+        "version": story.version,
+    }
+    assert delivery.state == DeliveryState.SUCCESS and delivery.attempts == 1 and delivery.delivered_at
+    assert delivery.remote_ref == "remote-1"
+    publication.refresh_from_db()
+    assert publication.state == PublicationState.DONE
+    story.refresh_from_db()
+    assert story.status == StoryStatus.PUBLISHED
+    assert AuditEvent.objects.filter(action="publication.release").exists()
+    assert AuditEvent.objects.filter(action="story.publish", object_id=str(story.pk)).exists()
+
+
+def test_a_replayed_old_signature_is_refused_by_verify():
+    assert not verify(SECRET, "1000", "sha256=00", b"{}", now=1000 + 301)
+
+
+def test_only_approved_stories_and_only_releasers_publish(users, hook):
+    draft = new_story(users["reporter"])
+    with pytest.raises(Conflict):
+        publish_story(actor(users["desk"]), draft.pk, [hook.pk])
+    story = approved_story(users["reporter"])
+    with pytest.raises(Forbidden):
+        publish_story(actor(users["reporter"]), story.pk, [hook.pk])
+    with pytest.raises(ValidationFailed) as error:
+        publish_story(actor(users["desk"]), story.pk, [])
+    assert error.value.errors[0].code == "required"
+    with pytest.raises(ValidationFailed) as error:
+        publish_story(actor(users["desk"]), story.pk, [hook.pk, 999999])
+    assert error.value.errors[0].code == "channel_not_found"
+
+
+def test_a_4xx_answer_fails_at_once_without_retry(users):
+    with Sink(answers=[400]) as sink:
+        channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET)
+        publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
+        drain()
+        due_now()
+        drain()
+    delivery = Delivery.objects.get()
+    assert delivery.state == DeliveryState.FAILED and delivery.attempts == 1 and delivery.last_code == "http_400"
+    assert len(sink.received) == 1
+    assert delivery.rendition.publication.state == PublicationState.FAILED
+
+
+def test_5xx_and_429_are_retried_with_backoff_and_the_same_key(users):
+    with Sink(answers=[503, 429]) as sink:
+        channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET)
+        publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
+        before = timezone.now()
+        drain()
+        delivery = Delivery.objects.get()
+        assert delivery.state == DeliveryState.RETRYING and delivery.last_code == "http_503"
+        assert delivery.due_at >= before + timedelta(seconds=1)  # backoff, not at once
+        drain()  # not due yet: nothing happens
+        assert len(sink.received) == 1
+        for _ in range(2):
+            due_now()
+            drain()
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SUCCESS and delivery.attempts == 3
+    keys = {e["headers"]["Idempotency-Key"] for e in sink.received}
+    assert keys == {delivery.idempotency_key}
+    assert [a.outcome for a in delivery.attempt_log.all()] == ["error", "error", "success"]
+
+
+def test_attempts_run_out_into_failed(users):
+    with Sink(answers=[500] * 5) as sink:
+        channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET)
+        Channel.objects.filter(pk=channel.pk).update(max_attempts=2)
+        publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
+        drain()
+        due_now()
+        drain()
+    delivery = Delivery.objects.get()
+    assert delivery.state == DeliveryState.FAILED and delivery.attempts == 2
+
+
+def test_a_hanging_destination_times_out_and_is_retried(users):
+    with Sink(delay=2.0) as sink:
+        channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET, timeout=1)
+        publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
+        drain()
+    delivery = Delivery.objects.get()
+    assert delivery.state == DeliveryState.RETRYING and delivery.last_code == "timeout"
+    assert "1" in delivery.last_error
+
+
+def test_an_unreachable_destination_is_retried(users):
+    channel = make_channel(users["admin"], "app", "webhook", url="http://127.0.0.1:9/none", secret=SECRET)
+    publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
+    drain()
+    assert Delivery.objects.get().last_code == "unreachable"
+
+
+def test_a_channel_that_keeps_failing_is_paused_and_admins_are_told(users, settings):
+    settings.TONGPIN_CHANNEL_PAUSE_AFTER = 2
+    with Sink(answers=[500] * 10) as sink:
+        channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET)
+        for _ in range(3):
+            publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
+        drain()
+        channel.refresh_from_db()
+        assert channel.paused and channel.consecutive_failures >= 2
+        assert Notification.objects.filter(user=users["admin"], text__contains=channel.name).exists()
+        # Paused: nothing more is sent, even when due.
+        sent = len(sink.received)
+        due_now()
+        drain()
+        assert len(sink.received) == sent
+        from tongpin.publishing.channels_admin import set_paused
+
+        set_paused(actor(users["admin"]), channel.pk, False)
+        due_now()
+        drain()
+        assert len(sink.received) > sent
+
+
+def _deliveries(users, channel, count: int, priority: int) -> list[Delivery]:
+    content = Content(source_type="bench", source_id=1, version=1, title="标题", summary="摘要", body_text="正文")
+    made = []
+    for _ in range(count):
+        publication = services.prepare(actor(users["admin"]), content, [channel.pk], priority=priority)
+        made.extend(Delivery.objects.filter(rendition__publication=publication))
+    return made
+
+
+def test_higher_priority_is_claimed_first_and_the_lane_takes_only_urgent_work(users, hook):
+    _deliveries(users, hook, 5, Priority.NORMAL)
+    urgent = _deliveries(users, hook, 1, Priority.URGENT)[0]
+    assert [d.id for d in queue.claim("w1", 1)] == [urgent.id]
+    Delivery.objects.filter(pk=urgent.pk).update(state=DeliveryState.PENDING, claimed_by="")
+    lane = queue.claim("w1", 10, min_priority=Priority.HIGH)
+    assert [d.id for d in lane] == [urgent.id]
+    assert queue.claim("w2", 10, min_priority=Priority.HIGH) == []
+
+
+def test_an_urgent_send_is_not_stuck_behind_a_slow_backlog(users):
+    """Eight slow ordinary sends fill the ordinary pool; the urgent one still goes at once on the lane."""
+    with Sink(delay=1.5) as slow, Sink() as fast:
+        slow_channel = make_channel(users["admin"], "app", "webhook", slug="slow", url=slow.url, secret=SECRET)
+        fast_channel = make_channel(users["admin"], "sms", "webhook", slug="fast", url=fast.url, secret=SECRET)
+        _deliveries(users, slow_channel, 8, Priority.NORMAL)
+        urgent = _deliveries(users, fast_channel, 1, Priority.URGENT)[0]
+        from tongpin.publishing.dispatcher import Dispatcher
+
+        dispatcher = Dispatcher(threads=2, priority_threads=1, poll=0.01)
+        dispatcher.run(once=True)
+        received = fast.received[0]["at"]
+        first_slow = min(e["at"] for e in slow.received)
+        assert received < first_slow + 1.0  # not after the backlog's 1.5 s sends
+    urgent.refresh_from_db()
+    assert urgent.state == DeliveryState.SUCCESS
+
+
+def test_a_dead_workers_lease_expires_and_another_worker_sends(users, sink, hook):
+    delivery = _deliveries(users, hook, 1, Priority.NORMAL)[0]
+    claimed = queue.claim("dead-worker", 10)
+    assert [d.id for d in claimed] == [delivery.id]
+    assert queue.claim("other", 10) == []  # leased
+    Delivery.objects.filter(pk=delivery.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert queue.reclaim_expired() == 1
+    drain()
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SUCCESS and delivery.attempts == 2
+    # The dead worker comes back and reports late: its result is ignored, nothing changes.
+    late = queue.Result(delivery.id, 1, "dead-worker", timezone.now(), timezone.now(), error=None)
+    queue.record_results("dead-worker", [late])
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SUCCESS and delivery.attempt_log.count() == 1
+
+
+def test_scheduled_publishing_waits_for_its_time(users, sink, hook):
+    story = approved_story(users["reporter"])
+    at = timezone.now() + timedelta(hours=2)
+    publication = publish_story(actor(users["desk"]), story.pk, [hook.pk], at=at)
+    assert publication.state == PublicationState.SCHEDULED
+    drain()
+    assert sink.received == []
+    due_now()
+    drain()
+    assert len(sink.received) == 1
+    publication.refresh_from_db()
+    assert publication.state == PublicationState.DONE
+
+
+def test_schedule_times_are_checked(users, hook):
+    story = approved_story(users["reporter"])
+    with pytest.raises(ValidationFailed) as error:
+        publish_story(actor(users["desk"]), story.pk, [hook.pk], at=timezone.now() + timedelta(days=400))
+    assert error.value.errors[0].code == "too_far"
+
+
+def test_a_story_withdrawn_while_queued_is_never_sent(users, sink, hook):
+    story = approved_story(users["reporter"])
+    publication = publish_story(actor(users["desk"]), story.pk, [hook.pk], at=timezone.now() + timedelta(hours=1))
+    story = Story.objects.get(pk=story.pk)
+    set_status(actor(users["chief"]), story, StoryStatus.WITHDRAWN, "事实有误")
+    due_now()
+    drain()
+    assert sink.received == []
+    delivery = Delivery.objects.get()
+    assert delivery.state == DeliveryState.CANCELLED and delivery.last_error
+    publication.refresh_from_db()
+    assert publication.state == PublicationState.WITHDRAWN
+
+
+def test_a_published_story_withdrawn_is_taken_down_where_the_channel_allows(users, sink, hook):
+    story = approved_story(users["reporter"])
+    publish_story(actor(users["desk"]), story.pk, [hook.pk])
+    drain()
+    story.refresh_from_db()
+    set_status(actor(users["chief"]), story, StoryStatus.WITHDRAWN, "撤稿")
+    drain()
+    actions = [p["action"] for p in sink.payloads()]
+    assert actions == ["publish", "withdraw"]
+    withdraw = Delivery.objects.get(action=DeliveryAction.WITHDRAW)
+    assert withdraw.state == DeliveryState.SUCCESS and withdraw.priority >= Priority.HIGH
+
+
+def test_cancel_and_retry_by_hand(users, hook):
+    delivery = _deliveries(users, hook, 1, Priority.NORMAL)[0]
+    with pytest.raises(Forbidden):
+        services.cancel_delivery(actor(users["reporter"]), delivery.pk)
+    services.cancel_delivery(actor(users["duty"]), delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.CANCELLED
+    assert delivery.rendition.publication.state == PublicationState.CANCELLED
+    with pytest.raises(Conflict):
+        services.cancel_delivery(actor(users["duty"]), delivery.pk)
+    services.retry_delivery(actor(users["duty"]), delivery.pk)
+    drain()
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SUCCESS
+    assert AuditEvent.objects.filter(action__in=["delivery.cancel", "delivery.retry"]).count() == 2
+
+
+def test_renditions_are_editable_until_released_then_frozen(users, sink, hook):
+    story = approved_story(users["reporter"], title="标题")
+    publication = publish_story(actor(users["desk"]), story.pk, [hook.pk], release_now=False)
+    rendition = publication.renditions.get()
+    assert publication.state == PublicationState.DRAFT and not Delivery.objects.exists()
+    services.edit_rendition(actor(users["editor"]), rendition.pk, {"title": "超" * 21})
+    rendition.refresh_from_db()
+    assert [f["code"] for f in rendition.blocking] == ["too_long"]
+    with pytest.raises(ValidationFailed) as error:
+        services.release(actor(users["desk"]), publication.pk)
+    assert error.value.errors[0].code == "too_long" and "app" in error.value.errors[0].location
+    with pytest.raises(ValidationFailed):
+        services.edit_rendition(actor(users["editor"]), rendition.pk, {"nonsense": "x"})
+    with pytest.raises(Forbidden):
+        services.edit_rendition(actor(users["reporter"]), rendition.pk, {"title": "记者不能改"})
+    services.edit_rendition(actor(users["editor"]), rendition.pk, {"title": "改好的推送标题"})
+    services.release(actor(users["desk"]), publication.pk)
+    with pytest.raises(Conflict):
+        services.edit_rendition(actor(users["editor"]), rendition.pk, {"title": "再改"})
+    drain()
+    assert sink.payloads()[0]["fields"]["title"] == "改好的推送标题"
+
+
+def test_a_partners_journal_takes_only_that_partners_stories(users, partners):
+    journal = make_channel(users["admin"], "print", "journal", slug="em-journal", partner="em")
+    other = approved_story(users["reporter"], partner="zone")
+    with pytest.raises(ValidationFailed) as error:
+        publish_story(actor(users["desk"]), other.pk, [journal.pk])
+    assert error.value.errors[0].code == "other_partner"
+    own = approved_story(users["reporter"], partner="em")
+    publish_story(actor(users["desk"]), own.pk, [journal.pk])
+    drain()
+    assert Delivery.objects.get().state == DeliveryState.SUCCESS
