@@ -57,7 +57,9 @@ def test_reading_time_counts_spoken_characters_only():
 
 
 def test_wechat_article_keeps_its_html_subset_and_digest_limit():
-    fields = FORMATTERS["wechat"].render(content(summary=LONG, body_html='<p onclick="x()">正文<a href="http://e.com">链</a></p><script>1</script>'), {})
+    fields = FORMATTERS["wechat"].render(
+        content(summary=LONG, body_html='<p onclick="x()">正文<a href="http://e.com">链</a></p><script>1</script>'), {}
+    )
     assert len(fields["digest"]) <= 120
     assert "<script" not in fields["content"] and "onclick" not in fields["content"] and "<a" not in fields["content"]
     assert fields["content"].startswith("<p>正文")
