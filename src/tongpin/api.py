@@ -13,6 +13,7 @@ from tongpin.core.api import router as core_router
 from tongpin.core.api_auth import API_AUTH
 from tongpin.core.errors import DomainError
 from tongpin.newsroom.api import router as newsroom_router
+from tongpin.publishing.api import router as publishing_router
 from tongpin.review.api import router as review_router
 
 api = NinjaAPI(
@@ -72,3 +73,4 @@ def _http_error(request, exc: HttpError):
 api.add_router("/", core_router)
 api.add_router("/", newsroom_router)
 api.add_router("/", review_router)
+api.add_router("/", publishing_router)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("tongpin.newsroom.urls")),
     path("", include("tongpin.review.urls")),
     path("", include("tongpin.core.urls")),
+    path("", include("tongpin.publishing.urls")),
 ]
 
 handler400 = "tongpin.web.views.bad_request"

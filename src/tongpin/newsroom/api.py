@@ -9,7 +9,10 @@ from pydantic import Field
 
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden
+from tongpin.core.schemas import ERRORS
+from tongpin.publishing.api import PublicationOut, publication_out
 from tongpin.publishing.kinds import ChannelKind
+from tongpin.publishing.services import publications_of
 
 from . import assets as asset_service
 from . import stories as story_service
@@ -18,6 +21,7 @@ from .downloads import asset_response, export_response
 from .listing import MAX_PAGE, StoryFilters, list_stories
 from .maintenance import request_reindex
 from .models import Asset, Revision, Story
+from .publish import publish_story, story_ninjs
 from .stories import StoryInput
 
 router = Router(tags=["stories"])
@@ -158,17 +162,6 @@ class AssetOut(Schema):
     thumbnail_url: str | None
 
 
-class ErrorItem(Schema):
-    code: str
-    message: str
-    location: str
-
-
-class ErrorsOut(Schema):
-    errors: list[ErrorItem]
-
-
-ERRORS = {400: ErrorsOut, 401: ErrorsOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut}
 
 
 def story_out(story: Story) -> dict:
@@ -373,3 +366,37 @@ def assets_thumbnail(request, key: str):
 def assets_delete(request, key: str):
     asset_service.delete_asset(actor_from_request(request, "api"), key)
     return Status(204, None)
+
+
+class PublishIn(Schema):
+    channels: list[int] = Field(description="channel ids")
+    at: dt.datetime | None = Field(None, description="publish at this time (ISO 8601 with time zone); now if absent")
+    hold: bool = Field(False, description="prepare renditions only; send later with /publications/{id}/release")
+
+
+@router.post(
+    "/stories/{story_id}/publish",
+    response={201: PublicationOut, **ERRORS},
+    summary="Publish the approved story to channels (now, at a time, or held for editing)",
+)
+def stories_publish(request, story_id: int, payload: PublishIn):
+    publication = publish_story(
+        actor_from_request(request, "api"), story_id, payload.channels, at=payload.at, release_now=not payload.hold
+    )
+    return Status(201, publication_out(publication))
+
+
+@router.get(
+    "/stories/{story_id}/publications",
+    response={200: list[PublicationOut], **ERRORS},
+    summary="Where and how a story was published",
+)
+def stories_publications(request, story_id: int):
+    story = story_service.get_story(request.auth, story_id)
+    return [publication_out(p) for p in publications_of(request.auth, "story", story.pk)]
+
+
+@router.get("/stories/{story_id}/ninjs", summary="The story as IPTC ninjs 2.0 JSON (approved text once approved)")
+def stories_ninjs(request, story_id: int):
+    story = story_service.get_story(request.auth, story_id)
+    return story_ninjs(story)

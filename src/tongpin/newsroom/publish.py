@@ -6,6 +6,7 @@ Newsroom uses publishing (DESIGN.md); publishing tells newsroom what happened th
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError
 from tongpin.publishing import services as publishing
+from tongpin.publishing.feeds import ninjs
 from tongpin.publishing.models import Priority, Publication, PublicationState
 from tongpin.publishing.plugins import Content
 
@@ -76,3 +78,19 @@ def mark_published(sender, publication: Publication, old: str, new: str, **kwarg
     if story is not None and story.status == StoryStatus.APPROVED:
         actor = Actor(user=publication.created_by, via="system")
         set_status(actor, story, StoryStatus.PUBLISHED)
+
+
+def story_ninjs(story: Story) -> dict:
+    """ninjs of the story's latest revision (the approved text once it is approved)."""
+    content = story_content(story)
+    publication = Publication(
+        source_type=SOURCE,
+        source_id=story.pk,
+        source_version=content.version,
+        title=content.title,
+        content=asdict(content),
+        created_at=story.created_at,
+        released_at=story.updated_at,
+        state=PublicationState.WITHDRAWN if story.status == StoryStatus.WITHDRAWN else PublicationState.DONE,
+    )
+    return ninjs(publication)

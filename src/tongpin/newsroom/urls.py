@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import publish_views, views
 
 urlpatterns = [
     path("stories/", views.story_list, name="story-list"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("maintenance/", views.maintenance, name="maintenance"),
     path("stories/<int:story_id>/", views.story_detail, name="story-detail"),
     path("stories/<int:story_id>/edit/", views.story_edit, name="story-edit"),
+    path("stories/<int:story_id>/publish/", publish_views.story_publish, name="story-publish"),
     path("stories/<int:story_id>/history/", views.story_history, name="story-history"),
     path("stories/<int:story_id>/diff/", views.revision_diff, name="story-diff"),
     path("stories/<int:story_id>/revisions/<int:number>/", views.revision_detail, name="revision-detail"),

@@ -13,6 +13,7 @@ from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import Conflict, FieldError, ValidationFailed
 from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
+from tongpin.publishing.services import publications_of
 
 from . import assets as asset_service
 from . import stories as story_service
@@ -22,6 +23,7 @@ from .forms import AssetForm, FilterForm, StoryForm
 from .listing import StoryFilters, list_stories
 from .maintenance import request_reindex
 from .models import Story
+from .publish import PUBLISHABLE
 
 
 def _visible_partners(user):
@@ -116,6 +118,10 @@ def story_detail(request, story_id: int):
             "can_edit": story_service.can_edit(request.user, story) and story.status in story_service.EDITABLE_STATUSES,
             "can_history": story_service.can_view_history(request.user),
             "asset_form": AssetForm(),
+            "can_publish": roles.can(request.user, roles.PUBLISH) and story.status in PUBLISHABLE,
+            "publications": publications_of(request.user, "story", story.pk).prefetch_related(
+                "renditions__channel", "renditions__deliveries"
+            ),
         },
     )
 

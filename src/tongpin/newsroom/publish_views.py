@@ -1,0 +1,65 @@
+"""The publish dialog of a story: choose channels, now or at a time, send or hold for per-channel editing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import DomainError, FieldError, Forbidden
+from tongpin.core.roles import PUBLISH, can
+from tongpin.publishing.models import Channel
+
+from .publish import PUBLISHABLE, publish_story
+from .stories import get_story
+
+
+def _when(raw: str) -> dt.datetime | None:
+    """A datetime-local value in the station's time zone, or None for now."""
+    if not raw:
+        return None
+    try:
+        return timezone.make_aware(dt.datetime.fromisoformat(raw))
+    except ValueError:
+        return None
+
+
+@login_required
+def story_publish(request, story_id: int):
+    story = get_story(request.user, story_id)
+    if not can(request.user, PUBLISH):
+        raise Forbidden(FieldError("forbidden", _("您没有发布权限。")))
+    channels = Channel.objects.filter(is_active=True, for_tests=False).filter(
+        Q(partner__isnull=True) | Q(partner_id=story.partner_id)
+    )
+    chosen: list[int] = []
+    if request.method == "POST":
+        chosen = [int(v) for v in request.POST.getlist("channels") if v.isdigit()]
+        at = _when(request.POST.get("at", ""))
+        if request.POST.get("at") and at is None:
+            messages.error(request, _("定时发布时间格式不正确。"))
+        else:
+            try:
+                publication = publish_story(
+                    actor_from_request(request), story.pk, chosen, at=at, release_now="hold" not in request.POST
+                )
+            except DomainError as error:
+                for item in error.errors:
+                    messages.error(request, str(item.message))
+            else:
+                if publication.released_at:
+                    messages.success(request, _("已提交发布。"))
+                return redirect("publication-detail", publication_id=publication.pk)
+    else:
+        chosen = [c.pk for c in channels if c.kind in story.channel_intentions]
+    return render(
+        request,
+        "newsroom/story_publish.html",
+        {"story": story, "channels": channels, "chosen": chosen, "publishable": story.status in PUBLISHABLE},
+    )

@@ -1,0 +1,356 @@
+"""REST endpoints for channels, publications, renditions and deliveries. Thin: each calls the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import FieldError, Forbidden
+from tongpin.core.roles import DELIVERY_VIEW, PUBLISH, can
+from tongpin.core.schemas import ERRORS
+
+from . import channels_admin, services
+from .kinds import ChannelKind
+from .listing import DeliveryFilters, list_deliveries
+from .models import Channel, Delivery, Publication, Rendition
+from .plugins import FORMATTERS, TRANSMITTERS
+
+router = Router(tags=["publishing"])
+
+
+class ChannelIn(Schema):
+    name: str
+    slug: str = Field(description="lower-case letters, digits and hyphens; used in feed addresses")
+    kind: ChannelKind
+    transmitter: str = Field(description="see GET /channel-types")
+    settings: dict[str, Any] = {}
+    partner: str | None = Field(None, description="partner slug: the channel only carries that partner's content")
+    is_active: bool = True
+    for_tests: bool = False
+    max_attempts: int = 6
+
+
+class ChannelPatch(Schema):
+    name: str | None = None
+    settings: dict[str, Any] | None = Field(None, description="secret settings left empty keep their value")
+    partner: str | None = None
+    is_active: bool | None = None
+    for_tests: bool | None = None
+    max_attempts: int | None = None
+
+
+class ChannelOut(Schema):
+    id: int
+    name: str
+    slug: str
+    kind: str
+    transmitter: str
+    settings: dict[str, Any]
+    partner: str | None
+    is_active: bool
+    for_tests: bool
+    paused: bool
+    paused_reason: str
+    consecutive_failures: int
+    max_attempts: int
+
+
+class PauseIn(Schema):
+    reason: str = ""
+
+
+class AttemptOut(Schema):
+    number: int
+    outcome: str
+    code: str
+    message: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    duration_ms: int
+
+
+class DeliveryOut(Schema):
+    id: int
+    rendition_id: int
+    publication_id: int
+    channel: str
+    action: str
+    state: str
+    state_label: str
+    priority: int
+    attempts: int
+    max_attempts: int
+    idempotency_key: str
+    last_code: str
+    last_error: str
+    remote_url: str
+    due_at: dt.datetime
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    attempt_log: list[AttemptOut] = []
+
+
+class RenditionOut(Schema):
+    id: int
+    channel: str
+    channel_id: int
+    kind: str
+    fields: dict[str, Any]
+    findings: list[dict[str, Any]]
+    frozen: bool
+    edited_at: dt.datetime | None
+
+
+class PublicationOut(Schema):
+    id: int
+    source_type: str
+    source_id: int
+    source_version: int
+    title: str
+    state: str
+    state_label: str
+    priority: int
+    scheduled_at: dt.datetime | None
+    created_at: dt.datetime
+    released_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None
+    renditions: list[RenditionOut]
+    deliveries: list[DeliveryOut]
+
+
+class RenditionPatch(Schema):
+    fields: dict[str, Any]
+
+
+class WithdrawIn(Schema):
+    reason: str = ""
+
+
+class DeliveryList(Schema):
+    count: int
+    page: int
+    results: list[DeliveryOut]
+
+
+def channel_out(channel: Channel) -> dict:
+    return {
+        "id": channel.pk,
+        "name": channel.name,
+        "slug": channel.slug,
+        "kind": channel.kind,
+        "transmitter": channel.transmitter,
+        "settings": channels_admin.public_settings(channel),
+        "partner": channel.partner.slug if channel.partner_id else None,
+        "is_active": channel.is_active,
+        "for_tests": channel.for_tests,
+        "paused": channel.paused,
+        "paused_reason": channel.paused_reason,
+        "consecutive_failures": channel.consecutive_failures,
+        "max_attempts": channel.max_attempts,
+    }
+
+
+def delivery_out(delivery: Delivery, with_attempts: bool = False) -> dict:
+    data = {
+        "id": delivery.pk,
+        "rendition_id": delivery.rendition_id,
+        "publication_id": delivery.rendition.publication_id,
+        "channel": delivery.channel.slug,
+        "action": delivery.action,
+        "state": delivery.state,
+        "state_label": str(delivery.get_state_display()),
+        "priority": delivery.priority,
+        "attempts": delivery.attempts,
+        "max_attempts": delivery.max_attempts,
+        "idempotency_key": delivery.idempotency_key,
+        "last_code": delivery.last_code,
+        "last_error": delivery.last_error,
+        "remote_url": delivery.remote_url,
+        "due_at": delivery.due_at,
+        "created_at": delivery.created_at,
+        "started_at": delivery.started_at,
+        "delivered_at": delivery.delivered_at,
+        "finished_at": delivery.finished_at,
+    }
+    if with_attempts:
+        data["attempt_log"] = [
+            {
+                "number": a.number,
+                "outcome": a.outcome,
+                "code": a.code,
+                "message": a.message,
+                "started_at": a.started_at,
+                "finished_at": a.finished_at,
+                "duration_ms": a.duration_ms,
+            }
+            for a in delivery.attempt_log.all()
+        ]
+    return data
+
+
+def rendition_out(rendition: Rendition) -> dict:
+    return {
+        "id": rendition.pk,
+        "channel": rendition.channel.slug,
+        "channel_id": rendition.channel_id,
+        "kind": rendition.kind,
+        "fields": rendition.fields,
+        "findings": rendition.findings,
+        "frozen": rendition.frozen_at is not None,
+        "edited_at": rendition.edited_at,
+    }
+
+
+def publication_out(publication: Publication) -> dict:
+    renditions = list(publication.renditions.select_related("channel"))
+    deliveries = (
+        Delivery.objects.filter(rendition__publication=publication)
+        .select_related("channel", "rendition")
+        .prefetch_related("attempt_log")
+        .order_by("id")
+    )
+    return {
+        "id": publication.pk,
+        "source_type": publication.source_type,
+        "source_id": publication.source_id,
+        "source_version": publication.source_version,
+        "title": publication.title,
+        "state": publication.state,
+        "state_label": str(publication.get_state_display()),
+        "priority": publication.priority,
+        "scheduled_at": publication.scheduled_at,
+        "created_at": publication.created_at,
+        "released_at": publication.released_at,
+        "withdrawn_at": publication.withdrawn_at,
+        "renditions": [rendition_out(r) for r in renditions],
+        "deliveries": [delivery_out(d, with_attempts=True) for d in deliveries],
+    }
+
+
+def _staff(request) -> None:
+    if not (can(request.auth, PUBLISH) or can(request.auth, DELIVERY_VIEW)):
+        raise Forbidden(FieldError("forbidden", "channels are visible to newsroom staff only"))
+
+
+@router.get("/channel-types", summary="Channel kinds (with rendition fields) and transmitters (with settings)")
+def channel_types(request) -> dict:
+    def settings_of(plugin) -> list[dict]:
+        return [
+            {"name": s.name, "label": str(s.label), "kind": s.kind, "required": s.required, "default": s.default}
+            for s in plugin.settings
+        ]
+
+    return {
+        "kinds": [
+            {
+                "kind": kind,
+                "label": str(ChannelKind(kind).label),
+                "fields": [
+                    {"name": f.name, "label": str(f.label), "max_length": f.max_length, "max_items": f.max_items}
+                    for f in formatter.fields
+                ],
+                "settings": settings_of(formatter),
+            }
+            for kind, formatter in FORMATTERS.items()
+        ],
+        "transmitters": [
+            {"name": name, "label": str(t.label), "withdraw": t.supports_withdraw, "settings": settings_of(t)}
+            for name, t in TRANSMITTERS.items()
+        ],
+    }
+
+
+@router.get("/channels", response={200: list[ChannelOut], **ERRORS}, summary="Channels")
+def channels_list(request):
+    _staff(request)
+    return [channel_out(c) for c in Channel.objects.select_related("partner")]
+
+
+@router.post("/channels", response={201: ChannelOut, **ERRORS}, summary="Create a channel (admins)")
+def channels_create(request, payload: ChannelIn):
+    data = channels_admin.ChannelInput(**{**payload.dict(), "kind": str(payload.kind)})
+    channel = channels_admin.create_channel(actor_from_request(request, "api"), data)
+    return Status(201, channel_out(channel))
+
+
+@router.get("/channels/{channel_id}", response={200: ChannelOut, **ERRORS}, summary="One channel")
+def channels_get(request, channel_id: int):
+    _staff(request)
+    return channel_out(channels_admin.get_channel(channel_id))
+
+
+@router.patch("/channels/{channel_id}", response={200: ChannelOut, **ERRORS}, summary="Change a channel (admins)")
+def channels_patch(request, channel_id: int, payload: ChannelPatch):
+    data = channels_admin.ChannelInput(**payload.dict(exclude_unset=True))
+    return channel_out(channels_admin.update_channel(actor_from_request(request, "api"), channel_id, data))
+
+
+@router.post("/channels/{channel_id}/pause", response={200: ChannelOut, **ERRORS}, summary="Pause a channel")
+def channels_pause(request, channel_id: int, payload: PauseIn):
+    actor = actor_from_request(request, "api")
+    return channel_out(channels_admin.set_paused(actor, channel_id, True, payload.reason))
+
+
+@router.post("/channels/{channel_id}/resume", response={200: ChannelOut, **ERRORS}, summary="Resume a channel")
+def channels_resume(request, channel_id: int):
+    return channel_out(channels_admin.set_paused(actor_from_request(request, "api"), channel_id, False))
+
+
+@router.get("/publications/{publication_id}", response={200: PublicationOut, **ERRORS}, summary="A publication")
+def publications_get(request, publication_id: int):
+    return publication_out(services.get_publication(request.auth, publication_id))
+
+
+@router.post(
+    "/publications/{publication_id}/release",
+    response={200: PublicationOut, **ERRORS},
+    summary="Send a held publication (after editing its renditions)",
+)
+def publications_release(request, publication_id: int):
+    services.get_publication(request.auth, publication_id)
+    publication = services.release(actor_from_request(request, "api"), publication_id)
+    return publication_out(publication)
+
+
+@router.post(
+    "/publications/{publication_id}/withdraw",
+    response={200: PublicationOut, **ERRORS},
+    summary="Cancel what is queued and take down what went out (where the channel allows)",
+)
+def publications_withdraw(request, publication_id: int, payload: WithdrawIn):
+    publication = services.get_publication(request.auth, publication_id)
+    actor = actor_from_request(request, "api")
+    if not can(actor.user, PUBLISH):
+        raise Forbidden(FieldError("forbidden", "only releasers withdraw publications"))
+    services.withdraw_publication(actor, publication, payload.reason)
+    publication.refresh_from_db()
+    return publication_out(publication)
+
+
+@router.patch("/renditions/{rendition_id}", response={200: RenditionOut, **ERRORS}, summary="Edit a rendition")
+def renditions_patch(request, rendition_id: int, payload: RenditionPatch):
+    rendition = services.edit_rendition(actor_from_request(request, "api"), rendition_id, payload.fields)
+    return rendition_out(rendition)
+
+
+@router.get("/deliveries", response={200: DeliveryList, **ERRORS}, summary="The delivery log")
+def deliveries_list(request, filters: Query[DeliveryFilters]):
+    page = list_deliveries(request.auth, filters)
+    return {"count": page.count, "page": page.page, "results": [delivery_out(d) for d in page.rows]}
+
+
+@router.post("/deliveries/{delivery_id}/retry", response={200: DeliveryOut, **ERRORS}, summary="Send again")
+def deliveries_retry(request, delivery_id: int):
+    return delivery_out(services.retry_delivery(actor_from_request(request, "api"), delivery_id))
+
+
+@router.post("/deliveries/{delivery_id}/cancel", response={200: DeliveryOut, **ERRORS}, summary="Cancel a queued send")
+def deliveries_cancel(request, delivery_id: int):
+    return delivery_out(services.cancel_delivery(actor_from_request(request, "api"), delivery_id))

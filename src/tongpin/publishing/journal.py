@@ -1,0 +1,134 @@
+"""The partner's printed journal: choose delivered print renditions, assemble an issue, render a print PDF.
+
+WeasyPrint renders with the Noto CJK fonts (Debian's fonts-noto-cjk); it may read files only from the media
+folder (pictures), never from the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongpin.core import audit
+from tongpin.core.audit import Actor
+from tongpin.core.errors import Conflict, FieldError, ValidationFailed
+
+from .models import (
+    Channel,
+    Delivery,
+    DeliveryAction,
+    DeliveryState,
+    JournalArticle,
+    JournalIssue,
+    PublicationState,
+    Rendition,
+)
+
+MAX_ARTICLES = 40
+
+
+def article_pool(channel: Channel) -> QuerySet[Rendition]:
+    """Print renditions delivered to this journal and not withdrawn: what an issue can carry."""
+    delivered = Delivery.objects.filter(channel=channel, action=DeliveryAction.PUBLISH, state=DeliveryState.SUCCESS)
+    return (
+        Rendition.objects.filter(channel=channel, deliveries__in=delivered)
+        .exclude(publication__state=PublicationState.WITHDRAWN)
+        .select_related("publication")
+        .order_by("-publication__released_at")
+        .distinct()
+    )
+
+
+def _date(raw: str | dt.date) -> dt.date:
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except ValueError as error:
+        raise ValidationFailed(FieldError("invalid_date", _("出版日期格式应为 YYYY-MM-DD。"), "issue_date")) from error
+
+
+def create_issue(
+    actor: Actor, channel: Channel, number: str, title: str, issue_date: str | dt.date, rendition_ids: list[int]
+) -> JournalIssue:
+    number, title = (number or "").strip(), (title or "").strip()
+    errors = []
+    if not number or len(number) > 40:
+        errors.append(FieldError("required", _("请填写期号（不超过 40 字）。"), "number"))
+    if not title or len(title) > 120:
+        errors.append(FieldError("required", _("请填写刊名（不超过 120 字）。"), "title"))
+    if not rendition_ids:
+        errors.append(FieldError("required", _("请至少选择一篇稿件。"), "renditions"))
+    if len(rendition_ids) > MAX_ARTICLES:
+        errors.append(FieldError("too_many", _("一期最多 %(n)d 篇。") % {"n": MAX_ARTICLES}, "renditions"))
+    if errors:
+        raise ValidationFailed(errors)
+    date = _date(issue_date)
+    pool = {r.pk: r for r in article_pool(channel).filter(pk__in=rendition_ids)}
+    missing = [i for i in rendition_ids if i not in pool]
+    if missing:
+        raise ValidationFailed(FieldError("not_in_pool", _("所选稿件不在本刊稿库中。"), "renditions"))
+    with transaction.atomic():
+        if JournalIssue.objects.filter(channel=channel, number=number).exists():
+            raise Conflict(FieldError("duplicate", _("这一期已经存在。"), "number"))
+        issue = JournalIssue.objects.create(
+            channel=channel, number=number, title=title, issue_date=date, created_by=actor.user
+        )
+        JournalArticle.objects.bulk_create(
+            [
+                JournalArticle(issue=issue, rendition=pool[r], position=i)
+                for i, r in enumerate(dict.fromkeys(rendition_ids))
+            ]
+        )
+        build_pdf(issue)
+        audit.record(actor, "journal.issue", issue, {"articles": len(pool), "pages": issue.pages})
+    return issue
+
+
+def _media_only_fetcher(url: str, *args, **kwargs):
+    """Let WeasyPrint read pictures from the media folder only (no network, no other files)."""
+    from weasyprint.urls import default_url_fetcher
+
+    root = Path(settings.MEDIA_ROOT).resolve()
+    if url.startswith("file://"):
+        path = Path(url.removeprefix("file://")).resolve()
+        if root in path.parents:
+            return default_url_fetcher(url, *args, **kwargs)
+    raise ValueError(f"refused to fetch {url[:80]}")
+
+
+def render_html(issue: JournalIssue) -> str:
+    articles = []
+    for article in issue.articles.select_related("rendition__publication"):
+        fields = article.rendition.fields
+        content = article.rendition.publication.content
+        chosen = set(fields.get("images") or [])
+        pictures = [
+            {"url": Path(default_storage.path(i["path"])).as_uri(), "caption": i.get("caption", "")}
+            for i in content.get("images", [])
+            if i.get("name") in chosen
+        ]
+        articles.append({"fields": fields, "pictures": pictures})
+    return render_to_string("publishing/journal_print.html", {"issue": issue, "articles": articles})
+
+
+def build_pdf(issue: JournalIssue) -> None:
+    from weasyprint import HTML
+
+    document = HTML(string=render_html(issue), url_fetcher=_media_only_fetcher).render()
+    data = document.write_pdf()
+    if issue.pdf:
+        issue.pdf.delete(save=False)
+    issue.pdf.save(f"{issue.pk}.pdf", ContentFile(data), save=False)
+    issue.pages = len(document.pages)
+    issue.built_at = timezone.now()
+    issue.save(update_fields=["pdf", "pages", "built_at"])

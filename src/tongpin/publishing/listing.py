@@ -1,0 +1,54 @@
+"""The delivery log: filtered, newest first, one page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from ninja import Schema
+
+from tongpin.core.errors import FieldError, Forbidden
+from tongpin.core.roles import DELIVERY_VIEW, can
+
+from .models import Delivery, DeliveryState
+
+PAGE_SIZE = 50
+MAX_PAGE = 10_000
+
+
+class DeliveryFilters(Schema):
+    state: DeliveryState | None = None
+    channel: str | None = None
+    publication: int | None = None
+    page: int = 1
+
+
+@dataclass
+class DeliveryPage:
+    rows: list[Delivery]
+    count: int
+    page: int
+    pages: int
+
+
+def deliveries_for(user, filters: DeliveryFilters) -> QuerySet[Delivery]:
+    if not can(user, DELIVERY_VIEW):
+        raise Forbidden(FieldError("forbidden", _("您没有查看投递记录的权限。")))
+    rows = Delivery.objects.select_related("channel", "rendition__publication")
+    if filters.state:
+        rows = rows.filter(state=filters.state)
+    if filters.channel:
+        rows = rows.filter(channel__slug=filters.channel)
+    if filters.publication and 0 < filters.publication < 2**63:
+        rows = rows.filter(rendition__publication_id=filters.publication)
+    return rows.order_by("-created_at", "-id")
+
+
+def list_deliveries(user, filters: DeliveryFilters) -> DeliveryPage:
+    rows = deliveries_for(user, filters)
+    count = rows.count()
+    pages = max(1, -(-count // PAGE_SIZE))
+    page = min(max(1, filters.page), pages, MAX_PAGE)
+    start = (page - 1) * PAGE_SIZE
+    return DeliveryPage(list(rows[start : start + PAGE_SIZE]), count, page, pages)

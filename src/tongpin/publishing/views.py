@@ -1,0 +1,388 @@
+"""Web pages: channels, a publication's renditions side by side, the delivery log, feeds and the journal."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import DomainError, FieldError, Forbidden
+from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
+from tongpin.partners.models import Partner
+
+from . import channels_admin, journal, services
+from .feeds import build_feed, ninjs
+from .kinds import ChannelKind
+from .listing import DeliveryFilters, list_deliveries
+from .models import Channel, Delivery, DeliveryState, JournalIssue, Rendition
+from .plugins import FORMATTERS, TRANSMITTERS, formatter_for
+
+
+def _flash_errors(request, error: DomainError) -> None:
+    for item in error.errors:
+        messages.error(request, str(item.message))
+
+
+def _need(request, capability: str) -> None:
+    if not can(request.user, capability):
+        raise Forbidden(FieldError("forbidden", _("没有权限。")))
+
+
+# --- channels ---
+
+
+@login_required
+def channel_list(request):
+    if not (can(request.user, PUBLISH) or can(request.user, DELIVERY_VIEW)):
+        raise Forbidden(FieldError("forbidden", _("没有权限。")))
+    channels = Channel.objects.select_related("partner")
+    return render(
+        request,
+        "publishing/channel_list.html",
+        {"channels": channels, "can_manage": can(request.user, CHANNEL_MANAGE), "kinds": ChannelKind.choices},
+    )
+
+
+def _settings_from_post(request, kind: str, transmitter: str) -> dict:
+    values = {}
+    for spec in channels_admin.declared_settings(kind, transmitter):
+        if spec.kind == "bool":
+            values[spec.name] = f"s_{spec.name}" in request.POST
+        else:
+            values[spec.name] = request.POST.get(f"s_{spec.name}", "")
+    return values
+
+
+def _setting_rows(kind: str, transmitter: str, current: dict) -> list[dict]:
+    rows = []
+    for spec in channels_admin.declared_settings(kind, transmitter):
+        value = current.get(spec.name, spec.default if spec.default is not None else "")
+        rows.append({"spec": spec, "value": "" if spec.secret else value, "is_set": bool(current.get(spec.name))})
+    return rows
+
+
+@login_required
+def channel_new(request):
+    _need(request, CHANNEL_MANAGE)
+    source = request.POST if request.method == "POST" else request.GET
+    kind = source.get("kind") if source.get("kind") in FORMATTERS else "web"
+    transmitter = source.get("transmitter") if source.get("transmitter") in TRANSMITTERS else "feed"
+    if request.method == "POST" and "save" in request.POST:
+        data = channels_admin.ChannelInput(
+            name=request.POST.get("name", ""),
+            slug=request.POST.get("slug", ""),
+            kind=kind,
+            transmitter=transmitter,
+            settings=_settings_from_post(request, kind, transmitter),
+            partner=request.POST.get("partner") or None,
+            for_tests="for_tests" in request.POST,
+        )
+        try:
+            channel = channels_admin.create_channel(actor_from_request(request), data)
+        except DomainError as error:
+            _flash_errors(request, error)
+        else:
+            messages.success(request, _("渠道已创建。"))
+            return redirect("channel-detail", channel_id=channel.pk)
+    return render(
+        request,
+        "publishing/channel_form.html",
+        {
+            "channel": None,
+            "kind": kind,
+            "transmitter": transmitter,
+            "kinds": [(k, ChannelKind(k).label) for k in FORMATTERS],
+            "transmitters": [(n, t.label) for n, t in TRANSMITTERS.items()],
+            "setting_rows": _setting_rows(kind, transmitter, {}),
+            "partners": Partner.objects.all(),
+            "posted": request.POST if request.method == "POST" else {},
+        },
+    )
+
+
+@login_required
+def channel_detail(request, channel_id: int):
+    if not (can(request.user, PUBLISH) or can(request.user, DELIVERY_VIEW)):
+        raise Forbidden(FieldError("forbidden", _("没有权限。")))
+    channel = channels_admin.get_channel(channel_id)
+    if request.method == "POST":
+        _need(request, CHANNEL_MANAGE)
+        data = channels_admin.ChannelInput(
+            name=request.POST.get("name", ""),
+            settings=_settings_from_post(request, channel.kind, channel.transmitter),
+            partner=request.POST.get("partner", ""),
+            is_active="is_active" in request.POST,
+            for_tests="for_tests" in request.POST,
+        )
+        try:
+            channels_admin.update_channel(actor_from_request(request), channel.pk, data)
+        except DomainError as error:
+            _flash_errors(request, error)
+        else:
+            messages.success(request, _("渠道设置已保存。"))
+            return redirect("channel-detail", channel_id=channel.pk)
+    recent = Delivery.objects.filter(channel=channel).select_related("rendition__publication")[:20]
+    return render(
+        request,
+        "publishing/channel_detail.html",
+        {
+            "channel": channel,
+            "can_manage": can(request.user, CHANNEL_MANAGE),
+            "setting_rows": _setting_rows(channel.kind, channel.transmitter, channel.settings),
+            "partners": Partner.objects.all(),
+            "recent": recent,
+            "transmitter_label": getattr(TRANSMITTERS.get(channel.transmitter), "label", channel.transmitter),
+            "feed": channel.transmitter == "feed",
+            "journal": channel.kind == ChannelKind.PRINT,
+        },
+    )
+
+
+@login_required
+@require_POST
+def channel_pause(request, channel_id: int):
+    paused = request.POST.get("paused") == "1"
+    try:
+        channels_admin.set_paused(actor_from_request(request), channel_id, paused, request.POST.get("reason", ""))
+    except DomainError as error:
+        _flash_errors(request, error)
+    return redirect("channel-detail", channel_id=channel_id)
+
+
+# --- publications ---
+
+
+@login_required
+def publication_detail(request, publication_id: int):
+    publication = services.get_publication(request.user, publication_id)
+    renditions = []
+    for rendition in publication.renditions.select_related("channel"):
+        formatter = formatter_for(rendition.kind)
+        renditions.append(
+            {
+                "rendition": rendition,
+                "specs": [
+                    {
+                        "spec": s,
+                        "value": rendition.fields.get(s.name),
+                        "edit_value": "\n".join(rendition.fields.get(s.name) or [])
+                        if s.items
+                        else rendition.fields.get(s.name) or "",
+                    }
+                    for s in formatter.fields
+                ],
+                "text": formatter.text_of(rendition.fields),
+                "deliveries": list(rendition.deliveries.all()),
+            }
+        )
+    return render(
+        request,
+        "publishing/publication_detail.html",
+        {
+            "publication": publication,
+            "renditions": renditions,
+            "can_edit": can(request.user, RENDITION_EDIT) and not publication.released_at,
+            "can_release": can(request.user, PUBLISH),
+            "can_operate": can(request.user, DELIVERY_OPERATE),
+        },
+    )
+
+
+@login_required
+@require_POST
+def rendition_edit(request, rendition_id: int):
+    rendition = Rendition.objects.filter(pk=rendition_id).first()
+    if rendition is None:
+        raise Http404
+    formatter = formatter_for(rendition.kind)
+    fields = {}
+    for spec in formatter.fields:
+        key = f"f_{spec.name}"
+        if spec.items:
+            fields[spec.name] = [line.strip() for line in request.POST.get(key, "").splitlines() if line.strip()]
+        elif key in request.POST:
+            fields[spec.name] = request.POST[key]
+    try:
+        services.edit_rendition(actor_from_request(request), rendition.pk, fields)
+    except DomainError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("渠道稿已保存。"))
+    return redirect("publication-detail", publication_id=rendition.publication_id)
+
+
+@login_required
+@require_POST
+def publication_release(request, publication_id: int):
+    services.get_publication(request.user, publication_id)
+    try:
+        services.release(actor_from_request(request), publication_id)
+    except DomainError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("已提交发布。"))
+    return redirect("publication-detail", publication_id=publication_id)
+
+
+@login_required
+@require_POST
+def publication_withdraw(request, publication_id: int):
+    publication = services.get_publication(request.user, publication_id)
+    _need(request, PUBLISH)
+    result = services.withdraw_publication(actor_from_request(request), publication, request.POST.get("reason", ""))
+    messages.success(
+        request,
+        _("已撤回：取消 %(c)d 条待发，撤下 %(w)d 条已发。") % {"c": result["cancelled"], "w": result["withdrawing"]},
+    )
+    return redirect("publication-detail", publication_id=publication_id)
+
+
+# --- delivery log ---
+
+
+@login_required
+def delivery_log(request):
+    filters = DeliveryFilters(
+        state=request.GET.get("state") if request.GET.get("state") in DeliveryState.values else None,
+        channel=request.GET.get("channel") or None,
+        page=_page(request.GET.get("page")),
+    )
+    page = list_deliveries(request.user, filters)
+    return render(
+        request,
+        "publishing/delivery_log.html",
+        {
+            "page": page,
+            "filters": filters,
+            "states": DeliveryState.choices,
+            "channels": Channel.objects.all(),
+            "can_operate": can(request.user, DELIVERY_OPERATE),
+        },
+    )
+
+
+def _page(raw) -> int:
+    try:
+        return max(1, min(int(raw), 10_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+@login_required
+@require_POST
+def delivery_action(request, delivery_id: int, action: str):
+    operate = services.retry_delivery if action == "retry" else services.cancel_delivery
+    try:
+        delivery = operate(actor_from_request(request), delivery_id)
+    except DomainError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("已重新排队。") if action == "retry" else _("已取消。"))
+        if request.POST.get("next") == "publication":
+            return redirect("publication-detail", publication_id=delivery.rendition.publication_id)
+    return redirect(
+        request.POST.get("back") if request.POST.get("back", "").startswith("/deliveries/") else "delivery-log"
+    )
+
+
+# --- feeds (public unless the channel sets an access key) ---
+
+
+def _feed_channel(request, slug: str) -> Channel:
+    channel = Channel.objects.filter(slug=slug, transmitter="feed", is_active=True).first()
+    if channel is None:
+        raise Http404
+    key = channel.settings.get("access_key") or ""
+    if key and not hmac.compare_digest(key.encode(), request.GET.get("key", "").encode()):
+        raise Http404  # a private feed does not admit it exists
+    return channel
+
+
+@require_GET
+def feed_rss(request, slug: str):
+    return _feed(request, slug, atom=False)
+
+
+@require_GET
+def feed_atom(request, slug: str):
+    return _feed(request, slug, atom=True)
+
+
+def _feed(request, slug: str, atom: bool) -> HttpResponse:
+    channel = _feed_channel(request, slug)
+    feed = build_feed(channel, request.build_absolute_uri(), atom)
+    response = HttpResponse(content_type=f"{feed.content_type}")
+    feed.write(response, "utf-8")
+    response["Cache-Control"] = "max-age=60"
+    return response
+
+
+@require_GET
+def feed_item(request, slug: str, rendition_id: int):
+    channel = _feed_channel(request, slug)
+    from .feeds import feed_items
+
+    rendition = next((r for r in feed_items(channel) if r.pk == rendition_id), None)
+    if rendition is None:
+        raise Http404
+    return JsonResponse(ninjs(rendition.publication, rendition), json_dumps_params={"ensure_ascii": False})
+
+
+# --- printed journal ---
+
+
+@login_required
+def journal_issues(request, channel_id: int):
+    channel = channels_admin.get_channel(channel_id)
+    if channel.kind != ChannelKind.PRINT:
+        raise Http404
+    _need(request, PUBLISH)
+    if request.method == "POST":
+        chosen = [int(v) for v in request.POST.getlist("renditions") if v.isdigit()]
+        try:
+            issue = journal.create_issue(
+                actor_from_request(request),
+                channel,
+                number=request.POST.get("number", ""),
+                title=request.POST.get("title", "") or channel.name,
+                issue_date=request.POST.get("issue_date", ""),
+                rendition_ids=chosen,
+            )
+        except DomainError as error:
+            _flash_errors(request, error)
+        else:
+            messages.success(request, _("期刊已组版，PDF 已生成。"))
+            return redirect("journal-issue", issue_id=issue.pk)
+    return render(
+        request,
+        "publishing/journal_issues.html",
+        {"channel": channel, "issues": channel.issues.all(), "pool": journal.article_pool(channel)},
+    )
+
+
+@login_required
+def journal_issue(request, issue_id: int):
+    _need(request, PUBLISH)
+    issue = JournalIssue.objects.filter(pk=issue_id).select_related("channel").first()
+    if issue is None:
+        raise Http404
+    articles = issue.articles.select_related("rendition")
+    return render(request, "publishing/journal_issue.html", {"issue": issue, "articles": articles})
+
+
+@login_required
+def journal_pdf(request, issue_id: int):
+    _need(request, PUBLISH)
+    issue = JournalIssue.objects.filter(pk=issue_id).first()
+    if issue is None or not issue.pdf:
+        raise Http404
+    name = f"{issue.title}-{issue.number}.pdf"
+    response = FileResponse(issue.pdf.open("rb"), content_type="application/pdf", as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
