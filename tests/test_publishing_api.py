@@ -1,0 +1,297 @@
+"""The publishing API and pages: channels, publish, publications, deliveries, feeds, journal, partner isolation."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from defusedxml import ElementTree
+from django.utils import timezone
+
+from tongpin.newsroom.models import StoryStatus
+from tongpin.publishing.models import Channel, Delivery, DeliveryState, JournalIssue
+
+from .conftest import actor
+from .publishing_support import Sink, approved_story, drain, make_channel
+
+
+def api(client, method: str, path: str, token: str, body=None):
+    return getattr(client, method)(
+        f"/api/v1{path}",
+        data=json.dumps(body) if body is not None else None,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+@pytest.fixture
+def sink():
+    with Sink() as running:
+        yield running
+
+
+def test_channels_api_create_list_and_secrets_hidden(client, users, token_for, sink):
+    admin = token_for("admin")
+    body = {
+        "name": "客户端推送",
+        "slug": "app-push",
+        "kind": "app",
+        "transmitter": "webhook",
+        "settings": {"url": sink.url, "secret": "top-secret"},
+    }
+    response = api(client, "post", "/channels", admin, body)
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["settings"]["secret"] == "********" and data["settings"]["timeout"] == 10
+    listed = api(client, "get", "/channels", token_for("desk")).json()
+    assert [c["slug"] for c in listed] == ["app-push"]
+    assert "top-secret" not in json.dumps(listed)
+    # only admins create; liaisons do not even list
+    assert api(client, "post", "/channels", token_for("desk"), {**body, "slug": "x2"}).status_code == 403
+    assert api(client, "get", "/channels", token_for("liaison_em")).status_code == 403
+    bad = api(client, "post", "/channels", admin, {**body, "slug": "Bad Slug!", "kind": "fax"})
+    assert bad.status_code == 422
+    assert all({"code", "message", "location"} <= set(e) for e in bad.json()["errors"])
+
+
+def test_publish_by_api_then_read_the_publication(client, users, token_for, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"], title="全省森林防火宣传月启动")
+    response = api(client, "post", f"/stories/{story.pk}/publish", token_for("desk"), {"channels": [channel.pk]})
+    assert response.status_code == 201, response.content
+    publication = response.json()
+    assert publication["state"] == "sending" and publication["renditions"][0]["frozen"]
+    assert publication["deliveries"][0]["state"] == "pending"
+    drain()
+    got = api(client, "get", f"/publications/{publication['id']}", token_for("reporter")).json()
+    delivery = got["deliveries"][0]
+    assert got["state"] == "done" and delivery["state"] == "success" and delivery["delivered_at"]
+    assert delivery["attempt_log"][0]["outcome"] == "success"
+    story.refresh_from_db()
+    assert story.status == StoryStatus.PUBLISHED
+    listed = api(client, "get", f"/stories/{story.pk}/publications", token_for("editor")).json()
+    assert [p["id"] for p in listed] == [publication["id"]]
+
+
+def test_publish_at_a_time_and_hold_then_edit_and_release(client, users, token_for, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"])
+    at = (timezone.now() + timedelta(hours=3)).isoformat()
+    scheduled = api(
+        client, "post", f"/stories/{story.pk}/publish", token_for("desk"), {"channels": [channel.pk], "at": at}
+    )
+    assert scheduled.json()["state"] == "scheduled"
+    held = api(
+        client, "post", f"/stories/{story.pk}/publish", token_for("desk"), {"channels": [channel.pk], "hold": True}
+    )
+    held = held.json()
+    assert held["state"] == "draft" and held["deliveries"] == []
+    rendition = held["renditions"][0]["id"]
+    too_long = api(client, "patch", f"/renditions/{rendition}", token_for("editor"), {"fields": {"title": "长" * 30}})
+    assert too_long.status_code == 200 and too_long.json()["findings"][0]["code"] == "too_long"
+    refused = api(client, "post", f"/publications/{held['id']}/release", token_for("desk"))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "too_long"
+    api(client, "patch", f"/renditions/{rendition}", token_for("editor"), {"fields": {"title": "短标题"}})
+    released = api(client, "post", f"/publications/{held['id']}/release", token_for("desk"))
+    assert released.status_code == 200 and released.json()["state"] == "sending"
+    assert api(client, "post", f"/publications/{held['id']}/release", token_for("desk")).status_code == 409
+
+
+def test_bad_publish_requests_get_clear_errors(client, users, token_for, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"])
+    desk = token_for("desk")
+    naive = api(
+        client, "post", f"/stories/{story.pk}/publish", desk, {"channels": [channel.pk], "at": "2026-12-01T08:00:00"}
+    )
+    assert naive.status_code == 422 and naive.json()["errors"][0]["code"] == "naive_time"
+    assert api(client, "post", f"/stories/{story.pk}/publish", desk, {"channels": "x"}).status_code == 422
+    huge = api(client, "post", f"/stories/{story.pk}/publish", desk, {"channels": [2**70]})
+    assert huge.status_code == 422
+    assert (
+        api(
+            client, "post", f"/stories/{story.pk}/publish", token_for("reporter"), {"channels": [channel.pk]}
+        ).status_code
+        == 403
+    )
+    assert api(client, "post", "/stories/999999/publish", desk, {"channels": [channel.pk]}).status_code == 404
+
+
+def test_deliveries_api_retry_and_cancel(client, users, token_for):
+    with Sink(answers=[404]) as sink:
+        channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+        story = approved_story(users["reporter"])
+        api(client, "post", f"/stories/{story.pk}/publish", token_for("desk"), {"channels": [channel.pk]})
+        drain()
+        failed = api(client, "get", "/deliveries?state=failed", token_for("duty")).json()
+        assert failed["count"] == 1 and failed["results"][0]["last_code"] == "http_404"
+        delivery_id = failed["results"][0]["id"]
+        assert api(client, "post", f"/deliveries/{delivery_id}/retry", token_for("reporter")).status_code == 403
+        retried = api(client, "post", f"/deliveries/{delivery_id}/retry", token_for("duty"))
+        assert retried.status_code == 200 and retried.json()["state"] == "retrying"
+        cancelled = api(client, "post", f"/deliveries/{delivery_id}/cancel", token_for("duty"))
+        assert cancelled.json()["state"] == "cancelled"
+        assert api(client, "post", f"/deliveries/{delivery_id}/cancel", token_for("duty")).status_code == 409
+    assert api(client, "get", "/deliveries", token_for("liaison_em")).status_code == 403
+
+
+def test_liaisons_see_only_their_partners_publications(client, users, token_for, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    own = approved_story(users["reporter"], partner="em")
+    other = approved_story(users["reporter"], partner="zone")
+    desk = token_for("desk")
+    own_pub = api(client, "post", f"/stories/{own.pk}/publish", desk, {"channels": [channel.pk]}).json()
+    other_pub = api(client, "post", f"/stories/{other.pk}/publish", desk, {"channels": [channel.pk]}).json()
+    liaison = token_for("liaison_em")
+    assert api(client, "get", f"/publications/{own_pub['id']}", liaison).status_code == 200
+    assert api(client, "get", f"/publications/{other_pub['id']}", liaison).status_code == 404
+    rendition = other_pub["renditions"][0]["id"]
+    assert api(client, "patch", f"/renditions/{rendition}", liaison, {"fields": {"title": "x"}}).status_code == 403
+    assert api(client, "post", f"/publications/{own_pub['id']}/withdraw", liaison, {}).status_code == 403
+
+
+def test_withdraw_by_api_cancels_queued_sends(client, users, token_for, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"])
+    at = (timezone.now() + timedelta(hours=1)).isoformat()
+    publication = api(
+        client, "post", f"/stories/{story.pk}/publish", token_for("desk"), {"channels": [channel.pk], "at": at}
+    ).json()
+    withdrawn = api(
+        client, "post", f"/publications/{publication['id']}/withdraw", token_for("chief"), {"reason": "暂缓"}
+    )
+    assert withdrawn.json()["state"] == "withdrawn"
+    assert withdrawn.json()["deliveries"][0]["state"] == "cancelled"
+
+
+def _feed_setup(users, sink, **settings):
+    feed = make_channel(users["admin"], "web", "feed", slug="news", **settings)
+    story = approved_story(users["reporter"], title="高新区举办招聘会", summary="百家企业提供岗位。", tags=["就业"])
+    from tongpin.newsroom.publish import publish_story
+
+    publish_story(actor(users["desk"]), story.pk, [feed.pk])
+    later = approved_story(users["reporter"], title="明天才发的稿件")
+    publish_story(actor(users["desk"]), later.pk, [feed.pk], at=timezone.now() + timedelta(days=1))
+    drain()
+    return feed, story
+
+
+def test_rss_atom_and_ninjs_feeds_list_delivered_items_only(client, users, sink):
+    feed, story = _feed_setup(users, sink)
+    rss = client.get("/feeds/news/rss.xml")
+    assert rss.status_code == 200 and rss["Content-Type"].startswith("application/rss+xml")
+    items = ElementTree.fromstring(rss.content).findall("./channel/item")
+    assert [i.findtext("title") for i in items] == ["高新区举办招聘会"]
+    assert items[0].findtext("category") == "就业"
+    atom = client.get("/feeds/news/atom.xml")
+    entries = ElementTree.fromstring(atom.content).findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 1
+    rendition = Delivery.objects.get(state=DeliveryState.SUCCESS).rendition
+    item = client.get(f"/feeds/news/items/{rendition.pk}.json").json()
+    assert (
+        item["headlines"][0]["value"] == "高新区举办招聘会" and item["type"] == "text" and item["pubstatus"] == "usable"
+    )
+    scheduled = Delivery.objects.get(state=DeliveryState.PENDING).rendition
+    assert client.get(f"/feeds/news/items/{scheduled.pk}.json").status_code == 404
+    # withdrawn: gone from the feed
+    from tongpin.newsroom.stories import set_status
+
+    story.refresh_from_db()
+    set_status(actor(users["chief"]), story, StoryStatus.WITHDRAWN, "撤稿")
+    drain()
+    assert ElementTree.fromstring(client.get("/feeds/news/rss.xml").content).findall("./channel/item") == []
+
+
+def test_a_feed_with_an_access_key_is_private(client, users, sink):
+    _feed_setup(users, sink, access_key="k3y")
+    assert client.get("/feeds/news/rss.xml").status_code == 404
+    assert client.get("/feeds/news/rss.xml?key=wrong").status_code == 404
+    assert client.get("/feeds/news/rss.xml?key=k3y").status_code == 200
+
+
+def test_story_ninjs_api(client, users, token_for):
+    story = approved_story(users["reporter"], title="稿件", summary="摘要", tags=["防汛"])
+    data = api(client, "get", f"/stories/{story.pk}/ninjs", token_for("editor")).json()
+    assert data["uri"] == f"urn:tongpin:story:{story.pk}:{story.version}"
+    assert data["subjects"] == [{"name": "防汛"}] and data["descriptions"][0]["value"] == "摘要"
+    assert api(client, "get", f"/stories/{story.pk}/ninjs", token_for("liaison_zone")).status_code == 404
+
+
+def test_journal_issue_becomes_a_chinese_print_pdf(client, users, partners):
+    journal = make_channel(users["admin"], "print", "journal", slug="em-journal", partner="em")
+    from tongpin.newsroom.publish import publish_story
+
+    ids = []
+    for title in ("全省应急管理工作会议召开", "防汛抗旱知识问答"):
+        story = approved_story(
+            users["reporter"], partner="em", title=title, body_html="<p>" + "应急管理正文。" * 200 + "</p>"
+        )
+        publish_story(actor(users["desk"]), story.pk, [journal.pk])
+    drain()
+    from django.test import Client
+
+    desk = Client()
+    desk.force_login(users["desk"])
+    page = desk.get(f"/channels/{journal.pk}/issues/")
+    assert page.status_code == 200 and "全省应急管理工作会议召开" in page.content.decode()
+    ids = [str(r.pk) for r in journal.renditions.order_by("id")]
+    response = desk.post(
+        f"/channels/{journal.pk}/issues/",
+        {"title": "应急管理通讯", "number": "2026年第11期", "issue_date": "2026-11-30", "renditions": ids},
+    )
+    issue = JournalIssue.objects.get()
+    assert response.status_code == 302 and issue.pages >= 3
+    pdf = desk.get(f"/issues/{issue.pk}/pdf")
+    body = b"".join(pdf.streaming_content)
+    assert pdf["Content-Type"] == "application/pdf" and body.startswith(b"%PDF")
+    from weasyprint import HTML
+
+    from tongpin.publishing.journal import render_html
+
+    plain = HTML(string=render_html(issue)).write_pdf(uncompressed_pdf=True)
+    assert b"Noto-Serif-CJK-SC" in plain and b"Noto-Sans-CJK-SC" in plain  # the Chinese fonts are found and embedded
+    duplicate = desk.post(
+        f"/channels/{journal.pk}/issues/",
+        {"title": "应急管理通讯", "number": "2026年第11期", "issue_date": "2026-11-30", "renditions": ids},
+    )
+    assert duplicate.status_code == 200 and JournalIssue.objects.count() == 1
+    assert client.get(f"/issues/{issue.pk}/pdf").status_code == 302  # signed out: to the login page
+
+
+def test_publishing_pages_render_for_staff(client_for, users, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"], title="页面测试稿件")
+    desk = client_for("desk")
+    page = desk.get(f"/stories/{story.pk}/publish/")
+    assert page.status_code == 200 and channel.name in page.content.decode()
+    response = desk.post(f"/stories/{story.pk}/publish/", {"channels": [str(channel.pk)], "hold": "1"})
+    assert response.status_code == 302
+    publication_page = desk.get(response["Location"]).content.decode()
+    assert "确认发布" in publication_page and "页面测试稿件" in publication_page
+    assert client_for("admin").get("/channels/").status_code == 200
+    assert client_for("admin").get(f"/channels/{channel.pk}/").status_code == 200
+    assert client_for("admin").get("/channels/new/?kind=wechat&transmitter=wechat_api").status_code == 200
+    assert client_for("duty").get("/deliveries/").status_code == 200
+    assert client_for("reporter").get("/deliveries/").status_code == 403
+    assert client_for("liaison_em").get("/channels/").status_code == 403
+    assert desk.get(f"/stories/{story.pk}/").content.decode().count("发布情况") == 1
+
+
+def test_channel_form_creates_a_channel_and_keeps_secrets(client_for, users, sink):
+    admin = client_for("admin")
+    response = admin.post(
+        "/channels/new/",
+        {"kind": "sms", "transmitter": "webhook", "name": "短信平台", "slug": "sms", "s_url": sink.url,
+         "s_secret": "abc", "s_timeout": "5", "s_signature": "江西台", "s_max_segments": "2", "save": "1"},
+    )  # fmt: skip
+    channel = Channel.objects.get(slug="sms")
+    assert response.status_code == 302 and channel.settings["secret"] == "abc"
+    page = admin.get(f"/channels/{channel.pk}/").content.decode()
+    assert "abc" not in page
+    edit = {"name": "短信平台2", "s_url": sink.url, "s_secret": "", "s_timeout": "5", "s_signature": "江西台"}
+    admin.post(f"/channels/{channel.pk}/", {**edit, "s_max_segments": "2", "is_active": "on"})
+    channel.refresh_from_db()
+    assert channel.name == "短信平台2" and channel.settings["secret"] == "abc"
+    bad = admin.post(
+        "/channels/new/", {"kind": "sms", "transmitter": "webhook", "name": "x", "slug": "x-1", "save": "1"}
+    )
+    assert bad.status_code == 200 and "不能为空" in bad.content.decode()
