@@ -1,0 +1,50 @@
+"""Set up and inspect a delivery queue in a separate database, for tests that run real worker processes.
+
+    python -m tests.queue_scenario setup COUNT WEBHOOK_URL   # migrate, one webhook channel, COUNT deliveries
+    python -m tests.queue_scenario report                    # JSON: states, attempts, workers
+
+The database comes from the environment (TONGPIN_HOME for SQLite, or TONGPIN_DATABASE_URL), as for `tongpin`.
+"""
+
+import json
+import os
+import sys
+
+
+def main(argv: list[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongpin.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db.models import Count
+
+    from tongpin.core.audit import SYSTEM
+    from tongpin.publishing.models import Channel, Delivery, DeliveryAttempt
+    from tongpin.publishing.plugins import Content
+    from tongpin.publishing.services import prepare
+
+    if argv[0] == "setup":
+        count, url = int(argv[1]), argv[2]
+        call_command("migrate", verbosity=0)
+        channel = Channel.objects.create(
+            name="sink",
+            slug="sink",
+            kind="app",
+            transmitter="webhook",
+            settings={"url": url, "secret": "k", "timeout": 5},
+        )
+        for number in range(count):
+            content = Content(source_type="bench", source_id=number, version=1, title=f"第{number}条", summary="摘要")
+            prepare(SYSTEM, content, [channel.pk])
+        print(json.dumps({"deliveries": Delivery.objects.count()}))
+    elif argv[0] == "report":
+        states = dict(Delivery.objects.values_list("state").annotate(n=Count("id")))
+        workers = sorted(
+            {w.rsplit(":", 1)[0] for w in DeliveryAttempt.objects.values_list("worker", flat=True).distinct()}
+        )
+        print(json.dumps({"states": states, "workers": workers, "attempts": DeliveryAttempt.objects.count()}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

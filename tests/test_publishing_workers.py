@@ -1,0 +1,131 @@
+"""Real worker processes on a real database: kill -9 mid-batch loses and duplicates nothing; two workers share.
+
+Each test gets a database of its own (a temporary SQLite home, or a fresh PostgreSQL database when
+127.0.0.1:5432 answers), fills the queue with `tests.queue_scenario`, and runs `python -m tongpin worker`.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .publishing_support import Sink
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = "postgresql://postgres@127.0.0.1:5432"
+
+
+def _pg_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{PG}/postgres", connect_timeout=2):
+            return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGPIN_")}
+    env.update(TONGPIN_HOME=str(tmp_path / "home"), TONGPIN_DELIVERY_LEASE="2", TONGPIN_DELIVERY_POLL="0.02",
+               TONGPIN_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))  # fmt: skip
+    if request.param == "sqlite":
+        yield env
+        return
+    if not _pg_available():
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    import psycopg
+
+    name = f"tongpin_q_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    env["TONGPIN_DATABASE_URL"] = f"{PG}/{name}"
+    try:
+        yield env
+    finally:
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def scenario(env: dict, *args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.queue_scenario", *args], env=env, cwd=ROOT, capture_output=True, text=True,
+        timeout=120, check=True,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def start_worker(env: dict, log: Path) -> subprocess.Popen:
+    handle = log.open("a")
+    return subprocess.Popen(
+        [sys.executable, "-m", "tongpin", "worker", "--deliveries-only", "--threads", "4"],
+        env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def wait_for(condition, timeout: float, every: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(database, tmp_path):
+    count = 120
+    with Sink(delay=0.02) as sink:  # a little slow, so the kill lands with sends in flight
+        scenario(database, "setup", str(count), sink.url)
+        first = start_worker(database, tmp_path / "worker.log")
+        assert wait_for(lambda: len(sink.received) >= 20, 60), (tmp_path / "worker.log").read_text()
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        killed_at = len(sink.received)
+        assert killed_at < count  # it died mid-batch
+        second = start_worker(database, tmp_path / "worker.log")
+        try:
+            assert wait_for(lambda: len(sink.unique) >= count, 90), (tmp_path / "worker.log").read_text()
+            assert wait_for(lambda: scenario(database, "report")["states"] == {"success": count}, 30, every=0.5)
+        finally:
+            stop(second)
+    # Every delivery reached the receiver under its own key; a send the dead worker had in flight may arrive
+    # twice, with the same key, so a receiver that honours keys publishes it once.
+    assert len(sink.unique) == count
+    repeats = len(sink.received) - count
+    assert 0 <= repeats <= 8 * 2  # at most what one worker holds in flight (threads × 2)
+    keys = [e["headers"]["Idempotency-Key"] for e in sink.received]
+    assert set(keys) == set(sink.unique)
+
+
+def test_two_workers_at_once_share_the_queue_and_send_each_delivery_once(database, tmp_path):
+    count = 200
+    with Sink(delay=0.005) as sink:
+        scenario(database, "setup", str(count), sink.url)
+        workers = [start_worker(database, tmp_path / f"worker{i}.log") for i in range(2)]
+        try:
+            assert wait_for(lambda: len(sink.received) >= count, 90)
+            assert wait_for(lambda: scenario(database, "report")["states"] == {"success": count}, 30, every=0.5)
+        finally:
+            for worker in workers:
+                stop(worker)
+    report = scenario(database, "report")
+    assert len(sink.received) == count == len(sink.unique)  # nobody sent anything twice
+    assert report["attempts"] == count
+    assert len(report["workers"]) == 2  # both took part
