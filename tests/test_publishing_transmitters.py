@@ -137,7 +137,7 @@ def test_wechat_upload_draft_publish_and_poll(users, fake_wechat):
     drain()
     delivery = Delivery.objects.get()
     # Submitted, WeChat still publishing: the delivery waits to poll, holding the publish id (not resubmitting).
-    assert delivery.state == DeliveryState.RETRYING and delivery.remote_ref.startswith("publish:")
+    assert delivery.state == DeliveryState.RETRYING and delivery.remote_ref.startswith("publish:"), delivery.last_error
     assert delivery.attempts == 0
     Delivery.objects.update(due_at=timezone.now() - timedelta(seconds=1))
     drain()

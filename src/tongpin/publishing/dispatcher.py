@@ -28,6 +28,8 @@ from .plugins import TRANSMITTERS, Image, Parcel, PermanentError, TemporaryError
 
 log = logging.getLogger(__name__)
 
+DEPTH = 4  # deliveries claimed per sending thread: keeps threads busy while the loop writes results
+
 
 def worker_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -103,7 +105,7 @@ class Dispatcher:
         """Work until `stop` is set (or, with `once`, until nothing is due and nothing is in flight)."""
         lane = ThreadPoolExecutor(self.priority_threads, thread_name_prefix="tongpin-lane")
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="tongpin-send")
-        last_reclaim = 0.0
+        last_reclaim = last_tidy = 0.0
         log.info("delivery worker %s started (%d + %d threads)", self.name, self.threads, self.priority_threads)
         try:
             while True:
@@ -116,12 +118,14 @@ class Dispatcher:
                 claimed = 0
                 if not self.stop.is_set():
                     claimed += self._feed(lane, "lane", self.priority_threads * 2, Priority.HIGH)
-                    claimed += self._feed(pool, "pool", self.threads * 2, None)
+                    claimed += self._feed(pool, "pool", self.threads * DEPTH, None)
                 if once and not claimed and not any(self.in_flight.values()):
                     break
                 if not claimed:
                     self._wait()
-                close_old_connections()
+                if not claimed and not any(self.in_flight.values()) and time.monotonic() - last_tidy > 30:
+                    close_old_connections()  # when idle: drop connections the database has closed
+                    last_tidy = time.monotonic()
         finally:
             lane.shutdown(wait=True)
             pool.shutdown(wait=True)
@@ -129,7 +133,8 @@ class Dispatcher:
 
     def _feed(self, executor: ThreadPoolExecutor, slot: str, capacity: int, min_priority: int | None) -> int:
         free = capacity - self.in_flight[slot]
-        if free <= 0:
+        # Claim in batches while busy (one transaction for many rows); at once when idle (latency).
+        if free <= 0 or (self.in_flight[slot] and free < capacity // 4):
             return 0
         rows = queue.claim(self.name, free, min_priority)
         for delivery in rows:
@@ -148,6 +153,8 @@ class Dispatcher:
         except stdlib_queue.Empty:
             return
         self.results.put(item)  # put back: _record() takes everything in one transaction
+        if any(self.in_flight.values()) and self.results.qsize() < 4:
+            time.sleep(0.002)  # let a few more finish, so one transaction records several
 
     def _record(self) -> None:
         batch = []

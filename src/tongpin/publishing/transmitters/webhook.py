@@ -8,20 +8,19 @@ timestamps older than a few minutes (replays) and keeps the keys it has seen (`v
 
 import hashlib
 import hmac
-import threading
+import json
 import time
 
-import httpx
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..plugins import Outcome, Parcel, PermanentError, Setting, TemporaryError, Transmitter, register_transmitter
+from .http import Reply, request
 from .payload import payload_bytes
 
 SIGNATURE_HEADER = "X-Tongpin-Signature"
 TIMESTAMP_HEADER = "X-Tongpin-Timestamp"
 RETRYABLE_4XX = {408, 425, 429}
-_local = threading.local()
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -40,29 +39,13 @@ def verify(
     return age <= tolerance and hmac.compare_digest(sign(secret, timestamp, body), signature or "")
 
 
-def client() -> httpx.Client:
-    """One keep-alive client per worker thread."""
-    if getattr(_local, "client", None) is None:
-        _local.client = httpx.Client(http2=False, follow_redirects=False, headers={"User-Agent": "Tongpin/1"})
-    return _local.client
-
-
-def http_error(response: httpx.Response) -> Exception:
-    text = response.text[:200] if response.content else ""
-    message = _("对方返回 HTTP %(s)d %(t)s") % {"s": response.status_code, "t": text}
-    code = f"http_{response.status_code}"
-    if 400 <= response.status_code < 500 and response.status_code not in RETRYABLE_4XX:
+def http_error(reply: Reply) -> Exception:
+    text = reply.data[:200].decode("utf-8", "replace")
+    message = _("对方返回 HTTP %(s)d %(t)s") % {"s": reply.status, "t": text}
+    code = f"http_{reply.status}"
+    if 400 <= reply.status < 500 and reply.status not in RETRYABLE_4XX:
         return PermanentError(message, code)
     return TemporaryError(message, code)
-
-
-def post(url: str, body: bytes, headers: dict, timeout: float) -> httpx.Response:
-    try:
-        return client().post(url, content=body, headers=headers, timeout=timeout)
-    except httpx.TimeoutException as error:
-        raise TemporaryError(_("对方在 %(s)s 秒内没有应答。") % {"s": timeout}, "timeout") from error
-    except httpx.HTTPError as error:
-        raise TemporaryError(_("无法连接：%(e)s") % {"e": error.__class__.__name__}, "unreachable") from error
 
 
 @register_transmitter
@@ -87,17 +70,18 @@ class Webhook(Transmitter):
             "X-Tongpin-Delivery": str(parcel.delivery_id),
         }
         timeout = float(parcel.settings.get("timeout") or 10)
-        response = post(parcel.settings["url"], body, headers, timeout)
-        if not response.is_success:
-            raise http_error(response)
+        reply = request("POST", parcel.settings["url"], body=body, headers=headers, timeout=timeout)
+        if not reply.ok:
+            raise http_error(reply)
         remote = ""
-        if response.headers.get("content-type", "").startswith("application/json"):
+        content_type = next((v for k, v in reply.headers.items() if k.lower() == "content-type"), "")
+        if content_type.startswith("application/json") and reply.data:
             try:
-                data = response.json()
+                data = json.loads(reply.data)
                 remote = str(data.get("id", ""))[:200] if isinstance(data, dict) else ""
             except ValueError:
                 remote = ""
-        return Outcome(remote_ref=remote, code=str(response.status_code))
+        return Outcome(remote_ref=remote, code=str(reply.status))
 
     def withdraw(self, parcel: Parcel) -> Outcome:
         return self.send(parcel)

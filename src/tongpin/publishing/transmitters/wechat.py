@@ -13,12 +13,11 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..plugins import Outcome, Parcel, PermanentError, Setting, TemporaryError, Transmitter, register_transmitter
-from .webhook import client as http_client
+from .http import request
 
 DEFAULT_API = "https://api.weixin.qq.com"
 TOKEN_ERRORS = {40001, 40014, 42001}
@@ -54,30 +53,19 @@ class WeChatClient:
             query = dict(params or {})
             if with_token:
                 query["access_token"] = self.access_token(renew=renewal)
+            url = self.api_base + path
+            if files is not None:
+                reply = request("POST", url, params=query, fields=files, timeout=self.timeout)
+            elif method == "GET":
+                reply = request("GET", url, params=query, timeout=self.timeout)
+            else:
+                payload = json.dumps(body or {}, ensure_ascii=False).encode()  # WeChat wants raw UTF-8
+                headers = {"Content-Type": "application/json; charset=utf-8"}
+                reply = request("POST", url, params=query, body=payload, headers=headers, timeout=self.timeout)
+            if reply.status >= 500:
+                raise TemporaryError(_("微信接口返回 HTTP %(s)d") % {"s": reply.status}, "http_5xx")
             try:
-                if files is not None:
-                    response = http_client().post(self.api_base + path, params=query, files=files, timeout=self.timeout)
-                elif method == "GET":
-                    response = http_client().get(self.api_base + path, params=query, timeout=self.timeout)
-                else:
-                    payload = json.dumps(body or {}, ensure_ascii=False).encode()  # WeChat wants raw UTF-8
-                    response = http_client().post(
-                        self.api_base + path,
-                        params=query,
-                        content=payload,
-                        headers={"Content-Type": "application/json; charset=utf-8"},
-                        timeout=self.timeout,
-                    )
-            except httpx.TimeoutException as error:
-                raise TemporaryError(_("微信接口超时。"), "timeout") from error
-            except httpx.HTTPError as error:
-                raise TemporaryError(
-                    _("无法连接微信接口：%(e)s") % {"e": error.__class__.__name__}, "unreachable"
-                ) from error
-            if response.status_code >= 500:
-                raise TemporaryError(_("微信接口返回 HTTP %(s)d") % {"s": response.status_code}, "http_5xx")
-            try:
-                data = response.json()
+                data = json.loads(reply.data)
             except ValueError as error:
                 raise TemporaryError(_("微信接口返回了无法解析的内容。"), "bad_response") from error
             errcode = int(data.get("errcode", 0) or 0)
@@ -108,13 +96,8 @@ class WeChatClient:
 
     # --- API ---
     def upload_image(self, path: str, name: str, mime: str) -> str:
-        with Path(path).open("rb") as handle:
-            data = self._call(
-                "POST",
-                "/cgi-bin/material/add_material",
-                params={"type": "image"},
-                files={"media": (name, handle, mime)},
-            )
+        files = {"media": (name, Path(path).read_bytes(), mime)}  # cover images are small (asset limits)
+        data = self._call("POST", "/cgi-bin/material/add_material", params={"type": "image"}, files=files)
         return data["media_id"]
 
     def add_draft(self, article: dict) -> str:
