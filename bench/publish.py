@@ -139,7 +139,8 @@ def run_one(database: str, deliveries: int, paced: int, rate: float) -> dict:
 
 
 def child_env(database: str, home: Path) -> dict | None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGPIN_")}
+    # A clean Tongpin environment, except the worker's tuning knobs (TONGPIN_DELIVERY_*), which pass through.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGPIN_") or k.startswith("TONGPIN_DELIVERY_")}
     env.update(DJANGO_SETTINGS_MODULE="tongpin.settings", TONGPIN_HOME=str(home), TONGPIN_LOG_LEVEL="WARNING")
     if database == "postgresql":
         try:

@@ -28,7 +28,9 @@ from .plugins import TRANSMITTERS, Image, Parcel, PermanentError, TemporaryError
 
 log = logging.getLogger(__name__)
 
-DEPTH = 4  # deliveries claimed per sending thread: keeps threads busy while the loop writes results
+DEPTH = 16  # deliveries claimed per sending thread: keeps threads busy while the loop writes results
+RECORD_BATCH = 64  # results written per transaction at most …
+RECORD_DELAY = 0.01  # … or once the oldest has waited this long (seconds)
 
 
 def worker_name() -> str:
@@ -71,7 +73,7 @@ def parcel_for(delivery: Delivery) -> Parcel:
 
 def transmit(delivery: Delivery, parcel: Parcel, worker: str) -> queue.Result:
     started = timezone.now()
-    result = queue.Result(delivery.id, delivery.attempts, worker, started, started)
+    result = queue.Result(delivery.id, delivery.attempts, worker, started, started, delivery=delivery)
     transmitter = TRANSMITTERS.get(delivery.channel.transmitter)
     try:
         if transmitter is None:
@@ -99,6 +101,7 @@ class Dispatcher:
         self.poll = poll if poll is not None else settings.TONGPIN_DELIVERY_POLL
         self.results: stdlib_queue.Queue[queue.Result] = stdlib_queue.Queue()
         self.in_flight = {"lane": 0, "pool": 0}
+        self.pending: list[tuple[queue.Result, float]] = []
         self.stop = threading.Event()
 
     def run(self, once: bool = False) -> None:
@@ -109,6 +112,7 @@ class Dispatcher:
         log.info("delivery worker %s started (%d + %d threads)", self.name, self.threads, self.priority_threads)
         try:
             while True:
+                self._collect()
                 self._record()
                 if self.stop.is_set() and not any(self.in_flight.values()):
                     break
@@ -119,7 +123,7 @@ class Dispatcher:
                 if not self.stop.is_set():
                     claimed += self._feed(lane, "lane", self.priority_threads * 2, Priority.HIGH)
                     claimed += self._feed(pool, "pool", self.threads * DEPTH, None)
-                if once and not claimed and not any(self.in_flight.values()):
+                if once and not claimed and not any(self.in_flight.values()) and not self.pending:
                     break
                 if not claimed:
                     self._wait()
@@ -129,41 +133,48 @@ class Dispatcher:
         finally:
             lane.shutdown(wait=True)
             pool.shutdown(wait=True)
-            self._record()
+            self._collect()
+            self._record(force=True)
 
     def _feed(self, executor: ThreadPoolExecutor, slot: str, capacity: int, min_priority: int | None) -> int:
         free = capacity - self.in_flight[slot]
         # Claim in batches while busy (one transaction for many rows); at once when idle (latency).
-        if free <= 0 or (self.in_flight[slot] and free < capacity // 4):
+        if free <= 0 or (self.in_flight[slot] and free < capacity // 2):
             return 0
         rows = queue.claim(self.name, free, min_priority)
         for delivery in rows:
             self.in_flight[slot] += 1
             parcel = parcel_for(delivery)
             future = executor.submit(transmit, delivery, parcel, self.name)
-            future.add_done_callback(lambda f, s=slot: self._done(f, s))
+            future.add_done_callback(lambda f, s=slot: self.results.put((s, f.result(), time.monotonic())))
         return len(rows)
 
-    def _done(self, future, slot: str) -> None:
-        self.results.put((slot, future.result()))
-
     def _wait(self) -> None:
+        timeout = self.poll
+        if self.pending:  # wake in time to write what has gathered
+            timeout = max(0.0, min(timeout, RECORD_DELAY - (time.monotonic() - self.pending[0][1])))
         try:
-            item = self.results.get(timeout=self.poll)
+            item = self.results.get(timeout=timeout)
         except stdlib_queue.Empty:
             return
-        self.results.put(item)  # put back: _record() takes everything in one transaction
-        if any(self.in_flight.values()) and self.results.qsize() < 4:
-            time.sleep(0.002)  # let a few more finish, so one transaction records several
+        self.results.put(item)  # back in line: _collect() takes everything at once
 
-    def _record(self) -> None:
-        batch = []
+    def _collect(self) -> None:
         while True:
             try:
-                slot, result = self.results.get_nowait()
+                slot, result, finished = self.results.get_nowait()
             except stdlib_queue.Empty:
-                break
+                return
             self.in_flight[slot] -= 1
-            batch.append(result)
-        if batch:
+            self.pending.append((result, finished))
+
+    def _record(self, force: bool = False) -> None:
+        """Write finished sends in one transaction once enough have gathered, or the oldest has waited long
+        enough (RECORD_DELAY), or nothing else is in flight."""
+        if not self.pending:
+            return
+        waited = time.monotonic() - self.pending[0][1]
+        idle = not any(self.in_flight.values())
+        if force or idle or len(self.pending) >= RECORD_BATCH or waited >= RECORD_DELAY:
+            batch, self.pending = [r for r, _ in self.pending], []
             queue.record_results(self.name, batch)

@@ -175,7 +175,10 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["state", "-priority", "due_at"], name="delivery_claim"),
+            # The claim query walks this index in order, one state at a time, and stops at its LIMIT,
+            # however long the backlog.
+            models.Index(fields=["state", "-priority", "due_at", "id"], name="delivery_claim"),
+            models.Index(fields=["state", "lease_until"], name="delivery_leases"),
             models.Index(fields=["channel", "state"], name="delivery_channel_state"),
         ]
         verbose_name = _("投递")

@@ -63,19 +63,18 @@ def claim(worker: str, limit: int, min_priority: int | None = None) -> list[Deli
         return []
     now = timezone.now()
     with transaction.atomic():
-        due = Delivery.objects.filter(
-            state__in=(DeliveryState.PENDING, DeliveryState.RETRYING),
-            due_at__lte=now,
-            channel__paused=False,
-            channel__is_active=True,
-        )
-        if min_priority is not None:
-            due = due.filter(priority__gte=min_priority)
-        ids = list(
-            due.order_by("-priority", "due_at", "id")
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("id", flat=True)[:limit]
-        )
+        candidates = []
+        for state in (DeliveryState.PENDING, DeliveryState.RETRYING):
+            # One state per query: an IN over both would make the database sort the whole backlog.
+            due = Delivery.objects.filter(state=state, due_at__lte=now, channel__paused=False, channel__is_active=True)
+            if min_priority is not None:
+                due = due.filter(priority__gte=min_priority)
+            candidates += list(
+                due.order_by("-priority", "due_at", "id")
+                .select_for_update(skip_locked=True, of=("self",))
+                .values_list("priority", "due_at", "id")[:limit]
+            )
+        ids = [row[2] for row in sorted(candidates, key=lambda r: (-r[0], r[1], r[2]))[:limit]]
         if not ids:
             return []
         Delivery.objects.filter(id__in=ids).update(
@@ -111,6 +110,7 @@ class Result:
     finished_at: datetime
     outcome: Outcome | None = None
     error: TransmitError | None = None
+    delivery: Delivery | None = None  # the row as claimed, when the caller still holds it
 
 
 RESULT_FIELDS = (
@@ -120,47 +120,59 @@ RESULT_FIELDS = (
 
 
 def record_results(worker: str, results: list[Result]) -> None:
-    """Write a batch of outcomes in one transaction; rows no longer ours (lease lost) are left alone."""
+    """Write a batch of outcomes in one transaction; rows no longer ours (lease lost) are left alone.
+
+    The worker passes the rows it claimed (`Result.delivery`), so only their ids are read back here, to
+    check they are still ours; reading whole rows again cost more than the sends themselves.
+    """
     if not results:
         return
     with transaction.atomic():
-        rows = {
-            d.id: d
-            for d in Delivery.objects.filter(
-                id__in=[r.delivery_id for r in results], claimed_by=worker, state=DeliveryState.IN_PROGRESS
-            )
-            .select_related("channel", "rendition__publication")
-            .select_for_update(of=("self",))
-        }
-        changed, attempts, touched_channels, touched_publications = [], [], {}, set()
+        ids = [r.delivery_id for r in results]
+        mine = set(
+            Delivery.objects.filter(id__in=ids, claimed_by=worker, state=DeliveryState.IN_PROGRESS)
+            .select_for_update()
+            .values_list("id", flat=True)
+        )
+        missing = [r.delivery_id for r in results if r.delivery is None and r.delivery_id in mine]
+        loaded = Delivery.objects.select_related("channel", "rendition").in_bulk(missing) if missing else {}
+        changed, attempts, tally = [], [], {}
         for result in results:
-            delivery = rows.get(result.delivery_id)
-            if delivery is None:
+            if result.delivery_id not in mine:
                 continue
+            delivery = result.delivery or loaded[result.delivery_id]
             _apply(delivery, result)
             changed.append(delivery)
             attempts.append(_attempt(result))
-            touched_publications.add(delivery.rendition.publication_id)
-            tally = touched_channels.setdefault(delivery.channel_id, [delivery.channel, 0, False])
+            counts = tally.setdefault(delivery.channel_id, [delivery.channel, 0, False])
             if result.error is None:
-                tally[2] = True
+                counts[2] = True
             else:
-                tally[1] += 1
+                counts[1] += 1
         _save(changed)
         DeliveryAttempt.objects.bulk_create(attempts)
-        for delivery in changed:
-            if (
-                delivery.state == DeliveryState.SUCCESS
-                and delivery.action == DeliveryAction.PUBLISH
-                and delivery.rendition.publication.state == PublicationState.WITHDRAWN
-            ):
-                # Withdrawn while this send was in flight: take it down again where the channel allows.
-                from .services import enqueue_withdrawal
-
-                enqueue_withdrawal(delivery)
-        for channel, failures, succeeded in touched_channels.values():
+        for channel, failures, succeeded in tally.values():
             _count_failures(channel, failures, succeeded)
-        refresh_publications(touched_publications)
+        publications = {d.rendition.publication_id for d in changed}
+        refresh_publications(publications)
+        _withdraw_late_arrivals(changed, publications)
+
+
+def _withdraw_late_arrivals(changed: list[Delivery], publications: set[int]) -> None:
+    """Sends that succeeded after their publication was withdrawn are taken down again (where possible)."""
+    succeeded = [d for d in changed if d.state == DeliveryState.SUCCESS and d.action == DeliveryAction.PUBLISH]
+    if not succeeded:
+        return
+    withdrawn = set(
+        Publication.objects.filter(id__in=publications, state=PublicationState.WITHDRAWN).values_list("id", flat=True)
+    )
+    if not withdrawn:
+        return
+    from .services import enqueue_withdrawal
+
+    for delivery in succeeded:
+        if delivery.rendition.publication_id in withdrawn:
+            enqueue_withdrawal(delivery)
 
 
 def _save(deliveries: list[Delivery]) -> None:
