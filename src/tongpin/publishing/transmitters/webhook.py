@@ -74,7 +74,7 @@ class Webhook(Transmitter):
         if not reply.ok:
             raise http_error(reply)
         remote = ""
-        content_type = next((v for k, v in reply.headers.items() if k.lower() == "content-type"), "")
+        content_type = reply.header("Content-Type")
         if content_type.startswith("application/json") and reply.data:
             try:
                 data = json.loads(reply.data)
