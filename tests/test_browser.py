@@ -166,3 +166,27 @@ def test_three_level_review_in_the_browser(server, browser):
     assert steps.count("通过") >= 3 and "终审意见：同意" in steps
     if os.environ.get("TONGPIN_SCREENSHOTS"):
         page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "review.png"), full_page=True)
+
+
+def test_publish_an_approved_story_with_per_channel_preview(server, browser):
+    page = browser.new_page()
+    login(page, server, "desk")
+    page.goto(f"{server}/stories/?status=approved")
+    page.locator(".result a").first.click()
+    page.click("a.button.primary:text-is('发布')")
+    page.wait_for_selector("text=发布到渠道")
+    boxes = page.locator("input[name=channels]")
+    assert boxes.count() >= 5
+    if not page.locator("input[name=channels]:checked").count():
+        boxes.first.check()
+    chosen = page.locator("input[name=channels]:checked").count()
+    page.click("button[name=hold]")
+    page.wait_for_selector(".renditions .rendition")
+    assert page.locator(".renditions .rendition").count() == chosen  # one rendition per channel, side by side
+    page.click("button:text-is('确认发布')")
+    page.wait_for_selector("text=已提交发布")
+    assert "排队中" in page.inner_text("table.table")  # the browser tests run without a worker
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.locator(".renditions .rendition").first.is_visible()
+    if os.environ.get("TONGPIN_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "publication.png"), full_page=True)

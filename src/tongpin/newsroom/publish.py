@@ -37,7 +37,7 @@ def story_content(story: Story) -> Content:
             name = f"{asset.key.hex[:6]}-{asset.original_name}"
         names.add(name)
         images.append({"path": asset.file.name, "name": name, "caption": asset.caption, "mime": asset.mime_type})
-    byline = "、".join(a.get_full_name() or a.get_username() for a in story.authors.all()[:4])
+    byline = "、".join(a.display_name or a.get_username() for a in story.authors.all()[:4])
     base = settings.TONGPIN_BASE_URL
     return Content(
         source_type=SOURCE,

@@ -45,7 +45,11 @@ def channel_list(request):
     return render(
         request,
         "publishing/channel_list.html",
-        {"channels": channels, "can_manage": can(request.user, CHANNEL_MANAGE), "kinds": ChannelKind.choices},
+        {
+            "channels": channels,
+            "can_manage": can(request.user, CHANNEL_MANAGE),
+            "transmitter_labels": {name: t.label for name, t in TRANSMITTERS.items()},
+        },
     )
 
 

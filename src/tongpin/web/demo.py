@@ -15,11 +15,49 @@ from tongpin.core.models import Station, User
 from tongpin.core.roles import Role
 from tongpin.newsroom import stories as story_service
 from tongpin.newsroom.models import Story, StoryStatus
+from tongpin.newsroom.publish import publish_story
 from tongpin.partners.models import Liaison, Partner
+from tongpin.publishing.channels_admin import ChannelInput, create_channel
+from tongpin.publishing.models import Channel
 from tongpin.review import workflow
 from tongpin.review.models import ProofRuleChange, RosterEntry
 
 DEMO_PASSWORD = "tongpin-demo"  # noqa: S105  (printed on purpose: demo only)
+
+# Demo channels deliver to folders under TONGPIN_OUTBOX (no outside service needed); a station swaps the
+# transmitter for the real one (WeChat API, webhook, SMTP) on the channel's page.
+CHANNELS = [
+    ("website", "台网站（RSS/Atom 订阅源）", "web", "feed", {}, None),
+    (
+        "wechat",
+        "微信公众号（演示：文件投递）",
+        "wechat",
+        "file_drop",
+        {"folder": "wechat", "default_author": "融媒体中心", "default_cover_media_id": "DEMO-COVER"},
+        None,
+    ),
+    ("weibo", "官方微博（演示：文件投递）", "weibo", "file_drop", {"folder": "weibo"}, None),
+    ("douyin", "抖音号（演示：文件投递）", "douyin", "file_drop", {"folder": "douyin"}, None),
+    ("tv-news", "电视新闻口播", "tv", "file_drop", {"folder": "tv", "chars_per_minute": 240, "slot_seconds": 90}, None),
+    (
+        "radio-news",
+        "广播新闻",
+        "radio",
+        "file_drop",
+        {"folder": "radio", "chars_per_minute": 240, "slot_seconds": 60},
+        None,
+    ),
+    ("app-push", "客户端推送", "app", "file_drop", {"folder": "app"}, None),
+    (
+        "sms",
+        "手机报短信",
+        "sms",
+        "file_drop",
+        {"folder": "sms", "signature": "江西广播电视台", "max_segments": 2},
+        None,
+    ),
+    ("em-journal", "《应急管理通讯》", "print", "journal", {}, "jx-yjgl"),
+]
 
 STATIONS = [
     ("jxgdtv", "江西广播电视台", "江西台"),
@@ -284,6 +322,16 @@ def load_demo() -> bool:
             created = True
         users[username] = user
     system = Actor(user=None, via="demo")
+    channels_by_slug = {}
+    for slug, name, kind, transmitter, settings, partner in CHANNELS:
+        channel = Channel.objects.filter(slug=slug).first()
+        if channel is None:
+            data = ChannelInput(
+                name=name, slug=slug, kind=kind, transmitter=transmitter, settings=settings, partner=partner
+            )
+            channel = create_channel(Actor(user=users["admin"], via="demo"), data)
+            created = True
+        channels_by_slug[slug] = channel
     for title, author, partner, status, tags, channels, summary, lines, days_ago in STORIES:
         if Story.objects.filter(title=title).exists():
             continue
@@ -310,8 +358,18 @@ def load_demo() -> bool:
         _review(story, status, users)
         when = timezone.now() - dt.timedelta(days=days_ago)
         Story.objects.filter(pk=story.pk).update(created_at=when, updated_at=when)
-        if status == StoryStatus.PUBLISHED:  # publishing arrives with its own issue; until then, by hand
-            Story.objects.filter(pk=story.pk).update(status=status)
+        if status == StoryStatus.PUBLISHED:
+            # Through the real pipeline: the worker delivers and the story becomes published.
+            wanted = [
+                c.pk
+                for c in channels_by_slug.values()
+                if c.partner_id in (None, story.partner_id)
+                and (c.kind in story.channel_intentions or c.partner_id == story.partner_id)
+            ]
+            if wanted:
+                publish_story(Actor(user=users["chief"], via="demo"), story.pk, wanted)
+            else:
+                Story.objects.filter(pk=story.pk).update(status=status)
         created = True
     if not RosterEntry.objects.exists():
         # A fictional roster, so the leader checks have something to check (real rosters are the station's).

@@ -39,7 +39,10 @@ class WeChatArticle(Formatter):
         FieldSpec("content_source_url", _("原文链接"), max_length=500),
         FieldSpec("images", _("封面图"), items=True, max_items=1),
     )
-    settings = (Setting("default_author", _("默认作者"), help=_("稿件没有署名时使用")),)
+    settings = (
+        Setting("default_author", _("默认作者"), help=_("稿件没有署名时使用")),
+        Setting("default_cover_media_id", _("默认封面素材 media_id"), help=_("稿件没有图片时使用的封面")),
+    )
 
     def render(self, content: Content, channel_settings: dict) -> dict:
         digest_source = content.summary or content.body_text

@@ -128,7 +128,6 @@ class WeChatOfficialAccount(Transmitter):
         Setting("app_id", gettext_lazy("AppID"), required=True),
         Setting("app_secret", gettext_lazy("AppSecret"), kind="secret", required=True),
         Setting("api_base", gettext_lazy("接口地址"), kind="url", default=DEFAULT_API),
-        Setting("default_cover_media_id", gettext_lazy("默认封面素材 media_id")),
         Setting("timeout", gettext_lazy("超时（秒）"), kind="int", default=15),
     )
 
