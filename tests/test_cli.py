@@ -45,6 +45,14 @@ def test_demo_loads_once(db):
     assert counts[0] == len(DEMO_USERS) and counts[1] == len(STORIES)
     assert load_demo() is False
     assert (User.objects.count(), Story.objects.count(), Revision.objects.count()) == counts
+    # Demo stories meant to be published go through the real pipeline: queued, then delivered by a worker.
+    assert not Story.objects.filter(status="published").exists()
+    from tongpin.publishing.dispatcher import Dispatcher
+    from tongpin.publishing.models import Delivery
+
+    assert Delivery.objects.filter(state="pending").exists()
+    Dispatcher(threads=2, poll=0.01).run(once=True)
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"success"}
     assert Story.objects.filter(status="published").exists()
 
 
