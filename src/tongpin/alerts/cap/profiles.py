@@ -1,0 +1,95 @@
+"""CAP profiles as plug-ins: extra rules a jurisdiction adds. Register with `@profile("name")`; other packages add
+theirs through the `tongpin.cap_profiles` entry point.
+
+* `china`: GB/T 2260 administrative area codes, a 红/橙/黄/蓝 level for every info, Chinese text.
+* `ipaws`: the essentials of the IPAWS CAP v1.0 profile (SAME event and area codes, expiry, profile code).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from importlib.metadata import entry_points
+
+from .model import LEVELS, Message
+from .rules import Issue
+
+log = logging.getLogger(__name__)
+ProfileCheck = Callable[[Message], list[Issue]]
+PROFILES: dict[str, ProfileCheck] = {}
+
+# Province-level codes of GB/T 2260 (the first two digits of every administrative code).
+PROVINCES = {
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+    50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+}  # fmt: skip
+CHINA_CODE_NAMES = {"GB/T 2260", "GB2260", "GBT2260", "ADCODE", "行政区划代码"}
+_ADCODE = re.compile(r"^\d{6}(\d{3}|\d{6})?$")
+
+
+def profile(name: str):
+    def register(check: ProfileCheck) -> ProfileCheck:
+        PROFILES[name] = check
+        return check
+
+    return register
+
+
+def load_profiles() -> None:
+    for entry in entry_points(group="tongpin.cap_profiles"):
+        try:
+            entry.load()
+        except Exception:  # a broken third-party profile must not break the intake
+            log.exception("CAP profile %s failed to load", entry.name)
+
+
+@profile("china")
+def china(message: Message) -> list[Issue]:
+    issues: list[Issue] = []
+    if message.infos and not any(i.language.lower().startswith("zh") for i in message.infos):
+        issues.append(Issue("no_chinese", "no info block in Chinese (zh-CN)", "info/language", "warning"))
+    for i, info in enumerate(message.infos):
+        if info.level not in LEVELS:
+            issues.append(
+                Issue(
+                    "no_level",
+                    "the warning level (红/橙/黄/蓝) cannot be told: severity Unknown and no 'level' parameter",
+                    f"info[{i}]/severity",
+                )
+            )
+        if not info.areas:
+            issues.append(Issue("no_area", "no <area>: the affected area cannot be targeted", f"info[{i}]", "warning"))
+        for j, area in enumerate(info.areas):
+            for name, value in area.geocodes:
+                looks_like_adcode = name.upper().replace(" ", "") in {n.replace(" ", "") for n in CHINA_CODE_NAMES}
+                if not looks_like_adcode:
+                    continue
+                where = f"info[{i}]/area[{j}]/geocode"
+                if not _ADCODE.match(value):
+                    issues.append(Issue("bad_area_code", f"'{value}' is not a 6-, 9- or 12-digit GB/T 2260 code", where))
+                elif int(value[:2]) not in PROVINCES:
+                    issues.append(Issue("unknown_province", f"'{value}': no province has code {value[:2]}", where))
+    return issues
+
+
+@profile("ipaws")
+def ipaws(message: Message) -> list[Issue]:
+    issues: list[Issue] = []
+    if not any(code.startswith("IPAWSv1.0") for code in message.codes):
+        issues.append(Issue("ipaws_code", "no <code>IPAWSv1.0</code>", "code", "warning"))
+    for i, info in enumerate(message.infos):
+        same = [v for n, v in info.event_codes if n == "SAME"]
+        if not same:
+            issues.append(Issue("same_event_required", "IPAWS needs a SAME event code", f"info[{i}]/eventCode"))
+        elif not all(re.fullmatch(r"[A-Z]{3}", v) for v in same):
+            issues.append(Issue("bad_same_event", "a SAME event code is three capital letters", f"info[{i}]/eventCode"))
+        if not info.expires:
+            issues.append(Issue("expires_required", "IPAWS needs <expires>", f"info[{i}]/expires"))
+        for j, area in enumerate(info.areas):
+            codes = [v for n, v in area.geocodes if n == "SAME"]
+            if not codes:
+                issues.append(Issue("same_area_required", "IPAWS needs SAME geocodes", f"info[{i}]/area[{j}]"))
+            elif not all(re.fullmatch(r"\d{6}", v) for v in codes):
+                issues.append(Issue("bad_same_area", "a SAME geocode is six digits", f"info[{i}]/area[{j}]"))
+    return issues
