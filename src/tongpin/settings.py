@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tongpin.publishing",
     "tongpin.newsroom",
     "tongpin.review",
+    "tongpin.alerts",
     "tongpin.web",
 ]
 
@@ -216,3 +217,10 @@ TONGPIN_DELIVERY_LEASE = float(os.environ.get("TONGPIN_DELIVERY_LEASE", "90"))
 TONGPIN_DELIVERY_BACKOFF = float(os.environ.get("TONGPIN_DELIVERY_BACKOFF", "2"))  # first retry delay, seconds
 TONGPIN_CHANNEL_PAUSE_AFTER = int(os.environ.get("TONGPIN_CHANNEL_PAUSE_AFTER", "10"))  # failures in a row
 TONGPIN_BASE_URL = os.environ.get("TONGPIN_BASE_URL", "").rstrip("/")  # public address, for links in renditions
+
+# --- Warnings (docs/alerts.md) ---
+TONGPIN_CAP_MAX_BYTES = int(os.environ.get("TONGPIN_CAP_MAX_BYTES", str(2 * 1024 * 1024)))
+TONGPIN_CAP_PROFILE = os.environ.get("TONGPIN_CAP_PROFILE", "")  # e.g. "china" or "ipaws"; empty: CAP 1.2 only
+TONGPIN_TTS_ENGINE = os.environ.get("TONGPIN_TTS_ENGINE", "espeak")
+TONGPIN_TTS_COMMAND = os.environ.get("TONGPIN_TTS_COMMAND", "")  # an installed voice: "... {text_file} ... {wav}"
+TONGPIN_TTS_RATE = int(os.environ.get("TONGPIN_TTS_RATE", "150"))  # espeak-ng words per minute

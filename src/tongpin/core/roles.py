@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     DUTY_OFFICER = "duty_officer", _("值班员")
     ANCHOR = "anchor", _("主播")
     PARTNER_LIAISON = "partner_liaison", _("合作方联络员")
+    ALERT_SENDER = "alert_sender", _("预警发布单位")
     ADMIN = "admin", _("管理员")
 
 
@@ -38,6 +39,10 @@ PUBLISH = "publish.release"
 RENDITION_EDIT = "publish.edit_rendition"
 DELIVERY_VIEW = "delivery.view"
 DELIVERY_OPERATE = "delivery.operate"
+ALERT_SUBMIT = "alert.submit"
+ALERT_VIEW = "alert.view"
+ALERT_DECIDE = "alert.decide"
+ALERT_POLICY = "alert.policy"
 
 _WRITER = {STORY_VIEW, STORY_CREATE, STORY_EDIT_OWN, STORY_HISTORY, ASSET_UPLOAD, STORY_SUBMIT, STORY_FLAG}
 _EDITOR = _WRITER | {STORY_EDIT_ANY, REVIEW_ACT, RENDITION_EDIT, DELIVERY_VIEW}
@@ -47,11 +52,18 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.REPORTER: frozenset(_WRITER),
     Role.ANCHOR: frozenset(_WRITER),
     Role.EDITOR: frozenset(_EDITOR),
-    Role.DESK_CHIEF: frozenset(_RELEASER),
-    Role.CHIEF_EDITOR: frozenset(_RELEASER | {STORY_WITHDRAW}),
-    Role.DUTY_OFFICER: frozenset({STORY_VIEW, STORY_HISTORY, STORY_FLAG, DELIVERY_VIEW, DELIVERY_OPERATE}),
+    Role.DESK_CHIEF: frozenset(_RELEASER | {ALERT_VIEW}),
+    Role.CHIEF_EDITOR: frozenset(_RELEASER | {STORY_WITHDRAW, ALERT_VIEW}),
+    Role.DUTY_OFFICER: frozenset(
+        {STORY_VIEW, STORY_HISTORY, STORY_FLAG, DELIVERY_VIEW, DELIVERY_OPERATE, ALERT_SUBMIT, ALERT_VIEW, ALERT_DECIDE}
+    ),
+    Role.ALERT_SENDER: frozenset({ALERT_SUBMIT}),
     Role.PARTNER_LIAISON: frozenset({STORY_VIEW}),
-    Role.ADMIN: frozenset(_RELEASER | {AUDIT_VIEW, SEARCH_REINDEX, RULES_EDIT, STORY_WITHDRAW, CHANNEL_MANAGE}),
+    Role.ADMIN: frozenset(
+        _RELEASER
+        | {AUDIT_VIEW, SEARCH_REINDEX, RULES_EDIT, STORY_WITHDRAW, CHANNEL_MANAGE}
+        | {ALERT_SUBMIT, ALERT_VIEW, ALERT_DECIDE, ALERT_POLICY}
+    ),
 }
 
 

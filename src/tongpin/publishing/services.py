@@ -94,6 +94,7 @@ def prepare(
     priority: int = Priority.NORMAL,
     release_now: bool = True,
     allow_test_channels: bool = False,
+    skip_blocked: bool = False,
 ) -> Publication:
     """Render `content` for each channel; with `release_now`, queue it too (all or nothing)."""
     if not can(actor.user, PUBLISH) and actor.user is not None:
@@ -113,8 +114,10 @@ def prepare(
             created_by=actor.user,
         )
         renditions = []
+        prepared = content.extra.get("renditions") or {}  # a source may hand over its own versions per kind
         for channel in channels:
-            fields = formatter_for(channel.kind).render(content, channel.settings)
+            given = prepared.get(channel.kind)
+            fields = dict(given) if given else formatter_for(channel.kind).render(content, channel.settings)
             findings = check_fields(channel.kind, fields, channel.settings)
             renditions.append(Rendition(publication=publication, channel=channel, kind=channel.kind, fields=fields,
                                         findings=findings))  # fmt: skip
@@ -126,7 +129,7 @@ def prepare(
             {"source": f"{content.source_type}:{content.source_id}", "channels": [c.slug for c in channels]},
         )
         if release_now:
-            release(actor, publication.pk)
+            release(actor, publication.pk, skip_blocked=skip_blocked)
             publication.refresh_from_db()
     return publication
 
@@ -145,8 +148,10 @@ def get_publication(user, publication_id: int) -> Publication:
     return publication
 
 
-def release(actor: Actor, publication_id: int) -> Publication:
-    """Freeze the renditions and queue one delivery each; refused while any rendition has blocking findings."""
+def release(actor: Actor, publication_id: int, skip_blocked: bool = False) -> Publication:
+    """Freeze the renditions and queue one delivery each; refused while any rendition has blocking findings,
+    unless `skip_blocked` (warnings: one misconfigured channel must not hold back all the others), which
+    records those as failed deliveries with the reason instead."""
     if actor.user is not None and not can(actor.user, PUBLISH):
         raise _forbid(_("您没有发布权限。"))
     with transaction.atomic():
@@ -161,7 +166,7 @@ def release(actor: Actor, publication_id: int) -> Publication:
             for r in renditions
             for f in r.blocking
         ]
-        if errors:
+        if errors and not skip_blocked:
             raise ValidationFailed(errors)
         now = timezone.now()
         due = publication.scheduled_at or now
@@ -176,12 +181,25 @@ def release(actor: Actor, publication_id: int) -> Publication:
                     max_attempts=r.channel.max_attempts,
                     created_at=now,
                 )
+                if not r.blocking
+                else Delivery(
+                    rendition=r,
+                    channel=r.channel,
+                    priority=publication.priority,
+                    state=DeliveryState.FAILED,
+                    last_code="blocked",
+                    last_error="；".join(str(f["message"]) for f in r.blocking)[:500],
+                    created_at=now,
+                    finished_at=now,
+                )
                 for r in renditions
             ]
         )
         publication.released_at = now
         publication.state = PublicationState.SCHEDULED if publication.scheduled_at else PublicationState.SENDING
         publication.save(update_fields=["released_at", "state"])
+        if skip_blocked and errors:
+            queue.refresh_publications({publication.pk})
         audit.record(
             actor,
             "publication.release",

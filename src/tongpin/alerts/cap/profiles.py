@@ -21,9 +21,41 @@ PROFILES: dict[str, ProfileCheck] = {}
 
 # Province-level codes of GB/T 2260 (the first two digits of every administrative code).
 PROVINCES = {
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
-    50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
-}  # fmt: skip
+    11,
+    12,
+    13,
+    14,
+    15,
+    21,
+    22,
+    23,
+    31,
+    32,
+    33,
+    34,
+    35,
+    36,
+    37,
+    41,
+    42,
+    43,
+    44,
+    45,
+    46,
+    50,
+    51,
+    52,
+    53,
+    54,
+    61,
+    62,
+    63,
+    64,
+    65,
+    71,
+    81,
+    82,
+}
 CHINA_CODE_NAMES = {"GB/T 2260", "GB2260", "GBT2260", "ADCODE", "行政区划代码"}
 _ADCODE = re.compile(r"^\d{6}(\d{3}|\d{6})?$")
 
@@ -67,7 +99,9 @@ def china(message: Message) -> list[Issue]:
                     continue
                 where = f"info[{i}]/area[{j}]/geocode"
                 if not _ADCODE.match(value):
-                    issues.append(Issue("bad_area_code", f"'{value}' is not a 6-, 9- or 12-digit GB/T 2260 code", where))
+                    issues.append(
+                        Issue("bad_area_code", f"'{value}' is not a 6-, 9- or 12-digit GB/T 2260 code", where)
+                    )
                 elif int(value[:2]) not in PROVINCES:
                     issues.append(Issue("unknown_province", f"'{value}': no province has code {value[:2]}", where))
     return issues

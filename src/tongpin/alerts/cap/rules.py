@@ -55,8 +55,13 @@ def check(element: etree._Element, source_format: str = "cap1.2") -> list[Issue]
             issues.append(Issue(f"bad_{name}", f"<{name}> must not contain spaces, commas, '<' or '&'", name))
     for node in element.iter(f"{{{CAP12}}}sent", f"{{{CAP12}}}effective", f"{{{CAP12}}}onset", f"{{{CAP12}}}expires"):
         if node.text and not _TIME.match(node.text.strip()):
-            issues.append(Issue("bad_time", f"'{node.text.strip()}' is not a CAP time (YYYY-MM-DDThh:mm:ss±hh:mm)",
-                                etree.QName(node).localname))  # fmt: skip
+            issues.append(
+                Issue(
+                    "bad_time",
+                    f"'{node.text.strip()}' is not a CAP time (YYYY-MM-DDThh:mm:ss±hh:mm)",
+                    etree.QName(node).localname,
+                )
+            )
     msg_type = _t(element, "cap:msgType") or ""
     references = _t(element, "cap:references")
     _check_references(references, msg_type, source_format, issues)
@@ -85,16 +90,23 @@ def check(element: etree._Element, source_format: str = "cap1.2") -> list[Issue]
             from .model import parse_time
 
             if parse_time(expires) and parse_time(effective) and parse_time(expires) <= parse_time(effective):
-                issues.append(Issue("expires_before_effective", "<expires> is not after <effective>/<sent>",
-                                    f"info[{i}]/expires", "warning"))  # fmt: skip
+                issues.append(
+                    Issue(
+                        "expires_before_effective",
+                        "<expires> is not after <effective>/<sent>",
+                        f"info[{i}]/expires",
+                        "warning",
+                    )
+                )
     return issues
 
 
 def _check_references(references: str | None, msg_type: str, source_format: str, issues: list[Issue]) -> None:
     if references is None:
         if msg_type in NEEDS_REFERENCES:
-            issues.append(Issue("references_required", f"an {msg_type} message must name what it refers to",
-                                "references"))  # fmt: skip
+            issues.append(
+                Issue("references_required", f"an {msg_type} message must name what it refers to", "references")
+            )
         return
     if not references:
         if msg_type in NEEDS_REFERENCES:

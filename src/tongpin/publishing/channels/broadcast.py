@@ -69,3 +69,10 @@ class RadioScript(_Read):
     """Radio reads the same script; spoken audio joins with the warning lane's speech engine."""
 
     kind = ChannelKind.RADIO
+
+
+@register_formatter
+class EmergencyBroadcast(_Read):
+    """The emergency broadcasting system (应急广播): a script to read or play, with spoken audio for warnings."""
+
+    kind = ChannelKind.EMERGENCY

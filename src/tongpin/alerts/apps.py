@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AlertsConfig(AppConfig):
+    name = "tongpin.alerts"
+    label = "alerts"
+    verbose_name = _("预警")
+
+    def ready(self) -> None:
+        from tongpin.core.periodic import register
+
+        from .cap.profiles import load_profiles
+        from .release import escalate_overdue, expire_due
+
+        load_profiles()
+        register("alerts.escalate", escalate_overdue)
+        register("alerts.expire", expire_due)

@@ -1,0 +1,166 @@
+"""Warnings (预警信息): alerts as received, how they chain, who may release them, where channels reach."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tongpin.publishing.models import Channel, Publication
+
+
+class Level(models.TextChoices):
+    RED = "red", _("红色")
+    ORANGE = "orange", _("橙色")
+    YELLOW = "yellow", _("黄色")
+    BLUE = "blue", _("蓝色")
+
+
+LEVEL_RANK = {"red": 4, "orange": 3, "yellow": 2, "blue": 1, "": 0}
+
+
+class AlertState(models.TextChoices):
+    RECEIVED = "received", _("已接收")
+    PENDING = "pending", _("待确认")
+    RELEASED = "released", _("已发布")
+    REJECTED = "rejected", _("未发布")
+    SUPERSEDED = "superseded", _("已更新")
+    CANCELLED = "cancelled", _("已解除")
+    EXPIRED = "expired", _("已过期")
+    HELD = "held", _("不对外发布")
+
+
+class SignatureState(models.TextChoices):
+    UNSIGNED = "unsigned", _("未签名")
+    VALID = "valid", _("签名有效")
+    UNTRUSTED = "untrusted", _("签名完整，签发者未登记")
+    INVALID = "invalid", _("签名无效")
+
+
+class Alert(models.Model):
+    """One CAP message as received; its fields are the chosen (Chinese, where there is one) info block."""
+
+    identifier = models.CharField(_("标识"), max_length=200)
+    sender = models.CharField(_("发送方"), max_length=200)
+    sent = models.CharField(max_length=40)
+    sent_at = models.DateTimeField(_("发送时间"), null=True)
+    msg_type = models.CharField(_("类型"), max_length=10)
+    status = models.CharField(_("性质"), max_length=10)
+    scope = models.CharField(max_length=12)
+    source_format = models.CharField(_("格式"), max_length=10)
+    level = models.CharField(_("级别"), max_length=8, choices=Level.choices, blank=True)
+    severity = models.CharField(max_length=10, blank=True)
+    urgency = models.CharField(max_length=10, blank=True)
+    certainty = models.CharField(max_length=10, blank=True)
+    event = models.CharField(_("事件"), max_length=200, blank=True)
+    headline = models.CharField(_("标题"), max_length=300, blank=True)
+    description = models.TextField(_("描述"), blank=True)
+    instruction = models.TextField(_("防御指南"), blank=True)
+    sender_name = models.CharField(_("发布单位"), max_length=200, blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    area_desc = models.TextField(_("影响区域"), blank=True)
+    geocodes = models.JSONField(default=list, blank=True)
+    polygons = models.JSONField(default=list, blank=True)
+    channel_texts = models.JSONField(default=dict, blank=True)  # 12379 per-channel texts (SMS, SPEAKER, WEB)
+    effective_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    references = models.JSONField(default=list, blank=True)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followers", verbose_name=_("前序")
+    )
+    cap_xml = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    validation = models.JSONField(default=dict)
+    signature = models.CharField(
+        _("签名"), max_length=10, choices=SignatureState.choices, default=SignatureState.UNSIGNED
+    )
+    signature_detail = models.CharField(max_length=300, blank=True)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=AlertState.choices, default=AlertState.RECEIVED, db_index=True
+    )
+    publication = models.ForeignKey(Publication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    received_at = models.DateTimeField(_("接收时间"), default=timezone.now, db_index=True)
+    released_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalate_after = models.PositiveIntegerField(default=0)  # seconds, from the policy that asked for confirmation
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "identifier", "sent"], name="one_alert_per_cap_message")
+        ]
+        indexes = [models.Index(fields=["sender", "identifier"])]
+        verbose_name = _("预警信息")
+        verbose_name_plural = _("预警信息")
+
+    def __str__(self) -> str:
+        return self.headline or self.event or self.identifier
+
+    @property
+    def public(self) -> bool:
+        return self.status == "Actual"
+
+
+class PolicyAction(models.TextChoices):
+    AUTO = "auto", _("自动发布")
+    CONFIRM = "confirm", _("值班员确认")
+
+
+class ReleasePolicy(models.Model):
+    """Which warnings go out by themselves and which wait for a duty officer; first match in `position` order."""
+
+    name = models.CharField(_("名称"), max_length=80)
+    sender = models.CharField(_("发送方"), max_length=200, default="*", help_text=_("发送方标识；* 表示任何发送方"))
+    min_level = models.CharField(_("最低级别"), max_length=8, choices=Level.choices, default=Level.BLUE)
+    urgencies = models.JSONField(_("紧急程度"), default=list, blank=True)  # empty: any
+    action = models.CharField(_("处理"), max_length=8, choices=PolicyAction.choices, default=PolicyAction.CONFIRM)
+    escalate_after = models.PositiveIntegerField(_("超时升级（秒）"), default=300)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("发布策略")
+        verbose_name_plural = _("发布策略")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Coverage(models.Model):
+    """Where a channel reaches and which warning levels it carries (the station's presentation policy)."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="coverage")
+    area_codes = models.JSONField(_("覆盖区划代码"), default=list, blank=True)
+    polygons = models.JSONField(_("覆盖多边形"), default=list, blank=True)
+    everywhere = models.BooleanField(_("全域覆盖"), default=False)
+    min_level = models.CharField(_("最低播发级别"), max_length=8, choices=Level.choices, default=Level.BLUE)
+
+    class Meta:
+        verbose_name = _("渠道覆盖")
+        verbose_name_plural = _("渠道覆盖")
+
+    def __str__(self) -> str:
+        return str(self.channel)
+
+
+class SenderCertificate(models.Model):
+    """A sender's X.509 certificate (PEM): signed alerts from that sender are verified against it."""
+
+    sender = models.CharField(_("发送方"), max_length=200, db_index=True)
+    pem = models.TextField(_("证书（PEM）"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("发送方证书")
+        verbose_name_plural = _("发送方证书")
+
+    def __str__(self) -> str:
+        return self.sender

@@ -1,0 +1,232 @@
+"""The life of an alert: the release policy, targeting channels, publishing, updates, cancellations, expiry.
+
+Every step is audited. Alerts skip the three-level review (they have this policy instead) and ride the
+publishing queue's priority lane: red interrupts everything (URGENT), every other level goes HIGH.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongpin.core import audit
+from tongpin.core.audit import Actor
+from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound
+from tongpin.core.ids import clean_id
+from tongpin.core.models import User
+from tongpin.core.notify import notify
+from tongpin.core.roles import ALERT_DECIDE, Role, can
+from tongpin.publishing import services as publishing
+from tongpin.publishing.models import Channel, Priority
+
+from . import areas, renditions
+from .models import LEVEL_RANK, Alert, AlertState, Coverage, PolicyAction, ReleasePolicy
+
+log = logging.getLogger(__name__)
+DEFAULT_ESCALATION = 300
+
+
+def _link(alert: Alert) -> str:
+    return f"/alerts/{alert.pk}/"
+
+
+def matching_policy(alert: Alert) -> ReleasePolicy | None:
+    for policy in ReleasePolicy.objects.filter(is_active=True).filter(Q(sender="*") | Q(sender=alert.sender)):
+        if LEVEL_RANK.get(alert.level, 0) < LEVEL_RANK[policy.min_level]:
+            continue
+        if policy.urgencies and alert.urgency not in policy.urgencies:
+            continue
+        return policy
+    return None
+
+
+def decide(actor: Actor, alert: Alert) -> Alert:
+    """What happens to a new alert: held (not public), released now, or waiting for a duty officer."""
+    if alert.status in ("System", "Draft") or alert.msg_type in ("Ack", "Error"):
+        return _set_state(actor, alert, AlertState.HELD, "alert.held")
+    policy = matching_policy(alert)
+    if alert.msg_type == "Cancel" or (policy is not None and policy.action == PolicyAction.AUTO):
+        # A cancellation always goes out at once: keeping a withdrawn warning on air is the greater harm.
+        audit.record(actor, "alert.auto_release", alert, {"policy": policy.name if policy else "cancel"})
+        return release(actor, alert)
+    alert.state = AlertState.PENDING
+    alert.escalate_after = policy.escalate_after if policy else DEFAULT_ESCALATION
+    alert.save(update_fields=["state", "escalate_after"])
+    audit.record(actor, "alert.awaiting_confirmation", alert, {"policy": policy.name if policy else "default"})
+    officers = User.objects.filter(role=Role.DUTY_OFFICER, is_active=True)
+    notify(officers, _("待确认预警：%(t)s") % {"t": str(alert)[:80]}, _link(alert))
+    return alert
+
+
+def _set_state(actor: Actor, alert: Alert, state: str, action: str, **changes) -> Alert:
+    old = alert.state
+    alert.state = state
+    for key, value in changes.items():
+        setattr(alert, key, value)
+    alert.save()
+    audit.record(actor, action, alert, {"state": [old, state]})
+    return alert
+
+
+def target_channels(alert: Alert) -> list[Channel]:
+    """Channels whose coverage meets the alert's area and carries its level; test channels for tests."""
+    wanted = []
+    rank = max(LEVEL_RANK.get(alert.level, 0), 1)  # an unknown level is treated as blue
+    coverages = Coverage.objects.select_related("channel").filter(
+        channel__is_active=True, channel__for_tests=not alert.public, channel__kind__in=renditions.ALERT_KINDS
+    )
+    for coverage in coverages:
+        if rank < LEVEL_RANK[coverage.min_level]:
+            continue
+        if coverage.everywhere or _meets(coverage, alert):
+            wanted.append(coverage.channel)
+    return wanted
+
+
+def _meets(coverage: Coverage, alert: Alert) -> bool:
+    if coverage.area_codes and areas.codes_meet(coverage.area_codes, [code for _name, code in alert.geocodes]):
+        return True
+    theirs = [[tuple(p) for p in polygon] for polygon in alert.polygons]
+    return any(areas.polygons_meet([tuple(p) for p in mine], other) for mine in coverage.polygons for other in theirs)
+
+
+def _publish(actor: Actor, alert: Alert, channels: list[Channel], cancelling: Alert | None = None):
+    if not channels:
+        return None
+    kinds = {c.kind for c in channels}
+    sms = next((c.settings for c in channels if c.kind == "sms"), {})
+    content = renditions.content(alert, kinds, sms, cancelling)
+    priority = Priority.URGENT if (cancelling or alert).level == "red" else Priority.HIGH
+    return publishing.prepare(
+        actor,
+        content,
+        [c.pk for c in channels],
+        priority=priority,
+        allow_test_channels=not alert.public,
+        skip_blocked=True,
+    )
+
+
+def _withdraw(actor: Actor, alert: Alert, reason: str) -> list[Channel]:
+    """Take an earlier alert off its channels; the channels it reached (for the 解除 message)."""
+    if alert.publication_id is None:
+        return []
+    channels = list(Channel.objects.filter(renditions__publication_id=alert.publication_id).distinct())
+    publishing.withdraw_publication(actor, alert.publication, reason)
+    return channels
+
+
+def release(actor: Actor, alert: Alert) -> Alert:
+    """Publish now (policy or duty officer said so); an Update replaces, a Cancel withdraws and announces."""
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        earlier = _earlier(alert)
+        publication = None
+        if alert.msg_type == "Cancel":
+            reached: dict[int, Channel] = {}
+            for previous in earlier:
+                for channel in _withdraw(actor, previous, "cancelled"):
+                    reached[channel.pk] = channel
+                _set_state(actor, previous, AlertState.CANCELLED, "alert.cancelled", ended_at=timezone.now())
+            announce = [c for c in reached.values() if c.kind in renditions.ALERT_KINDS and c.is_active]
+            if announce and earlier:
+                publication = _publish(actor, alert, announce, cancelling=earlier[0])
+        else:
+            for previous in earlier:
+                if previous.state in (AlertState.RELEASED, AlertState.PENDING):
+                    _withdraw(actor, previous, "updated")
+                    _set_state(actor, previous, AlertState.SUPERSEDED, "alert.superseded", ended_at=timezone.now())
+            publication = _publish(actor, alert, target_channels(alert))
+        alert.publication = publication
+        alert.released_at = timezone.now()
+        _set_state(
+            actor, alert, AlertState.RELEASED, "alert.released", publication=publication, released_at=alert.released_at
+        )
+    return alert
+
+
+def _earlier(alert: Alert) -> list[Alert]:
+    """The alerts this one refers to that we hold (newest first)."""
+    found = []
+    for sender, identifier, sent in alert.references:
+        rows = Alert.objects.filter(sender=sender, identifier=identifier).exclude(pk=alert.pk)
+        if sent:
+            rows = rows.filter(sent=sent)
+        found.extend(rows)
+    unique = {a.pk: a for a in found}
+    return sorted(unique.values(), key=lambda a: a.received_at, reverse=True)
+
+
+def _decidable(actor: Actor, alert_id: int) -> Alert:
+    if not can(actor.user, ALERT_DECIDE):
+        raise Forbidden(FieldError("forbidden", _("只有值班员可以确认或驳回预警。")))
+    alert = Alert.objects.select_for_update().filter(pk=clean_id(alert_id) or 0).first()
+    if alert is None:
+        raise NotFound(FieldError("alert_not_found", _("预警信息不存在。"), "alert"))
+    if alert.state != AlertState.PENDING:
+        raise Conflict(
+            FieldError("not_pending", _("这条预警不在待确认状态（%(s)s）。") % {"s": alert.get_state_display()})
+        )
+    return alert
+
+
+def confirm(actor: Actor, alert_id: int, note: str = "") -> Alert:
+    with transaction.atomic():
+        alert = _decidable(actor, alert_id)
+        alert.decided_by, alert.decided_at, alert.decision_note = actor.user, timezone.now(), note[:300]
+        alert.save(update_fields=["decided_by", "decided_at", "decision_note"])
+        audit.record(actor, "alert.confirmed", alert, {"note": note})
+        return release(actor, alert)
+
+
+def reject(actor: Actor, alert_id: int, note: str = "") -> Alert:
+    with transaction.atomic():
+        alert = _decidable(actor, alert_id)
+        return _set_state(
+            actor,
+            alert,
+            AlertState.REJECTED,
+            "alert.rejected",
+            decided_by=actor.user,
+            decided_at=timezone.now(),
+            decision_note=note[:300],
+            ended_at=timezone.now(),
+        )
+
+
+def escalate_overdue(now=None) -> int:
+    """Tell more people about alerts nobody confirmed in time (run by the worker every few seconds)."""
+    now = now or timezone.now()
+    count = 0
+    for alert in Alert.objects.filter(state=AlertState.PENDING, escalated_at__isnull=True):
+        if alert.received_at + timedelta(seconds=alert.escalate_after) > now:
+            continue
+        with transaction.atomic():
+            if not Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(escalated_at=now):
+                continue
+            people = User.objects.filter(role__in=[Role.DUTY_OFFICER, Role.CHIEF_EDITOR, Role.ADMIN], is_active=True)
+            minutes = max(1, alert.escalate_after // 60)
+            notify(people, _("预警超过 %(m)d 分钟未确认：%(t)s") % {"m": minutes, "t": str(alert)[:80]}, _link(alert))
+            audit.record(audit.SYSTEM, "alert.escalated", alert, {"after_seconds": alert.escalate_after})
+            count += 1
+    return count
+
+
+def expire_due(now=None) -> int:
+    """Released alerts past their expiry come down by themselves."""
+    now = now or timezone.now()
+    count = 0
+    for alert in Alert.objects.filter(state=AlertState.RELEASED, expires_at__lt=now).exclude(msg_type="Cancel"):
+        with transaction.atomic():
+            locked = Alert.objects.select_for_update().get(pk=alert.pk)
+            if locked.state != AlertState.RELEASED:
+                continue
+            _withdraw(audit.SYSTEM, locked, "expired")
+            _set_state(audit.SYSTEM, locked, AlertState.EXPIRED, "alert.expired", ended_at=now)
+            count += 1
+    return count
