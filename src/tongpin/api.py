@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from tongpin.alerts.api import router as alerts_router
 from tongpin.core.api import router as core_router
 from tongpin.core.api_auth import API_AUTH
 from tongpin.core.errors import DomainError
@@ -74,3 +75,4 @@ api.add_router("/", core_router)
 api.add_router("/", newsroom_router)
 api.add_router("/", review_router)
 api.add_router("/", publishing_router)
+api.add_router("/", alerts_router)

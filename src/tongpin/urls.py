@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("tongpin.review.urls")),
     path("", include("tongpin.core.urls")),
     path("", include("tongpin.publishing.urls")),
+    path("", include("tongpin.alerts.urls")),
 ]
 
 handler400 = "tongpin.web.views.bad_request"

@@ -132,6 +132,7 @@ def _from_cap11(root: etree._Element) -> tuple[etree._Element, str, list]:
 # --- the national warning release system (12379) ---
 
 LEVEL_TO_SEVERITY = {"red": "Extreme", "orange": "Severe", "yellow": "Moderate", "blue": "Minor"}
+_EVENT_IN_HEADLINE = re.compile(r"发布(\S{1,8}?)(?:红色|橙色|黄色|蓝色)预警")
 _12379_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)([+-]\d\d:\d\d)$")
 
 
@@ -177,7 +178,9 @@ def _from_12379(source: etree._Element) -> tuple[etree._Element, str, list]:
         sub(info, "language", _text(info_source, "language") or "zh-CN")
         sub(info, "category", "Met" if _text(source, "sender").endswith("气象局") else "Other")
         headline = _text(info_source, "headline")
-        sub(info, "event", _text(info_source, "event") or headline or _text(info_source, "eventType"))
+        named = _EVENT_IN_HEADLINE.search(headline)
+        event = _text(info_source, "event") or (named.group(1) if named else "") or headline
+        sub(info, "event", event or _text(info_source, "eventType"))
         sub(info, "urgency", _text(info_source, "urgency") or "Unknown")
         colour = _text(info_source, "severity").lower()
         sub(info, "severity", LEVEL_TO_SEVERITY.get(colour, _text(info_source, "severity") or "Unknown"))

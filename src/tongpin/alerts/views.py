@@ -1,0 +1,194 @@
+"""The duty officer's console, an alert's page, the CAP composer, the public Atom feed of active alerts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import DomainError, FieldError, Forbidden
+from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, can
+
+from . import compose, queries
+from . import release as lifecycle
+from .models import Alert, AlertState, Level
+from .renditions import audio_folder
+
+ACTIVE = (AlertState.RELEASED, AlertState.PENDING)
+
+
+def _flash(request, error: DomainError) -> None:
+    for item in error.errors:
+        messages.error(request, str(item.message))
+
+
+def _rows(user) -> list[dict]:
+    rows = []
+    for alert in queries.visible_alerts(user)[:40]:
+        deliveries = queries.deliveries(alert)
+        rows.append({"alert": alert, "deliveries": deliveries, "timings": _timings(alert, deliveries)})
+    return rows
+
+
+def _timings(alert: Alert, deliveries) -> dict:
+    """Seconds from receipt to release, and to the last delivered channel."""
+    out = {}
+    if alert.released_at:
+        out["release"] = (alert.released_at - alert.received_at).total_seconds()
+    delivered = [d.delivered_at for d in deliveries if d.delivered_at]
+    if delivered:
+        out["last"] = (max(delivered) - alert.received_at).total_seconds()
+    return out
+
+
+@login_required
+def console(request):
+    rows = _rows(request.user)
+    context = {
+        "rows": rows,
+        "pending": [r for r in rows if r["alert"].state == AlertState.PENDING],
+        "can_decide": can(request.user, ALERT_DECIDE),
+        "can_submit": can(request.user, ALERT_SUBMIT),
+    }
+    if request.htmx:
+        return render(request, "alerts/_console_rows.html", context)
+    return render(request, "alerts/console.html", context)
+
+
+@login_required
+def alert_detail(request, alert_id: int):
+    alert = queries.get_alert(request.user, alert_id)
+    deliveries = queries.deliveries(alert)
+    context = {
+        "alert": alert,
+        "chain": queries.chain(alert),
+        "deliveries": deliveries,
+        "timings": _timings(alert, deliveries),
+        "can_decide": can(request.user, ALERT_DECIDE) and alert.state == AlertState.PENDING,
+        "can_submit": can(request.user, ALERT_SUBMIT),
+    }
+    if request.htmx:
+        return render(request, "alerts/_deliveries.html", context)
+    return render(request, "alerts/alert_detail.html", context)
+
+
+@login_required
+@require_POST
+def alert_decide(request, alert_id: int, decision: str):
+    action = lifecycle.confirm if decision == "confirm" else lifecycle.reject
+    try:
+        action(actor_from_request(request), alert_id, request.POST.get("note", ""))
+    except DomainError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, _("已确认发布。") if decision == "confirm" else _("已驳回，不发布。"))
+    return redirect("alert-detail", alert_id=alert_id)
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+def composer(request):
+    if not can(request.user, ALERT_SUBMIT):
+        raise Forbidden(FieldError("forbidden", _("没有权限。")))
+    posted = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        draft = compose.Draft(
+            event=posted.get("event", ""),
+            level=posted.get("level", ""),
+            headline=posted.get("headline", ""),
+            description=posted.get("description", ""),
+            instruction=posted.get("instruction", ""),
+            area_desc=posted.get("area_desc", ""),
+            area_codes=[c.strip() for c in posted.get("area_codes", "").replace("，", ",").split(",") if c.strip()],
+            category=posted.get("category", "Met"),
+            urgency=posted.get("urgency", "Immediate"),
+            certainty=posted.get("certainty", "Likely"),
+            status=posted.get("status", "Actual"),
+            msg_type=posted.get("msg_type", "Alert"),
+            references=[_int(posted.get("reference"), 0)] if posted.get("reference") else [],
+            expires_hours=_int(posted.get("expires_hours"), 24),
+            sender_name=posted.get("sender_name", ""),
+        )
+        try:
+            received = compose.issue(actor_from_request(request), draft)
+        except DomainError as error:
+            _flash(request, error)
+        else:
+            messages.success(request, _("预警已提交：%(s)s") % {"s": received.alert.get_state_display()})
+            return redirect("alert-detail", alert_id=received.alert.pk)
+    return render(
+        request,
+        "alerts/composer.html",
+        {
+            "levels": Level.choices,
+            "posted": posted,
+            "active": Alert.objects.filter(state__in=ACTIVE, msg_type__in=["Alert", "Update"])[:50],
+            "categories": compose.CATEGORIES,
+        },
+    )
+
+
+@require_GET
+def cap_xml(request, alert_id: int):
+    """The CAP of a public, released alert (linked from the Atom feed)."""
+    alert = (
+        Alert.objects.filter(pk=alert_id, status="Actual")
+        .exclude(state__in=[AlertState.PENDING, AlertState.REJECTED])
+        .first()
+    )
+    if alert is None or alert.released_at is None:
+        raise Http404
+    return HttpResponse(alert.cap_xml.encode(), content_type="application/cap+xml; charset=utf-8")
+
+
+@require_GET
+def atom_feed(request):
+    """Active public alerts for downstream systems, newest first, each entry linking its CAP."""
+    feed = Atom1Feed(
+        title=_("同频 · 生效中的预警"),
+        link=request.build_absolute_uri("/alerts/feed.atom"),
+        description="",
+        language="zh-CN",
+        feed_url=request.build_absolute_uri(),
+    )
+    for alert in Alert.objects.filter(state=AlertState.RELEASED, status="Actual").exclude(msg_type="Cancel")[:100]:
+        feed.add_item(
+            title=str(alert),
+            link=request.build_absolute_uri(f"/alerts/{alert.pk}/cap.xml"),
+            description=alert.description,
+            unique_id=f"urn:tongpin:alert:{alert.sender}:{alert.identifier}:{alert.sent}",
+            unique_id_is_permalink=False,
+            pubdate=alert.released_at,
+            updateddate=alert.released_at,
+            categories=[c for c in (alert.event, alert.get_level_display() if alert.level else "") if c],
+            enclosures=[],
+        )
+    response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
+    feed.write(response, "utf-8")
+    return response
+
+
+@require_GET
+def audio(request, name: str):
+    """Spoken warnings for radio automation: unguessable names, WAV only."""
+    if not name.endswith(".wav") or "/" in name or not name[:-4].isalnum():
+        raise Http404
+    path = audio_folder() / name
+    if not Path(path).is_file():
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type="audio/wav")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
