@@ -190,3 +190,30 @@ def test_publish_an_approved_story_with_per_channel_preview(server, browser):
     assert page.locator(".renditions .rendition").first.is_visible()
     if os.environ.get("TONGPIN_SCREENSHOTS"):
         page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "publication.png"), full_page=True)
+
+
+def test_duty_console_receives_live_and_confirms_an_alert(server, browser):
+    console = browser.new_page()
+    login(console, server, "duty")
+    console.goto(f"{server}/alerts/")
+    console.wait_for_selector("text=预警值班台")
+    composer = browser.new_page()
+    login(composer, server, "duty")
+    composer.goto(f"{server}/alerts/new/")
+    composer.fill("#event", "大雾")
+    composer.select_option("#level", "yellow")
+    composer.fill("#headline", "浏览器测试：大雾黄色预警")
+    composer.fill("#description", "预计今晚到明晨有能见度小于500米的浓雾。")
+    composer.fill("#area_codes", "360100")
+    composer.click("button:text-is('提交')")
+    composer.wait_for_selector("text=待确认")  # yellow: the demo policy asks the duty officer
+    # The console, untouched, shows it within its 2-second refresh.
+    console.wait_for_selector("text=浏览器测试：大雾黄色预警", timeout=10000)
+    assert "等待确认" in console.inner_text("#console")
+    console.click("text=浏览器测试：大雾黄色预警")
+    console.click("button:text-is('确认发布')")
+    console.wait_for_selector("text=已确认发布")
+    assert "已发布" in console.inner_text(".meta")
+    assert "排队中" in console.inner_text("#deliveries")  # the browser tests run without a worker
+    if os.environ.get("TONGPIN_SCREENSHOTS"):
+        console.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "alert.png"), full_page=True)

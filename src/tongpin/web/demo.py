@@ -10,6 +10,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from tongpin.alerts.models import Coverage, ReleasePolicy
+from tongpin.alerts.renditions import ALERT_KINDS
 from tongpin.core.audit import Actor, record
 from tongpin.core.models import Station, User
 from tongpin.core.roles import Role
@@ -91,6 +93,15 @@ DEMO_USERS = [
     ("anchor", Role.ANCHOR, "主播 林悦", "qytv", None),
     ("liaison_em", Role.PARTNER_LIAISON, "应急管理厅宣教处 刘洋", None, "jx-yjgl"),
     ("liaison_zone", Role.PARTNER_LIAISON, "高新区党政办 何静", None, "qy-gxq"),
+    ("jxqx", Role.ALERT_SENDER, "省气象台预警接口", None, None),
+]
+
+# Where the demo channels reach (Jiangxi and Qingyuan) and the station's warning policy: TV and radio carry
+# orange and red; red and orange warnings needing immediate action go out at once, others wait for the duty officer.
+COVERED_AREAS = ["360000", "441800"]
+POLICIES = [
+    ("橙色及以上、需立即行动：自动发布", "*", "orange", ["Immediate"], "auto", 300),
+    ("其他预警：值班员确认（5 分钟未确认则升级）", "*", "blue", [], "confirm", 300),
 ]
 
 # title, author, partner, status, tags, channels, summary, paragraphs, days ago
@@ -332,6 +343,14 @@ def load_demo() -> bool:
             channel = create_channel(Actor(user=users["admin"], via="demo"), data)
             created = True
         channels_by_slug[slug] = channel
+        if kind in ALERT_KINDS and not Coverage.objects.filter(channel=channel).exists():
+            level = "orange" if kind in ("tv", "radio") else "blue"
+            Coverage.objects.create(channel=channel, area_codes=COVERED_AREAS, min_level=level)
+    if not ReleasePolicy.objects.exists():
+        for position, (name, sender, level, urgencies, action, escalate) in enumerate(POLICIES):
+            ReleasePolicy.objects.create(name=name, sender=sender, min_level=level, urgencies=urgencies,
+                                         action=action, escalate_after=escalate, position=position)  # fmt: skip
+        created = True
     for title, author, partner, status, tags, channels, summary, lines, days_ago in STORIES:
         if Story.objects.filter(title=title).exists():
             continue

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from tongpin.core import periodic
 from tongpin.publishing.dispatcher import Dispatcher
 
 
@@ -26,6 +27,11 @@ class Command(BaseCommand):
     def handle(self, *args, queues=None, interval=0.5, batch=False, deliveries_only=False, tasks_only=False,
                threads=None, **options):  # fmt: skip
         dispatcher = None if tasks_only else Dispatcher(threads=threads)
+        if dispatcher is not None:
+            # Escalations and expiries (tongpin.core.periodic) run beside the delivery loop.
+            threading.Thread(
+                target=periodic.run_forever, args=(dispatcher.stop,), name="tongpin-periodic", daemon=True
+            ).start()
         if deliveries_only:
             self._deliveries_only(dispatcher, batch)
             return
