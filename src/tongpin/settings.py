@@ -104,7 +104,7 @@ if os.environ.get("TONGPIN_DATABASE_URL"):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "tongpin.core.sqlite",
             "NAME": SQLITE_PATH,
             "OPTIONS": {
                 # IMMEDIATE makes writers queue on the lock instead of failing mid-transaction.

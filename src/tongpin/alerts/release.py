@@ -95,12 +95,20 @@ def _meets(coverage: Coverage, alert: Alert) -> bool:
     return any(areas.polygons_meet([tuple(p) for p in mine], other) for mine in coverage.polygons for other in theirs)
 
 
-def _publish(actor: Actor, alert: Alert, channels: list[Channel], cancelling: Alert | None = None):
+def _plan(alert: Alert, channels: list[Channel], cancelling: Alert | None = None):
+    """Renditions (with synthesised speech) for these channels; built before any lock is taken, because
+    speech synthesis is the slow part and must not hold up other writers."""
     if not channels:
         return None
     kinds = {c.kind for c in channels}
     sms = next((c.settings for c in channels if c.kind == "sms"), {})
-    content = renditions.content(alert, kinds, sms, cancelling)
+    return channels, renditions.content(alert, kinds, sms, cancelling)
+
+
+def _publish(actor: Actor, alert: Alert, plan, cancelling: Alert | None = None):
+    if plan is None:
+        return None
+    channels, content = plan
     priority = Priority.URGENT if (cancelling or alert).level == "red" else Priority.HIGH
     # Published under the release policy, not a person's publishing right; who decided is in the alert's audit.
     return publishing.prepare(
@@ -110,7 +118,14 @@ def _publish(actor: Actor, alert: Alert, channels: list[Channel], cancelling: Al
         priority=priority,
         allow_test_channels=not alert.public,
         skip_blocked=True,
+        proofread=False,  # official warning text; proofreading would only add hints, and time
     )
+
+
+def _reached(alert: Alert) -> list[Channel]:
+    if alert.publication_id is None:
+        return []
+    return list(Channel.objects.filter(renditions__publication_id=alert.publication_id, is_active=True).distinct())
 
 
 def _withdraw(actor: Actor, alert: Alert, reason: str) -> list[Channel]:
@@ -124,26 +139,28 @@ def _withdraw(actor: Actor, alert: Alert, reason: str) -> list[Channel]:
 
 def release(actor: Actor, alert: Alert) -> Alert:
     """Publish now (policy or duty officer said so); an Update replaces, a Cancel withdraws and announces."""
+    earlier = _earlier(alert)
+    if alert.msg_type == "Cancel":
+        reached = {c.pk: c for previous in earlier for c in _reached(previous) if c.kind in renditions.ALERT_KINDS}
+        plan = _plan(alert, list(reached.values()), cancelling=earlier[0]) if earlier else None
+    else:
+        plan = _plan(alert, target_channels(alert))
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
-        earlier = _earlier(alert)
-        publication = None
+        if alert.state not in (AlertState.RECEIVED, AlertState.PENDING):
+            raise Conflict(FieldError("already_decided", _("这条预警已经处理过了。")))
         if alert.msg_type == "Cancel":
-            reached: dict[int, Channel] = {}
             for previous in earlier:
-                for channel in _withdraw(actor, previous, "cancelled"):
-                    reached[channel.pk] = channel
+                _withdraw(actor, previous, "cancelled")
                 _set_state(actor, previous, AlertState.CANCELLED, "alert.cancelled", ended_at=timezone.now())
-            announce = [c for c in reached.values() if c.kind in renditions.ALERT_KINDS and c.is_active]
-            if announce and earlier:
-                publication = _publish(actor, alert, announce, cancelling=earlier[0])
         else:
             for previous in earlier:
                 if previous.state in (AlertState.RELEASED, AlertState.PENDING):
                     _withdraw(actor, previous, "updated")
                     _set_state(actor, previous, AlertState.SUPERSEDED, "alert.superseded", ended_at=timezone.now())
-            publication = _publish(actor, alert, target_channels(alert))
-        alert.publication = publication
+        publication = _publish(
+            actor, alert, plan, cancelling=earlier[0] if alert.msg_type == "Cancel" and earlier else None
+        )
         alert.released_at = timezone.now()
         _set_state(
             actor, alert, AlertState.RELEASED, "alert.released", publication=publication, released_at=alert.released_at

@@ -18,10 +18,11 @@ def register_text_checker(checker: TextChecker) -> None:
         TEXT_CHECKERS.append(checker)
 
 
-def check_fields(kind: str, fields: dict, channel_settings: dict) -> list[dict]:
+def check_fields(kind: str, fields: dict, channel_settings: dict, proofread: bool = True) -> list[dict]:
     formatter = formatter_for(kind)
     found = formatter.check(fields, channel_settings)
-    text = formatter.text_of(fields)
-    for checker in TEXT_CHECKERS:
-        found.extend(checker(text, kind))
+    if proofread:
+        text = formatter.text_of(fields)
+        for checker in TEXT_CHECKERS:
+            found.extend(checker(text, kind))
     return [finding.as_dict() for finding in found]

@@ -57,24 +57,31 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not security)
 
 
+def _due(now, limit: int, min_priority: int | None, lock: bool) -> list[int]:
+    candidates = []
+    for state in (DeliveryState.PENDING, DeliveryState.RETRYING):
+        # One state per query: an IN over both would make the database sort the whole backlog.
+        due = Delivery.objects.filter(state=state, due_at__lte=now, channel__paused=False, channel__is_active=True)
+        if min_priority is not None:
+            due = due.filter(priority__gte=min_priority)
+        due = due.order_by("-priority", "due_at", "id")
+        if lock:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        candidates += list(due.values_list("priority", "due_at", "id")[:limit])
+    return [row[2] for row in sorted(candidates, key=lambda r: (-r[0], r[1], r[2]))[:limit]]
+
+
 def claim(worker: str, limit: int, min_priority: int | None = None) -> list[Delivery]:
     """Take up to `limit` due deliveries, highest priority first, for `worker`."""
     if limit <= 0:
         return []
     now = timezone.now()
+    # Look first without a transaction: an idle worker must not take SQLite's write lock 20 times a second
+    # (every other writer would wait for it).
+    if not _due(now, 1, min_priority, lock=False):
+        return []
     with transaction.atomic():
-        candidates = []
-        for state in (DeliveryState.PENDING, DeliveryState.RETRYING):
-            # One state per query: an IN over both would make the database sort the whole backlog.
-            due = Delivery.objects.filter(state=state, due_at__lte=now, channel__paused=False, channel__is_active=True)
-            if min_priority is not None:
-                due = due.filter(priority__gte=min_priority)
-            candidates += list(
-                due.order_by("-priority", "due_at", "id")
-                .select_for_update(skip_locked=True, of=("self",))
-                .values_list("priority", "due_at", "id")[:limit]
-            )
-        ids = [row[2] for row in sorted(candidates, key=lambda r: (-r[0], r[1], r[2]))[:limit]]
+        ids = _due(now, limit, min_priority, lock=True)
         if not ids:
             return []
         Delivery.objects.filter(id__in=ids).update(
@@ -91,7 +98,10 @@ def claim(worker: str, limit: int, min_priority: int | None = None) -> list[Deli
 def reclaim_expired() -> int:
     """Give deliveries whose worker stopped answering (lease ran out) back to the queue."""
     now = timezone.now()
-    return Delivery.objects.filter(state=DeliveryState.IN_PROGRESS, lease_until__lt=now).update(
+    expired = Delivery.objects.filter(state=DeliveryState.IN_PROGRESS, lease_until__lt=now)
+    if not expired.exists():  # a read, so that the usual case takes no write lock
+        return 0
+    return expired.update(
         state=DeliveryState.RETRYING,
         due_at=now,
         claimed_by="",

@@ -95,6 +95,7 @@ def prepare(
     release_now: bool = True,
     allow_test_channels: bool = False,
     skip_blocked: bool = False,
+    proofread: bool = True,
 ) -> Publication:
     """Render `content` for each channel; with `release_now`, queue it too (all or nothing)."""
     if not can(actor.user, PUBLISH) and actor.user is not None:
@@ -118,7 +119,7 @@ def prepare(
         for channel in channels:
             given = prepared.get(channel.kind)
             fields = dict(given) if given else formatter_for(channel.kind).render(content, channel.settings)
-            findings = check_fields(channel.kind, fields, channel.settings)
+            findings = check_fields(channel.kind, fields, channel.settings, proofread=proofread)
             renditions.append(Rendition(publication=publication, channel=channel, kind=channel.kind, fields=fields,
                                         findings=findings))  # fmt: skip
         Rendition.objects.bulk_create(renditions)

@@ -1,0 +1,237 @@
+"""Warning latency: POST a CAP alert to a running Tongpin → the last of six channel deliveries received.
+
+    python bench/alert_latency.py --alerts 300 --json [--rate 50] [--clients 4]
+
+Runs Tongpin as `tongpin serve` runs it (gunicorn + one worker, embedded SQLite in a fresh home), with six
+channels (TV crawl, SMS, app push, WeChat, Weibo, web banner) whose webhook transmitters post to a
+local sink, and a release policy that auto-releases. `--with-radio` swaps the web banner for a radio channel, so
+every alert also gets synthesised speech (espeak-ng) before it is published. It POSTs N orange, immediate
+alerts at `--rate` per second from `--clients` threads and prints p50/p99 of POST sent → sixth delivery
+received, the sustained
+alerts_per_s, and floor_p99_ms: in the same run, the same round trips against a trivial endpoint (/healthz)
+and the sink (six posts), the physical floor of this machine.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from publish import Sink, percentile  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+KINDS = ["tv", "sms", "app", "wechat", "weibo", "web"]
+
+
+class AlertSink(Sink):
+    """Receipts per alert id: the time the last of its six deliveries arrived."""
+
+    def __init__(self):
+        self.receipts: dict[int, list[float]] = {}
+        super().__init__()
+
+    async def handle(self, reader, writer):
+        import asyncio
+
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                body = await reader.readexactly(length) if length else b""
+                now = time.time()
+                try:
+                    source = json.loads(body).get("source", {})
+                    self.receipts.setdefault(int(source.get("id", 0)), []).append(now)
+                except ValueError:
+                    pass
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+
+SETUP = """
+from tongpin.alerts.models import Coverage, ReleasePolicy
+from tongpin.core.audit import Actor
+from tongpin.core.models import ApiToken, User
+from tongpin.publishing.channels_admin import ChannelInput, create_channel
+admin = User.objects.create(username="bench-admin", role="admin")
+sender = User.objects.create(username="bench-sender", role="alert_sender")
+for kind in {kinds!r}:
+    extra = {{"default_cover_media_id": "COVER"}} if kind == "wechat" else {{}}
+    channel = create_channel(Actor(user=admin), ChannelInput(name=kind, slug="bench-" + kind, kind=kind,
+        transmitter="webhook", settings={{"url": {url!r}, "secret": "k", **extra}}))
+    Coverage.objects.create(channel=channel, area_codes=["360000"], min_level="blue")
+ReleasePolicy.objects.create(name="auto", sender="*", min_level="blue", action="auto")
+print("TOKEN", ApiToken.issue(sender, "bench")[1])
+"""
+
+
+def cap(number: int) -> bytes:
+    sent = time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.localtime())
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>BENCH-{uuid.uuid4().hex}</identifier>
+<sender>bench@tongpin</sender><sent>{sent}</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
+<info><language>zh-CN</language><category>Met</category><event>暴雨</event><urgency>Immediate</urgency>
+<severity>Severe</severity><certainty>Likely</certainty><senderName>江西省气象台</senderName>
+<headline>江西省气象台发布暴雨橙色预警（第{number}号）</headline>
+<description>预计未来6小时，南昌、九江、景德镇等地降雨量将达50毫米以上，局地可超过100毫米，并伴有雷电和8级以上短时大风。</description>
+<instruction>请注意防范强降雨可能引发的山洪、地质灾害和城乡积涝，危险地带人员及时转移。</instruction>
+<area><areaDesc>南昌市、九江市</areaDesc><geocode><valueName>GB/T 2260</valueName><value>360100</value></geocode></area>
+</info></alert>""".encode()
+
+
+class Connection:
+    """A keep-alive client connection that reconnects once when the server has closed an idle one."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port, self.connection = host, port, None
+
+    def call(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        for attempt in range(2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                self.connection.request(method, path, body=body, headers=headers or {})
+                response = self.connection.getresponse()
+                return response, response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.connection.close()
+                self.connection = None
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(port: int, deadline: float) -> None:
+    while time.time() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("tongpin serve did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alerts", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=50.0, help="alerts per second offered")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--with-radio", action="store_true", help="radio (spoken audio) instead of the web banner")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.with_radio:
+        KINDS[KINDS.index("web")] = "radio"
+
+    sink = AlertSink()
+    home = Path(tempfile.mkdtemp(prefix="tongpin-alert-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGPIN_") or k.startswith("TONGPIN_DELIVERY_")}
+    env.update(TONGPIN_HOME=str(home), TONGPIN_LOG_LEVEL="WARNING")
+    python = [sys.executable, "-m", "tongpin"]
+    subprocess.run([*python, "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
+    setup = subprocess.run([*python, "shell", "-c", SETUP.format(kinds=KINDS, url=sink.url)], env=env, check=True,
+                           capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    token = next(line.split()[1] for line in setup.stdout.splitlines() if line.startswith("TOKEN"))
+    port = free_port()
+    server = subprocess.Popen([*python, "serve", "--port", str(port), "--workers", "2"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        wait_until_up(port, time.time() + 60)
+        time.sleep(2.0)  # the worker starts beside gunicorn
+        results = run(args, port, token, sink)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(json.dumps(results, ensure_ascii=False, indent=1) if args.json else results)
+
+
+def run(args, port: int, token: str, sink: AlertSink) -> dict:
+    started: dict[int, float] = {}
+    floors: list[float] = []
+    answered: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(args.alerts))
+    interval = args.clients / args.rate
+
+    def client(offset: float) -> None:
+        tongpin = Connection("127.0.0.1", port)
+        trivial = Connection("127.0.0.1", port)
+        receiver = Connection("127.0.0.1", sink.port)
+        headers = {"Content-Type": "application/xml", "Authorization": f"Bearer {token}"}
+        next_at = time.time() + offset  # clients spread over the interval, as independent senders would be
+        while True:
+            with lock:
+                number = next(counter, None)
+            if number is None:
+                return
+            time.sleep(max(0.0, next_at - time.time()))
+            next_at += interval
+            body = cap(number)
+            begin = time.time()
+            response, data = tongpin.call("POST", "/api/v1/alerts/cap", body, headers)
+            if response.status != 201:
+                raise SystemExit(f"POST answered {response.status}: {data[:300]!r}")
+            with lock:
+                started[json.loads(data)["id"]] = begin
+                answered.append(time.time() - begin)
+            # The floor: a trivial request to the same server and six posts to the same sink.
+            floor_begin = time.time()
+            trivial.call("GET", "/healthz")
+            for _ in KINDS:
+                payload = json.dumps({"source": {"type": "floor", "id": 0}}).encode()
+                receiver.call("POST", "/floor", payload, {"Content-Type": "application/json"})
+            with lock:
+                floors.append(time.time() - floor_begin)
+
+    first = time.time()
+    threads = [threading.Thread(target=client, args=(k * interval / args.clients,)) for k in range(args.clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    deadline = time.time() + 60
+    while time.time() < deadline and not all(len(sink.receipts.get(i, [])) >= len(KINDS) for i in started):
+        time.sleep(0.02)
+    done = [i for i in started if len(sink.receipts.get(i, [])) >= len(KINDS)]
+    latencies = [max(sink.receipts[i][: len(KINDS)]) - started[i] for i in done]
+    last = max(max(sink.receipts[i]) for i in done)
+    return {
+        "kinds": KINDS,
+        "alerts": args.alerts,
+        "completed": len(done),
+        "channels": len(KINDS),
+        "offered_rate_per_s": args.rate,
+        "alerts_per_s": round(len(done) / (last - first), 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "max_ms": round(max(latencies) * 1000, 1),
+        "floor_p99_ms": round(percentile(floors, 0.99) * 1000, 1),
+        "post_p50_ms": round(statistics.median(answered) * 1000, 1),
+        "post_p99_ms": round(percentile(answered, 0.99) * 1000, 1),
+    }
+
+
+if __name__ == "__main__":
+    main()
