@@ -155,7 +155,7 @@ def main() -> None:
                            capture_output=True, text=True, cwd=ROOT)  # fmt: skip
     token = next(line.split()[1] for line in setup.stdout.splitlines() if line.startswith("TOKEN"))
     port = free_port()
-    server = subprocess.Popen([*python, "serve", "--port", str(port), "--workers", "2"], env=env, cwd=ROOT,
+    server = subprocess.Popen([*python, "serve", "--port", str(port)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         wait_until_up(port, time.time() + 60)

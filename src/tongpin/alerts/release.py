@@ -68,7 +68,8 @@ def _set_state(actor: Actor, alert: Alert, state: str, action: str, **changes) -
     alert.state = state
     for key, value in changes.items():
         setattr(alert, key, value)
-    alert.save()
+    # Only what changed: the row also holds the whole CAP text, and this runs inside the write lock.
+    alert.save(update_fields=["state", *changes])
     audit.record(actor, action, alert, {"state": [old, state]})
     return alert
 
