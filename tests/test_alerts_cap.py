@@ -186,3 +186,18 @@ def test_cli_validate_prints_json_lines_and_exit_codes(tmp_path):
     assert mixed.returncode == 1
     lines = [json.loads(x) for x in mixed.stdout.strip().splitlines()]
     assert [x["valid"] for x in lines] == [True, False] and lines[1]["errors"][0]["code"] == "schema"
+
+
+def test_wrong_and_unusual_encodings_get_a_clear_answer():
+    assert codes(cap().replace(b'encoding="UTF-8"', b'encoding="klingon"'))[0] in {"bad_encoding", "malformed_xml"}
+    latin = cap().replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')  # UTF-8 bytes declared as Latin-1
+    reports = validate_bytes(latin)
+    assert reports and all(isinstance(r.valid, bool) for r in reports)
+    utf16 = cap().decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    [report] = validate_bytes(utf16)
+    assert report.valid and report.message.infos[0].event == "暴雨"
+
+
+def test_a_doctype_hidden_in_utf16_is_refused_too():
+    bomb = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY b "ccccccccccccccccccc">]><alert>&b;&b;</alert>'
+    assert codes(bomb.encode("utf-16")) == ["dtd_forbidden"]

@@ -79,6 +79,10 @@ def parse_document(data: bytes, max_bytes: int = MAX_BYTES) -> list[Parsed]:
         raise RejectedDocument("malformed_xml", f"not well-formed XML: {error.msg}", f"line {error.lineno}") from error
     except ValueError as error:  # e.g. an encoding lxml does not know
         raise RejectedDocument("bad_encoding", str(error)) from error
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        # A DOCTYPE the byte scan could not see (e.g. in UTF-16): refused all the same.
+        raise RejectedDocument("dtd_forbidden", "DOCTYPE and ENTITY declarations are not accepted")
     if _depth(root) > MAX_DEPTH:
         raise RejectedDocument("too_deep", f"elements nested more than {MAX_DEPTH} levels")
     for node in root.iter():
