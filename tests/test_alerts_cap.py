@@ -199,5 +199,7 @@ def test_wrong_and_unusual_encodings_get_a_clear_answer():
 
 
 def test_a_doctype_hidden_in_utf16_is_refused_too():
-    bomb = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY b "ccccccccccccccccccc">]><alert>&b;&b;</alert>'
+    bomb = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY b "ccccccccccccccccccc">]><alert>&b;&b;</alert>'
+    )
     assert codes(bomb.encode("utf-16")) == ["dtd_forbidden"]
