@@ -363,3 +363,21 @@ def test_composer_refuses_an_update_without_the_original(users, client_for):
     response = client_for("duty").post("/alerts/new/", {"event": "暴雨", "level": "red", "headline": "x",
                                                          "description": "y", "msg_type": "Update"})  # fmt: skip
     assert response.status_code == 200 and "需要选择原预警" in response.content.decode()
+
+
+def test_a_sender_cannot_cancel_another_senders_warning(users, sender, channels, auto):
+    from tongpin.alerts.intake import receive
+    from tongpin.core.audit import Actor
+
+    [original] = receive(Actor(user=sender), cap())
+    rogue = make_user("rogue", Role.ALERT_SENDER)
+    ref = "<references>jxqx@cma.gov.cn,JX-2026-001,2026-06-01T08:00:00+08:00</references>"
+    cancel = cap(msg_type="Cancel", extra_head=ref, info="").replace(b"<sender>jxqx@cma.gov.cn", b"<sender>rogue@x")
+    receive(Actor(user=rogue), cancel)
+    original.alert.refresh_from_db()
+    assert original.alert.state == AlertState.RELEASED  # untouched
+    # A duty officer may act on any sender's warning (the composer's messages carry the station as sender).
+    duty_cancel = cancel.replace(b"<sender>rogue@x", b"<sender>tongpin@localhost")
+    receive(Actor(user=users["duty"]), duty_cancel)
+    original.alert.refresh_from_db()
+    assert original.alert.state == AlertState.CANCELLED

@@ -170,9 +170,16 @@ def release(actor: Actor, alert: Alert) -> Alert:
 
 
 def _earlier(alert: Alert) -> list[Alert]:
-    """The alerts this one refers to that we hold (newest first)."""
+    """The alerts this one refers to that we hold and it may act on (newest first).
+
+    A sender updates or cancels only its own messages; naming another sender's takes a duty officer (the
+    composer) — otherwise one sender account could take down everybody's warnings.
+    """
     found = []
+    trusted = alert.received_by is not None and can(alert.received_by, ALERT_DECIDE)
     for sender, identifier, sent in alert.references:
+        if sender != alert.sender and not trusted:
+            continue
         rows = Alert.objects.filter(sender=sender, identifier=identifier).exclude(pk=alert.pk)
         if sent:
             rows = rows.filter(sent=sent)
