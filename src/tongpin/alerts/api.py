@@ -107,8 +107,8 @@ def alerts_submit(request):
     received = intake.receive(actor_from_request(request, "api"), _body(request))
     created = any(r.created for r in received)
     if len(received) == 1:
-        return Status(201 if created else 200, queries.alert_out(received[0].alert))
-    return Status(201 if created else 200, {"alerts": [queries.alert_out(r.alert) for r in received]})
+        return Status(201 if created else 200, queries.alert_out(received[0].alert, detail=False))
+    return Status(201 if created else 200, {"alerts": [queries.alert_out(r.alert, detail=False) for r in received]})
 
 
 @router.get("/alerts", response={200: AlertListOut, **ERRORS}, summary="Recent warnings")

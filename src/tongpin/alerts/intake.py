@@ -64,8 +64,7 @@ def receive(actor: Actor, data: bytes, profile: str | None = None) -> list[Recei
             results.append(_store(actor, report))
     for result in results:
         if result.created:
-            lifecycle.decide(actor, result.alert)
-            result.alert.refresh_from_db()
+            result.alert = lifecycle.decide(actor, result.alert)
     return results
 
 

@@ -122,6 +122,10 @@ def prepare(
             findings = check_fields(channel.kind, fields, channel.settings, proofread=proofread)
             renditions.append(Rendition(publication=publication, channel=channel, kind=channel.kind, fields=fields,
                                         findings=findings))  # fmt: skip
+        if release_now:
+            _check_blocking(renditions, skip_blocked)
+            for rendition in renditions:
+                rendition.frozen_at = timezone.now()
         Rendition.objects.bulk_create(renditions)
         audit.record(
             actor,
@@ -130,8 +134,8 @@ def prepare(
             {"source": f"{content.source_type}:{content.source_id}", "channels": [c.slug for c in channels]},
         )
         if release_now:
-            release(actor, publication.pk, skip_blocked=skip_blocked)
-            publication.refresh_from_db()
+            # Straight from the rows in hand: no need to read back what was just written.
+            _queue(actor, publication, renditions, skip_blocked)
     return publication
 
 
@@ -162,52 +166,62 @@ def release(actor: Actor, publication_id: int, skip_blocked: bool = False) -> Pu
         if publication.state != PublicationState.DRAFT or publication.released_at:
             raise Conflict(FieldError("already_released", _("这次发布已经提交过了。")))
         renditions = list(publication.renditions.select_related("channel"))
-        errors = [
-            FieldError(f["code"], f"{r.channel.name}：{f['message']}", f"renditions.{r.channel.slug}.{f['field']}")
-            for r in renditions
-            for f in r.blocking
-        ]
-        if errors and not skip_blocked:
-            raise ValidationFailed(errors)
-        now = timezone.now()
-        due = publication.scheduled_at or now
-        Rendition.objects.filter(publication=publication).update(frozen_at=now)
-        Delivery.objects.bulk_create(
-            [
-                Delivery(
-                    rendition=r,
-                    channel=r.channel,
-                    priority=publication.priority,
-                    due_at=due,
-                    max_attempts=r.channel.max_attempts,
-                    created_at=now,
-                )
-                if not r.blocking
-                else Delivery(
-                    rendition=r,
-                    channel=r.channel,
-                    priority=publication.priority,
-                    state=DeliveryState.FAILED,
-                    last_code="blocked",
-                    last_error="；".join(str(f["message"]) for f in r.blocking)[:500],
-                    created_at=now,
-                    finished_at=now,
-                )
-                for r in renditions
-            ]
-        )
-        publication.released_at = now
-        publication.state = PublicationState.SCHEDULED if publication.scheduled_at else PublicationState.SENDING
-        publication.save(update_fields=["released_at", "state"])
-        if skip_blocked and errors:
-            queue.refresh_publications({publication.pk})
-        audit.record(
-            actor,
-            "publication.release",
-            publication,
-            {"at": publication.scheduled_at.isoformat() if publication.scheduled_at else "now"},
-        )
+        _check_blocking(renditions, skip_blocked)
+        Rendition.objects.filter(publication=publication).update(frozen_at=timezone.now())
+        _queue(actor, publication, renditions, skip_blocked)
     return publication
+
+
+def _check_blocking(renditions: list[Rendition], skip_blocked: bool) -> None:
+    errors = [
+        FieldError(f["code"], f"{r.channel.name}：{f['message']}", f"renditions.{r.channel.slug}.{f['field']}")
+        for r in renditions
+        for f in r.blocking
+    ]
+    if errors and not skip_blocked:
+        raise ValidationFailed(errors)
+
+
+def _queue(actor: Actor, publication: Publication, renditions: list[Rendition], skip_blocked: bool) -> None:
+    """One delivery per rendition (a failed one, with the reason, for a blocked rendition when skipping)."""
+    now = timezone.now()
+    due = publication.scheduled_at or now
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                rendition=r,
+                channel=r.channel,
+                priority=publication.priority,
+                due_at=due,
+                max_attempts=r.channel.max_attempts,
+                created_at=now,
+            )
+            if not r.blocking
+            else Delivery(
+                rendition=r,
+                channel=r.channel,
+                priority=publication.priority,
+                state=DeliveryState.FAILED,
+                last_code="blocked",
+                last_error="；".join(str(f["message"]) for f in r.blocking)[:500],
+                created_at=now,
+                finished_at=now,
+            )
+            for r in renditions
+        ]
+    )
+    publication.released_at = now
+    publication.state = PublicationState.SCHEDULED if publication.scheduled_at else PublicationState.SENDING
+    publication.save(update_fields=["released_at", "state"])
+    if skip_blocked and any(r.blocking for r in renditions):
+        queue.refresh_publications({publication.pk})
+        publication.refresh_from_db(fields=["state"])
+    audit.record(
+        actor,
+        "publication.release",
+        publication,
+        {"at": publication.scheduled_at.isoformat() if publication.scheduled_at else "now"},
+    )
 
 
 def _text_value(value, html: bool) -> str:

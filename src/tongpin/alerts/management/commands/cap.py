@@ -50,6 +50,8 @@ class Command(BaseCommand):
             return json.dumps(line, ensure_ascii=False)
         verdict = "valid" if line["valid"] else "INVALID"
         details = "; ".join(f"{e['code']}: {e['message']}" for e in line["errors"][:5])
-        return f"{line['file']}: {verdict}" + (f" — {details}" if details else "") + (
-            f" ({len(line['warnings'])} warnings)" if line["warnings"] else ""
+        return (
+            f"{line['file']}: {verdict}"
+            + (f" — {details}" if details else "")
+            + (f" ({len(line['warnings'])} warnings)" if line["warnings"] else "")
         )
