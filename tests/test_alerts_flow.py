@@ -381,3 +381,15 @@ def test_a_sender_cannot_cancel_another_senders_warning(users, sender, channels,
     receive(Actor(user=users["duty"]), duty_cancel)
     original.alert.refresh_from_db()
     assert original.alert.state == AlertState.CANCELLED
+
+
+def test_ids_past_64_bits_are_not_found_not_errors(users, client_for, client):
+    huge = 2**70
+    duty = client_for("duty")
+    assert client.get(f"/alerts/{huge}/cap.xml").status_code == 404
+    assert duty.get(f"/alerts/{huge}/").status_code == 404
+    assert client_for("desk").get(f"/issues/{huge}/").status_code == 404
+    assert client_for("desk").post(f"/renditions/{huge}/edit/").status_code == 404
+    response = duty.post("/alerts/new/", {"event": "暴雨", "level": "red", "headline": "x", "description": "y",
+                                          "msg_type": "Update", "reference": str(huge)})  # fmt: skip
+    assert response.status_code == 200 and "需要选择原预警" in response.content.decode()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, FieldError, Forbidden
+from tongpin.core.ids import clean_id
 from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, can
 
 from . import compose, queries
@@ -118,7 +119,7 @@ def composer(request):
             certainty=posted.get("certainty", "Likely"),
             status=posted.get("status", "Actual"),
             msg_type=posted.get("msg_type", "Alert"),
-            references=[_int(posted.get("reference"), 0)] if posted.get("reference") else [],
+            references=[clean_id(posted.get("reference"))] if clean_id(posted.get("reference")) else [],
             expires_hours=_int(posted.get("expires_hours"), 24),
             sender_name=posted.get("sender_name", ""),
         )
@@ -145,7 +146,7 @@ def composer(request):
 def cap_xml(request, alert_id: int):
     """The CAP of a public, released alert (linked from the Atom feed)."""
     alert = (
-        Alert.objects.filter(pk=alert_id, status="Actual")
+        Alert.objects.filter(pk=clean_id(alert_id) or 0, status="Actual")
         .exclude(state__in=[AlertState.PENDING, AlertState.REJECTED])
         .first()
     )

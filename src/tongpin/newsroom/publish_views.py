@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, FieldError, Forbidden
+from tongpin.core.ids import clean_id
 from tongpin.core.roles import PUBLISH, can
 from tongpin.publishing.models import Channel
 
@@ -40,7 +41,7 @@ def story_publish(request, story_id: int):
     )
     chosen: list[int] = []
     if request.method == "POST":
-        chosen = [int(v) for v in request.POST.getlist("channels") if v.isdigit()]
+        chosen = [clean_id(v) or 0 for v in request.POST.getlist("channels") if v.isdigit()]
         at = _when(request.POST.get("at", ""))
         if request.POST.get("at") and at is None:
             messages.error(request, _("定时发布时间格式不正确。"))

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, FieldError, Forbidden
+from tongpin.core.ids import clean_id
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
 from tongpin.partners.models import Partner
 
@@ -201,7 +202,7 @@ def publication_detail(request, publication_id: int):
 @login_required
 @require_POST
 def rendition_edit(request, rendition_id: int):
-    rendition = Rendition.objects.filter(pk=rendition_id).first()
+    rendition = Rendition.objects.filter(pk=clean_id(rendition_id) or 0).first()
     if rendition is None:
         raise Http404
     formatter = formatter_for(rendition.kind)
@@ -348,7 +349,7 @@ def journal_issues(request, channel_id: int):
         raise Http404
     _need(request, PUBLISH)
     if request.method == "POST":
-        chosen = [int(v) for v in request.POST.getlist("renditions") if v.isdigit()]
+        chosen = [clean_id(v) for v in request.POST.getlist("renditions") if v.isdigit() and clean_id(v)]
         try:
             issue = journal.create_issue(
                 actor_from_request(request),
@@ -373,7 +374,7 @@ def journal_issues(request, channel_id: int):
 @login_required
 def journal_issue(request, issue_id: int):
     _need(request, PUBLISH)
-    issue = JournalIssue.objects.filter(pk=issue_id).select_related("channel").first()
+    issue = JournalIssue.objects.filter(pk=clean_id(issue_id) or 0).select_related("channel").first()
     if issue is None:
         raise Http404
     articles = issue.articles.select_related("rendition")
@@ -383,7 +384,7 @@ def journal_issue(request, issue_id: int):
 @login_required
 def journal_pdf(request, issue_id: int):
     _need(request, PUBLISH)
-    issue = JournalIssue.objects.filter(pk=issue_id).first()
+    issue = JournalIssue.objects.filter(pk=clean_id(issue_id) or 0).first()
     if issue is None or not issue.pdf:
         raise Http404
     name = f"{issue.title}-{issue.number}.pdf"
