@@ -393,3 +393,15 @@ def test_ids_past_64_bits_are_not_found_not_errors(users, client_for, client):
     response = duty.post("/alerts/new/", {"event": "暴雨", "level": "red", "headline": "x", "description": "y",
                                           "msg_type": "Update", "reference": str(huge)})  # fmt: skip
     assert response.status_code == 200 and "需要选择原预警" in response.content.decode()
+
+
+def test_a_repeat_of_a_stored_but_undecided_alert_is_decided(users, sender, channels, auto):
+    from tongpin.alerts.intake import receive
+    from tongpin.core.audit import Actor
+
+    [first] = receive(Actor(user=sender), cap())
+    Alert.objects.filter(pk=first.alert.pk).update(state=AlertState.RECEIVED, publication=None)  # as if it crashed
+    Delivery.objects.all().delete()
+    [again] = receive(Actor(user=sender), cap())
+    assert not again.created and again.alert.state == AlertState.RELEASED
+    assert Delivery.objects.count() == len(KINDS)

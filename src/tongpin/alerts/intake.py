@@ -63,7 +63,8 @@ def receive(actor: Actor, data: bytes, profile: str | None = None) -> list[Recei
         for report in reports:
             results.append(_store(actor, report))
     for result in results:
-        if result.created:
+        # A repeat of a message stored but never decided (its first request failed half-way) is decided now.
+        if result.created or result.alert.state == AlertState.RECEIVED:
             result.alert = lifecycle.decide(actor, result.alert)
     return results
 
