@@ -58,18 +58,60 @@ def receive(actor: Actor, data: bytes, profile: str | None = None) -> list[Recei
     errors = _errors(reports)
     if errors:
         raise ValidationFailed(errors)
+    # Everything that needs no lock first (reads, signature, policy, renditions and speech), then one write
+    # transaction per document: the alert stored already in its decided state, and published.
+    staged = [_stage(actor, report) for report in reports]
     results = []
     with transaction.atomic():
-        for report in reports:
-            results.append(_store(actor, report))
+        for stage in staged:
+            results.append(stage if isinstance(stage, Received) else _commit(actor, stage))
     for result in results:
         # A repeat of a message stored but never decided (its first request failed half-way) is decided now.
-        if result.created or result.alert.state == AlertState.RECEIVED:
+        if not result.created and result.alert.state == AlertState.RECEIVED:
             result.alert = lifecycle.decide(actor, result.alert)
     return results
 
 
-def _store(actor: Actor, report: Report) -> Received:
+@dataclass
+class Stage:
+    alert: Alert
+    warnings: int
+    choice: str
+    policy: object
+    earlier: list
+    plan: object
+
+
+def _commit(actor: Actor, stage: Stage) -> Received:
+    alert = stage.alert
+    if stage.choice == lifecycle.HOLD:
+        alert.state = AlertState.HELD
+    elif stage.choice == lifecycle.CONFIRM:
+        alert.state = AlertState.PENDING
+        alert.escalate_after = stage.policy.escalate_after if stage.policy else lifecycle.DEFAULT_ESCALATION
+    try:
+        with transaction.atomic():
+            alert.save()
+    except IntegrityError:  # the same message arrived twice at once: the other request stored it
+        existing = Alert.objects.get(sender=alert.sender, identifier=alert.identifier, sent=alert.sent)
+        return Received(existing, False)
+    audit.record(actor, "alert.received", alert, {
+        "format": alert.source_format, "msg_type": alert.msg_type, "status": alert.status, "level": alert.level,
+        "signature": alert.signature, "warnings": stage.warnings,
+    })  # fmt: skip
+    policy_name = getattr(stage.policy, "name", None)
+    if stage.choice == lifecycle.HOLD:
+        audit.record(actor, "alert.held", alert, {"state": [AlertState.RECEIVED, AlertState.HELD]})
+    elif stage.choice == lifecycle.CONFIRM:
+        audit.record(actor, "alert.awaiting_confirmation", alert, {"policy": policy_name or "default"})
+        lifecycle.ask_duty_officers(alert)
+    else:
+        audit.record(actor, "alert.auto_release", alert, {"policy": policy_name or "cancel"})
+        alert = lifecycle.apply_release(actor, alert, stage.earlier, stage.plan)
+    return Received(alert, True)
+
+
+def _stage(actor: Actor, report: Report) -> Received | Stage:
     message: Message = report.message
     existing = Alert.objects.filter(sender=message.sender, identifier=message.identifier, sent=message.sent).first()
     if existing is not None:
@@ -141,27 +183,9 @@ def _store(actor: Actor, report: Report) -> Received:
         signature_detail=signature.detail[:300] if signature else "",
         received_by=actor.user,
     )
-    try:
-        with transaction.atomic():
-            alert.save()
-    except IntegrityError:  # the same message arrived twice at once: the other request stored it
-        return Received(
-            Alert.objects.get(sender=message.sender, identifier=message.identifier, sent=message.sent), False
-        )
-    audit.record(
-        actor,
-        "alert.received",
-        alert,
-        {
-            "format": alert.source_format,
-            "msg_type": alert.msg_type,
-            "status": alert.status,
-            "level": alert.level,
-            "signature": alert.signature,
-            "warnings": len(warnings),
-        },
-    )
-    return Received(alert, True)
+    choice, policy = lifecycle.choose(alert)
+    earlier_for_release, plan = lifecycle.plan_release(alert) if choice == lifecycle.RELEASE else ([], None)
+    return Stage(alert, len(warnings), choice, policy, earlier_for_release, plan)
 
 
 def _circles(area) -> list[list[tuple[float, float]]]:

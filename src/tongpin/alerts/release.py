@@ -45,22 +45,37 @@ def matching_policy(alert: Alert) -> ReleasePolicy | None:
     return None
 
 
-def decide(actor: Actor, alert: Alert) -> Alert:
-    """What happens to a new alert: held (not public), released now, or waiting for a duty officer."""
+HOLD, RELEASE, CONFIRM = "hold", "release", "confirm"
+
+
+def choose(alert: Alert) -> tuple[str, ReleasePolicy | None]:
+    """What the policy says for a new alert: hold (never public), release now, or wait for a duty officer."""
     if alert.status in ("System", "Draft") or alert.msg_type in ("Ack", "Error"):
-        return _set_state(actor, alert, AlertState.HELD, "alert.held")
+        return HOLD, None
     policy = matching_policy(alert)
     if alert.msg_type == "Cancel" or (policy is not None and policy.action == PolicyAction.AUTO):
         # A cancellation always goes out at once: keeping a withdrawn warning on air is the greater harm.
+        return RELEASE, policy
+    return CONFIRM, policy
+
+
+def decide(actor: Actor, alert: Alert) -> Alert:
+    """Apply the policy to a stored alert (the intake does the same in its own transaction, see intake.py)."""
+    choice, policy = choose(alert)
+    if choice == HOLD:
+        return _set_state(actor, alert, AlertState.HELD, "alert.held")
+    if choice == RELEASE:
         audit.record(actor, "alert.auto_release", alert, {"policy": policy.name if policy else "cancel"})
         return release(actor, alert)
-    alert.state = AlertState.PENDING
     alert.escalate_after = policy.escalate_after if policy else DEFAULT_ESCALATION
-    alert.save(update_fields=["state", "escalate_after"])
-    audit.record(actor, "alert.awaiting_confirmation", alert, {"policy": policy.name if policy else "default"})
+    _set_state(actor, alert, AlertState.PENDING, "alert.awaiting_confirmation", escalate_after=alert.escalate_after)
+    ask_duty_officers(alert)
+    return alert
+
+
+def ask_duty_officers(alert: Alert) -> None:
     officers = User.objects.filter(role=Role.DUTY_OFFICER, is_active=True)
     notify(officers, _("待确认预警：%(t)s") % {"t": str(alert)[:80]}, _link(alert))
-    return alert
 
 
 def _set_state(actor: Actor, alert: Alert, state: str, action: str, **changes) -> Alert:
@@ -138,35 +153,45 @@ def _withdraw(actor: Actor, alert: Alert, reason: str) -> list[Channel]:
     return channels
 
 
-def release(actor: Actor, alert: Alert) -> Alert:
-    """Publish now (policy or duty officer said so); an Update replaces, a Cancel withdraws and announces."""
+def plan_release(alert: Alert) -> tuple[list[Alert], object]:
+    """Everything a release needs that can be worked out without a lock: the earlier alerts it acts on and the
+    renditions (speech included) for the channels it reaches."""
     earlier = _earlier(alert)
     if alert.msg_type == "Cancel":
         reached = {c.pk: c for previous in earlier for c in _reached(previous) if c.kind in renditions.ALERT_KINDS}
-        plan = _plan(alert, list(reached.values()), cancelling=earlier[0]) if earlier else None
+        return earlier, (_plan(alert, list(reached.values()), cancelling=earlier[0]) if earlier else None)
+    return earlier, _plan(alert, target_channels(alert))
+
+
+def apply_release(actor: Actor, alert: Alert, earlier: list[Alert], plan) -> Alert:
+    """Withdraw what this replaces or cancels, publish, mark released. Runs inside the caller's transaction."""
+    if plan is not None:
+        plan[1].source_id = alert.pk  # the content was built before the alert had its id
+    if alert.msg_type == "Cancel":
+        for previous in earlier:
+            _withdraw(actor, previous, "cancelled")
+            _set_state(actor, previous, AlertState.CANCELLED, "alert.cancelled", ended_at=timezone.now())
     else:
-        plan = _plan(alert, target_channels(alert))
+        for previous in earlier:
+            if previous.state in (AlertState.RELEASED, AlertState.PENDING):
+                _withdraw(actor, previous, "updated")
+                _set_state(actor, previous, AlertState.SUPERSEDED, "alert.superseded", ended_at=timezone.now())
+    cancelling = earlier[0] if alert.msg_type == "Cancel" and earlier else None
+    publication = _publish(actor, alert, plan, cancelling=cancelling)
+    alert.released_at = timezone.now()
+    return _set_state(
+        actor, alert, AlertState.RELEASED, "alert.released", publication=publication, released_at=alert.released_at
+    )
+
+
+def release(actor: Actor, alert: Alert) -> Alert:
+    """Publish now (policy or duty officer said so); an Update replaces, a Cancel withdraws and announces."""
+    earlier, plan = plan_release(alert)
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
         if alert.state not in (AlertState.RECEIVED, AlertState.PENDING):
             raise Conflict(FieldError("already_decided", _("这条预警已经处理过了。")))
-        if alert.msg_type == "Cancel":
-            for previous in earlier:
-                _withdraw(actor, previous, "cancelled")
-                _set_state(actor, previous, AlertState.CANCELLED, "alert.cancelled", ended_at=timezone.now())
-        else:
-            for previous in earlier:
-                if previous.state in (AlertState.RELEASED, AlertState.PENDING):
-                    _withdraw(actor, previous, "updated")
-                    _set_state(actor, previous, AlertState.SUPERSEDED, "alert.superseded", ended_at=timezone.now())
-        publication = _publish(
-            actor, alert, plan, cancelling=earlier[0] if alert.msg_type == "Cancel" and earlier else None
-        )
-        alert.released_at = timezone.now()
-        _set_state(
-            actor, alert, AlertState.RELEASED, "alert.released", publication=publication, released_at=alert.released_at
-        )
-    return alert
+        return apply_release(actor, alert, earlier, plan)
 
 
 def _earlier(alert: Alert) -> list[Alert]:
