@@ -140,6 +140,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="alerts per second offered")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--with-radio", action="store_true", help="radio (spoken audio) instead of the web banner")
+    parser.add_argument("--extra-workers", type=int, default=0, help="delivery workers started beside serve's one")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.with_radio:
@@ -157,13 +158,19 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen([*python, "serve", "--port", str(port)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    extra = [
+        subprocess.Popen([*python, "worker", "--deliveries-only"], env=env, cwd=ROOT,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        for _ in range(args.extra_workers)
+    ]
     try:
         wait_until_up(port, time.time() + 60)
         time.sleep(2.0)  # the worker starts beside gunicorn
         results = run(args, port, token, sink)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in [server, *extra]:
+            process.terminate()
+            process.wait(timeout=30)
     print(json.dumps(results, ensure_ascii=False, indent=1) if args.json else results)
 
 
@@ -219,6 +226,7 @@ def run(args, port: int, token: str, sink: AlertSink) -> dict:
     last = max(max(sink.receipts[i]) for i in done)
     return {
         "kinds": KINDS,
+        "extra_workers": args.extra_workers,
         "alerts": args.alerts,
         "completed": len(done),
         "channels": len(KINDS),
