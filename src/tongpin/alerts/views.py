@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, FieldError, Forbidden
+from tongpin.core.errors import DomainError, FieldError, Forbidden, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, can
 
@@ -23,11 +23,6 @@ from .models import Alert, AlertState, Level
 from .renditions import audio_folder
 
 ACTIVE = (AlertState.RELEASED, AlertState.PENDING)
-
-
-def _flash(request, error: DomainError) -> None:
-    for item in error.errors:
-        messages.error(request, str(item.message))
 
 
 def _rows(user) -> list[dict]:
@@ -87,7 +82,7 @@ def alert_decide(request, alert_id: int, decision: str):
     try:
         action(actor_from_request(request), alert_id, request.POST.get("note", ""))
     except DomainError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已确认发布。") if decision == "confirm" else _("已驳回，不发布。"))
     return redirect("alert-detail", alert_id=alert_id)
@@ -126,7 +121,7 @@ def composer(request):
         try:
             received = compose.issue(actor_from_request(request), draft)
         except DomainError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("预警已提交：%(s)s") % {"s": received.alert.get_state_display()})
             return redirect("alert-detail", alert_id=received.alert.pk)

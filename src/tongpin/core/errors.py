@@ -40,3 +40,11 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+def flash_errors(request, error: DomainError) -> None:
+    """Show each of a refused request's messages on the next page (the web's counterpart of the API's list)."""
+    from django.contrib import messages
+
+    for item in error.errors:
+        messages.error(request, str(item.message))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, FieldError, Forbidden
+from tongpin.core.errors import DomainError, FieldError, Forbidden, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import PUBLISH, can
 from tongpin.publishing.models import Channel
@@ -51,8 +51,7 @@ def story_publish(request, story_id: int):
                     actor_from_request(request), story.pk, chosen, at=at, release_now="hold" not in request.POST
                 )
             except DomainError as error:
-                for item in error.errors:
-                    messages.error(request, str(item.message))
+                flash_errors(request, error)
             else:
                 if publication.released_at:
                     messages.success(request, _("已提交发布。"))

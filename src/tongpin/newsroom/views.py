@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import Conflict, FieldError, ValidationFailed
+from tongpin.core.errors import Conflict, FieldError, ValidationFailed, flash_errors
 from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
 from tongpin.publishing.services import publications_of
@@ -240,8 +240,7 @@ def asset_upload(request, story_id: int):
             form.cleaned_data.get("caption", ""),
         )
     except ValidationFailed as error:
-        for item in error.errors:
-            messages.error(request, str(item.message))
+        flash_errors(request, error)
     else:
         messages.success(request, _("素材“%(n)s”已上传。") % {"n": asset.original_name})
     return redirect("story-detail", story_id=story_id)

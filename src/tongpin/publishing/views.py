@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, FieldError, Forbidden
+from tongpin.core.errors import DomainError, FieldError, Forbidden, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
 from tongpin.partners.models import Partner
@@ -23,11 +23,6 @@ from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
 from .models import Channel, Delivery, DeliveryState, JournalIssue, Rendition
 from .plugins import FORMATTERS, TRANSMITTERS, formatter_for
-
-
-def _flash_errors(request, error: DomainError) -> None:
-    for item in error.errors:
-        messages.error(request, str(item.message))
 
 
 def _need(request, capability: str) -> None:
@@ -91,7 +86,7 @@ def channel_new(request):
         try:
             channel = channels_admin.create_channel(actor_from_request(request), data)
         except DomainError as error:
-            _flash_errors(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("渠道已创建。"))
             return redirect("channel-detail", channel_id=channel.pk)
@@ -128,7 +123,7 @@ def channel_detail(request, channel_id: int):
         try:
             channels_admin.update_channel(actor_from_request(request), channel.pk, data)
         except DomainError as error:
-            _flash_errors(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("渠道设置已保存。"))
             return redirect("channel-detail", channel_id=channel.pk)
@@ -156,7 +151,7 @@ def channel_pause(request, channel_id: int):
     try:
         channels_admin.set_paused(actor_from_request(request), channel_id, paused, request.POST.get("reason", ""))
     except DomainError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     return redirect("channel-detail", channel_id=channel_id)
 
 
@@ -216,7 +211,7 @@ def rendition_edit(request, rendition_id: int):
     try:
         services.edit_rendition(actor_from_request(request), rendition.pk, fields)
     except DomainError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("渠道稿已保存。"))
     return redirect("publication-detail", publication_id=rendition.publication_id)
@@ -229,7 +224,7 @@ def publication_release(request, publication_id: int):
     try:
         services.release(actor_from_request(request), publication_id)
     except DomainError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已提交发布。"))
     return redirect("publication-detail", publication_id=publication_id)
@@ -286,7 +281,7 @@ def delivery_action(request, delivery_id: int, action: str):
     try:
         delivery = operate(actor_from_request(request), delivery_id)
     except DomainError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已重新排队。") if action == "retry" else _("已取消。"))
         if request.POST.get("next") == "publication":
@@ -360,7 +355,7 @@ def journal_issues(request, channel_id: int):
                 rendition_ids=chosen,
             )
         except DomainError as error:
-            _flash_errors(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("期刊已组版，PDF 已生成。"))
             return redirect("journal-issue", issue_id=issue.pk)

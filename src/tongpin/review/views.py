@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError
+from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.newsroom import stories as story_service
 
@@ -25,11 +25,6 @@ from .proofreading.rules import CATEGORIES
 
 def _back(request, story_id: int):
     return redirect("review-story", story_id=story_id)
-
-
-def _report_errors(request, error: DomainError) -> None:
-    for item in error.errors:
-        messages.error(request, str(item.message))
 
 
 @login_required
@@ -98,7 +93,7 @@ def _post_action(request, story_id: int, action, success: str):
     try:
         action(actor_from_request(request))
     except DomainError as error:
-        _report_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, success)
     return _back(request, story_id)
@@ -256,7 +251,7 @@ def rule_save(request):
     try:
         proofing.save_rule(actor_from_request(request), data, rule)
     except DomainError as error:
-        _report_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("规则已保存。"))
     return redirect("review-rules")
@@ -269,7 +264,7 @@ def rule_delete(request, rule_id: int):
     try:
         proofing.delete_rule(actor_from_request(request), rule)
     except DomainError as error:
-        _report_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("规则已删除。"))
     return redirect("review-rules")
@@ -304,7 +299,7 @@ def _import(request, limit: int, load, done: str):
         try:
             count = load(actor_from_request(request), *uploaded)
         except DomainError as error:
-            _report_errors(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, done % {"n": count})
     return redirect("review-rules")
