@@ -255,6 +255,10 @@ def test_journal_issue_becomes_a_chinese_print_pdf(client, users, partners):
     )
     assert duplicate.status_code == 200 and JournalIssue.objects.count() == 1
     assert client.get(f"/issues/{issue.pk}/pdf").status_code == 302  # signed out: to the login page
+    # Building the PDF loaded WeasyPrint, which loosens Pillow for the whole process: uploads must stay strict.
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
 def test_publishing_pages_render_for_staff(client_for, users, sink):

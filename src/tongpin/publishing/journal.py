@@ -121,9 +121,20 @@ def render_html(issue: JournalIssue) -> str:
     return render_to_string("publishing/journal_print.html", {"issue": issue, "articles": articles})
 
 
-def build_pdf(issue: JournalIssue) -> None:
+def _weasyprint_html():
+    """WeasyPrint's HTML class. Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; put it back,
+    or every image uploaded afterwards in this process would be decoded leniently and broken files accepted."""
+    from PIL import ImageFile
+
+    strict = ImageFile.LOAD_TRUNCATED_IMAGES
     from weasyprint import HTML
 
+    ImageFile.LOAD_TRUNCATED_IMAGES = strict
+    return HTML
+
+
+def build_pdf(issue: JournalIssue) -> None:
+    HTML = _weasyprint_html()  # noqa: N806  (a class)
     document = HTML(string=render_html(issue), url_fetcher=_media_only_fetcher).render()
     data = document.write_pdf()
     if issue.pdf:
