@@ -10,9 +10,10 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.html import escape
 
+from tongpin.publishing.channels.short import sms_fields
 from tongpin.publishing.kinds import ChannelKind
 from tongpin.publishing.plugins import Content
-from tongpin.publishing.text import fit, reading_seconds, sms_segments
+from tongpin.publishing.text import fit, reading_seconds
 
 from . import tts
 from .models import Alert, Level
@@ -95,12 +96,7 @@ def build(alert: Alert, kinds: set[str], sms_settings: dict | None = None, cance
             out[kind] = dict(fields)
     if ChannelKind.SMS in kinds:
         given = alert.channel_texts.get("SMS") if cancelling is None else ""
-        signature = (sms_settings or {}).get("signature", "")
-        signed = f"【{signature.strip('【】 ')}】" if signature else ""
-        parts = max(1, int((sms_settings or {}).get("max_segments") or 3))
-        budget = (70 if parts == 1 else 67 * parts) - len(signed)
-        sms = signed + fit(given or f"{prefix}{text}", budget)
-        out[ChannelKind.SMS] = {"text": sms, "segments": len(sms_segments(sms))}
+        out[ChannelKind.SMS] = sms_fields(sms_settings or {}, given or f"{prefix}{text}")
     if ChannelKind.APP in kinds:
         out[ChannelKind.APP] = {
             "title": fit(_name(cancelling or alert) if cancelling is None else "预警解除", 20),

@@ -24,6 +24,16 @@ class AppPush(Formatter):
         }
 
 
+def sms_fields(channel_settings: dict, text: str) -> dict:
+    """`text` signed 【station】 and cut to fit the channel's number of parts (other sources use this too)."""
+    name = (channel_settings.get("signature") or "").strip("【】 ")
+    signature = f"【{name}】" if name else ""
+    parts = max(1, int(channel_settings.get("max_segments") or 3))
+    budget = (70 if parts == 1 else 67 * parts) - len(signature)
+    signed = signature + fit(text, budget)
+    return {"text": signed, "segments": len(sms_segments(signed))}
+
+
 @register_formatter
 class Sms(Formatter):
     """An SMS signed 【station】; long text goes out as concatenated parts (70 characters, or 67 per part)."""
@@ -36,20 +46,7 @@ class Sms(Formatter):
     fields = (FieldSpec("text", _("短信内容"), required=True, multiline=True),)
 
     def render(self, content: Content, channel_settings: dict) -> dict:
-        signature = self._signature(channel_settings)
-        budget = self._budget(channel_settings) - len(signature)
-        text = signature + fit(f"{content.title}：{content.summary or content.body_text}", budget)
-        return {"text": text, "segments": len(sms_segments(text))}
-
-    @staticmethod
-    def _signature(channel_settings: dict) -> str:
-        name = (channel_settings.get("signature") or "").strip("【】 ")
-        return f"【{name}】" if name else ""
-
-    @staticmethod
-    def _budget(channel_settings: dict) -> int:
-        parts = max(1, int(channel_settings.get("max_segments") or 3))
-        return 70 if parts == 1 else 67 * parts
+        return sms_fields(channel_settings, f"{content.title}：{content.summary or content.body_text}")
 
     def check(self, values: dict, channel_settings: dict) -> list[Finding]:
         found = super().check(values, channel_settings)
