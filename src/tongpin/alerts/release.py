@@ -144,13 +144,10 @@ def _reached(alert: Alert) -> list[Channel]:
     return list(Channel.objects.filter(renditions__publication_id=alert.publication_id, is_active=True).distinct())
 
 
-def _withdraw(actor: Actor, alert: Alert, reason: str) -> list[Channel]:
-    """Take an earlier alert off its channels; the channels it reached (for the 解除 message)."""
-    if alert.publication_id is None:
-        return []
-    channels = list(Channel.objects.filter(renditions__publication_id=alert.publication_id).distinct())
-    publishing.withdraw_publication(actor, alert.publication, reason)
-    return channels
+def _withdraw(actor: Actor, alert: Alert, reason: str) -> None:
+    """Take an earlier alert off its channels (the 解除 message's channels come from `_reached`, before)."""
+    if alert.publication_id is not None:
+        publishing.withdraw_publication(actor, alert.publication, reason)
 
 
 def plan_release(alert: Alert) -> tuple[list[Alert], object]:

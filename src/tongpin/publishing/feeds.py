@@ -9,7 +9,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 
-from .models import Channel, Delivery, DeliveryAction, DeliveryState, Publication, PublicationState, Rendition
+from .listing import delivered_renditions
+from .models import Channel, Publication, PublicationState, Rendition
 from .plugins import formatter_for
 from .text import html_to_text
 
@@ -17,14 +18,7 @@ FEED_SIZE = 50
 
 
 def feed_items(channel: Channel) -> QuerySet[Rendition]:
-    delivered = Delivery.objects.filter(channel=channel, action=DeliveryAction.PUBLISH, state=DeliveryState.SUCCESS)
-    return (
-        Rendition.objects.filter(channel=channel, deliveries__in=delivered)
-        .exclude(publication__state=PublicationState.WITHDRAWN)
-        .select_related("publication")
-        .order_by("-publication__released_at", "-id")
-        .distinct()[:FEED_SIZE]
-    )
+    return delivered_renditions(channel)[:FEED_SIZE]
 
 
 def _title(rendition: Rendition) -> str:

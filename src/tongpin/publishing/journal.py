@@ -22,14 +22,11 @@ from tongpin.core import audit
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, ValidationFailed
 
+from .listing import delivered_renditions
 from .models import (
     Channel,
-    Delivery,
-    DeliveryAction,
-    DeliveryState,
     JournalArticle,
     JournalIssue,
-    PublicationState,
     Rendition,
 )
 
@@ -38,14 +35,7 @@ MAX_ARTICLES = 40
 
 def article_pool(channel: Channel) -> QuerySet[Rendition]:
     """Print renditions delivered to this journal and not withdrawn: what an issue can carry."""
-    delivered = Delivery.objects.filter(channel=channel, action=DeliveryAction.PUBLISH, state=DeliveryState.SUCCESS)
-    return (
-        Rendition.objects.filter(channel=channel, deliveries__in=delivered)
-        .exclude(publication__state=PublicationState.WITHDRAWN)
-        .select_related("publication")
-        .order_by("-publication__released_at")
-        .distinct()
-    )
+    return delivered_renditions(channel)
 
 
 def _date(raw: str | dt.date) -> dt.date:

@@ -11,7 +11,7 @@ from ninja import Schema
 from tongpin.core.errors import FieldError, Forbidden
 from tongpin.core.roles import DELIVERY_VIEW, can
 
-from .models import Delivery, DeliveryState
+from .models import Channel, Delivery, DeliveryAction, DeliveryState, PublicationState, Rendition
 
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
@@ -43,6 +43,19 @@ def deliveries_for(user, filters: DeliveryFilters) -> QuerySet[Delivery]:
     if filters.publication and 0 < filters.publication < 2**63:
         rows = rows.filter(rendition__publication_id=filters.publication)
     return rows.order_by("-created_at", "-id")
+
+
+def delivered_renditions(channel: Channel) -> QuerySet[Rendition]:
+    """What a channel carries now: renditions whose publishing delivery succeeded (so schedules and embargoes
+    hold) and whose publication was not withdrawn since, newest first. Feeds and the journal's pool read this."""
+    delivered = Delivery.objects.filter(channel=channel, action=DeliveryAction.PUBLISH, state=DeliveryState.SUCCESS)
+    return (
+        Rendition.objects.filter(channel=channel, deliveries__in=delivered)
+        .exclude(publication__state=PublicationState.WITHDRAWN)
+        .select_related("publication")
+        .order_by("-publication__released_at", "-id")
+        .distinct()
+    )
 
 
 def list_deliveries(user, filters: DeliveryFilters) -> DeliveryPage:
