@@ -15,7 +15,7 @@ from lxml import etree
 from tongpin.core.audit import Actor
 from tongpin.core.errors import FieldError, ValidationFailed
 
-from .cap.parse import CAP12
+from .cap.parse import CAP12, sub
 from .intake import Received, receive
 from .models import Alert, Level
 
@@ -63,12 +63,6 @@ def build(draft: Draft, now: datetime | None = None) -> bytes:
         errors.append(FieldError("out_of_range", _("有效时长应在 1–240 小时之间。"), "expires_hours"))
     if errors:
         raise ValidationFailed(errors)
-
-    def sub(parent, name, text=None):
-        node = etree.SubElement(parent, f"{{{CAP12}}}{name}")
-        if text is not None:
-            node.text = text
-        return node
 
     alert = etree.Element(f"{{{CAP12}}}alert", nsmap={None: CAP12})
     sub(alert, "identifier", f"tongpin-{uuid.uuid4().hex}")

@@ -150,16 +150,18 @@ def _cap_time(value: str) -> str:
     return f"{match.group(1)}T{match.group(2)}{match.group(3)}" if match else value.strip()
 
 
+def sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
+    """Append a CAP 1.2 element (with its text) to `parent`; how the adapters and the composer write CAP."""
+    node = etree.SubElement(parent, f"{{{CAP12}}}{name}")
+    if text is not None:
+        node.text = text
+    return node
+
+
 def _from_12379(source: etree._Element) -> tuple[etree._Element, str, list]:
     """Rebuild a 12379 message as CAP 1.2: sendTime → sent, colour → severity (the level kept as a
     parameter), 12-digit area codes → geocodes, per-channel texts (SPEAKER/SMS/WEB) → parameters."""
     notes = [("converted", "12379 message converted to CAP 1.2", "")]
-
-    def sub(parent, name, text=None):
-        node = etree.SubElement(parent, f"{{{CAP12}}}{name}")
-        if text is not None:
-            node.text = text
-        return node
 
     alert = etree.Element(f"{{{CAP12}}}alert", nsmap={None: CAP12})
     sender = _text(source, "senderCode") or _text(source, "sender")
