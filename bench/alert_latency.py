@@ -40,26 +40,12 @@ class AlertSink(Sink):
         self.receipts: dict[int, list[float]] = {}
         super().__init__()
 
-    async def handle(self, reader, writer):
-        import asyncio
-
+    def received(self, body: bytes, now: float) -> None:
         try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
-                body = await reader.readexactly(length) if length else b""
-                now = time.time()
-                try:
-                    source = json.loads(body).get("source", {})
-                    self.receipts.setdefault(int(source.get("id", 0)), []).append(now)
-                except ValueError:
-                    pass
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-        except (asyncio.IncompleteReadError, ConnectionError):
-            writer.close()
+            source = json.loads(body).get("source", {})
+            self.receipts.setdefault(int(source.get("id", 0)), []).append(now)
+        except ValueError:
+            pass
 
 
 SETUP = """

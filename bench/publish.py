@@ -57,13 +57,16 @@ class Sink:
                     if line[:15].lower() == b"content-length:":
                         length = int(line[15:])
                 body = await reader.readexactly(length) if length else b""
-                now = time.time()
-                data = json.loads(body)
-                enqueued = datetime.fromisoformat(data["enqueued_at"]).timestamp()
-                self.latencies.setdefault(data["id"], now - enqueued)
+                self.received(body, time.time())
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
+
+    def received(self, body: bytes, now: float) -> None:
+        """One delivery arrived (subclasses keep other figures)."""
+        data = json.loads(body)
+        enqueued = datetime.fromisoformat(data["enqueued_at"]).timestamp()
+        self.latencies.setdefault(data["id"], now - enqueued)
 
     def count(self) -> int:
         return len(self.latencies)
