@@ -1,4 +1,5 @@
 import os
+import socket
 import tempfile
 
 os.environ.setdefault("TONGPIN_HOME", tempfile.mkdtemp(prefix="tongpin-test-"))
@@ -30,6 +31,13 @@ def partners(db):
         "em": Partner.objects.create(slug="em", name="江西省应急管理厅", short_name="省应急管理厅"),
         "zone": Partner.objects.create(slug="zone", name="清远高新区管委会", short_name="清远高新区"),
     }
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, for local servers started by tests."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def make_user(username: str, role: str, partner: Partner | None = None) -> User:

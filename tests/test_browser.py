@@ -2,13 +2,14 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
+
+from .conftest import free_port
 
 CHROMIUM = os.environ.get("TONGPIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -28,16 +29,10 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("TONGPIN_REQUIRE_BROWSER"
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("tongpin-home")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "TONGPIN_DATABASE_URL"}
     env["TONGPIN_HOME"] = str(home)
     log = open(home / "serve.log", "w")  # noqa: SIM115  (closed below)

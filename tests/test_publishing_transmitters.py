@@ -2,7 +2,6 @@
 
 import io
 import json
-import socket
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from tongpin.publishing import channels_admin
 from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState
 from tongpin.publishing.transmitters import wechat as wechat_module
 
-from .conftest import actor
+from .conftest import actor, free_port
 from .publishing_support import approved_story, drain, make_channel
 from .wechat_fake import FakeWeChat
 
@@ -52,12 +51,6 @@ def test_file_drop_folder_cannot_escape_the_outbox(users, outbox):
         assert error.value.errors[0].location == "settings.folder"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class _Inbox:
     def __init__(self):
         self.messages = []
@@ -69,7 +62,7 @@ class _Inbox:
 
 def test_smtp_sends_a_mail_with_the_idempotency_key_as_message_id(users):
     inbox = _Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
