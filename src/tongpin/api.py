@@ -14,6 +14,8 @@ from tongpin.core.api import router as core_router
 from tongpin.core.api_auth import API_AUTH
 from tongpin.core.errors import DomainError
 from tongpin.newsroom.api import router as newsroom_router
+from tongpin.partners.api import router as partners_router
+from tongpin.planning.api import router as planning_router
 from tongpin.publishing.api import router as publishing_router
 from tongpin.review.api import router as review_router
 
@@ -76,3 +78,5 @@ api.add_router("/", newsroom_router)
 api.add_router("/", review_router)
 api.add_router("/", publishing_router)
 api.add_router("/", alerts_router)
+api.add_router("/", partners_router)
+api.add_router("/", planning_router)

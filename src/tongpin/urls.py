@@ -3,6 +3,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
 from tongpin.api import api
+from tongpin.web import portal
 from tongpin.web import views as web_views
 
 urlpatterns = [
@@ -18,6 +19,9 @@ urlpatterns = [
     path("", include("tongpin.core.urls")),
     path("", include("tongpin.publishing.urls")),
     path("", include("tongpin.alerts.urls")),
+    path("", include("tongpin.partners.urls")),
+    path("", include("tongpin.planning.urls")),
+    path("portal/", portal.portal, name="portal"),
 ]
 
 handler400 = "tongpin.web.views.bad_request"

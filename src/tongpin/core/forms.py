@@ -9,3 +9,50 @@ class AuditFilterForm(forms.Form):
     object_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+SPLIT = r"[,，、;；\s]+"
+
+
+class ListField(forms.CharField):
+    """Several short words typed in one box, separated by commas, 、 or spaces; cleaned to a list."""
+
+    def prepare_value(self, value):
+        return "、".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        import re
+
+        text = super().to_python(value) or ""
+        return [part for part in re.split(SPLIT, text) if part]
+
+
+class MonthsField(ListField):
+    def to_python(self, value):
+        months = []
+        for part in super().to_python(value):
+            if not part.isdigit() or not 1 <= int(part) <= 12:
+                raise forms.ValidationError(_("月份须为 1–12 的数字。"))
+            months.append(int(part))
+        return sorted(set(months))
+
+
+def form_page(request, form, save, done, template: str = "web/form.html", context: dict | None = None):
+    """Show `form`; on a valid POST call `save(cleaned_data)` and go to `done(saved)`. A refusal from the
+    services lands on its field (or on top of the form) and keeps what was typed."""
+    from django.contrib import messages
+    from django.shortcuts import redirect, render
+
+    from .errors import DomainError
+
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except DomainError as error:
+            for item in error.errors:
+                field = item.location if item.location in form.fields else None
+                form.add_error(field, str(item.message))
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect(done(saved))
+    return render(request, template, {"form": form, **(context or {})})

@@ -34,6 +34,7 @@ class StoryIn(Schema):
     partner: str | None = Field(None, description="partner slug")
     campaign_id: int | None = None
     topic_id: int | None = None
+    assignment_id: int | None = Field(None, description="the assignment (派单) this story fulfils")
     tags: list[str] = []
     channel_intentions: list[ChannelKind] = []
     author_ids: list[int] | None = None
@@ -47,6 +48,7 @@ class StoryPatch(Schema):
     partner: str | None = None
     campaign_id: int | None = None
     topic_id: int | None = None
+    assignment_id: int | None = None
     tags: list[str] | None = None
     channel_intentions: list[ChannelKind] | None = None
     author_ids: list[int] | None = None
@@ -69,6 +71,7 @@ class StoryOut(Schema):
     partner: str | None
     campaign_id: int | None
     topic_id: int | None
+    assignment_id: int | None
     tags: list[str]
     channel_intentions: list[str]
     authors: list[AuthorOut]
@@ -176,6 +179,7 @@ def story_out(story: Story) -> dict:
         "partner": story.partner.slug if story.partner_id else None,
         "campaign_id": story.campaign_id,
         "topic_id": story.topic_id,
+        "assignment_id": story.assignment_id,
         "tags": [t.name for t in story.tags.all()],
         "channel_intentions": story.channel_intentions,
         "authors": [{"id": a.pk, "username": a.username, "name": str(a)} for a in story.authors.all()],

@@ -24,3 +24,7 @@ class NewsroomConfig(AppConfig):
             dispatch_uid="newsroom.unindex",
         )
         publication_changed.connect(mark_published, dispatch_uid="newsroom.mark_published")
+
+        from .measures import register_measures
+
+        register_measures()

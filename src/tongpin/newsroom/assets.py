@@ -11,7 +11,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
 
-import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -19,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from tongpin.core import audit, roles
+from tongpin.core import audit, files, roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from tongpin.core.models import User
@@ -27,33 +26,11 @@ from tongpin.core.models import User
 from .models import Asset, AssetKind, Story
 from .stories import can_edit, get_story
 
-# mime type read from the content -> (asset kind, file name extensions it may carry)
-ACCEPTED: dict[str, tuple[str, set[str]]] = {
-    "image/jpeg": (AssetKind.IMAGE, {"jpg", "jpeg"}),
-    "image/png": (AssetKind.IMAGE, {"png"}),
-    "image/gif": (AssetKind.IMAGE, {"gif"}),
-    "image/webp": (AssetKind.IMAGE, {"webp"}),
-    "audio/mpeg": (AssetKind.AUDIO, {"mp3"}),
-    "audio/x-wav": (AssetKind.AUDIO, {"wav"}),
-    "audio/ogg": (AssetKind.AUDIO, {"ogg", "oga"}),
-    "audio/x-flac": (AssetKind.AUDIO, {"flac"}),
-    "audio/mp4": (AssetKind.AUDIO, {"m4a"}),
-    "audio/m4a": (AssetKind.AUDIO, {"m4a"}),
-    "video/mp4": (AssetKind.VIDEO, {"mp4", "m4v"}),
-    "video/quicktime": (AssetKind.VIDEO, {"mov"}),
-    "video/webm": (AssetKind.VIDEO, {"webm"}),
-    "application/pdf": (AssetKind.DOCUMENT, {"pdf"}),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (AssetKind.DOCUMENT, {"docx"}),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (AssetKind.DOCUMENT, {"xlsx"}),
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (
-        AssetKind.DOCUMENT,
-        {"pptx"},
-    ),
-}
-TEXT_EXTENSIONS = {"txt"}
+# what a detected mime type is filed as; text/plain files are documents
+KIND_OF = {"image": AssetKind.IMAGE, "audio": AssetKind.AUDIO, "video": AssetKind.VIDEO}
 MAX_IMAGE_PIXELS = 64_000_000
 THUMBNAIL_SIZE = (480, 480)
-HEAD_BYTES = 8192
+
 
 
 @dataclass(frozen=True)
@@ -66,39 +43,10 @@ def _refuse(code: str, message: str) -> ValidationFailed:
     return ValidationFailed(FieldError(code, message, "file"))
 
 
-def _extension(name: str) -> str:
-    return PurePath(name).suffix.lower().lstrip(".")
-
-
-def _looks_like_text(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # A multi-byte character cut at the end of the sample is fine; anything earlier is not text.
-        return error.start >= len(head) - 3
-    return True
-
-
 def detect(name: str, head: bytes) -> Detected:
-    """What the file really is, refusing anything not accepted or not what its name claims."""
-    extension = _extension(name)
-    guess = filetype.guess(head)
-    if guess is None:
-        if extension in TEXT_EXTENSIONS and _looks_like_text(head):
-            return Detected("text/plain", AssetKind.DOCUMENT)
-        raise _refuse("unsupported_type", _("无法识别的文件类型，或该类型不允许上传。"))
-    accepted = ACCEPTED.get(guess.mime)
-    if accepted is None:
-        raise _refuse("unsupported_type", _("不允许上传该类型的文件（%(t)s）。") % {"t": guess.mime})
-    kind, extensions = accepted
-    if extension not in extensions:
-        raise _refuse(
-            "disguised_file",
-            _("文件内容是 %(t)s，与扩展名“.%(e)s”不符，已拒绝。") % {"t": guess.mime, "e": extension or "?"},
-        )
-    return Detected(guess.mime, kind)
+    """What the file really is (tongpin.core.files), and the kind of asset it makes."""
+    mime = files.detect(name, head)
+    return Detected(mime, KIND_OF.get(mime.split("/")[0], AssetKind.DOCUMENT))
 
 
 def _image_facts(data: bytes) -> tuple[int, int, bytes]:
@@ -146,7 +94,7 @@ def attach_asset(actor: Actor, story_id: int, upload: UploadedFile, caption: str
     name = PurePath((upload.name or "file").replace("\\", "/")).name[:255] or "file"
     if len(caption) > 200:
         raise ValidationFailed(FieldError("too_long", _("说明不能超过 200 个字。"), "caption"))
-    head = upload.read(HEAD_BYTES)
+    head = upload.read(files.HEAD_BYTES)
     upload.seek(0)
     if not head:
         raise _refuse("empty_file", _("文件是空的。"))

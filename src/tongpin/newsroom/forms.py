@@ -9,6 +9,7 @@ from tongpin.core.errors import DomainError
 from tongpin.core.models import User
 from tongpin.core.roles import Role
 from tongpin.partners.models import Partner
+from tongpin.planning.models import Assignment
 from tongpin.publishing.kinds import ChannelKind
 
 from .models import StoryStatus
@@ -39,11 +40,17 @@ class StoryForm(forms.Form):
     channel_intentions = forms.MultipleChoiceField(
         label=_("拟发渠道"), required=False, choices=ChannelKind.choices, widget=forms.CheckboxSelectMultiple
     )
+    assignment = forms.TypedChoiceField(label=_("对应派单"), required=False, coerce=int, empty_value=None)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, current_assignment=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].choices = _partner_choices()
+        mine = Assignment.objects.filter(assignee=user, state__in=["assigned", "accepted"]) if user else []
+        choices = {a.pk: str(a.topic) for a in mine.select_related("topic")} if user else {}
+        if current_assignment is not None:
+            choices[current_assignment.pk] = str(current_assignment.topic)
+        self.fields["assignment"].choices = [("", _("（无）"))] + list(choices.items())
         self.fields["authors"].queryset = (
             User.objects.filter(is_active=True).exclude(role=Role.PARTNER_LIAISON).order_by("username")
         )
@@ -58,6 +65,7 @@ class StoryForm(forms.Form):
             partner=data.get("partner") or "",
             tags=tags,
             channel_intentions=data.get("channel_intentions", []),
+            assignment_id=data.get("assignment"),
             **({"author_ids": [a.pk for a in data["authors"]]} if data.get("authors") else {}),
         )
 

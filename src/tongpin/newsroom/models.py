@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongpin.core.models import Station
 from tongpin.partners.models import Partner
-from tongpin.planning.models import Campaign, Topic
+from tongpin.planning.models import Assignment, Campaign, Topic
 from tongpin.publishing.kinds import ChannelKind
 
 
@@ -67,7 +67,7 @@ class Story(models.Model):
         Campaign,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="stories",
         verbose_name=_("策划"),
     )
@@ -75,9 +75,17 @@ class Story(models.Model):
         Topic,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="stories",
         verbose_name=_("选题"),
+    )
+    assignment = models.ForeignKey(
+        Assignment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stories",
+        verbose_name=_("派单"),
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="stories", verbose_name=_("标签"))
     channel_intentions = models.JSONField(_("拟发渠道"), default=list, blank=True)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError
+from tongpin.planning.services import story_delivered
 from tongpin.publishing import services as publishing
 from tongpin.publishing.feeds import ninjs
 from tongpin.publishing.models import Priority, Publication, PublicationState
@@ -78,6 +79,7 @@ def mark_published(sender, publication: Publication, old: str, new: str, **kwarg
     if story is not None and story.status == StoryStatus.APPROVED:
         actor = Actor(user=publication.created_by, via="system")
         set_status(actor, story, StoryStatus.PUBLISHED)
+        story_delivered(story)
 
 
 def story_ninjs(story: Story) -> dict:

@@ -23,7 +23,7 @@ from tongpin.core.roles import Role
 from tongpin.core.text import html_to_text
 from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
-from tongpin.planning.models import Campaign, Topic
+from tongpin.planning.models import Assignment, Campaign, Topic
 from tongpin.publishing.kinds import ChannelKind
 from tongpin.publishing.services import withdraw_source
 
@@ -64,6 +64,7 @@ class StoryInput:
     partner: str | None = None  # slug, or "" for none
     campaign_id: int | None = None
     topic_id: int | None = None
+    assignment_id: int | None = None
     tags: list[str] | None = None
     channel_intentions: list[str] | None = None
     author_ids: list[int] | None = None
@@ -123,7 +124,27 @@ def _clean_tags(raw: Iterable[str], errors: list[FieldError]) -> list[str]:
     return tags
 
 
-def _clean(data: StoryInput, creating: bool) -> dict[str, Any]:
+def _clean_assignment(user: User, data: StoryInput, out: dict[str, Any], errors: list[FieldError]) -> None:
+    """Link the story to its assignment (派单) so the work is counted once; the assignment brings its topic,
+    campaign and partner along. Only the assignee (or an editor) may claim an assignment."""
+    assignment_id = clean_id(data.assignment_id)
+    assignment = Assignment.objects.select_related("topic").filter(pk=assignment_id).first() if assignment_id else None
+    out["assignment"] = assignment
+    if data.assignment_id and assignment is None:
+        errors.append(FieldError("unknown_assignment", _("派单不存在。"), "assignment_id"))
+        return
+    if assignment is None:
+        return
+    if assignment.assignee_id != user.pk and not roles.can(user, roles.STORY_EDIT_ANY):
+        errors.append(FieldError("not_your_assignment", _("这不是派给您的单。"), "assignment_id"))
+        return
+    out["topic"] = assignment.topic
+    out.setdefault("campaign", assignment.topic.campaign)
+    if assignment.topic.partner_id and not data.partner:
+        out["partner"] = assignment.topic.partner
+
+
+def _clean(data: StoryInput, creating: bool, user: User | None = None) -> dict[str, Any]:
     """Validate every given field, collecting all errors before refusing."""
     errors: list[FieldError] = []
     out: dict[str, Any] = {}
@@ -164,6 +185,8 @@ def _clean(data: StoryInput, creating: bool) -> dict[str, Any]:
         out["topic"] = Topic.objects.filter(pk=topic_id).first() if topic_id else None
         if data.topic_id and out["topic"] is None:
             errors.append(FieldError("unknown_topic", _("选题不存在。"), "topic_id"))
+    if "assignment_id" in given and user is not None:
+        _clean_assignment(user, data, out, errors)
     if "tags" in given:
         out["tags"] = _clean_tags(data.tags or [], errors)
     if "channel_intentions" in given:
@@ -248,7 +271,7 @@ def create_story(actor: Actor, data: StoryInput) -> Story:
     user = actor.user
     if not roles.can(user, roles.STORY_CREATE):
         raise Forbidden(FieldError("forbidden", _("您没有新建稿件的权限。")))
-    values = _clean(data, creating=True)
+    values = _clean(data, creating=True, user=user)
     values.setdefault("authors", [user])
     with transaction.atomic():
         story = Story(created_by=user, station_id=user.station_id, status=StoryStatus.DRAFT, version=1)
@@ -324,7 +347,7 @@ def lock_story(story_id: int) -> Story:
 
 def update_story(actor: Actor, story_id: int, data: StoryInput, base_version: int | None) -> Story:
     """Save the given fields as a new revision, only if nobody saved since `base_version`."""
-    values = _clean(data, creating=False)
+    values = _clean(data, creating=False, user=actor.user)
     with transaction.atomic():
         story = _lock_for_edit(actor, story_id, base_version)
         changed = _apply(story, values)

@@ -94,7 +94,8 @@ def _without_page(request) -> str:
 def story_new(request):
     if not roles.can(request.user, roles.STORY_CREATE):
         raise PermissionDenied
-    form = StoryForm(request.POST or None)
+    initial = {"assignment": request.GET.get("assignment")} if request.GET.get("assignment") else None
+    form = StoryForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             story = story_service.create_story(actor_from_request(request), form.story_input())
@@ -133,7 +134,7 @@ def story_edit(request, story_id: int):
         raise PermissionDenied
     conflict = None
     if request.method == "POST":
-        form = StoryForm(request.POST)
+        form = StoryForm(request.POST, user=request.user, current_assignment=story.assignment)
         if form.is_valid():
             # "Save mine anyway" after a conflict sends the version the person has now seen.
             base = _int(request.POST.get("overwrite_version"), 0) or form.cleaned_data.get("version")
@@ -158,7 +159,10 @@ def story_edit(request, story_id: int):
                 "channel_intentions": story.channel_intentions,
                 "version": story.version,
                 "authors": list(story.authors.all()),
-            }
+                "assignment": story.assignment_id,
+            },
+            user=request.user,
+            current_assignment=story.assignment,
         )
     return render(request, "newsroom/story_form.html", {"form": form, "story": story, "conflict": conflict})
 

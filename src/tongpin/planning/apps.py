@@ -6,3 +6,14 @@ class PlanningConfig(AppConfig):
     name = "tongpin.planning"
     label = "planning"
     verbose_name = _("策划")
+
+    def ready(self) -> None:
+        from tongpin.core import periodic
+        from tongpin.partners.services import remind_due_actions
+
+        from .measures import register_measures
+        from .services import remind_due_assignments
+
+        register_measures()
+        periodic.register("partners.remind_actions", remind_due_actions)
+        periodic.register("planning.remind_assignments", remind_due_assignments)

@@ -11,3 +11,7 @@ class PublishingConfig(AppConfig):
         from .plugins import load_plugins
 
         load_plugins()
+
+        from .measures import register_measures
+
+        register_measures()

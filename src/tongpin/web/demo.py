@@ -24,6 +24,8 @@ from tongpin.publishing.models import Channel
 from tongpin.review import workflow
 from tongpin.review.models import ProofRuleChange, RosterEntry
 
+from .demo_planning import load_planning
+
 DEMO_PASSWORD = "tongpin-demo"  # noqa: S105  (printed on purpose: demo only)
 
 # Demo channels deliver to folders under TONGPIN_OUTBOX (no outside service needed); a station swaps the
@@ -401,6 +403,7 @@ def load_demo() -> bool:
         )
         ProofRuleChange.objects.create(rule_key="roster", action="import", after={"people": 3})
         created = True
+    created |= load_planning(users, partners)
     if created:
         record(system, "demo.load")
     return created

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
@@ -49,6 +49,8 @@ class TongpinLoginView(LoginView):
 @login_required
 def dashboard(request):
     user = request.user
+    if user.role == roles.Role.PARTNER_LIAISON:
+        return redirect("portal")  # a liaison's home is their partner's portal
     stories = visible_stories(user)
     mine = stories.filter(authors=user, status=StoryStatus.DRAFT).order_by("-updated_at")[:10]
     counts = {row["status"]: row["n"] for row in _status_counts(stories)}

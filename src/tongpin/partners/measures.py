@@ -1,0 +1,44 @@
+"""What a commitment can count (统计口径). Each measure belongs to the app that owns its records and registers
+itself at start-up, so partners knows nothing of stories, journals or live sessions.
+
+A measure answers with the records that count in a window, each one a `Counted` row: the drill-down a
+liaison sees is the same list the figure is computed from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One record that counts towards a commitment (a published story, a journal issue, an event…)."""
+
+    key: str
+    title: str
+    on: dt.date
+    link: str = ""
+    channels: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    label: str
+    unit: str
+    records: Callable[[object, dt.date, dt.date], list[Counted]]  # (commitment, first day, last day)
+    uses_channels: bool = False  # whether tags / channel kinds / min_channels apply
+    kind_choices: tuple[tuple[str, str], ...] = ()  # the channel kinds a commitment may narrow to
+
+
+MEASURES: dict[str, Measure] = {}
+
+
+def register(measure: Measure) -> None:
+    MEASURES[measure.name] = measure
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(m.name, str(m.label)) for m in MEASURES.values()]

@@ -1,0 +1,318 @@
+"""The rules of cooperation records: who may see and change what, and what makes a record valid.
+
+Services take an `Actor`, check the capability and the partner scope, validate, save and audit in one
+transaction. A liaison asking for another partner's record gets "not found", never a hint that it exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongpin.core import files, records, roles
+from tongpin.core.audit import Actor
+from tongpin.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+
+from .measures import MEASURES
+from .models import (
+    ActionItem,
+    ActionState,
+    Agreement,
+    AgreementStatus,
+    Commitment,
+    CommitmentPeriod,
+    Contact,
+    Meeting,
+    Partner,
+)
+from .scope import partner_scope
+
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+def require(user, capability: str, message: str | None = None) -> None:
+    if not roles.can(user, capability):
+        raise Forbidden(FieldError("forbidden", message or _("您没有执行此操作的权限。")))
+
+
+# -- partners ------------------------------------------------------------------------------------------------
+
+
+def visible_partners(user, include_archived: bool = False) -> QuerySet[Partner]:
+    if not roles.can(user, roles.PARTNER_VIEW):
+        return Partner.objects.none()
+    partners = Partner.objects.filter(partner_scope(user).filter("pk"))
+    return partners if include_archived else partners.filter(archived_at__isnull=True)
+
+
+def get_partner(user, slug: str) -> Partner:
+    partner = visible_partners(user, include_archived=True).filter(slug=slug).first()
+    if partner is None:
+        raise NotFound(FieldError("not_found", _("合作方不存在。")))
+    return partner
+
+
+def save_partner(actor: Actor, values: dict[str, Any], partner: Partner | None = None) -> Partner:
+    require(actor.user, roles.PARTNER_MANAGE)
+    owners = values.pop("owners", None)
+    partner = partner or Partner()
+    changes = records.apply(partner, values)
+    records.check(partner)
+    with transaction.atomic():
+        records.save(actor, partner, changes, "partner.save")
+        if owners is not None:
+            partner.owners.set(owners)
+    return partner
+
+
+def archive_partner(actor: Actor, partner: Partner) -> Partner:
+    require(actor.user, roles.PARTNER_MANAGE)
+    changes = records.apply(partner, {"archived_at": None if partner.archived_at else timezone.now()})
+    return records.save(actor, partner, changes, "partner.archive")
+
+
+def save_contact(actor: Actor, partner: Partner, values: dict[str, Any], contact: Contact | None = None) -> Contact:
+    require(actor.user, roles.PARTNER_MANAGE)
+    contact = contact or Contact(partner=partner)
+    changes = records.apply(contact, values)
+    records.check(contact)
+    return records.save(actor, contact, changes, "partner.contact")
+
+
+# -- agreements ----------------------------------------------------------------------------------------------
+
+
+def _overlapping(agreement: Agreement) -> QuerySet[Agreement]:
+    """Other live agreements with the same partner whose terms overlap this one's."""
+    return (
+        Agreement.objects.filter(partner_id=agreement.partner_id, starts_on__lte=agreement.ends_on)
+        .filter(ends_on__gte=agreement.starts_on)
+        .exclude(status=AgreementStatus.ENDED)
+        .exclude(pk=agreement.pk)
+    )
+
+
+def _agreement_errors(agreement: Agreement) -> list[FieldError]:
+    errors = []
+    if agreement.starts_on and agreement.ends_on and agreement.ends_on < agreement.starts_on:
+        errors.append(FieldError("term_reversed", _("到期日期不能早于生效日期。"), "ends_on"))
+    elif agreement.signed_on and agreement.ends_on and agreement.signed_on > agreement.ends_on:
+        errors.append(FieldError("signed_after_term", _("签署日期不能晚于到期日期。"), "signed_on"))
+    elif agreement.starts_on and agreement.ends_on:
+        clash = _overlapping(agreement).first()
+        if clash is not None:
+            errors.append(
+                FieldError(
+                    "overlapping_term",
+                    _("与该合作方的协议“%(t)s”（%(a)s 至 %(b)s）期限重叠；续签请从原协议到期后开始。")
+                    % {"t": clash.title, "a": clash.starts_on, "b": clash.ends_on},
+                    "starts_on",
+                )
+            )
+    if agreement.renewal_of_id and agreement.renewal_of.partner_id != agreement.partner_id:
+        errors.append(FieldError("renewal_other_partner", _("续签的原协议必须属于同一合作方。"), "renewal_of"))
+    if not all(isinstance(a, str) and 0 < len(a) <= 32 for a in agreement.areas or []):
+        errors.append(FieldError("invalid_area", _("合作领域每项 1–32 个字。"), "areas"))
+    return errors
+
+
+def _store_scan(agreement: Agreement, upload: UploadedFile) -> None:
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise files.refuse("too_large", _("附件不能超过 20 MB。"), "attachment")
+    files.detect(upload.name or "", upload.read(files.HEAD_BYTES), SCAN_TYPES, "attachment")
+    upload.seek(0)
+    agreement.attachment.save(upload.name or "scan", upload, save=False)
+    agreement.attachment_name = (upload.name or "scan")[-200:]
+
+
+def save_agreement(
+    actor: Actor,
+    partner: Partner,
+    values: dict[str, Any],
+    agreement: Agreement | None = None,
+    attachment: UploadedFile | None = None,
+) -> Agreement:
+    require(actor.user, roles.PARTNER_MANAGE)
+    agreement = agreement or Agreement(partner=partner, created_by=actor.user)
+    changes = records.apply(agreement, values)
+    records.check(agreement, _agreement_errors(agreement), exclude=["attachment"])
+    with transaction.atomic():
+        if attachment is not None:
+            _store_scan(agreement, attachment)
+            changes["attachment"] = [None, agreement.attachment_name]
+        return records.save(actor, agreement, changes, "agreement.save")
+
+
+def renew_agreement(actor: Actor, agreement: Agreement, starts_on: dt.date, ends_on: dt.date) -> Agreement:
+    """A new draft continuing `agreement` (same areas, principles and commitments) for the next term."""
+    require(actor.user, roles.PARTNER_MANAGE)
+    with transaction.atomic():
+        renewal = save_agreement(
+            actor,
+            agreement.partner,
+            {
+                "title": agreement.title,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "principles": agreement.principles,
+                "areas": list(agreement.areas),
+                "renewal_of": agreement,
+                "status": AgreementStatus.DRAFT,
+            },
+        )
+        for commitment in agreement.commitments.filter(archived_at__isnull=True):
+            commitment.pk = None
+            commitment.agreement = renewal
+            commitment.save()
+    return renewal
+
+
+def agreements_of(user, partner: Partner) -> QuerySet[Agreement]:
+    if not partner_scope(user).allows(partner.pk):
+        return Agreement.objects.none()
+    return partner.agreements.all()
+
+
+def get_agreement(user, agreement_id: int) -> Agreement:
+    agreement = Agreement.objects.select_related("partner").filter(pk=agreement_id).first()
+    if (
+        agreement is None
+        or not roles.can(user, roles.PARTNER_VIEW)
+        or not partner_scope(user).allows(agreement.partner_id)
+    ):
+        raise NotFound(FieldError("not_found", _("协议不存在。")))
+    return agreement
+
+
+# -- commitments ---------------------------------------------------------------------------------------------
+
+
+def _commitment_errors(commitment: Commitment) -> list[FieldError]:
+    errors = []
+    measure = MEASURES.get(commitment.measure)
+    if measure is None:
+        errors.append(FieldError("unknown_measure", _("请选择可统计的口径。"), "measure"))
+    if not commitment.target or commitment.target < 1:
+        errors.append(FieldError("no_target", _("合作事项必须有可衡量的目标值（至少为 1）。"), "target"))
+    if commitment.period not in CommitmentPeriod.values:
+        errors.append(FieldError("invalid_period", _("考核周期无效。"), "period"))
+    months = commitment.active_months or []
+    if not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
+        errors.append(FieldError("invalid_month", _("适用月份须为 1–12。"), "active_months"))
+    elif months and commitment.period != CommitmentPeriod.MONTH:
+        errors.append(FieldError("months_need_monthly", _("只对“每月”考核的事项可限定月份。"), "active_months"))
+    if measure is not None and not measure.uses_channels:
+        if commitment.channel_kinds or commitment.min_channels or commitment.tags:
+            errors.append(
+                FieldError("filters_not_applicable", _("该统计口径不支持领域标签和渠道条件。"), "channel_kinds")
+            )
+    if measure is not None and measure.uses_channels:
+        known = {value for value, _label in measure.kind_choices}
+        if any(kind not in known for kind in commitment.channel_kinds or []):
+            errors.append(FieldError("unknown_channel_kind", _("渠道类型无效。"), "channel_kinds"))
+    if not all(isinstance(t, str) and 0 < len(t) <= 32 for t in commitment.tags or []):
+        errors.append(FieldError("invalid_tag", _("领域标签每项 1–32 个字。"), "tags"))
+    return errors
+
+
+def save_commitment(
+    actor: Actor, agreement: Agreement, values: dict[str, Any], commitment: Commitment | None = None
+) -> Commitment:
+    require(actor.user, roles.PARTNER_MANAGE)
+    commitment = commitment or Commitment(agreement=agreement)
+    changes = records.apply(commitment, values)
+    records.check(commitment, _commitment_errors(commitment))
+    return records.save(actor, commitment, changes, "commitment.save")
+
+
+def archive_commitment(actor: Actor, commitment: Commitment) -> Commitment:
+    require(actor.user, roles.PARTNER_MANAGE)
+    changes = records.apply(commitment, {"archived_at": None if commitment.archived_at else timezone.now()})
+    return records.save(actor, commitment, changes, "commitment.archive")
+
+
+def get_commitment(user, commitment_id: int) -> Commitment:
+    commitment = Commitment.objects.select_related("agreement__partner").filter(pk=commitment_id).first()
+    if commitment is None:
+        raise NotFound(FieldError("not_found", _("合作事项不存在。")))
+    get_agreement(user, commitment.agreement_id)
+    return commitment
+
+
+# -- liaison: meetings and action items ----------------------------------------------------------------------
+
+
+def save_meeting(actor: Actor, partner: Partner, values: dict[str, Any], meeting: Meeting | None = None) -> Meeting:
+    require(actor.user, roles.LIAISON_RECORD)
+    meeting = meeting or Meeting(partner=partner, created_by=actor.user)
+    changes = records.apply(meeting, values)
+    records.check(meeting)
+    return records.save(actor, meeting, changes, "meeting.save")
+
+
+def save_action(actor: Actor, partner: Partner, values: dict[str, Any], action: ActionItem | None = None) -> ActionItem:
+    require(actor.user, roles.LIAISON_RECORD)
+    action = action or ActionItem(partner=partner)
+    due_changed = action.pk is None or values.get("due_on", action.due_on) != action.due_on
+    changes = records.apply(action, values)
+    errors = []
+    if due_changed and action.due_on and action.due_on < timezone.localdate():
+        errors.append(FieldError("date_in_past", _("截止日期不能早于今天。"), "due_on"))
+    if action.meeting_id and action.meeting.partner_id != action.partner_id:
+        errors.append(FieldError("meeting_other_partner", _("联络记录属于其他合作方。"), "meeting"))
+    if due_changed:
+        action.reminded_at = None
+    records.check(action, errors)
+    return records.save(actor, action, changes, "action.save")
+
+
+def set_action_state(actor: Actor, action: ActionItem, state: str) -> ActionItem:
+    if actor.user != action.owner:
+        require(actor.user, roles.LIAISON_RECORD)
+    if state not in ActionState.values:
+        raise ValidationFailed(FieldError("invalid_state", _("状态无效。"), "state"))
+    done_at = timezone.now() if state == ActionState.DONE else None
+    changes = records.apply(action, {"state": state, "done_at": done_at})
+    return records.save(actor, action, changes, "action.state")
+
+
+def get_scoped(user, model, pk: int, message: str):
+    """One row of a partner-owned model, or NotFound when it is outside the user's partner scope."""
+    row = model.objects.filter(pk=pk).first()
+    if row is None or not roles.can(user, roles.PARTNER_VIEW) or not partner_scope(user).allows(row.partner_id):
+        raise NotFound(FieldError("not_found", message))
+    return row
+
+
+def open_actions(user) -> QuerySet[ActionItem]:
+    return ActionItem.objects.filter(partner_scope(user).filter(), state=ActionState.OPEN).select_related(
+        "partner", "owner"
+    )
+
+
+def remind_due_actions(days_ahead: int = 2) -> int:
+    """Tell owners (and the partner's station owners) of open action items due within `days_ahead`, once."""
+    from tongpin.core.notify import notify
+
+    horizon = timezone.localdate() + dt.timedelta(days=days_ahead)
+    due = ActionItem.objects.filter(state=ActionState.OPEN, due_on__lte=horizon, reminded_at__isnull=True)
+    sent = 0
+    for action in due.select_related("partner", "owner")[:200]:
+        people = [action.owner, *action.partner.owners.all()]
+        text = _("待办“%(t)s”（%(p)s）将于 %(d)s 到期。") % {"t": action.title, "p": action.partner, "d": action.due_on}
+        with transaction.atomic():
+            if ActionItem.objects.filter(pk=action.pk, reminded_at__isnull=True).update(reminded_at=timezone.now()):
+                sent += notify(people, text, f"/partners/{action.partner.slug}/#actions")
+    return sent
+
+
+def delete_record(actor: Actor, instance, capability: str) -> None:
+    require(actor.user, capability)
+    records.delete(actor, instance, f"{instance._meta.model_name}.delete")

@@ -1,0 +1,285 @@
+"""Partner pages: the list, one partner's cooperation at a glance, agreements, commitments with their
+fulfilment drill-down, liaison records. Thin: forms type-check, services decide."""
+
+import copy
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tongpin.core import roles
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import DomainError, flash_errors
+from tongpin.core.forms import form_page
+
+from . import services
+from .forms import ActionForm, AgreementForm, CommitmentForm, ContactForm, MeetingForm, PartnerForm, RenewForm
+from .fulfilment import fulfilment
+from .models import ActionItem, ActionState, Agreement, Commitment, Contact, Meeting
+from .scope import partner_scope
+
+
+def _staff_only(request) -> None:
+    if not roles.can(request.user, roles.PARTNER_VIEW) or not partner_scope(request.user).everything:
+        raise PermissionDenied
+
+
+@login_required
+def partner_list(request):
+    if roles.can(request.user, roles.PARTNER_VIEW) and not partner_scope(request.user).everything:
+        return redirect("portal")
+    _staff_only(request)
+    show_archived = request.GET.get("archived") == "1"
+    partners = services.visible_partners(request.user, show_archived).prefetch_related("owners", "agreements")
+    return render(
+        request,
+        "partners/partner_list.html",
+        {
+            "partners": partners,
+            "show_archived": show_archived,
+            "can_manage": roles.can(request.user, roles.PARTNER_MANAGE),
+        },
+    )
+
+
+def commitment_rows(agreement: Agreement) -> list:
+    return [fulfilment(c) for c in agreement.commitments.filter(archived_at__isnull=True).select_related("agreement")]
+
+
+@login_required
+def partner_detail(request, slug: str):
+    _staff_only(request)
+    partner = services.get_partner(request.user, slug)
+    agreements = [(a, commitment_rows(a)) for a in partner.agreements.select_related("renewal_of")]
+    return render(
+        request,
+        "partners/partner_detail.html",
+        {
+            "partner": partner,
+            "agreements": agreements,
+            "contacts": partner.contacts.all(),
+            "meetings": partner.meetings.all()[:20],
+            "actions": partner.actions.select_related("owner", "meeting").exclude(state=ActionState.CANCELLED),
+            "requests": partner.requests.all()[:20],
+            "can_manage": roles.can(request.user, roles.PARTNER_MANAGE),
+            "can_record": roles.can(request.user, roles.LIAISON_RECORD),
+        },
+    )
+
+
+def _need(request, capability: str) -> None:
+    if not roles.can(request.user, capability):
+        raise PermissionDenied
+
+
+@login_required
+def partner_edit(request, slug: str | None = None):
+    _need(request, roles.PARTNER_MANAGE)
+    partner = services.get_partner(request.user, slug) if slug else None
+    form = PartnerForm(request.POST or None, instance=copy.copy(partner) if partner else None)
+    actor = actor_from_request(request)
+    title = _("修改合作方") if partner else _("新增合作方")
+    return form_page(
+        request,
+        form,
+        lambda values: services.save_partner(actor, values, partner),
+        lambda saved: reverse("partner-detail", args=[saved.slug]),
+        context={"title": title, "back": reverse("partner-list")},
+    )
+
+
+@login_required
+@require_POST
+def partner_archive(request, slug: str):
+    partner = services.get_partner(request.user, slug)
+    try:
+        services.archive_partner(actor_from_request(request), partner)
+    except DomainError as error:
+        flash_errors(request, error)
+    return redirect("partner-detail", slug=slug)
+
+
+@login_required
+def contact_new(request, slug: str):
+    _need(request, roles.PARTNER_MANAGE)
+    partner = services.get_partner(request.user, slug)
+    actor = actor_from_request(request)
+    return form_page(
+        request,
+        ContactForm(request.POST or None),
+        lambda values: services.save_contact(actor, partner, values),
+        lambda saved: reverse("partner-detail", args=[slug]) + "#contacts",
+        context=_context(partner, _("新增联系人")),
+    )
+
+
+def _context(partner, title: str) -> dict:
+    back = reverse("partner-detail", args=[partner.slug])
+    return {"title": title, "back": back, "crumbs": [(_("合作方"), reverse("partner-list")), (str(partner), back)]}
+
+
+@login_required
+def agreement_edit(request, slug: str | None = None, agreement_id: int | None = None):
+    _need(request, roles.PARTNER_MANAGE)
+    agreement = services.get_agreement(request.user, agreement_id) if agreement_id else None
+    partner = agreement.partner if agreement else services.get_partner(request.user, slug)
+    form = AgreementForm(request.POST or None, request.FILES or None, instance=copy.copy(agreement))
+    actor = actor_from_request(request)
+
+    def save(values):
+        scan = values.pop("attachment_upload", None)
+        return services.save_agreement(actor, partner, values, agreement, attachment=scan)
+
+    title = _("修改合作协议") if agreement else _("新增合作协议")
+    return form_page(
+        request,
+        form,
+        save,
+        lambda saved: reverse("partner-detail", args=[partner.slug]),
+        context=_context(partner, title),
+    )
+
+
+@login_required
+def agreement_scan(request, agreement_id: int):
+    agreement = services.get_agreement(request.user, agreement_id)
+    if not agreement.attachment:
+        raise Http404
+    return FileResponse(agreement.attachment.open("rb"), as_attachment=True, filename=agreement.attachment_name)
+
+
+@login_required
+def agreement_renew(request, agreement_id: int):
+    _need(request, roles.PARTNER_MANAGE)
+    agreement = services.get_agreement(request.user, agreement_id)
+    actor = actor_from_request(request)
+    term = agreement.ends_on - agreement.starts_on
+    starts_on = agreement.ends_on + dt.timedelta(days=1)
+    initial = {"starts_on": starts_on, "ends_on": starts_on + term}
+    return form_page(
+        request,
+        RenewForm(request.POST or None, initial=initial),
+        lambda v: services.renew_agreement(actor, agreement, v["starts_on"], v["ends_on"]),
+        lambda saved: reverse("partner-detail", args=[agreement.partner.slug]),
+        context={
+            **_context(agreement.partner, _("续签：%(t)s") % {"t": agreement.title}),
+            "intro": _("新协议以草稿保存，沿用原协议的合作领域、原则和合作事项，确认后再改为“生效中”。"),
+        },
+    )
+
+
+@login_required
+def commitment_edit(request, agreement_id: int | None = None, commitment_id: int | None = None):
+    _need(request, roles.PARTNER_MANAGE)
+    commitment = services.get_commitment(request.user, commitment_id) if commitment_id else None
+    agreement = commitment.agreement if commitment else services.get_agreement(request.user, agreement_id)
+    form = CommitmentForm(request.POST or None, instance=copy.copy(commitment))
+    actor = actor_from_request(request)
+    title = _("修改合作事项") if commitment else _("新增合作事项")
+    return form_page(
+        request,
+        form,
+        lambda values: services.save_commitment(actor, agreement, values, commitment),
+        lambda saved: reverse("commitment-detail", args=[saved.pk]),
+        context={
+            **_context(agreement.partner, title),
+            "intro": _("履约情况由平台记录自动统计，不能手工填写。"),
+        },
+    )
+
+
+@login_required
+def commitment_detail(request, commitment_id: int):
+    commitment = services.get_commitment(request.user, commitment_id)
+    result = fulfilment(commitment)
+    return render(
+        request,
+        "partners/commitment_detail.html",
+        {
+            "commitment": commitment,
+            "result": result,
+            "periods": list(reversed([p for p in result.periods if p.status != "upcoming"])),
+            "staff": partner_scope(request.user).everything,
+            "can_manage": roles.can(request.user, roles.PARTNER_MANAGE),
+        },
+    )
+
+
+@login_required
+def meeting_new(request, slug: str):
+    _need(request, roles.LIAISON_RECORD)
+    partner = services.get_partner(request.user, slug)
+    actor = actor_from_request(request)
+    return form_page(
+        request,
+        MeetingForm(request.POST or None),
+        lambda values: services.save_meeting(actor, partner, values),
+        lambda saved: reverse("partner-detail", args=[slug]) + "#meetings",
+        context=_context(partner, _("记录互访、座谈")),
+    )
+
+
+@login_required
+def action_new(request, slug: str):
+    _need(request, roles.LIAISON_RECORD)
+    partner = services.get_partner(request.user, slug)
+    actor = actor_from_request(request)
+    initial = {"owner": request.user.pk, "meeting": request.GET.get("meeting")}
+    return form_page(
+        request,
+        ActionForm(request.POST or None, partner=partner, initial=initial),
+        lambda values: services.save_action(actor, partner, values),
+        lambda saved: reverse("partner-detail", args=[slug]) + "#actions",
+        context=_context(partner, _("新增待办事项")),
+    )
+
+
+@login_required
+@require_POST
+def action_state(request, action_id: int):
+    action = services.get_scoped(request.user, ActionItem, action_id, _("待办事项不存在。"))
+    try:
+        services.set_action_state(actor_from_request(request), action, request.POST.get("state", ""))
+    except DomainError as error:
+        flash_errors(request, error)
+    return redirect(request.POST.get("next") or reverse("partner-detail", args=[action.partner.slug]) + "#actions")
+
+
+DELETABLE = {
+    "agreement": (Agreement, roles.PARTNER_MANAGE),
+    "commitment": (Commitment, roles.PARTNER_MANAGE),
+    "contact": (Contact, roles.PARTNER_MANAGE),
+    "meeting": (Meeting, roles.LIAISON_RECORD),
+}
+
+
+@login_required
+@require_POST
+def record_delete(request, kind: str, pk: int):
+    if kind not in DELETABLE:
+        raise Http404
+    model, capability = DELETABLE[kind]
+    row = model.objects.select_related().filter(pk=pk).first()
+    partner = _owner_partner(row)
+    if row is None or partner is None or not partner_scope(request.user).allows(partner.pk):
+        raise Http404
+    try:
+        services.delete_record(actor_from_request(request), row, capability)
+        messages.success(request, _("已删除。"))
+    except DomainError as error:
+        flash_errors(request, error)
+    return redirect("partner-detail", slug=partner.slug)
+
+
+def _owner_partner(row):
+    if row is None:
+        return None
+    if isinstance(row, Commitment):
+        return row.agreement.partner
+    return row.partner

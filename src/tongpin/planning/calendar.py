@@ -1,0 +1,191 @@
+"""What is on the planning calendar between two days: key dates (and when their campaigns should start),
+campaigns, assignment deadlines, joint events and their milestones, meetings and due action items.
+
+The same entries feed the month/week pages and the iCalendar feeds."""
+
+from __future__ import annotations
+
+import calendar as cal
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongpin.core import roles
+from tongpin.partners.models import ActionItem, ActionState, Meeting
+from tongpin.partners.scope import partner_scope
+
+from .keydates import occurrences
+from .models import Assignment, AssignmentState, Campaign, CampaignState, Event, EventTask, KeyDate
+from .services import assignment_conflicts
+
+
+@dataclass
+class Entry:
+    uid: str
+    kind: str  # keydate, plan_start, campaign, assignment, event, milestone, meeting, action
+    title: str
+    starts_on: dt.date
+    ends_on: dt.date
+    link: str = ""
+    at: dt.datetime | None = None  # a moment, where the entry has one (a deadline, a meeting)
+    conflicts: tuple[str, ...] = ()
+    person: str = ""
+
+    def on(self, day: dt.date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(first, dt.time.min, tzinfo=zone),
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
+    )
+
+
+def key_date_entries(key_dates, first: dt.date, last: dt.date) -> list[Entry]:
+    found = []
+    for key_date in key_dates:
+        lead_window_end = last + dt.timedelta(days=key_date.lead_days)
+        for occ in occurrences(key_date, first, lead_window_end):
+            uid = f"keydate-{key_date.pk}-{occ.starts_on.isoformat()}"
+            if occ.starts_on <= last:
+                found.append(Entry(uid, "keydate", key_date.name, occ.starts_on, occ.ends_on, "/planning/keydates/"))
+            if key_date.lead_days and first <= occ.plan_from <= last:
+                title = _("“%(n)s”策划启动") % {"n": key_date.name}
+                found.append(
+                    Entry(f"{uid}-plan", "plan_start", title, occ.plan_from, occ.plan_from, "/planning/keydates/")
+                )
+    return found
+
+
+def entries(user, first: dt.date, last: dt.date, *, person=None, campaign: Campaign | None = None) -> list[Entry]:
+    """Entries the user may see in [first, last]; only `person`'s work, or only one campaign's, when given."""
+    staff = roles.can(user, roles.PLAN_VIEW)
+    scope = partner_scope(user)
+    start, end = _bounds(first, last)
+    found: list[Entry] = []
+
+    if person is None:
+        key_dates = KeyDate.objects.filter(is_active=True)
+        if campaign is not None:
+            key_dates = key_dates.filter(pk=campaign.key_date_id)
+        elif not staff:
+            key_dates = key_dates.filter(Q(partner__isnull=True) | scope.filter())
+        found += key_date_entries(key_dates, first, last)
+
+    campaigns = Campaign.objects.exclude(state=CampaignState.ARCHIVED).filter(starts_on__lte=last, ends_on__gte=first)
+    assignments = Assignment.objects.exclude(state=AssignmentState.CANCELLED).filter(due_at__gte=start, due_at__lt=end)
+    events = Event.objects.filter(starts_on__lte=last, ends_on__gte=first)
+    tasks = EventTask.objects.filter(due_on__gte=first, due_on__lte=last, done_at__isnull=True)
+    meetings = Meeting.objects.filter(held_at__gte=start, held_at__lt=end)
+    actions = ActionItem.objects.filter(state=ActionState.OPEN, due_on__gte=first, due_on__lte=last)
+    if not staff:
+        campaigns = campaigns.filter(scope.filter())
+        assignments = assignments.none()
+        events = events.filter(scope.filter())
+        tasks = tasks.none()
+        meetings = meetings.filter(scope.filter())
+        actions = actions.filter(scope.filter())
+    if person is not None:
+        campaigns = campaigns.filter(owner=person)
+        assignments = assignments.filter(assignee=person)
+        events = events.filter(owner=person)
+        tasks = tasks.filter(owner=person)
+        meetings = meetings.none()
+        actions = actions.filter(owner=person)
+    if campaign is not None:
+        campaigns = campaigns.filter(pk=campaign.pk)
+        assignments = assignments.filter(topic__campaign=campaign)
+        events = events.filter(campaign=campaign)
+        tasks = tasks.filter(event__campaign=campaign)
+        meetings = meetings.none()
+        actions = actions.none()
+
+    for row in campaigns:
+        found.append(
+            Entry(
+                f"campaign-{row.pk}",
+                "campaign",
+                row.title,
+                row.starts_on,
+                row.ends_on,
+                f"/planning/campaigns/{row.pk}/",
+            )
+        )
+    for row in assignments.select_related("topic__campaign__key_date", "assignee"):
+        day = _local_day(row.due_at)
+        conflicts = tuple(c.message for c in assignment_conflicts(row))
+        found.append(
+            Entry(
+                f"assignment-{row.pk}",
+                "assignment",
+                _("交稿：%(t)s") % {"t": row.topic.title},
+                day,
+                day,
+                f"/planning/topics/{row.topic_id}/",
+                row.due_at,
+                conflicts,
+                str(row.assignee),
+            )
+        )
+    for row in events:
+        found.append(
+            Entry(f"event-{row.pk}", "event", row.title, row.starts_on, row.ends_on, f"/planning/events/{row.pk}/")
+        )
+    for row in tasks.select_related("event", "owner"):
+        kind = "milestone" if row.is_milestone else "task"
+        found.append(
+            Entry(
+                f"task-{row.pk}",
+                kind,
+                f"{row.event.title}：{row.title}",
+                row.due_on,
+                row.due_on,
+                f"/planning/events/{row.event_id}/",
+                person=str(row.owner or ""),
+            )
+        )
+    for row in meetings.select_related("partner"):
+        day = _local_day(row.held_at)
+        found.append(
+            Entry(
+                f"meeting-{row.pk}",
+                "meeting",
+                f"{row.partner}：{row.title}",
+                day,
+                day,
+                f"/partners/{row.partner.slug}/#meetings",
+                row.held_at,
+            )
+        )
+    for row in actions.select_related("partner", "owner"):
+        found.append(
+            Entry(
+                f"action-{row.pk}",
+                "action",
+                _("待办：%(t)s") % {"t": row.title},
+                row.due_on,
+                row.due_on,
+                f"/partners/{row.partner.slug}/#actions",
+                person=str(row.owner),
+            )
+        )
+    return sorted(found, key=lambda e: (e.starts_on, e.at or dt.datetime.min.replace(tzinfo=dt.UTC), e.kind, e.title))
+
+
+def month_weeks(year: int, month: int) -> list[list[dt.date]]:
+    """The weeks (Monday first) covering a month, as lists of seven days."""
+    return cal.Calendar(firstweekday=0).monthdatescalendar(year, month)
+
+
+def week_days(day: dt.date) -> list[dt.date]:
+    monday = day - dt.timedelta(days=day.weekday())
+    return [monday + dt.timedelta(days=i) for i in range(7)]

@@ -1,0 +1,67 @@
+"""iCalendar feeds (RFC 5545) of planning entries, per person and per campaign, built with `icalendar`.
+
+Calendar apps cannot sign in, so each feed has a secret address: a signed token naming the feed and the
+user it is for. The signature covers the user's password hash, so changing the password revokes every feed
+address they handed out; a forged or altered token is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core import signing
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from tongpin.core.models import User
+
+from .calendar import Entry
+
+SALT = "tongpin.planning.ical"
+
+
+def _fingerprint(user: User) -> str:
+    return signing.Signer(salt=SALT).signature(user.password or "none")[:16]
+
+
+def feed_token(user: User, feed: str) -> str:
+    """`feed` is "person" or "campaign:<id>"."""
+    return signing.dumps({"u": user.pk, "f": feed, "p": _fingerprint(user)}, salt=SALT, compress=True)
+
+
+def read_token(token: str) -> tuple[User, str] | None:
+    try:
+        data = signing.loads(token, salt=SALT)
+    except signing.BadSignature:
+        return None
+    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    if user is None or data.get("p") != _fingerprint(user):
+        return None
+    return user, str(data.get("f", ""))
+
+
+def render(name: str, entries: list[Entry], base_url: str) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Tongpin//planning//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    stamp = timezone.now()
+    for entry in entries:
+        event = Event()
+        event.add("uid", f"{entry.uid}@tongpin")
+        event.add("dtstamp", stamp)
+        event.add("summary", entry.title)
+        if entry.at is not None:
+            event.add("dtstart", entry.at)
+            event.add("dtend", entry.at + dt.timedelta(minutes=30))
+        else:
+            event.add("dtstart", entry.starts_on)
+            event.add("dtend", entry.ends_on + dt.timedelta(days=1))  # all-day: end is exclusive
+        if entry.link:
+            event.add("url", base_url.rstrip("/") + entry.link)
+        notes = [entry.person] if entry.person else []
+        notes += list(entry.conflicts)
+        if notes:
+            event.add("description", "\n".join(notes))
+        event.add("categories", [entry.kind])
+        calendar.add_component(event)
+    return calendar.to_ical()
