@@ -9,6 +9,8 @@ into their period, so the figure and its drill-down are the same list. Each peri
 - on track  (正常推进) still open and at least the pro-rata share of the target is done;
 - at risk   (有风险)   still open and behind that pace;
 - upcoming  (未开始)   not begun.
+
+A seasonal commitment (only some months count) reads "off season" between its seasons.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Status(models.TextChoices):
     AT_RISK = "at_risk", _("有风险")
     MISSED = "missed", _("未达成")
     UPCOMING = "upcoming", _("未开始")
+    OFF_SEASON = "off_season", _("非考核期")
     UNMEASURED = "unmeasured", _("无法统计")
 
 
@@ -73,7 +76,9 @@ class Fulfilment:
 
     @property
     def status(self) -> str:
-        return self.current.status if self.current else Status.UNMEASURED
+        if self.current is not None:
+            return self.current.status
+        return Status.OFF_SEASON if self.periods else Status.UNMEASURED
 
     @property
     def status_label(self) -> str:
@@ -152,10 +157,10 @@ def fulfilment(commitment: Commitment, today: dt.date | None = None) -> Fulfilme
     return Fulfilment(commitment, results, _current(results, today))
 
 
-def _current(results: list[PeriodResult], today: dt.date) -> PeriodResult:
-    """The period containing today; before the term the first one, after it (or between seasons) the last begun."""
-    begun = [r for r in results if r.starts_on <= today]
-    for result in begun:
-        if today <= result.ends_on:
-            return result
-    return begun[-1] if begun else results[0]
+def _current(results: list[PeriodResult], today: dt.date) -> PeriodResult | None:
+    """The period containing today; before the term the first, after it the last; None between seasons."""
+    if today < results[0].starts_on:
+        return results[0]
+    if today > results[-1].ends_on:
+        return results[-1]
+    return next((r for r in results if r.starts_on <= today <= r.ends_on), None)

@@ -1,0 +1,266 @@
+"""Cooperation: agreements, commitments and their computed fulfilment, liaison records, deletion rules."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tongpin.core.errors import Conflict, ValidationFailed
+from tongpin.core.models import AuditEvent, Notification
+from tongpin.partners import services as partner_service
+from tongpin.partners.fulfilment import Status, fulfilment, periods
+from tongpin.partners.models import ActionItem, AgreementStatus, CommitmentPeriod
+from tongpin.publishing.models import Delivery, DeliveryState
+from tongpin.publishing.services import withdraw_publication
+
+from .conftest import actor
+from .partners_support import agreement_for, channels, commitment_for, published
+from .publishing_support import Sink, drain
+
+Q4 = (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+
+
+@pytest.fixture
+def sink():
+    with Sink() as running:
+        yield running
+
+
+# -- periods and judgement (no database) ------------------------------------------------------------------
+
+
+def test_periods_are_calendar_quarters_clipped_to_the_term():
+    spans = periods(dt.date(2026, 2, 15), dt.date(2026, 11, 10), CommitmentPeriod.QUARTER, [])
+    assert spans == [
+        (dt.date(2026, 2, 15), dt.date(2026, 3, 31)),
+        (dt.date(2026, 4, 1), dt.date(2026, 6, 30)),
+        (dt.date(2026, 7, 1), dt.date(2026, 9, 30)),
+        (dt.date(2026, 10, 1), dt.date(2026, 11, 10)),
+    ]
+
+
+def test_monthly_periods_keep_only_the_season_and_years_cross_new_year():
+    spans = periods(dt.date(2026, 1, 1), dt.date(2027, 12, 31), CommitmentPeriod.MONTH, [4, 5, 6, 7, 8, 9])
+    assert len(spans) == 12 and spans[0] == (dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    assert spans[6] == (dt.date(2027, 4, 1), dt.date(2027, 4, 30))
+    years = periods(dt.date(2026, 7, 1), dt.date(2028, 6, 30), CommitmentPeriod.YEAR, [])
+    assert years == [
+        (dt.date(2026, 7, 1), dt.date(2026, 12, 31)),
+        (dt.date(2027, 1, 1), dt.date(2027, 12, 31)),
+        (dt.date(2028, 1, 1), dt.date(2028, 6, 30)),
+    ]
+    assert periods(dt.date(2026, 2, 1), dt.date(2026, 2, 28), CommitmentPeriod.MONTH, []) == [
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    ]
+
+
+# -- fulfilment from real records ---------------------------------------------------------------------------
+
+
+def test_stories_that_count_and_stories_that_must_not(users, partners, sink):
+    em, zone = partners["em"], partners["zone"]
+    agreement = agreement_for(users, em, dt.date(2026, 1, 1), dt.date(2027, 12, 31))
+    commitment = commitment_for(users, agreement, target=3, tags=["森林防火"], min_channels=2)
+    wechat, tv, web = channels(users, sink, "app", "tv", "web")
+    day = dt.date(2026, 11, 2)
+    counted, _ = published(users, em, [wechat, tv], "护林员巡山", day)
+    published(users, em, [web], "森林防火宣传进校园", day + dt.timedelta(days=3))
+    published(users, zone, [wechat], "高新区森林防火演练", day)  # another partner
+    published(users, em, [wechat], "汛期安全提示", day, tags=("防汛",))  # not the area
+    published(users, em, [tv], "九月的森林防火报道", dt.date(2026, 9, 30))  # the quarter before
+    _, withdrawn = published(users, em, [wechat], "已撤回的报道", day)
+    withdraw_publication(actor(users["chief"]), withdrawn, "差错")
+    drain()
+    failed_story, failed = published(users, em, [wechat], "发送失败的报道", day)
+    Delivery.objects.filter(rendition__publication=failed).update(state=DeliveryState.FAILED)
+
+    result = fulfilment(commitment, today=dt.date(2026, 11, 20))
+    q4 = next(p for p in result.periods if p.starts_on == Q4[0])
+    assert [r.title for r in q4.records] == ["护林员巡山", "森林防火宣传进校园"]
+    assert q4.channels == {"app-webhook", "tv-webhook", "web-webhook"}
+    assert [r.on for r in q4.records] == [day, day + dt.timedelta(days=3)]
+    assert q4.records[0].link == f"/stories/{counted.pk}/"
+    q3 = next(p for p in result.periods if p.ends_on == dt.date(2026, 9, 30))
+    assert [r.title for r in q3.records] == ["九月的森林防火报道"] and q3.status == Status.MISSED
+    # 2 of 3 with 51 of 92 days gone: pro-rata share is 1, so on track
+    assert q4.expected == 1 and result.status == Status.ON_TRACK
+    assert fulfilment(commitment, today=dt.date(2027, 1, 5)).periods[3].status == Status.MISSED
+
+
+def test_status_met_at_risk_upcoming_and_channel_breadth(users, partners, sink):
+    em = partners["em"]
+    agreement = agreement_for(users, em, dt.date(2026, 10, 1), dt.date(2027, 9, 30))
+    breadth = commitment_for(users, agreement, target=2, min_channels=3)
+    wechat, tv = channels(users, sink, "app", "tv")
+    published(users, em, [wechat, tv], "第一篇", dt.date(2026, 10, 5), tags=())
+    published(users, em, [wechat], "第二篇", dt.date(2026, 10, 6), tags=())
+    result = fulfilment(breadth, today=dt.date(2026, 12, 1))
+    assert result.current.count == 2 and len(result.current.channels) == 2
+    assert result.status != Status.MET  # two stories, but only two channels of the three promised
+    breadth.min_channels = 2
+    assert fulfilment(breadth, today=dt.date(2026, 12, 1)).status == Status.MET
+    only_tv = commitment_for(users, agreement, title="电视节目", target=5, channel_kinds=["tv"])
+    late = fulfilment(only_tv, today=dt.date(2026, 12, 20))
+    assert late.current.count == 1 and late.current.expected == 4 and late.status == Status.AT_RISK
+    assert fulfilment(only_tv, today=dt.date(2026, 9, 1)).status == Status.UPCOMING
+
+
+def test_seasonal_commitment_is_off_season_between_seasons(users, partners):
+    agreement = agreement_for(users, partners["em"], dt.date(2026, 1, 1), dt.date(2027, 12, 31))
+    flood = commitment_for(users, agreement, period="month", target=2, active_months=[4, 5, 6, 7, 8, 9])
+    assert fulfilment(flood, today=dt.date(2026, 11, 20)).status == Status.OFF_SEASON
+    assert fulfilment(flood, today=dt.date(2026, 6, 2)).status == Status.ON_TRACK
+    assert fulfilment(flood, today=dt.date(2026, 6, 30)).status == Status.AT_RISK
+
+
+def test_journal_issues_and_events_are_measured_too(users, partners):
+    from tongpin.planning import services as plan_service
+    from tongpin.planning.models import EventState
+    from tongpin.publishing.models import JournalIssue
+
+    from .publishing_support import make_channel
+
+    em = partners["em"]
+    agreement = agreement_for(users, em, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    journal = commitment_for(users, agreement, measure="journal_issues", period="year", target=4, title="刊物")
+    events = commitment_for(users, agreement, measure="events", period="term", target=1, title="博览会")
+    channel = make_channel(users["admin"], "print", "journal", slug="em-journal", partner=em.slug)
+    JournalIssue.objects.create(channel=channel, number="2026-1", title="应急通讯", issue_date=dt.date(2026, 3, 1),
+                                built_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))  # fmt: skip
+    JournalIssue.objects.create(channel=channel, number="2026-2", title="应急通讯", issue_date=dt.date(2026, 6, 1))
+    assert [r.title for r in fulfilment(journal, dt.date(2026, 7, 1)).current.records] == ["应急通讯 2026-1"]
+    event = plan_service.save_event(actor(users["desk"]), {"title": "应急博览会", "partner": em,
+                                                           "starts_on": dt.date(2026, 5, 1), "ends_on": dt.date(2026, 5, 3)})  # fmt: skip
+    assert fulfilment(events, dt.date(2026, 7, 1)).status == Status.ON_TRACK
+    plan_service.save_event(actor(users["desk"]), {"state": EventState.HELD}, event)
+    assert fulfilment(events, dt.date(2026, 7, 1)).status == Status.MET
+
+
+# -- agreements and commitments: bad input ------------------------------------------------------------------
+
+
+def _codes(error) -> set[str]:
+    return {e.code for e in error.value.errors}
+
+
+def test_agreement_terms_are_checked(users, partners):
+    em = partners["em"]
+    with pytest.raises(ValidationFailed) as error:
+        agreement_for(users, em, dt.date(2026, 5, 1), dt.date(2026, 4, 1))
+    assert _codes(error) == {"term_reversed"}
+    first = agreement_for(users, em, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    with pytest.raises(ValidationFailed) as error:
+        agreement_for(users, em, dt.date(2026, 6, 1), dt.date(2027, 5, 31))
+    assert _codes(error) == {"overlapping_term"}
+    agreement_for(users, partners["zone"], dt.date(2026, 6, 1), dt.date(2027, 5, 31))  # other partner: fine
+    renewal = partner_service.renew_agreement(actor(users["chief"]), first, dt.date(2027, 1, 1), dt.date(2027, 12, 31))
+    assert renewal.renewal_of == first and renewal.status == AgreementStatus.DRAFT
+    with pytest.raises(Exception) as error:
+        partner_service.save_agreement(actor(users["reporter"]), em, {"title": "x"})
+    assert error.value.status == 403
+
+
+def test_commitments_must_be_measurable(users, partners):
+    agreement = agreement_for(users, partners["em"], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    with pytest.raises(ValidationFailed) as error:
+        commitment_for(users, agreement, target=0, measure="vibes")
+    assert {"no_target", "unknown_measure"} <= _codes(error)
+    with pytest.raises(ValidationFailed) as error:
+        commitment_for(users, agreement, measure="journal_issues", channel_kinds=["tv"])
+    assert _codes(error) == {"filters_not_applicable"}
+    with pytest.raises(ValidationFailed) as error:
+        commitment_for(users, agreement, period="quarter", active_months=[4])
+    assert _codes(error) == {"months_need_monthly"}
+    with pytest.raises(ValidationFailed) as error:
+        commitment_for(users, agreement, channel_kinds=["fax"], active_months=[13], period="month")
+    assert {"unknown_channel_kind", "invalid_month"} <= _codes(error)
+
+
+def test_deleting_what_others_point_to_is_refused(users, partners):
+    agreement = agreement_for(users, partners["em"], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    commitment = commitment_for(users, agreement)
+    with pytest.raises(Conflict) as error:
+        partner_service.delete_record(actor(users["chief"]), agreement, "partner.manage")
+    assert _codes(error) == {"still_referenced"} and "合作事项" in error.value.errors[0].message
+    with pytest.raises(Conflict):
+        partner_service.delete_record(actor(users["chief"]), partners["em"], "partner.manage")
+    partner_service.delete_record(actor(users["chief"]), commitment, "partner.manage")
+    partner_service.delete_record(actor(users["chief"]), agreement, "partner.manage")
+    assert AuditEvent.objects.filter(action="agreement.delete").exists()
+
+
+def test_signed_scan_must_be_a_real_pdf_or_image(users, partners):
+    agreement = agreement_for(users, partners["em"], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    fake = SimpleUploadedFile("协议.pdf", b"MZ\x90\x00 this is an exe", content_type="application/pdf")
+    with pytest.raises(ValidationFailed) as error:
+        partner_service.save_agreement(actor(users["chief"]), partners["em"], {}, agreement, attachment=fake)
+    assert _codes(error) <= {"unsupported_type", "disguised_file"}
+    pdf = SimpleUploadedFile("协议.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    saved = partner_service.save_agreement(actor(users["chief"]), partners["em"], {}, agreement, attachment=pdf)
+    assert saved.attachment_name == "协议.pdf" and saved.attachment.size > 0
+
+
+# -- liaison records -----------------------------------------------------------------------------------------
+
+
+def test_action_items_refuse_past_dates_and_remind_once(users, partners, django_capture_on_commit_callbacks):
+    em = partners["em"]
+    em.owners.set([users["editor"]])
+    with pytest.raises(ValidationFailed) as error:
+        partner_service.save_action(actor(users["desk"]), em, {"title": "补材料", "owner": users["desk"],
+                                                                "due_on": dt.date(2020, 1, 1)})  # fmt: skip
+    assert _codes(error) == {"date_in_past"}
+    from django.utils import timezone
+
+    soon = partner_service.save_action(actor(users["desk"]), em, {"title": "提交汛期宣传方案", "owner": users["desk"],
+                                                                   "due_on": timezone.localdate() + dt.timedelta(days=1)})  # fmt: skip
+    partner_service.save_action(actor(users["desk"]), em, {"title": "年底总结", "owner": users["desk"],
+                                                            "due_on": timezone.localdate() + dt.timedelta(days=30)})  # fmt: skip
+    assert partner_service.remind_due_actions() == 2  # the owner and the partner's station owner
+    assert partner_service.remind_due_actions() == 0
+    texts = list(Notification.objects.filter(user=users["desk"]).values_list("text", flat=True))
+    assert any("提交汛期宣传方案" in t for t in texts) and not any("年底总结" in t for t in texts)
+    done = partner_service.set_action_state(actor(users["desk"]), soon, "done")
+    assert done.done_at is not None and ActionItem.objects.get(pk=soon.pk).state == "done"
+
+
+# -- API -----------------------------------------------------------------------------------------------------
+
+
+def api(client, method, path, token, body=None):
+    return getattr(client, method)(
+        f"/api/v1{path}",
+        data=json.dumps(body) if body is not None else None,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def test_partner_api_crud_and_fulfilment(client, users, partners, token_for):
+    chief = token_for("chief")
+    created = api(client, "post", "/partners", chief, {"slug": "gx-zone", "name": "高新区", "kind": "zone",
+                                                         "owner_ids": [users["desk"].pk]})  # fmt: skip
+    assert created.status_code == 201 and created.json()["owners"] == ["desk"]
+    made = api(client, "post", "/partners/em/agreements", chief,
+               {"title": "框架协议", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "status": "in_force"})  # fmt: skip
+    assert made.status_code == 201, made.content
+    agreement_id = made.json()["id"]
+    bad = api(client, "post", f"/agreements/{agreement_id}/commitments", chief,
+              {"title": "空洞承诺", "measure": "stories", "target": 0, "period": "year"})  # fmt: skip
+    assert bad.status_code == 422 and bad.json()["errors"][0]["code"] == "no_target"
+    good = api(client, "post", f"/agreements/{agreement_id}/commitments", chief,
+               {"title": "年度稿件", "measure": "stories", "target": 10, "period": "year"})  # fmt: skip
+    assert good.status_code == 201 and good.json()["status"] in {"on_track", "at_risk", "missed", "met"}
+    detail = api(client, "get", f"/commitments/{good.json()['id']}/fulfilment?on=2026-06-30", token_for("reporter"))
+    body = detail.json()
+    assert detail.status_code == 200 and body["current"]["target"] == 10 and body["current"]["expected"] == 4
+    assert body["commitment"]["status"] == "at_risk" and body["current"]["records"] == []
+    overlap = api(client, "post", "/partners/em/agreements", chief,
+                  {"title": "重叠", "starts_on": "2026-06-01", "ends_on": "2027-05-31"})  # fmt: skip
+    assert overlap.status_code == 422 and overlap.json()["errors"][0]["location"] == "starts_on"
+    refused = api(client, "delete", f"/agreements/{agreement_id}", chief)
+    assert refused.status_code == 409
+    assert api(client, "post", "/partners/em/agreements", token_for("reporter"), made.json()).status_code in (403, 422)
+    measures = api(client, "get", "/measures", chief).json()
+    assert {m["name"] for m in measures} >= {"stories", "journal_issues", "events"}
