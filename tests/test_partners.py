@@ -130,8 +130,8 @@ def test_journal_issues_and_events_are_measured_too(users, partners):
                                 built_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))  # fmt: skip
     JournalIssue.objects.create(channel=channel, number="2026-2", title="应急通讯", issue_date=dt.date(2026, 6, 1))
     assert [r.title for r in fulfilment(journal, dt.date(2026, 7, 1)).current.records] == ["应急通讯 2026-1"]
-    event = plan_service.save_event(actor(users["desk"]), {"title": "应急博览会", "partner": em,
-                                                           "starts_on": dt.date(2026, 5, 1), "ends_on": dt.date(2026, 5, 3)})  # fmt: skip
+    expo = {"title": "应急博览会", "partner": em, "starts_on": dt.date(2026, 5, 1), "ends_on": dt.date(2026, 5, 3)}
+    event = plan_service.save_event(actor(users["desk"]), expo)
     assert fulfilment(events, dt.date(2026, 7, 1)).status == Status.ON_TRACK
     plan_service.save_event(actor(users["desk"]), {"state": EventState.HELD}, event)
     assert fulfilment(events, dt.date(2026, 7, 1)).status == Status.MET
@@ -213,10 +213,12 @@ def test_action_items_refuse_past_dates_and_remind_once(users, partners, django_
     assert _codes(error) == {"date_in_past"}
     from django.utils import timezone
 
-    soon = partner_service.save_action(actor(users["desk"]), em, {"title": "提交汛期宣传方案", "owner": users["desk"],
-                                                                   "due_on": timezone.localdate() + dt.timedelta(days=1)})  # fmt: skip
-    partner_service.save_action(actor(users["desk"]), em, {"title": "年底总结", "owner": users["desk"],
-                                                            "due_on": timezone.localdate() + dt.timedelta(days=30)})  # fmt: skip
+    today = timezone.localdate()
+    plan = {"title": "提交汛期宣传方案", "owner": users["desk"], "due_on": today + dt.timedelta(1)}
+    soon = partner_service.save_action(actor(users["desk"]), em, plan)
+    partner_service.save_action(
+        actor(users["desk"]), em, {"title": "年底总结", "owner": users["desk"], "due_on": today + dt.timedelta(30)}
+    )
     assert partner_service.remind_due_actions() == 2  # the owner and the partner's station owner
     assert partner_service.remind_due_actions() == 0
     texts = list(Notification.objects.filter(user=users["desk"]).values_list("text", flat=True))
@@ -242,8 +244,8 @@ def test_partner_api_crud_and_fulfilment(client, users, partners, token_for):
     created = api(client, "post", "/partners", chief, {"slug": "gx-zone", "name": "高新区", "kind": "zone",
                                                          "owner_ids": [users["desk"].pk]})  # fmt: skip
     assert created.status_code == 201 and created.json()["owners"] == ["desk"]
-    made = api(client, "post", "/partners/em/agreements", chief,
-               {"title": "框架协议", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "status": "in_force"})  # fmt: skip
+    term = {"starts_on": "2026-01-01", "ends_on": "2026-12-31", "status": "in_force"}
+    made = api(client, "post", "/partners/em/agreements", chief, {"title": "框架协议", **term})
     assert made.status_code == 201, made.content
     agreement_id = made.json()["id"]
     bad = api(client, "post", f"/agreements/{agreement_id}/commitments", chief,
