@@ -19,6 +19,7 @@ from tongpin.core.errors import FieldError, NotFound, ValidationFailed
 from tongpin.core.schemas import ERRORS
 from tongpin.partners.api import one_user
 from tongpin.partners.models import Partner, PublicityRequest
+from tongpin.partners.scope import partner_scope
 from tongpin.partners.services import delete_record, get_commitment, get_partner
 from tongpin.publishing.kinds import ChannelKind
 
@@ -141,9 +142,9 @@ def requests_create(
         "wanted_by": wanted_by,
         "channels": [str(c) for c in channels or []],
     }
-    req = request_service.submit_request(
-        actor_from_request(request, "api"), values, list(attachments or []), _partner(request, partner)
-    )
+    # A liaison always files for their own partner; only staff name one.
+    named = _partner(request, partner) if partner and partner_scope(request.auth).everything else None
+    req = request_service.submit_request(actor_from_request(request, "api"), values, list(attachments or []), named)
     return Status(201, request_out(req))
 
 

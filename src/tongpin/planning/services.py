@@ -112,6 +112,12 @@ def save_campaign(actor: Actor, values: dict[str, Any], campaign: Campaign | Non
     require(actor.user, roles.PLAN_MANAGE)
     campaign = campaign or Campaign(owner=actor.user)
     changes = records.apply(campaign, values)
+    if campaign.key_date_id and not (campaign.starts_on or campaign.ends_on):
+        # No dates given: run from when the key date's planning should start until it is over.
+        occurrence = next_occurrence(campaign.key_date, timezone.localdate())
+        if occurrence is not None:
+            campaign.starts_on = max(occurrence.plan_from, timezone.localdate())
+            campaign.ends_on = occurrence.ends_on
     errors = []
     if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
         errors.append(FieldError("term_reversed", _("结束日期不能早于开始日期。"), "ends_on"))

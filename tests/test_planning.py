@@ -1,0 +1,361 @@
+"""Planning: key dates across years, topics and assignments with conflicts, publicity requests end to end,
+iCalendar feeds parsed back, reminders, and the partner-isolation rule on every page and endpoint."""
+
+import datetime as dt
+import json
+
+import icalendar
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from tongpin.core.errors import ValidationFailed
+from tongpin.core.models import Notification
+from tongpin.partners import services as partner_service
+from tongpin.partners.models import Meeting, PublicityRequest, RequestState
+from tongpin.planning import ical, keydates
+from tongpin.planning import requests as request_service
+from tongpin.planning import services as plan_service
+from tongpin.planning.models import Assignment, AssignmentState, KeyDate, TopicState
+
+from .conftest import actor
+from .partners_support import agreement_for, commitment_for
+
+
+def api(client, method, path, token, body=None):
+    return getattr(client, method)(
+        f"/api/v1{path}",
+        data=json.dumps(body) if body is not None else None,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def _codes(error) -> set[str]:
+    return {e.code for e in error.value.errors}
+
+
+TODAY = timezone.localdate
+
+
+# -- key dates -----------------------------------------------------------------------------------------------
+
+
+def test_recurring_key_dates_across_years_leap_days_and_seasons():
+    disaster_day = KeyDate(name="全国防灾减灾日", month=5, day=12, lead_days=30)
+    found = keydates.occurrences(disaster_day, dt.date(2026, 1, 1), dt.date(2028, 12, 31))
+    assert [o.starts_on for o in found] == [dt.date(2026, 5, 12), dt.date(2027, 5, 12), dt.date(2028, 5, 12)]
+    assert found[0].plan_from == dt.date(2026, 4, 12)
+    leap = KeyDate(name="闰日", month=2, day=29)
+    assert [o.starts_on for o in keydates.occurrences(leap, dt.date(2027, 1, 1), dt.date(2028, 12, 31))] == [
+        dt.date(2027, 2, 28),
+        dt.date(2028, 2, 29),
+    ]
+    fire_season = KeyDate(name="森林防火期", month=10, day=1, end_month=4, end_day=30)
+    in_spring = keydates.occurrences(fire_season, dt.date(2027, 3, 1), dt.date(2027, 3, 31))
+    assert [(o.starts_on, o.ends_on) for o in in_spring] == [(dt.date(2026, 10, 1), dt.date(2027, 4, 30))]
+    assert keydates.next_occurrence(fire_season, dt.date(2027, 5, 1)).starts_on == dt.date(2027, 10, 1)
+    expo = KeyDate(name="博览会", kind=KeyDate.Kind.ONE_OFF, starts_on=dt.date(2027, 3, 3), ends_on=dt.date(2027, 3, 5))
+    assert keydates.occurrences(expo, dt.date(2027, 3, 4), dt.date(2027, 3, 4))[0].ends_on == dt.date(2027, 3, 5)
+    assert keydates.occurrences(expo, dt.date(2028, 1, 1), dt.date(2028, 12, 31)) == []
+
+
+def test_key_date_input_is_checked(users):
+    desk = actor(users["desk"])
+    with pytest.raises(ValidationFailed) as error:
+        plan_service.save_key_date(desk, {"name": "二月三十日", "month": 2, "day": 30})
+    assert _codes(error) == {"invalid_day"}
+    with pytest.raises(ValidationFailed) as error:
+        plan_service.save_key_date(desk, {"name": "过去的会", "kind": "one_off", "starts_on": dt.date(2020, 1, 1)})
+    assert _codes(error) == {"date_in_past"}
+    with pytest.raises(ValidationFailed) as error:
+        plan_service.save_key_date(desk, {"name": "汛期", "month": 4, "day": 1, "end_month": 9})
+    assert _codes(error) == {"invalid_day"}
+    assert plan_service.save_key_date(desk, {"name": "全国消防日", "month": 11, "day": 9}).pk
+
+
+# -- topics and assignments ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def campaign(users, partners):
+    key_date = plan_service.save_key_date(
+        actor(users["desk"]), {"name": "专项节点", "kind": "one_off", "starts_on": TODAY() + dt.timedelta(days=10)}
+    )
+    return plan_service.save_campaign(
+        actor(users["desk"]), {"title": "专项宣传", "partner": partners["em"], "key_date": key_date}
+    )
+
+
+def test_topic_approval_assignment_conflicts_and_story_link(client, users, token_for, campaign):
+    proposed = api(
+        client, "post", "/topics", token_for("reporter"), {"title": "护林员的一天", "campaign_id": campaign.pk}
+    )
+    assert proposed.status_code == 201 and proposed.json()["state"] == "proposed"
+    topic_id = proposed.json()["id"]
+    assert proposed.json()["partner"] == "em"  # from its campaign
+    too_soon = {"topic_id": topic_id, "assignee_id": users["reporter"].pk, "due_at": _at(3)}
+    refused = api(client, "post", "/assignments", token_for("editor"), too_soon)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "topic_not_approved"
+    move = {"state": "approved", "note": ""}
+    assert api(client, "post", f"/topics/{topic_id}/move", token_for("reporter"), move).status_code == 403
+    assert api(client, "post", f"/topics/{topic_id}/move", token_for("desk"), move).json()["state"] == "approved"
+    first = api(client, "post", "/assignments", token_for("editor"),
+                {**too_soon, "starts_at": _at(2), "ends_at": _at(2, hours=4)})  # fmt: skip
+    assert first.status_code == 201 and first.json()["conflicts"] == []
+    second = api(client, "post", "/assignments", token_for("editor"),
+                 {**too_soon, "starts_at": _at(2, hours=2), "ends_at": _at(2, hours=6), "due_at": _at(12)})  # fmt: skip
+    codes = {c["code"] for c in second.json()["conflicts"]}
+    assert codes == {"double_booked", "after_key_date"}
+    assert Notification.objects.filter(user=users["reporter"], text__contains="护林员的一天").exists()
+    assert api(client, "get", f"/topics/{topic_id}", token_for("reporter")).json()["state"] == "in_progress"
+    past = api(client, "post", "/assignments", token_for("editor"), {**too_soon, "due_at": _at(-1)})
+    assert past.status_code == 422 and past.json()["errors"][0]["code"] == "date_in_past"
+    # the assignee writes the story against the assignment; someone else may not claim it
+    assignment_id = first.json()["id"]
+    story = api(client, "post", "/stories", token_for("reporter"), {"title": "巡山", "assignment_id": assignment_id})
+    assert story.status_code == 201 and story.json()["topic_id"] == topic_id and story.json()["partner"] == "em"
+    other = api(client, "post", "/stories", token_for("reporter2"), {"title": "抢单", "assignment_id": assignment_id})
+    assert other.status_code == 422 and other.json()["errors"][0]["code"] == "not_your_assignment"
+    listed = api(client, "get", "/assignments?mine=true", token_for("reporter")).json()
+    assert {a["id"] for a in listed} == {first.json()["id"], second.json()["id"]}
+    assert listed[0]["stories"] == [story.json()["id"]] or listed[1]["stories"] == [story.json()["id"]]
+    plan_service.story_delivered(type("S", (), {"assignment_id": assignment_id})())
+    assert Assignment.objects.get(pk=assignment_id).state == AssignmentState.DELIVERED
+
+
+def _at(days: int, hours: int = 0) -> str:
+    base = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    return (base + dt.timedelta(days=days, hours=hours)).isoformat()
+
+
+def test_topic_transitions_are_checked(users, campaign):
+    topic = plan_service.propose_topic(actor(users["reporter"]), {"title": "选题", "campaign": campaign})
+    with pytest.raises(ValidationFailed) as error:
+        plan_service.move_topic(actor(users["desk"]), topic, TopicState.REJECTED, "")
+    assert _codes(error) == {"reason_required"}
+    rejected = plan_service.move_topic(actor(users["desk"]), topic, TopicState.REJECTED, "与已有报道重复")
+    with pytest.raises(Exception) as error:
+        plan_service.move_topic(actor(users["desk"]), rejected, TopicState.DONE)
+    assert error.value.status == 409
+    again = plan_service.move_topic(actor(users["reporter"]), rejected, TopicState.PROPOSED)
+    assert again.state == TopicState.PROPOSED
+
+
+def test_deleting_referenced_plans_is_refused(client, users, token_for, campaign):
+    plan_service.propose_topic(actor(users["reporter"]), {"title": "选题", "campaign": campaign})
+    refused = api(client, "delete", f"/campaigns/{campaign.pk}", token_for("desk"))
+    assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "still_referenced"
+    assert api(client, "delete", f"/key-dates/{campaign.key_date_id}", token_for("desk")).status_code == 409
+
+
+def test_assignment_reminders_go_once(users, campaign):
+    topic = plan_service.propose_topic(actor(users["reporter"]), {"title": "快讯", "campaign": campaign})
+    topic = plan_service.move_topic(actor(users["desk"]), topic, TopicState.APPROVED)
+    due = timezone.now() + dt.timedelta(hours=5)
+    plan_service.save_assignment(actor(users["desk"]), {"topic": topic, "assignee": users["reporter2"], "due_at": due})
+    assert plan_service.remind_due_assignments() == 1
+    assert plan_service.remind_due_assignments() == 0
+
+
+# -- publicity requests --------------------------------------------------------------------------------------
+
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _request_form(**extra):
+    form = {
+        "title": "防灾减灾日系列宣传",
+        "description": "制作科普短视频和直播访谈。",
+        "wanted_by": (TODAY() + dt.timedelta(days=20)).isoformat(),
+        "channels": ["tv", "wechat"],
+    }
+    form.update(extra)
+    return form
+
+
+def test_request_submitted_accepted_assigned_and_followed(client, users, partners, token_for):
+    liaison = token_for("liaison_em")
+    form = _request_form(partner="zone", attachments=[SimpleUploadedFile("方案.pdf", PDF)])
+    made = client.post("/api/v1/requests", data=form, HTTP_AUTHORIZATION=f"Bearer {liaison}")
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert body["partner"] == "em"  # a liaison files for their own partner, whatever they send
+    assert body["state"] == "submitted" and body["channels"] == ["tv", "wechat"] and len(body["attachments"]) == 1
+    request_id = body["id"]
+    assert api(client, "get", f"/requests/{request_id}", token_for("liaison_zone")).status_code == 404
+    assert api(client, "post", f"/requests/{request_id}/accept", liaison, {}).status_code == 403
+    no_reason = api(client, "post", f"/requests/{request_id}/decline", token_for("editor"), {"reason": " "})
+    assert no_reason.status_code == 422
+    accepted = api(client, "post", f"/requests/{request_id}/accept", token_for("editor"), {"note": "纳入五月策划"})
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
+    topic_id = accepted.json()["topics"][0]
+    again = api(client, "post", f"/requests/{request_id}/accept", token_for("desk"), {})
+    assert again.status_code == 409
+    topic = api(client, "get", f"/topics/{topic_id}", token_for("editor")).json()
+    assert topic["state"] == "approved" and topic["request_id"] == request_id and topic["channels"] == ["tv", "wechat"]
+    assigned = api(client, "post", "/assignments", token_for("editor"),
+                   {"topic_id": topic_id, "assignee_id": users["reporter"].pk, "due_at": _at(5)})  # fmt: skip
+    assert assigned.status_code == 201
+    api(
+        client,
+        "post",
+        "/stories",
+        token_for("reporter"),
+        {"title": "科普短视频", "assignment_id": assigned.json()["id"]},
+    )
+    followed = api(client, "get", f"/requests/{request_id}", liaison).json()
+    assert followed["stories"] == 1 and followed["published"] == 0
+    assert Notification.objects.filter(user=users["liaison_em"], text__contains="已纳入策划").exists()
+    download = client.get(followed["attachments"][0])
+    assert download.status_code == 302  # the page needs a session, not a token
+    browser = client_with(users["liaison_em"])
+    assert b"".join(browser.get(followed["attachments"][0]).streaming_content) == PDF
+    assert client_with(users["liaison_zone"]).get(followed["attachments"][0]).status_code == 404
+
+
+def client_with(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_bad_requests_are_refused_with_clear_codes(client, users, token_for):
+    liaison = {"HTTP_AUTHORIZATION": f"Bearer {token_for('liaison_em')}"}
+    past = client.post("/api/v1/requests", data=_request_form(wanted_by="2020-01-01"), **liaison)
+    assert past.status_code == 422 and past.json()["errors"][0]["code"] == "date_in_past"
+    disguised = SimpleUploadedFile("方案.pdf", b"MZ\x90\x00" + b"\x00" * 200)
+    bad_file = client.post("/api/v1/requests", data=_request_form(attachments=[disguised]), **liaison)
+    assert bad_file.status_code == 422 and bad_file.json()["errors"][0]["location"] == "attachments"
+    many = [SimpleUploadedFile(f"{i}.pdf", PDF) for i in range(6)]
+    too_many = client.post("/api/v1/requests", data=_request_form(attachments=many), **liaison)
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["code"] == "too_many_files"
+    big = SimpleUploadedFile("大.pdf", PDF + b"\x00" * (10 * 1024 * 1024))
+    too_big = client.post("/api/v1/requests", data=_request_form(attachments=[big]), **liaison)
+    assert too_big.status_code == 422 and too_big.json()["errors"][0]["code"] == "too_large"
+    assert PublicityRequest.objects.count() == 0  # nothing half-written
+    staff = client.post("/api/v1/requests", data=_request_form(), HTTP_AUTHORIZATION=f"Bearer {token_for('editor')}")
+    assert staff.status_code == 422 and staff.json()["errors"][0]["code"] == "partner_required"
+
+
+def test_only_the_submitter_withdraws_and_only_while_undecided(users, partners):
+    values = {"title": "需求", "description": "内容", "wanted_by": TODAY() + dt.timedelta(days=3)}
+    request = request_service.submit_request(actor(users["liaison_em"]), values)
+    with pytest.raises(Exception) as error:
+        request_service.withdraw_request(actor(users["editor"]), request.pk)
+    assert error.value.status == 403
+    assert request_service.withdraw_request(actor(users["liaison_em"]), request.pk).state == RequestState.WITHDRAWN
+    with pytest.raises(Exception) as error:
+        request_service.decline_request(actor(users["editor"]), request.pk, "太晚")
+    assert error.value.status == 409
+
+
+# -- iCalendar -----------------------------------------------------------------------------------------------
+
+
+def test_ical_feeds_parse_back_and_tokens_cannot_be_forged(client, users, campaign):
+    topic = plan_service.move_topic(
+        actor(users["desk"]),
+        plan_service.propose_topic(actor(users["reporter"]), {"title": "直播访谈", "campaign": campaign}),
+        TopicState.APPROVED,
+    )
+    due = timezone.now() + dt.timedelta(days=3)
+    plan_service.save_assignment(actor(users["desk"]), {"topic": topic, "assignee": users["reporter2"], "due_at": due})
+    token = ical.feed_token(users["reporter2"], "person")
+    response = client.get(f"/ical/{token}.ics")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    events = list(calendar.walk("VEVENT"))
+    assert [str(e["SUMMARY"]) for e in events] == ["交稿：直播访谈"]
+    assert abs(events[0].decoded("DTSTART") - due) < dt.timedelta(seconds=1)
+    assert str(calendar["X-WR-CALNAME"]).endswith("reporter2 的工作")
+
+    feed = client.get(f"/ical/{ical.feed_token(users['desk'], f'campaign:{campaign.pk}')}.ics")
+    summaries = {str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(feed.content).walk("VEVENT")}
+    assert {"专项宣传", "交稿：直播访谈", "专项节点"} <= summaries
+
+    assert client.get(f"/ical/{token[:-2]}xx.ics").status_code == 404  # altered signature
+    users["reporter2"].set_password("a-new-password-9")
+    users["reporter2"].save()
+    assert client.get(f"/ical/{token}.ics").status_code == 404  # a new password revokes old addresses
+    liaison_feed = ical.feed_token(users["liaison_em"], "person")
+    assert client.get(f"/ical/{liaison_feed}.ics").status_code == 404
+    other_partner = ical.feed_token(users["liaison_zone"], f"campaign:{campaign.pk}")
+    assert client.get(f"/ical/{other_partner}.ics").status_code == 404
+
+
+def test_calendar_api_lists_key_dates_lead_times_and_checks_the_range(client, users, token_for, campaign):
+    start = TODAY()
+    entries = api(client, "get", f"/calendar?start={start}&end={start + dt.timedelta(days=30)}", token_for("desk"))
+    kinds = {(e["kind"], e["title"]) for e in entries.json()}
+    assert ("keydate", "专项节点") in kinds and ("campaign", "专项宣传") in kinds
+    too_long = api(client, "get", f"/calendar?start={start}&end={start + dt.timedelta(days=500)}", token_for("desk"))
+    assert too_long.status_code == 422
+
+
+# -- partner isolation ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def zone_records(users, partners):
+    zone = partners["zone"]
+    agreement = agreement_for(users, zone, TODAY() - dt.timedelta(days=10), TODAY() + dt.timedelta(days=300))
+    commitment = commitment_for(users, agreement)
+    meeting = partner_service.save_meeting(actor(users["desk"]), zone, {"title": "招商座谈", "held_at": timezone.now()})
+    action = partner_service.save_action(
+        actor(users["desk"]), zone, {"title": "送材料", "owner": users["desk"], "due_on": TODAY() + dt.timedelta(3)}
+    )
+    values = {"title": "博览会宣传", "description": "内容", "wanted_by": TODAY() + dt.timedelta(days=9)}
+    request = request_service.submit_request(actor(users["liaison_zone"]), values)
+    campaign = plan_service.save_campaign(actor(users["desk"]), {"title": "招商宣传", "partner": zone})
+    event = plan_service.save_event(
+        actor(users["desk"]), {"title": "博览会", "partner": zone, "starts_on": TODAY(), "ends_on": TODAY()}
+    )
+    return {"agreement": agreement, "commitment": commitment, "meeting": meeting, "action": action,
+            "request": request, "campaign": campaign, "event": event}  # fmt: skip
+
+
+def test_a_liaison_sees_nothing_of_another_partner(client, users, token_for, zone_records):
+    r = zone_records
+    pages = [
+        "/partners/zone/", "/partners/", f"/commitments/{r['commitment'].pk}/", f"/agreements/{r['agreement'].pk}/scan",
+        f"/requests/{r['request'].pk}/", "/planning/", "/planning/topics/", f"/planning/campaigns/{r['campaign'].pk}/",
+        f"/planning/events/{r['event'].pk}/", "/planning/keydates/", "/planning/mine/",
+    ]  # fmt: skip
+    browser = client_with(users["liaison_em"])
+    for page in pages:
+        status = browser.get(page).status_code
+        assert status in (302, 403, 404), page
+        if status == 302:
+            assert browser.get(page)["Location"] == "/portal/", page
+    endpoints = [
+        "/partners/zone", "/partners/zone/agreements", "/partners/zone/contacts", "/partners/zone/meetings",
+        "/partners/zone/actions", f"/agreements/{r['agreement'].pk}", f"/agreements/{r['agreement'].pk}/commitments",
+        f"/commitments/{r['commitment'].pk}/fulfilment", f"/requests/{r['request'].pk}",
+        f"/campaigns/{r['campaign'].pk}", f"/events/{r['event'].pk}", "/topics", "/key-dates",
+    ]  # fmt: skip
+    token = token_for("liaison_em")
+    for endpoint in endpoints:
+        assert api(client, "get", endpoint, token).status_code == 404, endpoint
+    writes = [
+        ("post", f"/actions/{r['action'].pk}/state", {"state": "done"}),
+        ("post", f"/requests/{r['request'].pk}/withdraw", None),
+        ("delete", f"/meetings/{r['meeting'].pk}", None),
+        ("post", "/partners/zone/agreements", {"title": "x", "starts_on": "2027-01-01", "ends_on": "2027-12-31"}),
+    ]
+    for method, endpoint, body in writes:
+        assert api(client, method, endpoint, token, body).status_code in (403, 404), endpoint
+    assert Meeting.objects.filter(pk=r["meeting"].pk).exists()
+    assert [p["slug"] for p in api(client, "get", "/partners", token).json()] == ["em"]
+    for endpoint in ("/requests", "/campaigns", "/events", "/assignments"):
+        assert api(client, "get", endpoint, token).json() == [], endpoint
+    portal = browser.get("/portal/?partner=zone").content.decode()
+    assert "江西省应急管理厅" in portal and "博览会宣传" not in portal and "招商宣传" not in portal
+    own = browser.get("/partners/zone/")
+    assert own.status_code in (403, 404)
+    zone_liaison = client_with(users["liaison_zone"])
+    assert zone_liaison.get(f"/commitments/{r['commitment'].pk}/").status_code == 200
+    assert "招商宣传" in zone_liaison.get("/portal/").content.decode()
