@@ -79,7 +79,7 @@ def login(page, url: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", "tongpin-demo")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    page.wait_for_url(lambda address: "/login/" not in address)  # staff land on the dashboard, liaisons on the portal
 
 
 def test_login_create_story_and_search_it_in_chinese(server, browser, tmp_path):
@@ -212,3 +212,44 @@ def test_duty_console_receives_live_and_confirms_an_alert(server, browser):
     assert "排队中" in console.inner_text("#deliveries")  # the browser tests run without a worker
     if os.environ.get("TONGPIN_SCREENSHOTS"):
         console.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "alert.png"), full_page=True)
+
+
+def test_liaison_files_a_request_and_an_editor_turns_it_into_an_assignment(server, browser):
+    import datetime as dt
+
+    liaison = browser.new_page(viewport={"width": 390, "height": 844})
+    login(liaison, server, "liaison_em")
+    assert liaison.url.endswith("/portal/")
+    liaison.click("text=提交宣传需求")
+    liaison.fill("#id_title", "全国防灾减灾日主题直播")
+    liaison.fill("#id_description", "在防灾减灾日当天做一场应急科普直播，邀请专家讲解家庭应急包。")
+    liaison.fill("#id_wanted_by", (dt.date.today() + dt.timedelta(days=20)).isoformat())
+    liaison.check("input[name=channels][value=tv]")
+    liaison.check("input[name=channels][value=douyin]")
+    liaison.click("button:has-text('保存')")
+    liaison.wait_for_selector("h1:has-text('全国防灾减灾日主题直播')")
+    assert "已提交" in liaison.inner_text("h1")
+    request_url = liaison.url
+
+    editor = browser.new_page()
+    login(editor, server, "editor")
+    editor.goto(f"{server}/requests/?state=submitted")
+    editor.click("text=全国防灾减灾日主题直播")
+    editor.fill("#accept input[name=note]", "纳入防灾减灾日策划")
+    editor.click("#accept button:has-text('纳入策划')")
+    editor.wait_for_selector("text=可以派单了")
+    editor.select_option("#id_assignee", label="主播 林悦")
+    editor.select_option("#id_role", "anchor")
+    due = (dt.datetime.now() + dt.timedelta(days=10)).replace(hour=18, minute=0)
+    editor.fill("#id_due_at", due.strftime("%Y-%m-%dT%H:%M"))
+    editor.click("#assign button:has-text('派单')")
+    editor.wait_for_selector("text=已派单给")
+    assert "主播 林悦" in editor.inner_text("section.card")
+    if os.environ.get("TONGPIN_SCREENSHOTS"):
+        editor.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "assignment.png"), full_page=True)
+
+    liaison.goto(request_url)
+    progress = liaison.inner_text("#progress")
+    assert "已纳入策划" in liaison.inner_text("h1") and "主播 林悦" in progress
+    if os.environ.get("TONGPIN_SCREENSHOTS"):
+        liaison.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "request.png"), full_page=True)

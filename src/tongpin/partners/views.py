@@ -21,6 +21,7 @@ from tongpin.core.forms import form_page
 from . import services
 from .forms import ActionForm, AgreementForm, CommitmentForm, ContactForm, MeetingForm, PartnerForm, RenewForm
 from .fulfilment import fulfilment
+from .measures import MEASURES
 from .models import ActionItem, ActionState, Agreement, Commitment, Contact, Meeting
 from .scope import partner_scope
 
@@ -198,11 +199,14 @@ def commitment_edit(request, agreement_id: int | None = None, commitment_id: int
 def commitment_detail(request, commitment_id: int):
     commitment = services.get_commitment(request.user, commitment_id)
     result = fulfilment(commitment)
+    measure = MEASURES.get(commitment.measure)
+    names = dict(measure.kind_choices) if measure else {}
     return render(
         request,
         "partners/commitment_detail.html",
         {
             "commitment": commitment,
+            "kind_labels": "、".join(str(names.get(k, k)) for k in commitment.channel_kinds),
             "result": result,
             "periods": list(reversed([p for p in result.periods if p.status != "upcoming"])),
             "staff": partner_scope(request.user).everything,
