@@ -266,3 +266,40 @@ def test_partner_api_crud_and_fulfilment(client, users, partners, token_for):
     assert api(client, "post", "/partners/em/agreements", token_for("reporter"), made.json()).status_code in (403, 422)
     measures = api(client, "get", "/measures", chief).json()
     assert {m["name"] for m in measures} >= {"stories", "journal_issues", "events"}
+
+
+# -- pages ---------------------------------------------------------------------------------------------------
+
+
+def test_partner_pages_save_through_the_rules_and_show_refusals_on_their_field(users, partners, client_for):
+    chief = client_for("chief")
+    reversed_term = {"title": "框架协议", "starts_on": "2026-05-01", "ends_on": "2026-04-01", "status": "draft"}
+    refused = chief.post("/partners/em/agreements/new/", reversed_term)
+    assert refused.status_code == 200 and "到期日期不能早于生效日期" in refused.content.decode()
+    saved = chief.post(
+        "/partners/em/agreements/new/", {**reversed_term, "ends_on": "2027-04-30", "areas": "森林防火、防汛"}
+    )
+    assert saved.status_code == 302 and saved["Location"] == "/partners/em/"
+    agreement = partners["em"].agreements.get()
+    assert agreement.areas == ["森林防火", "防汛"]
+    vague = chief.post(f"/agreements/{agreement.pk}/commitments/new/", {"title": "多宣传", "measure": "stories",
+                                                                          "target": 0, "period": "year"})  # fmt: skip
+    assert vague.status_code == 200 and "可衡量的目标值" in vague.content.decode()
+    made = chief.post(f"/agreements/{agreement.pk}/commitments/new/",
+                      {"title": "汛期报道", "measure": "stories", "target": 2, "period": "month",
+                       "active_months": "4、5、6", "tags": "防汛", "min_channels": 0})  # fmt: skip
+    assert made.status_code == 302
+    commitment = agreement.commitments.get()
+    assert commitment.active_months == [4, 5, 6] and commitment.tags == ["防汛"]
+    assert "汛期报道" in chief.get("/partners/em/").content.decode()
+    assert chief.get(f"/commitments/{commitment.pk}/").status_code == 200
+
+    editor = client_for("editor")
+    forum = {"kind": "forum", "title": "季度座谈", "held_at": "2026-11-20T10:00"}
+    meeting = editor.post("/partners/em/meetings/new/", forum)
+    assert meeting.status_code == 302
+    record = partners["em"].meetings.get()
+    edited = editor.post(f"/meetings/{record.pk}/edit/", {**forum, "title": "季度座谈（改）", "minutes": "议定三件事"})
+    assert edited.status_code == 302 and partners["em"].meetings.get().minutes == "议定三件事"
+    assert editor.get("/partners/em/agreements/new/").status_code == 403  # editors record, chiefs sign
+    assert client_for("liaison_em").get(f"/meetings/{record.pk}/edit/").status_code == 403

@@ -65,6 +65,7 @@ class CommitmentForm(forms.ModelForm):
     channel_kinds = forms.MultipleChoiceField(
         label=_("渠道类型"), required=False, widget=forms.CheckboxSelectMultiple, help_text=_("留空则不限渠道")
     )
+    min_channels = forms.IntegerField(label=_("至少覆盖渠道数"), required=False, min_value=0, max_value=100, initial=0)
     active_months = MonthsField(
         label=_("适用月份"), required=False, help_text=_("例如汛期 4、5、6、7、8、9；留空为全年")
     )
@@ -91,6 +92,9 @@ class CommitmentForm(forms.ModelForm):
         for measure in MEASURES.values():
             kinds.update(dict(measure.kind_choices))
         self.fields["channel_kinds"].choices = list(kinds.items())
+
+    def clean_min_channels(self):
+        return self.cleaned_data.get("min_channels") or 0
 
 
 class MeetingForm(forms.ModelForm):

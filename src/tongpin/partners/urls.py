@@ -19,5 +19,8 @@ urlpatterns = [
     path("commitments/<int:commitment_id>/", views.commitment_detail, name="commitment-detail"),
     path("commitments/<int:commitment_id>/edit/", views.commitment_edit, name="commitment-edit"),
     path("actions/<int:action_id>/state", views.action_state, name="action-state"),
+    path("actions/<int:action_id>/edit/", views.action_edit, name="action-edit"),
+    path("meetings/<int:meeting_id>/edit/", views.meeting_edit, name="meeting-edit"),
+    path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact-edit"),
     path("records/<str:kind>/<int:pk>/delete", views.record_delete, name="record-delete"),
 ]
