@@ -289,43 +289,34 @@ def _owner_partner(row):
     return row.partner
 
 
-@login_required
-def meeting_edit(request, meeting_id: int):
-    _need(request, roles.LIAISON_RECORD)
-    meeting = services.get_scoped(request.user, Meeting, meeting_id, _("联络记录不存在。"))
+def _edit_record(request, capability: str, model, pk: int, missing: str, form_class, save, anchor: str, title: str):
+    """The edit page of one liaison record (meeting, contact, action item): scoped, rule-checked, audited."""
+    _need(request, capability)
+    row = services.get_scoped(request.user, model, pk, missing)
     actor = actor_from_request(request)
+    extra = {"partner": row.partner} if form_class is ActionForm else {}
     return form_page(
         request,
-        MeetingForm(request.POST or None, instance=copy.copy(meeting)),
-        lambda values: services.save_meeting(actor, meeting.partner, values, meeting),
-        lambda saved: reverse("partner-detail", args=[meeting.partner.slug]) + "#meetings",
-        context=_context(meeting.partner, _("修改联络记录")),
+        form_class(request.POST or None, instance=copy.copy(row), **extra),
+        lambda values: save(actor, row.partner, values, row),
+        lambda saved: reverse("partner-detail", args=[row.partner.slug]) + anchor,
+        context=_context(row.partner, title),
     )
+
+
+@login_required
+def meeting_edit(request, meeting_id: int):
+    return _edit_record(request, roles.LIAISON_RECORD, Meeting, meeting_id, _("联络记录不存在。"), MeetingForm,
+                        services.save_meeting, "#meetings", _("修改联络记录"))  # fmt: skip
 
 
 @login_required
 def contact_edit(request, contact_id: int):
-    _need(request, roles.PARTNER_MANAGE)
-    contact = services.get_scoped(request.user, Contact, contact_id, _("联系人不存在。"))
-    actor = actor_from_request(request)
-    return form_page(
-        request,
-        ContactForm(request.POST or None, instance=copy.copy(contact)),
-        lambda values: services.save_contact(actor, contact.partner, values, contact),
-        lambda saved: reverse("partner-detail", args=[contact.partner.slug]) + "#contacts",
-        context=_context(contact.partner, _("修改联系人")),
-    )
+    return _edit_record(request, roles.PARTNER_MANAGE, Contact, contact_id, _("联系人不存在。"), ContactForm,
+                        services.save_contact, "#contacts", _("修改联系人"))  # fmt: skip
 
 
 @login_required
 def action_edit(request, action_id: int):
-    _need(request, roles.LIAISON_RECORD)
-    action = services.get_scoped(request.user, ActionItem, action_id, _("待办事项不存在。"))
-    actor = actor_from_request(request)
-    return form_page(
-        request,
-        ActionForm(request.POST or None, instance=copy.copy(action), partner=action.partner),
-        lambda values: services.save_action(actor, action.partner, values, action),
-        lambda saved: reverse("partner-detail", args=[action.partner.slug]) + "#actions",
-        context=_context(action.partner, _("修改待办事项")),
-    )
+    return _edit_record(request, roles.LIAISON_RECORD, ActionItem, action_id, _("待办事项不存在。"), ActionForm,
+                        services.save_action, "#actions", _("修改待办事项"))  # fmt: skip
