@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from tongpin.alerts.api import router as alerts_router
+from tongpin.analytics.api import router as analytics_router
 from tongpin.core.api import router as core_router
 from tongpin.core.api_auth import API_AUTH
 from tongpin.core.errors import DomainError
@@ -80,3 +81,4 @@ api.add_router("/", publishing_router)
 api.add_router("/", alerts_router)
 api.add_router("/", partners_router)
 api.add_router("/", planning_router)
+api.add_router("/", analytics_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tongpin.newsroom",
     "tongpin.review",
     "tongpin.alerts",
+    "tongpin.analytics",
     "tongpin.web",
 ]
 

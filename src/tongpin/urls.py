@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("tongpin.alerts.urls")),
     path("", include("tongpin.partners.urls")),
     path("", include("tongpin.planning.urls")),
+    path("", include("tongpin.analytics.urls")),
     path("portal/", portal.portal, name="portal"),
 ]
 

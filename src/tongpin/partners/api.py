@@ -319,6 +319,7 @@ class CommitmentIn(Schema):
     channel_kinds: list[str] = []
     min_channels: int = Field(0, ge=0, le=100)
     active_months: list[int] = []
+    threshold: int | None = Field(None, ge=1, le=1000, description="ranking measures: the place to reach")
     notes: str = ""
 
 
@@ -331,6 +332,7 @@ class CommitmentPatch(Schema):
     channel_kinds: list[str] | None = None
     min_channels: int | None = Field(None, ge=0, le=100)
     active_months: list[int] | None = None
+    threshold: int | None = Field(None, ge=1, le=1000)
     notes: str | None = None
 
 
@@ -378,6 +380,7 @@ def commitment_out(commitment: Commitment, status: str | None = None, label: str
     out.update(
         agreement=commitment.agreement_id,
         active_months=commitment.active_months,
+        threshold=commitment.threshold,
         notes=commitment.notes,
         archived=commitment.archived_at is not None,
         status=status,

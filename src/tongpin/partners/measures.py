@@ -31,6 +31,7 @@ class Measure:
     records: Callable[[object, dt.date, dt.date], list[Counted]]  # (commitment, first day, last day)
     uses_channels: bool = False  # whether tags / channel kinds / min_channels apply
     kind_choices: tuple[tuple[str, str], ...] = ()  # the channel kinds a commitment may narrow to
+    uses_threshold: bool = False  # a ranking: the commitment names the place to reach (threshold)
 
 
 MEASURES: dict[str, Measure] = {}

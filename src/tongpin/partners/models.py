@@ -141,8 +141,9 @@ class Commitment(models.Model):
     """A measurable promise inside an agreement: `target` of `measure` each `period`.
 
     Fulfilment is computed from the platform's records (`fulfilment.py`); nobody types a figure in.
-    `tags` narrows stories to a cooperation area, `channel_kinds` to kinds of channel, `min_channels` asks for
-    breadth, `active_months` limits the promise to a season (e.g. the flood season).
+    `threshold` is the place a ranking measure must reach (e.g. top 10); `tags` narrows stories to an area,
+    `channel_kinds` to kinds of channel, `min_channels` asks for breadth, `active_months` limits the promise
+    to a season (e.g. the flood season).
     """
 
     agreement = models.ForeignKey(
@@ -156,6 +157,7 @@ class Commitment(models.Model):
     channel_kinds = models.JSONField(_("渠道类型"), default=list, blank=True)
     min_channels = models.PositiveSmallIntegerField(_("至少覆盖渠道数"), default=0)
     active_months = models.JSONField(_("适用月份"), default=list, blank=True)
+    threshold = models.PositiveSmallIntegerField(_("排名进入前"), null=True, blank=True)
     notes = models.TextField(_("说明"), blank=True)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
 

@@ -217,6 +217,10 @@ def _commitment_errors(commitment: Commitment) -> list[FieldError]:
         known = {value for value, _label in measure.kind_choices}
         if any(kind not in known for kind in commitment.channel_kinds or []):
             errors.append(FieldError("unknown_channel_kind", _("渠道类型无效。"), "channel_kinds"))
+    if measure is not None and measure.uses_threshold and not commitment.threshold:
+        errors.append(FieldError("threshold_required", _("排名类事项须填写要进入的名次（如前 10）。"), "threshold"))
+    if measure is not None and not measure.uses_threshold and commitment.threshold:
+        errors.append(FieldError("filters_not_applicable", _("该统计口径不使用排名名次。"), "threshold"))
     if not all(isinstance(t, str) and 0 < len(t) <= 32 for t in commitment.tags or []):
         errors.append(FieldError("invalid_tag", _("领域标签每项 1–32 个字。"), "tags"))
     return errors

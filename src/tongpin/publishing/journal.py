@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from tongpin.core import audit
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, ValidationFailed
+from tongpin.core.pdf import render_pdf
 
 from .listing import delivered_renditions
 from .models import (
@@ -84,18 +84,6 @@ def create_issue(
     return issue
 
 
-def _media_only_fetcher(url: str, *args, **kwargs):
-    """Let WeasyPrint read pictures from the media folder only (no network, no other files)."""
-    from weasyprint.urls import default_url_fetcher
-
-    root = Path(settings.MEDIA_ROOT).resolve()
-    if url.startswith("file://"):
-        path = Path(url.removeprefix("file://")).resolve()
-        if root in path.parents:
-            return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"refused to fetch {url[:80]}")
-
-
 def render_html(issue: JournalIssue) -> str:
     articles = []
     for article in issue.articles.select_related("rendition__publication"):
@@ -111,25 +99,11 @@ def render_html(issue: JournalIssue) -> str:
     return render_to_string("publishing/journal_print.html", {"issue": issue, "articles": articles})
 
 
-def _weasyprint_html():
-    """WeasyPrint's HTML class. Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; put it back,
-    or every image uploaded afterwards in this process would be decoded leniently and broken files accepted."""
-    from PIL import ImageFile
-
-    strict = ImageFile.LOAD_TRUNCATED_IMAGES
-    from weasyprint import HTML
-
-    ImageFile.LOAD_TRUNCATED_IMAGES = strict
-    return HTML
-
-
 def build_pdf(issue: JournalIssue) -> None:
-    HTML = _weasyprint_html()  # noqa: N806  (a class)
-    document = HTML(string=render_html(issue), url_fetcher=_media_only_fetcher).render()
-    data = document.write_pdf()
+    data, pages = render_pdf(render_html(issue))
     if issue.pdf:
         issue.pdf.delete(save=False)
     issue.pdf.save(f"{issue.pk}.pdf", ContentFile(data), save=False)
-    issue.pages = len(document.pages)
+    issue.pages = pages
     issue.built_at = timezone.now()
     issue.save(update_fields=["pdf", "pages", "built_at"])

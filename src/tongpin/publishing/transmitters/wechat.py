@@ -95,6 +95,10 @@ class WeChatClient:
         return token
 
     # --- API ---
+    def post(self, path: str, body: dict) -> dict:
+        """Any JSON API call (other apps use it for the data APIs, e.g. /datacube/…)."""
+        return self._call("POST", path, body=body)
+
     def upload_image(self, path: str, name: str, mime: str) -> str:
         files = {"media": (name, Path(path).read_bytes(), mime)}  # cover images are small (asset limits)
         data = self._call("POST", "/cgi-bin/material/add_material", params={"type": "image"}, files=files)

@@ -1,0 +1,60 @@
+"""Small inline SVG charts (a trend line and horizontal bars) that look the same in the browser and in the
+WeasyPrint PDF; no script, no external files."""
+
+from __future__ import annotations
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT, PAD = 640, 220, 36
+INK, ACCENT, LINE = "#1f2933", "#1f6feb", "#d9e2ec"
+
+
+def _number(value: float) -> str:
+    return f"{value / 10000:.1f}万" if value >= 10000 else f"{value:,.0f}"
+
+
+def line(points: list[tuple[str, float]], title: str = "") -> SafeString:
+    """A trend line of (label, value) points, the labels along the bottom."""
+    if not points:
+        return mark_safe("")
+    top = max(v for _l, v in points) or 1
+    step = (WIDTH - 2 * PAD) / max(1, len(points) - 1)
+    xy = [(PAD + i * step, HEIGHT - PAD - (v / top) * (HEIGHT - 2 * PAD)) for i, (_l, v) in enumerate(points)]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    every = max(1, len(points) // 8)
+    labels = "".join(
+        f'<text x="{x:.1f}" y="{HEIGHT - 10}" font-size="10" text-anchor="middle" fill="{INK}">{escape(label)}</text>'
+        for i, ((label, _v), (x, _y)) in enumerate(zip(points, xy, strict=True))
+        if i % every == 0
+    )
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{ACCENT}"/>' for x, y in xy)
+    return mark_safe(  # noqa: S308  (every label is escaped; numbers are formatted here)
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" aria-label="{escape(title)}"'
+        f' xmlns="http://www.w3.org/2000/svg">'
+        f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="{LINE}"/>'
+        f'<text x="{PAD}" y="{PAD - 12}" font-size="11" fill="{INK}">{escape(_number(top))}</text>'
+        f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>{dots}{labels}</svg>'
+    )
+
+
+def bars(items: list[tuple[str, float]], title: str = "") -> SafeString:
+    """Horizontal bars, largest first, each labelled with its value."""
+    if not items:
+        return mark_safe("")
+    top = max(v for _l, v in items) or 1
+    row, label_w = 24, 150
+    height = row * len(items) + 8
+    parts = []
+    for i, (label, value) in enumerate(items):
+        y = 4 + i * row
+        w = (WIDTH - label_w - 90) * value / top
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" font-size="12" text-anchor="end" fill="{INK}">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" rx="3" fill="{ACCENT}"/>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" font-size="11" fill="{INK}">{escape(_number(value))}</text>'
+        )
+    return mark_safe(  # noqa: S308  (every label is escaped; numbers are formatted here)
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{escape(title)}"'
+        f' xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>'
+    )

@@ -1,0 +1,32 @@
+"""Commitment measure: months in which the partner's account ranked within the commitment's threshold in its
+peer group (e.g. "the partner's WeChat account in the city top 10")."""
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tongpin.partners.measures import Counted, Measure, register
+
+from .models import Account
+from .periods import periods_in
+from .rankings import rank
+
+
+def months_in_top(commitment, first: dt.date, last: dt.date) -> list[Counted]:
+    found = []
+    own = Account.objects.filter(partner_id=commitment.agreement.partner_id, group__isnull=False, archived_at=None)
+    for account in own.select_related("group"):
+        peers = list(account.group.accounts.filter(archived_at=None))
+        for month in periods_in("month", first, last):
+            for row in rank(peers, month):
+                if row.account.pk == account.pk and row.rank <= (commitment.threshold or 0):
+                    title = _("%(a)s %(m)s 排名第 %(r)d") % {"a": account.name, "m": month.label, "r": row.rank}
+                    on = min(month.last, last)
+                    found.append(Counted(f"rank:{account.pk}:{month.label}", title, on, "/analytics/rankings/"))
+    return found
+
+
+def register_measures() -> None:
+    register(Measure("ranking_months", gettext_lazy("排名进入前列的月数"), gettext_lazy("个月"), months_in_top,
+                     uses_threshold=True))  # fmt: skip

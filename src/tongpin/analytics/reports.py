@@ -1,0 +1,187 @@
+"""Partner reports (合作报告): for one partner and one period — output by cooperation area and channel, top
+stories, effect figures with a trend, rankings, commitments, upcoming plans — as HTML and a PDF, built in the
+background with its progress on the report row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from django.core.files.base import ContentFile
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongpin.core import roles
+from tongpin.core.audit import Actor, record
+from tongpin.core.errors import FieldError, ValidationFailed
+from tongpin.core.pdf import render_pdf
+from tongpin.partners.fulfilment import fulfilment
+from tongpin.partners.models import AgreementStatus, Partner
+from tongpin.planning.keydates import upcoming
+from tongpin.planning.models import CampaignState, EventState, KeyDate
+from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState, PublicationState
+
+from . import charts
+from .models import Account, Article, PartnerReport, ReportStatus
+from .periods import period, periods_in
+from .rankings import rank
+from .services import require
+
+PERIODS = ("month", "quarter", "year")
+
+
+def bounds(kind: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
+    if kind == "month":
+        span = period("month", anchor)
+        return span.first, span.last
+    if kind == "quarter":
+        first = anchor.replace(month=(anchor.month - 1) // 3 * 3 + 1, day=1)
+        last = period("month", first.replace(month=first.month + 2)).last
+        return first, last
+    if kind == "year":
+        return anchor.replace(month=1, day=1), anchor.replace(month=12, day=31)
+    raise ValidationFailed(FieldError("invalid_period", _("周期须为月、季度或年。"), "period"))
+
+
+def request_report(actor: Actor, partner: Partner, kind: str, anchor: dt.date) -> PartnerReport:
+    require(actor.user, roles.REPORT_MANAGE)
+    first, last = bounds(kind, anchor)
+    report = PartnerReport.objects.create(
+        partner=partner, period=kind, starts_on=first, ends_on=last, created_by=actor.user
+    )
+    record(actor, "report.request", report, {"period": kind, "from": str(first), "to": str(last)})
+    from .tasks import build_report
+
+    build_report.enqueue(report.pk)
+    return report
+
+
+def _published(partner: Partner, first: dt.date, last: dt.date):
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return (
+        Delivery.objects.filter(
+            action=DeliveryAction.PUBLISH,
+            state=DeliveryState.SUCCESS,
+            delivered_at__gte=start,
+            delivered_at__lt=end,
+            rendition__publication__partner=partner,
+            rendition__publication__source_type="story",
+        )
+        .exclude(rendition__publication__state=PublicationState.WITHDRAWN)
+        .values_list(
+            "rendition__publication__source_id", "rendition__publication__title", "channel__name", "rendition_id"
+        )  # fmt: skip
+    )
+
+
+def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda n: None) -> dict:
+    published = list(_published(partner, first, last))
+    stories: dict[int, dict] = {}
+    by_channel: Counter = Counter()
+    for story_id, title, channel, rendition_id in published:
+        entry = stories.setdefault(story_id, {"title": title, "channels": set(), "renditions": set(), "reads": 0})
+        entry["channels"].add(channel)
+        entry["renditions"].add(rendition_id)
+        by_channel[channel] += 1
+    reads = dict(
+        Article.objects.filter(rendition_id__in={r for _s, _t, _c, r in published})
+        .values_list("rendition_id")
+        .annotate(total=Sum("reads"))
+    )
+    for entry in stories.values():
+        entry["reads"] = sum(reads.get(r, 0) for r in entry["renditions"])
+    areas = _areas(partner, stories)
+    progress(30)
+
+    accounts = list(Account.objects.filter(partner=partner, archived_at=None).select_related("group"))
+    articles = Article.objects.filter(account__in=accounts, day__gte=first, day__lte=last)
+    totals = articles.aggregate(reads=Sum("reads"), likes=Sum("likes"), shares=Sum("shares"), wows=Sum("wows"))
+    weekly = defaultdict(int)
+    for day, value in articles.values_list("day", "reads"):
+        weekly[period("week", day).first] += value
+    trend = [(week.first.strftime("%m-%d"), weekly.get(week.first, 0)) for week in periods_in("week", first, last)]
+    progress(55)
+
+    rankings = []
+    for account in accounts:
+        if account.group_id is None:
+            continue
+        peers = list(account.group.accounts.filter(archived_at=None))
+        for month in periods_in("month", first, last):
+            rows = rank(peers, month)
+            mine = next((r for r in rows if r.account.pk == account.pk), None)
+            rankings.append({"account": account, "group": account.group, "month": month.label, "row": mine,
+                             "of": len(rows)})  # fmt: skip
+    progress(75)
+
+    commitments = [
+        fulfilment(c, today=min(last, timezone.localdate()))
+        for agreement in partner.agreements.filter(status=AgreementStatus.IN_FORCE)
+        for c in agreement.commitments.filter(archived_at__isnull=True).select_related("agreement")
+    ]
+    after = last + dt.timedelta(days=1)
+    plans = {
+        "campaigns": partner.campaigns.exclude(state__in=[CampaignState.ARCHIVED, CampaignState.DONE]).filter(
+            ends_on__gte=after
+        ),
+        "events": partner.events.exclude(state=EventState.CANCELLED).filter(starts_on__gte=after),
+        "key_dates": upcoming(KeyDate.objects.filter(is_active=True, partner__in=[partner]), after, 90)
+        + upcoming(KeyDate.objects.filter(is_active=True, partner__isnull=True), after, 90),
+    }
+    top = sorted(stories.values(), key=lambda s: (-s["reads"], -len(s["channels"]), s["title"]))[:10]
+    return {
+        "partner": partner,
+        "first": first,
+        "last": last,
+        "story_count": len(stories),
+        "delivery_count": len(published),
+        "by_channel": by_channel.most_common(),
+        "areas": areas,
+        "top": top,
+        "totals": {k: v or 0 for k, v in totals.items()},
+        "trend": trend,
+        "trend_chart": charts.line(trend, _("每周阅读量")),
+        "channel_chart": charts.bars(by_channel.most_common(12), _("各渠道发布量")),
+        "rankings": rankings,
+        "commitments": commitments,
+        "plans": plans,
+        "generated_at": timezone.now(),
+    }
+
+
+def _areas(partner: Partner, stories: dict[int, dict]) -> list[tuple[str, int]]:
+    """Stories per cooperation area (the agreement's areas, matched against story tags)."""
+    from tongpin.newsroom.models import Story
+
+    areas = []
+    for agreement in partner.agreements.exclude(status=AgreementStatus.DRAFT):
+        areas += [a for a in agreement.areas if a not in areas]
+    tagged = Story.objects.filter(pk__in=stories).values_list("pk", "tags__name")
+    tags_of: dict[int, set] = defaultdict(set)
+    for story_id, tag in tagged:
+        tags_of[story_id].add(tag)
+    return [(area, sum(1 for tags in tags_of.values() if any(area in (t or "") for t in tags))) for area in areas]
+
+
+def build(report: PartnerReport) -> PartnerReport:
+    def progress(value: int) -> None:
+        PartnerReport.objects.filter(pk=report.pk).update(progress=value)
+
+    PartnerReport.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING, progress=5)
+    try:
+        data = report_data(report.partner, report.starts_on, report.ends_on, progress)
+        html = render_to_string("analytics/report_print.html", {**data, "report": report})
+        progress(85)
+        pdf, _pages = render_pdf(html)
+        report.html = render_to_string("analytics/_report_body.html", {**data, "report": report})
+        report.pdf.save(f"{report.pk}.pdf", ContentFile(pdf), save=False)
+        report.status, report.progress, report.finished_at = ReportStatus.DONE, 100, timezone.now()
+        report.save(update_fields=["html", "pdf", "status", "progress", "finished_at"])
+    except Exception as error:  # noqa: BLE001  (a failed build is shown on the report; the worker goes on)
+        PartnerReport.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED, error=str(error)[:300])
+        raise
+    return report

@@ -1,0 +1,313 @@
+"""Analytics pages: the dashboard, rankings, accounts and peer groups, imports (with templates), figures typed
+in by hand, partner reports. Thin: services and the pure modules decide."""
+
+import copy
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Sum
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tongpin.core import roles
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import DomainError, flash_errors
+from tongpin.core.forms import form_page
+from tongpin.partners.fulfilment import Status, fulfilment
+from tongpin.partners.models import AgreementStatus, Commitment
+from tongpin.partners.scope import partner_scope
+from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState
+
+from . import charts, imports, reports, services
+from .formats import FORMATS, template_rows
+from .forms import AccountForm, FiguresForm, GroupForm, ImportForm, RankingForm, ReportForm
+from .indices import DEFAULT_FORMULA
+from .models import Account, Article, MetricImport, PeerGroup, ReportStatus
+from .periods import period, periods_in
+from .rankings import rank
+from .tables import table_response
+
+
+def _need(request, capability: str) -> None:
+    if not roles.can(request.user, capability):
+        raise PermissionDenied
+
+
+@login_required
+def dashboard(request):
+    _need(request, roles.METRICS_VIEW)
+    today = timezone.localdate()
+    weeks = periods_in("week", today - dt.timedelta(weeks=11), today)
+    own = Account.objects.filter(channel__isnull=False, archived_at=None)
+    per_week = {
+        w.first: Article.objects.filter(account__in=own, day__gte=w.first, day__lte=w.last).aggregate(n=Sum("reads"))[
+            "n"
+        ]
+        or 0
+        for w in weeks
+    }
+    since = timezone.now() - dt.timedelta(days=30)
+    split = (
+        Delivery.objects.filter(action=DeliveryAction.PUBLISH, state=DeliveryState.SUCCESS, delivered_at__gte=since)
+        .values_list("channel__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:12]
+    )
+    statuses = {}
+    live = Commitment.objects.filter(agreement__status=AgreementStatus.IN_FORCE, archived_at=None)
+    for commitment in live.select_related("agreement"):
+        status = fulfilment(commitment, today).status
+        statuses[status] = statuses.get(status, 0) + 1
+    standings = []
+    for account in Account.objects.filter(partner__isnull=False, group__isnull=False, archived_at=None).select_related(
+        "group", "partner"
+    )[:12]:
+        rows = rank(list(account.group.accounts.filter(archived_at=None)), period("month", today))
+        mine = next((r for r in rows if r.account.pk == account.pk), None)
+        standings.append((account, mine, len(rows)))
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            "trend_chart": charts.line(
+                [(w.first.strftime("%m-%d"), per_week[w.first]) for w in weeks], _("本台账号每周阅读量")
+            ),
+            "split_chart": charts.bars(list(split), _("近 30 天各渠道发布量")),
+            "statuses": [(Status(s).label, statuses.get(s, 0), s) for s in Status.values if statuses.get(s)],
+            "standings": standings,
+            "imports": MetricImport.objects.all()[:5],
+        },
+    )
+
+
+@login_required
+def rankings(request):
+    _need(request, roles.METRICS_VIEW)
+    form = RankingForm(request.GET or None, initial={"period": "week", "formula": DEFAULT_FORMULA})
+    group, rows, span = None, [], None
+    if form.is_valid() or not request.GET:
+        data = form.cleaned_data if request.GET else {}
+        group = data.get("group") or PeerGroup.objects.first()
+        kind = data.get("period") or "week"
+        span = period(kind, data.get("date") or timezone.localdate())
+        formula = data.get("formula") or DEFAULT_FORMULA
+        if group is not None:
+            rows = rank(list(group.accounts.filter(archived_at=None)), span, formula)
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx") and group is not None:
+        headers = [_("名次"), _("账号"), _("指数"), _("变化"), _("文章数"), _("总阅读"), _("总在看"), _("总点赞"),
+                   _("总转发"), _("最高阅读")]  # fmt: skip
+        table = [[r.rank, r.account.name, r.score, r.movement, r.inputs.n, r.inputs.R, r.inputs.Z, r.inputs.L,
+                  r.inputs.RE, r.inputs.Rmax] for r in rows]  # fmt: skip
+        return table_response(f"{group.name}-{span.label}", headers, table, fmt)
+    return render(request, "analytics/rankings.html", {"form": form, "group": group, "rows": rows, "span": span})
+
+
+@login_required
+def account_list(request):
+    _need(request, roles.METRICS_VIEW)
+    accounts = Account.objects.select_related("group", "partner", "channel").filter(archived_at=None)
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        headers = [_("平台"), _("账号"), _("排名分组"), _("合作方"), _("本台渠道"), _("粉丝数")]
+        table = [[a.get_platform_display(), a.name, str(a.group or ""), str(a.partner or ""), str(a.channel or ""),
+                  a.followers] for a in accounts]  # fmt: skip
+        return table_response(_("账号"), headers, table, fmt)
+    return render(
+        request,
+        "analytics/accounts.html",
+        {
+            "accounts": accounts,
+            "groups": PeerGroup.objects.annotate(n=Count("accounts")),
+            "can_edit": roles.can(request.user, roles.METRICS_IMPORT),
+        },  # fmt: skip
+    )
+
+
+@login_required
+def account_edit(request, account_id: int | None = None):
+    _need(request, roles.METRICS_IMPORT)
+    account = Account.objects.filter(pk=account_id).first() if account_id else None
+    if account_id and account is None:
+        raise Http404
+    actor = actor_from_request(request)
+    return form_page(
+        request,
+        AccountForm(request.POST or None, instance=copy.copy(account)),
+        lambda values: services.save_account(actor, values, account),
+        lambda saved: reverse("analytics-accounts"),
+        context={"title": _("修改账号") if account else _("登记账号"), "back": reverse("analytics-accounts")},
+    )
+
+
+@login_required
+def group_new(request):
+    _need(request, roles.METRICS_IMPORT)
+    actor = actor_from_request(request)
+    return form_page(
+        request,
+        GroupForm(request.POST or None),
+        lambda values: services.save_group(actor, values),
+        lambda saved: reverse("analytics-accounts"),
+        context={"title": _("新建排名分组"), "back": reverse("analytics-accounts")},
+    )
+
+
+@login_required
+def account_articles(request, account_id: int):
+    _need(request, roles.METRICS_VIEW)
+    account = Account.objects.filter(pk=account_id).first()
+    if account is None:
+        raise Http404
+    articles = account.articles.all()[:100]
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        headers = [
+            _("发布时间"),
+            _("位置"),
+            _("标题"),
+            _("阅读"),
+            _("点赞"),
+            _("在看"),
+            _("转发"),
+            _("评论"),
+            _("数据为第几天"),
+        ]
+        table = [[timezone.localtime(a.published_at).strftime("%Y-%m-%d %H:%M"), a.position, a.title, a.reads, a.likes,
+                  a.wows, a.shares, a.comments, a.figures_age] for a in articles]  # fmt: skip
+        return table_response(account.name, headers, table, fmt)
+    return render(request, "analytics/articles.html", {"account": account, "articles": articles})
+
+
+@login_required
+def article_figures(request, article_id: int):
+    _need(request, roles.METRICS_IMPORT)
+    article = Article.objects.select_related("account").filter(pk=article_id).first()
+    if article is None:
+        raise Http404
+    actor = actor_from_request(request)
+    return form_page(
+        request,
+        FiguresForm(request.POST or None, initial={"observed_on": timezone.localdate()}),
+        lambda v: services.enter_figures(actor, article, v.pop("observed_on"), v),
+        lambda saved: reverse("analytics-articles", args=[article.account_id]),
+        context={
+            "title": _("录入数据：%(t)s") % {"t": article},
+            "back": reverse("analytics-articles", args=[article.account_id]),
+            "intro": _("平台没有导出时，按后台显示的数字录入；同一天再次录入会覆盖。"),
+        },  # fmt: skip
+    )
+
+
+@login_required
+def import_page(request):
+    _need(request, roles.METRICS_IMPORT)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            record = imports.run_import(
+                actor_from_request(request),
+                form.cleaned_data["format"],
+                upload.name or "upload.csv",
+                upload.read(imports.MAX_BYTES + 1),
+                form.cleaned_data["accept_partial"],
+            )
+        except DomainError as error:
+            for item in error.errors:
+                form.add_error(item.location if item.location in form.fields else None, str(item.message))
+        else:
+            return redirect("analytics-import", import_id=record.pk)
+    return render(
+        request,
+        "analytics/import.html",
+        {"form": form, "formats": FORMATS.values(), "recent": MetricImport.objects.all()[:20]},
+    )
+
+
+@login_required
+def import_detail(request, import_id: int):
+    _need(request, roles.METRICS_IMPORT)
+    record = MetricImport.objects.filter(pk=import_id).first()
+    if record is None:
+        raise Http404
+    return render(request, "analytics/import_detail.html", {"record": record})
+
+
+@login_required
+@require_POST
+def import_rest(request, import_id: int):
+    """Import the valid rows of a file that was refused for its bad rows (the person chose to)."""
+    _need(request, roles.METRICS_IMPORT)
+    record = MetricImport.objects.filter(pk=import_id).first()
+    if record is None or not record.file:
+        raise Http404
+    with record.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        again = imports.run_import(actor_from_request(request), record.format, record.original_name, data, True)
+    except DomainError as error:
+        flash_errors(request, error)
+        return redirect("analytics-import", import_id=record.pk)
+    return redirect("analytics-import", import_id=again.pk)
+
+
+@login_required
+def import_template(request, name: str, fmt: str):
+    _need(request, roles.METRICS_IMPORT)
+    spec = FORMATS.get(name)
+    if spec is None:
+        raise Http404
+    header, example = template_rows(spec)
+    return table_response(f"tongpin-{name}-template", header, [example], fmt)
+
+
+# -- reports -------------------------------------------------------------------------------------------------
+
+
+@login_required
+def report_list(request):
+    liaison = roles.can(request.user, roles.PARTNER_VIEW) and not partner_scope(request.user).everything
+    if not (roles.can(request.user, roles.METRICS_VIEW) or liaison):
+        raise PermissionDenied
+    reports_qs = services.reports_for(request.user).select_related("partner")
+    can_make = roles.can(request.user, roles.REPORT_MANAGE)
+    form = (
+        ReportForm(request.POST or None, initial={"period": "month", "date": timezone.localdate()})
+        if can_make
+        else None
+    )
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = reports.request_report(actor_from_request(request), data["partner"], data["period"], data["date"])
+        except DomainError as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, _("已开始生成报告，完成后可在本页查看和下载。"))
+            return redirect("analytics-report", report_id=report.pk)
+    return render(request, "analytics/reports.html", {"reports": reports_qs[:50], "form": form})
+
+
+@login_required
+def report_detail(request, report_id: int):
+    report = services.get_report(request.user, report_id)
+    template = "analytics/_report_status.html" if request.htmx else "analytics/report.html"
+    return render(
+        request, template, {"report": report, "running": report.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)}
+    )
+
+
+@login_required
+def report_pdf(request, report_id: int):
+    report = services.get_report(request.user, report_id)
+    if not report.pdf:
+        raise Http404
+    name = f"{report.partner.short_name or report.partner.name}-{report.starts_on:%Y%m%d}-{report.ends_on:%Y%m%d}.pdf"
+    return FileResponse(report.pdf.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")
