@@ -20,6 +20,7 @@ class FakeWeChat:
         self.deleted: list[str] = []
         self.publishing_polls = publishing_polls  # how many polls answer "still publishing" first
         self.fail_next: list[int] = []  # errcodes to answer with, in turn, before normal answers
+        self.article_stats: dict[str, list[dict]] = {}  # ref_date -> getarticletotal "list" items
         self.lock = threading.Lock()
         fake = self
 
@@ -116,6 +117,11 @@ class FakeWeChat:
                     },
                     "fail_idx": [],
                 }
+            if path == "/datacube/getarticletotal":
+                begin, end = data.get("begin_date"), data.get("end_date")
+                if not begin or begin != end:
+                    return {"errcode": 61501, "errmsg": "date range error"}  # the API takes one day at a time
+                return {"list": self.article_stats.get(begin, [])}
             if path == "/cgi-bin/freepublish/delete":
                 self.deleted.append(data.get("article_id"))
                 return {"errcode": 0, "errmsg": "ok"}

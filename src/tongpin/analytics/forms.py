@@ -32,9 +32,9 @@ class GroupForm(forms.ModelForm):
 
 class RankingForm(forms.Form):
     group = forms.ModelChoiceField(label=_("排名分组"), queryset=PeerGroup.objects.all(), required=False)
-    period = forms.ChoiceField(label=_("周期"), choices=[(k, k) for k in KINDS if k != "custom"], initial="week")
+    period = forms.ChoiceField(label=_("周期"), choices=[(k, k) for k in KINDS if k != "custom"], required=False)
     date = forms.DateField(label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    formula = forms.ChoiceField(label=_("WCI 版本"), choices=[(f, f) for f in WCI_FORMULAS], initial="14.2")
+    formula = forms.ChoiceField(label=_("WCI 版本"), choices=[(f, f) for f in WCI_FORMULAS], required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -56,7 +56,7 @@ def parse_count(raw) -> int:
     if text in ("10万+", "100000+"):
         return 100001
     match = NUMBER.match(text)
-    if not match:
+    if not match or ("." in match.group(1) and not match.group(2)):  # a fraction only with 万 (1.2万)
         raise ValueError(text)
     value = float(match.group(1)) * (10_000 if match.group(2) else 1)
     return int(round(value)) + (1 if match.group(3) else 0)

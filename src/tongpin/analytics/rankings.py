@@ -39,8 +39,8 @@ def inputs_for(account_ids: list[int], span: Period) -> dict[int, indices.Inputs
     found = {}
     for row in rows:
         values = {f: row[f"s_{f}"] or 0 for f in SUMMED} | {f: row[f"m_{f}"] or 0 for f in MAXED}
-        nt = values.pop("nt")
-        found[row["account_id"]] = indices.Inputs(days=span.days, **values, extra={"nt": nt, "C": values.pop("C")})
+        extra = {"nt": values.pop("nt"), "C": values.pop("C")}
+        found[row["account_id"]] = indices.Inputs(days=span.days, **values, extra=extra)
     return found
 
 

@@ -1,0 +1,307 @@
+"""Analytics: each index formula against hand-computed vectors, periods, imports (good, repeated, broken,
+partial, XLSX, GBK), the day-7 rule, rankings with movement, the ranking commitment, the WeChat data API,
+partner reports as PDF (text read back), isolation, and the `tongpin wci` command."""
+
+import datetime as dt
+import io
+import json
+import math
+
+import pytest
+from django.core.management import call_command
+
+from tongpin.analytics import imports, indices, rankings, reports, wechat_data
+from tongpin.analytics.models import Account, AccountDay, Article, ImportStatus, MetricSample, PeerGroup
+from tongpin.analytics.periods import period
+from tongpin.core.errors import ValidationFailed
+from tongpin.partners.fulfilment import Status, fulfilment
+
+from .conftest import actor
+from .partners_support import agreement_for, commitment_for
+
+ln = math.log
+
+
+# -- formulas ------------------------------------------------------------------------------------------------
+
+
+def test_wci_v2_reproduces_the_published_worked_example():
+    x = indices.Inputs(days=7, n=100, R=10000, Rmax=300, L=4000, Lmax=60)
+    assert round(indices.wci_v2(x), 2) == 411.49
+
+
+V12 = indices.Inputs(days=7, n=14, R=70000, L=1400, Rt=49000, Lt=980, Rmax=12000, Lmax=300)
+
+
+def test_wci_v12_against_a_hand_computed_vector():
+    # overall (per day), per article, headline (per day), best article; reads 0.85, likes 0.15 (likes × 10)
+    overall = 0.85 * ln(10000 + 1) + 0.15 * ln(200 * 10 + 1)  # 9.21044, 7.60140 → 8.96908
+    per_article = 0.85 * ln(5000 + 1) + 0.15 * ln(100 * 10 + 1)  # 8.51739, 6.90875 → 8.27609
+    headline = 0.85 * ln(7000 + 1) + 0.15 * ln(140 * 10 + 1)  # 8.85381, 7.24494 → 8.61248
+    best = 0.85 * ln(12000 + 1) + 0.15 * ln(300 * 10 + 1)  # 9.39275, 8.00670 → 9.18484
+    assert round(overall, 5) == 8.96908 and round(best, 5) == 9.18484
+    expected = (0.6 * overall + 0.2 * per_article + 0.1 * headline + 0.1 * best) ** 2 * 10  # 8.81640² × 10
+    assert round(expected, 2) == 777.29
+    assert round(indices.wci_v12(V12), 2) == 777.29
+
+
+def test_wci_v14_2_against_a_hand_computed_vector():
+    x = indices.Inputs(days=7, n=7, R=35000, Z=700, L=1400, RE=2100, Rt=28000, Zt=560, Lt=1120, REt=1680,
+                       Rmax=9000, Zmax=200, Lmax=400, REmax=600)  # fmt: skip
+    # per day: R 5000, Z 100, L 200, RE 300 → 0.70·ln(5001) + 0.09·ln(1001) + 0.06·ln(2001) + 0.15·ln(3001)
+    overall = 0.70 * 8.51739 + 0.09 * 6.90875 + 0.06 * 7.60140 + 0.15 * 8.00670  # = 8.24105
+    # per article: same averages here (n = d) → same value
+    headline = 0.70 * ln(4001) + 0.09 * ln(801) + 0.06 * ln(1601) + 0.15 * ln(2401)  # Rt/d 4000 … → 8.01799
+    best = 0.70 * ln(9001) + 0.09 * ln(2001) + 0.06 * ln(4001) + 0.15 * ln(6001)  # Rmax 9000 … → 8.86030
+    # (0.8 × 8.24105 + 0.1 × 8.01799 + 0.1 × 8.86030)² × 12 = 8.28067² × 12
+    hand = (0.6 * overall + 0.2 * overall + 0.1 * headline + 0.1 * best) ** 2 * 1.2 * 10
+    assert (round(overall, 5), round(headline, 5), round(best, 5)) == (8.24105, 8.01799, 8.8603)
+    assert abs(indices.wci_v14_2(x) - hand) < 0.05
+    assert round(indices.wci_v14_2(x), 2) == 822.83
+
+
+def test_bci_and_empty_inputs():
+    # activity ln(31) = 3.43399; spread 0.4·ln(501) + 0.4·ln(201) + 0.2·ln(3001) = 2.48664 + 2.12132 + 1.60134
+    assert round((0.2 * 3.43399 + 0.8 * 6.20930) * 160, 1) == 904.7
+    assert round(indices.bci(30, 500, 200, 3000), 2) == 904.68
+    assert indices.wci(indices.Inputs(days=7), "14.2") == 0 == indices.wci_v2(indices.Inputs(days=7))
+    with pytest.raises(ValueError):
+        indices.wci(V12, "9.9")
+
+
+def test_counts_and_periods():
+    assert imports.parse_count("10万+") == 100001
+    assert imports.parse_count("1.2万") == 12000
+    assert imports.parse_count("3,456") == 3456 and imports.parse_count("") == 0
+    for bad in ("-5", "abc", "1.5"):
+        with pytest.raises(ValueError):
+            imports.parse_count(bad)
+    week = period("week", dt.date(2026, 11, 23))  # a Monday
+    assert (week.first, week.last, week.days) == (dt.date(2026, 11, 22), dt.date(2026, 11, 28), 7)
+    assert week.previous().first == dt.date(2026, 11, 15)
+    month = period("month", dt.date(2026, 3, 15))
+    assert (month.first, month.last, month.days, month.previous().first) == (
+        dt.date(2026, 3, 1), dt.date(2026, 3, 31), 30, dt.date(2026, 2, 1))  # fmt: skip
+
+
+# -- imports -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def city(users, partners):
+    group = PeerGroup.objects.create(name="清远市政务微信", platform="wechat")
+    return {
+        "group": group,
+        "zone": Account.objects.create(name="清远高新区", platform="wechat", group=group, partner=partners["zone"]),
+        "fabu": Account.objects.create(name="清远发布", platform="wechat", group=group),
+        "qingcheng": Account.objects.create(name="清城区", platform="wechat", group=group),
+    }
+
+
+HEADER = "账号,标题,链接,发布时间,位置,阅读数,点赞数,在看数,分享数,评论数,数据日期\n"
+
+
+def _csv(*rows: str, encoding="utf-8") -> bytes:
+    return (HEADER + "\n".join(rows) + "\n").encode(encoding)
+
+
+GOOD = _csv(
+    "清远高新区,产业博览会开幕,https://mp.weixin.qq.com/s/a,2026-11-16 08:00,1,10万+,800,300,900,40,2026-11-23",
+    "清远高新区,招商引资签约,https://mp.weixin.qq.com/s/b,2026-11-16 08:00,2,3200,40,12,30,2,2026-11-23",
+    "清远发布,冬季防火提示,https://mp.weixin.qq.com/s/c,2026-11-17 09:00,1,5600,60,20,80,5,2026-11-23",
+)
+
+
+def test_import_writes_rollups_and_the_same_file_again_changes_nothing(users, city):
+    first = imports.run_import(actor(users["editor"]), "wechat", "wx.csv", GOOD)
+    assert first.status == ImportStatus.IMPORTED and first.rows_written == 3 and first.errors == []
+    headline = Article.objects.get(url="https://mp.weixin.qq.com/s/a")
+    assert headline.reads == 100001 and headline.figures_age == 7 and headline.day == dt.date(2026, 11, 16)
+    day = AccountDay.objects.get(account=city["zone"], day=dt.date(2026, 11, 16))
+    assert (day.n, day.nt, day.R, day.Rt, day.Rmax, day.Z) == (2, 1, 103201, 100001, 100001, 312)
+    before = (Article.objects.count(), MetricSample.objects.count(), AccountDay.objects.count())
+    again = imports.run_import(actor(users["editor"]), "wechat", "wx.csv", GOOD)
+    assert again.status == ImportStatus.UNCHANGED and again.rows_written == 0
+    assert (Article.objects.count(), MetricSample.objects.count(), AccountDay.objects.count()) == before
+
+
+def test_a_broken_file_is_reported_by_line_and_nothing_is_written_unless_chosen(users, city):
+    broken = _csv(
+        "清远高新区,好行,,2026-11-16 08:00,1,1000,10,5,3,1,2026-11-20",
+        "不存在的号,未登记,,2026-11-16 08:00,1,1000,10,5,3,1,2026-11-20",
+        "清远发布,负数,,2026-11-16 08:00,1,-7,10,5,3,1,2026-11-20",
+        "清远发布,日期坏,,明天早上,1,100,1,1,1,1,2026-11-20",
+        "清远发布,早于发布,,2026-11-16 08:00,1,100,1,1,1,1,2026-11-10",
+    )
+    refused = imports.run_import(actor(users["editor"]), "wechat", "bad.csv", broken)
+    assert refused.status == ImportStatus.REJECTED and Article.objects.count() == 0
+    assert [e["line"] for e in refused.errors] == [3, 4, 5, 6]
+    assert "未登记" in refused.errors[0]["message"] and "-7" in refused.errors[1]["message"]
+    partial = imports.run_import(actor(users["editor"]), "wechat", "bad.csv", broken, accept_partial=True)
+    assert partial.status == ImportStatus.PARTIAL and partial.rows_written == 1
+    assert list(Article.objects.values_list("title", flat=True)) == ["好行"]
+    with pytest.raises(ValidationFailed) as error:
+        imports.run_import(actor(users["editor"]), "wechat", "x.csv", "账号,标题\n清远发布,缺列\n".encode())
+    assert error.value.errors[0].code == "missing_columns" and "阅读数" in error.value.errors[0].message
+    with pytest.raises(Exception) as error:
+        imports.run_import(actor(users["reporter"]), "wechat", "wx.csv", GOOD)
+    assert error.value.status == 403
+
+
+def test_xlsx_and_gbk_csv_import_alike(users, city):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for line in GOOD.decode().strip().splitlines():
+        sheet.append(line.split(","))
+    out = io.BytesIO()
+    book.save(out)
+    assert imports.run_import(actor(users["editor"]), "wechat", "wx.xlsx", out.getvalue()).rows_written == 3
+    gbk = imports.run_import(actor(users["editor"]), "wechat", "wx-gbk.csv", GOOD.decode().encode("gb18030"))
+    assert gbk.status == ImportStatus.UNCHANGED  # the same rows, read from GBK
+
+
+def test_rankings_use_day_seven_figures(users, city):
+    rows = [f"清远发布,快讯,https://x/1,2026-11-02 08:00,1,{reads},1,1,1,0,{day}"
+            for reads, day in ((900, "2026-11-05"), (2000, "2026-11-09"), (5000, "2026-11-12"))]  # fmt: skip
+    imports.run_import(actor(users["editor"]), "wechat", "samples.csv", _csv(*rows))
+    article = Article.objects.get(url="https://x/1")
+    assert (article.reads, article.figures_age) == (2000, 7)
+    late = _csv("清城区,迟到,https://x/2,2026-11-02 08:00,1,700,1,1,1,0,2026-11-14")
+    imports.run_import(actor(users["editor"]), "wechat", "late.csv", late)
+    assert Article.objects.get(url="https://x/2").figures_age == 12  # no early figure: the first one after
+
+
+def test_ranking_order_movement_and_ties(users, city):
+    data = _csv(
+        # week of 8–14 Nov: 清远发布 leads; week of 15–21 Nov: 清远高新区 overtakes
+        "清远发布,a,https://r/1,2026-11-09 08:00,1,9000,90,30,100,0,2026-11-16",
+        "清远高新区,b,https://r/2,2026-11-10 08:00,1,3000,30,10,20,0,2026-11-17",
+        "清城区,c,https://r/3,2026-11-11 08:00,1,3000,30,10,20,0,2026-11-18",
+        "清远高新区,d,https://r/4,2026-11-16 08:00,1,20000,300,90,400,0,2026-11-23",
+        "清远发布,e,https://r/5,2026-11-17 08:00,1,8000,80,20,90,0,2026-11-23",
+    )
+    imports.run_import(actor(users["editor"]), "wechat", "rank.csv", data)
+    accounts = list(city["group"].accounts.all())
+    earlier = rankings.rank(accounts, period("week", dt.date(2026, 11, 10)))
+    assert [(r.rank, r.account.name) for r in earlier] == [(1, "清远发布"), (2, "清城区"), (2, "清远高新区")]
+    later = rankings.rank(accounts, period("week", dt.date(2026, 11, 18)))
+    assert [(r.account.name, r.movement) for r in later] == [("清远高新区", 1), ("清远发布", -1)]
+    assert later[0].inputs.n == 1 and later[0].inputs.R == 20000
+
+
+def test_ranking_commitment_counts_months_in_the_top(users, partners, city):
+    data = _csv(
+        "清远高新区,a,https://m/1,2026-10-05 08:00,1,9000,90,30,100,0,2026-10-12",
+        "清远发布,b,https://m/2,2026-10-06 08:00,1,3000,30,10,20,0,2026-10-13",
+        "清远高新区,c,https://m/3,2026-11-05 08:00,1,1000,10,3,10,0,2026-11-12",
+        "清远发布,d,https://m/4,2026-11-06 08:00,1,3000,30,10,20,0,2026-11-13",
+        "清城区,e,https://m/5,2026-11-06 08:00,1,5000,30,10,20,0,2026-11-13",
+    )
+    imports.run_import(actor(users["editor"]), "wechat", "months.csv", data)
+    agreement = agreement_for(users, partners["zone"], dt.date(2026, 10, 1), dt.date(2027, 9, 30))
+    with pytest.raises(ValidationFailed) as error:
+        commitment_for(users, agreement, measure="ranking_months", period="month", target=1)
+    assert error.value.errors[0].code == "threshold_required"
+    top_one = commitment_for(users, agreement, measure="ranking_months", period="month", target=1, threshold=1)
+    result = fulfilment(top_one, today=dt.date(2026, 11, 30))
+    october, november = result.periods[0], result.periods[1]
+    assert [r.title for r in october.records] == ["清远高新区 2026-10 排名第 1"] and october.status == Status.MET
+    assert november.records == [] and november.status == Status.AT_RISK
+
+
+# -- the WeChat data API -------------------------------------------------------------------------------------
+
+
+def test_wechat_data_api_sync_is_idempotent(users, city):
+    from tongpin.publishing.transmitters.wechat import WeChatClient
+
+    from .wechat_fake import FakeWeChat
+
+    with FakeWeChat() as fake:
+        fake.article_stats["2026-11-10"] = [
+            {"ref_date": "2026-11-10", "msgid": "2247480001_1", "title": "冬季防火",
+             "details": [{"stat_date": "2026-11-10", "int_page_read_count": 800, "share_count": 20},
+                         {"stat_date": "2026-11-17", "int_page_read_count": 4100, "share_count": 95}]},
+            {"ref_date": "2026-11-10", "msgid": "2247480001_2", "title": "次条",
+             "details": [{"stat_date": "2026-11-17", "int_page_read_count": 600, "share_count": 4}]},
+        ]  # fmt: skip
+        client = WeChatClient(fake.app_id, fake.app_secret, fake.base)
+        changed = wechat_data.sync(city["fabu"], dt.date(2026, 11, 10), dt.date(2026, 11, 11), client)
+        assert changed == 3 and fake.calls.count("/datacube/getarticletotal") == 2
+        again = wechat_data.sync(city["fabu"], dt.date(2026, 11, 10), dt.date(2026, 11, 10), client)
+    assert again == 0
+    headline = Article.objects.get(key="wx:2247480001_1")
+    assert (headline.reads, headline.shares, headline.position, headline.figures_age) == (4100, 95, 1, 7)
+    day = AccountDay.objects.get(account=city["fabu"], day=dt.date(2026, 11, 10))
+    assert (day.n, day.R, day.Rt) == (2, 4700, 4100)
+
+
+# -- reports and the command ---------------------------------------------------------------------------------
+
+
+def test_partner_report_pdf_holds_the_chinese_headings_and_figures(users, partners, city, client_for):
+    from pypdf import PdfReader
+
+    imports.run_import(actor(users["editor"]), "wechat", "wx.csv", GOOD)
+    agreement_for(users, partners["zone"], dt.date(2026, 1, 1), dt.date(2026, 12, 31), areas=["产业发展"])
+    report = reports.request_report(actor(users["desk"]), partners["zone"], "month", dt.date(2026, 11, 20))
+    assert (report.starts_on, report.ends_on) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    reports.build(report)
+    report.refresh_from_db()
+    assert report.status == "done" and report.progress == 100
+    text = "".join(page.extract_text() for page in PdfReader(report.pdf.open("rb")).pages)
+    for heading in ("清远高新区管委会宣传合作报告", "发布概况", "传播效果", "合作事项完成情况"):
+        assert heading in text, heading
+    assert "103201" in text  # the partner account's reads this month
+
+    own = client_for("liaison_zone")
+    assert own.get(f"/reports/{report.pk}/").status_code == 200
+    assert own.get(f"/reports/{report.pk}/pdf").status_code == 200
+    assert client_for("liaison_em").get(f"/reports/{report.pk}/pdf").status_code == 404
+    assert client_for("liaison_em").get(f"/reports/{report.pk}/").status_code == 404
+    with pytest.raises(Exception) as error:
+        reports.request_report(actor(users["editor"]), partners["zone"], "month", dt.date(2026, 11, 20))
+    assert error.value.status == 403
+
+
+def test_the_wci_command_reproduces_the_worked_example(tmp_path):
+    lines = ["account,published_at,position,reads,likes,wows,shares", "样例号,2026-11-16 08:00,1,300,60,0,0"]
+    lines += [f"样例号,2026-11-16 08:00,{2 + i % 7},98,{40 if i < 79 else 39},0,0" for i in range(97)]
+    lines += ["样例号,2026-11-17 08:00,2,97,39,0,0", "样例号,2026-11-17 08:00,3,97,39,0,0"]
+    path = tmp_path / "articles.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("wci", str(path), "--formula", "2.0", "--json", stdout=out)
+    rows = json.loads(out.getvalue())
+    assert rows[0]["account"] == "样例号" and rows[0]["articles"] == 100 and rows[0]["wci"] == 411.49
+    assert rows[0]["reads"] == 10000 and rows[0]["likes"] == 4000
+    table = io.StringIO()
+    call_command("wci", str(path), "--formula", "14.2", "--period", "custom", stdout=table)
+    assert "d=2" in table.getvalue() and "样例号" in table.getvalue()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("account,published_at\nx,2026-11-16\n", encoding="utf-8")
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="missing columns"):
+        call_command("wci", str(bad))
+
+
+def test_analytics_pages_and_exports(users, city, client_for):
+    imports.run_import(actor(users["editor"]), "wechat", "wx.csv", GOOD)
+    editor = client_for("editor")
+    for page in ("/analytics/", "/analytics/rankings/", "/analytics/accounts/", "/analytics/imports/", "/reports/"):
+        assert editor.get(page).status_code == 200, page
+    ranking = editor.get(f"/analytics/rankings/?group={city['group'].pk}&period=week&date=2026-11-18&formula=14.2")
+    assert "清远高新区" in ranking.content.decode()
+    exported = editor.get(f"/analytics/rankings/?group={city['group'].pk}&period=week&date=2026-11-18&export=csv")
+    assert exported["Content-Type"].startswith("text/csv") and "清远高新区" in exported.content.decode("utf-8-sig")
+    template = editor.get("/analytics/templates/wechat.xlsx")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    upload = io.BytesIO(GOOD)
+    upload.name = "wx.csv"
+    response = editor.post("/analytics/imports/", {"format": "wechat", "file": upload})
+    assert response.status_code == 302
+    assert client_for("reporter").get("/analytics/").status_code == 403
+    assert client_for("liaison_zone").get("/analytics/rankings/").status_code == 403
