@@ -189,6 +189,14 @@ def test_ranking_order_movement_and_ties(users, city):
     later = rankings.rank(accounts, period("week", dt.date(2026, 11, 18)))
     assert [(r.account.name, r.movement) for r in later] == [("清远高新区", 1), ("清远发布", -1)]
     assert later[0].inputs.n == 1 and later[0].inputs.R == 20000
+    # the year-at-once path (one read of the roll-ups) agrees with ranking one period at a time
+    year = rankings.series(accounts, ["week", "month"], dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    for kind in ("week", "month"):
+        for span, rows in year[kind]:
+            single = rankings.rank(accounts, span)
+            assert [(r.rank, r.account.pk, r.score, r.movement) for r in rows] == [
+                (r.rank, r.account.pk, r.score, r.movement) for r in single
+            ], span
 
 
 def test_ranking_commitment_counts_months_in_the_top(users, partners, city):

@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy
 from tongpin.partners.measures import Counted, Measure, register
 
 from .models import Account
-from .periods import periods_in
-from .rankings import rank
+from .rankings import series
 
 
 def months_in_top(commitment, first: dt.date, last: dt.date) -> list[Counted]:
@@ -18,8 +17,8 @@ def months_in_top(commitment, first: dt.date, last: dt.date) -> list[Counted]:
     own = Account.objects.filter(partner_id=commitment.agreement.partner_id, group__isnull=False, archived_at=None)
     for account in own.select_related("group"):
         peers = list(account.group.accounts.filter(archived_at=None))
-        for month in periods_in("month", first, last):
-            for row in rank(peers, month):
+        for month, rows in series(peers, ["month"], first, last)["month"]:
+            for row in rows:
                 if row.account.pk == account.pk and row.rank <= (commitment.threshold or 0):
                     title = _("%(a)s %(m)s 排名第 %(r)d") % {"a": account.name, "m": month.label, "r": row.rank}
                     on = min(month.last, last)

@@ -140,6 +140,8 @@ class AccountDay(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="days")
     day = models.DateField()
+    week = models.DateField()  # the Sunday its ranking week starts on
+    month = models.DateField()  # the first of its month
     n = models.PositiveIntegerField(default=0)
     nt = models.PositiveIntegerField(default=0)
     R = models.PositiveBigIntegerField(default=0)  # noqa: N815  (the formulas' own letters)
@@ -158,10 +160,24 @@ class AccountDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "day"], name="one_rollup_per_day")]
-        indexes = [models.Index(fields=["day", "account"])]
+        indexes = [
+            models.Index(fields=["day", "account"]),
+            models.Index(fields=["month", "week", "account"]),  # rankings of a year read in this order
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id}@{self.day}"
+
+    def save(self, *args, **kwargs):
+        self.week, self.month = period_starts(self.day)
+        super().save(*args, **kwargs)
+
+
+def period_starts(day) -> tuple:
+    """(the Sunday starting its week, the first of its month) — the keys rankings group by."""
+    import datetime as dt
+
+    return day - dt.timedelta(days=(day.weekday() + 1) % 7), day.replace(day=1)
 
 
 class ImportStatus(models.TextChoices):

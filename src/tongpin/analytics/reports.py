@@ -26,7 +26,7 @@ from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState, P
 from . import charts
 from .models import Account, Article, PartnerReport, ReportStatus
 from .periods import period, periods_in
-from .rankings import rank
+from .rankings import series
 from .services import require
 
 PERIODS = ("month", "quarter", "year")
@@ -111,8 +111,7 @@ def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda
         if account.group_id is None:
             continue
         peers = list(account.group.accounts.filter(archived_at=None))
-        for month in periods_in("month", first, last):
-            rows = rank(peers, month)
+        for month, rows in series(peers, ["month"], first, last)["month"]:
             mine = next((r for r in rows if r.account.pk == account.pk), None)
             rankings.append({"account": account, "group": account.group, "month": month.label, "row": mine,
                              "of": len(rows)})  # fmt: skip

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from django.db.models import Case, Count, IntegerField, Max, Q, Sum, When
 
-from .models import AccountDay, Article
+from .models import AccountDay, Article, period_starts
 
 SUMS = {"R": "reads", "Z": "wows", "L": "likes", "RE": "shares", "C": "comments"}
 HEADLINE = {"Rt": "reads", "Zt": "wows", "Lt": "likes", "REt": "shares"}
@@ -44,6 +44,9 @@ def refresh(pairs: Iterable[tuple[int, dt.date]]) -> int:
             .annotate(**_aggregates())
             .order_by()
         )
-        rows += [AccountDay(account_id=account_id, **{k: v or 0 for k, v in row.items()}) for row in grouped]
+        for row in grouped:
+            week, month = period_starts(row["day"])
+            values = {k: v or 0 for k, v in row.items()}
+            rows.append(AccountDay(account_id=account_id, week=week, month=month, **values))
     AccountDay.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
