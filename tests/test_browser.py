@@ -29,6 +29,9 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("TONGPIN_REQUIRE_BROWSER"
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 
 
+HOMES: dict = {}  # server url -> its TONGPIN_HOME, for running a worker against it
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("tongpin-home")
@@ -43,6 +46,7 @@ def server(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    HOMES[url] = home
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -253,3 +257,40 @@ def test_liaison_files_a_request_and_an_editor_turns_it_into_an_assignment(serve
     assert "已纳入策划" in liaison.inner_text("h1") and "主播 林悦" in progress
     if os.environ.get("TONGPIN_SCREENSHOTS"):
         liaison.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "request.png"), full_page=True)
+
+
+def test_partner_report_is_built_in_the_background_and_shown(server, browser):
+    import datetime as dt
+
+    page = browser.new_page()
+    login(page, server, "desk")
+    page.goto(f"{server}/reports/")
+    page.select_option("#id_partner", label="清远高新区")
+    page.select_option("#id_period", "month")
+    page.fill("#id_date", dt.date.today().isoformat())
+    page.click("button:has-text('生成报告')")
+    page.wait_for_selector("#report-status")
+    assert "正在生成" in page.inner_text("#report-status")
+    # the server runs without a worker here: run one over the same home until the queue is empty
+    env = {k: v for k, v in os.environ.items() if k != "TONGPIN_DATABASE_URL"}
+    env["TONGPIN_HOME"] = str(HOMES[server])
+    subprocess.run(
+        [sys.executable, "-m", "tongpin", "worker", "--tasks-only", "--batch"], env=env, check=True, timeout=180
+    )
+    page.wait_for_selector("text=下载 PDF", timeout=15000)  # the page polls and swaps itself in
+    body = page.inner_text("#report-status")
+    assert "发布概况" in body and "合作事项完成情况" in body and "清远高新区" in body
+    with page.expect_download() as download:
+        page.click("text=下载 PDF")
+    assert download.value.suggested_filename.endswith(".pdf")
+    if os.environ.get("TONGPIN_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "report.png"), full_page=True)
+
+    liaison = browser.new_page()
+    login(liaison, server, "liaison_zone")
+    liaison.goto(f"{server}/reports/")
+    assert "清远高新区" in liaison.inner_text("main")
+    other = browser.new_page()
+    login(other, server, "liaison_em")
+    other.goto(f"{server}/reports/")
+    assert "清远高新区" not in other.inner_text("main")

@@ -43,14 +43,15 @@ def bars(items: list[tuple[str, float]], title: str = "") -> SafeString:
     if not items:
         return mark_safe("")
     top = max(v for _l, v in items) or 1
-    row, label_w = 24, 150
+    row, label_w = 24, 230
     height = row * len(items) + 8
     parts = []
     for i, (label, value) in enumerate(items):
         y = 4 + i * row
         w = (WIDTH - label_w - 90) * value / top
+        shown = label if len(label) <= 16 else label[:15] + "…"
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 15}" font-size="12" text-anchor="end" fill="{INK}">{escape(label)}</text>'
+            f'<text x="{label_w - 6}" y="{y + 15}" font-size="12" text-anchor="end" fill="{INK}">{escape(shown)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" rx="3" fill="{ACCENT}"/>'
             f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" font-size="11" fill="{INK}">{escape(_number(value))}</text>'
         )

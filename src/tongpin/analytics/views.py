@@ -89,11 +89,13 @@ def dashboard(request):
 @login_required
 def rankings(request):
     _need(request, roles.METRICS_VIEW)
-    form = RankingForm(request.GET or None, initial={"period": "week", "formula": DEFAULT_FORMULA})
+    first_group = PeerGroup.objects.first()
+    initial = {"period": "week", "formula": DEFAULT_FORMULA, "group": first_group}
+    form = RankingForm(request.GET or None, initial=initial)
     group, rows, span = None, [], None
     if form.is_valid() or not request.GET:
         data = form.cleaned_data if request.GET else {}
-        group = data.get("group") or PeerGroup.objects.first()
+        group = data.get("group") or first_group
         kind = data.get("period") or "week"
         span = period(kind, data.get("date") or timezone.localdate())
         formula = data.get("formula") or DEFAULT_FORMULA

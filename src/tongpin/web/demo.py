@@ -24,6 +24,7 @@ from tongpin.publishing.models import Channel
 from tongpin.review import workflow
 from tongpin.review.models import ProofRuleChange, RosterEntry
 
+from .demo_analytics import load_analytics
 from .demo_planning import load_planning
 
 DEMO_PASSWORD = "tongpin-demo"  # noqa: S105  (printed on purpose: demo only)
@@ -404,6 +405,7 @@ def load_demo() -> bool:
         ProofRuleChange.objects.create(rule_key="roster", action="import", after={"people": 3})
         created = True
     created |= load_planning(users, partners)
+    created |= load_analytics(users, partners, channels_by_slug)
     if created:
         record(system, "demo.load")
     return created
