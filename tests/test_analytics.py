@@ -313,3 +313,28 @@ def test_analytics_pages_and_exports(users, city, client_for):
     assert response.status_code == 302
     assert client_for("reporter").get("/analytics/").status_code == 403
     assert client_for("liaison_zone").get("/analytics/rankings/").status_code == 403
+
+
+def test_monthly_schedule_builds_and_mails_each_partner_once(users, partners, city, settings, mailoutbox):
+    settings.TONGPIN_REPORT_SCHEDULE = "monthly"
+    users["liaison_zone"].email = "liaison@zone.example"
+    users["liaison_zone"].save()
+    partners["zone"].contacts.create(name="何静", email="hejing@zone.example")
+    agreement_for(users, partners["zone"], dt.date(2026, 1, 1), dt.date(2027, 12, 31))
+    agreement_for(users, partners["em"], dt.date(2026, 1, 1), dt.date(2027, 12, 31))  # nobody to mail: skipped
+    from tongpin.analytics.models import PartnerReport
+
+    assert reports.schedule_monthly(dt.date(2026, 12, 2)) == 1
+    assert reports.schedule_monthly(dt.date(2026, 12, 3)) == 0  # once a month
+    report = PartnerReport.objects.get()
+    assert (report.starts_on, report.ends_on, report.partner) == (
+        dt.date(2026, 11, 1),
+        dt.date(2026, 11, 30),
+        partners["zone"],
+    )
+    reports.build(report)
+    assert len(mailoutbox) == 1 and sorted(mailoutbox[0].to) == ["hejing@zone.example", "liaison@zone.example"]
+    name, content, mime = mailoutbox[0].attachments[0]
+    assert mime == "application/pdf" and content[:5] == b"%PDF-" and name.endswith("202611.pdf")
+    settings.TONGPIN_REPORT_SCHEDULE = ""
+    assert reports.schedule_monthly(dt.date(2027, 1, 2)) == 0

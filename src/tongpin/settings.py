@@ -196,6 +196,9 @@ if _env_bool("TONGPIN_HTTPS"):
 
 TONGPIN_NOTIFY_EMAIL = _env_bool("TONGPIN_NOTIFY_EMAIL")
 EMAIL_BACKEND = os.environ.get("TONGPIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# "monthly": on the 1st, each partner with an agreement in force gets last month's report, e-mailed as a PDF to
+# its liaisons and contacts that have an address (docs/analytics.md).
+TONGPIN_REPORT_SCHEDULE = os.environ.get("TONGPIN_REPORT_SCHEDULE", "")
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,10 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("传播效果")
 
     def ready(self) -> None:
+        from tongpin.core import periodic
+
         from .measures import register_measures
+        from .reports import schedule_monthly
 
         register_measures()
+        periodic.register("analytics.monthly_reports", schedule_monthly)

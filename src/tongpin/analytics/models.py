@@ -237,6 +237,9 @@ class PartnerReport(models.Model):
     html = models.TextField(blank=True)
     pdf = models.FileField(upload_to=_report_path, max_length=200, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    scheduled = models.BooleanField(default=False)  # made by the monthly schedule (TONGPIN_REPORT_SCHEDULE)
+    mail_to = models.JSONField(default=list, blank=True)  # addresses to e-mail the PDF to once built
+    mailed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -180,7 +180,50 @@ def build(report: PartnerReport) -> PartnerReport:
         report.pdf.save(f"{report.pk}.pdf", ContentFile(pdf), save=False)
         report.status, report.progress, report.finished_at = ReportStatus.DONE, 100, timezone.now()
         report.save(update_fields=["html", "pdf", "status", "progress", "finished_at"])
+        if report.mail_to and report.mailed_at is None:
+            _mail(report, pdf)
     except Exception as error:  # noqa: BLE001  (a failed build is shown on the report; the worker goes on)
         PartnerReport.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED, error=str(error)[:300])
         raise
     return report
+
+
+def _mail(report: PartnerReport, pdf: bytes) -> None:
+    from django.core.mail import EmailMessage
+
+    name = report.partner.short_name or report.partner.name
+    subject = _("[同频] %(p)s 宣传合作报告（%(a)s — %(b)s）") % {"p": name, "a": report.starts_on, "b": report.ends_on}
+    message = EmailMessage(subject, _("附件为本期宣传合作报告。"), to=report.mail_to)
+    message.attach(f"{name}-{report.starts_on:%Y%m}.pdf", pdf, "application/pdf")
+    message.send(fail_silently=False)
+    PartnerReport.objects.filter(pk=report.pk).update(mailed_at=timezone.now())
+
+
+def schedule_monthly(today: dt.date | None = None) -> int:
+    """On (or after) the 1st: last month's report for each partner with an agreement in force, once, e-mailed to
+    its liaisons and contacts that have an address. Run by `tongpin worker` when TONGPIN_REPORT_SCHEDULE=monthly."""
+    from django.conf import settings
+
+    if settings.TONGPIN_REPORT_SCHEDULE != "monthly":
+        return 0
+    today = today or timezone.localdate()
+    first, last = bounds("month", today.replace(day=1) - dt.timedelta(days=1))
+    made = 0
+    partners = Partner.objects.filter(archived_at__isnull=True, agreements__status=AgreementStatus.IN_FORCE).distinct()
+    for partner in partners:
+        if PartnerReport.objects.filter(partner=partner, starts_on=first, ends_on=last, scheduled=True).exists():
+            continue
+        addresses = sorted(
+            {u.user.email for u in partner.liaisons.select_related("user") if u.user.email and u.user.is_active}
+            | {c.email for c in partner.contacts.all() if c.email}
+        )
+        if not addresses:
+            continue
+        report = PartnerReport.objects.create(partner=partner, period="month", starts_on=first, ends_on=last,
+                                              scheduled=True, mail_to=addresses)  # fmt: skip
+        record(Actor(user=None, via="schedule"), "report.scheduled", report, {"to": addresses})
+        from .tasks import build_report
+
+        build_report.enqueue(report.pk)
+        made += 1
+    return made
