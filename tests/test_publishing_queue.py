@@ -329,3 +329,22 @@ def test_a_partners_journal_takes_only_that_partners_stories(users, partners):
     publish_story(actor(users["desk"]), own.pk, [journal.pk])
     drain()
     assert Delivery.objects.get().state == DeliveryState.SUCCESS
+
+
+def test_the_worker_survives_a_database_blip(users, sink, hook, monkeypatch):
+    from django.db import OperationalError
+
+    real, failures = queue.reclaim_expired, []
+
+    def flaky():
+        if not failures:
+            failures.append(1)
+            raise OperationalError("database is locked")
+        return real()
+
+    monkeypatch.setattr(queue, "reclaim_expired", flaky)
+    story = approved_story(users["reporter"], title="数据库短暂不可用后仍送达")
+    publish_story(actor(users["desk"]), story.pk, [hook.pk])
+    drain()  # the first round fails on the database; the worker waits a second and carries on
+    assert failures == [1] and len(sink.received) == 1
+    assert Delivery.objects.get().state == DeliveryState.SUCCESS

@@ -4,12 +4,9 @@ changes nothing (articles and samples are keyed; roll-ups are recomputed from th
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
@@ -20,6 +17,7 @@ from django.utils.translation import gettext as _
 from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import FieldError, Forbidden, ValidationFailed
+from tongpin.core.spreadsheets import read_table
 
 from . import rollups
 from .formats import FORMATS, Format
@@ -27,7 +25,6 @@ from .models import Account, AccountSample, Article, ImportStatus, MetricImport,
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
-MAX_XLSX_UNPACKED = 200 * 1024 * 1024
 RANKING_AGE = 7  # rankings use each article's figures as of day 7 after publication
 NUMBER = re.compile(r"^(\d+(?:\.\d+)?)(万)?(\+)?$")
 
@@ -81,34 +78,8 @@ def parse_when(raw) -> dt.datetime:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-def _read_table(data: bytes, name: str) -> list[list]:
-    if name.lower().endswith(".xlsx"):
-        return _read_xlsx(data)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030")  # Excel on Chinese Windows saves CSV in GBK
-    return [row for row in csv.reader(io.StringIO(text))]
-
-
-def _read_xlsx(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNPACKED:
-                raise ValidationFailed(FieldError("too_large", _("表格解压后过大，已拒绝。"), "file"))
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ValidationFailed(FieldError("unreadable", _("无法读取该 XLSX 文件。"), "file")) from error
-    sheet = book.worksheets[0]
-    rows = [[("" if cell is None else cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return rows
-
-
 def parse(fmt: Format, data: bytes, name: str) -> Parsed:
-    table = _read_table(data, name)
+    table = read_table(data, name)
     if not table:
         raise ValidationFailed(FieldError("empty", _("文件是空的。"), "file"))
     headers = [str(h) for h in table[0]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar as cal
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -36,6 +37,14 @@ class Entry:
 
     def on(self, day: dt.date) -> bool:
         return self.starts_on <= day <= self.ends_on
+
+
+# Other apps add their own entries (e.g. live sessions): fn(user, first, last, person=…, campaign=…) -> entries
+SOURCES: dict[str, Callable[..., list[Entry]]] = {}
+
+
+def register_source(name: str, source: Callable[..., list[Entry]]) -> None:
+    SOURCES[name] = source
 
 
 def _local_day(moment: dt.datetime) -> dt.date:
@@ -178,6 +187,8 @@ def entries(user, first: dt.date, last: dt.date, *, person=None, campaign: Campa
                 person=str(row.owner),
             )
         )
+    for source in SOURCES.values():
+        found += source(user, first, last, person=person, campaign=campaign)
     return sorted(found, key=lambda e: (e.starts_on, e.at or dt.datetime.min.replace(tzinfo=dt.UTC), e.kind, e.title))
 
 

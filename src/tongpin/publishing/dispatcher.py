@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -108,33 +108,47 @@ class Dispatcher:
         """Work until `stop` is set (or, with `once`, until nothing is due and nothing is in flight)."""
         lane = ThreadPoolExecutor(self.priority_threads, thread_name_prefix="tongpin-lane")
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="tongpin-send")
-        last_reclaim = last_tidy = 0.0
+        self.last_reclaim = self.last_tidy = 0.0
         log.info("delivery worker %s started (%d + %d threads)", self.name, self.threads, self.priority_threads)
         try:
             while True:
-                self._collect()
-                self._record()
-                if self.stop.is_set() and not any(self.in_flight.values()):
+                try:
+                    claimed = self._turn(lane, pool, once)
+                except DatabaseError:
+                    # A database blip (a restart, a lock held too long) must not stop the deliveries: retry.
+                    log.exception("delivery worker %s: database trouble, retrying in a second", self.name)
+                    close_old_connections()
+                    self.stop.wait(1.0)
+                    continue
+                if claimed is None:
                     break
-                if time.monotonic() - last_reclaim > 1.0:
-                    queue.reclaim_expired()
-                    last_reclaim = time.monotonic()
-                claimed = 0
-                if not self.stop.is_set():
-                    claimed += self._feed(lane, "lane", self.priority_threads * 2, Priority.HIGH)
-                    claimed += self._feed(pool, "pool", self.threads * DEPTH, None)
-                if once and not claimed and not any(self.in_flight.values()) and not self.pending:
-                    break
-                if not claimed:
-                    self._wait()
-                if not claimed and not any(self.in_flight.values()) and time.monotonic() - last_tidy > 30:
+                if not claimed and not any(self.in_flight.values()) and time.monotonic() - self.last_tidy > 30:
                     close_old_connections()  # when idle: drop connections the database has closed
-                    last_tidy = time.monotonic()
+                    self.last_tidy = time.monotonic()
         finally:
             lane.shutdown(wait=True)
             pool.shutdown(wait=True)
             self._collect()
             self._record(force=True)
+
+    def _turn(self, lane: ThreadPoolExecutor, pool: ThreadPoolExecutor, once: bool) -> int | None:
+        """One round: record what finished, reclaim dead workers' rows now and then, claim more. None: stop."""
+        self._collect()
+        self._record()
+        if self.stop.is_set() and not any(self.in_flight.values()):
+            return None
+        if time.monotonic() - self.last_reclaim > 1.0:
+            queue.reclaim_expired()
+            self.last_reclaim = time.monotonic()
+        claimed = 0
+        if not self.stop.is_set():
+            claimed += self._feed(lane, "lane", self.priority_threads * 2, Priority.HIGH)
+            claimed += self._feed(pool, "pool", self.threads * DEPTH, None)
+        if once and not claimed and not any(self.in_flight.values()) and not self.pending:
+            return None
+        if not claimed:
+            self._wait()
+        return claimed
 
     def _feed(self, executor: ThreadPoolExecutor, slot: str, capacity: int, min_priority: int | None) -> int:
         free = capacity - self.in_flight[slot]
