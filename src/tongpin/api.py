@@ -14,6 +14,7 @@ from tongpin.analytics.api import router as analytics_router
 from tongpin.core.api import router as core_router
 from tongpin.core.api_auth import API_AUTH
 from tongpin.core.errors import DomainError
+from tongpin.live.api import router as live_router
 from tongpin.newsroom.api import router as newsroom_router
 from tongpin.partners.api import router as partners_router
 from tongpin.planning.api import router as planning_router
@@ -82,3 +83,4 @@ api.add_router("/", alerts_router)
 api.add_router("/", partners_router)
 api.add_router("/", planning_router)
 api.add_router("/", analytics_router)
+api.add_router("/", live_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tongpin.newsroom",
     "tongpin.review",
     "tongpin.alerts",
+    "tongpin.live",
     "tongpin.analytics",
     "tongpin.web",
 ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("tongpin.partners.urls")),
     path("", include("tongpin.planning.urls")),
     path("", include("tongpin.analytics.urls")),
+    path("", include("tongpin.live.urls")),
     path("portal/", portal.portal, name="portal"),
 ]
 

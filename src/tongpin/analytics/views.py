@@ -19,6 +19,7 @@ from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import form_page
+from tongpin.core.spreadsheets import table_response
 from tongpin.partners.fulfilment import Status, fulfilment
 from tongpin.partners.models import AgreementStatus, Commitment
 from tongpin.partners.scope import partner_scope
@@ -31,7 +32,6 @@ from .indices import DEFAULT_FORMULA
 from .models import Account, Article, MetricImport, PeerGroup, ReportStatus
 from .periods import period, periods_in
 from .rankings import rank
-from .tables import table_response
 
 
 def _need(request, capability: str) -> None:

@@ -1,12 +1,15 @@
-"""Reading a table people upload (CSV in UTF-8 or GBK, or XLSX) into rows of cells. An XLSX is a zip: its parts'
-unpacked size is checked before it is opened, and openpyxl parses its XML through defusedxml."""
+"""Tables in and out. In: what people upload (CSV in UTF-8 or GBK, or XLSX) as rows of cells — an XLSX is a zip:
+its parts' unpacked size is checked before it is opened, and openpyxl parses its XML through defusedxml. Out: any
+table shown, as CSV (UTF-8 with BOM, so Excel reads the Chinese) or XLSX."""
 
 from __future__ import annotations
 
 import csv
 import io
 import zipfile
+from urllib.parse import quote
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from .errors import FieldError, ValidationFailed
@@ -38,3 +41,36 @@ def _read_xlsx(data: bytes) -> list[list]:
     rows = [[("" if cell is None else cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
     book.close()
     return rows
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _safe(value):
+    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def table_response(name: str, headers: list[str], rows: list[list], fmt: str) -> HttpResponse:
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(name[:30])
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([_safe(v) for v in row])
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
+    else:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows([[_safe(v) for v in row] for row in rows])
+        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+        fmt = "csv"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.{fmt}"
+    return response

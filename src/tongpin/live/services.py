@@ -210,7 +210,7 @@ def compliance_check(session: LiveSession) -> dict:
 
     text = compliance_text(session)
     findings = [
-        {"code": f.category, "text": f.text, "message": f.message, "suggestion": f.suggestion,
+        {"code": f.category, "text": f.text, "message": f.message or _("广告中不得使用的用语"), "suggestion": f.suggestion,
          "severity": str(f.severity), "start": f.start}
         for f in check_text(text, strict_advert=True)
     ]  # fmt: skip
@@ -241,6 +241,14 @@ def sign_off(actor: Actor, session: LiveSession) -> LiveSession:
         records.save(actor, session, {k: v for k, v in changes.items() if k != "checked_text"}, "live.sign_off")
     return session
 
+
+# what the button that makes each move says
+MOVE_LABELS = {
+    SessionStatus.REHEARSED: _("标记已彩排"),
+    SessionStatus.LIVE: _("开播"),
+    SessionStatus.REVIEWED: _("复盘完成"),
+    SessionStatus.CANCELLED: _("取消场次"),
+}
 
 MOVES = {
     SessionStatus.PLANNED: {SessionStatus.REHEARSED, SessionStatus.LIVE, SessionStatus.CANCELLED},
@@ -297,6 +305,7 @@ def result_errors(values: dict[str, Any]) -> list[FieldError]:
 
 def record_result(actor: Actor, session: LiveSession, values: dict[str, Any], source: str = "manual") -> SessionResult:
     require(actor.user, roles.LIVE_MANAGE)
+    session.refresh_from_db(fields=["status"])
     if session.status not in (SessionStatus.LIVE, SessionStatus.REVIEWED):
         raise Conflict(FieldError("not_live", _("直播开始后才能录入数据。")))
     errors = result_errors(values)

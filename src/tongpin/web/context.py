@@ -13,6 +13,7 @@ def navigation(request):
         "nav_can_deliveries": roles.can(user, roles.DELIVERY_VIEW) if user else False,
         "nav_can_alerts": roles.can(user, roles.ALERT_VIEW) if user else False,
         "nav_can_plan": roles.can(user, roles.PLAN_VIEW) if user else False,
+        "nav_can_live": roles.can(user, roles.LIVE_VIEW) if user else False,
         "nav_can_metrics": roles.can(user, roles.METRICS_VIEW) if user else False,
         "nav_can_partners": roles.can(user, roles.PARTNER_VIEW) if user else False,
         "nav_is_liaison": getattr(user, "role", "") == roles.Role.PARTNER_LIAISON,

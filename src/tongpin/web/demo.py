@@ -25,6 +25,7 @@ from tongpin.review import workflow
 from tongpin.review.models import ProofRuleChange, RosterEntry
 
 from .demo_analytics import load_analytics
+from .demo_live import load_live
 from .demo_planning import load_planning
 
 DEMO_PASSWORD = "tongpin-demo"  # noqa: S105  (printed on purpose: demo only)
@@ -406,6 +407,7 @@ def load_demo() -> bool:
         created = True
     created |= load_planning(users, partners)
     created |= load_analytics(users, partners, channels_by_slug)
+    created |= load_live(users)
     if created:
         record(system, "demo.load")
     return created

@@ -1,0 +1,365 @@
+"""REST endpoints for live commerce: the roster, products and their documents, sessions (with compliance check,
+sign-off and status), results (typed in or imported) and sales."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
+from pydantic import Field
+
+from tongpin.core import roles
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.schemas import ERRORS
+from tongpin.partners.services import get_partner
+
+from . import results, services
+from .models import Anchor, LivePlatform, Product, ProductDocument, QualificationField, SessionHost, Studio
+
+router = Router(tags=["live"])
+
+
+def _view(request) -> None:
+    if not roles.can(request.auth, roles.LIVE_VIEW):
+        raise Forbidden(FieldError("forbidden", _("没有权限。")))
+
+
+class AnchorIn(Schema):
+    name: str
+    birth_date: dt.date
+    guardian_consent: bool = False
+    skills: list[str] = []
+    categories: list[str] = []
+
+
+class AnchorOut(AnchorIn):
+    id: int
+    age: int
+    qualifications: list[dict]
+
+
+def anchor_out(a: Anchor) -> dict:
+    return {
+        "id": a.pk,
+        "name": a.name,
+        "birth_date": a.birth_date,
+        "guardian_consent": a.guardian_consent,
+        "skills": a.skills,
+        "categories": a.categories,
+        "age": services.age_on(a.birth_date, dt.date.today()),
+        "qualifications": [
+            {"field": q.field, "number": q.number, "expires_on": q.expires_on} for q in a.qualifications.all()
+        ],
+    }
+
+
+@router.get("/live/anchors", response={200: list[AnchorOut], **ERRORS}, summary="The anchor roster")
+def anchors_list(request):
+    _view(request)
+    return [anchor_out(a) for a in Anchor.objects.prefetch_related("qualifications")]
+
+
+@router.post("/live/anchors", response={201: AnchorOut, **ERRORS}, summary="Add an anchor (at least 16)")
+def anchors_create(request, payload: AnchorIn):
+    return Status(201, anchor_out(services.save_anchor(actor_from_request(request, "api"), payload.dict())))
+
+
+class QualificationIn(Schema):
+    field: QualificationField
+    number: str
+    expires_on: dt.date
+
+
+@router.post(
+    "/live/anchors/{anchor_id}/qualifications", response={201: AnchorOut, **ERRORS}, summary="Add a qualification"
+)
+def qualifications_create(request, anchor_id: int, payload: QualificationIn):
+    anchor = Anchor.objects.filter(pk=anchor_id).first()
+    if anchor is None:
+        raise NotFound(FieldError("not_found", _("主播不存在。")))
+    services.save_qualification(actor_from_request(request, "api"), anchor, payload.dict())
+    return Status(201, anchor_out(anchor))
+
+
+class ProductIn(Schema):
+    partner: str
+    name: str
+    price: Decimal = Field(ge=0, max_digits=10, decimal_places=2)
+    specification: str = ""
+    category: str = ""
+    needs: QualificationField | None = None
+    claims: str = ""
+
+
+class ProductOut(Schema):
+    id: int
+    partner: str
+    name: str
+    price: Decimal
+    needs: str
+    claims: str
+    documents: list[dict]
+
+
+def product_out(p: Product) -> dict:
+    return {
+        "id": p.pk,
+        "partner": p.partner.slug,
+        "name": p.name,
+        "price": p.price,
+        "needs": p.needs,
+        "claims": p.claims,
+        "documents": [{"kind": d.kind, "number": d.number, "expires_on": d.expires_on} for d in p.documents.all()],
+    }
+
+
+@router.get("/live/products", response={200: list[ProductOut], **ERRORS}, summary="Products")
+def products_list(request):
+    _view(request)
+    return [product_out(p) for p in Product.objects.select_related("partner").prefetch_related("documents")]
+
+
+@router.post("/live/products", response={201: ProductOut, **ERRORS}, summary="Add a product of an enterprise")
+def products_create(request, payload: ProductIn):
+    values = payload.dict()
+    values["partner"] = get_partner(request.auth, values["partner"])
+    values["needs"] = values["needs"] or ""
+    return Status(201, product_out(services.save_product(actor_from_request(request, "api"), values)))
+
+
+class DocumentIn(Schema):
+    kind: ProductDocument.Kind
+    number: str = ""
+    expires_on: dt.date
+
+
+@router.post("/live/products/{product_id}/documents", response={201: ProductOut, **ERRORS}, summary="Add a document")
+def documents_create(request, product_id: int, payload: DocumentIn):
+    if not roles.can(request.auth, roles.LIVE_MANAGE):
+        raise Forbidden(FieldError("forbidden", _("没有权限。")))
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise NotFound(FieldError("not_found", _("商品不存在。")))
+    ProductDocument.objects.create(product=product, **payload.dict())
+    return Status(201, product_out(product))
+
+
+class HostIn(Schema):
+    anchor_id: int
+    role: SessionHost.Role = SessionHost.Role.HOST
+
+
+class LineupIn(Schema):
+    product_id: int
+    minutes: int = Field(5, ge=1, le=240)
+    talking_points: str = ""
+
+
+class SessionIn(Schema):
+    title: str
+    partner: str
+    platform: LivePlatform
+    account: str
+    studio_id: int | None = None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    script: str = ""
+    hosts: list[HostIn]
+    lineup: list[LineupIn] = []
+
+
+class SessionOut(Schema):
+    id: int
+    title: str
+    partner: str
+    platform: str
+    account: str
+    studio: str | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    signed_off_by: str | None
+    signed_off_at: dt.datetime | None
+    hosts: list[dict]
+    lineup: list[dict]
+    result: dict | None
+
+
+def session_out(s) -> dict:
+    result = getattr(s, "result", None)
+    return {
+        "id": s.pk,
+        "title": s.title,
+        "partner": s.partner.slug,
+        "platform": s.platform,
+        "account": s.account,
+        "studio": s.studio.name if s.studio_id else None,
+        "starts_at": s.starts_at,
+        "ends_at": s.ends_at,
+        "status": s.status,
+        "signed_off_by": s.signed_off_by.username if s.signed_off_by_id else None,
+        "signed_off_at": s.signed_off_at,
+        "hosts": [
+            {"anchor_id": h.anchor_id, "anchor": h.anchor.name, "role": h.role}
+            for h in s.hosts.select_related("anchor")
+        ],
+        "lineup": [
+            {"product_id": i.product_id, "product": i.product.name, "minutes": i.minutes}
+            for i in s.lineup.select_related("product")
+        ],
+        "result": None
+        if result is None
+        else {
+            "viewers": result.viewers,
+            "orders": result.orders,
+            "gmv": str(result.gmv),
+            "refunds": str(result.refunds),
+            "net_gmv": str(result.net_gmv),
+            "gpm": str(result.gpm),
+            "conversion": result.conversion,
+            "average_order": str(result.average_order),
+        },
+    }
+
+
+def _session_args(request, payload: SessionIn) -> tuple[dict, list, list]:
+    values = payload.dict(exclude={"hosts", "lineup", "studio_id"})
+    values["partner"] = get_partner(request.auth, values["partner"])
+    values["studio"] = Studio.objects.filter(pk=payload.studio_id).first() if payload.studio_id else None
+    anchors = {a.pk: a for a in Anchor.objects.filter(pk__in=[h.anchor_id for h in payload.hosts])}
+    products = {p.pk: p for p in Product.objects.filter(pk__in=[i.product_id for i in payload.lineup])}
+    if len(anchors) != len({h.anchor_id for h in payload.hosts}) or len(products) != len(
+        {i.product_id for i in payload.lineup}
+    ):
+        raise ValidationFailed(FieldError("unknown", _("主播或商品不存在。"), "hosts"))
+    hosts = [(anchors[h.anchor_id], h.role) for h in payload.hosts]
+    lineup = [
+        {"product": products[i.product_id], "minutes": i.minutes, "talking_points": i.talking_points}
+        for i in payload.lineup
+    ]
+    return values, hosts, lineup
+
+
+@router.get("/live/sessions", response={200: list[SessionOut], **ERRORS}, summary="Sessions")
+def sessions_list(request):
+    _view(request)
+    from .models import LiveSession
+
+    return [session_out(s) for s in LiveSession.objects.select_related("partner", "studio", "signed_off_by")[:200]]
+
+
+@router.post(
+    "/live/sessions",
+    response={201: SessionOut, **ERRORS},
+    summary="Plan a session (bookings, hosts, documents checked)",
+)
+def sessions_create(request, payload: SessionIn):
+    values, hosts, lineup = _session_args(request, payload)
+    return Status(201, session_out(services.save_session(actor_from_request(request, "api"), values, hosts, lineup)))
+
+
+@router.get("/live/sessions/{session_id}", response={200: SessionOut, **ERRORS}, summary="One session")
+def sessions_get(request, session_id: int):
+    return session_out(services.get_session(request.auth, session_id))
+
+
+@router.put("/live/sessions/{session_id}", response={200: SessionOut, **ERRORS}, summary="Change a planned session")
+def sessions_put(request, session_id: int, payload: SessionIn):
+    session = services.get_session(request.auth, session_id)
+    values, hosts, lineup = _session_args(request, payload)
+    return session_out(services.save_session(actor_from_request(request, "api"), values, hosts, lineup, session))
+
+
+@router.delete(
+    "/live/sessions/{session_id}", response={204: None, **ERRORS}, summary="Delete (409 once it has results)"
+)
+def sessions_delete(request, session_id: int):
+    services.delete_session(actor_from_request(request, "api"), services.get_session(request.auth, session_id))
+    return Status(204, None)
+
+
+class CheckOut(Schema):
+    passed: bool
+    findings: list[dict]
+    problems: list[dict]
+
+
+@router.get(
+    "/live/sessions/{session_id}/check",
+    response={200: CheckOut, **ERRORS},
+    summary="Compliance check (advert terms, hosts, documents)",
+)
+def sessions_check(request, session_id: int):
+    result = services.compliance_check(services.get_session(request.auth, session_id))
+    return {k: result[k] for k in ("passed", "findings", "problems")}
+
+
+@router.post(
+    "/live/sessions/{session_id}/sign-off",
+    response={200: SessionOut, **ERRORS},
+    summary="Sign off (422 while anything blocks)",
+)
+def sessions_sign_off(request, session_id: int):
+    return session_out(
+        services.sign_off(actor_from_request(request, "api"), services.get_session(request.auth, session_id))
+    )
+
+
+class StatusIn(Schema):
+    status: str
+
+
+@router.post(
+    "/live/sessions/{session_id}/status",
+    response={200: SessionOut, **ERRORS},
+    summary="Rehearsed, live (signed off only), reviewed, cancelled",
+)
+def sessions_status(request, session_id: int, payload: StatusIn):
+    session = services.get_session(request.auth, session_id)
+    return session_out(services.move_session(actor_from_request(request, "api"), session, payload.status))
+
+
+class ResultIn(Schema):
+    viewers: int
+    peak_concurrent: int
+    avg_watch_seconds: int
+    orders: int
+    gmv: Decimal
+    refunds: Decimal = Decimal(0)
+
+
+@router.post(
+    "/live/sessions/{session_id}/result", response={200: SessionOut, **ERRORS}, summary="Record the session's figures"
+)
+def sessions_result(request, session_id: int, payload: ResultIn):
+    session = services.get_session(request.auth, session_id)
+    services.record_result(actor_from_request(request, "api"), session, payload.dict())
+    session.refresh_from_db()
+    return session_out(services.get_session(request.auth, session_id))
+
+
+class CountOut(Schema):
+    sessions: int
+
+
+@router.post("/live/results", response={200: CountOut, **ERRORS}, summary="Import results (CSV/XLSX; all rows or none)")
+def results_import(request, file: File[UploadedFile]):
+    return {
+        "sessions": results.import_results(
+            actor_from_request(request, "api"), file.name or "results.csv", file.read(20 * 1024 * 1024 + 1)
+        )
+    }
+
+
+@router.get("/live/sales", response={200: list[dict], **ERRORS}, summary="Monthly sales of an enterprise or an anchor")
+def sales_get(request, partner: str = "", anchor: int | None = None):
+    _view(request)
+    found_partner = get_partner(request.auth, partner) if partner else None
+    found_anchor = Anchor.objects.filter(pk=anchor).first() if anchor else None
+    rows = services.sales(partner=found_partner, anchor=found_anchor)
+    return [{**r, "net_gmv": str(r["net_gmv"]), "gpm": str(r["gpm"])} for r in rows]

@@ -1,0 +1,88 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tongpin.core.forms import ListField
+from tongpin.partners.forms import DATE, DATETIME
+from tongpin.partners.models import Partner
+
+from .models import Anchor, LiveSession, Product, ProductDocument, Qualification
+
+
+def enterprises():
+    return Partner.objects.filter(kind=Partner.Kind.ENTERPRISE, archived_at__isnull=True)
+
+
+class AnchorForm(forms.ModelForm):
+    skills = ListField(label=_("擅长"), required=False)
+    categories = ListField(label=_("带货品类"), required=False)
+
+    class Meta:
+        model = Anchor
+        fields = ["name", "user", "birth_date", "guardian_consent", "skills", "categories", "is_active"]
+        widgets = {"birth_date": DATE}
+
+
+class QualificationForm(forms.ModelForm):
+    class Meta:
+        model = Qualification
+        fields = ["field", "number", "expires_on"]
+        widgets = {"expires_on": DATE}
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["partner", "name", "price", "specification", "category", "needs", "claims", "is_active"]
+        widgets = {"claims": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = enterprises()
+
+
+class DocumentForm(forms.ModelForm):
+    class Meta:
+        model = ProductDocument
+        fields = ["kind", "number", "expires_on"]
+        widgets = {"expires_on": DATE}
+
+
+class SessionForm(forms.ModelForm):
+    hosts = forms.ModelMultipleChoiceField(label=_("主播"), queryset=Anchor.objects.none(),
+                                           widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    assistants = forms.ModelMultipleChoiceField(label=_("助播"), queryset=Anchor.objects.none(), required=False,
+                                                widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    products = forms.ModelMultipleChoiceField(
+        label=_("商品"),
+        queryset=Product.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("按列表顺序排入流程单，讲解要点取商品卖点"),
+    )
+
+    class Meta:
+        model = LiveSession
+        fields = ["title", "partner", "platform", "account", "studio", "starts_at", "ends_at", "script"]
+        widgets = {"starts_at": DATETIME, "ends_at": DATETIME, "script": forms.Textarea(attrs={"rows": 8})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = enterprises()
+        anchors = Anchor.objects.filter(is_active=True)
+        self.fields["hosts"].queryset = anchors
+        self.fields["assistants"].queryset = anchors
+        self.fields["products"].queryset = Product.objects.filter(is_active=True).select_related("partner")
+        self.fields["products"].label_from_instance = lambda p: f"{p.partner}：{p.name}（¥{p.price}）"
+
+
+class ResultForm(forms.Form):
+    viewers = forms.IntegerField(label=_("观看人数"), min_value=0)
+    peak_concurrent = forms.IntegerField(label=_("最高在线"), min_value=0)
+    avg_watch_seconds = forms.IntegerField(label=_("人均观看时长（秒）"), min_value=0)
+    orders = forms.IntegerField(label=_("订单数"), min_value=0)
+    gmv = forms.DecimalField(label=_("成交额（元）"), min_value=0, decimal_places=2)
+    refunds = forms.DecimalField(label=_("退款额（元）"), min_value=0, decimal_places=2, initial=0)
+
+
+class ResultsImportForm(forms.Form):
+    file = forms.FileField(label=_("数据文件"), help_text=_("CSV 或 XLSX；任何一行有错则整份文件不导入"))

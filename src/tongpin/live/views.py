@@ -1,0 +1,256 @@
+"""Live-commerce pages: sessions (plan, check, sign off, go live, results), the anchor roster, products,
+results import and sales. Thin: forms type-check, services decide."""
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tongpin.core import roles
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import DomainError, flash_errors
+from tongpin.core.forms import form_page
+from tongpin.core.spreadsheets import table_response
+
+from . import results, services
+from .forms import AnchorForm, DocumentForm, ProductForm, QualificationForm, ResultForm, ResultsImportForm, SessionForm
+from .models import Anchor, LiveSession, Product, SessionHost, SessionStatus
+
+
+def _need(request, capability: str) -> None:
+    if not roles.can(request.user, capability):
+        raise PermissionDenied
+
+
+@login_required
+def session_list(request):
+    _need(request, roles.LIVE_VIEW)
+    now = timezone.now()
+    sessions = LiveSession.objects.select_related("partner", "studio").prefetch_related("hosts__anchor")
+    return render(
+        request,
+        "live/sessions.html",
+        {
+            "upcoming": sessions.filter(ends_at__gte=now).exclude(status=SessionStatus.CANCELLED).order_by("starts_at"),
+            "past": sessions.filter(ends_at__lt=now)[:30],
+            "can_manage": roles.can(request.user, roles.LIVE_MANAGE),
+        },
+    )
+
+
+def _save_session(actor, values: dict, session=None):
+    hosts = [(a, SessionHost.Role.HOST) for a in values.pop("hosts")]
+    hosts += [(a, SessionHost.Role.ASSISTANT) for a in values.pop("assistants", []) if a not in dict(hosts)]
+    lineup = [{"product": p, "minutes": 5, "talking_points": ""} for p in values.pop("products", [])]
+    return services.save_session(actor, values, hosts, lineup, session)
+
+
+@login_required
+def session_edit(request, session_id: int | None = None):
+    _need(request, roles.LIVE_MANAGE)
+    session = services.get_session(request.user, session_id) if session_id else None
+    initial = {}
+    if session:
+        initial = {
+            "hosts": [h.anchor for h in session.hosts.filter(role="host")],
+            "assistants": [h.anchor for h in session.hosts.filter(role="assistant")],
+            "products": [i.product for i in session.lineup.all()],
+        }
+    actor = actor_from_request(request)
+    form = SessionForm(request.POST or None, instance=copy.copy(session), initial=initial)
+    return form_page(
+        request,
+        form,
+        lambda values: _save_session(actor, values, session),
+        lambda saved: reverse("live-session", args=[saved.pk]),
+        context={"title": _("修改直播场次") if session else _("新建直播场次"), "back": reverse("live-sessions")},
+    )
+
+
+@login_required
+def session_detail(request, session_id: int):
+    session = services.get_session(request.user, session_id)
+    result = getattr(session, "result", None) if hasattr(session, "result") else None
+    can_manage = roles.can(request.user, roles.LIVE_MANAGE)
+    form = ResultForm(request.POST or None) if can_manage else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.record_result(actor_from_request(request), session, form.cleaned_data)
+        except DomainError as error:
+            for item in error.errors:
+                form.add_error(item.location if item.location in form.fields else None, str(item.message))
+        else:
+            messages.success(request, _("直播数据已保存。"))
+            return redirect("live-session", session_id=session.pk)
+    editable = session.status in (SessionStatus.PLANNED, SessionStatus.REHEARSED)
+    return render(
+        request,
+        "live/session.html",
+        {
+            "session": session,
+            "hosts": session.hosts.select_related("anchor"),
+            "run_sheet": services.run_sheet(session),
+            "check": services.compliance_check(session) if editable else None,
+            "result": result,
+            "form": form if session.status in (SessionStatus.LIVE, SessionStatus.REVIEWED) else None,
+            "can_manage": can_manage,
+            "can_sign": roles.can(request.user, roles.LIVE_SIGNOFF) and editable,
+            "moves": [(m, services.MOVE_LABELS[m]) for m in sorted(services.MOVES.get(session.status, set()))]
+            if can_manage
+            else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_action(request, session_id: int, action: str):
+    session = services.get_session(request.user, session_id)
+    actor = actor_from_request(request)
+    try:
+        if action == "sign-off":
+            services.sign_off(actor, session)
+            messages.success(request, _("合规审核已签字。"))
+        elif action == "status":
+            services.move_session(actor, session, request.POST.get("status", ""))
+        elif action == "delete":
+            services.delete_session(actor, session)
+            messages.success(request, _("已删除。"))
+            return redirect("live-sessions")
+        else:
+            raise Http404
+    except DomainError as error:
+        flash_errors(request, error)
+    return redirect("live-session", session_id=session.pk)
+
+
+@login_required
+def anchor_list(request):
+    _need(request, roles.LIVE_VIEW)
+    today = timezone.localdate()
+    anchors = Anchor.objects.prefetch_related("qualifications", "accounts")
+    rows = [(a, services.age_on(a.birth_date, today)) for a in anchors]
+    return render(request, "live/anchors.html", {"rows": rows, "can_manage": roles.can(request.user, roles.LIVE_MANAGE),
+                                                 "today": today})  # fmt: skip
+
+
+@login_required
+def anchor_edit(request, anchor_id: int | None = None):
+    _need(request, roles.LIVE_MANAGE)
+    anchor = Anchor.objects.filter(pk=anchor_id).first() if anchor_id else None
+    if anchor_id and anchor is None:
+        raise Http404
+    actor = actor_from_request(request)
+    return form_page(
+        request,
+        AnchorForm(request.POST or None, instance=copy.copy(anchor)),
+        lambda values: services.save_anchor(actor, values, anchor),
+        lambda saved: reverse("live-anchor", args=[saved.pk]),
+        context={"title": _("修改主播") if anchor else _("登记主播"), "back": reverse("live-anchors")},
+    )
+
+
+@login_required
+def anchor_detail(request, anchor_id: int):
+    _need(request, roles.LIVE_VIEW)
+    anchor = Anchor.objects.filter(pk=anchor_id).first()
+    if anchor is None:
+        raise Http404
+    form = QualificationForm(request.POST or None) if roles.can(request.user, roles.LIVE_MANAGE) else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.save_qualification(actor_from_request(request), anchor, form.cleaned_data)
+        except DomainError as error:
+            flash_errors(request, error)
+        return redirect("live-anchor", anchor_id=anchor.pk)
+    return render(
+        request,
+        "live/anchor.html",
+        {"anchor": anchor, "age": services.age_on(anchor.birth_date, timezone.localdate()), "form": form,
+         "today": timezone.localdate(), "sales": services.sales(anchor=anchor),
+         "bookings": anchor.bookings.select_related("session").order_by("-session__starts_at")[:20]},
+    )  # fmt: skip
+
+
+@login_required
+def product_list(request):
+    _need(request, roles.LIVE_VIEW)
+    products = Product.objects.select_related("partner").prefetch_related("documents")
+    can_manage = roles.can(request.user, roles.LIVE_MANAGE)
+    context = {"products": products, "today": timezone.localdate(), "can_manage": can_manage}
+    return render(request, "live/products.html", context)
+
+
+@login_required
+def product_edit(request, product_id: int | None = None):
+    _need(request, roles.LIVE_MANAGE)
+    product = Product.objects.filter(pk=product_id).first() if product_id else None
+    if product_id and product is None:
+        raise Http404
+    actor = actor_from_request(request)
+    return form_page(
+        request,
+        ProductForm(request.POST or None, instance=copy.copy(product)),
+        lambda values: services.save_product(actor, values, product),
+        lambda saved: reverse("live-product", args=[saved.pk]),
+        context={"title": _("修改商品") if product else _("新增商品"), "back": reverse("live-products")},
+    )
+
+
+@login_required
+def product_detail(request, product_id: int):
+    _need(request, roles.LIVE_VIEW)
+    product = Product.objects.select_related("partner").filter(pk=product_id).first()
+    if product is None:
+        raise Http404
+    form = DocumentForm(request.POST or None) if roles.can(request.user, roles.LIVE_MANAGE) else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        form.instance.product = product
+        form.save()
+        messages.success(request, _("已添加。"))
+        return redirect("live-product", product_id=product.pk)
+    return render(request, "live/product.html", {"product": product, "form": form, "today": timezone.localdate()})
+
+
+@login_required
+def results_import(request):
+    _need(request, roles.LIVE_MANAGE)
+    if request.GET.get("template") in ("csv", "xlsx"):
+        header, example = results.template()
+        return table_response("tongpin-live-results-template", header, [example], request.GET["template"])
+    form = ResultsImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            count = results.import_results(
+                actor_from_request(request), upload.name or "results.csv", upload.read(20 * 1024 * 1024 + 1)
+            )
+        except DomainError as error:
+            for item in error.errors:
+                form.add_error(None, str(item.message))
+        else:
+            messages.success(request, _("已导入 %(n)d 场直播的数据。") % {"n": count})
+            return redirect("live-sessions")
+    return render(request, "live/results_import.html", {"form": form})
+
+
+@login_required
+def sales_page(request):
+    _need(request, roles.LIVE_VIEW)
+    from tongpin.partners.models import Partner
+
+    enterprises = Partner.objects.filter(live_sessions__result__isnull=False).distinct()
+    anchors = Anchor.objects.filter(bookings__session__result__isnull=False).distinct()
+    return render(
+        request,
+        "live/sales.html",
+        {"by_partner": [(p, services.sales(partner=p)) for p in enterprises],
+         "by_anchor": [(a, services.sales(anchor=a)) for a in anchors]},
+    )  # fmt: skip
