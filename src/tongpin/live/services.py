@@ -210,10 +210,16 @@ def compliance_check(session: LiveSession) -> dict:
 
     text = compliance_text(session)
     findings = [
-        {"code": f.category, "text": f.text, "message": f.message or _("广告中不得使用的用语"), "suggestion": f.suggestion,
-         "severity": str(f.severity), "start": f.start}
+        {
+            "code": f.category,
+            "text": f.text,
+            "message": f.message or _("广告中不得使用的用语"),
+            "suggestion": f.suggestion,
+            "severity": str(f.severity),
+            "start": f.start,
+        }
         for f in check_text(text, strict_advert=True)
-    ]  # fmt: skip
+    ]
     anchors = [h.anchor for h in session.hosts.select_related("anchor")]
     products = [i.product for i in session.lineup.select_related("product")]
     problems = [e.as_dict() for e in host_errors(session, anchors, products) + document_errors(session, products)]
