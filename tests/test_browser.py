@@ -294,3 +294,36 @@ def test_partner_report_is_built_in_the_background_and_shown(server, browser):
     login(other, server, "liaison_em")
     other.goto(f"{server}/reports/")
     assert "清远高新区" not in other.inner_text("main")
+
+
+def test_live_session_planned_checked_signed_off_and_started(server, browser):
+    import datetime as dt
+
+    page = browser.new_page()
+    login(page, server, "desk")
+    page.goto(f"{server}/live/sessions/new/")
+    page.fill("#id_title", "浏览器测试·红茶上午场")
+    page.select_option("#id_partner", label="红旗茶业")
+    page.select_option("#id_platform", "douyin")
+    page.fill("#id_account", "@清远台林悦")
+    start = (dt.datetime.now() + dt.timedelta(days=3)).replace(hour=10, minute=0)
+    page.fill("#id_starts_at", start.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_ends_at", (start + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_script", "全国第一的红茶，今天最低价！")
+    page.check("#id_hosts input[type=checkbox] >> nth=0")  # 何小满 or 林悦: whoever is first, both are free then
+    page.check("text=英德红茶（英红九号）礼盒")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("h1:has-text('浏览器测试·红茶上午场')")
+    assert page.is_disabled("button:has-text('审核通过并签字')")
+    assert "第一" in page.inner_text("#compliance")
+
+    page.click("text=修改")
+    page.fill("#id_script", "欢迎来到直播间，今天为大家介绍英德红茶。")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=未发现禁用的广告用语")
+    page.click("button:has-text('审核通过并签字')")
+    page.wait_for_selector("text=合规审核已签字")
+    page.click("button:has-text('开播')")
+    page.wait_for_selector("h1 .badge:has-text('直播中')")
+    if os.environ.get("TONGPIN_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "live.png"), full_page=True)

@@ -132,6 +132,9 @@ def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda
         + upcoming(KeyDate.objects.filter(is_active=True, partner__isnull=True), after, 90),
     }
     top = sorted(stories.values(), key=lambda s: (-s["reads"], -len(s["channels"]), s["title"]))[:10]
+    from tongpin.live.services import sales
+
+    live_sales = sales(partner=partner, first=first, last=last)
     return {
         "partner": partner,
         "first": first,
@@ -148,6 +151,7 @@ def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda
         "rankings": rankings,
         "commitments": commitments,
         "plans": plans,
+        "live_sales": live_sales,
         "generated_at": timezone.now(),
     }
 

@@ -1,0 +1,267 @@
+"""Live commerce: host age and consent, qualifications, product documents, double bookings, the compliance check
+with its sign-off before going live, results (typed in and imported, all or nothing), derived figures, kept
+records, the calendar and the commitment measure."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tongpin.core.errors import Conflict, ValidationFailed
+from tongpin.core.models import Notification
+from tongpin.live import results, services
+from tongpin.live.models import Anchor, LiveSession, ProductDocument, SessionHost, SessionStatus, Studio
+from tongpin.partners.fulfilment import fulfilment
+from tongpin.partners.models import Partner
+from tongpin.planning.calendar import entries
+
+from .conftest import actor
+from .partners_support import agreement_for, commitment_for
+
+TODAY = timezone.localdate
+
+
+def _codes(error) -> set[str]:
+    return {e.code for e in error.value.errors}
+
+
+@pytest.fixture
+def shop(users, partners):
+    desk = actor(users["desk"])
+    tea_co = Partner.objects.create(slug="tea", name="红旗茶业", kind=Partner.Kind.ENTERPRISE)
+    adult = services.save_anchor(desk, {"name": "林悦", "birth_date": dt.date(1995, 1, 1)})
+    teen = services.save_anchor(desk, {"name": "小满", "birth_date": TODAY().replace(year=TODAY().year - 17)})
+    tea = services.save_product(
+        desk, {"partner": tea_co, "name": "英德红茶", "price": Decimal("168"), "claims": "高山茶园，传统工艺。"}
+    )
+    ProductDocument.objects.create(product=tea, kind="inspection", expires_on=TODAY() + dt.timedelta(days=90))
+    studio = Studio.objects.create(name="1号直播间")
+    return {"enterprise": tea_co, "adult": adult, "teen": teen, "tea": tea, "studio": studio}
+
+
+def _at(days: int, hour: int = 19) -> dt.datetime:
+    return timezone.localtime().replace(hour=hour, minute=0, second=0, microsecond=0) + dt.timedelta(days=days)
+
+
+def plan(
+    users, shop, hosts=None, products=None, days=3, hour=19, studio=True, script="欢迎来到直播间。", title="红茶专场"
+):
+    values = {
+        "title": title,
+        "partner": shop["enterprise"],
+        "platform": "douyin",
+        "account": "@清远台",
+        "studio": shop["studio"] if studio else None,
+        "starts_at": _at(days, hour),
+        "ends_at": _at(days, hour + 2),
+        "script": script,
+    }
+    hosts = hosts if hosts is not None else [(shop["adult"], SessionHost.Role.HOST)]
+    lineup = [{"product": p, "minutes": 10} for p in (products if products is not None else [shop["tea"]])]
+    return services.save_session(actor(users["desk"]), values, hosts, lineup)
+
+
+def test_hosts_must_be_old_enough_consented_and_qualified(users, shop):
+    with pytest.raises(ValidationFailed) as error:
+        services.save_anchor(
+            actor(users["desk"]), {"name": "太小", "birth_date": TODAY().replace(year=TODAY().year - 15)}
+        )
+    assert _codes(error) == {"under_age"}
+    with pytest.raises(ValidationFailed) as error:
+        plan(users, shop, hosts=[(shop["teen"], SessionHost.Role.HOST)])
+    assert _codes(error) == {"needs_consent"} and LiveSession.objects.count() == 0
+    shop["teen"].guardian_consent = True
+    shop["teen"].save()
+    assert plan(users, shop, hosts=[(shop["teen"], SessionHost.Role.HOST)]).pk
+    pill = services.save_product(
+        actor(users["desk"]),
+        {"partner": shop["enterprise"], "name": "保健茶", "price": Decimal("99"), "needs": "medical"},
+    )
+    with pytest.raises(ValidationFailed) as error:
+        plan(users, shop, products=[pill], days=5)
+    assert _codes(error) == {"unqualified"}
+    services.save_qualification(
+        actor(users["desk"]),
+        shop["adult"],
+        {"field": "medical", "number": "YS-1", "expires_on": TODAY() + dt.timedelta(days=4)},
+    )
+    with pytest.raises(ValidationFailed) as error:
+        plan(users, shop, products=[pill], days=5)  # lapses the day before the session
+    assert _codes(error) == {"unqualified"}
+    assert plan(users, shop, products=[pill], days=2).pk
+    managers = services.remind_expiring()
+    assert managers >= 1 and services.remind_expiring() == 0
+    assert Notification.objects.filter(user=users["chief"], text__contains="医疗健康").exists()
+
+
+def test_an_anchor_or_a_studio_booked_twice_is_refused(users, shop):
+    plan(users, shop)
+    with pytest.raises(ValidationFailed) as error:
+        plan(users, shop, hour=20, studio=False, title="撞档")
+    assert _codes(error) == {"anchor_booked"}
+    with pytest.raises(ValidationFailed) as error:
+        plan(users, shop, hour=20, hosts=[(shop["teen"], "host")], title="撞房")
+    assert "studio_booked" in _codes(error)
+    assert LiveSession.objects.count() == 1
+    assert plan(users, shop, hour=21, title="接着播").pk  # back to back is fine
+
+
+def test_compliance_sign_off_and_going_live(users, shop):
+    session = plan(users, shop, script="全网最低价，国家级品质，100%有效！")
+    check = services.compliance_check(session)
+    assert not check["passed"] and {"国家级", "100%有效"} <= {f["text"] for f in check["findings"]}
+    with pytest.raises(ValidationFailed) as error:
+        services.sign_off(actor(users["chief"]), session)
+    assert _codes(error) == {"not_compliant"}
+    with pytest.raises(Exception) as error:
+        services.sign_off(actor(users["editor"]), session)
+    assert error.value.status == 403
+    with pytest.raises(Conflict) as error:
+        services.move_session(actor(users["desk"]), session, SessionStatus.LIVE)
+    assert _codes(error) == {"not_signed_off"}
+    session = plan(users, shop, days=4, script="欢迎来到直播间，今天介绍英德红茶。", title="干净的脚本")
+    ProductDocument.objects.filter(product=shop["tea"]).update(expires_on=TODAY() + dt.timedelta(days=2))
+    with pytest.raises(ValidationFailed) as error:
+        services.sign_off(actor(users["chief"]), session)
+    assert "已于" in error.value.errors[0].message  # the inspection report lapses before the session
+    ProductDocument.objects.filter(product=shop["tea"]).update(expires_on=TODAY() + dt.timedelta(days=90))
+    signed = services.sign_off(actor(users["chief"]), session)
+    assert signed.signed_off_by == users["chief"] and "英德红茶" in signed.checked_text
+    shop["tea"].claims = "全国第一的红茶。"
+    shop["tea"].save()
+    with pytest.raises(Conflict) as error:
+        services.move_session(actor(users["desk"]), signed, SessionStatus.LIVE)
+    assert _codes(error) == {"changed_since_sign_off"}
+    shop["tea"].claims = "高山茶园，传统工艺。"
+    shop["tea"].save()
+    live = services.move_session(actor(users["desk"]), signed, SessionStatus.LIVE)
+    assert live.status == SessionStatus.LIVE
+
+
+def _go_live(users, shop, **kw) -> LiveSession:
+    session = plan(users, shop, **kw)
+    services.sign_off(actor(users["chief"]), session)
+    return services.move_session(actor(users["desk"]), session, SessionStatus.LIVE)
+
+
+def test_results_derived_figures_and_kept_records(users, shop):
+    session = _go_live(users, shop)
+    with pytest.raises(ValidationFailed) as error:
+        services.record_result(
+            actor(users["desk"]),
+            session,
+            {
+                "viewers": 100,
+                "peak_concurrent": 10,
+                "avg_watch_seconds": 60,
+                "orders": -1,
+                "gmv": Decimal(0),
+                "refunds": Decimal(0),
+            },
+        )
+    assert _codes(error) == {"negative"}
+    result = services.record_result(
+        actor(users["desk"]),
+        session,
+        {
+            "viewers": 58000,
+            "peak_concurrent": 3200,
+            "avg_watch_seconds": 95,
+            "orders": 1460,
+            "gmv": Decimal("186400.00"),
+            "refunds": Decimal("5200.00"),
+        },
+    )
+    assert result.net_gmv == Decimal("181200.00")
+    assert result.gpm == Decimal("3124.14")  # 181200 × 1000 / 58000
+    assert result.conversion == round(1460 / 58000, 4) and result.average_order == Decimal("124.11")
+    session.refresh_from_db()
+    assert session.status == SessionStatus.REVIEWED
+    with pytest.raises(Conflict) as error:
+        services.delete_session(actor(users["desk"]), session)
+    assert _codes(error) == {"has_results"}
+    rows = services.sales(partner=shop["enterprise"])
+    assert rows[0]["net_gmv"] == Decimal("181200.00") and rows[0]["sessions"] == 1
+    assert services.sales(anchor=shop["adult"])[0]["orders"] == 1460
+    from tongpin.analytics import reports
+
+    report = reports.request_report(actor(users["desk"]), shop["enterprise"], "month", session.starts_at.date())
+    reports.build(report)
+    report.refresh_from_db()
+    assert "直播带货" in report.html and "181200.00" in report.html  # sales appear in the partner report
+
+
+def test_results_file_is_all_or_nothing(users, shop):
+    first = _go_live(users, shop)
+    second = _go_live(users, shop, days=5, title="第二场")
+    header = "场次ID,观看人数,最高在线,人均观看时长（秒）,订单数,成交额,退款额\n"
+    bad = header + f"{first.pk},1000,100,60,20,2000.00,0\n{second.pk},900,90,50,-3,1800.00,0\n"
+    with pytest.raises(ValidationFailed) as error:
+        results.import_results(actor(users["desk"]), "r.csv", bad.encode())
+    assert "第 3 行" in error.value.errors[0].message
+    assert not LiveSession.objects.filter(result__isnull=False).exists()
+    with pytest.raises(ValidationFailed) as error:
+        results.import_results(actor(users["desk"]), "r.csv", "场次,观看人数\n1,2\n".encode())
+    assert _codes(error) == {"missing_columns"}
+    good = header + f"{first.pk},1000,100,60,20,2000.00,100.00\n{second.pk},900,90,50,30,1800.00,0\n"
+    assert results.import_results(actor(users["desk"]), "r.csv", good.encode()) == 2
+    first.refresh_from_db()
+    assert first.result.net_gmv == Decimal("1900.00") and first.result.source == "import:r.csv"
+
+
+def test_sessions_show_on_the_calendar_and_count_for_commitments(users, shop):
+    session = _go_live(users, shop, days=1)
+    day = timezone.localtime(session.starts_at).date()
+    found = entries(users["desk"], day, day)
+    assert any(e.kind == "live" and "红茶专场" in e.title for e in found)
+    assert not any(e.kind == "live" for e in entries(users["liaison_em"], day, day))
+    agreement = agreement_for(
+        users, shop["enterprise"], TODAY() - dt.timedelta(days=30), TODAY() + dt.timedelta(days=300)
+    )
+    monthly = commitment_for(users, agreement, measure="live_sessions", period="term", target=1, title="直播一场")
+    result = fulfilment(monthly, today=day)
+    assert [r.title for r in result.current.records] == ["红茶专场"] and result.status == "met"
+
+
+def test_live_api(client, users, shop, token_for):
+    token = token_for("desk")
+
+    def call(method, path, body=None, who=token):
+        return getattr(client, method)(
+            f"/api/v1{path}",
+            data=json.dumps(body) if body is not None else None,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {who}",
+        )
+
+    body = {
+        "title": "接口建的场次",
+        "partner": "tea",
+        "platform": "douyin",
+        "account": "@x",
+        "starts_at": _at(6).isoformat(),
+        "ends_at": _at(6, 21).isoformat(),
+        "script": "欢迎。",
+        "hosts": [{"anchor_id": shop["adult"].pk}],
+        "lineup": [{"product_id": shop["tea"].pk, "minutes": 15}],
+    }
+    made = call("post", "/live/sessions", body)
+    assert made.status_code == 201, made.content
+    session_id = made.json()["id"]
+    clash = call("post", "/live/sessions", {**body, "title": "撞档"})
+    assert clash.status_code == 422 and clash.json()["errors"][0]["code"] == "anchor_booked"
+    assert call("get", f"/live/sessions/{session_id}/check").json()["passed"] is True
+    assert call("post", f"/live/sessions/{session_id}/status", {"status": "live"}).status_code == 409
+    assert call("post", f"/live/sessions/{session_id}/sign-off", who=token_for("chief")).status_code == 200
+    assert call("post", f"/live/sessions/{session_id}/status", {"status": "live"}).json()["status"] == "live"
+    result = call(
+        "post",
+        f"/live/sessions/{session_id}/result",
+        {"viewers": 2000, "peak_concurrent": 300, "avg_watch_seconds": 80, "orders": 40, "gmv": "6720.00"},
+    )
+    assert result.status_code == 200 and result.json()["result"]["gpm"] == "3360.00"
+    assert call("delete", f"/live/sessions/{session_id}").status_code == 409
+    assert call("get", "/live/sessions", who=token_for("liaison_em")).status_code == 403
+    assert Anchor.objects.count() == 2
