@@ -1,7 +1,6 @@
 """Analytics pages: the dashboard, rankings, accounts and peer groups, imports (with templates), figures typed
 in by hand, partner reports. Thin: services and the pure modules decide."""
 
-import copy
 import datetime as dt
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, flash_errors
-from tongpin.core.forms import form_page
+from tongpin.core.forms import edit_page, form_page
 from tongpin.core.spreadsheets import table_response
 from tongpin.partners.fulfilment import Status, fulfilment
 from tongpin.partners.models import AgreementStatus, Commitment
@@ -135,17 +134,9 @@ def account_list(request):
 @login_required
 def account_edit(request, account_id: int | None = None):
     _need(request, roles.METRICS_IMPORT)
-    account = Account.objects.filter(pk=account_id).first() if account_id else None
-    if account_id and account is None:
-        raise Http404
-    actor = actor_from_request(request)
-    return form_page(
-        request,
-        AccountForm(request.POST or None, instance=copy.copy(account)),
-        lambda values: services.save_account(actor, values, account),
-        lambda saved: reverse("analytics-accounts"),
-        context={"title": _("修改账号") if account else _("登记账号"), "back": reverse("analytics-accounts")},
-    )
+    back = reverse("analytics-accounts")
+    titles = (_("登记账号"), _("修改账号"))
+    return edit_page(request, Account, account_id, AccountForm, services.save_account, lambda saved: back, titles, back)
 
 
 @login_required

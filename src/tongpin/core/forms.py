@@ -56,3 +56,25 @@ def form_page(request, form, save, done, template: str = "web/form.html", contex
             messages.success(request, _("已保存。"))
             return redirect(done(saved))
     return render(request, template, {"form": form, **(context or {})})
+
+
+def edit_page(request, model, pk, form_class, save, done, titles: tuple[str, str], back: str):
+    """The add/edit page of a plain record: 404 for an unknown id, the form on a copy (so the service sees what
+    changed), `save(actor, values, instance_or_None)`, then `done(saved)`. Callers check the capability first."""
+    import copy
+
+    from django.http import Http404
+
+    from .audit import actor_from_request
+
+    instance = model.objects.filter(pk=pk).first() if pk else None
+    if pk and instance is None:
+        raise Http404
+    actor = actor_from_request(request)
+    return form_page(
+        request,
+        form_class(request.POST or None, instance=copy.copy(instance)),
+        lambda values: save(actor, values, instance),
+        done,
+        context={"title": titles[1] if instance else titles[0], "back": back},
+    )

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, flash_errors
-from tongpin.core.forms import form_page
+from tongpin.core.forms import edit_page, form_page
 from tongpin.core.spreadsheets import table_response
 
 from . import results, services
@@ -144,16 +144,10 @@ def anchor_list(request):
 @login_required
 def anchor_edit(request, anchor_id: int | None = None):
     _need(request, roles.LIVE_MANAGE)
-    anchor = Anchor.objects.filter(pk=anchor_id).first() if anchor_id else None
-    if anchor_id and anchor is None:
-        raise Http404
-    actor = actor_from_request(request)
-    return form_page(
-        request,
-        AnchorForm(request.POST or None, instance=copy.copy(anchor)),
-        lambda values: services.save_anchor(actor, values, anchor),
-        lambda saved: reverse("live-anchor", args=[saved.pk]),
-        context={"title": _("修改主播") if anchor else _("登记主播"), "back": reverse("live-anchors")},
+    done = lambda saved: reverse("live-anchor", args=[saved.pk])  # noqa: E731
+    titles = (_("登记主播"), _("修改主播"))
+    return edit_page(
+        request, Anchor, anchor_id, AnchorForm, services.save_anchor, done, titles, reverse("live-anchors")
     )
 
 
@@ -191,16 +185,10 @@ def product_list(request):
 @login_required
 def product_edit(request, product_id: int | None = None):
     _need(request, roles.LIVE_MANAGE)
-    product = Product.objects.filter(pk=product_id).first() if product_id else None
-    if product_id and product is None:
-        raise Http404
-    actor = actor_from_request(request)
-    return form_page(
-        request,
-        ProductForm(request.POST or None, instance=copy.copy(product)),
-        lambda values: services.save_product(actor, values, product),
-        lambda saved: reverse("live-product", args=[saved.pk]),
-        context={"title": _("修改商品") if product else _("新增商品"), "back": reverse("live-products")},
+    done = lambda saved: reverse("live-product", args=[saved.pk])  # noqa: E731
+    titles = (_("新增商品"), _("修改商品"))
+    return edit_page(
+        request, Product, product_id, ProductForm, services.save_product, done, titles, reverse("live-products")
     )
 
 
