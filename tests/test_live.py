@@ -265,3 +265,28 @@ def test_live_api(client, users, shop, token_for):
     assert call("delete", f"/live/sessions/{session_id}").status_code == 409
     assert call("get", "/live/sessions", who=token_for("liaison_em")).status_code == 403
     assert Anchor.objects.count() == 2
+
+
+def test_live_pages(users, shop, client_for):
+    editor = client_for("editor")
+    made = editor.post("/live/anchors/new/", {"name": "新主播", "birth_date": "2000-02-02", "is_active": "on"})
+    assert made.status_code == 302 and Anchor.objects.filter(name="新主播").exists()
+    young = editor.post("/live/anchors/new/", {"name": "太小", "birth_date": TODAY().replace(year=TODAY().year - 12)})
+    assert young.status_code == 200 and "16" in young.content.decode()
+    assert editor.get("/live/products/999999/edit/").status_code == 404
+    edited = editor.post(
+        f"/live/products/{shop['tea'].pk}/edit/",
+        {"partner": shop["enterprise"].pk, "name": "英德红茶（新包装）", "price": "178.00", "is_active": "on"},
+    )
+    assert edited.status_code == 302 and shop["tea"].__class__.objects.get(pk=shop["tea"].pk).price == Decimal("178.00")
+    for page in (
+        "/live/",
+        "/live/anchors/",
+        "/live/products/",
+        "/live/sales/",
+        "/live/results/",
+        "/live/results/?template=xlsx",
+    ):
+        assert editor.get(page).status_code == 200, page
+    assert client_for("liaison_em").get("/live/").status_code == 403
+    assert client_for("reporter").get("/live/anchors/new/").status_code == 403
