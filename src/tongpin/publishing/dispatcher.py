@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,13 +111,20 @@ class Dispatcher:
         self.last_reclaim = self.last_tidy = 0.0
         log.info("delivery worker %s started (%d + %d threads)", self.name, self.threads, self.priority_threads)
         try:
+            failures = 0
             while True:
                 try:
                     claimed = self._turn(lane, pool, once)
+                    failures = 0
                 except DatabaseError:
                     # A database blip (a restart, a lock held too long) must not stop the deliveries: retry.
+                    # A run that is meant to end (once) gives up after a few tries rather than spin.
+                    failures += 1
+                    if once and failures > 5:
+                        raise
                     log.exception("delivery worker %s: database trouble, retrying in a second", self.name)
-                    close_old_connections()
+                    if not connection.in_atomic_block:  # never close a connection mid-transaction
+                        close_old_connections()
                     self.stop.wait(1.0)
                     continue
                 if claimed is None:
