@@ -290,3 +290,21 @@ def test_live_pages(users, shop, client_for):
         assert editor.get(page).status_code == 200, page
     assert client_for("liaison_em").get("/live/").status_code == 403
     assert client_for("reporter").get("/live/anchors/new/").status_code == 403
+
+
+def test_document_scans_must_be_what_they_claim(users, shop, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    editor = client_for("editor")
+    fake = SimpleUploadedFile("报告.pdf", b"MZ\x90\x00not a pdf at all")
+    refused = editor.post(
+        f"/live/products/{shop['tea'].pk}/",
+        {"kind": "licence", "number": "X1", "expires_on": "2030-01-01", "file": fake},
+    )
+    assert refused.status_code == 200 and shop["tea"].documents.count() == 1
+    pdf = SimpleUploadedFile("执照.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    saved = editor.post(
+        f"/live/products/{shop['tea'].pk}/",
+        {"kind": "licence", "number": "X1", "expires_on": "2030-01-01", "file": pdf},
+    )
+    assert saved.status_code == 302 and shop["tea"].documents.filter(kind="licence").get().file.size > 0

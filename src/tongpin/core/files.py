@@ -68,3 +68,15 @@ def detect(name: str, head: bytes, accepted: set[str] | None = None, location: s
             location,
         )
     return guess.mime
+
+
+SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+def check_upload(upload, accepted: set[str] = SCAN_TYPES, max_bytes: int = 10 * 1024 * 1024, location: str = "file"):
+    """Refuse an upload that is too large or not really one of `accepted` (read from its bytes); rewind it."""
+    if upload.size and upload.size > max_bytes:
+        raise refuse("too_large", _("文件不能超过 %(n)d MB。") % {"n": max_bytes // (1024 * 1024)}, location)
+    detect(upload.name or "", upload.read(HEAD_BYTES), accepted, location)
+    upload.seek(0)
+    return upload

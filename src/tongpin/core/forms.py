@@ -73,7 +73,7 @@ def edit_page(request, model, pk, form_class, save, done, titles: tuple[str, str
     actor = actor_from_request(request)
     return form_page(
         request,
-        form_class(request.POST or None, instance=copy.copy(instance)),
+        form_class(request.POST or None, request.FILES or None, instance=copy.copy(instance)),
         lambda values: save(actor, values, instance),
         done,
         context={"title": titles[1] if instance else titles[0], "back": back},

@@ -1,11 +1,23 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tongpin.core.errors import DomainError
+from tongpin.core.files import check_upload
 from tongpin.core.forms import ListField
 from tongpin.partners.forms import DATE, DATETIME
 from tongpin.partners.models import Partner
 
 from .models import Anchor, LiveSession, Product, ProductDocument, Qualification
+
+
+def _checked(upload):
+    """A scan that is really a PDF, JPEG or PNG of at most 10 MB (the refusal shown on the field)."""
+    if not upload:
+        return upload
+    try:
+        return check_upload(upload)
+    except DomainError as error:
+        raise forms.ValidationError([str(item.message) for item in error.errors]) from error
 
 
 def enterprises():
@@ -23,16 +35,19 @@ class AnchorForm(forms.ModelForm):
 
 
 class QualificationForm(forms.ModelForm):
+    def clean_document(self):
+        return _checked(self.cleaned_data.get("document"))
+
     class Meta:
         model = Qualification
-        fields = ["field", "number", "expires_on"]
+        fields = ["field", "number", "expires_on", "document"]
         widgets = {"expires_on": DATE}
 
 
 class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
-        fields = ["partner", "name", "price", "specification", "category", "needs", "claims", "is_active"]
+        fields = ["partner", "name", "price", "specification", "category", "needs", "claims", "image", "is_active"]
         widgets = {"claims": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -43,8 +58,11 @@ class ProductForm(forms.ModelForm):
 class DocumentForm(forms.ModelForm):
     class Meta:
         model = ProductDocument
-        fields = ["kind", "number", "expires_on"]
+        fields = ["kind", "number", "expires_on", "file"]
         widgets = {"expires_on": DATE}
+
+    def clean_file(self):
+        return _checked(self.cleaned_data.get("file"))
 
 
 class SessionForm(forms.ModelForm):

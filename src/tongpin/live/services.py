@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from tongpin.core import records, roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.files import check_upload
 from tongpin.core.notify import notify
 
 from .models import (
@@ -60,6 +61,8 @@ def save_anchor(actor: Actor, values: dict[str, Any], anchor: Anchor | None = No
 def save_qualification(actor: Actor, anchor: Anchor, values: dict[str, Any]) -> Qualification:
     require(actor.user, roles.LIVE_MANAGE)
     qualification = Qualification(anchor=anchor)
+    if values.get("document") and hasattr(values["document"], "read"):
+        check_upload(values["document"], location="document")
     changes = records.apply(qualification, values)
     records.check(qualification, exclude=["document"])
     return records.save(actor, qualification, changes, "live.qualification")
@@ -68,6 +71,9 @@ def save_qualification(actor: Actor, anchor: Anchor, values: dict[str, Any]) -> 
 def save_product(actor: Actor, values: dict[str, Any], product: Product | None = None) -> Product:
     require(actor.user, roles.LIVE_MANAGE)
     product = product or Product()
+    image = values.get("image")
+    if image and hasattr(image, "read"):
+        check_upload(image, {"image/jpeg", "image/png", "image/webp"}, location="image")
     changes = records.apply(product, values)
     errors = []
     if product.price is not None and product.price < 0:

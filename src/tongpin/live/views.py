@@ -157,7 +157,8 @@ def anchor_detail(request, anchor_id: int):
     anchor = Anchor.objects.filter(pk=anchor_id).first()
     if anchor is None:
         raise Http404
-    form = QualificationForm(request.POST or None) if roles.can(request.user, roles.LIVE_MANAGE) else None
+    can_manage = roles.can(request.user, roles.LIVE_MANAGE)
+    form = QualificationForm(request.POST or None, request.FILES or None) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
             services.save_qualification(actor_from_request(request), anchor, form.cleaned_data)
@@ -198,7 +199,8 @@ def product_detail(request, product_id: int):
     product = Product.objects.select_related("partner").filter(pk=product_id).first()
     if product is None:
         raise Http404
-    form = DocumentForm(request.POST or None) if roles.can(request.user, roles.LIVE_MANAGE) else None
+    can_manage = roles.can(request.user, roles.LIVE_MANAGE)
+    form = DocumentForm(request.POST or None, request.FILES or None) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
         form.instance.product = product
         form.save()
