@@ -359,3 +359,38 @@ def test_a_liaison_sees_nothing_of_another_partner(client, users, token_for, zon
     zone_liaison = client_with(users["liaison_zone"])
     assert zone_liaison.get(f"/commitments/{r['commitment'].pk}/").status_code == 200
     assert "招商宣传" in zone_liaison.get("/portal/").content.decode()
+
+
+def test_a_co_author_edits_a_story_linked_to_someone_elses_assignment(users, campaign):
+    from tongpin.newsroom import stories as story_service
+
+    topic = plan_service.move_topic(
+        actor(users["desk"]),
+        plan_service.propose_topic(actor(users["reporter"]), {"title": "联合采访", "campaign": campaign}),
+        TopicState.APPROVED,
+    )
+    assignment, _conflicts = plan_service.save_assignment(
+        actor(users["desk"]),
+        {"topic": topic, "assignee": users["reporter"], "due_at": timezone.now() + dt.timedelta(days=2)},
+    )
+    story = story_service.create_story(
+        actor(users["reporter"]),
+        story_service.StoryInput.of(
+            title="联合采访稿", assignment_id=assignment.pk, author_ids=[users["reporter"].pk, users["reporter2"].pk]
+        ),
+    )
+    edited = story_service.update_story(
+        actor(users["reporter2"]),
+        story.pk,
+        story_service.StoryInput.of(title="联合采访稿（改）", assignment_id=assignment.pk),
+        story.version,
+    )
+    assert edited.title == "联合采访稿（改）" and edited.assignment_id == assignment.pk
+    with pytest.raises(ValidationFailed):  # but moving it onto an assignment that is not theirs is refused
+        other, _c = plan_service.save_assignment(
+            actor(users["desk"]),
+            {"topic": topic, "assignee": users["editor"], "due_at": timezone.now() + dt.timedelta(days=3)},
+        )
+        story_service.update_story(
+            actor(users["reporter2"]), story.pk, story_service.StoryInput.of(assignment_id=other.pk), edited.version
+        )

@@ -347,6 +347,9 @@ def lock_story(story_id: int) -> Story:
 
 def update_story(actor: Actor, story_id: int, data: StoryInput, base_version: int | None) -> Story:
     """Save the given fields as a new revision, only if nobody saved since `base_version`."""
+    linked = Story.objects.filter(pk=clean_id(story_id)).values_list("assignment_id", flat=True).first()
+    if "assignment_id" in data.given and clean_id(data.assignment_id) == linked:
+        data.given.discard("assignment_id")  # unchanged: a co-author editing is not claiming the assignment
     values = _clean(data, creating=False, user=actor.user)
     with transaction.atomic():
         story = _lock_for_edit(actor, story_id, base_version)
