@@ -300,6 +300,8 @@ def save_assignment(
     assignment = assignment or Assignment(created_by=actor.user, created_at=timezone.now())
     old_assignee = assignment.assignee_id
     changes = records.apply(assignment, values)
+    if "due_at" in changes or "assignee" in changes:
+        assignment.reminded_at = None  # a new deadline (or person) gets its own reminder
     if assignment.topic_id:
         assignment.topic.refresh_from_db(fields=["state"])  # decide on the topic's state now, not as passed in
     records.check(assignment, _assignment_errors(assignment, is_new), exclude=["created_by"])
