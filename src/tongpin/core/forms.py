@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -21,8 +23,6 @@ class ListField(forms.CharField):
         return "、".join(str(v) for v in value) if isinstance(value, list | tuple) else value
 
     def to_python(self, value):
-        import re
-
         text = super().to_python(value) or ""
         return [part for part in re.split(SPLIT, text) if part]
 
