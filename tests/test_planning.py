@@ -394,3 +394,22 @@ def test_a_co_author_edits_a_story_linked_to_someone_elses_assignment(users, cam
         story_service.update_story(
             actor(users["reporter2"]), story.pk, story_service.StoryInput.of(assignment_id=other.pk), edited.version
         )
+
+
+def test_the_dashboard_shows_my_assignments_action_items_and_key_dates_to_plan(users, partners, campaign, client_for):
+    topic = plan_service.move_topic(
+        actor(users["desk"]),
+        plan_service.propose_topic(actor(users["reporter"]), {"title": "护林员专访", "campaign": campaign}),
+        TopicState.APPROVED,
+    )
+    plan_service.save_assignment(
+        actor(users["desk"]),
+        {"topic": topic, "assignee": users["reporter"], "due_at": timezone.now() + dt.timedelta(days=1)},
+    )
+    partner_service.save_action(
+        actor(users["desk"]), partners["em"], {"title": "报送宣传方案", "owner": users["reporter"], "due_on": TODAY()}
+    )
+    page = client_for("reporter").get("/").content.decode()
+    assert "护林员专访" in page and "报送宣传方案" in page and "专项节点" in page  # its planning starts now
+    other = client_for("reporter2").get("/").content.decode()
+    assert "护林员专访" not in other and "报送宣传方案" not in other

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
@@ -62,8 +64,37 @@ def dashboard(request):
             "recent": stories.select_related("partner").order_by("-updated_at")[:10],
             "status_counts": [(label, counts.get(value, 0), value) for value, label in StoryStatus.choices],
             "recent_audit": AuditEvent.objects.all()[:8] if roles.can(user, roles.AUDIT_VIEW) else None,
+            **_planning_home(user),
         },
     )
+
+
+def _planning_home(user) -> dict:
+    """What a staff member should see first of planning: their open assignments and action items, key dates
+    whose planning should start now or soon."""
+    if not roles.can(user, roles.PLAN_VIEW):
+        return {}
+    from django.utils import timezone
+
+    from tongpin.partners.models import ActionItem, ActionState
+    from tongpin.planning.keydates import upcoming
+    from tongpin.planning.models import Assignment, KeyDate
+    from tongpin.planning.services import LIVE_ASSIGNMENTS
+
+    today = timezone.localdate()
+    soon = [
+        o
+        for o in upcoming(KeyDate.objects.filter(is_active=True), today, 60)
+        if o.plan_from <= today + dt.timedelta(days=7)
+    ]
+    return {
+        "my_assignments": Assignment.objects.filter(assignee=user, state__in=LIVE_ASSIGNMENTS).select_related("topic")[
+            :8
+        ],
+        "my_actions": ActionItem.objects.filter(owner=user, state=ActionState.OPEN).select_related("partner")[:8],
+        "plan_now": soon[:6],
+        "now": timezone.now(),
+    }
 
 
 def _status_counts(stories):
