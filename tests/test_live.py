@@ -308,3 +308,21 @@ def test_document_scans_must_be_what_they_claim(users, shop, client_for):
         {"kind": "licence", "number": "X1", "expires_on": "2030-01-01", "file": pdf},
     )
     assert saved.status_code == 302 and shop["tea"].documents.filter(kind="licence").get().file.size > 0
+
+
+def test_studios_and_the_roster_are_kept_in_the_admin(users, shop, client_for):
+    from tongpin.core.models import AuditEvent
+
+    admin = client_for("admin")
+    for page in (
+        "/admin/live/studio/",
+        "/admin/live/anchor/",
+        "/admin/live/product/",
+        "/admin/analytics/account/",
+        "/admin/planning/keydate/",
+        "/admin/partners/agreement/",
+    ):
+        assert admin.get(page).status_code == 200, page
+    made = admin.post("/admin/live/studio/add/", {"name": "2号直播间", "place": "三楼"})
+    assert made.status_code == 302 and Studio.objects.filter(name="2号直播间").exists()
+    assert AuditEvent.objects.filter(action="admin.add", object_repr="2号直播间").exists()

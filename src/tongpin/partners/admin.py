@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from tongpin.core.admin_audit import AuditedModelAdmin
 
-from .models import Liaison, Partner
+from .models import Agreement, Commitment, Contact, Liaison, Partner
 
 
 @admin.register(Partner)
@@ -14,3 +14,8 @@ class PartnerAdmin(AuditedModelAdmin):
 @admin.register(Liaison)
 class LiaisonAdmin(AuditedModelAdmin):
     list_display = ("user", "partner", "title")
+
+
+admin.site.register(Contact, AuditedModelAdmin)
+admin.site.register(Agreement, AuditedModelAdmin)
+admin.site.register(Commitment, AuditedModelAdmin)
