@@ -21,7 +21,7 @@ from tongpin.partners.fulfilment import fulfilment
 from tongpin.partners.models import AgreementStatus, Partner
 from tongpin.planning.keydates import upcoming
 from tongpin.planning.models import CampaignState, EventState, KeyDate
-from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState, PublicationState
+from tongpin.publishing.listing import delivered_for_partner
 
 from . import charts
 from .models import Account, Article, PartnerReport, ReportStatus
@@ -58,28 +58,12 @@ def request_report(actor: Actor, partner: Partner, kind: str, anchor: dt.date) -
     return report
 
 
-def _published(partner: Partner, first: dt.date, last: dt.date):
-    zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    return (
-        Delivery.objects.filter(
-            action=DeliveryAction.PUBLISH,
-            state=DeliveryState.SUCCESS,
-            delivered_at__gte=start,
-            delivered_at__lt=end,
-            rendition__publication__partner=partner,
-            rendition__publication__source_type="story",
-        )
-        .exclude(rendition__publication__state=PublicationState.WITHDRAWN)
-        .values_list(
-            "rendition__publication__source_id", "rendition__publication__title", "channel__name", "rendition_id"
-        )  # fmt: skip
-    )
-
-
 def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda n: None) -> dict:
-    published = list(_published(partner, first, last))
+    published = list(
+        delivered_for_partner(partner.pk, "story", first, last).values_list(
+            "rendition__publication__source_id", "rendition__publication__title", "channel__name", "rendition_id"
+        )
+    )
     stories: dict[int, dict] = {}
     by_channel: Counter = Counter()
     for story_id, title, channel, rendition_id in published:

@@ -11,28 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from tongpin.partners.measures import Counted, Measure, register
 from tongpin.publishing.kinds import ChannelKind
-from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState, PublicationState
+from tongpin.publishing.listing import delivered_for_partner
 
 from .models import Story, StoryStatus
 from .publish import SOURCE
 
 
-def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
-    return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-
-
 def published_stories(commitment, first: dt.date, last: dt.date) -> list[Counted]:
-    start, end = _bounds(first, last)
-    deliveries = Delivery.objects.filter(
-        action=DeliveryAction.PUBLISH,
-        state=DeliveryState.SUCCESS,
-        delivered_at__gte=start,
-        delivered_at__lt=end,
-        rendition__publication__source_type=SOURCE,
-        rendition__publication__partner_id=commitment.agreement.partner_id,
-    ).exclude(rendition__publication__state=PublicationState.WITHDRAWN)
+    deliveries = delivered_for_partner(commitment.agreement.partner_id, SOURCE, first, last)
     if commitment.channel_kinds:
         deliveries = deliveries.filter(channel__kind__in=commitment.channel_kinds)
     first_seen: dict[int, dt.datetime] = {}

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongpin.core import roles
+from tongpin.core.dates import day_bounds
 from tongpin.partners.models import ActionItem, ActionState, Meeting
 from tongpin.partners.scope import partner_scope
 
@@ -51,14 +52,6 @@ def _local_day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    zone = timezone.get_current_timezone()
-    return (
-        dt.datetime.combine(first, dt.time.min, tzinfo=zone),
-        dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
-    )
-
-
 def key_date_entries(key_dates, first: dt.date, last: dt.date) -> list[Entry]:
     found = []
     for key_date in key_dates:
@@ -79,7 +72,6 @@ def entries(user, first: dt.date, last: dt.date, *, person=None, campaign: Campa
     """Entries the user may see in [first, last]; only `person`'s work, or only one campaign's, when given."""
     staff = roles.can(user, roles.PLAN_VIEW)
     scope = partner_scope(user)
-    start, end = _bounds(first, last)
     found: list[Entry] = []
 
     if person is None:
@@ -91,10 +83,12 @@ def entries(user, first: dt.date, last: dt.date, *, person=None, campaign: Campa
         found += key_date_entries(key_dates, first, last)
 
     campaigns = Campaign.objects.exclude(state=CampaignState.ARCHIVED).filter(starts_on__lte=last, ends_on__gte=first)
-    assignments = Assignment.objects.exclude(state=AssignmentState.CANCELLED).filter(due_at__gte=start, due_at__lt=end)
+    assignments = Assignment.objects.exclude(state=AssignmentState.CANCELLED).filter(
+        **day_bounds("due_at", first, last)
+    )
     events = Event.objects.filter(starts_on__lte=last, ends_on__gte=first)
     tasks = EventTask.objects.filter(due_on__gte=first, due_on__lte=last, done_at__isnull=True)
-    meetings = Meeting.objects.filter(held_at__gte=start, held_at__lt=end)
+    meetings = Meeting.objects.filter(**day_bounds("held_at", first, last))
     actions = ActionItem.objects.filter(state=ActionState.OPEN, due_on__gte=first, due_on__lte=last)
     if not staff:
         campaigns = campaigns.filter(scope.filter())

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import Schema
 
+from tongpin.core.dates import day_bounds
 from tongpin.core.errors import FieldError, Forbidden
 from tongpin.core.roles import DELIVERY_VIEW, can
 
@@ -65,3 +66,15 @@ def list_deliveries(user, filters: DeliveryFilters) -> DeliveryPage:
     page = min(max(1, filters.page), pages, MAX_PAGE)
     start = (page - 1) * PAGE_SIZE
     return DeliveryPage(list(rows[start : start + PAGE_SIZE]), count, page, pages)
+
+
+def delivered_for_partner(partner_id: int, source_type: str, first, last) -> QuerySet[Delivery]:
+    """Publishing deliveries that succeeded from `first` to `last` (whole days, local time) for one partner's
+    sources of a type, leaving out publications withdrawn since. Commitments and partner reports count these."""
+    return Delivery.objects.filter(
+        action=DeliveryAction.PUBLISH,
+        state=DeliveryState.SUCCESS,
+        rendition__publication__source_type=source_type,
+        rendition__publication__partner_id=partner_id,
+        **day_bounds("delivered_at", first, last),
+    ).exclude(rendition__publication__state=PublicationState.WITHDRAWN)
