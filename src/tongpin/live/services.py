@@ -405,10 +405,14 @@ def remind_expiring(days_ahead: int = EXPIRY_WARNING_DAYS) -> int:
     from tongpin.core.models import User
 
     horizon = timezone.localdate() + dt.timedelta(days=days_ahead)
-    due = Qualification.objects.filter(expires_on__lte=horizon, reminded_at__isnull=True).select_related("anchor")
+    due = list(
+        Qualification.objects.filter(expires_on__lte=horizon, reminded_at__isnull=True).select_related("anchor")[:200]
+    )
+    if not due:  # the usual case, every few seconds: no need to look at the users
+        return 0
     managers = [u for u in User.objects.filter(is_active=True) if roles.can(u, roles.LIVE_SIGNOFF)]
     sent = 0
-    for qualification in due[:200]:
+    for qualification in due:
         if Qualification.objects.filter(pk=qualification.pk, reminded_at__isnull=True).update(
             reminded_at=timezone.now()
         ):

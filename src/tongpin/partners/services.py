@@ -34,7 +34,6 @@ from .models import (
 from .scope import partner_scope
 
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
-SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 def require(user, capability: str, message: str | None = None) -> None:
@@ -124,10 +123,7 @@ def _agreement_errors(agreement: Agreement) -> list[FieldError]:
 
 
 def _store_scan(agreement: Agreement, upload: UploadedFile) -> None:
-    if upload.size > ATTACHMENT_MAX_BYTES:
-        raise files.refuse("too_large", _("附件不能超过 20 MB。"), "attachment")
-    files.detect(upload.name or "", upload.read(files.HEAD_BYTES), SCAN_TYPES, "attachment")
-    upload.seek(0)
+    files.check_upload(upload, files.SCAN_TYPES, ATTACHMENT_MAX_BYTES, "attachment")
     agreement.attachment.save(upload.name or "scan", upload, save=False)
     agreement.attachment_name = (upload.name or "scan")[-200:]
 
