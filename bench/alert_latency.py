@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -154,15 +156,16 @@ def main() -> None:
     try:
         wait_until_up(port, time.time() + 60)
         time.sleep(2.0)  # the worker starts beside gunicorn
-        results = run(args, port, token, sink)
+        results, started = run(args, port, token, sink)
     finally:
         for process in [server, *extra]:
             process.terminate()
             process.wait(timeout=30)
+    results["stages"] = stages(home / "tongpin.sqlite3", started)
     print(json.dumps(results, ensure_ascii=False, indent=1) if args.json else results)
 
 
-def run(args, port: int, token: str, sink: AlertSink) -> dict:
+def run(args, port: int, token: str, sink: AlertSink) -> tuple[dict, dict[int, float]]:
     started: dict[int, float] = {}
     floors: list[float] = []
     answered: list[float] = []
@@ -226,6 +229,34 @@ def run(args, port: int, token: str, sink: AlertSink) -> dict:
         "floor_p99_ms": round(percentile(floors, 0.99) * 1000, 1),
         "post_p50_ms": round(statistics.median(answered) * 1000, 1),
         "post_p99_ms": round(percentile(answered, 0.99) * 1000, 1),
+    }, started
+
+
+def stages(database: Path, started: dict[int, float]) -> dict:
+    """Where the time went, per alert, from the rows the server wrote: POST sent → stored and released,
+    → the last of its deliveries claimed by the worker, → the last one sent (p50 / p99 in ms)."""
+
+    def seconds(text: str | None) -> float | None:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() if text else None
+
+    rows = sqlite3.connect(database).execute(
+        "SELECT a.id, a.released_at, MAX(d.started_at), MAX(d.delivered_at) FROM alerts_alert a "
+        "JOIN publishing_rendition r ON r.publication_id = a.publication_id "
+        "JOIN publishing_delivery d ON d.rendition_id = r.id GROUP BY a.id"
+    )
+    spans: dict[str, list[float]] = {"released": [], "claimed": [], "sent": []}
+    for alert_id, released, claimed, sent in rows:
+        begin = started.get(alert_id)
+        if begin is None or not (released and claimed and sent):
+            continue
+        released, claimed, sent = seconds(released), seconds(claimed), seconds(sent)
+        spans["released"].append(released - begin)
+        spans["claimed"].append(claimed - released)
+        spans["sent"].append(sent - claimed)
+    return {
+        name: [round(statistics.median(v) * 1000, 1), round(percentile(v, 0.99) * 1000, 1)]
+        for name, v in spans.items()
+        if v
     }
 
 

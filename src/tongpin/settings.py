@@ -108,6 +108,8 @@ else:
         "default": {
             "ENGINE": "tongpin.core.sqlite",
             "NAME": SQLITE_PATH,
+            # Kept open per thread: opening one (file, WAL and pragmas) cost more than a whole warning's reads.
+            "CONN_MAX_AGE": None,
             "OPTIONS": {
                 # IMMEDIATE makes writers queue on the lock instead of failing mid-transaction.
                 "transaction_mode": "IMMEDIATE",

@@ -41,11 +41,12 @@ def parcel_for(delivery: Delivery) -> Parcel:
     rendition = delivery.rendition
     publication = rendition.publication
     chosen = set(rendition.fields.get("images") or [])
+    # The publication's content (the whole snapshot) is read only when the rendition names images.
     images = [
         Image(
             path=default_storage.path(i["path"]), name=i["name"], caption=i.get("caption", ""), mime=i.get("mime", "")
         )
-        for i in publication.content.get("images", [])
+        for i in (publication.content.get("images", []) if chosen else [])
         if i.get("name") in chosen
     ]
     return Parcel(

@@ -91,7 +91,12 @@ def claim(worker: str, limit: int, min_priority: int | None = None) -> list[Deli
             attempts=F("attempts") + 1,
             started_at=Coalesce("started_at", now),
         )
-    rows = Delivery.objects.filter(id__in=ids).select_related("channel", "rendition__publication")
+    # Without the publication's content snapshot: decoding it for every delivery cost more than sending.
+    rows = (
+        Delivery.objects.filter(id__in=ids)
+        .select_related("channel", "rendition__publication")
+        .defer("rendition__publication__content")
+    )
     return sorted(rows, key=lambda d: (-d.priority, d.due_at, d.id))
 
 
