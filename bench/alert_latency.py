@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--with-radio", action="store_true", help="radio (spoken audio) instead of the web banner")
     parser.add_argument("--extra-workers", type=int, default=0, help="delivery workers started beside serve's one")
     parser.add_argument("--web-workers", type=int, default=None, help="gunicorn processes (serve's default if unset)")
+    parser.add_argument("--web-threads", type=int, default=None, help="threads per gunicorn process (serve's default)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.with_radio:
@@ -146,6 +147,7 @@ def main() -> None:
     token = next(line.split()[1] for line in setup.stdout.splitlines() if line.startswith("TOKEN"))
     port = free_port()
     web = ["--workers", str(args.web_workers)] if args.web_workers else []
+    web += ["--threads", str(args.web_threads)] if args.web_threads else []
     server = subprocess.Popen([*python, "serve", "--port", str(port), *web], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     extra = [

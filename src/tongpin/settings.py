@@ -116,7 +116,7 @@ else:
                 "timeout": 20,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                    "PRAGMA busy_timeout=20000;"
+                    "PRAGMA busy_timeout=20000; PRAGMA mmap_size=268435456;"
                 ),
             },
         }

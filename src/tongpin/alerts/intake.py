@@ -62,7 +62,7 @@ def receive(actor: Actor, data: bytes, profile: str | None = None) -> list[Recei
     # transaction per document: the alert stored already in its decided state, and published.
     staged = [_stage(actor, report) for report in reports]
     results = []
-    with transaction.atomic():
+    with transaction.atomic(), audit.batched():
         for stage in staged:
             results.append(stage if isinstance(stage, Received) else _commit(actor, stage))
     for result in results:

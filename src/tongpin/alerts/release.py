@@ -29,6 +29,7 @@ from .models import LEVEL_RANK, Alert, AlertState, Coverage, PolicyAction, Relea
 
 log = logging.getLogger(__name__)
 DEFAULT_ESCALATION = 300
+POLICY = Actor(user=None, via="alert-policy")
 
 
 def _link(alert: Alert) -> str:
@@ -111,31 +112,33 @@ def _meets(coverage: Coverage, alert: Alert) -> bool:
     return any(areas.polygons_meet([tuple(p) for p in mine], other) for mine in coverage.polygons for other in theirs)
 
 
-def _plan(alert: Alert, channels: list[Channel], cancelling: Alert | None = None):
-    """Renditions (with synthesised speech) for these channels; built before any lock is taken, because
-    speech synthesis is the slow part and must not hold up other writers."""
+def _plan(alert: Alert, channels: list[Channel], cancelling: Alert | None = None) -> publishing.Draft | None:
+    """The publication for these channels, renditions and synthesised speech included; worked out before any
+    lock is taken, because speech synthesis is the slow part and must not hold up other writers."""
     if not channels:
         return None
     kinds = {c.kind for c in channels}
     sms = next((c.settings for c in channels if c.kind == "sms"), {})
-    return channels, renditions.content(alert, kinds, sms, cancelling)
-
-
-def _publish(actor: Actor, alert: Alert, plan, cancelling: Alert | None = None):
-    if plan is None:
-        return None
-    channels, content = plan
+    content = renditions.content(alert, kinds, sms, cancelling)
     priority = Priority.URGENT if (cancelling or alert).level == "red" else Priority.HIGH
     # Published under the release policy, not a person's publishing right; who decided is in the alert's audit.
-    return publishing.prepare(
-        Actor(user=None, ip=actor.ip, via="alert-policy"),
+    return publishing.draft(
+        POLICY,
         content,
         [c.pk for c in channels],
         priority=priority,
         allow_test_channels=not alert.public,
         skip_blocked=True,
         proofread=False,  # official warning text; proofreading would only add hints, and time
+        channels=channels,
     )
+
+
+def _publish(actor: Actor, alert: Alert, plan: publishing.Draft | None):
+    if plan is None:
+        return None
+    plan.content.source_id = alert.pk  # the content was built before the alert had its id
+    return publishing.store(Actor(user=None, ip=actor.ip, via=POLICY.via), plan)
 
 
 def _reached(alert: Alert) -> list[Channel]:
@@ -162,8 +165,6 @@ def plan_release(alert: Alert) -> tuple[list[Alert], object]:
 
 def apply_release(actor: Actor, alert: Alert, earlier: list[Alert], plan) -> Alert:
     """Withdraw what this replaces or cancels, publish, mark released. Runs inside the caller's transaction."""
-    if plan is not None:
-        plan[1].source_id = alert.pk  # the content was built before the alert had its id
     if alert.msg_type == "Cancel":
         for previous in earlier:
             _withdraw(actor, previous, "cancelled")
@@ -173,8 +174,7 @@ def apply_release(actor: Actor, alert: Alert, earlier: list[Alert], plan) -> Ale
             if previous.state in (AlertState.RELEASED, AlertState.PENDING):
                 _withdraw(actor, previous, "updated")
                 _set_state(actor, previous, AlertState.SUPERSEDED, "alert.superseded", ended_at=timezone.now())
-    cancelling = earlier[0] if alert.msg_type == "Cancel" and earlier else None
-    publication = _publish(actor, alert, plan, cancelling=cancelling)
+    publication = _publish(actor, alert, plan)
     alert.released_at = timezone.now()
     return _set_state(
         actor, alert, AlertState.RELEASED, "alert.released", publication=publication, released_at=alert.released_at

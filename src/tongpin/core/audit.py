@@ -1,6 +1,9 @@
 """The audit log: every state change is recorded through `record()`, inside the caller's transaction."""
 
 import ipaddress
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +27,7 @@ class Actor:
 
 
 SYSTEM = Actor(user=None, via="system")
+_batch = threading.local()
 
 
 def client_ip(request) -> str | None:
@@ -62,7 +66,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor.user,
         actor_name=actor.name,
         action=action,
@@ -73,3 +77,25 @@ def record(
         ip=actor.ip,
         via=actor.via,
     )
+    pending = getattr(_batch, "events", None)
+    if pending is not None:
+        pending.append(event)
+    else:
+        event.save()
+    return event
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Events recorded inside are written together, in one INSERT when the block ends (call it inside the
+    transaction they belong to: an error in the block writes none of them, like the rest of its work)."""
+    if getattr(_batch, "events", None) is not None:  # already batching: the outer block writes
+        yield
+        return
+    _batch.events = []
+    try:
+        yield
+        if _batch.events:
+            AuditEvent.objects.bulk_create(_batch.events)
+    finally:
+        _batch.events = None

@@ -1,8 +1,9 @@
 """The delivery worker loop: claim, send on a thread pool, record in batches.
 
 Two pools: the priority lane (deliveries of priority HIGH and above) has threads of its own, so an urgent
-send never waits behind a backlog of slow ordinary ones; the ordinary pool takes anything, highest first.
-Transmitters run in the pool threads and never touch the database; only this loop does.
+send never waits behind a backlog of slow ordinary ones; the ordinary pool takes anything, highest first. One
+claim a round fills both. Transmitters run in the pool threads and never touch the database; only this loop
+does. An idle loop sleeps until a send finishes, work is queued on this machine (`wakeup`), or the poll is due.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import queue
+from . import queue, wakeup
 from .models import Delivery, Priority
 from .plugins import TRANSMITTERS, Image, Parcel, PermanentError, TemporaryError, TransmitError
 
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 DEPTH = 16  # deliveries claimed per sending thread: keeps threads busy while the loop writes results
 RECORD_BATCH = 64  # results written per transaction at most …
 RECORD_DELAY = 0.01  # … or once the oldest has waited this long (seconds)
+WOKEN = object()  # put among the results by the wake-up listener: look for work now
 
 
 def worker_name() -> str:
@@ -100,16 +102,24 @@ class Dispatcher:
         self.threads = threads or settings.TONGPIN_DELIVERY_THREADS
         self.priority_threads = priority_threads or max(1, self.threads // 4)
         self.poll = poll if poll is not None else settings.TONGPIN_DELIVERY_POLL
-        self.results: stdlib_queue.Queue[queue.Result] = stdlib_queue.Queue()
+        self.results: stdlib_queue.Queue[tuple[str, queue.Result, float] | object] = stdlib_queue.Queue()
         self.in_flight = {"lane": 0, "pool": 0}
         self.pending: list[tuple[queue.Result, float]] = []
         self.stop = threading.Event()
+        self.stopped = False
+
+    def _listen(self, listener: wakeup.Listener) -> None:
+        while not self.stopped and not self.stop.is_set():
+            if listener.wait(1.0):
+                self.results.put(WOKEN)
 
     def run(self, once: bool = False) -> None:
         """Work until `stop` is set (or, with `once`, until nothing is due and nothing is in flight)."""
         lane = ThreadPoolExecutor(self.priority_threads, thread_name_prefix="tongpin-lane")
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="tongpin-send")
         self.last_reclaim = self.last_tidy = 0.0
+        listener = wakeup.Listener()
+        threading.Thread(target=self._listen, args=(listener,), name="tongpin-wakeup", daemon=True).start()
         log.info("delivery worker %s started (%d + %d threads)", self.name, self.threads, self.priority_threads)
         try:
             failures = 0
@@ -134,6 +144,8 @@ class Dispatcher:
                     close_old_connections()  # when idle: drop connections the database has closed
                     self.last_tidy = time.monotonic()
         finally:
+            self.stopped = True
+            listener.close()
             lane.shutdown(wait=True)
             pool.shutdown(wait=True)
             self._collect()
@@ -148,23 +160,32 @@ class Dispatcher:
         if time.monotonic() - self.last_reclaim > 1.0:
             queue.reclaim_expired()
             self.last_reclaim = time.monotonic()
-        claimed = 0
-        if not self.stop.is_set():
-            claimed += self._feed(lane, "lane", self.priority_threads * 2, Priority.HIGH)
-            claimed += self._feed(pool, "pool", self.threads * DEPTH, None)
+        claimed = 0 if self.stop.is_set() else self._feed(lane, pool)
         if once and not claimed and not any(self.in_flight.values()) and not self.pending:
             return None
         if not claimed:
             self._wait()
         return claimed
 
-    def _feed(self, executor: ThreadPoolExecutor, slot: str, capacity: int, min_priority: int | None) -> int:
+    def _free(self, slot: str, capacity: int) -> int:
         free = capacity - self.in_flight[slot]
         # Claim in batches while busy (one transaction for many rows); at once when idle (latency).
-        if free <= 0 or (self.in_flight[slot] and free < capacity // 2):
+        return 0 if free <= 0 or (self.in_flight[slot] and free < capacity // 2) else free
+
+    def _feed(self, lane: ThreadPoolExecutor, pool: ThreadPoolExecutor) -> int:
+        """One claim for both pools: priority rows to the lane while it has room, everything else to the pool.
+        (When the lane has room but little priority work is due, the pool may take up to the lane's share of
+        ordinary rows beyond its own depth: they only wait in its queue, the lane stays for priority work.)"""
+        lane_room = self._free("lane", self.priority_threads * 2)
+        pool_room = self._free("pool", self.threads * DEPTH)
+        if not lane_room and not pool_room:
             return 0
-        rows = queue.claim(self.name, free, min_priority)
+        rows = queue.claim(self.name, lane_room + pool_room, None if pool_room else Priority.HIGH)
         for delivery in rows:
+            slot, executor = "pool", pool
+            if delivery.priority >= Priority.HIGH and lane_room:
+                slot, executor = "lane", lane
+                lane_room -= 1
             self.in_flight[slot] += 1
             parcel = parcel_for(delivery)
             future = executor.submit(transmit, delivery, parcel, self.name)
@@ -179,14 +200,18 @@ class Dispatcher:
             item = self.results.get(timeout=timeout)
         except stdlib_queue.Empty:
             return
-        self.results.put(item)  # back in line: _collect() takes everything at once
+        if item is not WOKEN:
+            self.results.put(item)  # back in line: _collect() takes everything at once
 
     def _collect(self) -> None:
         while True:
             try:
-                slot, result, finished = self.results.get_nowait()
+                item = self.results.get_nowait()
             except stdlib_queue.Empty:
                 return
+            if item is WOKEN:
+                continue
+            slot, result, finished = item
             self.in_flight[slot] -= 1
             self.pending.append((result, finished))
 

@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +35,7 @@ from .models import (
     DeliveryState,
     Publication,
     PublicationState,
+    Rendition,
 )
 from .plugins import Outcome, TransmitError
 
@@ -57,18 +57,65 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not security)
 
 
-def _due(now, limit: int, min_priority: int | None, lock: bool) -> list[int]:
+# The statements a worker runs for every batch, written out once: building them with the ORM on every call
+# cost more CPU than running them (docs/benchmarks.md). Table names come from the models.
+def _tables() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    return {
+        "delivery": quote(Delivery._meta.db_table),
+        "channel": quote(Channel._meta.db_table),
+        "rendition": quote(Rendition._meta.db_table),
+        "publication": quote(Publication._meta.db_table),
+        "attempt": quote(DeliveryAttempt._meta.db_table),
+    }
+
+
+def _ready(by_priority: bool) -> str:
+    """Due, on a channel that is active and not paused (the state is the first parameter, or two of them)."""
+    return (
+        "d.due_at <= %s AND c.paused = %s AND c.is_active = %s" + (" AND d.priority >= %s" if by_priority else "")
+    )
+
+
+def _due_params(now, min_priority: int | None) -> list:
+    params = [_db_time(now), False, True]
+    return params + [min_priority] if min_priority is not None else params
+
+
+def _db_time(value: datetime | None):
+    return Delivery._meta.get_field("due_at").get_db_prep_value(value, connection)
+
+
+def _anything_due(now, min_priority: int | None) -> bool:
+    t = _tables()
+    sql = (
+        f"SELECT 1 FROM {t['delivery']} d JOIN {t['channel']} c ON c.id = d.channel_id "
+        f"WHERE d.state IN (%s, %s) AND {_ready(min_priority is not None)} LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [DeliveryState.PENDING, DeliveryState.RETRYING, *_due_params(now, min_priority)])
+        return cursor.fetchone() is not None
+
+
+def _due(now, limit: int, min_priority: int | None) -> list[int]:
+    t = _tables()
+    lock = " FOR UPDATE OF d SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    # One state per query: an IN over both would make the database sort the whole backlog.
+    sql = (
+        f"SELECT d.priority, d.due_at, d.id FROM {t['delivery']} d JOIN {t['channel']} c ON c.id = d.channel_id "
+        f"WHERE d.state = %s AND {_ready(min_priority is not None)} "
+        f"ORDER BY d.priority DESC, d.due_at, d.id LIMIT %s{lock}"
+    )
     candidates = []
-    for state in (DeliveryState.PENDING, DeliveryState.RETRYING):
-        # One state per query: an IN over both would make the database sort the whole backlog.
-        due = Delivery.objects.filter(state=state, due_at__lte=now, channel__paused=False, channel__is_active=True)
-        if min_priority is not None:
-            due = due.filter(priority__gte=min_priority)
-        due = due.order_by("-priority", "due_at", "id")
-        if lock:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        candidates += list(due.values_list("priority", "due_at", "id")[:limit])
+    with connection.cursor() as cursor:
+        for state in (DeliveryState.PENDING, DeliveryState.RETRYING):
+            cursor.execute(sql, [state, *_due_params(now, min_priority), limit])
+            candidates += cursor.fetchall()
     return [row[2] for row in sorted(candidates, key=lambda r: (-r[0], r[1], r[2]))[:limit]]
+
+
+def _marks(count: int) -> str:
+    return ", ".join(["%s"] * count)
 
 
 def claim(worker: str, limit: int, min_priority: int | None = None) -> list[Delivery]:
@@ -77,20 +124,20 @@ def claim(worker: str, limit: int, min_priority: int | None = None) -> list[Deli
         return []
     now = timezone.now()
     # Look first without a transaction: an idle worker must not take SQLite's write lock 20 times a second
-    # (every other writer would wait for it).
-    if not _due(now, 1, min_priority, lock=False):
+    # (every other writer would wait for it). Whether anything is due needs no order, so one query does.
+    if not _anything_due(now, min_priority):
         return []
     with transaction.atomic():
-        ids = _due(now, limit, min_priority, lock=True)
+        ids = _due(now, limit, min_priority)
         if not ids:
             return []
-        Delivery.objects.filter(id__in=ids).update(
-            state=DeliveryState.IN_PROGRESS,
-            claimed_by=worker,
-            lease_until=now + timedelta(seconds=lease_seconds()),
-            attempts=F("attempts") + 1,
-            started_at=Coalesce("started_at", now),
+        sql = (
+            f"UPDATE {_tables()['delivery']} SET state = %s, claimed_by = %s, lease_until = %s, "
+            f"attempts = attempts + 1, started_at = COALESCE(started_at, %s) WHERE id IN ({_marks(len(ids))})"
         )
+        lease = now + timedelta(seconds=lease_seconds())
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [DeliveryState.IN_PROGRESS, worker, _db_time(lease), _db_time(now), *ids])
     # Without the publication's content snapshot: decoding it for every delivery cost more than sending.
     rows = (
         Delivery.objects.filter(id__in=ids)
@@ -134,6 +181,9 @@ RESULT_FIELDS = (
 )  # fmt: skip
 
 
+ATTEMPT_FIELDS = ("delivery", "number", "worker", "started_at", "finished_at", "outcome", "code", "message")
+
+
 def record_results(worker: str, results: list[Result]) -> None:
     """Write a batch of outcomes in one transaction; rows no longer ours (lease lost) are left alone.
 
@@ -144,11 +194,14 @@ def record_results(worker: str, results: list[Result]) -> None:
         return
     with transaction.atomic():
         ids = [r.delivery_id for r in results]
-        mine = set(
-            Delivery.objects.filter(id__in=ids, claimed_by=worker, state=DeliveryState.IN_PROGRESS)
-            .select_for_update()
-            .values_list("id", flat=True)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        sql = (
+            f"SELECT id FROM {_tables()['delivery']} WHERE id IN ({_marks(len(ids))}) "
+            f"AND claimed_by = %s AND state = %s{lock}"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*ids, worker, DeliveryState.IN_PROGRESS])
+            mine = {row[0] for row in cursor.fetchall()}
         missing = [r.delivery_id for r in results if r.delivery is None and r.delivery_id in mine]
         loaded = Delivery.objects.select_related("channel", "rendition").in_bulk(missing) if missing else {}
         changed, attempts, tally = [], [], {}
@@ -165,23 +218,28 @@ def record_results(worker: str, results: list[Result]) -> None:
             else:
                 counts[1] += 1
         _save(changed)
-        DeliveryAttempt.objects.bulk_create(attempts)
+        _save_attempts(attempts)
         for channel, failures, succeeded in tally.values():
             _count_failures(channel, failures, succeeded)
-        publications = {d.rendition.publication_id for d in changed}
-        refresh_publications(publications)
-        _withdraw_late_arrivals(changed, publications)
+        withdrawn = refresh_publications({d.rendition.publication_id for d in changed})
+        _withdraw_late_arrivals(changed, withdrawn)
 
 
-def _withdraw_late_arrivals(changed: list[Delivery], publications: set[int]) -> None:
+def _save_attempts(attempts: list[DeliveryAttempt]) -> None:
+    if not attempts:
+        return
+    fields = [DeliveryAttempt._meta.get_field(name) for name in ATTEMPT_FIELDS]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"INSERT INTO {_tables()['attempt']} ({columns}) VALUES ({_marks(len(fields))})"
+    params = [[f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] for a in attempts]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _withdraw_late_arrivals(changed: list[Delivery], withdrawn: set[int]) -> None:
     """Sends that succeeded after their publication was withdrawn are taken down again (where possible)."""
     succeeded = [d for d in changed if d.state == DeliveryState.SUCCESS and d.action == DeliveryAction.PUBLISH]
-    if not succeeded:
-        return
-    withdrawn = set(
-        Publication.objects.filter(id__in=publications, state=PublicationState.WITHDRAWN).values_list("id", flat=True)
-    )
-    if not withdrawn:
+    if not succeeded or not withdrawn:
         return
     from .services import enqueue_withdrawal
 
@@ -289,26 +347,40 @@ def publication_state(counts: dict[str, int], scheduled: bool) -> str:
     return PublicationState.CANCELLED if cancelled else PublicationState.DRAFT
 
 
-def refresh_publications(ids: set[int]) -> None:
+def refresh_publications(ids: set[int]) -> set[int]:
+    """Bring these publications' states in line with their deliveries; the ids of those withdrawn come back."""
     if not ids:
-        return
+        return set()
+    t, marks, ordered = _tables(), _marks(len(ids)), sorted(ids)
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
-    rows = (
-        Delivery.objects.filter(rendition__publication_id__in=ids, action=DeliveryAction.PUBLISH)
-        .values("rendition__publication_id", "state")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        counts[row["rendition__publication_id"]][row["state"]] = row["n"]
-    moves: dict[str, list[Publication]] = {}
-    for publication in Publication.objects.filter(id__in=ids).exclude(
-        Q(state=PublicationState.WITHDRAWN) | Q(state=PublicationState.DRAFT, released_at__isnull=True)
-    ):
-        new = publication_state(counts[publication.id], publication.scheduled_at is not None)
-        if new != publication.state:
-            moves.setdefault(new, []).append(publication)
-    for new, publications in moves.items():
-        Publication.objects.filter(id__in=[p.id for p in publications]).update(state=new)
+    current: dict[int, tuple[str, bool, bool]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.publication_id, d.state, COUNT(*) FROM {t['delivery']} d "
+            f"JOIN {t['rendition']} r ON r.id = d.rendition_id "
+            f"WHERE r.publication_id IN ({marks}) AND d.action = %s GROUP BY r.publication_id, d.state",
+            [*ordered, DeliveryAction.PUBLISH],
+        )
+        for publication_id, state, count in cursor.fetchall():
+            counts[publication_id][state] = count
+        cursor.execute(
+            f"SELECT id, state, scheduled_at, released_at FROM {t['publication']} WHERE id IN ({marks})", ordered
+        )
+        for publication_id, state, scheduled_at, released_at in cursor.fetchall():
+            current[publication_id] = (state, scheduled_at is not None, released_at is not None)
+    withdrawn = {i for i, (state, _s, _r) in current.items() if state == PublicationState.WITHDRAWN}
+    moves: dict[str, list[int]] = {}
+    for publication_id, (state, scheduled, released) in current.items():
+        if state == PublicationState.WITHDRAWN or (state == PublicationState.DRAFT and not released):
+            continue
+        new = publication_state(counts[publication_id], scheduled)
+        if new != state:
+            moves.setdefault(new, []).append(publication_id)
+    for new, moved in moves.items():
+        # Rare (a publication changes state a few times in its life): the ORM, and whole rows for the signal.
+        publications = list(Publication.objects.filter(id__in=moved))
+        Publication.objects.filter(id__in=moved).update(state=new)
         for publication in publications:
             old, publication.state = publication.state, new
             publication_changed.send(sender=Publication, publication=publication, old=old, new=new)
+    return withdrawn

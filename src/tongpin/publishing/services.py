@@ -6,7 +6,7 @@ here is transactional and audited, and checks capabilities itself so no caller c
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import nh3
@@ -22,7 +22,7 @@ from tongpin.core.ids import clean_id
 from tongpin.core.roles import DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, STORY_VIEW, can
 from tongpin.partners.scope import partner_scope
 
-from . import queue
+from . import queue, wakeup
 from .checks import check_fields
 from .models import (
     Channel,
@@ -43,7 +43,7 @@ def _forbid(message: str) -> Forbidden:
     return Forbidden(FieldError("forbidden", message))
 
 
-def _channels(ids: list[int], content: Content, allow_tests: bool) -> list[Channel]:
+def _wanted(ids: list[int]) -> list[int]:
     wanted = []
     for raw in ids or []:
         channel_id = clean_id(raw)
@@ -51,7 +51,10 @@ def _channels(ids: list[int], content: Content, allow_tests: bool) -> list[Chann
             wanted.append(channel_id)
     if not wanted:
         raise ValidationFailed(FieldError("required", _("请至少选择一个渠道。"), "channels"))
-    found = {c.id: c for c in Channel.objects.filter(id__in=wanted)}
+    return wanted
+
+
+def _channels(wanted: list[int], found: dict[int, Channel], content: Content, allow_tests: bool) -> list[Channel]:
     errors = []
     for position, channel_id in enumerate(wanted):
         channel = found.get(channel_id)
@@ -86,6 +89,87 @@ def _schedule(at: datetime | None) -> datetime | None:
     return at if at > now else None
 
 
+@dataclass
+class Draft:
+    """A publication worked out but not written yet: checked channels, and renditions with their findings.
+
+    Everything slow (rendering, proofreading, reading the channels) happens here, outside any transaction;
+    `store()` only writes. A source may still set `content.source_id` in between (an alert gets its id then).
+    """
+
+    content: Content
+    channels: list[Channel]
+    renditions: list[Rendition]
+    scheduled: datetime | None
+    priority: int
+    release_now: bool
+    skip_blocked: bool
+
+
+def draft(
+    actor: Actor,
+    content: Content,
+    channel_ids: list[int],
+    at: datetime | None = None,
+    priority: int = Priority.NORMAL,
+    release_now: bool = True,
+    allow_test_channels: bool = False,
+    skip_blocked: bool = False,
+    proofread: bool = True,
+    channels: list[Channel] | None = None,
+) -> Draft:
+    """Check and render `content` for each channel (`channels`: the rows, when the caller has just read them)."""
+    if not can(actor.user, PUBLISH) and actor.user is not None:
+        raise _forbid(_("您没有发布权限。"))
+    wanted = _wanted(channel_ids)
+    given = {c.id: c for c in channels or []}
+    found = given if all(i in given for i in wanted) else {c.id: c for c in Channel.objects.filter(id__in=wanted)}
+    chosen = _channels(wanted, found, content, allow_test_channels)
+    scheduled = _schedule(at)
+    renditions = []
+    prepared = content.extra.get("renditions") or {}  # a source may hand over its own versions per kind
+    for channel in chosen:
+        ready = prepared.get(channel.kind)
+        fields = dict(ready) if ready else formatter_for(channel.kind).render(content, channel.settings)
+        findings = check_fields(channel.kind, fields, channel.settings, proofread=proofread)
+        renditions.append(Rendition(channel=channel, kind=channel.kind, fields=fields, findings=findings))
+    if release_now:
+        _check_blocking(renditions, skip_blocked)
+    return Draft(content, chosen, renditions, scheduled, priority, release_now, skip_blocked)
+
+
+def store(actor: Actor, planned: Draft) -> Publication:
+    """Write a draft: the publication, its renditions and, when released now, its deliveries (all or nothing)."""
+    content = planned.content
+    with transaction.atomic():
+        publication = Publication.objects.create(
+            source_type=content.source_type,
+            source_id=content.source_id,
+            source_version=content.version,
+            title=content.title[:200],
+            partner_id=content.partner_id,
+            content=asdict(content),
+            priority=planned.priority,
+            scheduled_at=planned.scheduled,
+            created_by=actor.user,
+        )
+        now = timezone.now()
+        for rendition in planned.renditions:
+            rendition.publication = publication
+            rendition.frozen_at = now if planned.release_now else None
+        Rendition.objects.bulk_create(planned.renditions)
+        audit.record(
+            actor,
+            "publication.prepare",
+            publication,
+            {"source": f"{content.source_type}:{content.source_id}", "channels": [c.slug for c in planned.channels]},
+        )
+        if planned.release_now:
+            # Straight from the rows in hand: no need to read back what was just written.
+            _queue(actor, publication, planned.renditions, planned.skip_blocked)
+    return publication
+
+
 def prepare(
     actor: Actor,
     content: Content,
@@ -98,45 +182,10 @@ def prepare(
     proofread: bool = True,
 ) -> Publication:
     """Render `content` for each channel; with `release_now`, queue it too (all or nothing)."""
-    if not can(actor.user, PUBLISH) and actor.user is not None:
-        raise _forbid(_("您没有发布权限。"))
-    channels = _channels(channel_ids, content, allow_test_channels)
-    scheduled = _schedule(at)
-    with transaction.atomic():
-        publication = Publication.objects.create(
-            source_type=content.source_type,
-            source_id=content.source_id,
-            source_version=content.version,
-            title=content.title[:200],
-            partner_id=content.partner_id,
-            content=asdict(content),
-            priority=priority,
-            scheduled_at=scheduled,
-            created_by=actor.user,
-        )
-        renditions = []
-        prepared = content.extra.get("renditions") or {}  # a source may hand over its own versions per kind
-        for channel in channels:
-            given = prepared.get(channel.kind)
-            fields = dict(given) if given else formatter_for(channel.kind).render(content, channel.settings)
-            findings = check_fields(channel.kind, fields, channel.settings, proofread=proofread)
-            renditions.append(Rendition(publication=publication, channel=channel, kind=channel.kind, fields=fields,
-                                        findings=findings))  # fmt: skip
-        if release_now:
-            _check_blocking(renditions, skip_blocked)
-            for rendition in renditions:
-                rendition.frozen_at = timezone.now()
-        Rendition.objects.bulk_create(renditions)
-        audit.record(
-            actor,
-            "publication.prepare",
-            publication,
-            {"source": f"{content.source_type}:{content.source_id}", "channels": [c.slug for c in channels]},
-        )
-        if release_now:
-            # Straight from the rows in hand: no need to read back what was just written.
-            _queue(actor, publication, renditions, skip_blocked)
-    return publication
+    planned = draft(
+        actor, content, channel_ids, at, priority, release_now, allow_test_channels, skip_blocked, proofread
+    )
+    return store(actor, planned)
 
 
 def visible_publications(user) -> QuerySet[Publication]:
@@ -213,6 +262,8 @@ def _queue(actor: Actor, publication: Publication, renditions: list[Rendition], 
     publication.released_at = now
     publication.state = PublicationState.SCHEDULED if publication.scheduled_at else PublicationState.SENDING
     publication.save(update_fields=["released_at", "state"])
+    if not publication.scheduled_at:
+        transaction.on_commit(wakeup.wake)
     if skip_blocked and any(r.blocking for r in renditions):
         queue.refresh_publications({publication.pk})
         publication.refresh_from_db(fields=["state"])
@@ -303,6 +354,7 @@ def retry_delivery(actor: Actor, delivery_id: int) -> Delivery:
         delivery.save(update_fields=["state", "due_at", "finished_at", "attempts"])
         audit.record(actor, "delivery.retry", delivery, {"state": [old, delivery.state]})
         queue.refresh_publications({publication.pk})
+        transaction.on_commit(wakeup.wake)
     return delivery
 
 
@@ -314,6 +366,7 @@ def enqueue_withdrawal(delivery: Delivery) -> Delivery | None:
     exists = Delivery.objects.filter(rendition_id=delivery.rendition_id, action=DeliveryAction.WITHDRAW).exists()
     if exists:
         return None
+    transaction.on_commit(wakeup.wake)
     return Delivery.objects.create(
         rendition_id=delivery.rendition_id,
         channel_id=delivery.channel_id,

@@ -7,6 +7,7 @@ import sys
 
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
 from django.core.management.base import BaseCommand
 
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         self.stdout.write(f"Tongpin is running at http://{shown}:{port}/  (database: {engine})")
         self.stdout.flush()
+        connections.close_all()  # nothing opened here may be inherited by the forked web processes
         worker = None if no_worker else self._start_worker()
         try:
             self._run_gunicorn(host, port, workers, threads)
