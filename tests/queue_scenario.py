@@ -1,6 +1,7 @@
 """Set up and inspect a delivery queue in a separate database, for tests that run real worker processes.
 
     python -m tests.queue_scenario setup COUNT WEBHOOK_URL   # migrate, one webhook channel, COUNT deliveries
+    python -m tests.queue_scenario enqueue COUNT             # COUNT more, queued from this process
     python -m tests.queue_scenario report                    # JSON: states, attempts, workers
 
 The database comes from the environment (TONGPIN_HOME for SQLite, or TONGPIN_DATABASE_URL), as for `tongpin`.
@@ -36,6 +37,12 @@ def main(argv: list[str]) -> None:
         )
         for number in range(count):
             content = Content(source_type="bench", source_id=number, version=1, title=f"第{number}条", summary="摘要")
+            prepare(SYSTEM, content, [channel.pk])
+        print(json.dumps({"deliveries": Delivery.objects.count()}))
+    elif argv[0] == "enqueue":  # COUNT more on the channel made by setup
+        channel = Channel.objects.get(slug="sink")
+        for number in range(int(argv[1])):
+            content = Content(source_type="bench", source_id=1000 + number, version=1, title="加发", summary="摘要")
             prepare(SYSTEM, content, [channel.pk])
         print(json.dumps({"deliveries": Delivery.objects.count()}))
     elif argv[0] == "report":

@@ -1,7 +1,7 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from tongpin.core.audit import Actor, client_ip, record
+from tongpin.core.audit import Actor, batched, client_ip, record
 from tongpin.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +66,23 @@ def test_deleting_a_story_removes_its_index_row(users):
     story = new_story(users["reporter"], title="森林防火")
     Story.objects.filter(pk=story.pk).delete()
     assert list_stories(users["editor"], StoryFilters(q="森林防火")).total == 0
+
+
+def test_batched_events_are_written_together_at_the_end_or_not_at_all(users, django_assert_num_queries):
+    who = Actor(user=users["duty"], ip="10.0.0.1")
+    with transaction.atomic():
+        with django_assert_num_queries(1):  # one INSERT for all three, when the block ends
+            with batched():
+                for action in ("alert.received", "alert.auto_release", "alert.released"):
+                    record(who, action, object_type="alerts.alert", object_id="7")
+    rows = list(AuditEvent.objects.filter(object_id="7").order_by("id"))
+    assert [r.action for r in rows] == ["alert.received", "alert.auto_release", "alert.released"]
+    assert all(r.actor == users["duty"] and r.ip == "10.0.0.1" for r in rows)
+    assert rows[0].at <= rows[1].at <= rows[2].at  # each keeps its own time
+
+    with pytest.raises(RuntimeError), transaction.atomic(), batched():
+        record(who, "alert.received", object_type="alerts.alert", object_id="8")
+        raise RuntimeError("the work failed half-way")
+    assert not AuditEvent.objects.filter(object_id="8").exists()
+    record(who, "after", object_type="alerts.alert", object_id="9")  # outside a batch: written at once
+    assert AuditEvent.objects.filter(object_id="9").exists()

@@ -348,3 +348,54 @@ def test_the_worker_survives_a_database_blip(users, sink, hook, monkeypatch):
     drain()  # the first round fails on the database; the worker waits a second and carries on
     assert failures == [1] and len(sink.received) == 1
     assert Delivery.objects.get().state == DeliveryState.SUCCESS
+
+
+def test_a_draft_reads_and_writes_nothing_and_store_writes_it_whole(users, hook, django_assert_num_queries):
+    content = Content(source_type="alert", source_id=0, version=1, title="暴雨橙色预警", summary="注意防范")
+    with django_assert_num_queries(0):  # channels handed over, no proofreading: nothing read, nothing written
+        draft = services.draft(
+            actor(users["admin"]), content, [hook.pk], priority=Priority.HIGH, proofread=False, channels=[hook]
+        )
+    assert [r.channel for r in draft.renditions] == [hook] and draft.renditions[0].fields["title"] == "暴雨橙色预警"
+    assert not Delivery.objects.exists()
+    content.source_id = 42  # a source may name itself in between (an alert gets its id then)
+    publication = services.store(actor(users["admin"]), draft)
+    assert (publication.source_id, publication.state) == (42, PublicationState.SENDING)
+    delivery = Delivery.objects.get()
+    assert delivery.rendition.publication == publication and delivery.priority == Priority.HIGH
+    assert delivery.rendition.frozen_at is not None
+
+
+def test_a_draft_refuses_bad_channels_before_anything_is_written(users, hook):
+    Channel.objects.filter(pk=hook.pk).update(is_active=False)
+    content = Content(source_type="alert", source_id=1, version=1, title="标题", summary="摘要")
+    with pytest.raises(ValidationFailed) as error:
+        services.draft(actor(users["admin"]), content, [hook.pk, 999999])
+    assert [e.code for e in error.value.errors] == ["channel_inactive", "channel_not_found"]
+
+
+def test_refreshing_states_names_the_withdrawn_publications(users, hook):
+    kept, gone = (_deliveries(users, hook, 1, Priority.NORMAL)[0].rendition.publication for _ in range(2))
+    services.withdraw_publication(actor(users["admin"]), gone, "test")
+    assert queue.refresh_publications({kept.pk, gone.pk}) == {gone.pk}
+    assert queue.refresh_publications(set()) == set()
+
+
+def test_wake_ups_reach_every_listening_worker_and_nothing_else_wakes_them():
+    from tongpin.publishing import wakeup
+
+    if not wakeup.supported():
+        pytest.skip("wake-ups need Linux abstract sockets; workers poll elsewhere")
+    first, second = wakeup.Listener(), wakeup.Listener()
+    try:
+        assert first.socket is not None and second.socket is not None
+        assert first.socket.getsockname() != second.socket.getsockname()
+        assert not first.wait(0.05)  # nobody woke it
+        wakeup.wake()
+        wakeup.wake()
+        assert first.wait(5) and second.wait(5)
+        assert not first.wait(0.05)  # both wake-ups were taken at once
+    finally:
+        first.close()
+        second.close()
+    assert first.socket is None and not first.wait(0.01)

@@ -129,3 +129,24 @@ def test_two_workers_at_once_share_the_queue_and_send_each_delivery_once(databas
     assert len(sink.received) == count == len(sink.unique)  # nobody sent anything twice
     assert report["attempts"] == count
     assert len(report["workers"]) == 2  # both took part
+
+
+def test_an_idle_worker_is_woken_the_moment_work_is_queued(database, tmp_path):
+    """The worker polls only once a minute here: what arrives within seconds came through the wake-up that
+    another process (the queue_scenario script, as a web process would) sends when its transaction commits."""
+    env = {**database, "TONGPIN_DELIVERY_POLL": "60"}
+    log = tmp_path / "worker.log"
+    with Sink() as sink:
+        scenario(env, "setup", "1", sink.url)
+        worker = start_worker(env, log)
+        try:
+            assert wait_for(lambda: len(sink.received) == 1, 30), log.read_text()  # its first look, at start
+            time.sleep(0.5)  # idle now, until its next poll a minute away
+            scenario(env, "enqueue", "3")
+            assert wait_for(lambda: len(sink.received) == 4, 20), log.read_text()
+        finally:
+            started = time.monotonic()
+            stop(worker)
+            stopping = time.monotonic() - started
+    assert worker.returncode == 0
+    assert stopping < 10  # SIGTERM ends the wait at once, not at the next poll

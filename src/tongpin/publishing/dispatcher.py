@@ -108,6 +108,11 @@ class Dispatcher:
         self.stop = threading.Event()
         self.stopped = False
 
+    def request_stop(self) -> None:
+        """Finish what is in flight, then return from `run()` (at once, not at the next poll)."""
+        self.stop.set()
+        self.results.put(WOKEN)
+
     def _listen(self, listener: wakeup.Listener) -> None:
         while not self.stopped and not self.stop.is_set():
             if listener.wait(1.0):

@@ -7,8 +7,8 @@ import sys
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
 from django.core.management.base import BaseCommand
+from django.db import connections
 
 
 def _default_workers() -> int:

@@ -47,13 +47,13 @@ class Command(BaseCommand):
             call_command("db_worker", *arguments)
         finally:
             if dispatcher is not None and runner is not None:
-                dispatcher.stop.set()
+                dispatcher.request_stop()
                 runner.join()
 
     @staticmethod
     def _deliveries_only(dispatcher: Dispatcher, batch: bool) -> None:
         def stop(signum, frame):
-            dispatcher.stop.set()
+            dispatcher.request_stop()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
