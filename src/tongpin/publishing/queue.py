@@ -378,7 +378,7 @@ def refresh_publications(ids: set[int]) -> set[int]:
             moves.setdefault(new, []).append(publication_id)
     for new, moved in moves.items():
         # Rare (a publication changes state a few times in its life): the ORM, and whole rows for the signal.
-        publications = list(Publication.objects.filter(id__in=moved))
+        publications = list(Publication.objects.filter(id__in=moved).defer("content"))
         Publication.objects.filter(id__in=moved).update(state=new)
         for publication in publications:
             old, publication.state = publication.state, new

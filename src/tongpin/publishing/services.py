@@ -141,6 +141,11 @@ def draft(
 def store(actor: Actor, planned: Draft) -> Publication:
     """Write a draft: the publication, its renditions and, when released now, its deliveries (all or nothing)."""
     content = planned.content
+    now = timezone.now()
+    released = {}
+    if planned.release_now:  # written released straight away, rather than inserted and then updated
+        state = PublicationState.SCHEDULED if planned.scheduled else PublicationState.SENDING
+        released = {"released_at": now, "state": state}
     with transaction.atomic():
         publication = Publication.objects.create(
             source_type=content.source_type,
@@ -152,8 +157,8 @@ def store(actor: Actor, planned: Draft) -> Publication:
             priority=planned.priority,
             scheduled_at=planned.scheduled,
             created_by=actor.user,
+            **released,
         )
-        now = timezone.now()
         for rendition in planned.renditions:
             rendition.publication = publication
             rendition.frozen_at = now if planned.release_now else None
@@ -166,7 +171,7 @@ def store(actor: Actor, planned: Draft) -> Publication:
         )
         if planned.release_now:
             # Straight from the rows in hand: no need to read back what was just written.
-            _queue(actor, publication, planned.renditions, planned.skip_blocked)
+            _queue(actor, publication, planned.renditions, planned.skip_blocked, now=now)
     return publication
 
 
@@ -231,9 +236,13 @@ def _check_blocking(renditions: list[Rendition], skip_blocked: bool) -> None:
         raise ValidationFailed(errors)
 
 
-def _queue(actor: Actor, publication: Publication, renditions: list[Rendition], skip_blocked: bool) -> None:
-    """One delivery per rendition (a failed one, with the reason, for a blocked rendition when skipping)."""
-    now = timezone.now()
+def _queue(
+    actor: Actor, publication: Publication, renditions: list[Rendition], skip_blocked: bool, now: datetime | None = None
+) -> None:
+    """One delivery per rendition (a failed one, with the reason, for a blocked rendition when skipping).
+    `now`: the publication was written released at that time already (by `store`)."""
+    written = now is not None
+    now = now or timezone.now()
     due = publication.scheduled_at or now
     Delivery.objects.bulk_create(
         [
@@ -259,9 +268,10 @@ def _queue(actor: Actor, publication: Publication, renditions: list[Rendition], 
             for r in renditions
         ]
     )
-    publication.released_at = now
-    publication.state = PublicationState.SCHEDULED if publication.scheduled_at else PublicationState.SENDING
-    publication.save(update_fields=["released_at", "state"])
+    if not written:
+        publication.released_at = now
+        publication.state = PublicationState.SCHEDULED if publication.scheduled_at else PublicationState.SENDING
+        publication.save(update_fields=["released_at", "state"])
     if not publication.scheduled_at:
         transaction.on_commit(wakeup.wake)
     if skip_blocked and any(r.blocking for r in renditions):
