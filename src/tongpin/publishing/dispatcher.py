@@ -157,15 +157,15 @@ class Dispatcher:
             self._record(force=True)
 
     def _turn(self, lane: ThreadPoolExecutor, pool: ThreadPoolExecutor, once: bool) -> int | None:
-        """One round: record what finished, reclaim dead workers' rows now and then, claim more. None: stop."""
+        """One round: reclaim dead workers' rows now and then, record what finished and claim more (one
+        transaction for both). None: stop."""
         self._collect()
-        self._record()
         if self.stop.is_set() and not any(self.in_flight.values()):
             return None
         if time.monotonic() - self.last_reclaim > 1.0:
             queue.reclaim_expired()
             self.last_reclaim = time.monotonic()
-        claimed = 0 if self.stop.is_set() else self._feed(lane, pool)
+        claimed = self._feed(lane, pool, self._writable())
         if once and not claimed and not any(self.in_flight.values()) and not self.pending:
             return None
         if not claimed:
@@ -177,15 +177,23 @@ class Dispatcher:
         # Claim in batches while busy (one transaction for many rows); at once when idle (latency).
         return 0 if free <= 0 or (self.in_flight[slot] and free < capacity // 2) else free
 
-    def _feed(self, lane: ThreadPoolExecutor, pool: ThreadPoolExecutor) -> int:
-        """One claim for both pools: priority rows to the lane while it has room, everything else to the pool.
-        (When the lane has room but little priority work is due, the pool may take up to the lane's share of
-        ordinary rows beyond its own depth: they only wait in its queue, the lane stays for priority work.)"""
-        lane_room = self._free("lane", self.priority_threads * 2)
-        pool_room = self._free("pool", self.threads * DEPTH)
-        if not lane_room and not pool_room:
+    def _feed(self, lane: ThreadPoolExecutor, pool: ThreadPoolExecutor, finished: list[queue.Result]) -> int:
+        """Write `finished` and make one claim for both pools: priority rows to the lane while it has room,
+        everything else to the pool. (When the lane has room but little priority work is due, the pool may take
+        up to the lane's share of ordinary rows beyond its own depth: they only wait in its queue, the lane stays
+        for priority work.)"""
+        stopping = self.stop.is_set()
+        lane_room = 0 if stopping else self._free("lane", self.priority_threads * 2)
+        pool_room = 0 if stopping else self._free("pool", self.threads * DEPTH)
+        if not finished and not lane_room and not pool_room:
             return 0
-        rows = queue.claim(self.name, lane_room + pool_room, None if pool_room else Priority.HIGH)
+        try:
+            rows = queue.record_and_claim(
+                self.name, finished, lane_room + pool_room, None if pool_room else Priority.HIGH
+            )
+        except BaseException:
+            self.pending = [(r, time.monotonic()) for r in finished] + self.pending  # written on the next try
+            raise
         for delivery in rows:
             slot, executor = "pool", pool
             if delivery.priority >= Priority.HIGH and lane_room:
@@ -220,13 +228,19 @@ class Dispatcher:
             self.in_flight[slot] -= 1
             self.pending.append((result, finished))
 
-    def _record(self, force: bool = False) -> None:
-        """Write finished sends in one transaction once enough have gathered, or the oldest has waited long
-        enough (RECORD_DELAY), or nothing else is in flight."""
+    def _writable(self, force: bool = False) -> list[queue.Result]:
+        """The finished sends to write now: once enough have gathered, or the oldest has waited long enough
+        (RECORD_DELAY), or nothing else is in flight. They leave `pending`."""
         if not self.pending:
-            return
+            return []
         waited = time.monotonic() - self.pending[0][1]
         idle = not any(self.in_flight.values())
         if force or idle or len(self.pending) >= RECORD_BATCH or waited >= RECORD_DELAY:
             batch, self.pending = [r for r, _ in self.pending], []
+            return batch
+        return []
+
+    def _record(self, force: bool = False) -> None:
+        batch = self._writable(force)
+        if batch:
             queue.record_results(self.name, batch)

@@ -120,24 +120,23 @@ def _marks(count: int) -> str:
 
 def claim(worker: str, limit: int, min_priority: int | None = None) -> list[Delivery]:
     """Take up to `limit` due deliveries, highest priority first, for `worker`."""
-    if limit <= 0:
-        return []
+    return record_and_claim(worker, [], limit, min_priority)
+
+
+def record_and_claim(worker: str, results: list[Result], limit: int, min_priority: int | None = None) -> list[Delivery]:
+    """Write finished sends (`record_results`) and take up to `limit` due deliveries, in one transaction: one
+    turn of a worker's loop waits for the write lock once, not twice."""
     now = timezone.now()
     # Look first without a transaction: an idle worker must not take SQLite's write lock 20 times a second
     # (every other writer would wait for it). Whether anything is due needs no order, so one query does.
-    if not _anything_due(now, min_priority):
+    due = limit > 0 and _anything_due(now, min_priority)
+    if not results and not due:
         return []
     with transaction.atomic():
-        ids = _due(now, limit, min_priority)
-        if not ids:
-            return []
-        sql = (
-            f"UPDATE {_tables()['delivery']} SET state = %s, claimed_by = %s, lease_until = %s, "
-            f"attempts = attempts + 1, started_at = COALESCE(started_at, %s) WHERE id IN ({_marks(len(ids))})"
-        )
-        lease = now + timedelta(seconds=lease_seconds())
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [DeliveryState.IN_PROGRESS, worker, _db_time(lease), _db_time(now), *ids])
+        record_results(worker, results)
+        ids = _take(worker, now, limit, min_priority) if due else []
+    if not ids:
+        return []
     # Without the publication's content snapshot: decoding it for every delivery cost more than sending.
     rows = (
         Delivery.objects.filter(id__in=ids)
@@ -145,6 +144,19 @@ def claim(worker: str, limit: int, min_priority: int | None = None) -> list[Deli
         .defer("rendition__publication__content")
     )
     return sorted(rows, key=lambda d: (-d.priority, d.due_at, d.id))
+
+
+def _take(worker: str, now: datetime, limit: int, min_priority: int | None) -> list[int]:
+    ids = _due(now, limit, min_priority)
+    if ids:
+        sql = (
+            f"UPDATE {_tables()['delivery']} SET state = %s, claimed_by = %s, lease_until = %s, "
+            f"attempts = attempts + 1, started_at = COALESCE(started_at, %s) WHERE id IN ({_marks(len(ids))})"
+        )
+        lease = now + timedelta(seconds=lease_seconds())
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [DeliveryState.IN_PROGRESS, worker, _db_time(lease), _db_time(now), *ids])
+    return ids
 
 
 def reclaim_expired() -> int:
