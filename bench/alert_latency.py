@@ -158,6 +158,7 @@ def main() -> None:
     try:
         wait_until_up(port, time.time() + 60)
         time.sleep(2.0)  # the worker starts beside gunicorn
+        speed_before = machine_speed_ms()
         cpu_before, bench_before = tree_cpu(server.pid), time.process_time()
         results, started = run(args, port, token, sink)
         cpu_after, bench_after = tree_cpu(server.pid), time.process_time()
@@ -165,6 +166,7 @@ def main() -> None:
             # CPU is what runs out on 2 cores: the server's (web + worker) and this script's, per alert.
             results["server_cpu_ms_per_alert"] = round((cpu_after - cpu_before) / args.alerts * 1000, 2)
         results["bench_cpu_ms_per_alert"] = round((bench_after - bench_before) / args.alerts * 1000, 2)
+        results["machine_speed_ms"] = [speed_before, machine_speed_ms()]
     finally:
         for process in [server, *extra]:
             process.terminate()
@@ -238,6 +240,15 @@ def run(args, port: int, token: str, sink: AlertSink) -> tuple[dict, dict[int, f
         "post_p50_ms": round(statistics.median(answered) * 1000, 1),
         "post_p99_ms": round(percentile(answered, 0.99) * 1000, 1),
     }, started
+
+
+def machine_speed_ms() -> float:
+    """A fixed pure-Python loop, timed before and after the run: this machine's speed drifts by half from one
+    minute to the next (shared host), so figures are read beside it (lower is faster; ~300 ms when fast)."""
+    begin, total = time.perf_counter(), 0
+    for number in range(3_000_000):
+        total += number * number
+    return round((time.perf_counter() - begin) * 1000)
 
 
 def tree_cpu(pid: int) -> float | None:

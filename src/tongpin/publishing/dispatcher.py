@@ -107,6 +107,10 @@ class Dispatcher:
         self.pending: list[tuple[queue.Result, float]] = []
         self.stop = threading.Event()
         self.stopped = False
+        # Whether this round should look for due work: when woken, when the poll came round, after writing
+        # results (that frees room and may queue withdrawals) or when the last claim was full. Not on every
+        # finished send: that looked six times for one warning.
+        self.look = True
 
     def request_stop(self) -> None:
         """Finish what is in flight, then return from `run()` (at once, not at the next poll)."""
@@ -163,7 +167,8 @@ class Dispatcher:
         if self.stop.is_set() and not any(self.in_flight.values()):
             return None
         if time.monotonic() - self.last_reclaim > 1.0:
-            queue.reclaim_expired()
+            if queue.reclaim_expired():
+                self.look = True
             self.last_reclaim = time.monotonic()
         claimed = self._feed(lane, pool, self._writable())
         if once and not claimed and not any(self.in_flight.values()) and not self.pending:
@@ -182,9 +187,9 @@ class Dispatcher:
         everything else to the pool. (When the lane has room but little priority work is due, the pool may take
         up to the lane's share of ordinary rows beyond its own depth: they only wait in its queue, the lane stays
         for priority work.)"""
-        stopping = self.stop.is_set()
-        lane_room = 0 if stopping else self._free("lane", self.priority_threads * 2)
-        pool_room = 0 if stopping else self._free("pool", self.threads * DEPTH)
+        looking = (self.look or bool(finished)) and not self.stop.is_set()
+        lane_room = self._free("lane", self.priority_threads * 2) if looking else 0
+        pool_room = self._free("pool", self.threads * DEPTH) if looking else 0
         if not finished and not lane_room and not pool_room:
             return 0
         try:
@@ -194,6 +199,8 @@ class Dispatcher:
         except BaseException:
             self.pending = [(r, time.monotonic()) for r in finished] + self.pending  # written on the next try
             raise
+        if lane_room + pool_room:
+            self.look = len(rows) >= lane_room + pool_room  # a full claim: more may be due
         for delivery in rows:
             slot, executor = "pool", pool
             if delivery.priority >= Priority.HIGH and lane_room:
@@ -212,8 +219,11 @@ class Dispatcher:
         try:
             item = self.results.get(timeout=timeout)
         except stdlib_queue.Empty:
+            self.look = self.look or timeout >= self.poll
             return
-        if item is not WOKEN:
+        if item is WOKEN:
+            self.look = True
+        else:
             self.results.put(item)  # back in line: _collect() takes everything at once
 
     def _collect(self) -> None:
@@ -223,6 +233,7 @@ class Dispatcher:
             except stdlib_queue.Empty:
                 return
             if item is WOKEN:
+                self.look = True
                 continue
             slot, result, finished = item
             self.in_flight[slot] -= 1
