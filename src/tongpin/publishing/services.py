@@ -1,7 +1,9 @@
 """Publications: make renditions, release them to the queue, edit, retry, cancel, withdraw.
 
-Sources (newsroom for stories, alerts for warnings) call `prepare()` with a `Content` snapshot; everything
-here is transactional and audited, and checks capabilities itself so no caller can skip them.
+Sources (newsroom for stories, alerts for warnings) call `prepare()` with a `Content` snapshot — or its two
+halves, `draft()` (check and render, no transaction) and `store()` (write), when the slow part must stay out of
+their own write transaction. Writes are transactional and audited; capabilities are checked here, so no caller
+can skip them.
 """
 
 from __future__ import annotations
@@ -175,22 +177,10 @@ def store(actor: Actor, planned: Draft) -> Publication:
     return publication
 
 
-def prepare(
-    actor: Actor,
-    content: Content,
-    channel_ids: list[int],
-    at: datetime | None = None,
-    priority: int = Priority.NORMAL,
-    release_now: bool = True,
-    allow_test_channels: bool = False,
-    skip_blocked: bool = False,
-    proofread: bool = True,
-) -> Publication:
-    """Render `content` for each channel; with `release_now`, queue it too (all or nothing)."""
-    planned = draft(
-        actor, content, channel_ids, at, priority, release_now, allow_test_channels, skip_blocked, proofread
-    )
-    return store(actor, planned)
+def prepare(actor: Actor, content: Content, channel_ids: list[int], **options) -> Publication:
+    """Render `content` for each channel; with `release_now`, queue it too (all or nothing). Options as for
+    `draft()`."""
+    return store(actor, draft(actor, content, channel_ids, **options))
 
 
 def visible_publications(user) -> QuerySet[Publication]:
