@@ -237,6 +237,18 @@ def record_results(worker: str, results: list[Result]) -> None:
         _withdraw_late_arrivals(changed, withdrawn)
 
 
+def enqueue(deliveries: list[Delivery]) -> None:
+    """Insert new deliveries (all their fields as built, no ids read back): one executemany."""
+    if not deliveries:
+        return
+    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"INSERT INTO {_tables()['delivery']} ({columns}) VALUES ({_marks(len(fields))})"
+    params = [[f.get_db_prep_save(f.pre_save(d, True), connection) for f in fields] for d in deliveries]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def _save_attempts(attempts: list[DeliveryAttempt]) -> None:
     if not attempts:
         return
@@ -365,7 +377,7 @@ def refresh_publications(ids: set[int]) -> set[int]:
         return set()
     t, marks, ordered = _tables(), _marks(len(ids)), sorted(ids)
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
-    current: dict[int, tuple[str, bool, bool]] = {}
+    current: dict[int, dict] = {}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT r.publication_id, d.state, COUNT(*) FROM {t['delivery']} d "
@@ -376,23 +388,34 @@ def refresh_publications(ids: set[int]) -> set[int]:
         for publication_id, state, count in cursor.fetchall():
             counts[publication_id][state] = count
         cursor.execute(
-            f"SELECT id, state, scheduled_at, released_at FROM {t['publication']} WHERE id IN ({marks})", ordered
+            f"SELECT {', '.join(SIGNALLED)}, scheduled_at, released_at FROM {t['publication']} WHERE id IN ({marks})",
+            ordered,
         )
-        for publication_id, state, scheduled_at, released_at in cursor.fetchall():
-            current[publication_id] = (state, scheduled_at is not None, released_at is not None)
-    withdrawn = {i for i, (state, _s, _r) in current.items() if state == PublicationState.WITHDRAWN}
-    moves: dict[str, list[int]] = {}
-    for publication_id, (state, scheduled, released) in current.items():
-        if state == PublicationState.WITHDRAWN or (state == PublicationState.DRAFT and not released):
-            continue
-        new = publication_state(counts[publication_id], scheduled)
-        if new != state:
-            moves.setdefault(new, []).append(publication_id)
-    for new, moved in moves.items():
-        # Rare (a publication changes state a few times in its life): the ORM, and whole rows for the signal.
-        publications = list(Publication.objects.filter(id__in=moved).defer("content"))
-        Publication.objects.filter(id__in=moved).update(state=new)
-        for publication in publications:
+        for row in cursor.fetchall():
+            current[row[0]] = dict(zip([*SIGNALLED, "scheduled_at", "released_at"], row, strict=True))
+        withdrawn = {i for i, row in current.items() if row["state"] == PublicationState.WITHDRAWN}
+        moves: dict[str, list[dict]] = {}
+        for publication_id, row in current.items():
+            state = row["state"]
+            if state == PublicationState.WITHDRAWN or (state == PublicationState.DRAFT and not row["released_at"]):
+                continue
+            new = publication_state(counts[publication_id], row["scheduled_at"] is not None)
+            if new != state:
+                moves.setdefault(new, []).append(row)
+        for new, rows in moves.items():
+            moved = [row["id"] for row in rows]
+            sql = f"UPDATE {t['publication']} SET state = %s WHERE id IN ({_marks(len(moved))})"
+            cursor.execute(sql, [new, *moved])
+    for new, rows in moves.items():
+        for row in rows:
+            # The receivers get the row as read (other fields load if they ask for them), in its new state.
+            publication = Publication.from_db(connection.alias, SIGNALLED, [row[name] for name in SIGNALLED])
             old, publication.state = publication.state, new
             publication_changed.send(sender=Publication, publication=publication, old=old, new=new)
     return withdrawn
+
+
+# In the model's field order (Model.from_db expects it).
+SIGNALLED = [f.attname for f in Publication._meta.concrete_fields if f.name in {
+    "id", "source_type", "source_id", "source_version", "priority", "state", "created_by"
+}]  # fmt: skip

@@ -234,7 +234,7 @@ def _queue(
     written = now is not None
     now = now or timezone.now()
     due = publication.scheduled_at or now
-    Delivery.objects.bulk_create(
+    queue.enqueue(
         [
             Delivery(
                 rendition=r,
