@@ -399,3 +399,18 @@ def test_wake_ups_reach_every_listening_worker_and_nothing_else_wakes_them():
         first.close()
         second.close()
     assert first.socket is None and not first.wait(0.01)
+
+
+def test_a_worker_without_a_free_wake_up_slot_still_works_by_polling(users, sink, hook):
+    from tongpin.publishing import wakeup
+
+    taken = [wakeup.Listener() for _ in range(wakeup.SLOTS)]
+    try:
+        extra = wakeup.Listener()
+        assert extra.socket is None and not extra.wait(0.01)  # all slots in use: it never wakes
+        _deliveries(users, hook, 2, Priority.HIGH)
+        drain()  # a dispatcher that could not listen finds the work by looking
+        assert len(sink.received) == 2
+    finally:
+        for listener in taken:
+            listener.close()

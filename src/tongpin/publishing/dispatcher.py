@@ -128,7 +128,8 @@ class Dispatcher:
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="tongpin-send")
         self.last_reclaim = self.last_tidy = 0.0
         listener = wakeup.Listener()
-        threading.Thread(target=self._listen, args=(listener,), name="tongpin-wakeup", daemon=True).start()
+        if listener.socket is not None:  # without one (no free slot, not Linux) the poll alone finds work
+            threading.Thread(target=self._listen, args=(listener,), name="tongpin-wakeup", daemon=True).start()
         log.info("delivery worker %s started (%d + %d threads)", self.name, self.threads, self.priority_threads)
         try:
             failures = 0
