@@ -126,15 +126,15 @@ def claim(worker: str, limit: int, min_priority: int | None = None) -> list[Deli
 def record_and_claim(worker: str, results: list[Result], limit: int, min_priority: int | None = None) -> list[Delivery]:
     """Write finished sends (`record_results`) and take up to `limit` due deliveries, in one transaction: one
     turn of a worker's loop waits for the write lock once, not twice."""
-    now = timezone.now()
     # Look first without a transaction: an idle worker must not take SQLite's write lock 20 times a second
-    # (every other writer would wait for it). Whether anything is due needs no order, so one query does.
-    due = limit > 0 and _anything_due(now, min_priority)
+    # (every other writer would wait for it). Whether anything is due needs no order, so one query does. With
+    # results to write the transaction is taken anyway, and writing them may queue work (withdrawals).
+    due = limit > 0 and (bool(results) or _anything_due(timezone.now(), min_priority))
     if not results and not due:
         return []
     with transaction.atomic():
         record_results(worker, results)
-        ids = _take(worker, now, limit, min_priority) if due else []
+        ids = _take(worker, timezone.now(), limit, min_priority) if due else []
     if not ids:
         return []
     # Without the publication's content snapshot: decoding it for every delivery cost more than sending.
