@@ -106,7 +106,6 @@ class Dispatcher:
         self.in_flight = {"lane": 0, "pool": 0}
         self.pending: list[tuple[queue.Result, float]] = []
         self.stop = threading.Event()
-        self.stopped = False
         # Whether this round should look for due work: when woken, when the poll came round, after writing
         # results (that frees room and may queue withdrawals) or when the last claim was full. Not on every
         # finished send: that looked six times for one warning.
@@ -118,7 +117,7 @@ class Dispatcher:
         self.results.put(WOKEN)
 
     def _listen(self, listener: wakeup.Listener) -> None:
-        while not self.stopped and not self.stop.is_set():
+        while listener.socket is not None:  # until run() closes it
             if listener.wait(1.0):
                 self.results.put(WOKEN)
 
@@ -154,7 +153,6 @@ class Dispatcher:
                     close_old_connections()  # when idle: drop connections the database has closed
                     self.last_tidy = time.monotonic()
         finally:
-            self.stopped = True
             listener.close()
             lane.shutdown(wait=True)
             pool.shutdown(wait=True)

@@ -66,7 +66,6 @@ def _tables() -> dict[str, str]:
         "channel": quote(Channel._meta.db_table),
         "rendition": quote(Rendition._meta.db_table),
         "publication": quote(Publication._meta.db_table),
-        "attempt": quote(DeliveryAttempt._meta.db_table),
     }
 
 
@@ -238,24 +237,21 @@ def record_results(worker: str, results: list[Result]) -> None:
 
 
 def enqueue(deliveries: list[Delivery]) -> None:
-    """Insert new deliveries (all their fields as built, no ids read back): one executemany."""
-    if not deliveries:
-        return
-    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"INSERT INTO {_tables()['delivery']} ({columns}) VALUES ({_marks(len(fields))})"
-    params = [[f.get_db_prep_save(f.pre_save(d, True), connection) for f in fields] for d in deliveries]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    """Insert new deliveries (all their fields as built, no ids read back)."""
+    _insert(Delivery, [f for f in Delivery._meta.concrete_fields if not f.primary_key], deliveries)
 
 
 def _save_attempts(attempts: list[DeliveryAttempt]) -> None:
-    if not attempts:
+    _insert(DeliveryAttempt, [DeliveryAttempt._meta.get_field(name) for name in ATTEMPT_FIELDS], attempts)
+
+
+def _insert(model, fields: list, rows: list) -> None:
+    """One prepared INSERT run for every row (executemany), as `_save` does for updates."""
+    if not rows:
         return
-    fields = [DeliveryAttempt._meta.get_field(name) for name in ATTEMPT_FIELDS]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"INSERT INTO {_tables()['attempt']} ({columns}) VALUES ({_marks(len(fields))})"
-    params = [[f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] for a in attempts]
+    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({_marks(len(fields))})"
+    params = [[f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields] for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 

@@ -144,10 +144,8 @@ def store(actor: Actor, planned: Draft) -> Publication:
     """Write a draft: the publication, its renditions and, when released now, its deliveries (all or nothing)."""
     content = planned.content
     now = timezone.now()
-    released = {}
-    if planned.release_now:  # written released straight away, rather than inserted and then updated
-        state = PublicationState.SCHEDULED if planned.scheduled else PublicationState.SENDING
-        released = {"released_at": now, "state": state}
+    # Written released straight away, rather than inserted and then updated.
+    released = {"released_at": now, "state": _released_state(planned.scheduled)} if planned.release_now else {}
     with transaction.atomic():
         publication = Publication.objects.create(
             source_type=content.source_type,
@@ -173,7 +171,7 @@ def store(actor: Actor, planned: Draft) -> Publication:
         )
         if planned.release_now:
             # Straight from the rows in hand: no need to read back what was just written.
-            _queue(actor, publication, planned.renditions, planned.skip_blocked, now=now)
+            _queue(actor, publication, planned.renditions, planned.skip_blocked)
     return publication
 
 
@@ -211,7 +209,10 @@ def release(actor: Actor, publication_id: int, skip_blocked: bool = False) -> Pu
             raise Conflict(FieldError("already_released", _("这次发布已经提交过了。")))
         renditions = list(publication.renditions.select_related("channel"))
         _check_blocking(renditions, skip_blocked)
-        Rendition.objects.filter(publication=publication).update(frozen_at=timezone.now())
+        now = timezone.now()
+        Rendition.objects.filter(publication=publication).update(frozen_at=now)
+        publication.released_at, publication.state = now, _released_state(publication.scheduled_at)
+        publication.save(update_fields=["released_at", "state"])
         _queue(actor, publication, renditions, skip_blocked)
     return publication
 
@@ -226,13 +227,14 @@ def _check_blocking(renditions: list[Rendition], skip_blocked: bool) -> None:
         raise ValidationFailed(errors)
 
 
-def _queue(
-    actor: Actor, publication: Publication, renditions: list[Rendition], skip_blocked: bool, now: datetime | None = None
-) -> None:
-    """One delivery per rendition (a failed one, with the reason, for a blocked rendition when skipping).
-    `now`: the publication was written released at that time already (by `store`)."""
-    written = now is not None
-    now = now or timezone.now()
+def _released_state(scheduled_at: datetime | None) -> str:
+    return PublicationState.SCHEDULED if scheduled_at else PublicationState.SENDING
+
+
+def _queue(actor: Actor, publication: Publication, renditions: list[Rendition], skip_blocked: bool) -> None:
+    """One delivery per rendition (a failed one, with the reason, for a blocked rendition when skipping), for a
+    publication already marked released."""
+    now = publication.released_at
     due = publication.scheduled_at or now
     queue.enqueue(
         [
@@ -258,10 +260,6 @@ def _queue(
             for r in renditions
         ]
     )
-    if not written:
-        publication.released_at = now
-        publication.state = PublicationState.SCHEDULED if publication.scheduled_at else PublicationState.SENDING
-        publication.save(update_fields=["released_at", "state"])
     if not publication.scheduled_at:
         transaction.on_commit(wakeup.wake)
     if skip_blocked and any(r.blocking for r in renditions):
