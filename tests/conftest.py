@@ -14,6 +14,9 @@ from tongpin.core.roles import Role  # noqa: E402
 from tongpin.newsroom import stories as story_service  # noqa: E402
 from tongpin.partners.models import Liaison, Partner  # noqa: E402
 
+# The browser tests' fixtures (a demo server per test module, headless Chromium).
+pytest_plugins = ["tests.browser_support"]
+
 PASSWORD = "correct-horse-42"
 
 
