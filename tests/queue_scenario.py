@@ -1,6 +1,7 @@
 """Set up and inspect a delivery queue in a separate database, for tests that run real worker processes.
 
-    python -m tests.queue_scenario setup COUNT WEBHOOK_URL   # migrate, one webhook channel, COUNT deliveries
+    python -m tests.queue_scenario setup COUNT WEBHOOK_URL [CHANNELS]
+                                    # migrate, CHANNELS webhook channels (1), COUNT publications on all of them
     python -m tests.queue_scenario enqueue COUNT             # COUNT more, queued from this process
     python -m tests.queue_scenario report                    # JSON: states, attempts, workers
 
@@ -21,23 +22,27 @@ def main(argv: list[str]) -> None:
     from django.db.models import Count
 
     from tongpin.core.audit import SYSTEM
-    from tongpin.publishing.models import Channel, Delivery, DeliveryAttempt
+    from tongpin.publishing.models import Channel, Delivery, DeliveryAttempt, Publication
     from tongpin.publishing.plugins import Content
     from tongpin.publishing.services import prepare
 
     if argv[0] == "setup":
         count, url = int(argv[1]), argv[2]
+        channels = int(argv[3]) if len(argv) > 3 else 1
         call_command("migrate", verbosity=0)
-        channel = Channel.objects.create(
-            name="sink",
-            slug="sink",
-            kind="app",
-            transmitter="webhook",
-            settings={"url": url, "secret": "k", "timeout": 5},
-        )
+        ids = [
+            Channel.objects.create(
+                name=f"sink{n}" if n else "sink",
+                slug=f"sink{n}" if n else "sink",
+                kind="app",
+                transmitter="webhook",
+                settings={"url": url, "secret": "k", "timeout": 5},
+            ).pk
+            for n in range(channels)
+        ]
         for number in range(count):
             content = Content(source_type="bench", source_id=number, version=1, title=f"第{number}条", summary="摘要")
-            prepare(SYSTEM, content, [channel.pk])
+            prepare(SYSTEM, content, ids)
         print(json.dumps({"deliveries": Delivery.objects.count()}))
     elif argv[0] == "enqueue":  # COUNT more on the channel made by setup
         channel = Channel.objects.get(slug="sink")
@@ -50,7 +55,11 @@ def main(argv: list[str]) -> None:
         workers = sorted(
             {w.rsplit(":", 1)[0] for w in DeliveryAttempt.objects.values_list("worker", flat=True).distinct()}
         )
-        print(json.dumps({"states": states, "workers": workers, "attempts": DeliveryAttempt.objects.count()}))
+        publications = dict(Publication.objects.values_list("state").annotate(n=Count("id")))
+        print(json.dumps({
+            "states": states, "workers": workers, "attempts": DeliveryAttempt.objects.count(),
+            "publications": publications,
+        }))  # fmt: skip
 
 
 if __name__ == "__main__":

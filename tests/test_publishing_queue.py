@@ -20,7 +20,7 @@ from tongpin.publishing.models import (
     Priority,
     PublicationState,
 )
-from tongpin.publishing.plugins import Content
+from tongpin.publishing.plugins import Content, Outcome
 from tongpin.publishing.transmitters.webhook import verify
 
 from .conftest import actor, new_story
@@ -414,3 +414,74 @@ def test_a_worker_without_a_free_wake_up_slot_still_works_by_polling(users, sink
     finally:
         for listener in taken:
             listener.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_finishing_one_publication_at_once_leave_it_done(users):
+    """Worker A records its half of a two-channel publication and holds its transaction open; worker B records
+    the other half meanwhile. Counting before A commits, B would see A's delivery still in progress and leave
+    the publication "sending" for ever; B must count only after A's result is committed."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    first = make_channel(users["admin"], "app", "file_drop", slug="drop-a", folder="a")
+    second = make_channel(users["admin"], "app", "file_drop", slug="drop-b", folder="b")
+    content = Content(source_type="bench", source_id=1, version=1, title="两路并发", summary="摘要")
+    publication = services.prepare(actor(users["desk"]), content, [first.pk, second.pk])
+    a, b = (queue.claim(name, 1)[0] for name in ("worker-a", "worker-b"))
+
+    def result(delivery, worker):
+        now = timezone.now()
+        return queue.Result(delivery.pk, 1, worker, now, now, outcome=Outcome(code="ok"), delivery=delivery)
+
+    a_wrote = threading.Event()
+    errors = []
+
+    def worker_a():
+        try:
+            with transaction.atomic():
+                queue.record_results("worker-a", [result(a, "worker-a")])
+                a_wrote.set()
+                time.sleep(1.0)  # still uncommitted while B records
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            a_wrote.set()
+            connection.close()
+
+    thread = threading.Thread(target=worker_a)
+    thread.start()
+    assert a_wrote.wait(10)
+    try:
+        queue.record_results("worker-b", [result(b, "worker-b")])
+    finally:
+        thread.join(20)
+    assert not errors
+    publication.refresh_from_db()
+    assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.SUCCESS}
+    assert publication.state == PublicationState.DONE
+
+
+def test_a_publication_left_sending_after_all_its_deliveries_finished_is_repaired_by_the_worker(users, sink, hook):
+    story = approved_story(users["reporter"], title="状态落后的发布")
+    publication = publish_story(actor(users["desk"]), story.pk, [hook.pk])
+    drain()
+    publication.refresh_from_db()
+    assert publication.state == PublicationState.DONE
+    # As an older version's race left some: every delivery succeeded, the publication still "sending".
+    type(publication).objects.filter(pk=publication.pk).update(state=PublicationState.SENDING)
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.APPROVED)
+    open_one = approved_story(users["reporter"], title="还在发送中的发布")
+    pending = publish_story(actor(users["desk"]), open_one.pk, [hook.pk])
+    assert queue.repair_publications() == 1  # only the stale one: the other still has an open delivery
+    publication.refresh_from_db()
+    pending.refresh_from_db()
+    story.refresh_from_db()
+    assert publication.state == PublicationState.DONE and pending.state == PublicationState.SENDING
+    assert story.status == StoryStatus.PUBLISHED  # the state change is signalled as usual
+    type(publication).objects.filter(pk=publication.pk).update(state=PublicationState.SENDING)
+    drain()  # a worker sweeps at its start
+    publication.refresh_from_db()
+    assert publication.state == PublicationState.DONE

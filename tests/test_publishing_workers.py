@@ -131,6 +131,25 @@ def test_two_workers_at_once_share_the_queue_and_send_each_delivery_once(databas
     assert len(report["workers"]) == 2  # both took part
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_sharing_multi_channel_publications_leave_none_of_them_sending(database, tmp_path, workers):
+    """Each publication goes to six channels, so its deliveries finish in different workers' transactions;
+    every publication must still end 已发布 (done), whoever recorded its last delivery."""
+    count, channels = 100, 6
+    with Sink(delay=0.002) as sink:
+        scenario(database, "setup", str(count), sink.url, str(channels))
+        running = [start_worker(database, tmp_path / f"worker{i}.log") for i in range(workers)]
+        try:
+            assert wait_for(lambda: len(sink.unique) >= count * channels, 90)
+            assert wait_for(lambda: scenario(database, "report")["publications"] == {"done": count}, 30, every=0.5)
+        finally:
+            for worker in running:
+                stop(worker)
+    report = scenario(database, "report")
+    assert report["states"] == {"success": count * channels}
+    assert len(report["workers"]) >= 2
+
+
 def test_an_idle_worker_is_woken_the_moment_work_is_queued(database, tmp_path):
     """The worker polls only once a minute here: what arrives within seconds came through the wake-up that
     another process (the queue_scenario script, as a web process would) sends when its transaction commits."""

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 DEPTH = 16  # deliveries claimed per sending thread: keeps threads busy while the loop writes results
 RECORD_BATCH = 64  # results written per transaction at most …
 RECORD_DELAY = 0.01  # … or once the oldest has waited this long (seconds)
+REPAIR_EVERY = 30.0  # seconds between sweeps for publications whose state fell behind their deliveries
 WOKEN = object()  # put among the results by the wake-up listener: look for work now
 
 
@@ -125,7 +126,7 @@ class Dispatcher:
         """Work until `stop` is set (or, with `once`, until nothing is due and nothing is in flight)."""
         lane = ThreadPoolExecutor(self.priority_threads, thread_name_prefix="tongpin-lane")
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="tongpin-send")
-        self.last_reclaim = self.last_tidy = 0.0
+        self.last_reclaim = self.last_tidy = self.last_repair = 0.0
         listener = wakeup.Listener()
         if listener.socket is not None:  # without one (no free slot, not Linux) the poll alone finds work
             threading.Thread(target=self._listen, args=(listener,), name="tongpin-wakeup", daemon=True).start()
@@ -169,6 +170,9 @@ class Dispatcher:
             if queue.reclaim_expired():
                 self.look = True
             self.last_reclaim = time.monotonic()
+        if time.monotonic() - self.last_repair > REPAIR_EVERY:
+            queue.repair_publications()
+            self.last_repair = time.monotonic()
         claimed = self._feed(lane, pool, self._writable())
         if once and not claimed and not any(self.in_flight.values()) and not self.pending:
             return None

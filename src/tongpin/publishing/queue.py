@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -350,6 +350,28 @@ def _count_failures(channel: Channel, failures: int, succeeded: bool) -> None:
     notify(admins, _("渠道“%(c)s”%(r)s") % {"c": channel.name, "r": reason}, f"/channels/{channel.pk}/")
 
 
+def repair_publications(limit: int = 500) -> int:
+    """Bring in line publications left "sending" or "scheduled" although none of their publishing deliveries is
+    open any more (lost by an older version's race, or by a crash between two writes). Returns how many were
+    looked at; the usual case is one read and no write lock."""
+    open_ones = Delivery.objects.filter(
+        rendition__publication=OuterRef("pk"), action=DeliveryAction.PUBLISH, state__in=OPEN_STATES
+    )
+    any_one = Delivery.objects.filter(rendition__publication=OuterRef("pk"), action=DeliveryAction.PUBLISH)
+    stale = set(
+        Publication.objects.filter(
+            state__in=(PublicationState.SENDING, PublicationState.SCHEDULED), released_at__isnull=False
+        )
+        .filter(Exists(any_one), ~Exists(open_ones))
+        .values_list("id", flat=True)[:limit]
+    )
+    if stale:
+        with transaction.atomic():
+            refresh_publications(stale)
+        log.warning("repaired the state of %d publication(s) whose deliveries had all finished", len(stale))
+    return len(stale)
+
+
 def publication_state(counts: dict[str, int], scheduled: bool) -> str:
     """A publication's state from how many of its publishing deliveries are in each state."""
     open_count = sum(counts.get(s, 0) for s in OPEN_STATES)
@@ -374,7 +396,19 @@ def refresh_publications(ids: set[int]) -> set[int]:
     t, marks, ordered = _tables(), _marks(len(ids)), sorted(ids)
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
     current: dict[int, dict] = {}
+    # Lock the publications (in id order, so two workers never wait on each other crosswise) before counting:
+    # another worker that finished deliveries of the same publication then commits first, and the count below,
+    # a new statement, sees its results. Counting first, each of two workers could see the other's deliveries
+    # still in progress and both leave the publication "sending" for ever (PostgreSQL; SQLite's writers queue).
+    lock = " ORDER BY id FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(SIGNALLED)}, scheduled_at, released_at FROM {t['publication']} "
+            f"WHERE id IN ({marks}){lock}",
+            ordered,
+        )
+        for row in cursor.fetchall():
+            current[row[0]] = dict(zip([*SIGNALLED, "scheduled_at", "released_at"], row, strict=True))
         cursor.execute(
             f"SELECT r.publication_id, d.state, COUNT(*) FROM {t['delivery']} d "
             f"JOIN {t['rendition']} r ON r.id = d.rendition_id "
@@ -383,12 +417,6 @@ def refresh_publications(ids: set[int]) -> set[int]:
         )
         for publication_id, state, count in cursor.fetchall():
             counts[publication_id][state] = count
-        cursor.execute(
-            f"SELECT {', '.join(SIGNALLED)}, scheduled_at, released_at FROM {t['publication']} WHERE id IN ({marks})",
-            ordered,
-        )
-        for row in cursor.fetchall():
-            current[row[0]] = dict(zip([*SIGNALLED, "scheduled_at", "released_at"], row, strict=True))
         withdrawn = {i for i, row in current.items() if row["state"] == PublicationState.WITHDRAWN}
         moves: dict[str, list[dict]] = {}
         for publication_id, row in current.items():
