@@ -336,11 +336,11 @@ def test_the_worker_survives_a_database_blip(users, sink, hook, monkeypatch):
 
     real, failures = queue.reclaim_expired, []
 
-    def flaky():
+    def flaky(*args):
         if not failures:
             failures.append(1)
             raise OperationalError("database is locked")
-        return real()
+        return real(*args)
 
     monkeypatch.setattr(queue, "reclaim_expired", flaky)
     story = approved_story(users["reporter"], title="数据库短暂不可用后仍送达")
@@ -485,3 +485,28 @@ def test_a_publication_left_sending_after_all_its_deliveries_finished_is_repaire
     drain()  # a worker sweeps at its start
     publication.refresh_from_db()
     assert publication.state == PublicationState.DONE
+
+
+def test_rows_of_a_worker_whose_heartbeat_stopped_go_back_to_the_queue_before_its_lease_ends(users, hook, settings):
+    from tongpin.publishing import workers
+    from tongpin.publishing.models import WorkerBeat
+
+    settings.TONGPIN_WORKER_DEAD_AFTER = 3
+    _deliveries(users, hook, 4, 0)
+    started = timezone.now()
+    for name in ("alive", "dead", "silent"):  # "silent" never beat: only its lease counts
+        if name != "silent":
+            workers.beat(name, "deliveries", started)
+        queue.claim(name, 1)
+    WorkerBeat.objects.filter(name="dead").update(beat_at=timezone.now() - timedelta(seconds=10))
+    assert [w.name for w in workers.alive()] == ["alive"]
+    assert queue.reclaim_expired("dead") == 0  # a worker never hands back its own rows
+    assert queue.reclaim_expired("alive") == 1
+    states = dict(Delivery.objects.exclude(last_code="").values_list("claimed_by", "last_code"))
+    assert states == {"": "lease_expired"}
+    assert set(Delivery.objects.filter(state=DeliveryState.IN_PROGRESS).values_list("claimed_by", flat=True)) == {
+        "alive",
+        "silent",
+    }
+    workers.stopped("alive")  # a worker that stopped holds nothing any more
+    assert queue.reclaim_expired("other") == 1

@@ -169,3 +169,24 @@ def test_an_idle_worker_is_woken_the_moment_work_is_queued(database, tmp_path):
             stopping = time.monotonic() - started
     assert worker.returncode == 0
     assert stopping < 10  # SIGTERM ends the wait at once, not at the next poll
+
+
+def test_a_killed_workers_deliveries_are_sent_by_the_other_within_seconds_not_its_lease(database, tmp_path):
+    """The lease is 90 s here: the survivor takes the dead worker's rows because its heartbeat stopped."""
+    env = {**database, "TONGPIN_DELIVERY_LEASE": "90", "TONGPIN_WORKER_DEAD_AFTER": "2"}
+    count = 150
+    with Sink(delay=0.02) as sink:
+        scenario(env, "setup", str(count), sink.url)
+        doomed = start_worker(env, tmp_path / "doomed.log")
+        assert wait_for(lambda: len(sink.received) >= 10, 60), (tmp_path / "doomed.log").read_text()
+        survivor = start_worker(env, tmp_path / "survivor.log")
+        try:
+            assert wait_for(lambda: len(sink.received) >= 30, 60)
+            doomed.send_signal(signal.SIGKILL)
+            doomed.wait()
+            assert wait_for(lambda: len(sink.unique) >= count, 40), (tmp_path / "survivor.log").read_text()
+            assert wait_for(lambda: scenario(env, "report")["states"] == {"success": count}, 20, every=0.5)
+        finally:
+            stop(survivor)
+    assert len(sink.unique) == count
+    assert len(sink.received) - count <= 8 * 2  # repeats: at most what the dead worker held in flight

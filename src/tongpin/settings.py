@@ -221,6 +221,10 @@ TONGPIN_DELIVERY_THREADS = int(os.environ.get("TONGPIN_DELIVERY_THREADS", "8")) 
 TONGPIN_DELIVERY_POLL = float(os.environ.get("TONGPIN_DELIVERY_POLL", "0.05"))  # idle poll, seconds
 # A claimed delivery whose worker has not answered for this long is handed to another (must exceed timeouts).
 TONGPIN_DELIVERY_LEASE = float(os.environ.get("TONGPIN_DELIVERY_LEASE", "90"))
+# Workers beat every TONGPIN_WORKER_BEAT seconds; one silent for TONGPIN_WORKER_DEAD_AFTER is taken for dead and
+# the deliveries it had claimed are sent by the others (the lease above stays the backstop).
+TONGPIN_WORKER_BEAT = float(os.environ.get("TONGPIN_WORKER_BEAT", "1"))
+TONGPIN_WORKER_DEAD_AFTER = float(os.environ.get("TONGPIN_WORKER_DEAD_AFTER", "3"))
 TONGPIN_DELIVERY_BACKOFF = float(os.environ.get("TONGPIN_DELIVERY_BACKOFF", "2"))  # first retry delay, seconds
 TONGPIN_CHANNEL_PAUSE_AFTER = int(os.environ.get("TONGPIN_CHANNEL_PAUSE_AFTER", "10"))  # failures in a row
 TONGPIN_BASE_URL = os.environ.get("TONGPIN_BASE_URL", "").rstrip("/")  # public address, for links in renditions

@@ -23,7 +23,7 @@ from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import queue, wakeup
+from . import queue, wakeup, workers
 from .models import Delivery, Priority
 from .plugins import TRANSMITTERS, Image, Parcel, PermanentError, TemporaryError, TransmitError
 
@@ -98,8 +98,10 @@ def transmit(delivery: Delivery, parcel: Parcel, worker: str) -> queue.Result:
 
 
 class Dispatcher:
-    def __init__(self, threads: int | None = None, priority_threads: int | None = None, poll: float | None = None):
+    def __init__(self, threads: int | None = None, priority_threads: int | None = None, poll: float | None = None,
+                 runs: str = "deliveries"):  # fmt: skip
         self.name = worker_name()
+        self.runs = runs  # what this process does, for the status page: "deliveries" or "deliveries,tasks"
         self.threads = threads or settings.TONGPIN_DELIVERY_THREADS
         self.priority_threads = priority_threads or max(1, self.threads // 4)
         self.poll = poll if poll is not None else settings.TONGPIN_DELIVERY_POLL
@@ -127,6 +129,8 @@ class Dispatcher:
         lane = ThreadPoolExecutor(self.priority_threads, thread_name_prefix="tongpin-lane")
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="tongpin-send")
         self.last_reclaim = self.last_tidy = self.last_repair = 0.0
+        heartbeat = workers.Heartbeat(self.name, self.runs)
+        heartbeat.start()
         listener = wakeup.Listener()
         if listener.socket is not None:  # without one (no free slot, not Linux) the poll alone finds work
             threading.Thread(target=self._listen, args=(listener,), name="tongpin-wakeup", daemon=True).start()
@@ -159,6 +163,7 @@ class Dispatcher:
             pool.shutdown(wait=True)
             self._collect()
             self._record(force=True)
+            heartbeat.stop()
 
     def _turn(self, lane: ThreadPoolExecutor, pool: ThreadPoolExecutor, once: bool) -> int | None:
         """One round: reclaim dead workers' rows now and then, record what finished and claim more (one
@@ -167,11 +172,12 @@ class Dispatcher:
         if self.stop.is_set() and not any(self.in_flight.values()):
             return None
         if time.monotonic() - self.last_reclaim > 1.0:
-            if queue.reclaim_expired():
+            if queue.reclaim_expired(self.name):
                 self.look = True
             self.last_reclaim = time.monotonic()
         if time.monotonic() - self.last_repair > REPAIR_EVERY:
             queue.repair_publications()
+            workers.forget_old()
             self.last_repair = time.monotonic()
         claimed = self._feed(lane, pool, self._writable())
         if once and not claimed and not any(self.in_flight.values()) and not self.pending:

@@ -250,3 +250,24 @@ class JournalArticle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issue_id}:{self.rendition_id}"
+
+
+class WorkerBeat(models.Model):
+    """A running `tongpin worker`'s heartbeat: written about every second by the worker itself. A worker whose
+    beat is older than `TONGPIN_WORKER_DEAD_AFTER` is taken for dead and its claimed deliveries go to others."""
+
+    name = models.CharField(max_length=80, unique=True)  # as in Delivery.claimed_by
+    host = models.CharField(max_length=80)
+    pid = models.PositiveIntegerField()
+    runs = models.CharField(max_length=40)  # "deliveries", "deliveries,tasks"
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-beat_at"]
+        verbose_name = _("后台进程")
+        verbose_name_plural = _("后台进程")
+
+    def __str__(self) -> str:
+        return self.name

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from tongpin.core.models import User
 from tongpin.core.notify import notify
 from tongpin.core.roles import Role
 
+from . import workers
 from .models import (
     OPEN_STATES,
     Channel,
@@ -36,6 +37,7 @@ from .models import (
     Publication,
     PublicationState,
     Rendition,
+    WorkerBeat,
 )
 from .plugins import Outcome, TransmitError
 
@@ -158,10 +160,15 @@ def _take(worker: str, now: datetime, limit: int, min_priority: int | None) -> l
     return ids
 
 
-def reclaim_expired() -> int:
-    """Give deliveries whose worker stopped answering (lease ran out) back to the queue."""
+def reclaim_expired(worker: str = "") -> int:
+    """Give deliveries whose worker stopped answering back to the queue: its heartbeat is older than
+    `TONGPIN_WORKER_DEAD_AFTER` (a few seconds), or, for a claimer that never beat, the lease ran out. `worker`
+    (the caller) never reclaims its own."""
     now = timezone.now()
-    expired = Delivery.objects.filter(state=DeliveryState.IN_PROGRESS, lease_until__lt=now)
+    dead = WorkerBeat.objects.filter(Q(beat_at__lt=workers.dead_before(now)) | Q(stopped_at__isnull=False))
+    expired = Delivery.objects.filter(
+        Q(lease_until__lt=now) | Q(claimed_by__in=dead.values("name")), state=DeliveryState.IN_PROGRESS
+    ).exclude(claimed_by=worker)
     if not expired.exists():  # a read, so that the usual case takes no write lock
         return 0
     return expired.update(

@@ -26,7 +26,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, queues=None, interval=0.5, batch=False, deliveries_only=False, tasks_only=False,
                threads=None, **options):  # fmt: skip
-        dispatcher = None if tasks_only else Dispatcher(threads=threads)
+        runs = "deliveries" if deliveries_only else "deliveries,tasks"
+        dispatcher = None if tasks_only else Dispatcher(threads=threads, runs=runs)
         if dispatcher is not None:
             # Escalations and expiries (tongpin.core.periodic) run beside the delivery loop.
             threading.Thread(
