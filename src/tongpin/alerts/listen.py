@@ -88,11 +88,19 @@ def preview_path(alert: Alert) -> Path | None:
     return path
 
 
-def audio_for(alert: Alert, deliveries: list[Delivery] | None = None, targets: list | None = None) -> Audio | None:
-    """What the page's player plays, if anything."""
+def on_air(alert: Alert, deliveries: list[Delivery] | None = None) -> Audio | None:
+    """The player for the audio that went to radio, if any."""
     rendition = _spoken_rendition(alert, deliveries)
-    if rendition is not None:
-        return Audio(reverse("alert-audio-on-air", args=[alert.pk]), False, rendition.fields.get("audio_seconds"))
+    if rendition is None:
+        return None
+    return Audio(reverse("alert-audio-on-air", args=[alert.pk]), False, rendition.fields.get("audio_seconds"))
+
+
+def audio_for(alert: Alert, deliveries: list[Delivery] | None = None, targets: list | None = None) -> Audio | None:
+    """What the page's player plays, if anything: the audio on air, else a preview before release."""
+    played = on_air(alert, deliveries)
+    if played is not None:
+        return played
     if previewable(alert, targets):
         return Audio(reverse("alert-audio-preview", args=[alert.pk]), True)
     return None

@@ -36,7 +36,7 @@ def _rows(user) -> list[dict]:
                 "alert": alert,
                 "deliveries": deliveries,
                 "timings": _timings(alert, deliveries),
-                "audio": listen.audio_for(alert, deliveries),
+                "audio": listen.on_air(alert, deliveries),  # previews are in the pending cards
             }
         )
     return rows
