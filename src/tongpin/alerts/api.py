@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from tongpin.core.audit import actor_from_request
@@ -26,8 +26,8 @@ class UnsupportedMedia(ValidationFailed):
     status = 415
 
 
-class DecisionIn(Schema):
-    note: str = ""
+class AlertDecisionIn(Schema):  # not "DecisionIn": django-ninja keys OpenAPI schemas by class name (review has one)
+    note: str = Field("", max_length=300, description="the duty officer's note, kept with the decision and audited")
 
 
 class DeliveryOut(Schema):
@@ -107,8 +107,8 @@ def alerts_submit(request):
     received = intake.receive(actor_from_request(request, "api"), _body(request))
     created = any(r.created for r in received)
     if len(received) == 1:
-        return Status(201 if created else 200, queries.alert_out(received[0].alert, detail=False))
-    return Status(201 if created else 200, {"alerts": [queries.alert_out(r.alert, detail=False) for r in received]})
+        return Status(201 if created else 200, queries.alert_out(received[0].alert))
+    return Status(201 if created else 200, {"alerts": [queries.alert_out(r.alert) for r in received]})
 
 
 @router.get("/alerts", response={200: AlertListOut, **ERRORS}, summary="Recent warnings")
@@ -123,12 +123,12 @@ def alerts_get(request, alert_id: int):
 
 
 @router.post("/alerts/{alert_id}/confirm", response={200: AlertOut, **ERRORS}, summary="Release a pending warning")
-def alerts_confirm(request, alert_id: int, payload: DecisionIn):
+def alerts_confirm(request, alert_id: int, payload: AlertDecisionIn):
     alert = lifecycle.confirm(actor_from_request(request, "api"), alert_id, payload.note)
     return queries.alert_out(alert)
 
 
 @router.post("/alerts/{alert_id}/reject", response={200: AlertOut, **ERRORS}, summary="Do not release a warning")
-def alerts_reject(request, alert_id: int, payload: DecisionIn):
+def alerts_reject(request, alert_id: int, payload: AlertDecisionIn):
     alert = lifecycle.reject(actor_from_request(request, "api"), alert_id, payload.note)
     return queries.alert_out(alert)

@@ -57,12 +57,12 @@ def deliveries(alert: Alert) -> list[Delivery]:
     )
 
 
-def alert_out(alert: Alert, detail: bool = True) -> dict:
-    """The alert for the API; without `detail` (the intake's answer) the chain, renditions and deliveries are
-    left out — they are a GET away, and the intake answers fastest without them."""
+def alert_out(alert: Alert) -> dict:
+    """The alert for the API, the intake's answer included: by then a released alert's renditions and deliveries
+    exist (they were written in the intake's transaction), and the sender wants to know where it went."""
     renditions = (
         Rendition.objects.filter(publication_id=alert.publication_id).select_related("channel")
-        if alert.publication_id and detail
+        if alert.publication_id
         else []
     )
     return {
@@ -93,7 +93,7 @@ def alert_out(alert: Alert, detail: bool = True) -> dict:
         "previous_id": alert.previous_id,
         "chain": [
             {"id": a.pk, "msg_type": a.msg_type, "state": a.state, "identifier": a.identifier, "sent": a.sent}
-            for a in (chain(alert) if detail else [])
+            for a in chain(alert)
         ],
         "renditions": [{"id": r.pk, "channel": r.channel.slug, "kind": r.kind, "fields": r.fields} for r in renditions],
         "deliveries": [
@@ -106,6 +106,6 @@ def alert_out(alert: Alert, detail: bool = True) -> dict:
                 "delivered_at": d.delivered_at,
                 "last_error": d.last_error,
             }
-            for d in (deliveries(alert) if detail else [])
+            for d in deliveries(alert)
         ],
     }

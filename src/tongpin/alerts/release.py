@@ -79,14 +79,15 @@ def ask_duty_officers(alert: Alert) -> None:
     notify(officers, _("待确认预警：%(t)s") % {"t": str(alert)[:80]}, _link(alert))
 
 
-def _set_state(actor: Actor, alert: Alert, state: str, action: str, **changes) -> Alert:
+def _set_state(actor: Actor, alert: Alert, state: str, action: str, noted: dict | None = None, **changes) -> Alert:
+    """`noted`: more to put in the audit entry than the state change (a duty officer's note)."""
     old = alert.state
     alert.state = state
     for key, value in changes.items():
         setattr(alert, key, value)
     # Only what changed: the row also holds the whole CAP text, and this runs inside the write lock.
     alert.save(update_fields=["state", *changes])
-    audit.record(actor, action, alert, {"state": [old, state]})
+    audit.record(actor, action, alert, {"state": [old, state], **(noted or {})})
     return alert
 
 
@@ -240,6 +241,7 @@ def reject(actor: Actor, alert_id: int, note: str = "") -> Alert:
             alert,
             AlertState.REJECTED,
             "alert.rejected",
+            noted={"note": note},
             decided_by=actor.user,
             decided_at=timezone.now(),
             decision_note=note[:300],

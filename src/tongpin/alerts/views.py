@@ -15,22 +15,37 @@ from django.views.decorators.http import require_GET, require_POST
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, FieldError, Forbidden, flash_errors
 from tongpin.core.ids import clean_id
+from tongpin.core.models import AuditEvent
 from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, can
 
-from . import compose, queries
+from . import compose, labels, listen, queries
 from . import release as lifecycle
 from .models import Alert, AlertState, Level
 from .renditions import audio_folder
 
 ACTIVE = (AlertState.RELEASED, AlertState.PENDING)
+COMPOSER_STATUSES = ("Actual", "Exercise", "Test")  # System and Draft would never be published
 
 
 def _rows(user) -> list[dict]:
     rows = []
     for alert in queries.visible_alerts(user)[:40]:
         deliveries = queries.deliveries(alert)
-        rows.append({"alert": alert, "deliveries": deliveries, "timings": _timings(alert, deliveries)})
+        rows.append(
+            {
+                "alert": alert,
+                "deliveries": deliveries,
+                "timings": _timings(alert, deliveries),
+                "audio": listen.on_air(alert, deliveries),  # previews are in the pending cards
+            }
+        )
     return rows
+
+
+def _pending(user) -> list[dict]:
+    """Every alert waiting for a duty officer (however old), oldest first: what to decide, with its preview."""
+    waiting = queries.visible_alerts(user, state=AlertState.PENDING).order_by("received_at", "id")
+    return [{"alert": alert, "audio": listen.audio_for(alert)} for alert in waiting]
 
 
 def _timings(alert: Alert, deliveries) -> dict:
@@ -49,7 +64,7 @@ def console(request):
     rows = _rows(request.user)
     context = {
         "rows": rows,
-        "pending": [r for r in rows if r["alert"].state == AlertState.PENDING],
+        "pending": _pending(request.user),
         "can_decide": can(request.user, ALERT_DECIDE),
         "can_submit": can(request.user, ALERT_SUBMIT),
     }
@@ -72,7 +87,20 @@ def alert_detail(request, alert_id: int):
     }
     if request.htmx:
         return render(request, "alerts/_deliveries.html", context)
+    context["audio"] = listen.audio_for(alert, deliveries)
+    context["history"] = _history(alert)
     return render(request, "alerts/alert_detail.html", context)
+
+
+def _history(alert: Alert) -> list[dict]:
+    """The alert's audited steps, oldest first, with who and the duty officer's note where there is one."""
+    events = AuditEvent.objects.filter(object_type=Alert._meta.label_lower, object_id=str(alert.pk))
+    history = []
+    for event in events.select_related("actor").order_by("at", "id"):
+        note = event.changes.get("note", "") if isinstance(event.changes, dict) else ""
+        who = str(event.actor) if event.actor else event.actor_name
+        history.append({"at": event.at, "who": who, "what": labels.action_label(event.action), "note": note})
+    return history
 
 
 @login_required
@@ -80,12 +108,30 @@ def alert_detail(request, alert_id: int):
 def alert_decide(request, alert_id: int, decision: str):
     action = lifecycle.confirm if decision == "confirm" else lifecycle.reject
     try:
-        action(actor_from_request(request), alert_id, request.POST.get("note", ""))
+        action(actor_from_request(request), alert_id, request.POST.get("note", "").strip())
     except DomainError as error:
         flash_errors(request, error)
     else:
         messages.success(request, _("已确认发布。") if decision == "confirm" else _("已驳回，不发布。"))
+    if request.POST.get("back") == "console":  # decided from the duty console: stay there
+        return redirect("alert-console")
     return redirect("alert-detail", alert_id=alert_id)
+
+
+@login_required
+@require_GET
+def alert_audio(request, alert_id: int, which: str):
+    """The alert's spoken warning for staff who may see the alert: as it went on air, or a preview before release."""
+    alert = queries.get_alert(request.user, alert_id)
+    path = listen.on_air_path(alert) if which == "on-air" else None
+    if which == "preview" and listen.previewable(alert):
+        path = listen.preview_path(alert)
+    if path is None:
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type="audio/wav")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 def _int(value, default: int) -> int:
@@ -131,8 +177,12 @@ def composer(request):
         {
             "levels": Level.choices,
             "posted": posted,
+            "msg_types": labels.choices("msg_type")[:3],  # the composer writes Alert, Update and Cancel
+            "statuses": [(code, name) for code, name in labels.choices("status") if code in COMPOSER_STATUSES],
+            "urgencies": [(code, name) for code, name in labels.choices("urgency") if code != "Past"],
+            "certainties": labels.choices("certainty"),
             "active": Alert.objects.filter(state__in=ACTIVE, msg_type__in=["Alert", "Update"])[:50],
-            "categories": compose.CATEGORIES,
+            "categories": [(code, labels.label("category", code)) for code in compose.CATEGORIES],
         },
     )
 

@@ -1,0 +1,114 @@
+"""The duty officer's journeys through the warning pages, in real headless Chromium against `tongpin serve --demo`."""
+
+import os
+import shutil
+
+import pytest
+
+from .browser_support import CHROMIUM, login  # the `server` and `browser` fixtures come from there too
+
+pytestmark = pytest.mark.browser
+
+if not os.path.exists(CHROMIUM) and not os.environ.get("TONGPIN_REQUIRE_BROWSER"):
+    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
+
+NOTE = "已与省气象台电话核实，同意发布"
+# Loads the element's media and answers its duration (NaN-free), or the media error code.
+DURATION = """audio => new Promise((done, failed) => {
+  audio.addEventListener('loadedmetadata', () => done(audio.duration), {once: true});
+  const fail = () => failed(new Error('media error ' + (audio.error && audio.error.code)));
+  audio.addEventListener('error', fail, {once: true});
+  audio.load();
+})"""
+# Resolves after the console's next htmx refresh has been swapped in.
+NEXT_REFRESH = """() => new Promise(done => document.body.addEventListener('htmx:afterSettle', event => {
+  if (event.detail.target.id === 'console') done(true);
+}))"""
+ONE_LINE = "badge => badge.getBoundingClientRect().height < 1.5 * parseFloat(getComputedStyle(badge).lineHeight)"
+
+
+def compose_pending_alert(page, server: str) -> int:
+    """Orange and 'expected' goes to the duty officer in the demo's policy; radio carries orange."""
+    page.goto(f"{server}/alerts/new/")
+    page.select_option("#level", "orange")
+    page.fill("#event", "暴雨")
+    page.fill("#headline", "赣江南昌段水位将超警戒")
+    page.fill("#description", "预计未来6小时南昌市降雨量将达50mm以上，赣江南昌段水位将超过警戒水位。")
+    page.fill("#area_codes", "360100")
+    page.select_option("#urgency", "Expected")
+    page.click("button:has-text('提交')")
+    page.wait_for_url(lambda address: "/alerts/new/" not in address)
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def assert_playable(page, audio) -> None:
+    """What the player points at is a WAV the browser can load and that lasts."""
+    src = audio.evaluate("a => a.currentSrc || a.src")
+    fetched = page.request.get(src)
+    assert fetched.status == 200 and fetched.headers["content-type"].startswith("audio/")
+    assert fetched.body()[:4] == b"RIFF"
+    assert audio.evaluate(DURATION) > 1
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng is not installed: no spoken warnings")
+def test_duty_officer_listens_then_confirms_with_a_note_from_the_console(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    login(page, server, "duty")
+    alert_id = compose_pending_alert(page, server)
+
+    page.goto(f"{server}/alerts/")
+    card = page.locator(f"#decide-{alert_id}")
+    audio = card.locator("audio")
+    assert "/preview.wav" in audio.get_attribute("src")  # not released yet: a preview of the radio audio
+    assert_playable(page, audio)
+    audio.evaluate("a => a.play()")
+    page.wait_for_function("a => a.currentTime > 0", arg=audio.element_handle())
+
+    card.locator("textarea[name=note]").click()
+    page.keyboard.insert_text(NOTE)
+    # The console refreshes every 2 seconds; the note being typed and the audio playing survive it.
+    page.evaluate(NEXT_REFRESH)
+    assert card.locator("textarea[name=note]").input_value() == NOTE
+    assert audio.evaluate("a => !a.paused && a.currentTime > 0")
+
+    card.locator("button:has-text('确认发布')").click()
+    page.wait_for_selector("text=已确认发布。")
+    assert page.url.rstrip("/").endswith("/alerts")  # still on the console
+    assert page.locator(f"#decide-{alert_id}").count() == 0
+    row = page.locator("table.alerts tbody tr", has=page.locator(f"a[href='/alerts/{alert_id}/']"))
+    badge = row.locator(".alerts-state .badge")
+    assert badge.inner_text() == "已发布"
+    assert badge.evaluate(ONE_LINE)
+
+    page.goto(f"{server}/alerts/{alert_id}/")
+    history = page.locator("#history").inner_text()
+    assert "值班员确认发布" in history and NOTE in history and "值班员 周航" in history
+    assert page.locator(".meta .badge").evaluate(ONE_LINE)
+    on_air = page.locator(".alerts-audio audio")
+    assert on_air.get_attribute("src").endswith(f"/alerts/{alert_id}/audio.wav")  # what went to radio
+    assert_playable(page, on_air)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in (f"/alerts/{alert_id}/", "/alerts/"):
+        page.goto(f"{server}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        badges = page.locator(".badge").all()
+        assert badges and all(each.evaluate(ONE_LINE) for each in badges), path
+    if os.environ.get("TONGPIN_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "alert-console-phone.png"), full_page=True)
+
+
+def test_pending_alert_on_a_phone_decides_without_sideways_scrolling(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    login(page, server, "duty")
+    alert_id = compose_pending_alert(page, server)
+    for path in ("/alerts/", f"/alerts/{alert_id}/", "/alerts/new/"):
+        page.goto(f"{server}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        for badge in page.locator(".badge.al-pending").all():
+            assert badge.evaluate(ONE_LINE), path
+    page.goto(f"{server}/alerts/{alert_id}/")
+    page.fill(f"#note-{alert_id}", "与省台核对，属误报")
+    page.click("#decide button:has-text('不发布')")
+    page.wait_for_selector("text=已驳回，不发布。")
+    assert "与省台核对，属误报" in page.locator("#history").inner_text()

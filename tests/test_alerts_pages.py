@@ -1,0 +1,197 @@
+"""The warning pages as the duty officer uses them: decisions with a note, the spoken warning to listen to before
+and after release, CAP codes shown by name in the reader's language, the intake's answer."""
+
+import shutil
+
+import pytest
+
+from tongpin.alerts.intake import receive
+from tongpin.alerts.models import Alert, AlertState, Coverage, ReleasePolicy
+from tongpin.core.audit import Actor
+from tongpin.core.models import ApiToken, AuditEvent
+from tongpin.core.roles import Role
+
+from .conftest import make_user
+from .publishing_support import Sink, make_channel
+from .test_alerts_cap import cap
+
+KINDS = ["radio", "sms", "weibo"]
+needs_speech = pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng is not installed")
+
+
+@pytest.fixture
+def sink():
+    with Sink() as running:
+        yield running
+
+
+@pytest.fixture
+def sender(users):
+    return make_user("jxqx", Role.ALERT_SENDER)
+
+
+@pytest.fixture
+def channels(users, sink):
+    made = {}
+    for kind in KINDS:
+        channel = make_channel(users["admin"], kind, "webhook", slug=f"jx-{kind}", url=sink.url, secret="k")
+        Coverage.objects.create(channel=channel, area_codes=["360000"], min_level="blue")
+        made[kind] = channel
+    return made
+
+
+def pending_alert(sender) -> Alert:
+    [received] = receive(Actor(user=sender), cap())  # no release policy: waits for a duty officer
+    assert received.alert.state == AlertState.PENDING
+    return received.alert
+
+
+def audited(alert: Alert, action: str) -> AuditEvent:
+    return AuditEvent.objects.get(object_type="alerts.alert", object_id=str(alert.pk), action=action)
+
+
+def test_confirm_from_the_console_keeps_the_note_audits_it_and_shows_it_in_the_history(
+    users, sender, channels, client_for
+):
+    alert = pending_alert(sender)
+    duty = client_for("duty")
+    console = duty.get("/alerts/").content.decode()
+    # The console itself offers the decision, with a note field, for every pending alert.
+    assert f'id="decide-{alert.pk}"' in console and 'name="note"' in console
+    assert f'action="/alerts/{alert.pk}/confirm/"' in console and f'formaction="/alerts/{alert.pk}/reject/"' in console
+    answer = duty.post(f"/alerts/{alert.pk}/confirm/", {"note": "已电话核实，同意发布", "back": "console"})
+    assert answer.status_code == 302 and answer["Location"] == "/alerts/"  # back to the console
+    alert.refresh_from_db()
+    assert alert.state == AlertState.RELEASED and alert.decision_note == "已电话核实，同意发布"
+    assert audited(alert, "alert.confirmed").changes["note"] == "已电话核实，同意发布"
+    page = duty.get(f"/alerts/{alert.pk}/").content.decode()
+    history = page.split('id="history"')[1]
+    assert "值班员确认发布" in history and "已电话核实，同意发布" in history and "值班员 duty" not in history
+    assert history.index("收到") < history.index("值班员确认发布") < history.index("已发布")
+
+
+def test_reject_keeps_the_typed_note_not_a_fixed_text_and_audits_it(users, sender, channels, client_for):
+    alert = pending_alert(sender)
+    duty = client_for("duty")
+    form = duty.get(f"/alerts/{alert.pk}/").content.decode()
+    assert 'type="hidden" name="note"' not in form  # no hidden, fixed reason any more
+    assert duty.post(f"/alerts/{alert.pk}/reject/", {"note": "与省台核对，属误报"}).status_code == 302
+    alert.refresh_from_db()
+    assert alert.state == AlertState.REJECTED and alert.decision_note == "与省台核对，属误报"
+    event = audited(alert, "alert.rejected")
+    assert event.changes["note"] == "与省台核对，属误报" and event.changes["state"] == ["pending", "rejected"]
+    assert "与省台核对，属误报" in duty.get(f"/alerts/{alert.pk}/").content.decode().split('id="history"')[1]
+
+
+def test_api_decisions_audit_the_note_and_refuse_one_too_long(users, sender, channels, client, token_for):
+    alert = pending_alert(sender)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for('duty')}"}
+    url = f"/api/v1/alerts/{alert.pk}/reject"
+    too_long = client.post(url, data={"note": "长" * 301}, content_type="application/json", **auth)
+    assert too_long.status_code == 422
+    done = client.post(url, data={"note": "误报"}, content_type="application/json", **auth)
+    assert done.status_code == 200 and done.json()["state"] == "rejected"
+    assert audited(alert, "alert.rejected").changes["note"] == "误报"
+    # The confirm/reject body is documented as itself, not as the review decision's (same class name before).
+    schema = client.get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/alerts/{alert_id}/confirm"]["post"]["requestBody"]["content"]["application/json"]
+    name = body["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(schema["components"]["schemas"][name]["properties"]) == {"note"}
+
+
+def test_the_intake_answer_lists_renditions_and_deliveries(users, sender, channels, client):
+    ReleasePolicy.objects.create(name="自动", sender="*", min_level="blue", action="auto")
+    token = ApiToken.issue(sender, "weather")[1]
+    answer = client.post("/api/v1/alerts/cap", data=cap(), content_type="application/xml",
+                         HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert sorted(r["channel"] for r in body["renditions"]) == ["jx-radio", "jx-sms", "jx-weibo"]
+    assert sorted((d["channel"], d["state"]) for d in body["deliveries"]) == [
+        ("jx-radio", "pending"),
+        ("jx-sms", "pending"),
+        ("jx-weibo", "pending"),
+    ]
+    assert [link["id"] for link in body["chain"]] == [body["id"]]
+    one = cap().split(b"?>", 1)[1]
+    wrapped = b"<alerts>" + one.replace(b"JX-2026-001", b"JX-2") + one.replace(b"JX-2026-001", b"JX-3") + b"</alerts>"
+    several = client.post("/api/v1/alerts/cap", data=wrapped, content_type="application/xml",
+                          HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+    assert several.status_code == 201, several.content
+    for each in several.json()["alerts"]:
+        assert {d["channel"] for d in each["deliveries"]} == {"jx-radio", "jx-sms", "jx-weibo"}
+
+
+def test_cap_codes_are_shown_by_name_in_chinese_and_in_english(users, sender, channels, client_for, settings):
+    alert = pending_alert(sender)
+    duty = client_for("duty")
+    page = duty.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "严重程度：严重" in page and "紧急程度：立即行动" in page and "可能性：很可能" in page
+    assert "新发布 · 正式" in page and "Severe / Immediate" not in page and "Alert · Actual" not in page
+    console = duty.get("/alerts/").content.decode()
+    assert "严重程度：严重" in console and "新发布" in console and ">Alert<" not in console
+    composer = duty.get("/alerts/new/").content.decode()
+    assert '<option value="Met" selected>气象</option>' in composer
+    assert '<option value="Expected" >1 小时内行动</option>' in composer and ">Expected<" not in composer
+    assert '<option value="Likely" selected>很可能</option>' in composer
+
+    duty.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = duty.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "Severity: Severe" in english and "Urgency: Immediate" in english and "Certainty: Likely" in english
+    assert "New · Actual" in english and "严重程度" not in english
+    assert '<option value="Met" selected>Meteorological</option>' in duty.get("/alerts/new/").content.decode()
+    assert "<severity>Severe</severity>" in Alert.objects.get(pk=alert.pk).cap_xml  # the CAP itself unchanged
+
+
+def test_the_composer_keeps_what_was_chosen_when_it_refuses(users, client_for):
+    response = client_for("duty").post("/alerts/new/", {"event": "暴雨", "level": "red", "headline": "x",
+                                                         "description": "y", "msg_type": "Update",
+                                                         "urgency": "Future", "certainty": "Possible",
+                                                         "status": "Exercise", "category": "Geo"})  # fmt: skip
+    page = response.content.decode()
+    assert "需要选择原预警" in page
+    for chosen in ('value="Update" selected', 'value="Future" selected', 'value="Possible" selected',
+                   'value="Exercise" selected', 'value="Geo" selected'):  # fmt: skip
+        assert chosen in page
+
+
+@needs_speech
+def test_pending_alerts_have_no_renditions_yet_so_the_page_offers_a_preview_for_staff_only(
+    users, sender, channels, client_for, client, settings
+):
+    alert = pending_alert(sender)
+    assert alert.publication_id is None  # renditions are only made on release
+    duty = client_for("duty")
+    page = duty.get(f"/alerts/{alert.pk}/").content.decode()
+    assert f'<audio controls preload="metadata" src="/alerts/{alert.pk}/preview.wav">' in page
+    assert f'src="/alerts/{alert.pk}/preview.wav"' in duty.get("/alerts/").content.decode()  # the console's card
+    preview = duty.get(f"/alerts/{alert.pk}/preview.wav")
+    wav = b"".join(preview.streaming_content)
+    assert preview.status_code == 200 and preview["Content-Type"] == "audio/wav" and wav[:4] == b"RIFF"
+    assert preview["Cache-Control"].startswith("private")
+    # Staff who may not see alerts get nothing; nobody signed in is sent to sign in; the public route has no previews.
+    assert client_for("reporter").get(f"/alerts/{alert.pk}/preview.wav").status_code == 403
+    assert client.get(f"/alerts/{alert.pk}/preview.wav").status_code == 302
+    [made] = list((settings.MEDIA_ROOT / "alerts" / "audio" / "preview").iterdir())
+    assert client.get(f"/alerts/audio/{made.name}").status_code == 404
+    assert duty.get(f"/alerts/{alert.pk}/audio.wav").status_code == 404  # not on air yet
+
+    duty.post(f"/alerts/{alert.pk}/confirm/", {"note": "同意"})
+    alert.refresh_from_db()
+    page = duty.get(f"/alerts/{alert.pk}/").content.decode()
+    assert f'src="/alerts/{alert.pk}/audio.wav"' in page and "preview.wav" not in page
+    on_air = duty.get(f"/alerts/{alert.pk}/audio.wav")
+    assert on_air.status_code == 200 and b"".join(on_air.streaming_content)[:4] == b"RIFF"
+    assert duty.get(f"/alerts/{alert.pk}/preview.wav").status_code == 404  # released: the real one only
+    console = duty.get("/alerts/").content.decode()
+    assert f'id="listen-{alert.pk}"' in console and f'src="/alerts/{alert.pk}/audio.wav"' in console
+
+
+@needs_speech
+def test_no_preview_when_no_speaking_channel_would_carry_the_alert(users, sender, channels, client_for):
+    Coverage.objects.filter(channel=channels["radio"]).update(min_level="red")  # radio carries red only
+    alert = pending_alert(sender)  # orange
+    duty = client_for("duty")
+    page = duty.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "<audio" not in page and "没有广播语音可试听" in page
+    assert duty.get(f"/alerts/{alert.pk}/preview.wav").status_code == 404
