@@ -452,10 +452,10 @@ def _other_partner_values(others) -> dict[str, str]:
     return values
 
 
-# Lists only station staff may read (a liaison reads their partner's stories, plans, requests and reports, and a
-# review queue of steps naming them).
+# Lists only station staff may read (a liaison reads their partner's stories, plans, requests and reports, a
+# review queue of steps naming them, and an empty list of assignments).
 STAFF_ONLY = [
-    "/audit", "/deliveries", "/channels", "/assignments", "/topics", "/key-dates", "/analytics/accounts",
+    "/audit", "/deliveries", "/channels", "/topics", "/key-dates", "/analytics/accounts",
     "/analytics/groups", "/analytics/rankings", "/live/anchors", "/live/products", "/live/sessions", "/live/sales",
     "/alerts", "/proofread/rules.csv",
 ]  # fmt: skip
