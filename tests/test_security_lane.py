@@ -327,6 +327,12 @@ def test_a_sender_account_reads_no_planning_calendar(lane, users, client):
     assert answer.status_code == 403, answer.content
     assert "秘密" not in answer.content.decode()
     assert api(client, "get", "/calendar/feeds", lane["victim_token"]).status_code == 403
+    # Behind the API guard too: a sender account's partner scope is nothing, not "everything" like staff.
+    from tongpin.partners.scope import partner_scope
+
+    scope = partner_scope(lane["victim"])
+    assert not scope.everything and not scope.partner_ids
+    assert partner_scope(users["reporter"]).everything
 
 
 def _demo():
