@@ -51,12 +51,13 @@ class AlertSink(Sink):
 
 
 SETUP = """
-from tongpin.alerts.models import Coverage, ReleasePolicy
+from tongpin.alerts.models import Coverage, ReleasePolicy, SenderIdentity
 from tongpin.core.audit import Actor
 from tongpin.core.models import ApiToken, User
 from tongpin.publishing.channels_admin import ChannelInput, create_channel
 admin = User.objects.create(username="bench-admin", role="admin")
 sender = User.objects.create(username="bench-sender", role="alert_sender")
+SenderIdentity.objects.create(user=sender, sender="bench@tongpin")  # the <sender> of cap() below
 for kind in {kinds!r}:
     extra = {{"default_cover_media_id": "COVER"}} if kind == "wechat" else {{}}
     channel = create_channel(Actor(user=admin), ChannelInput(name=kind, slug="bench-" + kind, kind=kind,

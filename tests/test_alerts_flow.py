@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tongpin.alerts import release as lifecycle
-from tongpin.alerts.models import Alert, AlertState, Coverage, ReleasePolicy, SenderCertificate
+from tongpin.alerts.models import Alert, AlertState, Coverage, ReleasePolicy, SenderCertificate, SenderIdentity
 from tongpin.core.models import AuditEvent, Notification
 from tongpin.core.roles import Role
 from tongpin.publishing.models import Delivery, DeliveryAction, Priority
@@ -30,7 +30,9 @@ def sink():
 
 @pytest.fixture
 def sender(users):
-    return make_user("jxqx", Role.ALERT_SENDER)
+    account = make_user("jxqx", Role.ALERT_SENDER)
+    SenderIdentity.objects.create(user=account, sender="jxqx@cma.gov.cn")  # bound by an admin (issue 20)
+    return account
 
 
 @pytest.fixture
@@ -371,6 +373,7 @@ def test_a_sender_cannot_cancel_another_senders_warning(users, sender, channels,
 
     [original] = receive(Actor(user=sender), cap())
     rogue = make_user("rogue", Role.ALERT_SENDER)
+    SenderIdentity.objects.create(user=rogue, sender="rogue@x")  # another agency, legitimately bound to its own
     ref = "<references>jxqx@cma.gov.cn,JX-2026-001,2026-06-01T08:00:00+08:00</references>"
     cancel = cap(msg_type="Cancel", extra_head=ref, info="").replace(b"<sender>jxqx@cma.gov.cn", b"<sender>rogue@x")
     receive(Actor(user=rogue), cancel)

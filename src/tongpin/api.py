@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from tongpin.alerts.api import router as alerts_router
+from tongpin.alerts.api_senders import router as alert_senders_router
 from tongpin.analytics.api import router as analytics_router
 from tongpin.core.api import router as core_router
 from tongpin.core.api_auth import API_AUTH
@@ -80,6 +81,7 @@ api.add_router("/", newsroom_router)
 api.add_router("/", review_router)
 api.add_router("/", publishing_router)
 api.add_router("/", alerts_router)
+api.add_router("/", alert_senders_router)
 api.add_router("/", partners_router)
 api.add_router("/", planning_router)
 api.add_router("/", analytics_router)

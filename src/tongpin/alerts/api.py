@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
+from tongpin.core.api_auth import MACHINE_AUTH
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, ValidationFailed
 from tongpin.core.schemas import ERRORS
@@ -61,6 +62,7 @@ class AlertOut(Schema):
     source_format: str
     signature: str
     signature_detail: str
+    hold_reason: str = ""  # why it waits for a duty officer (the sender's signature), when that is the reason
     warnings: list[dict]
     received_at: dt.datetime
     released_at: dt.datetime | None
@@ -101,6 +103,7 @@ def _body(request) -> bytes:
     "/alerts/cap",
     response={200: dict, 201: dict, **ERRORS, 413: dict, 415: dict},
     summary="Submit a warning: CAP 1.2, CAP 1.1 or 12379 XML as the request body",
+    auth=MACHINE_AUTH,  # the one endpoint sender (machine) accounts may call
     openapi_extra={"requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}, "required": True}},
 )
 def alerts_submit(request):

@@ -20,6 +20,7 @@ from tongpin.core.errors import FieldError, Forbidden, ValidationFailed
 from tongpin.core.roles import ALERT_SUBMIT, can
 
 from . import release as lifecycle
+from . import senders as trust
 from .cap.model import Message, parse_time
 from .cap.validate import Report, validate_bytes
 from .models import Alert, AlertState
@@ -58,6 +59,8 @@ def receive(actor: Actor, data: bytes, profile: str | None = None) -> list[Recei
     errors = _errors(reports)
     if errors:
         raise ValidationFailed(errors)
+    # Before anything is looked up: a sender account speaks only as the identities bound to it.
+    trust.check_senders(actor, [report.message.sender for report in reports])
     # Everything that needs no lock first (reads, signature, policy, renditions and speech), then one write
     # transaction per document: the alert stored already in its decided state, and published.
     staged = [_stage(actor, report) for report in reports]
@@ -95,15 +98,19 @@ def _commit(actor: Actor, stage: Stage) -> Received:
     except IntegrityError:  # the same message arrived twice at once: the other request stored it
         existing = Alert.objects.get(sender=alert.sender, identifier=alert.identifier, sent=alert.sent)
         return Received(existing, False)
-    audit.record(actor, "alert.received", alert, {
+    received = {
         "format": alert.source_format, "msg_type": alert.msg_type, "status": alert.status, "level": alert.level,
         "signature": alert.signature, "warnings": stage.warnings,
-    })  # fmt: skip
+    }  # fmt: skip
+    if trust.trusted(actor.user) and alert.sender != settings.TONGPIN_CAP_SENDER:
+        received["on_behalf_of"] = alert.sender  # a duty officer relaying an agency's warning by hand
+    audit.record(actor, "alert.received", alert, received)
     policy_name = getattr(stage.policy, "name", None)
     if stage.choice == lifecycle.HOLD:
         audit.record(actor, "alert.held", alert, {"state": [AlertState.RECEIVED, AlertState.HELD]})
     elif stage.choice == lifecycle.CONFIRM:
-        audit.record(actor, "alert.awaiting_confirmation", alert, {"policy": policy_name or "default"})
+        waiting = {"policy": policy_name or "default", **({"reason": alert.hold_reason} if alert.hold_reason else {})}
+        audit.record(actor, "alert.awaiting_confirmation", alert, waiting)
         lifecycle.ask_duty_officers(alert)
     else:
         audit.record(actor, "alert.auto_release", alert, {"policy": policy_name or "cancel"})
@@ -128,6 +135,17 @@ def _stage(actor: Actor, report: Report) -> Received | Stage:
                 {
                     "code": "unknown_reference",
                     "message": f"no stored alert {sender},{identifier},{sent}",
+                    "location": "references",
+                    "severity": "warning",
+                }
+            )
+        elif not trust.acts_on(message.sender, found, actor.user):
+            # Another agency's warning: neither linked nor touched (release.py's _earlier skips it too).
+            warnings.append(
+                {
+                    "code": "foreign_reference",
+                    "message": _("引用了其他发送方的预警 %(r)s，不会更新或解除它；须由值班员处理。")
+                    % {"r": f"{sender},{identifier},{sent}"},
                     "location": "references",
                     "severity": "warning",
                 }

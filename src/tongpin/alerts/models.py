@@ -86,6 +86,8 @@ class Alert(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
+    # Why it waits for a duty officer when the sender's trust, not the release policy, held it (signatures).
+    hold_reason = models.CharField(_("待确认原因"), max_length=300, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalate_after = models.PositiveIntegerField(default=0)  # seconds, from the policy that asked for confirmation
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -105,6 +107,11 @@ class Alert(models.Model):
     @property
     def public(self) -> bool:
         return self.status == "Actual"
+
+    @property
+    def open_to_everyone(self) -> bool:
+        """Scope Public: Restricted and Private alerts go only to channels marked for them and to staff."""
+        return self.scope == "Public"
 
 
 class PolicyAction(models.TextChoices):
@@ -141,6 +148,11 @@ class Coverage(models.Model):
     polygons = models.JSONField(_("覆盖多边形"), default=list, blank=True)
     everywhere = models.BooleanField(_("全域覆盖"), default=False)
     min_level = models.CharField(_("最低播发级别"), max_length=8, choices=Level.choices, default=Level.BLUE)
+    accepts_restricted = models.BooleanField(
+        _("接收限定/私有预警"),
+        default=False,
+        help_text=_("仅限内部渠道（如指挥部短信群）：CAP 范围为 Restricted 或 Private 的预警只发往勾选此项的渠道。"),
+    )
 
     class Meta:
         verbose_name = _("渠道覆盖")
@@ -164,3 +176,28 @@ class SenderCertificate(models.Model):
 
     def __str__(self) -> str:
         return self.sender
+
+
+class SenderIdentity(models.Model):
+    """A CAP `<sender>` an account may submit as (bound by an admin). A sender account's messages naming any
+    other sender are refused, so one agency's account can neither speak for nor cancel another's warnings."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="sender_identities",
+        limit_choices_to={"role": "alert_sender"},
+        verbose_name=_("接口账号"),
+    )
+    sender = models.CharField(_("发送方标识"), max_length=200, db_index=True, help_text=_("CAP 消息中的 <sender>"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user__username", "sender"]
+        constraints = [models.UniqueConstraint(fields=["user", "sender"], name="one_binding_per_sender")]
+        verbose_name = _("发送方绑定")
+        verbose_name_plural = _("发送方绑定")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.sender}"

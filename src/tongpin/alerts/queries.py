@@ -86,6 +86,7 @@ def alert_out(alert: Alert) -> dict:
         "source_format": alert.source_format,
         "signature": alert.signature,
         "signature_detail": alert.signature_detail,
+        "hold_reason": alert.hold_reason,
         "warnings": alert.validation.get("warnings", []),
         "received_at": alert.received_at,
         "released_at": alert.released_at,

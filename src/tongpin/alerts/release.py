@@ -25,6 +25,7 @@ from tongpin.publishing import services as publishing
 from tongpin.publishing.models import Channel, Priority
 
 from . import areas, renditions
+from . import senders as trust
 from .models import LEVEL_RANK, Alert, AlertState, Coverage, PolicyAction, ReleasePolicy
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,15 @@ HOLD, RELEASE, CONFIRM = "hold", "release", "confirm"
 
 
 def choose(alert: Alert) -> tuple[str, ReleasePolicy | None]:
-    """What the policy says for a new alert: hold (never public), release now, or wait for a duty officer."""
+    """What the policy says for a new alert: hold (never public), release now, or wait for a duty officer.
+
+    Sets `alert.hold_reason` when the sender's trust, not the policy, makes it wait (see senders.py)."""
     if alert.status in ("System", "Draft") or alert.msg_type in ("Ack", "Error"):
         return HOLD, None
     policy = matching_policy(alert)
+    alert.hold_reason = trust.hold_reason(alert)
+    if alert.hold_reason:  # a Cancel too: a forged 解除 would take a real warning off the air
+        return CONFIRM, policy
     if alert.msg_type == "Cancel" or (policy is not None and policy.action == PolicyAction.AUTO):
         # A cancellation always goes out at once: keeping a withdrawn warning on air is the greater harm.
         return RELEASE, policy
@@ -69,7 +75,8 @@ def decide(actor: Actor, alert: Alert) -> Alert:
         audit.record(actor, "alert.auto_release", alert, {"policy": policy.name if policy else "cancel"})
         return release(actor, alert)
     alert.escalate_after = policy.escalate_after if policy else DEFAULT_ESCALATION
-    _set_state(actor, alert, AlertState.PENDING, "alert.awaiting_confirmation", escalate_after=alert.escalate_after)
+    _set_state(actor, alert, AlertState.PENDING, "alert.awaiting_confirmation", escalate_after=alert.escalate_after,
+               hold_reason=alert.hold_reason)  # fmt: skip
     ask_duty_officers(alert)
     return alert
 
@@ -92,12 +99,15 @@ def _set_state(actor: Actor, alert: Alert, state: str, action: str, noted: dict 
 
 
 def target_channels(alert: Alert) -> list[Channel]:
-    """Channels whose coverage meets the alert's area and carries its level; test channels for tests."""
+    """Channels whose coverage meets the alert's area and carries its level; test channels for tests; for a
+    Restricted or Private alert only the channels marked to accept them (internal ones)."""
     wanted = []
     rank = max(LEVEL_RANK.get(alert.level, 0), 1)  # an unknown level is treated as blue
     coverages = Coverage.objects.select_related("channel").filter(
         channel__is_active=True, channel__for_tests=not alert.public, channel__kind__in=renditions.ALERT_KINDS
     )
+    if not alert.open_to_everyone:
+        coverages = coverages.filter(accepts_restricted=True)
     for coverage in coverages:
         if rank < LEVEL_RANK[coverage.min_level]:
             continue
@@ -199,14 +209,11 @@ def _earlier(alert: Alert) -> list[Alert]:
     composer) — otherwise one sender account could take down everybody's warnings.
     """
     found = []
-    trusted = alert.received_by is not None and can(alert.received_by, ALERT_DECIDE)
     for sender, identifier, sent in alert.references:
-        if sender != alert.sender and not trusted:
-            continue
         rows = Alert.objects.filter(sender=sender, identifier=identifier).exclude(pk=alert.pk)
         if sent:
             rows = rows.filter(sent=sent)
-        found.extend(rows)
+        found.extend(row for row in rows if trust.acts_on(alert.sender, row, alert.received_by))
     unique = {a.pk: a for a in found}
     return sorted(unique.values(), key=lambda a: a.received_at, reverse=True)
 

@@ -16,7 +16,7 @@ from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, FieldError, Forbidden, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.core.models import AuditEvent
-from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, can
+from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, ALERT_VIEW, can
 
 from . import compose, labels, listen, queries
 from . import release as lifecycle
@@ -189,7 +189,8 @@ def composer(request):
 
 @require_GET
 def cap_xml(request, alert_id: int):
-    """The CAP of a public, released alert (linked from the Atom feed)."""
+    """The CAP of a public, released alert (linked from the Atom feed). Restricted and Private alerts carry
+    their restriction and addressees: only signed-in staff who may see alerts get those."""
     alert = (
         Alert.objects.filter(pk=clean_id(alert_id) or 0, status="Actual")
         .exclude(state__in=[AlertState.PENDING, AlertState.REJECTED])
@@ -197,12 +198,14 @@ def cap_xml(request, alert_id: int):
     )
     if alert is None or alert.released_at is None:
         raise Http404
+    if not alert.open_to_everyone and not can(request.user, ALERT_VIEW):
+        raise Http404  # not even whether it exists
     return HttpResponse(alert.cap_xml.encode(), content_type="application/cap+xml; charset=utf-8")
 
 
 @require_GET
 def atom_feed(request):
-    """Active public alerts for downstream systems, newest first, each entry linking its CAP."""
+    """Active public alerts (scope Public) for downstream systems, newest first, each entry linking its CAP."""
     feed = Atom1Feed(
         title=_("同频 · 生效中的预警"),
         link=request.build_absolute_uri("/alerts/feed.atom"),
@@ -210,7 +213,8 @@ def atom_feed(request):
         language="zh-CN",
         feed_url=request.build_absolute_uri(),
     )
-    for alert in Alert.objects.filter(state=AlertState.RELEASED, status="Actual").exclude(msg_type="Cancel")[:100]:
+    active = Alert.objects.filter(state=AlertState.RELEASED, status="Actual", scope="Public")
+    for alert in active.exclude(msg_type="Cancel")[:100]:
         feed.add_item(
             title=str(alert),
             link=request.build_absolute_uri(f"/alerts/{alert.pk}/cap.xml"),

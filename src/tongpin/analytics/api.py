@@ -345,6 +345,7 @@ def report_out(r) -> dict:
 
 @router.get("/reports", response={200: list[ReportOut], **ERRORS}, summary="Partner reports in scope")
 def reports_list(request):
+    roles.require_any(request.auth, roles.METRICS_VIEW, roles.PARTNER_VIEW)
     return [report_out(r) for r in services.reports_for(request.auth).select_related("partner")[:200]]
 
 

@@ -1,12 +1,30 @@
-"""Authentication for the REST API: bearer tokens for machines, the session (with CSRF) for the browser."""
+"""Authentication for the REST API: bearer tokens for machines, the session (with CSRF) for the browser.
+
+Machine accounts (`roles.MACHINE_ROLES`, e.g. a warning agency's sender account) are refused by every endpoint
+except those that declare `auth=MACHINE_AUTH` — today only the CAP intake. An endpoint that forgets its own
+capability check therefore still cannot hand a machine account anything.
+"""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
+from .errors import FieldError, Forbidden
 from .models import ApiToken, hash_token
+from .roles import MACHINE_ROLES
+
+
+def _admit(user, machines: bool):
+    if user.role in MACHINE_ROLES and not machines:
+        raise Forbidden(FieldError("machine_account", _("接口账号只能使用为其开放的接口（提交预警）。")))
+    return user
 
 
 class BearerToken(HttpBearer):
+    def __init__(self, machines: bool = False):
+        super().__init__()
+        self.machines = machines
+
     def authenticate(self, request, token: str):
         if not token or len(token) > 200:
             return None
@@ -22,11 +40,18 @@ class BearerToken(HttpBearer):
         if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
-        return found.user
+        return _admit(found.user, self.machines)
 
 
 class BrowserSession(SessionAuth):
-    """Django's session; unsafe methods still need the CSRF token, as for any form."""
+    """Django's session; unsafe methods still need the CSRF token, as for any form. Machine accounts cannot
+    sign in to the web, and a session one somehow holds is refused here too."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        return _admit(user, machines=False) if user else user
 
 
 API_AUTH = [BearerToken(), BrowserSession()]
+# For the endpoints machine accounts may call (each still checks the capability it needs).
+MACHINE_AUTH = [BearerToken(machines=True), BrowserSession()]

@@ -6,7 +6,10 @@ is added here once and granted explicitly. Partner scoping (what a liaison may s
 """
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .errors import FieldError, Forbidden
 
 
 class Role(models.TextChoices):
@@ -86,8 +89,24 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+# Machine accounts: they speak to the API only (no web sign-in) and only to the endpoints that declare they
+# accept them (`core.api_auth.MACHINE_AUTH`); every other endpoint refuses them before its handler runs.
+MACHINE_ROLES = frozenset({Role.ALERT_SENDER})
+# Station staff see every partner's data (`partners.scope`); any other role sees only what it is given.
+STATION_STAFF = frozenset(
+    {Role.REPORTER, Role.EDITOR, Role.DESK_CHIEF, Role.CHIEF_EDITOR, Role.DUTY_OFFICER, Role.ANCHOR, Role.ADMIN}
+)
+
+
 def can(user, capability: str) -> bool:
     """True when an active, signed-in user's role grants the capability."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return capability in CAPABILITIES.get(user.role, frozenset())
+
+
+def require_any(user, *capabilities: str) -> None:
+    """Refuse (403) a caller holding none of the capabilities: for endpoints whose lists would otherwise just
+    come back empty, so that what each endpoint demands is stated and checked."""
+    if not any(can(user, capability) for capability in capabilities):
+        raise Forbidden(FieldError("forbidden", gettext("没有权限。")))

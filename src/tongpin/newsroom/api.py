@@ -7,6 +7,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden
 from tongpin.core.schemas import ERRORS
@@ -228,6 +229,7 @@ def _story_input(payload: Schema, exclude: set[str]) -> StoryInput:
 
 @router.get("/stories", response={200: StoryListOut, **ERRORS}, summary="List or search stories")
 def stories_list(request, filters: Query[StoryQuery]):
+    roles.require_any(request.auth, roles.STORY_VIEW)
     criteria = StoryFilters(**filters.dict(exclude={"page", "page_size"}))
     page = list_stories(request.auth, criteria, filters.page, filters.page_size)
     results = []
@@ -252,6 +254,7 @@ def stories_list(request, filters: Query[StoryQuery]):
 
 @router.get("/stories/export.csv", summary="The list (same filters and scope) as CSV")
 def stories_export(request, filters: Query[StoryQuery]):
+    roles.require_any(request.auth, roles.STORY_VIEW)
     criteria = StoryFilters(**filters.dict(exclude={"page", "page_size"}))
     return export_response(actor_from_request(request, "api"), criteria, filters.dict(exclude_defaults=True))
 

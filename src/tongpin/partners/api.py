@@ -99,6 +99,7 @@ def _partner_values(payload: Schema) -> dict:
 
 @router.get("/partners", response={200: list[PartnerOut], **ERRORS}, summary="Partners the caller may see")
 def partners_list(request, archived: bool = False):
+    roles.require_any(request.auth, roles.PARTNER_VIEW)
     return [partner_out(p) for p in services.visible_partners(request.auth, archived).prefetch_related("owners")]
 
 
@@ -304,6 +305,7 @@ class MeasureOut(Schema):
 
 @router.get("/measures", response={200: list[MeasureOut], **ERRORS}, summary="What commitments can count")
 def measures_list(request):
+    roles.require_any(request.auth, roles.PARTNER_VIEW)
     return [
         {"name": m.name, "label": str(m.label), "unit": str(m.unit), "uses_channels": m.uses_channels}
         for m in MEASURES.values()

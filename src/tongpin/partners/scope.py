@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from tongpin.core.roles import Role
+from tongpin.core.roles import STATION_STAFF, Role
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,14 @@ NOTHING = PartnerScope(everything=False)
 
 
 def partner_scope(user) -> PartnerScope:
-    """Liaisons see their own partner only; a liaison without a partner sees nothing (fail closed)."""
+    """Station staff see every partner; liaisons their own partner only; a liaison without a partner, a sender
+    (machine) account or any role not known as staff sees nothing (fail closed)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
-    if user.role != Role.PARTNER_LIAISON:
+    if user.role in STATION_STAFF:
         return PartnerScope(everything=True)
+    if user.role != Role.PARTNER_LIAISON:
+        return NOTHING
     from .models import Liaison
 
     partner_id = Liaison.objects.filter(user=user).values_list("partner_id", flat=True).first()

@@ -112,6 +112,7 @@ class DeclineIn(Schema):
 
 @router.get("/requests", response={200: list[RequestOut], **ERRORS}, summary="Publicity requests in scope")
 def requests_list(request, state: str = ""):
+    roles.require_any(request.auth, roles.PLAN_VIEW, roles.PARTNER_VIEW)
     rows = request_service.requests_for(request.auth)
     if state:
         rows = rows.filter(state=state)
@@ -360,6 +361,7 @@ def _campaign_values(request, payload: Schema) -> dict:
 
 @router.get("/campaigns", response={200: list[CampaignOut], **ERRORS}, summary="Campaigns in scope")
 def campaigns_list(request, state: str = ""):
+    roles.require_any(request.auth, roles.PLAN_VIEW, roles.PARTNER_VIEW)
     rows = services.campaigns_for(request.auth).select_related("partner", "owner")
     if state:
         rows = rows.filter(state=state)
@@ -592,6 +594,7 @@ def _assignment_values(request, payload: Schema) -> dict:
 
 @router.get("/assignments", response={200: list[AssignmentOut], **ERRORS}, summary="Assignments (派单)")
 def assignments_list(request, mine: bool = False, open_only: bool = False):
+    roles.require_any(request.auth, roles.PLAN_VIEW, roles.PARTNER_VIEW)  # a liaison gets an empty list
     rows = services.assignments_for(request.auth).select_related("topic__campaign__key_date", "assignee")
     if mine:
         rows = rows.filter(assignee=request.auth)
@@ -714,6 +717,7 @@ def _event_values(request, payload: Schema) -> dict:
 
 @router.get("/events", response={200: list[EventOut], **ERRORS}, summary="Joint events (活动筹办)")
 def events_list(request):
+    roles.require_any(request.auth, roles.PLAN_VIEW, roles.PARTNER_VIEW)
     return [event_out(e) for e in services.events_for(request.auth).select_related("partner")[:500]]
 
 
@@ -779,6 +783,7 @@ class CalendarQuery(Schema):
 
 @router.get("/calendar", response={200: list[EntryOut], **ERRORS}, summary="Calendar entries in a range")
 def calendar_entries(request, filters: Query[CalendarQuery]):
+    roles.require_any(request.auth, roles.PLAN_VIEW, roles.PARTNER_VIEW)
     first, last = _range(filters.start, filters.end)
     campaign = services.get_campaign(request.auth, filters.campaign) if filters.campaign else None
     person = request.auth if filters.mine else None
@@ -792,4 +797,5 @@ class FeedsOut(Schema):
 
 @router.get("/calendar/feeds", response={200: FeedsOut, **ERRORS}, summary="The caller's secret iCalendar address")
 def calendar_feeds(request):
+    roles.require_any(request.auth, roles.PLAN_VIEW, roles.PARTNER_VIEW)
     return {"person": ical_url(request.auth, "person")}

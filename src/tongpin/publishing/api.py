@@ -11,7 +11,7 @@ from pydantic import Field
 
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden
-from tongpin.core.roles import DELIVERY_VIEW, PUBLISH, can
+from tongpin.core.roles import DELIVERY_VIEW, PUBLISH, STORY_VIEW, can, require_any
 from tongpin.core.schemas import ERRORS
 
 from . import channels_admin, services
@@ -241,6 +241,7 @@ def _staff(request) -> None:
 
 @router.get("/channel-types", summary="Channel kinds (with rendition fields) and transmitters (with settings)")
 def channel_types(request) -> dict:
+    require_any(request.auth, STORY_VIEW)
     def settings_of(plugin) -> list[dict]:
         return [
             {"name": s.name, "label": str(s.label), "kind": s.kind, "required": s.required, "default": s.default}

@@ -8,6 +8,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, NotFound, ValidationFailed
 from tongpin.newsroom import stories as story_service
@@ -204,6 +205,7 @@ def proofread_text(request, payload: CheckIn):
 
 @router.get("/review/queue", response=list[dict], summary="Steps waiting for me")
 def queue(request):
+    roles.require_any(request.auth, roles.STORY_VIEW)
     return [
         {
             "story_id": s.run.story_id,
@@ -236,6 +238,7 @@ def resolve(request, flag_id: int, payload: ResolveIn):
 
 @router.get("/proofread/rules.csv", summary="Export the rule lists as CSV")
 def rules_export(request):
+    roles.require_any(request.auth, roles.REVIEW_ACT, roles.RULES_EDIT)  # as the rules page
     response = HttpResponse("\ufeff" + proofing.export_rules_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="rules.csv"'
     return response

@@ -10,7 +10,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from tongpin.alerts.models import Coverage, ReleasePolicy
+from tongpin.alerts.models import Coverage, ReleasePolicy, SenderIdentity
 from tongpin.alerts.renditions import ALERT_KINDS
 from tongpin.core.audit import Actor, record
 from tongpin.core.models import Station, User
@@ -98,6 +98,12 @@ DEMO_USERS = [
     ("liaison_em", Role.PARTNER_LIAISON, "应急管理厅宣教处 刘洋", None, "jx-yjgl"),
     ("liaison_zone", Role.PARTNER_LIAISON, "高新区党政办 何静", None, "qy-gxq"),
     ("jxqx", Role.ALERT_SENDER, "省气象台预警接口", None, None),
+]
+
+# The sender identities each demo sender account may use: the observatory's CAP <sender> and its 12379 code.
+SENDER_IDENTITIES = [
+    ("jxqx", "jxqx@cma.gov.cn", "省气象台 CAP 发送方"),
+    ("jxqx", "36000041600000", "省气象台 12379 发布单位编码"),
 ]
 
 # Where the demo channels reach (Jiangxi and Qingyuan) and the station's warning policy: TV and radio carry
@@ -336,6 +342,10 @@ def load_demo() -> bool:
                 Liaison.objects.create(user=user, partner=partners[partner])
             created = True
         users[username] = user
+    for username, sender, note in SENDER_IDENTITIES:
+        if not SenderIdentity.objects.filter(user=users[username], sender=sender).exists():
+            SenderIdentity.objects.create(user=users[username], sender=sender, note=note)
+            created = True
     system = Actor(user=None, via="demo")
     channels_by_slug = {}
     for slug, name, kind, transmitter, settings, partner in CHANNELS:

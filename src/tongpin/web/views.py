@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from tongpin import __version__
 from tongpin.core import roles
-from tongpin.core.audit import client_ip
+from tongpin.core.audit import Actor, client_ip, record
 from tongpin.core.models import AuditEvent
 from tongpin.core.throttle import clear, is_locked, record_failure
 from tongpin.newsroom.models import StoryStatus
@@ -26,7 +26,16 @@ class CalmAuthenticationForm(AuthenticationForm):
         "invalid_login": _("账号或密码不正确。"),
         "inactive": _("账号或密码不正确。"),
         "throttled": _("登录失败次数过多，请 15 分钟后再试。"),
+        "machine_account": _("这是预警发布单位的接口账号，只能通过接口令牌提交预警，不能登录网页。"),
     }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.role in roles.MACHINE_ROLES:
+            # The password was right, so saying why is safe; the attempt is on record all the same.
+            ip = client_ip(self.request) if self.request else None
+            record(Actor(user=user, ip=ip), "auth.login_refused", user, {"reason": "machine_account"})
+            raise ValidationError(self.error_messages["machine_account"], code="machine_account")
 
     def clean(self):
         username = self.data.get("username", "")
