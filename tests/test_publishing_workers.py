@@ -190,3 +190,43 @@ def test_a_killed_workers_deliveries_are_sent_by_the_other_within_seconds_not_it
             stop(survivor)
     assert len(sink.unique) == count
     assert len(sink.received) - count <= 8 * 2  # repeats: at most what the dead worker held in flight
+
+
+def test_a_worker_on_another_machine_is_woken_by_postgresql_notify(database, tmp_path):
+    """All of this machine's wake-up slots are taken (as if the worker ran elsewhere) and it polls once a minute:
+    work queued by another process reaches it within seconds only through LISTEN/NOTIFY."""
+    if "TONGPIN_DATABASE_URL" not in database:
+        pytest.skip("NOTIFY is PostgreSQL's")
+    import socket
+
+    from tongpin.publishing import wakeup
+
+    name = database["TONGPIN_DATABASE_URL"].rsplit("/", 1)[1]
+    taken = []
+    for address in wakeup._names_for(f"django.db.backends.postgresql|127.0.0.1|5432|{name}"):
+        held = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        held.bind(address)
+        taken.append(held)
+    env = {**database, "TONGPIN_DELIVERY_POLL": "60"}
+    log = tmp_path / "worker.log"
+    try:
+        with Sink() as sink:
+            scenario(env, "setup", "1", sink.url)
+            worker = start_worker(env, log)
+            try:
+                assert wait_for(lambda: len(sink.received) == 1, 30), log.read_text()  # its first look
+                time.sleep(1.5)  # idle now, listening
+                scenario(env, "enqueue", "3")
+                assert wait_for(lambda: len(sink.received) == 4, 20), log.read_text()
+            finally:
+                stop(worker)
+        assert sum(len(held.recv(16)) for held in taken if _readable(held)) > 0  # the datagrams went nowhere useful
+    finally:
+        for held in taken:
+            held.close()
+
+
+def _readable(sock) -> bool:
+    import select
+
+    return bool(select.select([sock], [], [], 0)[0])

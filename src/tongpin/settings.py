@@ -218,7 +218,9 @@ TONGPIN_SITE_NAME = _("同频 融媒体协同平台")
 # --- Publishing: the delivery queue (docs/publishing.md) ---
 TONGPIN_OUTBOX = Path(os.environ.get("TONGPIN_OUTBOX", HOME / "outbox")).resolve()  # file-drop channels write here
 TONGPIN_DELIVERY_THREADS = int(os.environ.get("TONGPIN_DELIVERY_THREADS", "8"))  # sending threads per worker
-TONGPIN_DELIVERY_POLL = float(os.environ.get("TONGPIN_DELIVERY_POLL", "0.05"))  # idle poll, seconds
+# An idle worker's safety poll, seconds: queued work wakes workers at once (datagrams on this machine, NOTIFY on
+# PostgreSQL), so the poll only catches what comes due later (scheduled sends, retries) and missed wake-ups.
+TONGPIN_DELIVERY_POLL = float(os.environ.get("TONGPIN_DELIVERY_POLL", "1"))
 # A claimed delivery whose worker has not answered for this long is handed to another (must exceed timeouts).
 TONGPIN_DELIVERY_LEASE = float(os.environ.get("TONGPIN_DELIVERY_LEASE", "90"))
 # Workers beat every TONGPIN_WORKER_BEAT seconds; one silent for TONGPIN_WORKER_DEAD_AFTER is taken for dead and

@@ -119,8 +119,8 @@ class Dispatcher:
         self.stop.set()
         self.results.put(WOKEN)
 
-    def _listen(self, listener: wakeup.Listener) -> None:
-        while listener.socket is not None:  # until run() closes it
+    def _listen(self, listener: wakeup.Listener | wakeup.DatabaseListener) -> None:
+        while listener.active:  # until run() closes it
             if listener.wait(1.0):
                 self.results.put(WOKEN)
 
@@ -131,9 +131,11 @@ class Dispatcher:
         self.last_reclaim = self.last_tidy = self.last_repair = 0.0
         heartbeat = workers.Heartbeat(self.name, self.runs)
         heartbeat.start()
-        listener = wakeup.Listener()
-        if listener.socket is not None:  # without one (no free slot, not Linux) the poll alone finds work
-            threading.Thread(target=self._listen, args=(listener,), name="tongpin-wakeup", daemon=True).start()
+        # Datagrams from this machine and, on PostgreSQL, NOTIFY from any; without either the poll finds work.
+        listeners = [wakeup.Listener(), wakeup.DatabaseListener()]
+        for listener in listeners:
+            if listener.active:
+                threading.Thread(target=self._listen, args=(listener,), name="tongpin-wakeup", daemon=True).start()
         log.info("delivery worker %s started (%d + %d threads)", self.name, self.threads, self.priority_threads)
         try:
             failures = 0
@@ -158,7 +160,8 @@ class Dispatcher:
                     close_old_connections()  # when idle: drop connections the database has closed
                     self.last_tidy = time.monotonic()
         finally:
-            listener.close()
+            for listener in listeners:
+                listener.close()
             lane.shutdown(wait=True)
             pool.shutdown(wait=True)
             self._collect()

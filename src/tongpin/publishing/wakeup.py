@@ -1,23 +1,28 @@
 """Waking delivery workers the moment work is queued, so a warning does not wait for the next poll.
 
-Each worker listens on a datagram socket in Linux's abstract namespace, named after the database it serves
-(one of `SLOTS` names, so several workers can share a machine); `wake()` sends one byte to every slot. Nothing
-is kept on disk and a worker that dies leaves nothing behind. A wake-up only makes a worker look for due
-deliveries sooner: where the platform has no abstract sockets, or a worker runs on another machine, its own
-poll (`TONGPIN_DELIVERY_POLL`) still finds the work, a little later. A stray datagram costs one look.
+On one machine each worker listens on a datagram socket in Linux's abstract namespace, named after the database
+it serves (one of `SLOTS` names, so several workers can share a machine); `wake()` sends one byte to every slot.
+Nothing is kept on disk and a worker that dies leaves nothing behind. On PostgreSQL `wake()` also sends a
+`NOTIFY`, which reaches workers on every machine (`DatabaseListener`). A wake-up only makes a worker look for
+due deliveries sooner: without one (no free slot, another platform) its slow safety poll
+(`TONGPIN_DELIVERY_POLL`) still finds the work. A stray wake-up costs one look.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import socket
 import sys
 import threading
 
-from django.db import connections
+from django.db import DatabaseError, connections
+
+log = logging.getLogger(__name__)
 
 SLOTS = 16
+NOTIFY_CHANNEL = "tongpin_deliveries"
 _sender: socket.socket | None = None
 _sender_guard = threading.Lock()
 
@@ -34,6 +39,7 @@ def _names_for(identity: str) -> list[bytes]:
 
 
 def supported() -> bool:
+    """Whether this platform has abstract datagram sockets (Linux)."""
     return sys.platform.startswith("linux")
 
 
@@ -52,10 +58,24 @@ def wake() -> None:
             sender.sendto(b"!", name)
         except OSError:  # no worker in that slot (refused), or its buffer is full (it is awake anyway)
             pass
+    _notify()
+
+
+def _notify() -> None:
+    """Workers on other machines hear a PostgreSQL NOTIFY (sent after the commit, like the datagrams)."""
+    database = connections["default"]
+    if database.vendor != "postgresql":
+        return
+    try:
+        with database.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
+    except DatabaseError:  # the work is committed; the workers' safety poll finds it
+        log.warning("could not notify the delivery workers; they will find the work at their next poll")
 
 
 class Listener:
-    """A worker's end: `wait()` returns True when woken. Without a free slot it never wakes (polling only)."""
+    """A worker's end on this machine: `wait()` returns True when woken. Without a free slot it never wakes
+    (the poll alone finds work)."""
 
     def __init__(self) -> None:
         self.socket: socket.socket | None = None
@@ -70,6 +90,10 @@ class Listener:
                 continue
             self.socket = candidate
             return
+
+    @property
+    def active(self) -> bool:
+        return self.socket is not None
 
     def wait(self, timeout: float) -> bool:
         """Block until woken or `timeout` seconds pass; every wake-up already waiting is taken at once."""
@@ -97,3 +121,62 @@ class Listener:
             except OSError:
                 pass
             listening.close()
+
+
+class DatabaseListener:
+    """A worker's end of PostgreSQL's LISTEN/NOTIFY, on a connection of its own (used by one thread only).
+    Inactive on other databases. A lost connection is opened again on the next wait, which then reports a
+    wake-up: notifications sent meanwhile were missed, so the worker should look."""
+
+    def __init__(self) -> None:
+        self._stopped = threading.Event()
+        self._wrapper = None
+        if connections["default"].vendor != "postgresql":
+            self._stopped.set()
+
+    @property
+    def active(self) -> bool:
+        return not self._stopped.is_set()
+
+    def _connect(self):
+        if self._wrapper is None or self._wrapper.connection is None:
+            self._wrapper = connections.create_connection("default")
+            self._wrapper.ensure_connection()
+            self._wrapper.connection.autocommit = True
+            self._wrapper.connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            return True
+        return False
+
+    def wait(self, timeout: float) -> bool:
+        if not self.active:
+            return False
+        try:
+            if self._connect():
+                return True
+            raw = self._wrapper.connection
+            waiting = raw.notifies(timeout=timeout, stop_after=1)
+            woken = any(True for _ in waiting)
+            waiting.close()  # the generator holds the connection's lock until closed
+            if woken:  # take whatever else is already waiting: a burst of releases costs one look
+                for _ in raw.notifies(timeout=0.0):
+                    pass
+            return woken
+        except Exception:  # noqa: BLE001  (psycopg and Django errors alike: drop the connection, retry later)
+            self._drop()
+            self._stopped.wait(min(timeout, 1.0))
+            return False
+        finally:
+            if self._stopped.is_set():
+                self._drop()
+
+    def _drop(self) -> None:
+        wrapper, self._wrapper = self._wrapper, None
+        if wrapper is not None:
+            try:
+                wrapper.close()
+            except Exception:  # noqa: BLE001  (already broken)
+                log.debug("closing a broken listening connection failed", exc_info=True)
+
+    def close(self) -> None:
+        """Stop listening; the thread in `wait()` closes the connection within its timeout."""
+        self._stopped.set()
