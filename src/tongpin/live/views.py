@@ -90,6 +90,7 @@ def session_detail(request, session_id: int):
             messages.success(request, _("直播数据已保存。"))
             return redirect("live-session", session_id=session.pk)
     editable = session.status in (SessionStatus.PLANNED, SessionStatus.REHEARSED)
+    early = services.early_by(session) if editable else None  # going live now would be this early
     return render(
         request,
         "live/session.html",
@@ -105,6 +106,7 @@ def session_detail(request, session_id: int):
             "moves": [(m, services.MOVE_LABELS[m]) for m in sorted(services.MOVES.get(session.status, set()))]
             if can_manage
             else [],
+            "early": services.lead_text(early) if early else "",
         },
     )
 
@@ -119,7 +121,8 @@ def session_action(request, session_id: int, action: str):
             services.sign_off(actor, session)
             messages.success(request, _("合规审核已签字。"))
         elif action == "status":
-            services.move_session(actor, session, request.POST.get("status", ""))
+            confirmed = request.POST.get("confirm_early") == "1"
+            services.move_session(actor, session, request.POST.get("status", ""), confirm_early=confirmed)
         elif action == "delete":
             services.delete_session(actor, session)
             messages.success(request, _("已删除。"))
