@@ -372,6 +372,32 @@ def test_document_scans_must_be_what_they_claim(users, shop, client_for):
     assert saved.status_code == 302 and shop["tea"].documents.filter(kind="licence").get().file.size > 0
 
 
+def test_the_product_image_is_shown_to_those_who_may_see_it(users, shop, client_for):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), "#a0522d").save(out, "PNG")
+    picture = SimpleUploadedFile("红茶.png", out.getvalue(), content_type="image/png")
+    tea = services.save_product(actor(users["desk"]), {"image": picture}, shop["tea"])
+    editor = client_for("editor")
+    served = editor.get(f"/live/products/{tea.pk}/image")
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert served["X-Content-Type-Options"] == "nosniff" and b"".join(served.streaming_content) == out.getvalue()
+    src = f'src="/live/products/{tea.pk}/image?v='
+    assert src in editor.get(f"/live/products/{tea.pk}/").content.decode()  # on the product page
+    assert src in editor.get("/live/products/").content.decode()  # and as a thumbnail in the list
+    desk_form = client_for("desk").get(f"/live/products/{tea.pk}/edit/").content.decode()
+    assert f'href="/live/products/{tea.pk}/image"' in desk_form  # the form's "currently" link, not raw media
+    assert client_for("liaison_em").get(f"/live/products/{tea.pk}/image").status_code == 403
+    without = services.save_product(
+        actor(users["desk"]), {"partner": shop["enterprise"], "name": "无图商品", "price": Decimal("9")}
+    )
+    assert editor.get(f"/live/products/{without.pk}/image").status_code == 404
+
+
 def test_studios_and_the_roster_are_kept_in_the_admin(users, shop, client_for):
     from tongpin.core.models import AuditEvent
 
