@@ -86,6 +86,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+def roles_with(capability: str) -> list[str]:
+    """The roles that grant `capability`."""
+    return [role for role, granted in CAPABILITIES.items() if capability in granted]
+
+
 def can(user, capability: str) -> bool:
     """True when an active, signed-in user's role grants the capability."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
