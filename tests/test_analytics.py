@@ -237,6 +237,11 @@ def test_a_ranking_month_counts_only_once_its_ranking_is_final(users, partners, 
     assert december.records == [] and early.status == Status.ON_TRACK != Status.MET  # first in December, so far
     assert november.records == [] and november.status == Status.PENDING  # over, not final: neither met nor missed
     assert november.status_label == "待定"
+    from django.template.loader import render_to_string
+
+    page = render_to_string("partners/commitment_detail.html", {"commitment": top_one, "result": early,
+                                                                  "periods": early.periods})  # fmt: skip
+    assert "ff-pending" in page and "排名在月末 7 天后确定" in page
 
     settled = fulfilment(top_one, today=dt.date(2026, 12, 7))
     assert [r.title for r in settled.periods[0].records] == ["清远高新区 2026-11 排名第 1"]
