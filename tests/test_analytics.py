@@ -219,6 +219,41 @@ def test_ranking_commitment_counts_months_in_the_top(users, partners, city):
     assert november.records == [] and november.status == Status.AT_RISK
 
 
+def test_a_ranking_month_counts_only_once_its_ranking_is_final(users, partners, city):
+    """Rankings use day-7 figures: a month's place is final 7 days after it ends. Leading two days into a month
+    is no achievement, and a month just over is pending (待定), not missed, until then."""
+    data = _csv(
+        "清远发布,a,https://f/1,2026-11-03 08:00,1,3000,30,10,20,0,2026-11-10",
+        "清远高新区,b,https://f/2,2026-11-28 08:00,1,9000,90,30,100,0,2026-12-05",
+        "清远高新区,c,https://f/3,2026-12-01 08:00,1,9000,90,30,100,0,2026-12-02",
+        "清远发布,d,https://f/4,2026-12-01 08:00,1,3000,30,10,20,0,2026-12-02",
+    )
+    imports.run_import(actor(users["editor"]), "wechat", "final.csv", data)
+    agreement = agreement_for(users, partners["zone"], dt.date(2026, 11, 1), dt.date(2026, 12, 31))
+    top_one = commitment_for(users, agreement, measure="ranking_months", period="month", target=1, threshold=1)
+
+    early = fulfilment(top_one, today=dt.date(2026, 12, 2))
+    november, december = early.periods
+    assert december.records == [] and early.status == Status.ON_TRACK != Status.MET  # first in December, so far
+    assert november.records == [] and november.status == Status.PENDING  # over, not final: neither met nor missed
+    assert november.status_label == "待定"
+    from django.template.loader import render_to_string
+
+    page = render_to_string("partners/commitment_detail.html", {"commitment": top_one, "result": early,
+                                                                  "periods": early.periods})  # fmt: skip
+    assert "ff-pending" in page and "排名在月末 7 天后确定" in page
+
+    settled = fulfilment(top_one, today=dt.date(2026, 12, 7))
+    assert [r.title for r in settled.periods[0].records] == ["清远高新区 2026-11 排名第 1"]
+    assert settled.periods[0].status == Status.MET and settled.status == Status.ON_TRACK
+    # the term's last month is judged too, once final after the term
+    assert fulfilment(top_one, today=dt.date(2027, 1, 6)).periods[1].status == Status.PENDING
+    assert fulfilment(top_one, today=dt.date(2027, 1, 7)).periods[1].status == Status.MET
+    # a report on November, read on 10 December: judged as of 30 November, with the final ranking known now
+    as_of_month_end = fulfilment(top_one, today=dt.date(2026, 11, 30), known_on=dt.date(2026, 12, 10))
+    assert as_of_month_end.status == Status.MET
+
+
 # -- the WeChat data API -------------------------------------------------------------------------------------
 
 
@@ -272,6 +307,53 @@ def test_partner_report_pdf_holds_the_chinese_headings_and_figures(users, partne
     with pytest.raises(Exception) as error:
         reports.request_report(actor(users["editor"]), partners["zone"], "month", dt.date(2026, 11, 20))
     assert error.value.status == 403
+
+
+def _font_names(pdf) -> set[str]:
+    """The BaseFont of every font a PDF uses, on its pages and inside their drawings (form XObjects)."""
+    from pypdf import PdfReader
+
+    found: set[str] = set()
+
+    def walk(resources, seen):
+        if resources is None or id(resources) in seen:
+            return
+        seen.add(id(resources))
+        for font in (resources.get("/Font") or {}).values():
+            found.add(str(font.get_object()["/BaseFont"]))
+        for xobject in (resources.get("/XObject") or {}).values():
+            walk(xobject.get_object().get("/Resources"), seen)
+
+    for page in PdfReader(pdf).pages:
+        walk(page.get("/Resources"), set())
+    return found
+
+
+def test_a_report_on_the_month_in_progress_draws_no_future_and_uses_the_chinese_face(
+    users, partners, city, monkeypatch
+):
+    from django.utils import timezone
+
+    imports.run_import(actor(users["editor"]), "wechat", "wx.csv", GOOD)
+    agreement_for(users, partners["zone"], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    monkeypatch.setattr(timezone, "localdate", lambda *args: dt.date(2026, 11, 20))
+    data = reports.report_data(partners["zone"], *reports.bounds("quarter", dt.date(2026, 11, 20)))
+    # weeks from 22 November on have not happened: a gap, not a fall to zero
+    assert [v for _label, v in data["trend"]][-8:] == [0, 103201] + [None] * 6  # 15 Nov, then 22 Nov…27 Dec
+    chart = str(data["trend_chart"])
+    assert chart.count("<circle") == len([v for _l, v in data["trend"] if v is not None])
+    assert "Noto Sans CJK SC" in chart.split("font-family=")[1].split(",")[0]
+    # rankings stop at this month, which is marked provisional (final 7 days after it ends)
+    months = [(r["month"], r["provisional"]) for r in data["rankings"]]
+    assert months == [("2026-10", False), ("2026-11", True)]
+
+    report = reports.request_report(actor(users["desk"]), partners["zone"], "month", dt.date(2026, 11, 20))
+    reports.build(report)
+    report.refresh_from_db()
+    assert "（暂定）" in report.html
+    fonts = _font_names(report.pdf.open("rb"))
+    chinese = {name for name in fonts if "CJK" in name}
+    assert chinese and all("-SC" in name for name in chinese), fonts  # never the JP face's glyphs
 
 
 def test_the_wci_command_reproduces_the_worked_example(tmp_path):

@@ -136,14 +136,50 @@ def test_compliance_sign_off_and_going_live(users, shop):
     assert _codes(error) == {"changed_since_sign_off"}
     shop["tea"].claims = "高山茶园，传统工艺。"
     shop["tea"].save()
-    live = services.move_session(actor(users["desk"]), signed, SessionStatus.LIVE)
+    live = services.move_session(actor(users["desk"]), signed, SessionStatus.LIVE, confirm_early=True)
     assert live.status == SessionStatus.LIVE
 
 
 def _go_live(users, shop, **kw) -> LiveSession:
+    """Plan a session (days ahead) and go live with it at once, confirming the early start."""
     session = plan(users, shop, **kw)
     services.sign_off(actor(users["chief"]), session)
-    return services.move_session(actor(users["desk"]), session, SessionStatus.LIVE)
+    return services.move_session(actor(users["desk"]), session, SessionStatus.LIVE, confirm_early=True)
+
+
+def test_going_live_long_before_the_slot_needs_confirmation(users, shop, client_for):
+    from tongpin.core.models import AuditEvent
+
+    session = plan(users, shop, days=1)  # tomorrow at 19:00
+    services.sign_off(actor(users["chief"]), session)
+    with pytest.raises(Conflict) as error:
+        services.move_session(actor(users["desk"]), session, SessionStatus.LIVE)
+    assert _codes(error) == {"too_early"}
+    message = error.value.errors[0].message
+    assert "小时" in message and timezone.localtime(session.starts_at).strftime("%H:%M") in message
+    session.refresh_from_db()
+    assert session.status == SessionStatus.PLANNED
+
+    desk = client_for("desk")
+    page = desk.get(f"/live/sessions/{session.pk}/").content.decode()
+    assert 'id="early-warning"' in page and "提前开播" in page and 'name="confirm_early"' in page
+    refused = desk.post(f"/live/sessions/{session.pk}/status", {"status": "live"}, follow=True)
+    assert "提前 30 分钟以上开播须确认" in refused.content.decode()
+    session.refresh_from_db()
+    assert session.status == SessionStatus.PLANNED
+    desk.post(f"/live/sessions/{session.pk}/status", {"status": "live", "confirm_early": "1"})
+    session.refresh_from_db()
+    assert session.status == SessionStatus.LIVE
+    assert AuditEvent.objects.filter(action="live.status").latest("id").changes["early_minutes"] > 60
+
+    soon = plan(users, shop, days=3, title="预热")
+    LiveSession.objects.filter(pk=soon.pk).update(
+        starts_at=timezone.now() + dt.timedelta(minutes=25), ends_at=timezone.now() + dt.timedelta(hours=2)
+    )
+    soon.refresh_from_db()
+    services.sign_off(actor(users["chief"]), soon)
+    assert 'id="early-warning"' not in desk.get(f"/live/sessions/{soon.pk}/").content.decode()
+    assert services.move_session(actor(users["desk"]), soon, SessionStatus.LIVE).status == SessionStatus.LIVE
 
 
 def test_results_derived_figures_and_kept_records(users, shop):
@@ -191,6 +227,29 @@ def test_results_derived_figures_and_kept_records(users, shop):
     reports.build(report)
     report.refresh_from_db()
     assert "直播带货" in report.html and "181200.00" in report.html  # sales appear in the partner report
+
+
+def test_conversion_is_shown_to_two_places_everywhere(users, shop, client_for, token_for):
+    session = _go_live(users, shop)
+    figures = {"viewers": 58000, "peak_concurrent": 3200, "avg_watch_seconds": 95, "orders": 2013,
+               "gmv": Decimal("186400.00"), "refunds": Decimal("0")}  # fmt: skip
+    result = services.record_result(actor(users["desk"]), session, figures)
+    assert result.conversion_percent == Decimal("3.47")  # 2013 / 58000 = 3.4707 %, not "3 %"
+    desk = client_for("desk")
+    assert "3.47%" in desk.get(f"/live/sessions/{session.pk}/").content.decode()
+    assert "3.47%" in desk.get("/live/sales/").content.decode()
+    assert services.sales(partner=shop["enterprise"])[0]["conversion_percent"] == Decimal("3.47")
+    api = client_for("desk")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for('desk')}"}
+    shown = api.get(f"/api/v1/live/sessions/{session.pk}", **headers).json()["result"]
+    assert shown["conversion_percent"] == "3.47" and shown["conversion"] == 0.0347
+    assert api.get("/api/v1/live/sales?partner=tea", **headers).json()[0]["conversion_percent"] == "3.47"
+    from tongpin.analytics import reports
+
+    report = reports.request_report(actor(users["desk"]), shop["enterprise"], "month", session.starts_at.date())
+    reports.build(report)
+    report.refresh_from_db()
+    assert "3.47%" in report.html
 
 
 def test_results_file_is_all_or_nothing(users, shop):
@@ -255,7 +314,10 @@ def test_live_api(client, users, shop, token_for):
     assert call("get", f"/live/sessions/{session_id}/check").json()["passed"] is True
     assert call("post", f"/live/sessions/{session_id}/status", {"status": "live"}).status_code == 409
     assert call("post", f"/live/sessions/{session_id}/sign-off", who=token_for("chief")).status_code == 200
-    assert call("post", f"/live/sessions/{session_id}/status", {"status": "live"}).json()["status"] == "live"
+    early = call("post", f"/live/sessions/{session_id}/status", {"status": "live"})
+    assert early.status_code == 409 and early.json()["errors"][0]["code"] == "too_early"  # six days early
+    confirmed = call("post", f"/live/sessions/{session_id}/status", {"status": "live", "confirm_early": True})
+    assert confirmed.json()["status"] == "live"
     result = call(
         "post",
         f"/live/sessions/{session_id}/result",
@@ -308,6 +370,32 @@ def test_document_scans_must_be_what_they_claim(users, shop, client_for):
         {"kind": "licence", "number": "X1", "expires_on": "2030-01-01", "file": pdf},
     )
     assert saved.status_code == 302 and shop["tea"].documents.filter(kind="licence").get().file.size > 0
+
+
+def test_the_product_image_is_shown_to_those_who_may_see_it(users, shop, client_for):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), "#a0522d").save(out, "PNG")
+    picture = SimpleUploadedFile("红茶.png", out.getvalue(), content_type="image/png")
+    tea = services.save_product(actor(users["desk"]), {"image": picture}, shop["tea"])
+    editor = client_for("editor")
+    served = editor.get(f"/live/products/{tea.pk}/image")
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert served["X-Content-Type-Options"] == "nosniff" and b"".join(served.streaming_content) == out.getvalue()
+    src = f'src="/live/products/{tea.pk}/image?v='
+    assert src in editor.get(f"/live/products/{tea.pk}/").content.decode()  # on the product page
+    assert src in editor.get("/live/products/").content.decode()  # and as a thumbnail in the list
+    desk_form = client_for("desk").get(f"/live/products/{tea.pk}/edit/").content.decode()
+    assert f'href="/live/products/{tea.pk}/image"' in desk_form  # the form's "currently" link, not raw media
+    assert client_for("liaison_em").get(f"/live/products/{tea.pk}/image").status_code == 403
+    without = services.save_product(
+        actor(users["desk"]), {"partner": shop["enterprise"], "name": "无图商品", "price": Decimal("9")}
+    )
+    assert editor.get(f"/live/products/{without.pk}/image").status_code == 404
 
 
 def test_studios_and_the_roster_are_kept_in_the_admin(users, shop, client_for):

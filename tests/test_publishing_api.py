@@ -208,6 +208,30 @@ def test_a_feed_with_an_access_key_is_private(client, users, sink):
     assert client.get("/feeds/news/rss.xml?key=k3y").status_code == 200
 
 
+def test_feed_items_link_to_a_page_people_can_read(client, users, sink):
+    _feed_setup(users, sink, access_key="k3y")
+    rendition = Delivery.objects.get(state=DeliveryState.SUCCESS).rendition
+    rss = ElementTree.fromstring(client.get("/feeds/news/rss.xml?key=k3y").content)
+    item = rss.find("./channel/item")
+    link = item.findtext("link")
+    assert link == f"http://testserver/feeds/news/items/{rendition.pk}/?key=k3y"  # a page, not the .json
+    alternate = item.find("{http://www.w3.org/2005/Atom}link")
+    assert alternate.get("type") == "application/ninjs+json"
+    assert alternate.get("href") == f"http://testserver/feeds/news/items/{rendition.pk}.json?key=k3y"
+    page = client.get(link.removeprefix("http://testserver"))
+    html = page.content.decode()
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert "<h1>高新区举办招聘会</h1>" in html and "百家企业提供岗位。" in html
+    policy = page["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy  # nothing on it may run
+    assert client.get(f"/feeds/news/items/{rendition.pk}.json?key=k3y").status_code == 200  # the alternate works
+    assert client.get(f"/feeds/news/items/{rendition.pk}/").status_code == 404  # private without the key
+    atom = ElementTree.fromstring(client.get("/feeds/news/atom.xml?key=k3y").content)
+    links = atom.findall("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}link")
+    kinds = {(x.get("rel"), x.get("type")) for x in links}
+    assert kinds == {("alternate", None), ("alternate", "application/ninjs+json")}
+
+
 def test_story_ninjs_api(client, users, token_for):
     story = approved_story(users["reporter"], title="稿件", summary="摘要", tags=["防汛"])
     data = api(client, "get", f"/stories/{story.pk}/ninjs", token_for("editor")).json()

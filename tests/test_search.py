@@ -150,3 +150,28 @@ def test_parallel_reindex_gives_the_same_results(pool, users):
     assert reindex_all(batch_size=2, workers=2) == 5
     assert titles(search(users["editor"], q="森林防火")) == before
     assert titles(search(users["editor"], q="应急广播")) == ["應急廣播進山村"]
+
+
+def test_the_maintenance_page_follows_the_rebuild_to_its_end(pool, users, client_for):
+    from django_tasks_db.models import DBTaskResult
+
+    from tongpin.newsroom.tasks import rebuild_search_index
+
+    admin = client_for("admin")
+    assert "最近一次重建" not in admin.get("/maintenance/").content.decode()  # never asked for
+    assert admin.post("/maintenance/").status_code == 302
+    queued = admin.get("/maintenance/").content.decode()
+    assert "正在等待后台任务进程开始" in queued and 'hx-trigger="every 2s"' in queued  # polls while on its way
+
+    # while running, the page counts what the index holds so far (a rebuild starts empty)
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now())
+    running = admin.get("/maintenance/", HTTP_HX_REQUEST="true").content.decode()
+    assert running.startswith('<div id="reindex-status"') and "已索引 5 / 5 篇" in running
+
+    # what `tongpin worker` does with it (its command closes the connection, which a test transaction can't take)
+    task = DBTaskResult.objects.get()
+    task.claim("test-worker")
+    task.set_successful(rebuild_search_index.call())
+    done = admin.get("/maintenance/", HTTP_HX_REQUEST="true").content.decode()
+    assert "已完成" in done and "重建了 5 篇稿件的检索索引" in done and "hx-trigger" not in done
+    assert titles(search(users["editor"], q="山洪")) == ["汛期山洪防御要点"]

@@ -185,6 +185,28 @@ def test_co_authors_chosen_in_the_form_can_edit(users, client_for):
     assert sorted(a.username for a in Story.objects.get().authors.all()) == ["reporter", "reporter2"]
 
 
+def test_the_authors_offered_are_people_who_write(users, client_for):
+    from tongpin.core.errors import ValidationFailed
+    from tongpin.core.roles import Role
+    from tongpin.newsroom import stories
+
+    from .conftest import make_user
+
+    sender = make_user("cma_feed", Role.ALERT_SENDER)  # the weather bureau's machine account
+    gone = make_user("left_last_year", Role.REPORTER)
+    gone.is_active = False
+    gone.save()
+    form = client_for("reporter").get("/stories/new/").content.decode()
+    offered = form.split('name="authors"')[1].split("</select>")[0]
+    assert f'value="{users["reporter2"].pk}"' in offered and f'value="{users["editor"].pk}"' in offered
+    for person in (sender, gone, users["duty"], users["liaison_em"]):
+        assert f'value="{person.pk}"' not in offered, person.username
+    with pytest.raises(ValidationFailed) as error:  # nor through the API or the service
+        new_story(users["reporter"], author_ids=[sender.pk])
+    assert error.value.errors[0].code == "unknown_author"
+    assert stories.possible_authors().filter(pk=sender.pk).exists() is False
+
+
 def test_export_csv_follows_filters_and_scope(users, partners, client_for):
     own = new_story(users["reporter"], title="=应急宣传", partner="em", tags=["防汛"])
     new_story(users["reporter"], title="园区宣传", partner="zone")

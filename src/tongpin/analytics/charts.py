@@ -8,33 +8,48 @@ from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT, PAD = 640, 220, 36
 INK, ACCENT, LINE = "#1f2933", "#1f6feb", "#d9e2ec"
+# The Simplified Chinese face first: left to the default, WeasyPrint (fontconfig) draws chart text in the Japanese
+# glyphs of Noto Sans CJK JP; browsers fall back to their own Chinese fonts when Noto is not installed.
+FONTS = "'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 
 
 def _number(value: float) -> str:
     return f"{value / 10000:.1f}万" if value >= 10000 else f"{value:,.0f}"
 
 
-def line(points: list[tuple[str, float]], title: str = "") -> SafeString:
-    """A trend line of (label, value) points, the labels along the bottom."""
-    if not points:
+def line(points: list[tuple[str, float | None]], title: str = "") -> SafeString:
+    """A trend line of (label, value) points, the labels along the bottom. A value of None (a period still to
+    come) leaves a gap: nothing is drawn for it, rather than a fall to zero."""
+    known = [v for _l, v in points if v is not None]
+    if not known:
         return mark_safe("")
-    top = max(v for _l, v in points) or 1
+    top = max(known) or 1
     step = (WIDTH - 2 * PAD) / max(1, len(points) - 1)
-    xy = [(PAD + i * step, HEIGHT - PAD - (v / top) * (HEIGHT - 2 * PAD)) for i, (_l, v) in enumerate(points)]
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    xs = [PAD + i * step for i in range(len(points))]
+    ys = [None if v is None else HEIGHT - PAD - (v / top) * (HEIGHT - 2 * PAD) for _l, v in points]
+    xy = list(zip(xs, ys, strict=True))
+    segments: list[list[str]] = [[]]  # the line breaks at each gap
+    for x, y in xy:
+        if y is not None:
+            segments[-1].append(f"{x:.1f},{y:.1f}")
+        elif segments[-1]:
+            segments.append([])
+    lines = "".join(
+        f'<polyline points="{" ".join(s)}" fill="none" stroke="{ACCENT}" stroke-width="2"/>' for s in segments if s
+    )
     every = max(1, len(points) // 8)
     labels = "".join(
         f'<text x="{x:.1f}" y="{HEIGHT - 10}" font-size="10" text-anchor="middle" fill="{INK}">{escape(label)}</text>'
-        for i, ((label, _v), (x, _y)) in enumerate(zip(points, xy, strict=True))
+        for i, ((label, _v), x) in enumerate(zip(points, xs, strict=True))
         if i % every == 0
     )
-    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{ACCENT}"/>' for x, y in xy)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{ACCENT}"/>' for x, y in xy if y is not None)
     return mark_safe(  # noqa: S308  (every label is escaped; numbers are formatted here)
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" aria-label="{escape(title)}"'
-        f' xmlns="http://www.w3.org/2000/svg">'
+        f' xmlns="http://www.w3.org/2000/svg" font-family="{FONTS}">'
         f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="{LINE}"/>'
         f'<text x="{PAD}" y="{PAD - 12}" font-size="11" fill="{INK}">{escape(_number(top))}</text>'
-        f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>{dots}{labels}</svg>'
+        f"{lines}{dots}{labels}</svg>"
     )
 
 
@@ -57,5 +72,5 @@ def bars(items: list[tuple[str, float]], title: str = "") -> SafeString:
         )
     return mark_safe(  # noqa: S308  (every label is escaped; numbers are formatted here)
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{escape(title)}"'
-        f' xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>'
+        f' xmlns="http://www.w3.org/2000/svg" font-family="{FONTS}">{"".join(parts)}</svg>'
     )

@@ -1,5 +1,6 @@
 """Commitment measure: months in which the partner's account ranked within the commitment's threshold in its
-peer group (e.g. "the partner's WeChat account in the city top 10")."""
+peer group (e.g. "the partner's WeChat account in the city top 10"). A month counts only once its ranking is
+final, 7 days after it ends (rankings use day-7 figures): two days into a month its place is no achievement."""
 
 import datetime as dt
 
@@ -8,8 +9,15 @@ from django.utils.translation import gettext_lazy
 
 from tongpin.partners.measures import Counted, Measure, register
 
+from .imports import RANKING_AGE
 from .models import Account
+from .periods import period
 from .rankings import series
+
+
+def ranking_final_on(day: dt.date) -> dt.date:
+    """The day the ranking of `day`'s month is final: its last articles have their day-7 figures then."""
+    return period("month", day).last + dt.timedelta(days=RANKING_AGE)
 
 
 def months_in_top(commitment, first: dt.date, last: dt.date) -> list[Counted]:
@@ -28,4 +36,4 @@ def months_in_top(commitment, first: dt.date, last: dt.date) -> list[Counted]:
 
 def register_measures() -> None:
     register(Measure("ranking_months", gettext_lazy("排名进入前列的月数"), gettext_lazy("个月"), months_in_top,
-                     uses_threshold=True))  # fmt: skip
+                     uses_threshold=True, final_on=ranking_final_on))  # fmt: skip

@@ -24,6 +24,7 @@ from tongpin.planning.models import CampaignState, EventState, KeyDate
 from tongpin.publishing.listing import delivered_for_partner
 
 from . import charts
+from .measures import ranking_final_on
 from .models import Account, Article, PartnerReport, ReportStatus
 from .periods import period, periods_in
 from .rankings import series
@@ -87,22 +88,26 @@ def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda
     weekly = defaultdict(int)
     for day, value in articles.values_list("day", "reads"):
         weekly[period("week", day).first] += value
-    trend = [(week.first.strftime("%m-%d"), weekly.get(week.first, 0)) for week in periods_in("week", first, last)]
+    today = timezone.localdate()
+    # weeks still to come are a gap in the chart (None), not a fall to zero
+    trend = [
+        (week.first.strftime("%m-%d"), weekly.get(week.first, 0) if week.first <= today else None)
+        for week in periods_in("week", first, last)
+    ]
     progress(55)
 
     rankings = []
-    for account in accounts:
-        if account.group_id is None:
-            continue
+    grouped = [a for a in accounts if a.group_id is not None] if first <= today else []  # no ranking yet to come
+    for account in grouped:
         peers = list(account.group.accounts.filter(archived_at=None))
-        for month, rows in series(peers, ["month"], first, last)["month"]:
+        for month, rows in series(peers, ["month"], first, min(last, today))["month"]:
             mine = next((r for r in rows if r.account.pk == account.pk), None)
             rankings.append({"account": account, "group": account.group, "month": month.label, "row": mine,
-                             "of": len(rows)})  # fmt: skip
+                             "of": len(rows), "provisional": ranking_final_on(month.first) > today})  # fmt: skip
     progress(75)
 
     commitments = [
-        fulfilment(c, today=min(last, timezone.localdate()))
+        fulfilment(c, today=min(last, today), known_on=today)
         for agreement in partner.agreements.filter(status=AgreementStatus.IN_FORCE)
         for c in agreement.commitments.filter(archived_at__isnull=True).select_related("agreement")
     ]

@@ -98,6 +98,11 @@ STATION_STAFF = frozenset(
 )
 
 
+def roles_with(capability: str) -> list[str]:
+    """The roles that grant `capability`."""
+    return [role for role, granted in CAPABILITIES.items() if capability in granted]
+
+
 def can(user, capability: str) -> bool:
     """True when an active, signed-in user's role grants the capability."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

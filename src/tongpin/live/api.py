@@ -222,6 +222,7 @@ def session_out(s) -> dict:
             "net_gmv": str(result.net_gmv),
             "gpm": str(result.gpm),
             "conversion": result.conversion,
+            "conversion_percent": str(result.conversion_percent),
             "average_order": str(result.average_order),
         },
     }
@@ -312,6 +313,9 @@ def sessions_sign_off(request, session_id: int):
 
 class StatusIn(Schema):
     status: str
+    confirm_early: bool = Field(
+        False, description="go live more than 30 minutes before the slot (else 409 `too_early`, saying by how much)"
+    )
 
 
 @router.post(
@@ -321,7 +325,9 @@ class StatusIn(Schema):
 )
 def sessions_status(request, session_id: int, payload: StatusIn):
     session = services.get_session(request.auth, session_id)
-    return session_out(services.move_session(actor_from_request(request, "api"), session, payload.status))
+    return session_out(
+        services.move_session(actor_from_request(request, "api"), session, payload.status, payload.confirm_early)
+    )
 
 
 class ResultIn(Schema):
@@ -362,4 +368,7 @@ def sales_get(request, partner: str = "", anchor: int | None = None):
     found_partner = get_partner(request.auth, partner) if partner else None
     found_anchor = Anchor.objects.filter(pk=anchor).first() if anchor else None
     rows = services.sales(partner=found_partner, anchor=found_anchor)
-    return [{**r, "net_gmv": str(r["net_gmv"]), "gpm": str(r["gpm"])} for r in rows]
+    return [
+        {**r, "net_gmv": str(r["net_gmv"]), "gpm": str(r["gpm"]), "conversion_percent": str(r["conversion_percent"])}
+        for r in rows
+    ]

@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tongpin.core.errors import DomainError
@@ -44,15 +45,34 @@ class QualificationForm(forms.ModelForm):
         widgets = {"expires_on": DATE}
 
 
+class _CurrentImage:
+    """The stored picture as the file input shows it: a link to the checked view, not to the (unrouted) media."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def __str__(self) -> str:
+        return str(_("当前图片"))
+
+
+class ProductImageInput(forms.ClearableFileInput):
+    shown_url = ""
+
+    def format_value(self, value):
+        return _CurrentImage(self.shown_url) if self.is_initial(value) and self.shown_url else None
+
+
 class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["partner", "name", "price", "specification", "category", "needs", "claims", "image", "is_active"]
-        widgets = {"claims": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"claims": forms.Textarea(attrs={"rows": 3}), "image": ProductImageInput}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = enterprises()
+        if self.instance.pk and self.instance.image:
+            self.fields["image"].widget.shown_url = reverse("live-product-image", args=[self.instance.pk])
 
 
 class DocumentForm(forms.ModelForm):

@@ -4,6 +4,7 @@ documents, studios, sessions with hosts, products and run sheets, compliance sig
 Records are kept: a session with results cannot be deleted, and everything others point to is protected."""
 
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -232,6 +233,13 @@ class SessionProduct(models.Model):
         return f"{self.session_id}:{self.product_id}"
 
 
+def percent(part: int, whole: int) -> Decimal:
+    """part / whole as a percentage to two places (0 when whole is 0): a conversion of 3.47 %, not 3 %."""
+    if not whole:
+        return Decimal("0.00")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 class SessionResult(models.Model):
     """Figures of a session from the platform (export or typed in). Net GMV, GPM, conversion and average order
     value are computed, never stored."""
@@ -265,6 +273,11 @@ class SessionResult(models.Model):
     @property
     def conversion(self) -> float:
         return round(self.orders / self.viewers, 4) if self.viewers else 0.0
+
+    @property
+    def conversion_percent(self) -> Decimal:
+        """Orders per hundred viewers, to two places (3.47): how conversion is shown everywhere."""
+        return percent(self.orders, self.viewers)
 
     @property
     def average_order(self):

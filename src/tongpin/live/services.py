@@ -28,6 +28,7 @@ from .models import (
     SessionProduct,
     SessionResult,
     SessionStatus,
+    percent,
 )
 
 EXPIRY_WARNING_DAYS = 30
@@ -269,19 +270,51 @@ MOVES = {
 }
 
 
-def move_session(actor: Actor, session: LiveSession, status: str) -> LiveSession:
+# Going live up to half an hour before the slot is the usual warm-up (预热); earlier than that is more likely the
+# wrong session than a moved one, so it needs the producer's explicit confirmation (and is noted in the audit).
+EARLY_START_ALLOWED = dt.timedelta(minutes=30)
+
+
+def early_by(session: LiveSession, now: dt.datetime | None = None) -> dt.timedelta | None:
+    """How long before its slot the session would go live now, when that is more than the usual warm-up."""
+    lead = session.starts_at - (now or timezone.now())
+    return lead if lead > EARLY_START_ALLOWED else None
+
+
+def lead_text(lead: dt.timedelta) -> str:
+    """A lead time as people say it: 3 小时 20 分钟, 2 天 4 小时."""
+    minutes = int(lead.total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return _("%(d)d 天 %(h)d 小时") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d 小时 %(m)d 分钟") % {"h": hours, "m": minutes}
+    return _("%(m)d 分钟") % {"m": minutes}
+
+
+def move_session(actor: Actor, session: LiveSession, status: str, confirm_early: bool = False) -> LiveSession:
+    """Change a session's status. Going live more than EARLY_START_ALLOWED before the slot is refused (409
+    `too_early`, saying by how much) unless `confirm_early`."""
     require(actor.user, roles.LIVE_MANAGE)
     with transaction.atomic():
         session = LiveSession.objects.select_for_update().get(pk=session.pk)
         if status not in MOVES.get(session.status, set()):
             raise Conflict(FieldError("invalid_transition", _("场次当前为“%(s)s”，不能改为该状态。")
                                       % {"s": session.get_status_display()}))  # fmt: skip
+        early = early_by(session) if status == SessionStatus.LIVE else None
         if status == SessionStatus.LIVE:
             if session.signed_off_at is None:
                 raise Conflict(FieldError("not_signed_off", _("开播前须通过合规审核并由审核人签字。")))
             if compliance_text(session) != session.checked_text:
                 raise Conflict(FieldError("changed_since_sign_off", _("脚本或商品说明在审核后有改动，请重新审核。")))
+            if early and not confirm_early:
+                when = timezone.localtime(session.starts_at).strftime("%m-%d %H:%M")
+                message = _("本场计划于 %(t)s 开播，现在开播将提前 %(d)s。"
+                            "提前 30 分钟以上开播须确认；如已改期，请先修改开播时间。")
+                raise Conflict(FieldError("too_early", message % {"t": when, "d": lead_text(early)}))
         changes = records.apply(session, {"status": status})
+        if status == SessionStatus.LIVE and early:
+            changes["early_minutes"] = int(early.total_seconds() // 60)
         records.save(actor, session, changes, "live.status")
     return session
 
@@ -334,7 +367,8 @@ def record_result(actor: Actor, session: LiveSession, values: dict[str, Any], so
 
 
 def sales(partner=None, anchor=None, first: dt.date | None = None, last: dt.date | None = None) -> list[dict]:
-    """Per-month sales of reviewed sessions (net GMV, orders, viewers, GPM) for an enterprise or an anchor."""
+    """Per-month sales of reviewed sessions (net GMV, orders, viewers, GPM, conversion) for an enterprise or an
+    anchor."""
     sessions = LiveSession.objects.filter(result__isnull=False).select_related("result")
     if partner is not None:
         sessions = sessions.filter(partner=partner)
@@ -354,6 +388,7 @@ def sales(partner=None, anchor=None, first: dt.date | None = None, last: dt.date
         row["viewers"] += session.result.viewers
     for row in months.values():
         row["gpm"] = round(row["net_gmv"] * 1000 / row["viewers"], 2) if row["viewers"] else 0
+        row["conversion_percent"] = percent(row["orders"], row["viewers"])
     return [months[k] for k in sorted(months)]
 
 

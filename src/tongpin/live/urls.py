@@ -16,6 +16,7 @@ urlpatterns = [
     path("live/products/new/", views.product_edit, name="live-product-new"),
     path("live/products/<int:product_id>/", views.product_detail, name="live-product"),
     path("live/products/<int:product_id>/edit/", views.product_edit, name="live-product-edit"),
+    path("live/products/<int:product_id>/image", views.product_image, name="live-product-image"),
     path("live/results/", views.results_import, name="live-results"),
     path("live/sales/", views.sales_page, name="live-sales"),
 ]

@@ -6,7 +6,7 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -90,6 +90,7 @@ def session_detail(request, session_id: int):
             messages.success(request, _("直播数据已保存。"))
             return redirect("live-session", session_id=session.pk)
     editable = session.status in (SessionStatus.PLANNED, SessionStatus.REHEARSED)
+    early = services.early_by(session) if editable else None  # going live now would be this early
     return render(
         request,
         "live/session.html",
@@ -105,6 +106,7 @@ def session_detail(request, session_id: int):
             "moves": [(m, services.MOVE_LABELS[m]) for m in sorted(services.MOVES.get(session.status, set()))]
             if can_manage
             else [],
+            "early": services.lead_text(early) if early else "",
         },
     )
 
@@ -119,7 +121,8 @@ def session_action(request, session_id: int, action: str):
             services.sign_off(actor, session)
             messages.success(request, _("合规审核已签字。"))
         elif action == "status":
-            services.move_session(actor, session, request.POST.get("status", ""))
+            confirmed = request.POST.get("confirm_early") == "1"
+            services.move_session(actor, session, request.POST.get("status", ""), confirm_early=confirmed)
         elif action == "delete":
             services.delete_session(actor, session)
             messages.success(request, _("已删除。"))
@@ -207,6 +210,24 @@ def product_detail(request, product_id: int):
         messages.success(request, _("已添加。"))
         return redirect("live-product", product_id=product.pk)
     return render(request, "live/product.html", {"product": product, "form": form, "today": timezone.localdate()})
+
+
+IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+@login_required
+def product_image(request, product_id: int):
+    """The product's picture, to people who may see live commerce (media has no public URL)."""
+    _need(request, roles.LIVE_VIEW)
+    product = Product.objects.filter(pk=product_id).exclude(image="").first()
+    content_type = IMAGE_TYPES.get(product.image.name.rsplit(".", 1)[-1].lower()) if product else None
+    if content_type is None:  # no picture, or not one checked on upload
+        raise Http404
+    response = FileResponse(product.image.open("rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @login_required

@@ -7,13 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from tongpin.core.errors import DomainError
 from tongpin.core.models import User
-from tongpin.core.roles import Role
 from tongpin.partners.models import Partner
 from tongpin.planning.models import Assignment
 from tongpin.publishing.kinds import ChannelKind
 
 from .models import StoryStatus
-from .stories import StoryInput
+from .stories import StoryInput, possible_authors
 
 
 def _partner_choices():
@@ -51,9 +50,7 @@ class StoryForm(forms.Form):
         if current_assignment is not None:
             choices[current_assignment.pk] = str(current_assignment.topic)
         self.fields["assignment"].choices = [("", _("（无）"))] + list(choices.items())
-        self.fields["authors"].queryset = (
-            User.objects.filter(is_active=True).exclude(role=Role.PARTNER_LIAISON).order_by("username")
-        )
+        self.fields["authors"].queryset = possible_authors().order_by("username")
 
     def story_input(self) -> StoryInput:
         data = self.cleaned_data

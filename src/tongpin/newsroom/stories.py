@@ -109,6 +109,12 @@ def can_view_history(user: User) -> bool:
     return roles.can(user, roles.STORY_HISTORY)
 
 
+def possible_authors() -> QuerySet[User]:
+    """People a story can be credited to: active users whose role writes stories — not the alert senders'
+    machine accounts, liaisons or duty officers, nor anyone who has left."""
+    return User.objects.filter(is_active=True, role__in=roles.roles_with(roles.STORY_CREATE))
+
+
 def _clean_tags(raw: Iterable[str], errors: list[FieldError]) -> list[str]:
     tags: list[str] = []
     for tag in raw:
@@ -204,7 +210,7 @@ def _clean(data: StoryInput, creating: bool, user: User | None = None) -> dict[s
     if "author_ids" in given:
         ids = list(dict.fromkeys(data.author_ids or []))
         valid = [i for i in ids if clean_id(i)]
-        authors = list(User.objects.filter(pk__in=valid, is_active=True).exclude(role=Role.PARTNER_LIAISON))
+        authors = list(possible_authors().filter(pk__in=valid))
         if len(authors) != len(ids):
             errors.append(FieldError("unknown_author", _("作者不存在或不能署名。"), "author_ids"))
         out["authors"] = authors

@@ -21,7 +21,7 @@ from .diff import diff_revisions
 from .downloads import asset_response, export_response
 from .forms import AssetForm, FilterForm, StoryForm
 from .listing import StoryFilters, list_stories
-from .maintenance import request_reindex
+from .maintenance import reindex_status, request_reindex
 from .models import Story
 from .publish import PUBLISHABLE
 
@@ -74,7 +74,10 @@ def maintenance(request):
             request, _("已安排后台重建检索索引（任务 %(id)s），由后台任务进程执行。") % {"id": task_id[:8]}
         )
         return redirect("maintenance")
-    return render(request, "newsroom/maintenance.html", {"story_count": Story.objects.count()})
+    context = {"story_count": Story.objects.count(), "status": reindex_status()}
+    if request.htmx:  # the status box polls itself while the rebuild is queued or running
+        return render(request, "newsroom/_reindex_status.html", context)
+    return render(request, "newsroom/maintenance.html", context)
 
 
 def _int(value, default: int) -> int:

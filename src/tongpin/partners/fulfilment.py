@@ -6,6 +6,7 @@ into their period, so the figure and its drill-down are the same list. Each peri
 
 - met       (已达成)   the target (and the channel breadth, if asked) is reached;
 - missed    (未达成)   the period is over and it was not;
+- pending   (待定)     the period is over but its figures are not final yet (a month's ranking: 7 days after it);
 - on track  (正常推进) still open and at least the pro-rata share of the target is done;
 - at risk   (有风险)   still open and behind that pace;
 - upcoming  (未开始)   not begun.
@@ -32,6 +33,7 @@ class Status(models.TextChoices):
     ON_TRACK = "on_track", _("正常推进")
     AT_RISK = "at_risk", _("有风险")
     MISSED = "missed", _("未达成")
+    PENDING = "pending", _("待定")
     UPCOMING = "upcoming", _("未开始")
     OFF_SEASON = "off_season", _("非考核期")
     UNMEASURED = "unmeasured", _("无法统计")
@@ -118,7 +120,7 @@ def periods(term_start: dt.date, term_end: dt.date, period: str, active_months: 
     return spans
 
 
-def _judge(result: PeriodResult, today: dt.date) -> None:
+def _judge(result: PeriodResult, today: dt.date, final: bool) -> None:
     total = (result.ends_on - result.starts_on).days + 1
     elapsed = min(total, (today - result.starts_on).days + 1)
     result.expected = math.floor(result.target * elapsed / total) if elapsed > 0 else 0
@@ -127,15 +129,18 @@ def _judge(result: PeriodResult, today: dt.date) -> None:
     elif result.reached:
         result.status = Status.MET
     elif today > result.ends_on:
-        result.status = Status.MISSED
+        result.status = Status.MISSED if final else Status.PENDING
     elif result.count >= result.expected:
         result.status = Status.ON_TRACK
     else:
         result.status = Status.AT_RISK
 
 
-def fulfilment(commitment: Commitment, today: dt.date | None = None) -> Fulfilment:
+def fulfilment(commitment: Commitment, today: dt.date | None = None, known_on: dt.date | None = None) -> Fulfilment:
+    """The commitment as it stands on `today` (default: the real today). `known_on` is the day the figures are
+    read (default `today`): a report on a past month is judged as of that month's end with what is known now."""
     today = today or timezone.localdate()
+    known_on = max(known_on or today, today)
     agreement = commitment.agreement
     spans = periods(agreement.starts_on, agreement.ends_on, commitment.period, commitment.active_months)
     measure = MEASURES.get(commitment.measure)
@@ -146,14 +151,14 @@ def fulfilment(commitment: Commitment, today: dt.date | None = None) -> Fulfilme
     records = measure.records(commitment, agreement.starts_on, last_day) if last_day >= agreement.starts_on else []
     months = set(commitment.active_months)
     for record in sorted(records, key=lambda r: (r.on, r.key)):
-        if months and record.on.month not in months:
+        if (months and record.on.month not in months) or not measure.is_final(record.on, known_on):
             continue
         for result in results:
             if result.starts_on <= record.on <= result.ends_on:
                 result.records.append(record)
                 break
     for result in results:
-        _judge(result, today)
+        _judge(result, today, measure.is_final(result.ends_on, known_on))
     return Fulfilment(commitment, results, _current(results, today))
 
 

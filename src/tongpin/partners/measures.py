@@ -32,6 +32,12 @@ class Measure:
     uses_channels: bool = False  # whether tags / channel kinds / min_channels apply
     kind_choices: tuple[tuple[str, str], ...] = ()  # the channel kinds a commitment may narrow to
     uses_threshold: bool = False  # a ranking: the commitment names the place to reach (threshold)
+    # For figures settled only later (a month's ranking uses day-7 figures): the day the figure for a given day is
+    # final. A record counts, and a period can be judged missed, only from then on. None: final at once.
+    final_on: Callable[[dt.date], dt.date] | None = None
+
+    def is_final(self, day: dt.date, known_on: dt.date) -> bool:
+        return self.final_on is None or self.final_on(day) <= known_on
 
 
 MEASURES: dict[str, Measure] = {}

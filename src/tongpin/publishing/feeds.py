@@ -1,10 +1,12 @@
-"""Feeds Tongpin serves itself: RSS 2.0 and Atom per feed channel, IPTC ninjs 2.0 JSON per item.
+"""Feeds Tongpin serves itself: RSS 2.0 and Atom per feed channel, a plain page and IPTC ninjs 2.0 JSON per item.
 
 A feed lists renditions whose publish delivery succeeded (so schedules and embargoes hold) and that were
 not withdrawn since; newest first.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from django.db.models import QuerySet
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
@@ -42,8 +44,32 @@ def _summary(rendition: Rendition) -> str:
     return html_to_text(_html(rendition))[:200]
 
 
+NINJS_TYPE = "application/ninjs+json"
+
+
+class RssWithNinjs(Rss201rev2Feed):
+    """RSS 2.0 whose items also point to their ninjs form (an atom:link alternate)."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("atom:link", None, {"rel": "alternate", "type": NINJS_TYPE, "href": item["ninjs"]})
+
+
+class AtomWithNinjs(Atom1Feed):
+    """Atom whose entries also link their ninjs form as an alternate of another type."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("link", "", {"rel": "alternate", "type": NINJS_TYPE, "href": item["ninjs"]})
+
+
 def build_feed(channel: Channel, link: str, atom: bool) -> SyndicationFeed:
-    feed_class = Atom1Feed if atom else Rss201rev2Feed
+    """The feed at `link` (its absolute URL, with ?key= for a private feed). Each item links to its page for
+    people (the story's own link if it has one, else `items/<id>/`), with its ninjs as an alternate."""
+    feed_class = AtomWithNinjs if atom else RssWithNinjs
+    address = urlsplit(link)
+    folder = link.split("?", 1)[0].rsplit("/", 1)[0]
+    query = f"?{address.query}" if address.query else ""  # a private feed's key opens its items too
     feed = feed_class(
         title=channel.name,
         link=link,
@@ -52,11 +78,12 @@ def build_feed(channel: Channel, link: str, atom: bool) -> SyndicationFeed:
         feed_url=link,
     )
     for rendition in feed_items(channel):
-        item_link = f"{link.rsplit('/', 1)[0]}/items/{rendition.pk}.json"
+        page = f"{folder}/items/{rendition.pk}/{query}"
         html = _html(rendition)
         feed.add_item(
             title=_title(rendition),
-            link=rendition.publication.content.get("link") or item_link,
+            link=rendition.publication.content.get("link") or page,
+            ninjs=f"{folder}/items/{rendition.pk}.json{query}",
             description=html or _summary(rendition),
             unique_id=f"tag:tongpin,{rendition.publication.created_at:%Y-%m-%d}:rendition/{rendition.pk}",
             unique_id_is_permalink=False,
@@ -66,6 +93,19 @@ def build_feed(channel: Channel, link: str, atom: bool) -> SyndicationFeed:
             author_name=rendition.publication.content.get("byline") or None,
         )
     return feed
+
+
+def item_page(rendition: Rendition) -> dict:
+    """What the item's page shows."""
+    publication = rendition.publication
+    return {
+        "title": _title(rendition),
+        "released_at": publication.released_at,
+        "byline": publication.content.get("byline", ""),
+        "summary": publication.content.get("summary", ""),
+        "html": _html(rendition),
+        "text": "" if _html(rendition) else _summary(rendition),
+    }
 
 
 def ninjs(publication: Publication, rendition: Rendition | None = None) -> dict:

@@ -20,4 +20,5 @@ urlpatterns = [
     path("feeds/<slug:slug>/rss.xml", views.feed_rss, name="feed-rss"),
     path("feeds/<slug:slug>/atom.xml", views.feed_atom, name="feed-atom"),
     path("feeds/<slug:slug>/items/<int:rendition_id>.json", views.feed_item, name="feed-item"),
+    path("feeds/<slug:slug>/items/<int:rendition_id>/", views.feed_item_page, name="feed-item-page"),
 ]

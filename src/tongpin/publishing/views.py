@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hmac
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -323,15 +325,36 @@ def _feed(request, slug: str, atom: bool) -> HttpResponse:
     return response
 
 
-@require_GET
-def feed_item(request, slug: str, rendition_id: int):
-    channel = _feed_channel(request, slug)
+def _feed_rendition(request, slug: str, rendition_id: int):
     from .feeds import feed_items
 
+    channel = _feed_channel(request, slug)
     rendition = next((r for r in feed_items(channel) if r.pk == rendition_id), None)
     if rendition is None:
         raise Http404
+    return channel, rendition
+
+
+@require_GET
+def feed_item(request, slug: str, rendition_id: int):
+    _channel, rendition = _feed_rendition(request, slug, rendition_id)
     return JsonResponse(ninjs(rendition.publication, rendition), json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def feed_item_page(request, slug: str, rendition_id: int):
+    """An item of a feed as a page to read: what the feed's <link> points to (ninjs is the alternate)."""
+    from .feeds import item_page
+
+    channel, rendition = _feed_rendition(request, slug, rendition_id)
+    key = f"?{urlencode({'key': request.GET['key']})}" if "key" in request.GET else ""
+    ninjs_url = reverse("feed-item", args=[slug, rendition_id]) + key
+    context = {**item_page(rendition), "channel": channel, "ninjs_url": ninjs_url}
+    response = render(request, "publishing/feed_item.html", context)
+    # the body is the story's sanitised HTML; still, nothing on this public page may run or load from elsewhere
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:"
+    response["Cache-Control"] = "max-age=60"
+    return response
 
 
 # --- printed journal ---

@@ -72,6 +72,12 @@ class SqliteFts:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS_TABLE}")
 
+    def indexed(self) -> int:
+        """How many stories the index holds (a rebuild's progress: it starts empty and commits each batch)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {FTS_TABLE}")
+            return cursor.fetchone()[0]
+
     def begin_rebuild(self) -> None:
         self.clear()
 
@@ -189,6 +195,12 @@ class PostgresText:
     def clear(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {PG_TABLE}")
+
+    def indexed(self) -> int:
+        """How many stories the index holds (a rebuild's progress: it starts empty and commits each batch)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {PG_TABLE}")
+            return cursor.fetchone()[0]
 
     def expression(self, query: Query) -> str:
         parts = []
