@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from tongpin.alerts.intake import receive
-from tongpin.alerts.models import Alert, AlertState, Coverage, ReleasePolicy
+from tongpin.alerts.models import Alert, AlertState, Coverage, ReleasePolicy, SenderIdentity
 from tongpin.core.audit import Actor
 from tongpin.core.models import ApiToken, AuditEvent
 from tongpin.core.roles import Role
@@ -27,7 +27,9 @@ def sink():
 
 @pytest.fixture
 def sender(users):
-    return make_user("jxqx", Role.ALERT_SENDER)
+    account = make_user("jxqx", Role.ALERT_SENDER)
+    SenderIdentity.objects.create(user=account, sender="jxqx@cma.gov.cn")  # bound by an admin (issue 20)
+    return account
 
 
 @pytest.fixture
