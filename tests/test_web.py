@@ -244,3 +244,24 @@ def test_password_guessing_is_throttled(users):
     other = Client().post("/login/", {"username": "editor", "password": PASSWORD})
     assert other.status_code == 302
     cache.clear()
+
+
+def test_a_database_that_cannot_be_reached_answers_503_not_a_500(client_for, token_for, monkeypatch):
+    from django.db import OperationalError
+
+    def down(*args, **kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr("tongpin.web.views.visible_stories", down)
+    monkeypatch.setattr("tongpin.newsroom.api.list_stories", down)
+    page = client_for("editor")
+    page.raise_request_exception = False
+    answer = page.get("/")
+    assert answer.status_code == 503 and answer["Retry-After"]
+    assert "数据库暂时不可用" in answer.content.decode()
+    from django.test import Client
+
+    machine = Client(raise_request_exception=False)
+    api = machine.get("/api/v1/stories", HTTP_AUTHORIZATION=f"Bearer {token_for('editor')}")
+    assert api.status_code == 503
+    assert api.json()["errors"][0]["code"] == "database_unavailable"

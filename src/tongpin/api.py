@@ -3,6 +3,7 @@
 Every error answers `{"errors": [{"code": …, "message": …, "location": …}]}` with a fitting status.
 """
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -21,6 +22,7 @@ from tongpin.partners.api import router as partners_router
 from tongpin.planning.api import router as planning_router
 from tongpin.publishing.api import router as publishing_router
 from tongpin.review.api import router as review_router
+from tongpin.web.middleware import database_unavailable
 
 api = NinjaAPI(
     title="Tongpin 同频 API",
@@ -69,6 +71,12 @@ def _forbidden(request, exc):
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return _errors(request, 404, [{"code": "not_found", "message": _("资源不存在。"), "location": ""}])
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request, exc):
+    return database_unavailable(request)
 
 
 @api.exception_handler(HttpError)

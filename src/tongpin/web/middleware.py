@@ -1,12 +1,32 @@
-"""Domain errors that escape a page view become the calm error pages, never a 500."""
+"""Domain errors that escape a page view become the calm error pages, never a 500; a database that cannot be
+reached (restarting, a connection killed) answers 503 with a retry hint, on pages and in the API alike."""
+
+import logging
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
 
 from tongpin.core.errors import DomainError
+
+log = logging.getLogger(__name__)
+UNAVAILABLE = (OperationalError, InterfaceError)  # not IntegrityError & co: those are bugs, and stay 500s
+RETRY_AFTER = "5"
+
+
+def database_unavailable(request) -> JsonResponse:
+    """The API's answer when the database cannot be reached (also used by the API's own exception handler)."""
+    log.warning("database unavailable during %s %s", request.method, request.path, exc_info=True)
+    message = str(_("数据库暂时不可用，请稍后重试。"))
+    answer = JsonResponse({"errors": [{"code": "database_unavailable", "message": message, "location": ""}]},
+                          status=503)  # fmt: skip
+    answer["Retry-After"] = RETRY_AFTER
+    return answer
 
 
 class DomainErrorMiddleware:
@@ -17,6 +37,14 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, UNAVAILABLE):
+            if request.path.startswith("/api/"):
+                return database_unavailable(request)
+            log.warning("database unavailable during %s %s", request.method, request.path, exc_info=True)
+            context = {"status": 503, "messages_list": [_("数据库暂时不可用，请稍后重试。")]}
+            page = render(request, "web/error.html", context, status=503)
+            page["Retry-After"] = RETRY_AFTER
+            return page
         if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
             return render(
                 request,
