@@ -260,3 +260,38 @@ def test_absurd_page_numbers_are_refused_or_empty(users, token_for, client_for):
     assert api(Client(), "get", f"/stories?page={huge}", token_for("editor")).status_code == 422
     page = client_for("editor").get("/stories/", {"page": huge})
     assert page.status_code == 200 and "没有找到符合条件的稿件" in page.content.decode()
+
+
+def _models(annotation, found: set) -> None:
+    import typing
+
+    import pydantic
+
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        if annotation in found:
+            return
+        found.add(annotation)
+        for field in annotation.model_fields.values():
+            _models(field.annotation, found)
+    for argument in typing.get_args(annotation):
+        _models(argument, found)
+
+
+def test_no_two_schemas_share_a_name_in_the_openapi_document():
+    """django-ninja keys OpenAPI components by class name: two classes of one name would document one endpoint with
+    the other's fields (a generated client then sends the wrong body)."""
+    from collections import defaultdict
+
+    from tongpin.api import api
+
+    found: set = set()
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in [*operation.models, *(operation.response_models or {}).values()]:
+                    _models(model, found)
+    names = defaultdict(set)
+    for model in found:
+        names[model.__name__].add(f"{model.__module__}.{model.__qualname__}")
+    assert len(found) > 100  # the walk reached the schemas
+    assert {name: sorted(where) for name, where in names.items() if len(where) > 1} == {}

@@ -31,7 +31,7 @@ class AlertDecisionIn(Schema):  # not "DecisionIn": django-ninja keys OpenAPI sc
     note: str = Field("", max_length=300, description="the duty officer's note, kept with the decision and audited")
 
 
-class DeliveryOut(Schema):
+class AlertDeliveryOut(Schema):
     channel: str
     kind: str
     state: str
@@ -70,7 +70,7 @@ class AlertOut(Schema):
     previous_id: int | None
     chain: list[dict]
     renditions: list[dict]
-    deliveries: list[DeliveryOut]
+    deliveries: list[AlertDeliveryOut]
 
 
 class AlertListOut(Schema):

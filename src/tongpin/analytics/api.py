@@ -170,13 +170,13 @@ class SyncIn(Schema):
     end: dt.date
 
 
-class CountOut(Schema):
+class ChangedCountOut(Schema):
     changed: int
 
 
 @router.post(
     "/analytics/accounts/{account_id}/sync",
-    response={200: CountOut, **ERRORS},
+    response={200: ChangedCountOut, **ERRORS},
     summary="Fetch figures from the WeChat data API",
 )
 def accounts_sync(request, account_id: int, payload: SyncIn):
@@ -325,7 +325,7 @@ class ReportIn(Schema):
     date: dt.date
 
 
-class ReportOut(Schema):
+class PartnerReportOut(Schema):
     id: int
     partner: str
     period: str
@@ -343,19 +343,19 @@ def report_out(r) -> dict:
             "error": r.error}  # fmt: skip
 
 
-@router.get("/reports", response={200: list[ReportOut], **ERRORS}, summary="Partner reports in scope")
+@router.get("/reports", response={200: list[PartnerReportOut], **ERRORS}, summary="Partner reports in scope")
 def reports_list(request):
     roles.require_any(request.auth, roles.METRICS_VIEW, roles.PARTNER_VIEW)
     return [report_out(r) for r in services.reports_for(request.auth).select_related("partner")[:200]]
 
 
-@router.post("/reports", response={202: ReportOut, **ERRORS}, summary="Generate a report in the background")
+@router.post("/reports", response={202: PartnerReportOut, **ERRORS}, summary="Generate a report in the background")
 def reports_create(request, payload: ReportIn):
     partner = get_partner(request.auth, payload.partner)
     report = reports.request_report(actor_from_request(request, "api"), partner, payload.period, payload.date)
     return Status(202, report_out(report))
 
 
-@router.get("/reports/{report_id}", response={200: ReportOut, **ERRORS}, summary="One report and its progress")
+@router.get("/reports/{report_id}", response={200: PartnerReportOut, **ERRORS}, summary="One report and its progress")
 def reports_get(request, report_id: int):
     return report_out(services.get_report(request.auth, report_id))

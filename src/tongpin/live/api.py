@@ -349,11 +349,14 @@ def sessions_result(request, session_id: int, payload: ResultIn):
     return session_out(services.get_session(request.auth, session_id))
 
 
-class CountOut(Schema):
+class ResultsImportOut(Schema):
     sessions: int
 
 
-@router.post("/live/results", response={200: CountOut, **ERRORS}, summary="Import results (CSV/XLSX; all rows or none)")
+@router.post(
+    "/live/results", response={200: ResultsImportOut, **ERRORS},
+    summary="Import results (CSV/XLSX; all rows or none)",
+)
 def results_import(request, file: File[UploadedFile]):
     return {
         "sessions": results.import_results(

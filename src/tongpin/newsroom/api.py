@@ -259,11 +259,11 @@ def stories_export(request, filters: Query[StoryQuery]):
     return export_response(actor_from_request(request, "api"), criteria, filters.dict(exclude_defaults=True))
 
 
-class TaskOut(Schema):
+class ReindexTaskOut(Schema):
     task_id: str
 
 
-@router.post("/search/reindex", response={202: TaskOut, **ERRORS}, summary="Queue a rebuild of the search index")
+@router.post("/search/reindex", response={202: ReindexTaskOut, **ERRORS}, summary="Queue a rebuild of the search index")
 def search_reindex(request):
     return Status(202, {"task_id": request_reindex(actor_from_request(request, "api"))})
 

@@ -660,7 +660,7 @@ class TaskIn(Schema):
     due_on: dt.date
 
 
-class TaskOut(Schema):
+class EventTaskOut(Schema):
     id: int
     title: str
     is_milestone: bool
@@ -680,7 +680,7 @@ class EventOut(Schema):
     place: str
     description: str
     state: str
-    tasks: list[TaskOut]
+    tasks: list[EventTaskOut]
 
 
 def task_out(task: EventTask) -> dict:
@@ -745,7 +745,7 @@ def events_delete(request, event_id: int):
     return Status(204, None)
 
 
-@router.post("/events/{event_id}/tasks", response={201: TaskOut, **ERRORS}, summary="Add a milestone or task")
+@router.post("/events/{event_id}/tasks", response={201: EventTaskOut, **ERRORS}, summary="Add a milestone or task")
 def tasks_create(request, event_id: int, payload: TaskIn):
     event = services.get_event(request.auth, event_id)
     values = payload.dict()
@@ -753,7 +753,7 @@ def tasks_create(request, event_id: int, payload: TaskIn):
     return Status(201, task_out(services.save_task(actor_from_request(request, "api"), event, values)))
 
 
-@router.post("/tasks/{task_id}/toggle", response={200: TaskOut, **ERRORS}, summary="Mark done / not done")
+@router.post("/tasks/{task_id}/toggle", response={200: EventTaskOut, **ERRORS}, summary="Mark done / not done")
 def tasks_toggle(request, task_id: int):
     task = services.scoped(request.auth, EventTask, task_id, _("任务不存在。"))
     return task_out(services.toggle_task(actor_from_request(request, "api"), task))

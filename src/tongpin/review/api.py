@@ -75,7 +75,7 @@ class FindingOut(Schema):
     overridden: str | None
 
 
-class ReportOut(Schema):
+class ProofreadReportOut(Schema):
     revision: int
     rules_version: int
     blocking: int
@@ -177,18 +177,27 @@ def _story_report(request, story_id: int):
     return proofing.latest_report(story.revisions.get(number=story.version))
 
 
-@router.get("/stories/{story_id}/proofread", response=ReportOut, summary="Proofreading findings of the latest revision")
+@router.get(
+    "/stories/{story_id}/proofread", response=ProofreadReportOut,
+    summary="Proofreading findings of the latest revision",
+)
 def proofread_get(request, story_id: int):
     return report_out(_story_report(request, story_id))
 
 
-@router.post("/stories/{story_id}/proofread", response=ReportOut, summary="Proofread the latest revision again")
+@router.post(
+    "/stories/{story_id}/proofread", response=ProofreadReportOut,
+    summary="Proofread the latest revision again",
+)
 def proofread_run(request, story_id: int):
     report = _story_report(request, story_id)
     return report_out(proofing.proofread_revision(report.revision))
 
 
-@router.post("/stories/{story_id}/proofread/overrides", response=ReportOut, summary="Keep an error, with a reason")
+@router.post(
+    "/stories/{story_id}/proofread/overrides", response=ProofreadReportOut,
+    summary="Keep an error, with a reason",
+)
 def proofread_override(request, story_id: int, payload: OverrideIn):
     report = _story_report(request, story_id)
     proofing.override_finding(actor_from_request(request, "api"), report, payload.key, payload.reason)
