@@ -52,6 +52,12 @@ def test_word_and_wps_html_becomes_clean_paragraphs():
     assert sanitise_html(word) == "<p>第一段</p><p><b>第二段</b>正文</p>"
 
 
+def test_pictures_without_an_allowed_address_are_dropped_with_their_empty_paragraph():
+    html = sanitise_html('<p>甲<img src="file:///C:/a.png"></p><p><img src="data:image/png;base64,AA=="></p>')
+    assert html == "<p>甲</p>"
+    assert sanitise_html('<img src="https://e.org/a.png" alt="图">') == '<p><img src="https://e.org/a.png" alt="图"></p>'
+
+
 def test_web_page_blocks_become_paragraphs_and_headings_stay_headings():
     html = sanitise_html(
         "<article><h1>标题</h1><section>导语</section>正文<em>强调</em>"
@@ -86,5 +92,5 @@ def test_paragraphing_keeps_every_character_and_is_stable(tokens):
 
 
 def test_divs_in_list_items_and_table_cells_become_line_breaks():
-    html = sanitise_html("<table><tr><td>甲<div>乙</div><div>丙</div></td></tr></table><ul><li><div>一</div>二</li></ul>")
+    html = sanitise_html("<table><tr><td>甲<div>乙</div><div>丙</div></td></tr></table><ul><li><div>一</div>二</ul>")
     assert html == "<table><tbody><tr><td>甲<br>乙<br>丙</td></tr></tbody></table><ul><li>一<br>二</li></ul>"

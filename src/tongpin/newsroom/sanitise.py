@@ -5,7 +5,8 @@ tags outside the subset are dropped: browsers' contenteditable editors, Word/WPS
 with `<div>`s (or `<section>` and the like) and with runs of `<br>`. A `<div>` holding only text becomes a `<p>`,
 one holding blocks is unwrapped; text or inline tags between blocks become a `<p>`; two or more `<br>` in a row
 end a paragraph. A single `<br>` inside a paragraph stays a line break (Shift+Enter: an address, a verse).
-Paragraphs with nothing in them are dropped.
+Paragraphs with nothing in them are dropped, and so are pictures whose address was refused (a Word paste's
+`file:///C:/…`, `data:`).
 """
 
 import re
@@ -115,6 +116,9 @@ def paragraphed(html: str) -> str:
         return html  # nothing lxml can read: leave it to nh3 as it is
     if _deeper_than(root, MAX_DEPTH):
         return html
+    for picture in list(root.iter("img")):
+        if not picture.get("src"):  # its address was refused (file:, data:, javascript:): nothing to show
+            picture.drop_tree()
     return "".join(lxml_html.tostring(block, encoding="unicode", with_tail=False) for block in _blocks(root))
 
 
