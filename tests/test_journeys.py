@@ -95,6 +95,7 @@ def test_a_story_typed_and_pasted_goes_through_review_into_the_partner_journal_p
         page.click("text=我的审核")
         page.click(f"text={TITLE}")
         assert TYPED[1] in page.inner_text("main")  # the reviewer reads the story on the review page
+        assert "群众沿转移路线撤离" in page.inner_text("#assets")  # and sees the picture going out with it
         page.fill("#id_comment", f"{step}：同意")
         page.click(f"button:has-text('{step}通过')")
         page.wait_for_selector("text=已通过本步审核")
