@@ -285,6 +285,26 @@ def test_journal_issue_becomes_a_chinese_print_pdf(client, users, partners):
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
+def test_journal_issue_form_starts_today_and_keeps_a_refused_entry(users, partners, client_for):
+    from tongpin.newsroom.publish import publish_story
+
+    journal = make_channel(users["admin"], "print", "journal", slug="em-journal", partner="em")
+    story = approved_story(users["reporter"], partner="em", title="防汛抗旱知识问答")
+    publish_story(actor(users["desk"]), story.pk, [journal.pk])
+    drain()
+    desk = client_for("desk")
+    page = desk.get(f"/channels/{journal.pk}/issues/").content.decode()
+    assert f'name="issue_date" value="{timezone.localdate().isoformat()}"' in page  # a date the input can show
+    rendition = journal.renditions.get()
+    refused = desk.post(
+        f"/channels/{journal.pk}/issues/",
+        {"title": "应急管理通讯", "number": "", "issue_date": "2026-11-30", "renditions": [str(rendition.pk)]},
+    )
+    body = refused.content.decode()
+    assert refused.status_code == 200 and "请填写期号" in body and JournalIssue.objects.count() == 0
+    assert 'value="应急管理通讯"' in body and 'value="2026-11-30"' in body and f'value="{rendition.pk}" checked' in body
+
+
 def test_publishing_pages_render_for_staff(client_for, users, sink):
     channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
     story = approved_story(users["reporter"], title="页面测试稿件")

@@ -151,3 +151,15 @@ def test_roster_edits_anywhere_rebuild_the_checker(users):
     assert [f.rule for f in proofing.check_text("副厅长张明远") if f.category == "leader"] == ["leader:wrong-title"]
     RosterEntry.objects.all().delete()
     assert not [f for f in proofing.check_text("副厅长张明远") if f.category == "leader"]
+
+
+def test_reviewers_see_the_pictures_published_with_the_text(users, client_for):
+    from .test_assets import png
+
+    story = new_story(users["reporter"], title="演练现场", body_html="<p>群众有序转移。</p>")
+    reporter = client_for("reporter")
+    picture = SimpleUploadedFile("现场.png", png(), content_type="image/png")
+    assert reporter.post(f"/stories/{story.pk}/assets/", {"file": picture, "caption": "转移现场"}).status_code == 302
+    assert reporter.post(f"/review/stories/{story.pk}/submit/").status_code == 302
+    page = client_for("editor").get(f"/review/stories/{story.pk}/").content.decode()
+    assert 'id="assets"' in page and "现场.png" in page and "转移现场" in page and "/thumbnail" in page

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tongpin.core.forms import DATE
+
 from .formats import FORMATS
 from .indices import WCI_FORMULAS
 from .models import Account, PeerGroup
@@ -33,7 +35,7 @@ class GroupForm(forms.ModelForm):
 class RankingForm(forms.Form):
     group = forms.ModelChoiceField(label=_("排名分组"), queryset=PeerGroup.objects.all(), required=False)
     period = forms.ChoiceField(label=_("周期"), choices=[(k, k) for k in KINDS if k != "custom"], required=False)
-    date = forms.DateField(label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), required=False, widget=DATE)
     formula = forms.ChoiceField(label=_("WCI 版本"), choices=[(f, f) for f in WCI_FORMULAS], required=False)
 
     def __init__(self, *args, **kwargs):
@@ -42,7 +44,7 @@ class RankingForm(forms.Form):
 
 
 class FiguresForm(forms.Form):
-    observed_on = forms.DateField(label=_("数据日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    observed_on = forms.DateField(label=_("数据日期"), widget=DATE)
     reads = forms.IntegerField(label=_("阅读/播放"), min_value=0)
     likes = forms.IntegerField(label=_("点赞"), min_value=0, initial=0)
     wows = forms.IntegerField(label=_("在看"), min_value=0, initial=0)
@@ -53,7 +55,7 @@ class FiguresForm(forms.Form):
 class ReportForm(forms.Form):
     partner = forms.ModelChoiceField(label=_("合作方"), queryset=None)
     period = forms.ChoiceField(label=_("周期"))
-    date = forms.DateField(label=_("所在日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    date = forms.DateField(label=_("所在日期"), widget=DATE,
                            help_text=_("报告覆盖该日期所在的月、季度或年"))  # fmt: skip
 
     def __init__(self, *args, **kwargs):

@@ -3,14 +3,20 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+# Date inputs render ISO values: `<input type=date>` (and datetime-local) accept nothing else, and Django would
+# otherwise render an initial date in the language's format (zh-hans: 2026/12/02), which the browser shows as
+# blank and then refuses as missing.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("操作人账号"), required=False, max_length=150)
     action = forms.CharField(label=_("操作"), required=False, max_length=64)
     object_type = forms.CharField(label=_("对象类型"), required=False, max_length=64)
     object_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
-    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=DATE)
 
 
 SPLIT = r"[,，、;；\s]+"

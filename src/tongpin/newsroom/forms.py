@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tongpin.core.errors import DomainError
+from tongpin.core.forms import DATE
 from tongpin.core.models import User
 from tongpin.partners.models import Partner
 from tongpin.planning.models import Assignment
@@ -78,8 +79,8 @@ class FilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态"))] + StoryStatus.choices)
     author = forms.CharField(label=_("作者账号"), required=False, max_length=150)
     tag = forms.CharField(label=_("标签"), required=False, max_length=32)
-    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=DATE)
 
     def __init__(self, *args, partners=None, **kwargs):
         super().__init__(*args, **kwargs)

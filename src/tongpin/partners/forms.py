@@ -3,15 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tongpin.core.forms import ListField, MonthsField
+from tongpin.core.forms import DATE, DATETIME, ListField, MonthsField
 from tongpin.core.models import User
 from tongpin.core.roles import Role
 
 from .measures import MEASURES
 from .models import ActionItem, Agreement, Commitment, Contact, Meeting, Partner
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def staff_users():

@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -366,6 +368,7 @@ def journal_issues(request, channel_id: int):
     if channel.kind != ChannelKind.PRINT:
         raise Http404
     _need(request, PUBLISH)
+    chosen: list[int] = []
     if request.method == "POST":
         chosen = [clean_id(v) for v in request.POST.getlist("renditions") if v.isdigit() and clean_id(v)]
         try:
@@ -385,7 +388,16 @@ def journal_issues(request, channel_id: int):
     return render(
         request,
         "publishing/journal_issues.html",
-        {"channel": channel, "issues": channel.issues.all(), "pool": journal.article_pool(channel)},
+        {
+            "channel": channel,
+            "issues": channel.issues.all(),
+            "pool": journal.article_pool(channel),
+            # a refused form keeps what was typed and chosen; the date starts as today (ISO: a date input's value)
+            "title": request.POST.get("title", channel.name),
+            "number": request.POST.get("number", ""),
+            "issue_date": request.POST.get("issue_date") or timezone.localdate().isoformat(),
+            "chosen": chosen,
+        },
     )
 
 

@@ -70,6 +70,7 @@ def story_review(request, story_id: int):
         {
             "story": story,
             "revision": revision,
+            "assets": story.assets.all(),  # the pictures and files published with the text: reviewed with it
             "text_html": mark_safe(_highlighted(proofing.review_text(revision), view.findings)),  # noqa: S308  (escaped)
             "view": view,
             "run": run,
