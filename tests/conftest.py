@@ -95,3 +95,10 @@ def token_for(users):
         return ApiToken.issue(users[name], "test")[1]
 
     return make
+
+
+@pytest.fixture
+def allow_loopback(settings):
+    """Outbound connections refuse loopback and private addresses (core.outbound); a test whose fake server
+    listens on 127.0.0.1 allow-lists loopback explicitly, as a station would allow-list its own network."""
+    settings.TONGPIN_OUTBOUND_ALLOW = ["127.0.0.0/8"]

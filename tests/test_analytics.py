@@ -222,7 +222,7 @@ def test_ranking_commitment_counts_months_in_the_top(users, partners, city):
 # -- the WeChat data API -------------------------------------------------------------------------------------
 
 
-def test_wechat_data_api_sync_is_idempotent(users, city):
+def test_wechat_data_api_sync_is_idempotent(users, city, allow_loopback):
     from tongpin.publishing.transmitters.wechat import WeChatClient
 
     from .wechat_fake import FakeWeChat

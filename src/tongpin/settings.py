@@ -224,6 +224,9 @@ TONGPIN_DELIVERY_LEASE = float(os.environ.get("TONGPIN_DELIVERY_LEASE", "90"))
 TONGPIN_DELIVERY_BACKOFF = float(os.environ.get("TONGPIN_DELIVERY_BACKOFF", "2"))  # first retry delay, seconds
 TONGPIN_CHANNEL_PAUSE_AFTER = int(os.environ.get("TONGPIN_CHANNEL_PAUSE_AFTER", "10"))  # failures in a row
 TONGPIN_BASE_URL = os.environ.get("TONGPIN_BASE_URL", "").rstrip("/")  # public address, for links in renditions
+# Private networks outbound connections (webhooks, SMTP, the WeChat API) may reach, as CIDRs separated by commas,
+# e.g. "10.20.0.0/16" for a receiver inside the station; public addresses are always allowed (docs/security.md).
+TONGPIN_OUTBOUND_ALLOW = [n.strip() for n in os.environ.get("TONGPIN_OUTBOUND_ALLOW", "").split(",") if n.strip()]
 
 # --- Warnings (docs/alerts.md) ---
 TONGPIN_CAP_MAX_BYTES = int(os.environ.get("TONGPIN_CAP_MAX_BYTES", str(2 * 1024 * 1024)))

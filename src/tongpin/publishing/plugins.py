@@ -186,14 +186,19 @@ class Outcome:
 
 
 class TransmitError(Exception):
-    """A failed send. `permanent` ones (a 4xx-class answer, bad settings) are not retried."""
+    """A failed send. `permanent` ones (a 4xx-class answer, bad settings) are not retried.
+
+    `message` is what everyone sees (a status in our words); `detail` is what the far end said, kept in the
+    attempt log for admins only: a destination's error text is not ours to show editors.
+    """
 
     permanent = False
 
-    def __init__(self, message: str, code: str = "error"):
+    def __init__(self, message: str, code: str = "error", detail: str = ""):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.detail = detail
 
 
 class PermanentError(TransmitError):

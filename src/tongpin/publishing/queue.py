@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from tongpin.core import audit
 from tongpin.core.models import User
 from tongpin.core.notify import notify
+from tongpin.core.outbound import redact
 from tongpin.core.roles import Role
 
 from .models import (
@@ -192,7 +193,7 @@ RESULT_FIELDS = (
 )  # fmt: skip
 
 
-ATTEMPT_FIELDS = ("delivery", "number", "worker", "started_at", "finished_at", "outcome", "code", "message")
+ATTEMPT_FIELDS = ("delivery", "number", "worker", "started_at", "finished_at", "outcome", "code", "message", "detail")
 
 
 def record_results(worker: str, results: list[Result]) -> None:
@@ -303,7 +304,7 @@ def _apply(delivery: Delivery, result: Result) -> None:
             delivery.last_code, delivery.remote_ref = outcome.code[:40], outcome.remote_ref[:200]
     else:
         assert error is not None  # noqa: S101
-        delivery.last_code, delivery.last_error = error.code[:40], str(error.message)[:500]
+        delivery.last_code, delivery.last_error = error.code[:40], redact(str(error.message))[:500]
         if error.permanent or delivery.attempts >= delivery.max_attempts:
             delivery.state, delivery.finished_at = DeliveryState.FAILED, now
         else:
@@ -311,8 +312,10 @@ def _apply(delivery: Delivery, result: Result) -> None:
 
 
 def _attempt(result: Result) -> DeliveryAttempt:
+    detail = ""
     if result.error is not None:
         outcome, code, message = "error", result.error.code, str(result.error.message)
+        detail = redact(str(getattr(result.error, "detail", "") or ""))
         if result.error.permanent:
             outcome = "permanent"
     else:
@@ -327,7 +330,8 @@ def _attempt(result: Result) -> DeliveryAttempt:
         finished_at=result.finished_at,
         outcome=outcome,
         code=code[:40],
-        message=message[:500],
+        message=redact(message)[:500],
+        detail=detail[:300],
     )
 
 

@@ -40,12 +40,13 @@ def verify(
 
 
 def http_error(reply: Reply) -> Exception:
-    text = reply.data[:200].decode("utf-8", "replace")
-    message = _("对方返回 HTTP %(s)d %(t)s") % {"s": reply.status, "t": text}
+    """The status for everyone; the far end's body only as the admins' detail."""
+    message = _("对方返回 HTTP %(s)d。") % {"s": reply.status}
+    detail = reply.data[:200].decode("utf-8", "replace")
     code = f"http_{reply.status}"
     if 400 <= reply.status < 500 and reply.status not in RETRYABLE_4XX:
-        return PermanentError(message, code)
-    return TemporaryError(message, code)
+        return PermanentError(message, code, detail)
+    return TemporaryError(message, code, detail)
 
 
 @register_transmitter

@@ -118,9 +118,10 @@ class WeChatClient:
 
 
 def _failure(error: WeChatError) -> Exception:
-    message = _("微信接口错误 %(c)d：%(m)s") % {"c": error.errcode, "m": error.errmsg[:150]}
+    """The error code for everyone; WeChat's own text (errmsg) only as the admins' detail."""
+    message = _("微信接口错误 %(c)d。") % {"c": error.errcode}
     cls = TemporaryError if error.errcode in TEMPORARY_ERRORS else PermanentError
-    return cls(message, f"wechat_{error.errcode}")
+    return cls(message, f"wechat_{error.errcode}", error.errmsg[:200])
 
 
 @register_transmitter
