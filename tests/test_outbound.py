@@ -243,3 +243,61 @@ def test_a_wechat_url_never_reaches_the_log_or_the_attempt_notes(users, caplog, 
     written += " ".join(f"{a.message} {a.detail}" for a in DeliveryAttempt.objects.all())
     assert DeliveryAttempt.objects.exists() and "the-app-secret" not in written
 
+
+
+# -- item 9: a stored secret does not follow a changed destination ---------------------------------------------
+
+
+def _update(admin, channel, **settings):
+    from tongpin.publishing import channels_admin
+
+    data = channels_admin.ChannelInput(settings={**channel.settings, **settings})
+    return channels_admin.update_channel(actor(admin), channel.pk, data)
+
+
+def test_changing_a_webhook_url_needs_the_signing_key_again(users):
+    from tongpin.core.errors import ValidationFailed
+
+    channel = make_channel(users["admin"], "app", "webhook", url="https://hooks.partner.example/a", secret="old-key")
+    kept = _update(users["admin"], channel, url="https://hooks.partner.example/a/", secret="")  # same place
+    assert kept.settings["secret"] == "old-key"
+    with pytest.raises(ValidationFailed) as refused:
+        _update(users["admin"], channel, url="https://attacker.example/collect", secret="")
+    assert refused.value.errors[0].location == "settings.secret"
+    assert refused.value.errors[0].code == "secret_required"
+    channel.refresh_from_db()
+    assert channel.settings["url"] == "https://hooks.partner.example/a/" and channel.settings["secret"] == "old-key"
+    moved = _update(users["admin"], channel, url="https://attacker.example/collect", secret="new-key")
+    assert moved.settings["secret"] == "new-key"
+
+
+def test_changing_the_wechat_api_base_or_smtp_host_drops_the_secret(users):
+    from tongpin.core.errors import ValidationFailed
+
+    wechat = make_channel(users["admin"], "wechat", "wechat_api", app_id="wx-app", app_secret="app-secret",
+                          default_cover_media_id="m1")  # fmt: skip
+    with pytest.raises(ValidationFailed) as refused:
+        _update(users["admin"], wechat, api_base="https://wx-proxy.example", app_secret="")
+    assert refused.value.errors[0].location == "settings.app_secret"
+    assert _update(users["admin"], wechat, timeout=20, app_secret="").settings["app_secret"] == "app-secret"
+
+    mail = make_channel(users["admin"], "web", "smtp", host="mail.partner.example", username="news",
+                        password="mail-password", from_address="a@station.example", to="b@partner.example")  # fmt: skip
+    assert _update(users["admin"], mail, port=587, password="").settings["password"] == "mail-password"
+    moved = _update(users["admin"], mail, host="mail.elsewhere.example", password="")
+    assert "password" not in moved.settings  # not required: cleared, the admin enters it again
+
+
+def test_the_channel_form_says_a_secret_must_be_entered_again(users, client_for):
+    channel = make_channel(users["admin"], "app", "webhook", url="https://hooks.partner.example/a", secret="old-key")
+    page = client_for("admin").get(f"/channels/{channel.pk}/").content.decode()
+    assert "更改地址后须重新输入签名密钥" in page
+    answer = client_for("admin").post(
+        f"/channels/{channel.pk}/",
+        {"name": channel.name, "s_url": "https://attacker.example/x", "s_secret": "", "s_timeout": "10",
+         "is_active": "on"},
+        follow=True,
+    )  # fmt: skip
+    assert "请重新输入" in answer.content.decode()
+    channel.refresh_from_db()
+    assert channel.settings["url"] == "https://hooks.partner.example/a"

@@ -1,7 +1,8 @@
 """Managing channels: create, change, pause and resume; settings checked against the plug-ins' declarations.
 
 Secret settings (passwords, app secrets, signing keys) are stored but never shown: `public_settings()`
-replaces them with a flag, and an edit that leaves a secret empty keeps the stored one.
+replaces them with a flag, and an edit that leaves a secret empty keeps the stored one — unless the edit
+changes where that secret is sent (`Setting.bound_to`): then the secret is dropped and must be entered again.
 """
 
 from __future__ import annotations
@@ -83,6 +84,17 @@ def _coerce(spec: Setting, raw: Any, errors: list[FieldError]) -> Any:
     return value
 
 
+def _moved(specs: dict[str, Setting], given: dict, stored: dict) -> set[str]:
+    """Names of the settings whose value this edit changes (as typed, defaults filled in)."""
+
+    def normal(spec: Setting, value: Any) -> str:
+        if value in (None, ""):
+            value = spec.default if spec.default is not None else ""
+        return str(value).strip().rstrip("/").lower() if spec.kind == "url" else str(value).strip().lower()
+
+    return {name for name, spec in specs.items() if normal(spec, given.get(name)) != normal(spec, stored.get(name))}
+
+
 def clean_settings(kind: str, transmitter: str, given: dict, stored: dict | None = None) -> dict:
     if not isinstance(given, dict):
         raise ValidationFailed(FieldError("invalid", _("设置必须是对象。"), "settings"))
@@ -93,10 +105,21 @@ def clean_settings(kind: str, transmitter: str, given: dict, stored: dict | None
         if key not in specs
     ]
     values: dict[str, Any] = {}
+    moved = _moved(specs, given, stored) if stored else set()
     for name, spec in specs.items():
         raw = given.get(name)
         if spec.secret and (raw in (None, "", SECRET_SHOWN)) and stored and stored.get(name):
-            values[name] = stored[name]  # an empty secret field keeps what is stored
+            destinations = [specs[d] for d in spec.bound_to if d in moved and d in specs]
+            if not destinations:
+                values[name] = stored[name]  # an empty secret field keeps what is stored
+            elif spec.required:  # the old secret is not sent to a new destination
+                errors.append(
+                    FieldError(
+                        "secret_required",
+                        _("“%(d)s”已更改，请重新输入“%(s)s”。") % {"d": destinations[0].label, "s": spec.label},
+                        f"settings.{name}",
+                    )
+                )
             continue
         if raw in (None, ""):
             if spec.required:

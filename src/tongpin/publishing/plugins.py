@@ -29,6 +29,9 @@ class Setting:
     default: Any = None
     help: str = ""
     choices: tuple[str, ...] = ()
+    # For a secret: the settings naming where it is sent (a URL, a host). Changing one of them drops the stored
+    # secret, so an old secret never goes to a new destination unless the admin enters it again.
+    bound_to: tuple[str, ...] = ()
 
     @property
     def secret(self) -> bool:

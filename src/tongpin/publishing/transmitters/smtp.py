@@ -62,7 +62,8 @@ class Smtp(Transmitter):
         Setting("host", gettext_lazy("SMTP 服务器"), required=True),
         Setting("port", gettext_lazy("端口"), kind="int", default=25),
         Setting("username", gettext_lazy("用户名")),
-        Setting("password", gettext_lazy("密码"), kind="secret"),
+        Setting("password", gettext_lazy("密码"), kind="secret", bound_to=("host",),
+                help=gettext_lazy("更改 SMTP 服务器后须重新输入密码（否则清空）。")),  # fmt: skip
         Setting("security", gettext_lazy("加密"), kind="choice", default="none", choices=("none", "starttls", "ssl")),
         Setting("from_address", gettext_lazy("发件人"), kind="email", required=True),
         Setting("to", gettext_lazy("收件人（逗号分隔）"), required=True),

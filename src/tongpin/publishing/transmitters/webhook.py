@@ -56,7 +56,8 @@ class Webhook(Transmitter):
     supports_withdraw = True
     settings = (
         Setting("url", gettext_lazy("地址"), kind="url", required=True),
-        Setting("secret", gettext_lazy("签名密钥"), kind="secret", required=True),
+        Setting("secret", gettext_lazy("签名密钥"), kind="secret", required=True, bound_to=("url",),
+                help=gettext_lazy("更改地址后须重新输入签名密钥。")),  # fmt: skip
         Setting("timeout", gettext_lazy("超时（秒）"), kind="int", default=10),
     )
 

@@ -131,7 +131,8 @@ class WeChatOfficialAccount(Transmitter):
     supports_withdraw = True
     settings = (
         Setting("app_id", gettext_lazy("AppID"), required=True),
-        Setting("app_secret", gettext_lazy("AppSecret"), kind="secret", required=True),
+        Setting("app_secret", gettext_lazy("AppSecret"), kind="secret", required=True, bound_to=("api_base",),
+                help=gettext_lazy("更改接口地址后须重新输入 AppSecret。")),  # fmt: skip
         Setting("api_base", gettext_lazy("接口地址"), kind="url", default=DEFAULT_API),
         Setting("timeout", gettext_lazy("超时（秒）"), kind="int", default=15),
     )
