@@ -25,7 +25,7 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real hashing costs ~0.5 s a user; tests need the behaviour, not the cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()  # sign-in throttles and search hints must not leak between tests
+    cache.clear()  # search hints must not leak between tests (sign-in counts are rows, rolled back)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ the embedded default needs none of them and keeps its data under $TONGPIN_HOME (
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "axes",
     "tongpin.core",
     "tongpin.partners",
     "tongpin.planning",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tongpin.web.middleware.DomainErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lock-out into the 429 page or API answer
 ]
 CSRF_FAILURE_VIEW = "tongpin.web.views.csrf_failure"
 
@@ -149,6 +152,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Sign-in throttling (django-axes, database handler; rules in tongpin.core.signin, docs/security.md): axes'
+# backend comes first and refuses a locked name or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_FAILURE_LIMIT = "tongpin.core.signin.failure_limit"
+AXES_LOCKOUT_PARAMETERS = "tongpin.core.signin.lockout_parameters"
+AXES_USERNAME_CALLABLE = "tongpin.core.signin.username"
+AXES_CLIENT_IP_CALLABLE = "tongpin.core.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "tongpin.web.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log already
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

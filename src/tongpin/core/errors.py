@@ -42,6 +42,10 @@ class Conflict(DomainError):
     status = 409
 
 
+class TooManyAttempts(DomainError):
+    status = 429
+
+
 class UpstreamFailed(DomainError):
     """A service we called (the WeChat API …) failed; the message says so in our words, not theirs."""
 
