@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tongpin.web.context.navigation",
             ],
+            "builtins": ["tongpin.core.templatetags.weblinks"],  # {{ url|web_url }}: http(s) hrefs only
         },
     },
 ]

@@ -20,6 +20,7 @@ from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import CHANNEL_MANAGE, can
+from tongpin.core.weblinks import is_web_url
 from tongpin.partners.models import Partner
 
 from .kinds import ChannelKind
@@ -75,7 +76,7 @@ def _coerce(spec: Setting, raw: Any, errors: list[FieldError]) -> Any:
     value = str(raw).strip()
     if len(value) > 500:
         errors.append(FieldError("too_long", _("“%(s)s”太长。") % {"s": spec.label}, where))
-    if spec.kind == "url" and value and not value.startswith(("http://", "https://")):
+    if spec.kind == "url" and value and not is_web_url(value):
         errors.append(FieldError("invalid_url", _("地址必须以 http:// 或 https:// 开头。"), where))
     if spec.kind == "email" and value and "@" not in value:
         errors.append(FieldError("invalid_email", _("邮箱地址不正确。"), where))

@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
 
+from tongpin.core.weblinks import is_web_url
+
 log = logging.getLogger(__name__)
 
 
@@ -50,6 +52,7 @@ class FieldSpec:
     html: bool = False
     items: bool = False  # a list of strings (hashtags, image names)
     max_items: int | None = None
+    url: bool = False  # an address: http(s) only (core.weblinks)
 
 
 @dataclass
@@ -121,6 +124,9 @@ class Formatter:
                         )
                     )
                 continue
+            if spec.url and value and not is_web_url(value):
+                found.append(Finding("invalid_url", _("“%(f)s”必须是 http:// 或 https:// 网址。") % {"f": spec.label},
+                                     spec.name))  # fmt: skip
             if spec.max_length is not None and isinstance(value, str):
                 length = self.measure(spec, value)
                 if length > spec.max_length:

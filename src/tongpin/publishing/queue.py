@@ -26,6 +26,7 @@ from tongpin.core.models import User
 from tongpin.core.notify import notify
 from tongpin.core.outbound import redact
 from tongpin.core.roles import Role
+from tongpin.core.weblinks import web_url
 
 from .models import (
     OPEN_STATES,
@@ -292,7 +293,7 @@ def _apply(delivery: Delivery, result: Result) -> None:
         delivery.state, delivery.delivered_at, delivery.finished_at = DeliveryState.SUCCESS, now, now
         delivery.last_code, delivery.last_error = outcome.code[:40], ""
         delivery.remote_ref = outcome.remote_ref[:200] or delivery.remote_ref
-        delivery.remote_url = outcome.remote_url[:500] or delivery.remote_url
+        delivery.remote_url = web_url(outcome.remote_url[:500]) or delivery.remote_url  # shown as a link
     elif outcome is not None:  # accepted, to be polled: polls do not use up attempts
         if now - (delivery.started_at or now) > POLL_DEADLINE:
             delivery.state, delivery.finished_at = DeliveryState.FAILED, now

@@ -14,6 +14,8 @@ import time
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongpin.core.weblinks import is_web_url
+
 from ..plugins import Outcome, Parcel, PermanentError, Setting, TemporaryError, Transmitter, register_transmitter
 from .http import Reply, request
 from .payload import payload_bytes
@@ -90,6 +92,6 @@ class Webhook(Transmitter):
 
     def check_settings(self, values: dict) -> list[tuple[str, str]]:
         url = str(values.get("url", ""))
-        if url and not url.startswith(("http://", "https://")):
+        if url and not is_web_url(url):
             return [("url", _("地址必须以 http:// 或 https:// 开头。"))]
         return []
