@@ -40,3 +40,13 @@ def validate_web_url(value: str) -> None:
 def web_url(value: str | None) -> str:
     """`value` if it is an http(s) URL, else "" (for rendering: an unsafe stored value shows no link)."""
     return value if is_web_url(value) else ""
+
+
+def local_next(request, value: str | None, fallback: str) -> str:
+    """Where to go after a form: `value` (a `next` field) only if it stays on this site, else `fallback`;
+    `//evil.example`, `https://evil.example` and `javascript:` are never followed (no open redirect)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, require_https=request.is_secure()):
+        return value
+    return fallback
