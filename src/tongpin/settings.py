@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 HOME = Path(os.environ.get("TONGPIN_HOME", "var")).resolve()
-HOME.mkdir(parents=True, exist_ok=True)
+HOME.mkdir(mode=0o700, parents=True, exist_ok=True)  # the database, keys and uploads: the service's alone
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -104,11 +104,23 @@ TEMPLATES = [
 
 # --- Database: embedded SQLite by default, PostgreSQL (or any dj-database-url URL) at scale ---
 SQLITE_PATH = HOME / "tongpin.sqlite3"
+
+
+def _private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 if it is missing, so SQLite (which would create it 0644, and gives its
+    -wal and -shm files the database's mode) keeps it private."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 if os.environ.get("TONGPIN_DATABASE_URL"):
     DATABASES = {
         "default": dj_database_url.parse(os.environ["TONGPIN_DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
     }
 else:
+    _private_file(SQLITE_PATH)
     DATABASES = {
         "default": {
             "ENGINE": "tongpin.core.sqlite",
@@ -189,7 +201,8 @@ MEDIA_ROOT = Path(os.environ.get("TONGPIN_MEDIA_ROOT", HOME / "media")).resolve(
 # Uploads larger than this spool to disk instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_PERMISSIONS = 0o600  # uploads, thumbnails, reports and journal PDFs: read by the service only
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Per-kind upload limits in bytes (assets).
 TONGPIN_ASSET_LIMITS = {
