@@ -141,6 +141,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="tongpin-alert-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("TONGPIN_") or k.startswith("TONGPIN_DELIVERY_")}
     env.update(TONGPIN_HOME=str(home), TONGPIN_LOG_LEVEL="WARNING")
+    env["TONGPIN_OUTBOUND_ALLOW"] = "127.0.0.0/8"  # the sink listens on loopback (refused unless allow-listed)
     python = [sys.executable, "-m", "tongpin"]
     subprocess.run([*python, "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
     setup = subprocess.run([*python, "shell", "-c", SETUP.format(kinds=KINDS, url=sink.url)], env=env, check=True,

@@ -145,6 +145,7 @@ def child_env(database: str, home: Path) -> dict | None:
     # A clean Tongpin environment, except the worker's tuning knobs (TONGPIN_DELIVERY_*), which pass through.
     env = {k: v for k, v in os.environ.items() if not k.startswith("TONGPIN_") or k.startswith("TONGPIN_DELIVERY_")}
     env.update(DJANGO_SETTINGS_MODULE="tongpin.settings", TONGPIN_HOME=str(home), TONGPIN_LOG_LEVEL="WARNING")
+    env["TONGPIN_OUTBOUND_ALLOW"] = "127.0.0.0/8"  # the sink listens on loopback (refused unless allow-listed)
     if database == "postgresql":
         try:
             import psycopg

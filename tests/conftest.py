@@ -25,7 +25,7 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real hashing costs ~0.5 s a user; tests need the behaviour, not the cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()  # sign-in throttles and search hints must not leak between tests
+    cache.clear()  # search hints must not leak between tests (sign-in counts are rows, rolled back)
 
 
 @pytest.fixture
@@ -95,3 +95,10 @@ def token_for(users):
         return ApiToken.issue(users[name], "test")[1]
 
     return make
+
+
+@pytest.fixture
+def allow_loopback(settings):
+    """Outbound connections refuse loopback and private addresses (core.outbound); a test whose fake server
+    listens on 127.0.0.1 allow-lists loopback explicitly, as a station would allow-list its own network."""
+    settings.TONGPIN_OUTBOUND_ALLOW = ["127.0.0.0/8"]

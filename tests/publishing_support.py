@@ -18,9 +18,10 @@ class Sink:
     """A webhook receiver on 127.0.0.1. `answers` is a list of status codes used in turn (then 200);
     `delay` makes it slow. It honours Idempotency-Key: `unique` holds each key once."""
 
-    def __init__(self, answers: list[int] | None = None, delay: float = 0.0):
+    def __init__(self, answers: list[int] | None = None, delay: float = 0.0, reply: bytes | None = None):
         self.answers = list(answers or [])
         self.delay = delay
+        self.reply = reply  # the body to answer with, instead of {"id": …}
         self.received: list[dict] = []
         self.unique: dict[str, dict] = {}
         self.lock = threading.Lock()
@@ -40,7 +41,7 @@ class Sink:
                     key = self.headers.get("Idempotency-Key", "")
                     if status < 300 and key:
                         sink.unique.setdefault(key, entry)
-                reply = json.dumps({"id": f"remote-{len(sink.received)}"}).encode()
+                reply = sink.reply or json.dumps({"id": f"remote-{len(sink.received)}"}).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply)))

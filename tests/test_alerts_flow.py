@@ -23,7 +23,7 @@ KINDS = ["tv", "radio", "sms", "app", "wechat", "weibo"]
 
 
 @pytest.fixture
-def sink():
+def sink(allow_loopback):
     with Sink() as running:
         yield running
 

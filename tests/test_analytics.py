@@ -257,7 +257,7 @@ def test_a_ranking_month_counts_only_once_its_ranking_is_final(users, partners, 
 # -- the WeChat data API -------------------------------------------------------------------------------------
 
 
-def test_wechat_data_api_sync_is_idempotent(users, city):
+def test_wechat_data_api_sync_is_idempotent(users, city, allow_loopback):
     from tongpin.publishing.transmitters.wechat import WeChatClient
 
     from .wechat_fake import FakeWeChat

@@ -22,7 +22,7 @@ Q4 = (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
 
 
 @pytest.fixture
-def sink():
+def sink(allow_loopback):
     with Sink() as running:
         yield running
 

@@ -24,7 +24,7 @@ def api(client, method: str, path: str, token: str, body=None):
 
 
 @pytest.fixture
-def sink():
+def sink(allow_loopback):
     with Sink() as running:
         yield running
 
@@ -116,7 +116,7 @@ def test_bad_publish_requests_get_clear_errors(client, users, token_for, sink):
     assert api(client, "post", "/stories/999999/publish", desk, {"channels": [channel.pk]}).status_code == 404
 
 
-def test_deliveries_api_retry_and_cancel(client, users, token_for):
+def test_deliveries_api_retry_and_cancel(client, users, token_for, allow_loopback):
     with Sink(answers=[404]) as sink:
         channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
         story = approved_story(users["reporter"])

@@ -30,7 +30,7 @@ SECRET = "s3cret-signing-key"
 
 
 @pytest.fixture
-def sink():
+def sink(allow_loopback):
     with Sink() as running:
         yield running
 
@@ -91,7 +91,7 @@ def test_only_approved_stories_and_only_releasers_publish(users, hook):
     assert error.value.errors[0].code == "channel_not_found"
 
 
-def test_a_4xx_answer_fails_at_once_without_retry(users):
+def test_a_4xx_answer_fails_at_once_without_retry(users, allow_loopback):
     with Sink(answers=[400]) as sink:
         channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET)
         publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
@@ -104,7 +104,7 @@ def test_a_4xx_answer_fails_at_once_without_retry(users):
     assert delivery.rendition.publication.state == PublicationState.FAILED
 
 
-def test_5xx_and_429_are_retried_with_backoff_and_the_same_key(users):
+def test_5xx_and_429_are_retried_with_backoff_and_the_same_key(users, allow_loopback):
     with Sink(answers=[503, 429]) as sink:
         channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET)
         publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
@@ -125,7 +125,7 @@ def test_5xx_and_429_are_retried_with_backoff_and_the_same_key(users):
     assert [a.outcome for a in delivery.attempt_log.all()] == ["error", "error", "success"]
 
 
-def test_attempts_run_out_into_failed(users):
+def test_attempts_run_out_into_failed(users, allow_loopback):
     with Sink(answers=[500] * 5) as sink:
         channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET)
         Channel.objects.filter(pk=channel.pk).update(max_attempts=2)
@@ -137,7 +137,7 @@ def test_attempts_run_out_into_failed(users):
     assert delivery.state == DeliveryState.FAILED and delivery.attempts == 2
 
 
-def test_a_hanging_destination_times_out_and_is_retried(users):
+def test_a_hanging_destination_times_out_and_is_retried(users, allow_loopback):
     with Sink(delay=2.0) as sink:
         channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET, timeout=1)
         publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
@@ -147,14 +147,14 @@ def test_a_hanging_destination_times_out_and_is_retried(users):
     assert "1" in delivery.last_error
 
 
-def test_an_unreachable_destination_is_retried(users):
+def test_an_unreachable_destination_is_retried(users, allow_loopback):
     channel = make_channel(users["admin"], "app", "webhook", url="http://127.0.0.1:9/none", secret=SECRET)
     publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
     drain()
     assert Delivery.objects.get().last_code == "unreachable"
 
 
-def test_a_channel_that_keeps_failing_is_paused_and_admins_are_told(users, settings):
+def test_a_channel_that_keeps_failing_is_paused_and_admins_are_told(users, settings, allow_loopback):
     settings.TONGPIN_CHANNEL_PAUSE_AFTER = 2
     with Sink(answers=[500] * 10) as sink:
         channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET)
@@ -196,7 +196,7 @@ def test_higher_priority_is_claimed_first_and_the_lane_takes_only_urgent_work(us
     assert queue.claim("w2", 10, min_priority=Priority.HIGH) == []
 
 
-def test_an_urgent_send_is_not_stuck_behind_a_slow_backlog(users):
+def test_an_urgent_send_is_not_stuck_behind_a_slow_backlog(users, allow_loopback):
     """Eight slow ordinary sends fill the ordinary pool; the urgent one still goes at once on the lane."""
     with Sink(delay=1.5) as slow, Sink() as fast:
         slow_channel = make_channel(users["admin"], "app", "webhook", slug="slow", url=slow.url, secret=SECRET)

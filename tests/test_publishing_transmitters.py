@@ -60,7 +60,7 @@ class _Inbox:
         return "250 OK"
 
 
-def test_smtp_sends_a_mail_with_the_idempotency_key_as_message_id(users):
+def test_smtp_sends_a_mail_with_the_idempotency_key_as_message_id(users, allow_loopback):
     inbox = _Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -88,7 +88,7 @@ def test_smtp_sends_a_mail_with_the_idempotency_key_as_message_id(users):
     assert f"Message-ID: <{delivery.idempotency_key}@tongpin>" in text
 
 
-def test_smtp_down_is_retried(users):
+def test_smtp_down_is_retried(users, allow_loopback):
     channel = make_channel(
         users["admin"], "web", "smtp", host="127.0.0.1", port=9, from_address="a@b.example", to="c@d.example"
     )
@@ -123,7 +123,7 @@ def _story_with_cover(users):
     return story
 
 
-def test_wechat_upload_draft_publish_and_poll(users, fake_wechat):
+def test_wechat_upload_draft_publish_and_poll(users, fake_wechat, allow_loopback):
     channel = _wechat_channel(users, fake_wechat)
     story = _story_with_cover(users)
     publish_story(actor(users["desk"]), story.pk, [channel.pk])
@@ -143,7 +143,7 @@ def test_wechat_upload_draft_publish_and_poll(users, fake_wechat):
     assert draft["thumb_media_id"] in fake_wechat.materials
 
 
-def test_wechat_token_expiry_is_renewed_once(users, fake_wechat):
+def test_wechat_token_expiry_is_renewed_once(users, fake_wechat, allow_loopback):
     channel = _wechat_channel(users, fake_wechat, default_cover_media_id="DEFAULT")
     fake_wechat.publishing_polls = 0
     publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
@@ -155,7 +155,7 @@ def test_wechat_token_expiry_is_renewed_once(users, fake_wechat):
     assert fake_wechat.calls.count("/cgi-bin/token") == 2
 
 
-def test_wechat_errors_busy_is_retried_and_bad_media_fails(users, fake_wechat):
+def test_wechat_errors_busy_is_retried_and_bad_media_fails(users, fake_wechat, allow_loopback):
     channel = _wechat_channel(users, fake_wechat, default_cover_media_id="DEFAULT")
     fake_wechat.fail_next = [-1]
     publish_story(actor(users["desk"]), approved_story(users["reporter"]).pk, [channel.pk])
@@ -170,7 +170,7 @@ def test_wechat_errors_busy_is_retried_and_bad_media_fails(users, fake_wechat):
     assert delivery.state == DeliveryState.FAILED and delivery.last_code == "wechat_40007"
 
 
-def test_wechat_wrong_secret_fails_clearly(users, fake_wechat):
+def test_wechat_wrong_secret_fails_clearly(users, fake_wechat, allow_loopback):
     channel = make_channel(
         users["admin"], "wechat", "wechat_api", app_id="wx-test", app_secret="wrong", api_base=fake_wechat.base,
         default_cover_media_id="DEFAULT",
@@ -181,7 +181,7 @@ def test_wechat_wrong_secret_fails_clearly(users, fake_wechat):
     assert delivery.state == DeliveryState.FAILED and delivery.last_code == "wechat_40013"
 
 
-def test_wechat_withdraw_deletes_the_article(users, fake_wechat):
+def test_wechat_withdraw_deletes_the_article(users, fake_wechat, allow_loopback):
     from tongpin.newsroom.models import StoryStatus
     from tongpin.newsroom.stories import set_status
 

@@ -36,6 +36,7 @@ def database(request, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TONGPIN_")}
     env.update(TONGPIN_HOME=str(tmp_path / "home"), TONGPIN_DELIVERY_LEASE="2", TONGPIN_DELIVERY_POLL="0.02",
                TONGPIN_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))  # fmt: skip
+    env["TONGPIN_OUTBOUND_ALLOW"] = "127.0.0.0/8"  # the sink listens on loopback, refused unless allow-listed
     if request.param == "sqlite":
         yield env
         return

@@ -6,6 +6,7 @@ the embedded default needs none of them and keeps its data under $TONGPIN_HOME (
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 HOME = Path(os.environ.get("TONGPIN_HOME", "var")).resolve()
-HOME.mkdir(parents=True, exist_ok=True)
+HOME.mkdir(mode=0o700, parents=True, exist_ok=True)  # the database, keys and uploads: the service's alone
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "axes",
     "tongpin.core",
     "tongpin.partners",
     "tongpin.planning",
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tongpin.web.middleware.ChosenLanguageMiddleware",
@@ -74,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tongpin.web.middleware.DomainErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lock-out into the 429 page or API answer
 ]
 CSRF_FAILURE_VIEW = "tongpin.web.views.csrf_failure"
 
@@ -93,17 +97,30 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tongpin.web.context.navigation",
             ],
+            "builtins": ["tongpin.core.templatetags.weblinks"],  # {{ url|web_url }}: http(s) hrefs only
         },
     },
 ]
 
 # --- Database: embedded SQLite by default, PostgreSQL (or any dj-database-url URL) at scale ---
 SQLITE_PATH = HOME / "tongpin.sqlite3"
+
+
+def _private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 if it is missing, so SQLite (which would create it 0644, and gives its
+    -wal and -shm files the database's mode) keeps it private."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 if os.environ.get("TONGPIN_DATABASE_URL"):
     DATABASES = {
         "default": dj_database_url.parse(os.environ["TONGPIN_DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
     }
 else:
+    _private_file(SQLITE_PATH)
     DATABASES = {
         "default": {
             "ENGINE": "tongpin.core.sqlite",
@@ -149,6 +166,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Sign-in throttling (django-axes, database handler; rules in tongpin.core.signin, docs/security.md): axes'
+# backend comes first and refuses a locked name or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_FAILURE_LIMIT = "tongpin.core.signin.failure_limit"
+AXES_LOCKOUT_PARAMETERS = "tongpin.core.signin.lockout_parameters"
+AXES_USERNAME_CALLABLE = "tongpin.core.signin.username"
+AXES_CLIENT_IP_CALLABLE = "tongpin.core.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "tongpin.web.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log already
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -172,7 +201,8 @@ MEDIA_ROOT = Path(os.environ.get("TONGPIN_MEDIA_ROOT", HOME / "media")).resolve(
 # Uploads larger than this spool to disk instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_PERMISSIONS = 0o600  # uploads, thumbnails, reports and journal PDFs: read by the service only
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Per-kind upload limits in bytes (assets).
 TONGPIN_ASSET_LIMITS = {
@@ -192,6 +222,23 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every answer (django-csp; Django 5.2 has none of its own): scripts, styles, pictures
+# and connections from this site only, no inline script or style, no plug-ins, no framing. A view that sets its
+# own policy (asset downloads: a sandbox) keeps it. docs/security.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if _env_bool("TONGPIN_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -230,6 +277,9 @@ TONGPIN_WORKER_DEAD_AFTER = float(os.environ.get("TONGPIN_WORKER_DEAD_AFTER", "3
 TONGPIN_DELIVERY_BACKOFF = float(os.environ.get("TONGPIN_DELIVERY_BACKOFF", "2"))  # first retry delay, seconds
 TONGPIN_CHANNEL_PAUSE_AFTER = int(os.environ.get("TONGPIN_CHANNEL_PAUSE_AFTER", "10"))  # failures in a row
 TONGPIN_BASE_URL = os.environ.get("TONGPIN_BASE_URL", "").rstrip("/")  # public address, for links in renditions
+# Private networks outbound connections (webhooks, SMTP, the WeChat API) may reach, as CIDRs separated by commas,
+# e.g. "10.20.0.0/16" for a receiver inside the station; public addresses are always allowed (docs/security.md).
+TONGPIN_OUTBOUND_ALLOW = [n.strip() for n in os.environ.get("TONGPIN_OUTBOUND_ALLOW", "").split(",") if n.strip()]
 
 # --- Warnings (docs/alerts.md) ---
 TONGPIN_CAP_MAX_BYTES = int(os.environ.get("TONGPIN_CAP_MAX_BYTES", str(2 * 1024 * 1024)))

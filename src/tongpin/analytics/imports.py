@@ -18,6 +18,7 @@ from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import FieldError, Forbidden, ValidationFailed
 from tongpin.core.spreadsheets import read_table
+from tongpin.core.weblinks import is_web_url
 
 from . import rollups
 from .formats import FORMATS, Format
@@ -135,6 +136,8 @@ def _clean_row(fmt: Format, cells: dict) -> dict:
         raise RowError(_("位置应在 1–20 之间"))
     out["title"] = str(cells.get("title", "")).strip()[:300]
     out["url"] = str(cells.get("url", "")).strip()[:500]
+    if out["url"] and not is_web_url(out["url"]):
+        raise RowError(_("链接必须是以 http:// 或 https:// 开头的网址"))
     for name in ("reads", "likes", "wows", "shares", "comments"):
         out[name] = _count(cells.get(name), name)
     return out

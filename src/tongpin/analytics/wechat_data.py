@@ -6,17 +6,22 @@ exactly as an imported export would. The API gives reads and shares; likes and �
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongpin.core.errors import FieldError, ValidationFailed
-from tongpin.publishing.transmitters.wechat import DEFAULT_API, WeChatClient
+from tongpin.core.errors import FieldError, UpstreamFailed, ValidationFailed
+from tongpin.core.outbound import redact
+from tongpin.publishing.plugins import TransmitError
+from tongpin.publishing.transmitters.wechat import DEFAULT_API, WeChatClient, WeChatError
 
 from . import rollups
 from .imports import choose_figures
 from .models import Account, Article, MetricSample
+
+log = logging.getLogger(__name__)
 
 
 def client_for(account: Account) -> WeChatClient:
@@ -34,7 +39,7 @@ def sync(account: Account, first: dt.date, last: dt.date, client: WeChatClient |
     changed, touched = 0, set()
     day = first
     while day <= last:
-        data = api.post("/datacube/getarticletotal", {"begin_date": day.isoformat(), "end_date": day.isoformat()})
+        data = _fetch_day(api, day)
         with transaction.atomic():
             for item in data.get("list", []):
                 count, article_id = _store(account, item)
@@ -44,6 +49,20 @@ def sync(account: Account, first: dt.date, last: dt.date, client: WeChatClient |
     with transaction.atomic():
         rollups.refresh(choose_figures(touched))
     return changed
+
+
+def _fetch_day(api: WeChatClient, day: dt.date) -> dict:
+    """One day's figures; a failure becomes our own status message (WeChat's text goes to the log only)."""
+    try:
+        return api.post("/datacube/getarticletotal", {"begin_date": day.isoformat(), "end_date": day.isoformat()})
+    except WeChatError as error:
+        log.warning("WeChat data API: %s", redact(str(error))[:300])
+        raise UpstreamFailed(
+            FieldError(f"wechat_{error.errcode}", _("微信接口错误 %(c)d。") % {"c": error.errcode})
+        ) from error
+    except TransmitError as error:
+        log.warning("WeChat data API: %s %s", error.code, redact(error.detail)[:300])
+        raise UpstreamFailed(FieldError(error.code, str(error.message))) from error
 
 
 def _store(account: Account, item: dict) -> tuple[int, int]:

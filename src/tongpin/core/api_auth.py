@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
-from .errors import FieldError, Forbidden
+from . import signin
+from .errors import FieldError, Forbidden, TooManyAttempts
 from .models import ApiToken, hash_token
 from .roles import MACHINE_ROLES
 
@@ -26,14 +27,18 @@ class BearerToken(HttpBearer):
         self.machines = machines
 
     def authenticate(self, request, token: str):
-        if not token or len(token) > 200:
-            return None
-        found = (
-            ApiToken.objects.select_related("user")
-            .filter(digest=hash_token(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
+        # An address that sent too many bad tokens is refused before the token is even looked at.
+        if not signin.token_allowed(request):
+            raise TooManyAttempts(FieldError("too_many_attempts", _("接口令牌错误次数过多，请 15 分钟后再试。")))
+        found = None
+        if token and len(token) <= 200:
+            found = (
+                ApiToken.objects.select_related("user")
+                .filter(digest=hash_token(token), revoked_at__isnull=True, user__is_active=True)
+                .first()
+            )
         if found is None:
+            signin.token_failed(request)
             return None
         now = timezone.now()
         # Touch at most once a minute, so busy machines do not turn every read into a write.

@@ -42,6 +42,16 @@ class Conflict(DomainError):
     status = 409
 
 
+class TooManyAttempts(DomainError):
+    status = 429
+
+
+class UpstreamFailed(DomainError):
+    """A service we called (the WeChat API …) failed; the message says so in our words, not theirs."""
+
+    status = 502
+
+
 def flash_errors(request, error: DomainError) -> None:
     """Show each of a refused request's messages on the next page (the web's counterpart of the API's list)."""
     from django.contrib import messages

@@ -1,14 +1,17 @@
-"""Sign-ins and failed sign-ins go to the audit log too."""
+"""Sign-ins, failed sign-ins and lock-outs go to the audit log too."""
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from . import signin
 from .audit import Actor, actor_from_request, client_ip, record
 
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
     record(Actor(user=user, ip=client_ip(request) if request else None), "auth.login", user)
+    signin.forget_name(user.get_username())
 
 
 @receiver(user_logged_out)
@@ -20,10 +23,25 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     actor = actor_from_request(request) if request is not None else Actor(user=None)
+    if credentials.get(signin.API_TOKEN):
+        record(actor, "auth.token_failed", object_type="core.apitoken")
+        return
     # The attempted name is recorded for the admin; the person signing in is never told whether it exists.
     record(
         actor,
         "auth.login_failed",
         object_type="core.user",
         object_repr=str(credentials.get("username", ""))[:150],
+    )
+
+
+@receiver(user_locked_out)
+def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    """Each refused attempt while locked out is recorded too (axes signals every one)."""
+    record(
+        Actor(user=None, ip=ip_address or (client_ip(request) if request is not None else None)),
+        "auth.locked_out",
+        object_type="core.user",
+        object_repr=str(username or "")[:150],
+        changes={"path": getattr(request, "path", "")[:200]},
     )

@@ -17,6 +17,7 @@ from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import form_page
+from tongpin.core.weblinks import local_next
 
 from . import services
 from .forms import ActionForm, AgreementForm, CommitmentForm, ContactForm, MeetingForm, PartnerForm, RenewForm
@@ -252,7 +253,8 @@ def action_state(request, action_id: int):
         services.set_action_state(actor_from_request(request), action, request.POST.get("state", ""))
     except DomainError as error:
         flash_errors(request, error)
-    return redirect(request.POST.get("next") or reverse("partner-detail", args=[action.partner.slug]) + "#actions")
+    fallback = reverse("partner-detail", args=[action.partner.slug]) + "#actions"
+    return redirect(local_next(request, request.POST.get("next"), fallback))
 
 
 DELETABLE = {

@@ -20,6 +20,7 @@ from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import form_page
+from tongpin.core.weblinks import local_next
 from tongpin.partners.models import RequestState
 from tongpin.partners.scope import partner_scope
 
@@ -314,7 +315,7 @@ def topic_move(request, topic_id: int):
         )
     except DomainError as error:
         flash_errors(request, error)
-    return redirect(request.POST.get("next") or reverse("topic-detail", args=[topic.pk]))
+    return redirect(local_next(request, request.POST.get("next"), reverse("topic-detail", args=[topic.pk])))
 
 
 @login_required
@@ -349,7 +350,7 @@ def assignment_state(request, assignment_id: int):
         services.set_assignment_state(actor_from_request(request), assignment, request.POST.get("state", ""))
     except DomainError as error:
         flash_errors(request, error)
-    return redirect(request.POST.get("next") or reverse("my-assignments"))
+    return redirect(local_next(request, request.POST.get("next"), reverse("my-assignments")))
 
 
 # -- campaigns, key dates, events ----------------------------------------------------------------------------

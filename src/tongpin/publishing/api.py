@@ -11,7 +11,7 @@ from pydantic import Field
 
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden
-from tongpin.core.roles import DELIVERY_VIEW, PUBLISH, STORY_VIEW, can, require_any
+from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_VIEW, PUBLISH, STORY_VIEW, can, require_any
 from tongpin.core.schemas import ERRORS
 
 from . import channels_admin, services
@@ -69,6 +69,7 @@ class AttemptOut(Schema):
     outcome: str
     code: str
     message: str
+    detail: str = ""  # what the far end said; admins only
     started_at: dt.datetime
     finished_at: dt.datetime
     duration_ms: int
@@ -157,7 +158,7 @@ def channel_out(channel: Channel) -> dict:
     }
 
 
-def delivery_out(delivery: Delivery, with_attempts: bool = False) -> dict:
+def delivery_out(delivery: Delivery, with_attempts: bool = False, with_detail: bool = False) -> dict:
     data = {
         "id": delivery.pk,
         "rendition_id": delivery.rendition_id,
@@ -186,6 +187,7 @@ def delivery_out(delivery: Delivery, with_attempts: bool = False) -> dict:
                 "outcome": a.outcome,
                 "code": a.code,
                 "message": a.message,
+                "detail": a.detail if with_detail else "",
                 "started_at": a.started_at,
                 "finished_at": a.finished_at,
                 "duration_ms": a.duration_ms,
@@ -208,7 +210,7 @@ def rendition_out(rendition: Rendition) -> dict:
     }
 
 
-def publication_out(publication: Publication) -> dict:
+def publication_out(publication: Publication, viewer=None) -> dict:
     renditions = list(publication.renditions.select_related("channel"))
     deliveries = (
         Delivery.objects.filter(rendition__publication=publication)
@@ -230,7 +232,9 @@ def publication_out(publication: Publication) -> dict:
         "released_at": publication.released_at,
         "withdrawn_at": publication.withdrawn_at,
         "renditions": [rendition_out(r) for r in renditions],
-        "deliveries": [delivery_out(d, with_attempts=True) for d in deliveries],
+        "deliveries": [
+            delivery_out(d, with_attempts=True, with_detail=can(viewer, CHANNEL_MANAGE)) for d in deliveries
+        ],
     }
 
 
@@ -306,7 +310,7 @@ def channels_resume(request, channel_id: int):
 
 @router.get("/publications/{publication_id}", response={200: PublicationOut, **ERRORS}, summary="A publication")
 def publications_get(request, publication_id: int):
-    return publication_out(services.get_publication(request.auth, publication_id))
+    return publication_out(services.get_publication(request.auth, publication_id), request.auth)
 
 
 @router.post(
@@ -317,7 +321,7 @@ def publications_get(request, publication_id: int):
 def publications_release(request, publication_id: int):
     services.get_publication(request.auth, publication_id)
     publication = services.release(actor_from_request(request, "api"), publication_id)
-    return publication_out(publication)
+    return publication_out(publication, request.auth)
 
 
 @router.post(
@@ -332,7 +336,7 @@ def publications_withdraw(request, publication_id: int, payload: WithdrawIn):
         raise Forbidden(FieldError("forbidden", "only releasers withdraw publications"))
     services.withdraw_publication(actor, publication, payload.reason)
     publication.refresh_from_db()
-    return publication_out(publication)
+    return publication_out(publication, request.auth)
 
 
 @router.patch("/renditions/{rendition_id}", response={200: RenditionOut, **ERRORS}, summary="Edit a rendition")

@@ -1,7 +1,8 @@
 """Managing channels: create, change, pause and resume; settings checked against the plug-ins' declarations.
 
 Secret settings (passwords, app secrets, signing keys) are stored but never shown: `public_settings()`
-replaces them with a flag, and an edit that leaves a secret empty keeps the stored one.
+replaces them with a flag, and an edit that leaves a secret empty keeps the stored one — unless the edit
+changes where that secret is sent (`Setting.bound_to`): then the secret is dropped and must be entered again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import CHANNEL_MANAGE, can
+from tongpin.core.weblinks import is_web_url
 from tongpin.partners.models import Partner
 
 from .kinds import ChannelKind
@@ -74,13 +76,24 @@ def _coerce(spec: Setting, raw: Any, errors: list[FieldError]) -> Any:
     value = str(raw).strip()
     if len(value) > 500:
         errors.append(FieldError("too_long", _("“%(s)s”太长。") % {"s": spec.label}, where))
-    if spec.kind == "url" and value and not value.startswith(("http://", "https://")):
+    if spec.kind == "url" and value and not is_web_url(value):
         errors.append(FieldError("invalid_url", _("地址必须以 http:// 或 https:// 开头。"), where))
     if spec.kind == "email" and value and "@" not in value:
         errors.append(FieldError("invalid_email", _("邮箱地址不正确。"), where))
     if spec.kind == "choice" and value and value not in spec.choices:
         errors.append(FieldError("invalid_choice", _("“%(s)s”不是可选值。") % {"s": spec.label}, where))
     return value
+
+
+def _moved(specs: dict[str, Setting], given: dict, stored: dict) -> set[str]:
+    """Names of the settings whose value this edit changes (as typed, defaults filled in)."""
+
+    def normal(spec: Setting, value: Any) -> str:
+        if value in (None, ""):
+            value = spec.default if spec.default is not None else ""
+        return str(value).strip().rstrip("/").lower() if spec.kind == "url" else str(value).strip().lower()
+
+    return {name for name, spec in specs.items() if normal(spec, given.get(name)) != normal(spec, stored.get(name))}
 
 
 def clean_settings(kind: str, transmitter: str, given: dict, stored: dict | None = None) -> dict:
@@ -93,10 +106,21 @@ def clean_settings(kind: str, transmitter: str, given: dict, stored: dict | None
         if key not in specs
     ]
     values: dict[str, Any] = {}
+    moved = _moved(specs, given, stored) if stored else set()
     for name, spec in specs.items():
         raw = given.get(name)
         if spec.secret and (raw in (None, "", SECRET_SHOWN)) and stored and stored.get(name):
-            values[name] = stored[name]  # an empty secret field keeps what is stored
+            destinations = [specs[d] for d in spec.bound_to if d in moved and d in specs]
+            if not destinations:
+                values[name] = stored[name]  # an empty secret field keeps what is stored
+            elif spec.required:  # the old secret is not sent to a new destination
+                errors.append(
+                    FieldError(
+                        "secret_required",
+                        _("“%(d)s”已更改，请重新输入“%(s)s”。") % {"d": destinations[0].label, "s": spec.label},
+                        f"settings.{name}",
+                    )
+                )
             continue
         if raw in (None, ""):
             if spec.required:

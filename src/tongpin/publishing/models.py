@@ -199,6 +199,8 @@ class DeliveryAttempt(models.Model):
     outcome = models.CharField(max_length=12)
     code = models.CharField(max_length=40, blank=True)
     message = models.CharField(max_length=500, blank=True)
+    # What the far end answered (its error text), credentials redacted: for admins only.
+    detail = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         ordering = ["delivery", "number"]

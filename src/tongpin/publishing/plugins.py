@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
 
+from tongpin.core.weblinks import is_web_url
+
 log = logging.getLogger(__name__)
 
 
@@ -29,6 +31,9 @@ class Setting:
     default: Any = None
     help: str = ""
     choices: tuple[str, ...] = ()
+    # For a secret: the settings naming where it is sent (a URL, a host). Changing one of them drops the stored
+    # secret, so an old secret never goes to a new destination unless the admin enters it again.
+    bound_to: tuple[str, ...] = ()
 
     @property
     def secret(self) -> bool:
@@ -47,6 +52,7 @@ class FieldSpec:
     html: bool = False
     items: bool = False  # a list of strings (hashtags, image names)
     max_items: int | None = None
+    url: bool = False  # an address: http(s) only (core.weblinks)
 
 
 @dataclass
@@ -118,6 +124,9 @@ class Formatter:
                         )
                     )
                 continue
+            if spec.url and value and not is_web_url(value):
+                found.append(Finding("invalid_url", _("“%(f)s”必须是 http:// 或 https:// 网址。") % {"f": spec.label},
+                                     spec.name))  # fmt: skip
             if spec.max_length is not None and isinstance(value, str):
                 length = self.measure(spec, value)
                 if length > spec.max_length:
@@ -186,14 +195,19 @@ class Outcome:
 
 
 class TransmitError(Exception):
-    """A failed send. `permanent` ones (a 4xx-class answer, bad settings) are not retried."""
+    """A failed send. `permanent` ones (a 4xx-class answer, bad settings) are not retried.
+
+    `message` is what everyone sees (a status in our words); `detail` is what the far end said, kept in the
+    attempt log for admins only: a destination's error text is not ours to show editors.
+    """
 
     permanent = False
 
-    def __init__(self, message: str, code: str = "error"):
+    def __init__(self, message: str, code: str = "error", detail: str = ""):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.detail = detail
 
 
 class PermanentError(TransmitError):

@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from tongpin.core import audit
 from tongpin.core.models import User
 from tongpin.core.notify import notify
+from tongpin.core.outbound import redact
 from tongpin.core.roles import Role
+from tongpin.core.weblinks import web_url
 
 from . import workers
 from .models import (
@@ -199,7 +201,7 @@ RESULT_FIELDS = (
 )  # fmt: skip
 
 
-ATTEMPT_FIELDS = ("delivery", "number", "worker", "started_at", "finished_at", "outcome", "code", "message")
+ATTEMPT_FIELDS = ("delivery", "number", "worker", "started_at", "finished_at", "outcome", "code", "message", "detail")
 
 
 def record_results(worker: str, results: list[Result]) -> None:
@@ -298,7 +300,7 @@ def _apply(delivery: Delivery, result: Result) -> None:
         delivery.state, delivery.delivered_at, delivery.finished_at = DeliveryState.SUCCESS, now, now
         delivery.last_code, delivery.last_error = outcome.code[:40], ""
         delivery.remote_ref = outcome.remote_ref[:200] or delivery.remote_ref
-        delivery.remote_url = outcome.remote_url[:500] or delivery.remote_url
+        delivery.remote_url = web_url(outcome.remote_url[:500]) or delivery.remote_url  # shown as a link
     elif outcome is not None:  # accepted, to be polled: polls do not use up attempts
         if now - (delivery.started_at or now) > POLL_DEADLINE:
             delivery.state, delivery.finished_at = DeliveryState.FAILED, now
@@ -310,7 +312,7 @@ def _apply(delivery: Delivery, result: Result) -> None:
             delivery.last_code, delivery.remote_ref = outcome.code[:40], outcome.remote_ref[:200]
     else:
         assert error is not None  # noqa: S101
-        delivery.last_code, delivery.last_error = error.code[:40], str(error.message)[:500]
+        delivery.last_code, delivery.last_error = error.code[:40], redact(str(error.message))[:500]
         if error.permanent or delivery.attempts >= delivery.max_attempts:
             delivery.state, delivery.finished_at = DeliveryState.FAILED, now
         else:
@@ -318,8 +320,10 @@ def _apply(delivery: Delivery, result: Result) -> None:
 
 
 def _attempt(result: Result) -> DeliveryAttempt:
+    detail = ""
     if result.error is not None:
         outcome, code, message = "error", result.error.code, str(result.error.message)
+        detail = redact(str(getattr(result.error, "detail", "") or ""))
         if result.error.permanent:
             outcome = "permanent"
     else:
@@ -334,7 +338,8 @@ def _attempt(result: Result) -> DeliveryAttempt:
         finished_at=result.finished_at,
         outcome=outcome,
         code=code[:40],
-        message=message[:500],
+        message=redact(message)[:500],
+        detail=detail[:300],
     )
 
 

@@ -193,6 +193,7 @@ def publication_detail(request, publication_id: int):
             "can_edit": can(request.user, RENDITION_EDIT) and not publication.released_at,
             "can_release": can(request.user, PUBLISH),
             "can_operate": can(request.user, DELIVERY_OPERATE),
+            "can_see_detail": can(request.user, CHANNEL_MANAGE),  # the far end's own error text
         },
     )
 

@@ -15,17 +15,18 @@ from tongpin import __version__
 from tongpin.core import roles
 from tongpin.core.audit import Actor, client_ip, record
 from tongpin.core.models import AuditEvent
-from tongpin.core.throttle import clear, is_locked, record_failure
 from tongpin.newsroom.models import StoryStatus
 from tongpin.newsroom.stories import visible_stories
 
+LOCKED_OUT = _("登录失败次数过多，请 15 分钟后再试。")
+
 
 class CalmAuthenticationForm(AuthenticationForm):
-    # One message for a wrong name and a wrong password alike: the page never tells which.
+    # One message for a wrong name and a wrong password alike: the page never tells which. Guessing is counted
+    # by django-axes (tongpin.core.signin); a locked-out attempt is answered by `locked_out` below.
     error_messages = {
         "invalid_login": _("账号或密码不正确。"),
         "inactive": _("账号或密码不正确。"),
-        "throttled": _("登录失败次数过多，请 15 分钟后再试。"),
         "machine_account": _("这是预警发布单位的接口账号，只能通过接口令牌提交预警，不能登录网页。"),
     }
 
@@ -37,24 +38,20 @@ class CalmAuthenticationForm(AuthenticationForm):
             record(Actor(user=user, ip=ip), "auth.login_refused", user, {"reason": "machine_account"})
             raise ValidationError(self.error_messages["machine_account"], code="machine_account")
 
-    def clean(self):
-        username = self.data.get("username", "")
-        ip = client_ip(self.request) if self.request else None
-        if is_locked(username, ip):
-            raise ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            record_failure(username, ip)
-            raise
-        clear(username)
-        return cleaned
-
 
 class TongpinLoginView(LoginView):
     template_name = "web/login.html"
     authentication_form = CalmAuthenticationForm
     redirect_authenticated_user = True
+
+
+def locked_out(request, response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the answer to any sign-in (page, admin, API token) refused as locked out."""
+    if request.path.startswith("/api/"):
+        error = {"code": "too_many_attempts", "message": str(LOCKED_OUT), "location": ""}
+        return JsonResponse({"errors": [error]}, status=429)
+    context = {"form": CalmAuthenticationForm(request), "locked_message": LOCKED_OUT, "next": ""}
+    return render(request, "web/login.html", context, status=429)
 
 
 @login_required

@@ -13,7 +13,7 @@ class AppPush(Formatter):
     fields = (
         FieldSpec("title", _("推送标题"), max_length=20, required=True),
         FieldSpec("body", _("推送内容"), max_length=50, required=True, multiline=True),
-        FieldSpec("link", _("打开链接"), max_length=500),
+        FieldSpec("link", _("打开链接"), max_length=500, url=True),
     )
 
     def render(self, content: Content, channel_settings: dict) -> dict:

@@ -36,7 +36,7 @@ class WeChatArticle(Formatter):
         FieldSpec("author", _("作者"), max_length=16),
         FieldSpec("digest", _("摘要"), max_length=120, multiline=True),
         FieldSpec("content", _("正文"), max_length=CONTENT_LIMIT, required=True, multiline=True, html=True),
-        FieldSpec("content_source_url", _("原文链接"), max_length=500),
+        FieldSpec("content_source_url", _("原文链接"), max_length=500, url=True),
         FieldSpec("images", _("封面图"), items=True, max_items=1),
     )
     settings = (

@@ -14,6 +14,8 @@ import time
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongpin.core.weblinks import is_web_url
+
 from ..plugins import Outcome, Parcel, PermanentError, Setting, TemporaryError, Transmitter, register_transmitter
 from .http import Reply, request
 from .payload import payload_bytes
@@ -40,12 +42,13 @@ def verify(
 
 
 def http_error(reply: Reply) -> Exception:
-    text = reply.data[:200].decode("utf-8", "replace")
-    message = _("对方返回 HTTP %(s)d %(t)s") % {"s": reply.status, "t": text}
+    """The status for everyone; the far end's body only as the admins' detail."""
+    message = _("对方返回 HTTP %(s)d。") % {"s": reply.status}
+    detail = reply.data[:200].decode("utf-8", "replace")
     code = f"http_{reply.status}"
     if 400 <= reply.status < 500 and reply.status not in RETRYABLE_4XX:
-        return PermanentError(message, code)
-    return TemporaryError(message, code)
+        return PermanentError(message, code, detail)
+    return TemporaryError(message, code, detail)
 
 
 @register_transmitter
@@ -55,7 +58,8 @@ class Webhook(Transmitter):
     supports_withdraw = True
     settings = (
         Setting("url", gettext_lazy("地址"), kind="url", required=True),
-        Setting("secret", gettext_lazy("签名密钥"), kind="secret", required=True),
+        Setting("secret", gettext_lazy("签名密钥"), kind="secret", required=True, bound_to=("url",),
+                help=gettext_lazy("更改地址后须重新输入签名密钥。")),  # fmt: skip
         Setting("timeout", gettext_lazy("超时（秒）"), kind="int", default=10),
     )
 
@@ -88,6 +92,6 @@ class Webhook(Transmitter):
 
     def check_settings(self, values: dict) -> list[tuple[str, str]]:
         url = str(values.get("url", ""))
-        if url and not url.startswith(("http://", "https://")):
+        if url and not is_web_url(url):
             return [("url", _("地址必须以 http:// 或 https:// 开头。"))]
         return []

@@ -118,9 +118,10 @@ class WeChatClient:
 
 
 def _failure(error: WeChatError) -> Exception:
-    message = _("微信接口错误 %(c)d：%(m)s") % {"c": error.errcode, "m": error.errmsg[:150]}
+    """The error code for everyone; WeChat's own text (errmsg) only as the admins' detail."""
+    message = _("微信接口错误 %(c)d。") % {"c": error.errcode}
     cls = TemporaryError if error.errcode in TEMPORARY_ERRORS else PermanentError
-    return cls(message, f"wechat_{error.errcode}")
+    return cls(message, f"wechat_{error.errcode}", error.errmsg[:200])
 
 
 @register_transmitter
@@ -130,7 +131,8 @@ class WeChatOfficialAccount(Transmitter):
     supports_withdraw = True
     settings = (
         Setting("app_id", gettext_lazy("AppID"), required=True),
-        Setting("app_secret", gettext_lazy("AppSecret"), kind="secret", required=True),
+        Setting("app_secret", gettext_lazy("AppSecret"), kind="secret", required=True, bound_to=("api_base",),
+                help=gettext_lazy("更改接口地址后须重新输入 AppSecret。")),  # fmt: skip
         Setting("api_base", gettext_lazy("接口地址"), kind="url", default=DEFAULT_API),
         Setting("timeout", gettext_lazy("超时（秒）"), kind="int", default=15),
     )
