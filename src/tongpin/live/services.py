@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongpin.core import records, roles
 from tongpin.core.audit import Actor
@@ -255,12 +256,12 @@ def sign_off(actor: Actor, session: LiveSession) -> LiveSession:
     return session
 
 
-# what the button that makes each move says
+# what the button that makes each move says (lazy: translated when shown, in the reader's language)
 MOVE_LABELS = {
-    SessionStatus.REHEARSED: _("标记已彩排"),
-    SessionStatus.LIVE: _("开播"),
-    SessionStatus.REVIEWED: _("复盘完成"),
-    SessionStatus.CANCELLED: _("取消场次"),
+    SessionStatus.REHEARSED: gettext_lazy("标记已彩排"),
+    SessionStatus.LIVE: gettext_lazy("开播"),
+    SessionStatus.REVIEWED: gettext_lazy("复盘完成"),
+    SessionStatus.CANCELLED: gettext_lazy("取消场次"),
 }
 
 MOVES = {
