@@ -291,12 +291,6 @@ def get_scoped(user, model, pk: int, message: str):
     return row
 
 
-def open_actions(user) -> QuerySet[ActionItem]:
-    return ActionItem.objects.filter(partner_scope(user).filter(), state=ActionState.OPEN).select_related(
-        "partner", "owner"
-    )
-
-
 def remind_due_actions(days_ahead: int = 2) -> int:
     """Tell owners (and the partner's station owners) of open action items due within `days_ahead`, once."""
     from tongpin.core.notify import notify

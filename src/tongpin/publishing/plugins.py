@@ -81,9 +81,6 @@ class Content:
     partner_id: int | None = None
     extra: dict = field(default_factory=dict)
 
-    def image_list(self) -> list[Image]:
-        return [Image(**image) for image in self.images]
-
 
 @dataclass
 class Finding:
@@ -279,6 +276,3 @@ def load_plugins() -> None:
 def formatter_for(kind: str) -> Formatter:
     return FORMATTERS[kind]
 
-
-def transmitter_for(name: str) -> Transmitter:
-    return TRANSMITTERS[name]
