@@ -13,7 +13,7 @@ from django.core.management import call_command
 from tongpin.analytics import imports, indices, rankings, reports, wechat_data
 from tongpin.analytics.models import Account, AccountDay, Article, ImportStatus, MetricSample, PeerGroup
 from tongpin.analytics.periods import period
-from tongpin.core.errors import ValidationFailed
+from tongpin.core.errors import Forbidden, ValidationFailed
 from tongpin.partners.fulfilment import Status, fulfilment
 
 from .conftest import actor
@@ -143,7 +143,7 @@ def test_a_broken_file_is_reported_by_line_and_nothing_is_written_unless_chosen(
     with pytest.raises(ValidationFailed) as error:
         imports.run_import(actor(users["editor"]), "wechat", "x.csv", "账号,标题\n清远发布,缺列\n".encode())
     assert error.value.errors[0].code == "missing_columns" and "阅读数" in error.value.errors[0].message
-    with pytest.raises(Exception) as error:
+    with pytest.raises(Forbidden) as error:
         imports.run_import(actor(users["reporter"]), "wechat", "wx.csv", GOOD)
     assert error.value.status == 403
 
@@ -304,7 +304,7 @@ def test_partner_report_pdf_holds_the_chinese_headings_and_figures(users, partne
     assert own.get(f"/reports/{report.pk}/pdf").status_code == 200
     assert client_for("liaison_em").get(f"/reports/{report.pk}/pdf").status_code == 404
     assert client_for("liaison_em").get(f"/reports/{report.pk}/").status_code == 404
-    with pytest.raises(Exception) as error:
+    with pytest.raises(Forbidden) as error:
         reports.request_report(actor(users["editor"]), partners["zone"], "month", dt.date(2026, 11, 20))
     assert error.value.status == 403
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tongpin.core.errors import Conflict, ValidationFailed
+from tongpin.core.errors import Conflict, Forbidden, ValidationFailed
 from tongpin.core.models import Notification
 from tongpin.live import results, services
 from tongpin.live.models import Anchor, LiveSession, ProductDocument, SessionHost, SessionStatus, Studio
@@ -115,7 +115,7 @@ def test_compliance_sign_off_and_going_live(users, shop):
     with pytest.raises(ValidationFailed) as error:
         services.sign_off(actor(users["chief"]), session)
     assert _codes(error) == {"not_compliant"}
-    with pytest.raises(Exception) as error:
+    with pytest.raises(Forbidden) as error:
         services.sign_off(actor(users["editor"]), session)
     assert error.value.status == 403
     with pytest.raises(Conflict) as error:

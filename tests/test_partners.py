@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tongpin.core.errors import Conflict, ValidationFailed
+from tongpin.core.errors import Conflict, Forbidden, ValidationFailed
 from tongpin.core.models import AuditEvent, Notification
 from tongpin.partners import services as partner_service
 from tongpin.partners.fulfilment import Status, fulfilment, periods
@@ -156,7 +156,7 @@ def test_agreement_terms_are_checked(users, partners):
     agreement_for(users, partners["zone"], dt.date(2026, 6, 1), dt.date(2027, 5, 31))  # other partner: fine
     renewal = partner_service.renew_agreement(actor(users["chief"]), first, dt.date(2027, 1, 1), dt.date(2027, 12, 31))
     assert renewal.renewal_of == first and renewal.status == AgreementStatus.DRAFT
-    with pytest.raises(Exception) as error:
+    with pytest.raises(Forbidden) as error:
         partner_service.save_agreement(actor(users["reporter"]), em, {"title": "x"})
     assert error.value.status == 403
 

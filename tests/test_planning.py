@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tongpin.core.errors import ValidationFailed
+from tongpin.core.errors import Conflict, Forbidden, ValidationFailed
 from tongpin.core.models import Notification
 from tongpin.partners import services as partner_service
 from tongpin.partners.models import Meeting, PublicityRequest, RequestState
@@ -135,7 +135,7 @@ def test_topic_transitions_are_checked(users, campaign):
         plan_service.move_topic(actor(users["desk"]), topic, TopicState.REJECTED, "")
     assert _codes(error) == {"reason_required"}
     rejected = plan_service.move_topic(actor(users["desk"]), topic, TopicState.REJECTED, "与已有报道重复")
-    with pytest.raises(Exception) as error:
+    with pytest.raises(Conflict) as error:
         plan_service.move_topic(actor(users["desk"]), rejected, TopicState.DONE)
     assert error.value.status == 409
     again = plan_service.move_topic(actor(users["reporter"]), rejected, TopicState.PROPOSED)
@@ -244,11 +244,11 @@ def test_bad_requests_are_refused_with_clear_codes(client, users, token_for):
 def test_only_the_submitter_withdraws_and_only_while_undecided(users, partners):
     values = {"title": "需求", "description": "内容", "wanted_by": TODAY() + dt.timedelta(days=3)}
     request = request_service.submit_request(actor(users["liaison_em"]), values)
-    with pytest.raises(Exception) as error:
+    with pytest.raises(Forbidden) as error:
         request_service.withdraw_request(actor(users["editor"]), request.pk)
     assert error.value.status == 403
     assert request_service.withdraw_request(actor(users["liaison_em"]), request.pk).state == RequestState.WITHDRAWN
-    with pytest.raises(Exception) as error:
+    with pytest.raises(Conflict) as error:
         request_service.decline_request(actor(users["editor"]), request.pk, "太晚")
     assert error.value.status == 409
 
