@@ -27,6 +27,7 @@ class DecisionIn(Schema):
     decision: str = Field(description="approve | changes | reject")
     comment: str = ""
     same_person_reason: str = ""
+    author_reason: str = Field("", description="required when an author decides on their own story (if allowed)")
 
 
 class CommentOut(Schema):
@@ -147,7 +148,12 @@ def submit(request, story_id: int, payload: SubmitIn):
 @router.post("/stories/{story_id}/review", response=RunOut, summary="Decide on the current step")
 def review(request, story_id: int, payload: DecisionIn):
     run = workflow.decide(
-        actor_from_request(request, "api"), story_id, payload.decision, payload.comment, payload.same_person_reason
+        actor_from_request(request, "api"),
+        story_id,
+        payload.decision,
+        payload.comment,
+        payload.same_person_reason,
+        payload.author_reason,
     )
     return run_out(run)
 

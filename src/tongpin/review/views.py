@@ -64,6 +64,8 @@ def story_review(request, story_id: int):
         list(run.steps.select_related("decided_by", "claimed_by").prefetch_related("comments__author")) if run else []
     )
     acted_elsewhere = bool(step and run.steps.exclude(pk=step.pk).filter(decided_by=request.user).exists())
+    own_story = workflow.is_author(request.user, story)
+    own_story_allowed = bool(run and run.workflow.allow_author_review)
     return render(
         request,
         "review/story.html",
@@ -75,8 +77,9 @@ def story_review(request, story_id: int):
             "run": run,
             "steps": steps,
             "step": step,
-            "can_act": bool(step and workflow.can_act(request.user, step)),
+            "can_act": bool(step and workflow.can_act(request.user, step)) and (own_story_allowed or not own_story),
             "acted_elsewhere": acted_elsewhere,
+            "own_story": own_story,
             "can_submit": story.status in ("draft", "withdrawn")
             and story_service.can_edit(request.user, story)
             and roles.can(request.user, roles.STORY_SUBMIT),
@@ -120,7 +123,12 @@ def decide(request, story_id: int):
         request,
         story_id,
         lambda actor: workflow.decide(
-            actor, story_id, decision, request.POST.get("comment", ""), request.POST.get("same_person_reason", "")
+            actor,
+            story_id,
+            decision,
+            request.POST.get("comment", ""),
+            request.POST.get("same_person_reason", ""),
+            request.POST.get("author_reason", ""),
         ),
         labels.get(decision, ""),
     )

@@ -1,0 +1,98 @@
+"""Issue 20 (security fit for government partners): the review and publication holes."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from tongpin.core.audit import Actor
+from tongpin.core.errors import Forbidden, ValidationFailed
+from tongpin.core.models import AuditEvent
+from tongpin.newsroom.models import Story
+from tongpin.review import workflow
+from tongpin.review.models import ReviewRun, Workflow
+
+from .conftest import new_story
+
+pytestmark = pytest.mark.django_db
+
+CLEAN_BODY = "<p>省应急管理厅部署汛期防御工作，要求各地做好转移避险准备。</p>"
+
+
+def act(user):
+    return Actor(user, ip="127.0.0.1", via="test")
+
+
+def api(client, method, path, token, body=None):
+    return getattr(client, method)(
+        f"/api/v1{path}",
+        data=json.dumps(body or {}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+# --- 7. an author may not decide on their own story ------------------------------------------------------
+
+
+def editor_written(users, co_author=None):
+    authors = [users["editor"].pk] + ([co_author.pk] if co_author else [])
+    story = new_story(users["editor"], title="汛期防御工作部署", body_html=CLEAN_BODY, author_ids=authors)
+    workflow.submit(act(users["editor"]), story.pk)
+    return Story.objects.get(pk=story.pk)
+
+
+def test_an_author_cannot_approve_their_own_story(users):
+    story = editor_written(users)
+    for decision, comment in (("approve", ""), ("changes", "改"), ("reject", "不用")):
+        with pytest.raises(Forbidden) as error:
+            workflow.decide(act(users["editor"]), story.pk, decision, comment)
+        assert error.value.errors[0].code == "own_story"
+    with pytest.raises(Forbidden):
+        workflow.claim(act(users["editor"]), story.pk)
+    assert story.pk not in [s.run.story_id for s in workflow.review_queue(users["editor"])]
+    # a colleague of the same role may
+    assert story.pk in [s.run.story_id for s in workflow.review_queue(users["editor2"])]
+    workflow.decide(act(users["editor2"]), story.pk, "approve")
+
+
+def test_a_co_author_cannot_decide_at_a_later_step(users):
+    story = editor_written(users, co_author=users["desk"])
+    workflow.decide(act(users["editor2"]), story.pk, "approve")
+    with pytest.raises(Forbidden) as error:
+        workflow.decide(act(users["desk"]), story.pk, "approve")
+    assert error.value.errors[0].code == "own_story"
+
+
+def test_a_workflow_may_allow_authors_with_a_recorded_reason(users):
+    Workflow.objects.update(allow_author_review=True)
+    story = editor_written(users)
+    with pytest.raises(ValidationFailed) as error:
+        workflow.decide(act(users["editor"]), story.pk, "approve")
+    assert error.value.errors[0].location == "author_reason"
+    workflow.decide(act(users["editor"]), story.pk, "approve", author_reason="县级台仅一名编辑")
+    event = AuditEvent.objects.get(action="review.own_story")
+    assert event.changes["reason"] == "县级台仅一名编辑" and event.actor == users["editor"]
+    assert ReviewRun.objects.get(story=story).steps.get(order=1).decided_by == users["editor"]
+
+
+def test_own_story_through_the_api_and_the_page(users, token_for, client_for):
+    story = editor_written(users)
+    refused = api(Client(), "post", f"/stories/{story.pk}/review", token_for("editor"), {"decision": "approve"})
+    assert refused.status_code == 403 and refused.json()["errors"][0]["code"] == "own_story"
+    page = client_for("editor").get(f"/review/stories/{story.pk}/")
+    assert b'name="decision"' not in page.content
+    client_for("editor").post(f"/review/stories/{story.pk}/decide/", {"decision": "approve"})
+    assert ReviewRun.objects.get(story=story).steps.get(order=1).status == "active"
+
+    Workflow.objects.update(allow_author_review=True)
+    page = client_for("editor").get(f"/review/stories/{story.pk}/")
+    assert b'name="author_reason"' in page.content
+    done = api(
+        Client(),
+        "post",
+        f"/stories/{story.pk}/review",
+        token_for("editor"),
+        {"decision": "approve", "author_reason": "夜班仅一人"},
+    )
+    assert done.status_code == 200
