@@ -96,3 +96,19 @@ def test_own_story_through_the_api_and_the_page(users, token_for, client_for):
         {"decision": "approve", "author_reason": "夜班仅一人"},
     )
     assert done.status_code == 200
+
+
+# --- 10. the rule lists (sensitive words) only for staff with the rules capability ----------------------
+
+
+def test_rule_lists_are_not_readable_by_every_account(users, token_for, client_for):
+    for name in ("reporter", "duty", "liaison_em", "orphan_liaison"):
+        exported = Client().get("/api/v1/proofread/rules.csv", HTTP_AUTHORIZATION=f"Bearer {token_for(name)}")
+        assert exported.status_code == 403, name
+        assert client_for(name).get("/review/rules/export.csv").status_code == 403, name
+        assert client_for(name).get("/review/rules/").status_code == 403, name
+    for name in ("editor", "chief", "admin"):
+        exported = Client().get("/api/v1/proofread/rules.csv", HTTP_AUTHORIZATION=f"Bearer {token_for(name)}")
+        assert exported.status_code == 200 and "category,term" in exported.content.decode(), name
+        assert client_for(name).get("/review/rules/export.csv").status_code == 200, name
+    assert Client().get("/review/rules/export.csv").status_code == 302  # to the sign-in page

@@ -242,7 +242,8 @@ def resolve(request, flag_id: int, payload: ResolveIn):
 
 @router.get("/proofread/rules.csv", summary="Export the rule lists as CSV")
 def rules_export(request):
-    response = HttpResponse("\ufeff" + proofing.export_rules_csv(), content_type="text/csv; charset=utf-8")
+    exported = proofing.export_rules_csv(actor_from_request(request, "api"))
+    response = HttpResponse("\ufeff" + exported, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="rules.csv"'
     return response
 

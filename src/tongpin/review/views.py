@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, flash_errors
+from tongpin.core.errors import DomainError, Forbidden, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.newsroom import stories as story_service
 
@@ -221,7 +221,7 @@ def resolve_flag(request, flag_id: int):
 
 @login_required
 def rules(request):
-    if not roles.can(request.user, roles.REVIEW_ACT) and not roles.can(request.user, roles.RULES_EDIT):
+    if not roles.can(request.user, roles.RULES_VIEW):
         raise PermissionDenied
     category = request.GET.get("category", "")
     listed = ProofRule.objects.all()
@@ -280,7 +280,11 @@ def rule_delete(request, rule_id: int):
 
 @login_required
 def rules_export(request):
-    response = HttpResponse("\ufeff" + proofing.export_rules_csv(), content_type="text/csv; charset=utf-8")
+    try:
+        exported = proofing.export_rules_csv(actor_from_request(request))
+    except Forbidden as error:
+        raise PermissionDenied from error
+    response = HttpResponse("\ufeff" + exported, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="tongpin-rules.csv"'
     return response
 
