@@ -112,3 +112,37 @@ def test_rule_lists_are_not_readable_by_every_account(users, token_for, client_f
         assert exported.status_code == 200 and "category,term" in exported.content.decode(), name
         assert client_for(name).get("/review/rules/export.csv").status_code == 200, name
     assert Client().get("/review/rules/export.csv").status_code == 302  # to the sign-in page
+
+
+# --- 11. a liaison sees only their partner's finished stories in a request's progress ---------------------
+
+
+def test_request_progress_shows_a_liaison_only_their_partners_finished_titles(users, partners, client_for, token_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tongpin.planning import requests as request_service
+
+    wanted = {"title": "汛期宣传", "description": "请报道", "wanted_by": timezone.localdate() + dt.timedelta(days=5)}
+    request = request_service.submit_request(act(users["liaison_em"]), wanted)
+    _, topic = request_service.accept_request(act(users["desk"]), request.pk)
+    titles = {
+        "本方草稿标题": ("em", "draft"),
+        "本方已发布标题": ("em", "published"),
+        "他方已通过标题": ("zone", "approved"),
+    }
+    for title, (partner, status) in titles.items():
+        story = new_story(users["editor"], title=title, partner=partner)
+        Story.objects.filter(pk=story.pk).update(topic=topic, status=status)
+
+    page = client_for("liaison_em").get(f"/requests/{request.pk}/").content.decode()
+    assert "本方已发布标题" in page
+    assert "本方草稿标题" not in page and "他方已通过标题" not in page
+    got = Client().get(f"/api/v1/requests/{request.pk}", HTTP_AUTHORIZATION=f"Bearer {token_for('liaison_em')}")
+    assert got.json()["stories"] == 2 and got.json()["published"] == 1  # counts: own partner only
+
+    staff_page = client_for("desk").get(f"/requests/{request.pk}/").content.decode()
+    assert all(title in staff_page for title in titles)
+    staff = Client().get(f"/api/v1/requests/{request.pk}", HTTP_AUTHORIZATION=f"Bearer {token_for('desk')}")
+    assert staff.json()["stories"] == 3

@@ -100,7 +100,7 @@ def request_detail(request, request_id: int):
         "planning/request_detail.html",
         {
             "req": req,
-            "progress": request_service.progress(req),
+            "progress": request_service.progress(req, request.user),
             "can_handle": can_handle,
             "accept_form": AcceptForm(partner=req.partner) if can_handle else None,
             "decline_form": DeclineForm() if can_handle else None,
