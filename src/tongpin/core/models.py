@@ -62,8 +62,9 @@ class AuditQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One state change: who, when, what, from where. Rows are never updated or deleted.
 
-    A database trigger refuses UPDATE (migration 0002). On SQLite, a migration that alters this table
-    rebuilds it and loses the trigger: such a migration must run 0002's `forwards` again (see 0004).
+    Database triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL; migrations 0002, 0006). On SQLite,
+    a migration that alters this table rebuilds it and loses the triggers: such a migration must run 0006's
+    `forwards` again (it installs them all).
     """
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)

@@ -252,12 +252,12 @@ def asset_upload(request, story_id: int):
 
 @login_required
 def asset_download(request, key: str):
-    return asset_response(asset_service.get_asset(request.user, key))
+    return asset_response(asset_service.get_asset(request.user, key), actor_from_request(request))
 
 
 @login_required
 def asset_thumbnail(request, key: str):
-    return asset_response(asset_service.get_asset(request.user, key), thumbnail=True)
+    return asset_response(asset_service.get_asset(request.user, key), actor_from_request(request), thumbnail=True)
 
 
 @login_required

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
-from tongpin.core.audit import actor_from_request
+from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import form_page
 from tongpin.partners.models import RequestState
@@ -141,6 +141,7 @@ def request_attachment(request, request_id: int, attachment_id: int):
     attachment = req.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
+    record_download(actor_from_request(request), attachment, attachment.original_name, request=req.pk)
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
 

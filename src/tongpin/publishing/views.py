@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tongpin.core.audit import actor_from_request
+from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, FieldError, Forbidden, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
@@ -383,6 +383,7 @@ def journal_pdf(request, issue_id: int):
     if issue is None or not issue.pdf:
         raise Http404
     name = f"{issue.title}-{issue.number}.pdf"
+    record_download(actor_from_request(request), issue, name)
     response = FileResponse(issue.pdf.open("rb"), content_type="application/pdf", as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
