@@ -5,6 +5,7 @@ The counters live in the cache (process memory on the embedded default, Redis at
 """
 
 import hashlib
+import time
 
 from django.core.cache import cache
 
@@ -33,6 +34,22 @@ def record_failure(username: str, ip: str | None) -> None:
             cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, WINDOW_SECONDS)
+
+
+def rate_limited(name: str, who: object, limit: int, window_seconds: int) -> int:
+    """Count one use of `name` by `who` in the current window (a fixed window in the shared cache); answer 0
+    while within `limit`, else the seconds until the window ends."""
+    window = int(time.time()) // window_seconds
+    key = f"tongpin:rate:{name}:{who}:{window}"
+    if not cache.add(key, 1, window_seconds + 1):
+        try:
+            used = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window_seconds + 1)
+            used = 1
+        if used > limit:
+            return max(1, (window + 1) * window_seconds - int(time.time()))
+    return 0
 
 
 def clear(username: str) -> None:
