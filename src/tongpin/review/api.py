@@ -9,8 +9,8 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
-from tongpin.core.audit import actor_from_request
 from tongpin.core import roles, throttle
+from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden, NotFound, TooLarge, TooManyRequests, ValidationFailed
 from tongpin.newsroom import stories as story_service
 
