@@ -135,3 +135,31 @@ def test_token_command_with_expiry_and_scope(users):
         call_command("token", "create", "reporter", "--expires", "0", stdout=io.StringIO())
     with pytest.raises(CommandError):
         call_command("token", "create", "reporter", "--scope", "admin", stdout=io.StringIO())
+
+
+# --- iCal addresses can be rotated ----------------------------------------------------------------------
+
+
+def test_a_user_can_regenerate_their_ical_address_and_old_ones_stop_working(users, client_for, token_for):
+    from tongpin.planning import ical
+
+    old_person = ical.feed_token(users["reporter"], "person")
+    assert Client().get(f"/ical/{old_person}.ics").status_code == 200
+    page = client_for("reporter").get("/planning/")
+    assert b"/ical/" in page.content and b"/planning/feeds/rotate/" in page.content
+
+    client_for("reporter").post("/planning/feeds/rotate/")
+    assert Client().get(f"/ical/{old_person}.ics").status_code == 404
+    new_person = ical.feed_token(users["reporter"], "person")
+    assert Client().get(f"/ical/{new_person}.ics").status_code == 200
+    assert AuditEvent.objects.filter(action="ical.rotate", actor=users["reporter"]).count() == 1
+
+    # through the API: the answer carries the new address; the one before stops working
+    rotated = Client().post("/api/v1/calendar/feeds/rotate", HTTP_AUTHORIZATION=f"Bearer {token_for('reporter')}")
+    assert rotated.status_code == 200 and rotated.json()["person"].endswith(".ics")
+    assert Client().get(f"/ical/{new_person}.ics").status_code == 404
+    newest = rotated.json()["person"].rsplit("/ical/", 1)[1]
+    assert Client().get(f"/ical/{newest}").status_code == 200
+    # someone else's addresses are untouched
+    other = ical.feed_token(users["editor"], "person")
+    assert Client().get(f"/ical/{other}.ics").status_code == 200

@@ -795,3 +795,13 @@ class FeedsOut(Schema):
 @router.get("/calendar/feeds", response={200: FeedsOut, **ERRORS}, summary="The caller's secret iCalendar address")
 def calendar_feeds(request):
     return {"person": ical_url(request.auth, "person")}
+
+
+@router.post(
+    "/calendar/feeds/rotate",
+    response={200: FeedsOut, **ERRORS},
+    summary="Regenerate the caller's iCalendar addresses (every earlier one stops working)",
+)
+def calendar_feeds_rotate(request):
+    ical.rotate(actor_from_request(request, "api"))
+    return {"person": ical_url(request.auth, "person")}

@@ -204,6 +204,15 @@ def _shown(entry: calendar.Entry, day: dt.date, first: dt.date) -> bool:
     return entry.starts_on == entry.ends_on or day in (entry.starts_on, first) or day.weekday() == 0
 
 
+@login_required
+@require_POST
+def ical_rotate(request):
+    """A new secret address for the signed-in person; every address they had before stops working."""
+    ical.rotate(actor_from_request(request))
+    messages.success(request, _("已生成新的订阅地址，旧地址已失效。"))
+    return redirect("my-assignments" if request.POST.get("back") == "mine" else "planning-calendar")
+
+
 @never_cache
 def ical_feed(request, token: str):
     """No session: the signed token is the credential (calendar apps cannot sign in)."""
