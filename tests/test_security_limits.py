@@ -163,3 +163,58 @@ def test_a_user_can_regenerate_their_ical_address_and_old_ones_stop_working(user
     # someone else's addresses are untouched
     other = ical.feed_token(users["editor"], "person")
     assert Client().get(f"/ical/{other}.ics").status_code == 200
+
+
+# --- an XLSX over the row limit is refused before the rest of it is read -----------------------------------
+
+
+def _big_xlsx(rows: int) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("data")
+    sheet.append(["账号", "发布时间", "阅读数", "点赞数", "在看数", "分享数", "数据日期"])
+    for n in range(rows):
+        sheet.append(["清远高新区", "2026-11-16 08:30", n, 1, 1, 1, "2026-11-23"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _count_parsed_rows(monkeypatch) -> list[int]:
+    from openpyxl.worksheet import _reader
+
+    seen = [0]
+    original = _reader.WorkSheetParser.parse_row
+
+    def counting(self, element):
+        seen[0] += 1
+        return original(self, element)
+
+    monkeypatch.setattr(_reader.WorkSheetParser, "parse_row", counting)
+    return seen
+
+
+def test_an_xlsx_over_the_row_limit_stops_reading_at_the_limit(monkeypatch):
+    from tongpin.analytics import imports
+    from tongpin.analytics.formats import FORMATS
+    from tongpin.core.errors import ValidationFailed
+
+    monkeypatch.setattr(imports, "MAX_ROWS", 50)
+    data = _big_xlsx(2_000)
+    seen = _count_parsed_rows(monkeypatch)
+    with pytest.raises(ValidationFailed) as error:
+        imports.parse(FORMATS["wechat"], data, "figures.xlsx")
+    assert error.value.errors[0].code == "too_many_rows"
+    assert seen[0] <= 50 + 2  # the header, the limit, one more to know it is over: not the other 1,949 rows
+
+
+def test_read_table_streams_with_a_row_limit(monkeypatch):
+    from tongpin.core.spreadsheets import read_table
+
+    data = _big_xlsx(500)
+    seen = _count_parsed_rows(monkeypatch)
+    table = read_table(data, "figures.xlsx", max_rows=10)
+    assert len(table) == 1 + 11 and seen[0] <= 12
+    text = ("账号\n" + "清远\n" * 500).encode()
+    assert len(read_table(text, "figures.csv", max_rows=10)) == 1 + 11
