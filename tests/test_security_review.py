@@ -8,7 +8,7 @@ from django.test import Client
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Forbidden, ValidationFailed
 from tongpin.core.models import AuditEvent
-from tongpin.newsroom.models import Story
+from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.review import workflow
 from tongpin.review.models import ReviewRun, Workflow
 
@@ -146,3 +146,157 @@ def test_request_progress_shows_a_liaison_only_their_partners_finished_titles(us
     assert all(title in staff_page for title in titles)
     staff = Client().get(f"/api/v1/requests/{request.pk}", HTTP_AUTHORIZATION=f"Bearer {token_for('desk')}")
     assert staff.json()["stories"] == 3
+
+
+# --- 6. what will be published changes only through review ----------------------------------------------
+
+
+def _png(name="现场.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(out, "PNG")
+    return SimpleUploadedFile(name, out.getvalue())
+
+
+def _approved(users, **fields):
+    """A story taken through the real three steps."""
+    story = new_story(users["reporter"], title="汛期防御工作部署", body_html=CLEAN_BODY, **fields)
+    review_again(users, story.pk)
+    return Story.objects.get(pk=story.pk)
+
+
+def review_again(users, story_id):
+    workflow.submit(act(users["reporter"]), story_id)
+    for name in ("editor", "desk", "chief"):
+        workflow.decide(act(users[name]), story_id, "approve")
+
+
+def test_a_picture_added_after_approval_makes_a_revision_that_needs_review(users):
+    from tongpin.newsroom.assets import attach_asset
+    from tongpin.newsroom.publish import story_content
+
+    story = _approved(users)
+    assert story.status == StoryStatus.APPROVED and story.version == 1
+    asset = attach_asset(act(users["reporter"]), story.pk, _png())
+    story.refresh_from_db()
+    assert story.status == StoryStatus.DRAFT and story.version == 2
+    latest = story.revisions.get(number=2)
+    assert [a["key"] for a in latest.assets] == [asset.key.hex]
+    assert story.revisions.get(number=1).assets == []  # the approved revision stays as it was
+    assert AuditEvent.objects.filter(action="story.asset_add", object_id=str(story.pk)).exists()
+
+    from tongpin.core.errors import Conflict
+    from tongpin.newsroom.publish import publish_story
+
+    with pytest.raises(Conflict):
+        publish_story(act(users["desk"]), story.pk, [])
+    review_again(users, story.pk)
+    story.refresh_from_db()
+    assert story.status == StoryStatus.APPROVED
+    assert [i["name"] for i in story_content(story).images] == ["现场.png"]
+
+
+def test_a_picture_added_in_review_restarts_the_run(users):
+    from tongpin.newsroom.assets import attach_asset
+
+    story = new_story(users["reporter"], title="汛期防御工作部署", body_html=CLEAN_BODY)
+    workflow.submit(act(users["reporter"]), story.pk)
+    workflow.decide(act(users["editor"]), story.pk, "approve")
+    attach_asset(act(users["reporter"]), story.pk, _png())
+    runs = list(ReviewRun.objects.filter(story=story).order_by("pk"))
+    assert [r.status for r in runs] == ["restarted", "in_progress"] and runs[1].revision.number == 2
+    with pytest.raises(Forbidden):  # 复审 cannot pass a picture 初审 has not seen
+        workflow.decide(act(users["desk"]), story.pk, "approve")
+
+
+def test_removing_a_picture_after_approval_also_needs_review(users):
+    from tongpin.newsroom.assets import attach_asset, delete_asset
+
+    story = new_story(users["reporter"], title="汛期防御工作部署", body_html=CLEAN_BODY)
+    asset = attach_asset(act(users["reporter"]), story.pk, _png())
+    review_again(users, story.pk)
+    delete_asset(act(users["reporter"]), asset.key)
+    story.refresh_from_db()
+    assert story.status == StoryStatus.DRAFT and story.revisions.get(number=story.version).assets == []
+
+
+def test_a_published_story_takes_no_new_pictures(users, token_for, client_for):
+    from tongpin.core.errors import Conflict
+    from tongpin.newsroom.assets import attach_asset
+
+    story = _approved(users)
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.PUBLISHED)
+    with pytest.raises(Conflict) as error:
+        attach_asset(act(users["reporter"]), story.pk, _png())
+    assert error.value.errors[0].code == "not_editable"
+    answer = Client().post(
+        f"/api/v1/stories/{story.pk}/assets", {"file": _png()}, HTTP_AUTHORIZATION=f"Bearer {token_for('editor')}"
+    )
+    assert answer.status_code == 409 and answer.json()["errors"][0]["code"] == "not_editable"
+    page = client_for("editor").post(f"/stories/{story.pk}/assets/", {"file": _png()}, follow=True)
+    assert page.status_code == 200 and not story.assets.exists()
+    assert Story.objects.get(pk=story.pk).version == 1
+
+
+def test_pictures_through_the_api_and_the_page_send_an_approved_story_back(users, token_for, client_for):
+    story = _approved(users)
+    made = Client().post(
+        f"/api/v1/stories/{story.pk}/assets", {"file": _png()}, HTTP_AUTHORIZATION=f"Bearer {token_for('reporter')}"
+    )
+    assert made.status_code == 201
+    got = Client().get(f"/api/v1/stories/{story.pk}", HTTP_AUTHORIZATION=f"Bearer {token_for('reporter')}").json()
+    assert got["status"] == "draft" and got["version"] == 2
+
+    other = _approved(users)
+    client_for("reporter").post(f"/stories/{other.pk}/assets/", {"file": _png("图二.png")})
+    other.refresh_from_db()
+    assert other.status == StoryStatus.DRAFT and other.version == 2
+
+
+def test_a_channel_version_edited_after_approval_needs_review_before_release(users, token_for, settings):
+    from tongpin.newsroom.publish import publish_story
+    from tongpin.publishing.models import Publication
+
+    from .publishing_support import make_channel
+
+    channel = make_channel(users["admin"], "app", "webhook", url="http://127.0.0.1:9/", secret="k")
+    story = _approved(users)
+    held = publish_story(act(users["desk"]), story.pk, [channel.pk], release_now=False)
+    rendition = held.renditions.get()
+    desk, editor = token_for("desk"), token_for("editor")
+    edited = api(Client(), "patch", f"/renditions/{rendition.pk}", editor, {"fields": {"title": "改过的推送标题"}})
+    assert edited.status_code == 200
+    story.refresh_from_db()
+    assert story.status == StoryStatus.DRAFT and story.version == 2
+    latest = story.revisions.get(number=2)
+    assert latest.channel_versions[0]["fields"]["title"] == "改过的推送标题"
+    assert latest.channel_versions[0]["channel"] == channel.slug
+    assert Publication.objects.get(pk=held.pk).source_version == 2
+
+    refused = api(Client(), "post", f"/publications/{held.pk}/release", desk)
+    assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "not_approved"
+    review_again(users, story.pk)
+    page = Client()
+    page.force_login(users["chief"])
+    assert "改过的推送标题" in page.get(f"/review/stories/{story.pk}/").content.decode()
+    released = api(Client(), "post", f"/publications/{held.pk}/release", desk)
+    assert released.status_code == 200
+
+
+def test_a_held_publication_of_older_text_is_not_released(users, token_for):
+    from tongpin.newsroom.publish import publish_story
+    from tongpin.newsroom.stories import StoryInput, update_story
+
+    from .publishing_support import make_channel
+
+    channel = make_channel(users["admin"], "app", "webhook", url="http://127.0.0.1:9/", secret="k")
+    story = _approved(users)
+    held = publish_story(act(users["desk"]), story.pk, [channel.pk], release_now=False)
+    update_story(act(users["reporter"]), story.pk, StoryInput.of(title="改了标题"), story.version)
+    review_again(users, story.pk)
+    refused = api(Client(), "post", f"/publications/{held.pk}/release", token_for("desk"))
+    assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "stale_version"

@@ -243,7 +243,7 @@ def asset_upload(request, story_id: int):
             form.cleaned_data["file"],
             form.cleaned_data.get("caption", ""),
         )
-    except ValidationFailed as error:
+    except (ValidationFailed, Conflict) as error:
         flash_errors(request, error)
     else:
         messages.success(request, _("素材“%(n)s”已上传。") % {"n": asset.original_name})
@@ -264,6 +264,10 @@ def asset_thumbnail(request, key: str):
 @require_POST
 def asset_delete(request, key: str):
     asset = asset_service.get_asset(request.user, key)
-    asset_service.delete_asset(actor_from_request(request), key)
-    messages.success(request, _("素材已删除。"))
+    try:
+        asset_service.delete_asset(actor_from_request(request), key)
+    except Conflict as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, _("素材已删除。"))
     return redirect("story-detail", story_id=asset.story_id)

@@ -72,6 +72,10 @@ def story_review(request, story_id: int):
         {
             "story": story,
             "revision": revision,
+            "channel_versions": [
+                {**cv, "values": [(k, "；".join(v) if isinstance(v, list) else v) for k, v in cv["fields"].items()]}
+                for cv in revision.channel_versions
+            ],
             "text_html": mark_safe(_highlighted(proofing.review_text(revision), view.findings)),  # noqa: S308  (escaped)
             "view": view,
             "run": run,
