@@ -23,6 +23,7 @@ from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
 from .models import Channel, Delivery, DeliveryState, JournalIssue, Rendition
 from .plugins import FORMATTERS, TRANSMITTERS, formatter_for
+from .sources import rules_for
 
 
 def _need(request, capability: str) -> None:
@@ -214,6 +215,8 @@ def rendition_edit(request, rendition_id: int):
         flash_errors(request, error)
     else:
         messages.success(request, _("渠道稿已保存。"))
+        if rules_for(rendition.publication.source_type) is not None:
+            messages.info(request, _("修改已记入稿件的新版本，须重新审核通过后才能发出。"))
     return redirect("publication-detail", publication_id=rendition.publication_id)
 
 
