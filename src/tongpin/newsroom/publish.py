@@ -18,7 +18,7 @@ from tongpin.planning.services import story_delivered
 from tongpin.publishing import services as publishing
 from tongpin.publishing.feeds import ninjs
 from tongpin.publishing.models import Priority, Publication, PublicationState
-from tongpin.publishing.plugins import Content
+from tongpin.publishing.plugins import Content, formatter_for
 
 from .models import AssetKind, Story, StoryStatus
 from .stories import get_story, lock_for_change, record_change, set_status
@@ -85,6 +85,7 @@ def rendition_edited(actor: Actor, publication: Publication, rendition) -> int:
         "name": channel.name,
         "kind": rendition.kind,
         "fields": rendition.fields,
+        "labels": {spec.name: str(spec.label) for spec in formatter_for(rendition.kind).fields},
     }
     record_change(
         actor,

@@ -51,6 +51,17 @@ def _highlighted(text: str, findings: list[dict]) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
+def _channel_version(edited: dict) -> dict:
+    """A hand-edited channel version as the review page lists it: labelled, non-empty fields."""
+    labels = edited.get("labels") or {}
+    values = [
+        (labels.get(name, name), "；".join(value) if isinstance(value, list) else value)
+        for name, value in edited["fields"].items()
+        if value
+    ]
+    return {**edited, "values": values}
+
+
 @login_required
 def story_review(request, story_id: int):
     story = workflow.reviewable_story(request.user, story_id)
@@ -72,10 +83,7 @@ def story_review(request, story_id: int):
         {
             "story": story,
             "revision": revision,
-            "channel_versions": [
-                {**cv, "values": [(k, "；".join(v) if isinstance(v, list) else v) for k, v in cv["fields"].items()]}
-                for cv in revision.channel_versions
-            ],
+            "channel_versions": [_channel_version(cv) for cv in revision.channel_versions],
             "text_html": mark_safe(_highlighted(proofing.review_text(revision), view.findings)),  # noqa: S308  (escaped)
             "view": view,
             "run": run,
