@@ -285,6 +285,11 @@ def test_a_channel_version_edited_after_approval_needs_review_before_release(use
     assert "改过的推送标题" in page.get(f"/review/stories/{story.pk}/").content.decode()
     released = api(Client(), "post", f"/publications/{held.pk}/release", desk)
     assert released.status_code == 200
+    # once it went out, the next revision no longer lists it as waiting for review
+    from tongpin.newsroom.stories import StoryInput, update_story
+
+    edited = update_story(act(users["reporter"]), story.pk, StoryInput.of(summary="补充摘要"), 2)
+    assert edited.revisions.get(number=3).channel_versions == []
 
 
 def test_a_held_publication_of_older_text_is_not_released(users, token_for):

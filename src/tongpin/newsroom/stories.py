@@ -25,6 +25,7 @@ from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
 from tongpin.planning.models import Assignment, Campaign, Topic
 from tongpin.publishing.kinds import ChannelKind
+from tongpin.publishing.models import Publication
 from tongpin.publishing.services import withdraw_source
 
 from .models import Revision, Story, StoryStatus, Tag
@@ -221,9 +222,16 @@ def _asset_snapshot(story: Story) -> list[dict]:
 
 
 def _channel_versions(story: Story, edited: dict | None) -> list[dict]:
-    """The previous revision's hand-edited channel versions, with `edited` replacing its own earlier one."""
+    """The previous revision's hand-edited channel versions of publications not yet released, with `edited`
+    replacing its own earlier one (released ones went out as reviewed; they no longer wait for review)."""
     previous = story.revisions.filter(number=story.version - 1).values_list("channel_versions", flat=True).first()
     versions = list(previous or [])
+    if versions:
+        held = set(
+            Publication.objects.filter(pk__in=[v.get("publication") for v in versions], released_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        versions = [v for v in versions if v.get("publication") in held]
     if edited is not None:
         same = (edited["publication"], edited["channel"])
         versions = [v for v in versions if (v.get("publication"), v.get("channel")) != same] + [edited]
