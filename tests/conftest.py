@@ -1,3 +1,4 @@
+import importlib
 import os
 import socket
 import tempfile
@@ -6,7 +7,8 @@ os.environ.setdefault("TONGPIN_HOME", tempfile.mkdtemp(prefix="tongpin-test-"))
 
 import pytest  # noqa: E402
 from django.core.cache import cache  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.db import connections  # noqa: E402
+from django.test import Client, testcases  # noqa: E402
 
 from tongpin.core.audit import Actor  # noqa: E402
 from tongpin.core.models import ApiToken, User  # noqa: E402
@@ -18,6 +20,28 @@ from tongpin.partners.models import Liaison, Partner  # noqa: E402
 pytest_plugins = ["tests.browser_support"]
 
 PASSWORD = "correct-horse-42"
+
+
+def _flush_past_the_audit_triggers() -> None:
+    """`transactional_db` tests are emptied by a flush (DELETE or TRUNCATE), which the audit log's append-only
+    triggers refuse: only here are they dropped for the flush and put back after (docs/architecture.md)."""
+    append_only = importlib.import_module("tongpin.core.migrations.0006_audit_no_delete")
+    original = testcases.TransactionTestCase._fixture_teardown
+
+    def teardown(self):
+        aliases = list(self._databases_names(include_mirrors=False))
+        for alias in aliases:
+            append_only.drop(connections[alias])
+        try:
+            original(self)
+        finally:
+            for alias in aliases:
+                append_only.install(connections[alias])
+
+    testcases.TransactionTestCase._fixture_teardown = teardown
+
+
+_flush_past_the_audit_triggers()
 
 
 @pytest.fixture(autouse=True)

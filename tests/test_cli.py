@@ -13,10 +13,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_createuser_with_partner(partners):
-    call_command("createuser", "liu", "--role", "partner_liaison", "--partner", "em", "--password", "pw-123456")
+    call_command("createuser", "liu", "--role", "partner_liaison", "--partner", "em", "--password", "pw-1234567890")
     user = User.objects.get(username="liu")
     assert user.role == "partner_liaison" and Liaison.objects.get(user=user).partner.slug == "em"
-    assert user.check_password("pw-123456")
+    assert user.check_password("pw-1234567890")
 
 
 def test_createuser_refuses_bad_combinations(partners):

@@ -11,7 +11,7 @@ from tongpin.newsroom.models import StoryStatus
 from tongpin.publishing.models import Channel, Delivery, DeliveryState, JournalIssue
 
 from .conftest import actor
-from .publishing_support import Sink, approved_story, drain, make_channel
+from .publishing_support import Sink, approved_story, drain, make_channel, review_again
 
 
 def api(client, method: str, path: str, token: str, body=None):
@@ -91,6 +91,9 @@ def test_publish_at_a_time_and_hold_then_edit_and_release(client, users, token_f
     refused = api(client, "post", f"/publications/{held['id']}/release", token_for("desk"))
     assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "too_long"
     api(client, "patch", f"/renditions/{rendition}", token_for("editor"), {"fields": {"title": "短标题"}})
+    unreviewed = api(client, "post", f"/publications/{held['id']}/release", token_for("desk"))
+    assert unreviewed.status_code == 409 and unreviewed.json()["errors"][0]["code"] == "not_approved"
+    review_again(users, story.pk)  # the edited channel version is reviewed before it goes out
     released = api(client, "post", f"/publications/{held['id']}/release", token_for("desk"))
     assert released.status_code == 200 and released.json()["state"] == "sending"
     assert api(client, "post", f"/publications/{held['id']}/release", token_for("desk")).status_code == 409

@@ -24,7 +24,7 @@ from tongpin.publishing.plugins import Content, Outcome
 from tongpin.publishing.transmitters.webhook import verify
 
 from .conftest import actor, new_story
-from .publishing_support import Sink, approved_story, drain, make_channel
+from .publishing_support import Sink, approved_story, drain, make_channel, review_again
 
 SECRET = "s3cret-signing-key"
 
@@ -312,6 +312,9 @@ def test_renditions_are_editable_until_released_then_frozen(users, sink, hook):
     with pytest.raises(Forbidden):
         services.edit_rendition(actor(users["reporter"]), rendition.pk, {"title": "记者不能改"})
     services.edit_rendition(actor(users["editor"]), rendition.pk, {"title": "改好的推送标题"})
+    with pytest.raises(Conflict):  # the hand-edited version goes through review first
+        services.release(actor(users["desk"]), publication.pk)
+    review_again(users, story.pk)
     services.release(actor(users["desk"]), publication.pk)
     with pytest.raises(Conflict):
         services.edit_rendition(actor(users["editor"]), rendition.pk, {"title": "再改"})

@@ -12,12 +12,13 @@ from PIL import Image
 
 from tongpin.core.errors import ValidationFailed
 from tongpin.newsroom.assets import attach_asset
+from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.newsroom.publish import publish_story
 from tongpin.publishing import channels_admin
 from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState
 from tongpin.publishing.transmitters import wechat as wechat_module
 
-from .conftest import actor, free_port
+from .conftest import actor, free_port, new_story
 from .publishing_support import approved_story, drain, make_channel
 from .wechat_fake import FakeWeChat
 
@@ -118,8 +119,10 @@ def _wechat_channel(users, fake, **extra):
 
 
 def _story_with_cover(users):
-    story = approved_story(users["reporter"], title="应急科普：暴雨来了怎么办", summary="六个要点请收好。")
+    # The cover comes before approval: a picture added to an approved story sends it back to review.
+    story = new_story(users["reporter"], title="应急科普：暴雨来了怎么办", summary="六个要点请收好。")
     attach_asset(actor(users["reporter"]), story.pk, SimpleUploadedFile("cover.png", _png(), "image/png"), "封面")
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.APPROVED)
     return story
 
 

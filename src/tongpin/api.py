@@ -3,6 +3,7 @@
 Every error answers `{"errors": [{"code": …, "message": …, "location": …}]}` with a fitting status.
 """
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -42,7 +43,15 @@ def _errors(request: HttpRequest, status: int, errors: list[dict]) -> HttpRespon
 
 @api.exception_handler(DomainError)
 def _domain_error(request, exc: DomainError):
-    return _errors(request, exc.status, [e.as_dict() for e in exc.errors])
+    response = _errors(request, exc.status, [e.as_dict() for e in exc.errors])
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return _errors(request, 413, [{"code": "too_large", "message": _("请求内容过大。"), "location": ""}])
 
 
 @api.exception_handler(NinjaValidationError)

@@ -80,7 +80,7 @@ def parse_when(raw) -> dt.datetime:
 
 
 def parse(fmt: Format, data: bytes, name: str) -> Parsed:
-    table = read_table(data, name)
+    table = read_table(data, name, max_rows=MAX_ROWS)  # stops reading one row past the limit
     if not table:
         raise ValidationFailed(FieldError("empty", _("文件是空的。"), "file"))
     headers = [str(h) for h in table[0]]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
-from tongpin.core.audit import actor_from_request
+from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import edit_page, form_page
 from tongpin.core.spreadsheets import table_response
@@ -106,7 +106,9 @@ def rankings(request):
                    _("总转发"), _("最高阅读")]  # fmt: skip
         table = [[r.rank, r.account.name, r.score, r.movement, r.inputs.n, r.inputs.R, r.inputs.Z, r.inputs.L,
                   r.inputs.RE, r.inputs.Rmax] for r in rows]  # fmt: skip
-        return table_response(f"{group.name}-{span.label}", headers, table, fmt)
+        return table_response(
+            f"{group.name}-{span.label}", headers, table, fmt, actor_from_request(request), "analytics.ranking"
+        )
     return render(request, "analytics/rankings.html", {"form": form, "group": group, "rows": rows, "span": span})
 
 
@@ -119,7 +121,7 @@ def account_list(request):
         headers = [_("平台"), _("账号"), _("排名分组"), _("合作方"), _("本台渠道"), _("粉丝数")]
         table = [[a.get_platform_display(), a.name, str(a.group or ""), str(a.partner or ""), str(a.channel or ""),
                   a.followers] for a in accounts]  # fmt: skip
-        return table_response(_("账号"), headers, table, fmt)
+        return table_response(_("账号"), headers, table, fmt, actor_from_request(request), "analytics.account")
     return render(
         request,
         "analytics/accounts.html",
@@ -174,7 +176,7 @@ def account_articles(request, account_id: int):
         ]
         table = [[timezone.localtime(a.published_at).strftime("%Y-%m-%d %H:%M"), a.position, a.title, a.reads, a.likes,
                   a.wows, a.shares, a.comments, a.figures_age] for a in articles]  # fmt: skip
-        return table_response(account.name, headers, table, fmt)
+        return table_response(account.name, headers, table, fmt, actor_from_request(request), "analytics.article")
     return render(request, "analytics/articles.html", {"account": account, "articles": articles})
 
 
@@ -303,4 +305,5 @@ def report_pdf(request, report_id: int):
     if not report.pdf:
         raise Http404
     name = f"{report.partner.short_name or report.partner.name}-{report.starts_on:%Y%m%d}-{report.ends_on:%Y%m%d}.pdf"
+    record_download(actor_from_request(request), report, name)
     return FileResponse(report.pdf.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")

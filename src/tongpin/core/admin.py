@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .admin_audit import AuditedModelAdmin
+from .admin_audit import AuditedModelAdmin, AuditedPasswordChange
 from .models import ApiToken, AuditEvent, Station, User
 
 
 @admin.register(User)
-class TongpinUserAdmin(AuditedModelAdmin, UserAdmin):
+class TongpinUserAdmin(AuditedPasswordChange, AuditedModelAdmin, UserAdmin):
     list_display = ("username", "display_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     fieldsets = UserAdmin.fieldsets + (("Tongpin", {"fields": ("role", "display_name", "station")}),)
@@ -30,7 +30,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedModelAdmin):
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "user", "prefix", "scope", "expires_at", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
 
 

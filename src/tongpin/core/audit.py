@@ -85,6 +85,14 @@ def record(
     return event
 
 
+def record_download(
+    actor: Actor, obj: models.Model | None, file_name: str, *, object_type: str = "", **context: Any
+) -> AuditEvent:
+    """Who fetched which stored file (scan, attachment, report) or export: files leave the building, so each
+    download is an audit event ("download", with the file's name and what it belongs to)."""
+    return record(actor, "download", obj, {"file": file_name, **context}, object_type=object_type)
+
+
 @contextmanager
 def batched() -> Iterator[None]:
     """Events recorded inside are written together, in one INSERT when the block ends (call it inside the

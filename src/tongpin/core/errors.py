@@ -52,6 +52,20 @@ class UpstreamFailed(DomainError):
     status = 502
 
 
+class TooLarge(DomainError):
+    status = 413
+
+
+class TooManyRequests(DomainError):
+    """Over a rate limit; `retry_after` seconds until the next try may succeed (the API's Retry-After)."""
+
+    status = 429
+
+    def __init__(self, errors: list[FieldError] | FieldError, retry_after: int):
+        super().__init__(errors)
+        self.retry_after = retry_after
+
+
 def flash_errors(request, error: DomainError) -> None:
     """Show each of a refused request's messages on the next page (the web's counterpart of the API's list)."""
     from django.contrib import messages

@@ -62,8 +62,9 @@ class AuditQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One state change: who, when, what, from where. Rows are never updated or deleted.
 
-    A database trigger refuses UPDATE (migration 0002). On SQLite, a migration that alters this table
-    rebuilds it and loses the trigger: such a migration must run 0002's `forwards` again (see 0004).
+    Database triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL; migrations 0002, 0006). On SQLite,
+    a migration that alters this table rebuilds it and loses the triggers: such a migration must run 0006's
+    `forwards` again (it installs them all).
     """
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
@@ -104,7 +105,13 @@ def hash_token(raw: str) -> str:
 
 
 class ApiToken(models.Model):
-    """A bearer token for machines. Only a hash is stored; the token is shown once when made."""
+    """A bearer token for machines. Only a hash is stored; the token is shown once when made. It may expire,
+    and its scope narrows what it reaches (core.api_auth): read-only, the warning endpoints only, or all."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("只读")
+        ALERTS = "alerts", _("仅预警")
+        FULL = "full", _("全部")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("名称"), max_length=100)
@@ -113,6 +120,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True, help_text=_("留空则不过期"))
+    scope = models.CharField(_("范围"), max_length=8, choices=Scope.choices, default=Scope.FULL)
 
     class Meta:
         verbose_name = _("接口令牌")
@@ -122,9 +131,13 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
+    def issue(
+        cls, user: User, name: str, expires_at=None, scope: str = "full"
+    ) -> tuple["ApiToken", str]:
         raw = "tp_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:10], digest=hash_token(raw))
+        token = cls.objects.create(
+            user=user, name=name, prefix=raw[:10], digest=hash_token(raw), expires_at=expires_at, scope=scope
+        )
         return token, raw
 
 

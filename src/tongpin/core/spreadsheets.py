@@ -6,28 +6,40 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
+from collections.abc import Iterator
 from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from .audit import Actor, record_download
 from .errors import FieldError, ValidationFailed
 
 MAX_XLSX_UNPACKED = 200 * 1024 * 1024
 
 
-def read_table(data: bytes, name: str) -> list[list]:
-    if name.lower().endswith(".xlsx"):
-        return _read_xlsx(data)
+def read_table(data: bytes, name: str, max_rows: int | None = None) -> list[list]:
+    """The header row and the rows after it. With `max_rows`, reading stops after `max_rows + 1` rows below the
+    header — enough for the caller to see the file is over its limit without reading (or holding) the rest."""
+    rows = _xlsx_rows(data) if name.lower().endswith(".xlsx") else _csv_rows(data)
+    try:
+        return list(itertools.islice(rows, None if max_rows is None else max_rows + 2))
+    finally:
+        rows.close()
+
+
+def _csv_rows(data: bytes) -> Iterator[list]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("gb18030")  # Excel on Chinese Windows saves CSV in GBK
-    return [row for row in csv.reader(io.StringIO(text))]
+    yield from csv.reader(io.StringIO(text))
 
 
-def _read_xlsx(data: bytes) -> list[list]:
+def _xlsx_rows(data: bytes) -> Iterator[list]:
+    """Rows streamed from the first sheet (openpyxl's read-only mode parses the sheet's XML as it goes)."""
     from openpyxl import load_workbook
 
     try:
@@ -37,10 +49,11 @@ def _read_xlsx(data: bytes) -> list[list]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise ValidationFailed(FieldError("unreadable", _("无法读取该 XLSX 文件。"), "file")) from error
-    sheet = book.worksheets[0]
-    rows = [[("" if cell is None else cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return rows
+    try:
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            yield [("" if cell is None else cell) for cell in row]
+    finally:
+        book.close()
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,7 +66,16 @@ def _safe(value):
     return value
 
 
-def table_response(name: str, headers: list[str], rows: list[list], fmt: str) -> HttpResponse:
+def table_response(
+    name: str,
+    headers: list[str],
+    rows: list[list],
+    fmt: str,
+    actor: Actor | None = None,
+    object_type: str = "",
+) -> HttpResponse:
+    """A table as a download; with `actor`, audited as a download of `object_type` rows (data exports are;
+    empty import templates need not be)."""
     if fmt == "xlsx":
         from openpyxl import Workbook
 
@@ -73,4 +95,6 @@ def table_response(name: str, headers: list[str], rows: list[list], fmt: str) ->
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
         fmt = "csv"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.{fmt}"
+    if actor is not None:
+        record_download(actor, None, f"{name}.{fmt}", object_type=object_type, rows=len(rows))
     return response

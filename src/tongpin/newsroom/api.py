@@ -361,12 +361,13 @@ def assets_upload(request, story_id: int, file: File[UploadedFile], caption: For
 
 @router.get("/assets/{key}/download", summary="Download an asset (access-checked)")
 def assets_download(request, key: str):
-    return asset_response(asset_service.get_asset(request.auth, key))
+    return asset_response(asset_service.get_asset(request.auth, key), actor_from_request(request, "api"))
 
 
 @router.get("/assets/{key}/thumbnail", summary="Thumbnail of an image asset")
 def assets_thumbnail(request, key: str):
-    return asset_response(asset_service.get_asset(request.auth, key), thumbnail=True)
+    asset = asset_service.get_asset(request.auth, key)
+    return asset_response(asset, actor_from_request(request, "api"), thumbnail=True)
 
 
 @router.delete("/assets/{key}", response={204: None, **ERRORS}, summary="Delete an asset")

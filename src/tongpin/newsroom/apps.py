@@ -25,6 +25,12 @@ class NewsroomConfig(AppConfig):
         )
         publication_changed.connect(mark_published, dispatch_uid="newsroom.mark_published")
 
+        from tongpin.publishing.sources import SourceRules, register_source
+
+        from .publish import SOURCE, check_release, rendition_edited
+
+        register_source(SOURCE, SourceRules(rendition_edited=rendition_edited, check_release=check_release))
+
         from .measures import register_measures
 
         register_measures()

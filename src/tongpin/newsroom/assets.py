@@ -24,7 +24,7 @@ from tongpin.core.errors import FieldError, Forbidden, NotFound, ValidationFaile
 from tongpin.core.models import User
 
 from .models import Asset, AssetKind, Story
-from .stories import can_edit, get_story
+from .stories import can_edit, get_story, lock_for_change, record_change
 
 # what a detected mime type is filed as; text/plain files are documents
 KIND_OF = {"image": AssetKind.IMAGE, "audio": AssetKind.AUDIO, "video": AssetKind.VIDEO}
@@ -120,6 +120,8 @@ def attach_asset(actor: Actor, story_id: int, upload: UploadedFile, caption: str
         asset.width, asset.height, thumbnail = _image_facts(upload.read())
         upload.seek(0)
     with transaction.atomic():
+        # What goes out with an approved story changes only through review: a new revision, as for the text.
+        locked = lock_for_change(story.pk)
         asset.file.save(name, upload, save=False)
         if thumbnail:
             asset.thumbnail.save("thumb.jpg", ContentFile(thumbnail), save=False)
@@ -131,6 +133,7 @@ def attach_asset(actor: Actor, story_id: int, upload: UploadedFile, caption: str
                 asset,
                 {"story": story.pk, "kind": asset.kind, "size": size, "sha256": sha256},
             )
+            record_change(actor, locked, "story.asset_add", {"asset": name, "sha256": sha256}, note=_("添加素材"))
         except Exception:
             _remove_files(asset)
             raise
@@ -167,6 +170,11 @@ def delete_asset(actor: Actor, key: str) -> None:
     if not can_edit(actor.user, asset.story):
         raise Forbidden(FieldError("forbidden", _("您没有删除这个素材的权限。")))
     with transaction.atomic():
+        locked = lock_for_change(asset.story_id)
         audit.record(actor, "asset.delete", asset, {"story": asset.story_id, "sha256": asset.sha256})
         asset.delete()
+        record_change(
+            actor, locked, "story.asset_remove", {"asset": asset.original_name, "sha256": asset.sha256},
+            note=_("删除素材"),
+        )
         transaction.on_commit(lambda: _remove_files(asset))

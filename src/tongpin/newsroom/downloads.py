@@ -12,7 +12,8 @@ from .models import Asset, AssetKind
 INLINE_KINDS = {AssetKind.IMAGE, AssetKind.AUDIO, AssetKind.VIDEO}
 
 
-def asset_response(asset: Asset, thumbnail: bool = False) -> FileResponse:
+def asset_response(asset: Asset, actor: Actor, thumbnail: bool = False) -> FileResponse:
+    """The asset's file (audited as a download) or its thumbnail (not: lists show hundreds of them)."""
     if thumbnail:
         if not asset.thumbnail:
             raise Http404
@@ -20,6 +21,7 @@ def asset_response(asset: Asset, thumbnail: bool = False) -> FileResponse:
     else:
         field, name, content_type = asset.file, asset.original_name, asset.mime_type
         inline = asset.kind in INLINE_KINDS or asset.mime_type == "application/pdf"
+        audit.record_download(actor, asset, asset.original_name, story=asset.story_id)
     response = FileResponse(field.open("rb"), content_type=content_type, as_attachment=not inline, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

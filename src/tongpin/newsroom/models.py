@@ -122,6 +122,10 @@ class Revision(models.Model):
     tags = models.JSONField(default=list, blank=True)
     channel_intentions = models.JSONField(default=list, blank=True)
     partner_id_snapshot = models.BigIntegerField(null=True, blank=True)
+    # What goes out with the text, as it was at this revision: the assets ({key, name, sha256, caption}) and the
+    # channel versions edited by hand ({publication, channel, name, kind, fields}). Review approves all of it.
+    assets = models.JSONField(default=list, blank=True)
+    channel_versions = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("保存人")
     )

@@ -18,10 +18,10 @@ from tongpin.planning.services import story_delivered
 from tongpin.publishing import services as publishing
 from tongpin.publishing.feeds import ninjs
 from tongpin.publishing.models import Priority, Publication, PublicationState
-from tongpin.publishing.plugins import Content
+from tongpin.publishing.plugins import Content, formatter_for
 
 from .models import AssetKind, Story, StoryStatus
-from .stories import get_story, set_status
+from .stories import get_story, lock_for_change, record_change, set_status
 
 SOURCE = "story"
 PUBLISHABLE = (StoryStatus.APPROVED, StoryStatus.PUBLISHED)
@@ -31,8 +31,11 @@ def story_content(story: Story) -> Content:
     """The approved text: an approved or published story cannot change without going back to draft,
     so its latest revision is the one the review approved."""
     revision = story.revisions.get(number=story.version)
+    reviewed = {a["key"] for a in revision.assets}  # the assets as of the approved revision, nothing added since
     images, names = [], set()
     for asset in story.assets.filter(kind=AssetKind.IMAGE).order_by("uploaded_at", "id"):
+        if asset.key.hex not in reviewed:
+            continue
         name = asset.original_name
         while name in names:
             name = f"{asset.key.hex[:6]}-{asset.original_name}"
@@ -69,6 +72,45 @@ def publish_story(
     return publishing.prepare(
         actor, story_content(story), channel_ids, at=at, priority=Priority.NORMAL, release_now=release_now
     )
+
+
+def rendition_edited(actor: Actor, publication: Publication, rendition) -> int:
+    """A channel version of a story edited by hand is part of what goes out: it becomes the story's next
+    revision (kept in `channel_versions`), so an approved story goes back to review (publishing's source rule)."""
+    story = lock_for_change(publication.source_id)
+    channel = rendition.channel
+    edited = {
+        "publication": publication.pk,
+        "channel": channel.slug,
+        "name": channel.name,
+        "kind": rendition.kind,
+        "fields": rendition.fields,
+        "labels": {spec.name: str(spec.label) for spec in formatter_for(rendition.kind).fields},
+    }
+    record_change(
+        actor,
+        story,
+        "story.rendition_edit",
+        {"publication": publication.pk, "channel": channel.slug},
+        note=_("修改渠道稿：%(c)s") % {"c": channel.name},
+        channel_version=edited,
+    )
+    return story.version
+
+
+def check_release(publication: Publication) -> None:
+    """A held publication goes out only while its story is approved at exactly the version it was made from
+    (or its channel versions were last edited at)."""
+    story = Story.objects.filter(pk=publication.source_id).first()
+    if story is None or story.status not in PUBLISHABLE:
+        shown = story.get_status_display() if story else "-"
+        raise Conflict(
+            FieldError("not_approved", _("稿件需要三审通过后才能发布（当前：%(s)s）。") % {"s": shown})
+        )
+    if story.version != publication.source_version:
+        raise Conflict(
+            FieldError("stale_version", _("稿件在准备发布后已有新版本，请重新准备发布。"), "publication")
+        )
 
 
 def mark_published(sender, publication: Publication, old: str, new: str, **kwargs) -> None:

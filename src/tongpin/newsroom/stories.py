@@ -25,6 +25,7 @@ from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
 from tongpin.planning.models import Assignment, Campaign, Topic
 from tongpin.publishing.kinds import ChannelKind
+from tongpin.publishing.models import Publication
 from tongpin.publishing.services import withdraw_source
 
 from .models import Revision, Story, StoryStatus, Tag
@@ -219,7 +220,31 @@ def _clean(data: StoryInput, creating: bool, user: User | None = None) -> dict[s
     return out
 
 
-def _snapshot(story: Story, actor: Actor, note: str = "") -> Revision:
+def _asset_snapshot(story: Story) -> list[dict]:
+    return [
+        {"key": a.key.hex, "name": a.original_name, "sha256": a.sha256, "caption": a.caption}
+        for a in story.assets.order_by("uploaded_at", "id")
+    ]
+
+
+def _channel_versions(story: Story, edited: dict | None) -> list[dict]:
+    """The previous revision's hand-edited channel versions of publications not yet released, with `edited`
+    replacing its own earlier one (released ones went out as reviewed; they no longer wait for review)."""
+    previous = story.revisions.filter(number=story.version - 1).values_list("channel_versions", flat=True).first()
+    versions = list(previous or [])
+    if versions:
+        held = set(
+            Publication.objects.filter(pk__in=[v.get("publication") for v in versions], released_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        versions = [v for v in versions if v.get("publication") in held]
+    if edited is not None:
+        same = (edited["publication"], edited["channel"])
+        versions = [v for v in versions if (v.get("publication"), v.get("channel")) != same] + [edited]
+    return versions
+
+
+def _snapshot(story: Story, actor: Actor, note: str = "", channel_version: dict | None = None) -> Revision:
     return Revision.objects.create(
         story=story,
         number=story.version,
@@ -230,6 +255,8 @@ def _snapshot(story: Story, actor: Actor, note: str = "") -> Revision:
         tags=sorted(story.tags.values_list("name", flat=True)),
         channel_intentions=story.channel_intentions,
         partner_id_snapshot=story.partner_id,
+        assets=_asset_snapshot(story) if story.pk else [],
+        channel_versions=_channel_versions(story, channel_version) if story.version > 1 else [],
         created_by=actor.user,
         note=note,
     )
@@ -367,7 +394,39 @@ def update_story(actor: Actor, story_id: int, data: StoryInput, base_version: in
     return story
 
 
-def _new_revision(actor: Actor, story: Story, action: str, changes: dict[str, Any], note: str = "") -> Revision:
+def lock_for_change(story_id: int) -> Story:
+    """Lock a story for a change to what goes out with it other than its text (its assets, a channel version):
+    allowed in the same states as a text edit. The caller has checked who may make it."""
+    story = Story.objects.select_for_update().get(pk=story_id)
+    if story.status not in EDITABLE_STATUSES:
+        raise Conflict(
+            FieldError("not_editable", _("稿件处于“%(s)s”状态，不能直接修改。") % {"s": story.get_status_display()})
+        )
+    return story
+
+
+def record_change(
+    actor: Actor,
+    story: Story,
+    action: str,
+    changes: dict[str, Any],
+    note: str = "",
+    channel_version: dict | None = None,
+) -> Revision:
+    """A change to a (locked) story's assets or channel versions becomes its next revision, like a text edit:
+    an approved story goes back to draft and an open review restarts, so nothing unreviewed goes out."""
+    changes = {"version": [story.version, story.version + 1], **changes}
+    return _new_revision(actor, story, action, changes, note, channel_version)
+
+
+def _new_revision(
+    actor: Actor,
+    story: Story,
+    action: str,
+    changes: dict[str, Any],
+    note: str = "",
+    channel_version: dict | None = None,
+) -> Revision:
     """Save the story as its next revision; approval of older text no longer holds."""
     story.version += 1
     story.updated_at = timezone.now()
@@ -375,7 +434,7 @@ def _new_revision(actor: Actor, story: Story, action: str, changes: dict[str, An
         changes["status"] = [story.status, StoryStatus.DRAFT]
         story.status = StoryStatus.DRAFT
     story.save()
-    revision = _snapshot(story, actor, note=note)
+    revision = _snapshot(story, actor, note=note, channel_version=channel_version)
     audit.record(actor, action, story, changes)
     index_story(story)
     story_revised.send(sender=Story, story=story, revision=revision, actor=actor)

@@ -246,7 +246,7 @@ def asset_upload(request, story_id: int):
             form.cleaned_data["file"],
             form.cleaned_data.get("caption", ""),
         )
-    except ValidationFailed as error:
+    except (ValidationFailed, Conflict) as error:
         flash_errors(request, error)
     else:
         messages.success(request, _("素材“%(n)s”已上传。") % {"n": asset.original_name})
@@ -255,18 +255,22 @@ def asset_upload(request, story_id: int):
 
 @login_required
 def asset_download(request, key: str):
-    return asset_response(asset_service.get_asset(request.user, key))
+    return asset_response(asset_service.get_asset(request.user, key), actor_from_request(request))
 
 
 @login_required
 def asset_thumbnail(request, key: str):
-    return asset_response(asset_service.get_asset(request.user, key), thumbnail=True)
+    return asset_response(asset_service.get_asset(request.user, key), actor_from_request(request), thumbnail=True)
 
 
 @login_required
 @require_POST
 def asset_delete(request, key: str):
     asset = asset_service.get_asset(request.user, key)
-    asset_service.delete_asset(actor_from_request(request), key)
-    messages.success(request, _("素材已删除。"))
+    try:
+        asset_service.delete_asset(actor_from_request(request), key)
+    except Conflict as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, _("素材已删除。"))
     return redirect("story-detail", story_id=asset.story_id)

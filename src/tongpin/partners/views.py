@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
-from tongpin.core.audit import actor_from_request
+from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import form_page
 from tongpin.core.weblinks import local_next
@@ -153,6 +153,7 @@ def agreement_scan(request, agreement_id: int):
     agreement = services.get_agreement(request.user, agreement_id)
     if not agreement.attachment:
         raise Http404
+    record_download(actor_from_request(request), agreement, agreement.attachment_name)
     return FileResponse(agreement.attachment.open("rb"), as_attachment=True, filename=agreement.attachment_name)
 
 

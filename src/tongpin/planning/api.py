@@ -78,8 +78,8 @@ class RequestOut(Schema):
     published: int
 
 
-def request_out(req: PublicityRequest) -> dict:
-    progress = request_service.progress(req)
+def request_out(req: PublicityRequest, user) -> dict:
+    progress = request_service.progress(req, user)
     return {
         "id": req.pk,
         "partner": req.partner.slug,
@@ -116,7 +116,7 @@ def requests_list(request, state: str = ""):
     rows = request_service.requests_for(request.auth)
     if state:
         rows = rows.filter(state=state)
-    return [request_out(r) for r in rows.prefetch_related("attachments")[:200]]
+    return [request_out(r, request.auth) for r in rows.prefetch_related("attachments")[:200]]
 
 
 @router.post(
@@ -146,29 +146,31 @@ def requests_create(
     # A liaison always files for their own partner; only staff name one.
     named = _partner(request, partner) if partner and partner_scope(request.auth).everything else None
     req = request_service.submit_request(actor_from_request(request, "api"), values, list(attachments or []), named)
-    return Status(201, request_out(req))
+    return Status(201, request_out(req, request.auth))
 
 
 @router.get("/requests/{request_id}", response={200: RequestOut, **ERRORS}, summary="One request and its progress")
 def requests_get(request, request_id: int):
-    return request_out(request_service.get_request(request.auth, request_id))
+    return request_out(request_service.get_request(request.auth, request_id), request.auth)
 
 
 @router.post("/requests/{request_id}/accept", response={200: RequestOut, **ERRORS}, summary="Accept into planning")
 def requests_accept(request, request_id: int, payload: AcceptIn):
     campaign = services.get_campaign(request.auth, payload.campaign_id) if payload.campaign_id else None
     req, _topic = request_service.accept_request(actor_from_request(request, "api"), request_id, campaign, payload.note)
-    return request_out(req)
+    return request_out(req, request.auth)
 
 
 @router.post("/requests/{request_id}/decline", response={200: RequestOut, **ERRORS}, summary="Decline with a reason")
 def requests_decline(request, request_id: int, payload: DeclineIn):
-    return request_out(request_service.decline_request(actor_from_request(request, "api"), request_id, payload.reason))
+    declined = request_service.decline_request(actor_from_request(request, "api"), request_id, payload.reason)
+    return request_out(declined, request.auth)
 
 
 @router.post("/requests/{request_id}/withdraw", response={200: RequestOut, **ERRORS}, summary="Withdraw (submitter)")
 def requests_withdraw(request, request_id: int):
-    return request_out(request_service.withdraw_request(actor_from_request(request, "api"), request_id))
+    withdrawn = request_service.withdraw_request(actor_from_request(request, "api"), request_id)
+    return request_out(withdrawn, request.auth)
 
 
 # -- key dates -----------------------------------------------------------------------------------------------
@@ -798,4 +800,14 @@ class FeedsOut(Schema):
 @router.get("/calendar/feeds", response={200: FeedsOut, **ERRORS}, summary="The caller's secret iCalendar address")
 def calendar_feeds(request):
     roles.require_any(request.auth, roles.PLAN_VIEW, roles.PARTNER_VIEW)
+    return {"person": ical_url(request.auth, "person")}
+
+
+@router.post(
+    "/calendar/feeds/rotate",
+    response={200: FeedsOut, **ERRORS},
+    summary="Regenerate the caller's iCalendar addresses (every earlier one stops working)",
+)
+def calendar_feeds_rotate(request):
+    ical.rotate(actor_from_request(request, "api"))
     return {"person": ical_url(request.auth, "person")}

@@ -1,26 +1,42 @@
 """iCalendar feeds (RFC 5545) of planning entries, per person and per campaign, built with `icalendar`.
 
 Calendar apps cannot sign in, so each feed has a secret address: a signed token naming the feed and the
-user it is for. The signature covers the user's password hash, so changing the password revokes every feed
-address they handed out; a forged or altered token is refused."""
+user it is for. The token carries a fingerprint of the user's password hash and of their feed key, so changing
+the password, or regenerating the key (`rotate`, on the calendar page or the API), ends every feed address they
+handed out; a forged or altered token is refused."""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.core import signing
+from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from tongpin.core import audit
+from tongpin.core.audit import Actor
 from tongpin.core.models import User
 
 from .calendar import Entry
+from .models import FeedKey
 
 SALT = "tongpin.planning.ical"
 
 
 def _fingerprint(user: User) -> str:
-    return signing.Signer(salt=SALT).signature(user.password or "none")[:16]
+    key = FeedKey.objects.filter(user=user).values_list("secret", flat=True).first() or ""
+    return signing.Signer(salt=SALT).signature(f"{user.password or 'none'}|{key}")[:16]
+
+
+def rotate(actor: Actor) -> None:
+    """A new feed key for the acting user: every feed address they had stops working."""
+    with transaction.atomic():
+        FeedKey.objects.update_or_create(
+            user=actor.user, defaults={"secret": secrets.token_urlsafe(32), "rotated_at": timezone.now()}
+        )
+        audit.record(actor, "ical.rotate", actor.user)
 
 
 def feed_token(user: User, feed: str) -> str:

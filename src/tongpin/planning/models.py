@@ -257,3 +257,19 @@ class EventTask(models.Model):
     @property
     def overdue(self) -> bool:
         return self.done_at is None and self.due_on < timezone.localdate()
+
+
+class FeedKey(models.Model):
+    """A person's iCalendar key: part of every feed address they hand out. Regenerating it (ical.rotate) ends
+    all their earlier addresses at once; a person with no row has the empty key."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_key")
+    secret = models.CharField(max_length=64)
+    rotated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("日程订阅密钥")
+        verbose_name_plural = _("日程订阅密钥")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.rotated_at:%Y-%m-%d}"

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -183,17 +183,34 @@ def withdraw_request(actor: Actor, request_id: int) -> PublicityRequest:
         return records.save(actor, request, changes, "request.withdraw")
 
 
+# What a liaison may see of stories: newsroom's LIAISON_STATUSES (planning does not import newsroom).
+FINISHED_STORY_STATUSES = ("approved", "published")
+
+
 @dataclass
 class Progress:
-    """How far a request got: its topics, their assignments and the stories that came of them."""
+    """How far a request got: its topics (each with `shown_stories`, the titles the viewer may read), their
+    assignments, and the stories that came of them (`stories`, within the viewer's partner scope)."""
 
     topics: list[Topic]
     stories: list
     published: int
 
 
-def progress(request: PublicityRequest) -> Progress:
-    topics = list(request.topics.prefetch_related("assignments__assignee", "stories"))
-    stories = [story for topic in topics for story in topic.stories.all()]
+def progress(request: PublicityRequest, user) -> Progress:
+    """The request's progress as `user` may see it. Staff see every story. A liaison reads only their own
+    partner's approved and published titles (never a draft's, never another partner's), and counts only
+    their own partner's stories."""
+    scope = partner_scope(user)
+    story_model = Topic._meta.get_field("stories").related_model  # newsroom's Story, without importing it
+    in_scope = story_model.objects.filter(scope.filter("partner")) if not scope.everything else None
+    counted = Prefetch("stories", queryset=in_scope, to_attr="counted_stories")
+    shown = Prefetch(
+        "stories",
+        queryset=in_scope.filter(status__in=FINISHED_STORY_STATUSES) if in_scope is not None else None,
+        to_attr="shown_stories",
+    )
+    topics = list(request.topics.prefetch_related("assignments__assignee", counted, shown))
+    stories = [story for topic in topics for story in topic.counted_stories]
     published = sum(1 for story in stories if story.status == "published")
     return Progress(topics, stories, published)

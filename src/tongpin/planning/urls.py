@@ -32,4 +32,5 @@ urlpatterns = [
     path("planning/events/<int:event_id>/edit/", views.event_edit, name="event-edit"),
     path("planning/tasks/<int:task_id>/toggle", views.task_toggle, name="task-toggle"),
     path("ical/<str:token>.ics", views.ical_feed, name="ical-feed"),
+    path("planning/feeds/rotate/", views.ical_rotate, name="ical-rotate"),
 ]

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
-from tongpin.core.audit import actor_from_request
+from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import form_page
 from tongpin.core.weblinks import local_next
@@ -101,7 +101,7 @@ def request_detail(request, request_id: int):
         "planning/request_detail.html",
         {
             "req": req,
-            "progress": request_service.progress(req),
+            "progress": request_service.progress(req, request.user),
             "can_handle": can_handle,
             "accept_form": AcceptForm(partner=req.partner) if can_handle else None,
             "decline_form": DeclineForm() if can_handle else None,
@@ -142,6 +142,7 @@ def request_attachment(request, request_id: int, attachment_id: int):
     attachment = req.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
+    record_download(actor_from_request(request), attachment, attachment.original_name, request=req.pk)
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
 
@@ -202,6 +203,15 @@ def _shown(entry: calendar.Entry, day: dt.date, first: dt.date) -> bool:
     if not entry.on(day):
         return False
     return entry.starts_on == entry.ends_on or day in (entry.starts_on, first) or day.weekday() == 0
+
+
+@login_required
+@require_POST
+def ical_rotate(request):
+    """A new secret address for the signed-in person; every address they had before stops working."""
+    ical.rotate(actor_from_request(request))
+    messages.success(request, _("已生成新的订阅地址，旧地址已失效。"))
+    return redirect("my-assignments" if request.POST.get("back") == "mine" else "planning-calendar")
 
 
 @never_cache

@@ -37,6 +37,7 @@ from .models import (
     Rendition,
 )
 from .plugins import FORMATTERS, TRANSMITTERS, Content, formatter_for
+from .sources import rules_for
 
 MAX_SCHEDULE_AHEAD = timedelta(days=366)
 
@@ -209,6 +210,9 @@ def release(actor: Actor, publication_id: int, skip_blocked: bool = False) -> Pu
             raise Conflict(FieldError("already_released", _("这次发布已经提交过了。")))
         renditions = list(publication.renditions.select_related("channel"))
         _check_blocking(renditions, skip_blocked)
+        source = rules_for(publication.source_type)
+        if source is not None:
+            source.check_release(publication)  # e.g. a story changed since: not approved, or newer than this
         now = timezone.now()
         Rendition.objects.filter(publication=publication).update(frozen_at=now)
         publication.released_at, publication.state = now, _released_state(publication.scheduled_at)
@@ -309,6 +313,11 @@ def edit_rendition(actor: Actor, rendition_id: int, fields: dict) -> Rendition:
         rendition.edited_by, rendition.edited_at = actor.user, timezone.now()
         rendition.save()
         audit.record(actor, "rendition.edit", rendition, {"fields": sorted(fields), "channel": channel.slug})
+        publication = rendition.publication
+        source = rules_for(publication.source_type)
+        version = source.rendition_edited(actor, publication, rendition) if source is not None else None
+        if version is not None:  # the hand-edited version is part of that source version, to be reviewed
+            Publication.objects.filter(pk=publication.pk).update(source_version=version)
     return rendition
 
 

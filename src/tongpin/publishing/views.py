@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tongpin.core.audit import actor_from_request
+from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, FieldError, Forbidden, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
@@ -26,6 +26,7 @@ from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
 from .models import Channel, Delivery, DeliveryState, JournalIssue, Rendition
 from .plugins import FORMATTERS, TRANSMITTERS, formatter_for
+from .sources import rules_for
 
 
 def _need(request, capability: str) -> None:
@@ -218,6 +219,8 @@ def rendition_edit(request, rendition_id: int):
         flash_errors(request, error)
     else:
         messages.success(request, _("渠道稿已保存。"))
+        if rules_for(rendition.publication.source_type) is not None:
+            messages.info(request, _("修改已记入稿件的新版本，须重新审核通过后才能发出。"))
     return redirect("publication-detail", publication_id=rendition.publication_id)
 
 
@@ -418,6 +421,7 @@ def journal_pdf(request, issue_id: int):
     if issue is None or not issue.pdf:
         raise Http404
     name = f"{issue.title}-{issue.number}.pdf"
+    record_download(actor_from_request(request), issue, name)
     response = FileResponse(issue.pdf.open("rb"), content_type="application/pdf", as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -13,7 +13,7 @@ class WorkflowStepInline(admin.TabularInline):
 
 @admin.register(Workflow)
 class WorkflowAdmin(AuditedModelAdmin):
-    list_display = ("name", "partner", "is_default", "allow_same_person", "restart_on_revision")
+    list_display = ("name", "partner", "is_default", "allow_same_person", "allow_author_review", "restart_on_revision")
     inlines = [WorkflowStepInline]
 
 

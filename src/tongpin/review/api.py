@@ -3,14 +3,15 @@
 import datetime as dt
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
-from tongpin.core import roles
+from tongpin.core import roles, throttle
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import FieldError, NotFound, ValidationFailed
+from tongpin.core.errors import FieldError, Forbidden, NotFound, TooLarge, TooManyRequests, ValidationFailed
 from tongpin.newsroom import stories as story_service
 
 from . import proofing, workflow
@@ -28,6 +29,7 @@ class DecisionIn(Schema):
     decision: str = Field(description="approve | changes | reject")
     comment: str = ""
     same_person_reason: str = ""
+    author_reason: str = Field("", description="required when an author decides on their own story (if allowed)")
 
 
 class CommentOut(Schema):
@@ -87,8 +89,13 @@ class OverrideIn(Schema):
     reason: str
 
 
+# /proofread takes any text from anyone who writes or reviews: bounded in size (a long story's worth) and rate.
+MAX_CHECK_CHARS = 200_000
+CHECKS_PER_MINUTE = 30
+
+
 class CheckIn(Schema):
-    text: str = Field(max_length=2_000_000)
+    text: str = Field(description=f"at most {MAX_CHECK_CHARS} characters (413 too_large beyond)")
     max_chars: int | None = None
     strict_advert: bool = False
 
@@ -148,7 +155,12 @@ def submit(request, story_id: int, payload: SubmitIn):
 @router.post("/stories/{story_id}/review", response=RunOut, summary="Decide on the current step")
 def review(request, story_id: int, payload: DecisionIn):
     run = workflow.decide(
-        actor_from_request(request, "api"), story_id, payload.decision, payload.comment, payload.same_person_reason
+        actor_from_request(request, "api"),
+        story_id,
+        payload.decision,
+        payload.comment,
+        payload.same_person_reason,
+        payload.author_reason,
     )
     return run_out(run)
 
@@ -206,6 +218,15 @@ def proofread_override(request, story_id: int, payload: OverrideIn):
 
 @router.post("/proofread", response=list[FindingOut], summary="Proofread any text (not stored)")
 def proofread_text(request, payload: CheckIn):
+    if not roles.can(request.auth, roles.PROOFREAD):
+        raise Forbidden(FieldError("forbidden", _("您没有使用校对的权限。")))
+    wait = throttle.rate_limited("proofread", request.auth.pk, CHECKS_PER_MINUTE, 60)
+    if wait:
+        raise TooManyRequests(FieldError("rate_limited", _("校对请求过于频繁，请稍后再试。")), retry_after=wait)
+    if len(payload.text) > MAX_CHECK_CHARS:
+        raise TooLarge(
+            FieldError("too_large", _("文本过长（上限 %(n)d 字）。") % {"n": MAX_CHECK_CHARS}, "text")
+        )
     if payload.max_chars is not None and payload.max_chars < 1:
         raise ValidationFailed(FieldError("invalid", "max_chars must be positive", "max_chars"))
     findings = proofing.check_text(payload.text, payload.max_chars, payload.strict_advert)
@@ -247,8 +268,8 @@ def resolve(request, flag_id: int, payload: ResolveIn):
 
 @router.get("/proofread/rules.csv", summary="Export the rule lists as CSV")
 def rules_export(request):
-    roles.require_any(request.auth, roles.REVIEW_ACT, roles.RULES_EDIT)  # as the rules page
-    response = HttpResponse("\ufeff" + proofing.export_rules_csv(), content_type="text/csv; charset=utf-8")
+    exported = proofing.export_rules_csv(actor_from_request(request, "api"))
+    response = HttpResponse("\ufeff" + exported, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="rules.csv"'
     return response
 

@@ -30,6 +30,11 @@ class Workflow(models.Model):
     allow_same_person = models.BooleanField(
         _("允许同一人审多步"), default=False, help_text=_("开启后，同一人审第二步须填写理由，并记入审计日志")
     )
+    allow_author_review = models.BooleanField(
+        _("允许作者审核本人稿件"),
+        default=False,
+        help_text=_("开启后，作者或合著者审核本人稿件须填写理由，并记入审计日志"),
+    )
     restart_on_revision = models.CharField(
         _("审核中修改稿件时"), max_length=8, choices=Restart.choices, default=Restart.RUN
     )

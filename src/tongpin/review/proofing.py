@@ -229,7 +229,11 @@ def _csv_line(cells: list[str]) -> str:
     return out.getvalue()
 
 
-def export_rules_csv() -> str:
+def export_rules_csv(actor: Actor) -> str:
+    """The enabled rules as CSV, for staff with the rules capability only (the list is sensitive)."""
+    if not roles.can(actor.user, roles.RULES_VIEW):
+        raise Forbidden(FieldError("forbidden", _("您没有查看校对规则的权限。")))
+    audit.record_download(actor, None, "tongpin-rules.csv", object_type="review.proofrule")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["category", "term", "suggestion", "severity", "source", "note"])

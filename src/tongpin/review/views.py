@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, flash_errors
+from tongpin.core.errors import DomainError, Forbidden, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.newsroom import stories as story_service
 
@@ -51,6 +51,17 @@ def _highlighted(text: str, findings: list[dict]) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
+def _channel_version(edited: dict) -> dict:
+    """A hand-edited channel version as the review page lists it: labelled, non-empty fields."""
+    labels = edited.get("labels") or {}
+    values = [
+        (labels.get(name, name), "；".join(value) if isinstance(value, list) else value)
+        for name, value in edited["fields"].items()
+        if value
+    ]
+    return {**edited, "values": values}
+
+
 @login_required
 def story_review(request, story_id: int):
     story = workflow.reviewable_story(request.user, story_id)
@@ -64,6 +75,8 @@ def story_review(request, story_id: int):
         list(run.steps.select_related("decided_by", "claimed_by").prefetch_related("comments__author")) if run else []
     )
     acted_elsewhere = bool(step and run.steps.exclude(pk=step.pk).filter(decided_by=request.user).exists())
+    own_story = workflow.is_author(request.user, story)
+    own_story_allowed = bool(run and run.workflow.allow_author_review)
     return render(
         request,
         "review/story.html",
@@ -71,13 +84,15 @@ def story_review(request, story_id: int):
             "story": story,
             "revision": revision,
             "assets": story.assets.all(),  # the pictures and files published with the text: reviewed with it
+            "channel_versions": [_channel_version(cv) for cv in revision.channel_versions],
             "text_html": mark_safe(_highlighted(proofing.review_text(revision), view.findings)),  # noqa: S308  (escaped)
             "view": view,
             "run": run,
             "steps": steps,
             "step": step,
-            "can_act": bool(step and workflow.can_act(request.user, step)),
+            "can_act": bool(step and workflow.can_act(request.user, step)) and (own_story_allowed or not own_story),
             "acted_elsewhere": acted_elsewhere,
+            "own_story": own_story,
             "can_submit": story.status in ("draft", "withdrawn")
             and story_service.can_edit(request.user, story)
             and roles.can(request.user, roles.STORY_SUBMIT),
@@ -121,7 +136,12 @@ def decide(request, story_id: int):
         request,
         story_id,
         lambda actor: workflow.decide(
-            actor, story_id, decision, request.POST.get("comment", ""), request.POST.get("same_person_reason", "")
+            actor,
+            story_id,
+            decision,
+            request.POST.get("comment", ""),
+            request.POST.get("same_person_reason", ""),
+            request.POST.get("author_reason", ""),
         ),
         labels.get(decision, ""),
     )
@@ -214,7 +234,7 @@ def resolve_flag(request, flag_id: int):
 
 @login_required
 def rules(request):
-    if not roles.can(request.user, roles.REVIEW_ACT) and not roles.can(request.user, roles.RULES_EDIT):
+    if not roles.can(request.user, roles.RULES_VIEW):
         raise PermissionDenied
     category = request.GET.get("category", "")
     listed = ProofRule.objects.all()
@@ -273,9 +293,11 @@ def rule_delete(request, rule_id: int):
 
 @login_required
 def rules_export(request):
-    if not roles.can(request.user, roles.REVIEW_ACT) and not roles.can(request.user, roles.RULES_EDIT):
-        raise PermissionDenied  # the same people as the rules page
-    response = HttpResponse("\ufeff" + proofing.export_rules_csv(), content_type="text/csv; charset=utf-8")
+    try:
+        exported = proofing.export_rules_csv(actor_from_request(request))
+    except Forbidden as error:
+        raise PermissionDenied from error
+    response = HttpResponse("\ufeff" + exported, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="tongpin-rules.csv"'
     return response
 

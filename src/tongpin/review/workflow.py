@@ -60,6 +60,16 @@ def _acted_elsewhere(run: ReviewRun, user: User, step: ReviewStep) -> bool:
     return run.steps.exclude(pk=step.pk).filter(decided_by=user).exists()
 
 
+def is_author(user: User, story: Story) -> bool:
+    """Whoever wrote the story: its creator and every (co-)author."""
+    return story.created_by_id == user.pk or story.authors.filter(pk=user.pk).exists()
+
+
+def _own_story_refused(user: User, run: ReviewRun) -> bool:
+    """Authors do not decide on their own story, unless the workflow allows it (with a reason, at decide)."""
+    return not run.workflow.allow_author_review and is_author(user, run.story)
+
+
 def can_act(user: User, step: ReviewStep) -> bool:
     """Named people act on their step whatever their role (e.g. a partner's liaison signing off);
     otherwise reviewers of the step's role."""
@@ -107,6 +117,8 @@ def _activate(step: ReviewStep, run: ReviewRun) -> None:
     # Only people who can act now hear about it; someone who decided another step of this run cannot
     # (unless the workflow allows it), so they are left out.
     decided = set(run.steps.exclude(decided_by=None).values_list("decided_by", flat=True))
+    if not run.workflow.allow_author_review:
+        decided |= set(run.story.authors.values_list("pk", flat=True)) | {run.story.created_by_id}
     people = [u for u in _eligible(step) if run.workflow.allow_same_person or u.pk not in decided]
     notify(people, _("待%(step)s：%(title)s") % {"step": step.name, "title": run.story.title}, _story_link(run.story))
 
@@ -165,7 +177,26 @@ def _locked_run(actor: Actor, story_id: int) -> tuple[Story, ReviewRun, ReviewSt
     return story, run, step
 
 
-def decide(actor: Actor, story_id: int, decision: str, comment: str = "", same_person_reason: str = "") -> ReviewRun:
+def _own_story_check(actor: Actor, story: Story, run: ReviewRun, step: ReviewStep, reason: str) -> None:
+    """Authors and co-authors never decide on their story; a workflow may allow it with a recorded reason,
+    the same way as the distinct-people rule."""
+    if not is_author(actor.user, story):
+        return
+    if not run.workflow.allow_author_review:
+        raise Forbidden(FieldError("own_story", _("作者和合著者不能审核本人的稿件。")))
+    if not reason.strip():
+        raise ValidationFailed(FieldError("required", _("审核本人稿件须写明理由。"), "author_reason"))
+    audit.record(actor, "review.own_story", story, {"step": step.name, "reason": reason.strip()[:300]})
+
+
+def decide(
+    actor: Actor,
+    story_id: int,
+    decision: str,
+    comment: str = "",
+    same_person_reason: str = "",
+    author_reason: str = "",
+) -> ReviewRun:
     """Act on the current step: approve, request changes (back to the authors) or reject."""
     _check_decision(decision, comment)
     user = actor.user
@@ -175,6 +206,7 @@ def decide(actor: Actor, story_id: int, decision: str, comment: str = "", same_p
             raise Forbidden(FieldError("not_your_step", _("当前是“%(s)s”，您不能审核这一步。") % {"s": step.name}))
         if step.claimed_by_id and step.claimed_by_id != user.pk:
             raise Conflict(FieldError("claimed", _("这一步已由 %(who)s 认领。") % {"who": step.claimed_by}))
+        _own_story_check(actor, story, run, step, author_reason)
         if _acted_elsewhere(run, user, step):
             if not run.workflow.allow_same_person:
                 raise Forbidden(FieldError("same_person", _("同一人不能审核同一稿件的两个步骤。")))
@@ -231,6 +263,8 @@ def claim(actor: Actor, story_id: int) -> ReviewStep:
             raise Forbidden(FieldError("not_your_step", _("当前是“%(s)s”，您不能审核这一步。") % {"s": step.name}))
         if step.claimed_by_id and step.claimed_by_id != actor.user.pk:
             raise Conflict(FieldError("claimed", _("这一步已由 %(who)s 认领。") % {"who": step.claimed_by}))
+        if _own_story_refused(actor.user, run):
+            raise Forbidden(FieldError("own_story", _("作者和合著者不能审核本人的稿件。")))
         step.claimed_by = actor.user
         step.save(update_fields=["claimed_by"])
         audit.record(actor, "review.claim", story, {"step": step.name})
@@ -282,7 +316,12 @@ def review_queue(user: User) -> list[ReviewStep]:
         .distinct()
         .order_by("-run__priority", "due_at")
     )
-    return [s for s in steps if s.run.workflow.allow_same_person or not _acted_elsewhere(s.run, user, s)]
+    return [
+        s
+        for s in steps
+        if (s.run.workflow.allow_same_person or not _acted_elsewhere(s.run, user, s))
+        and not _own_story_refused(user, s.run)
+    ]
 
 
 # --- post-publication review ---------------------------------------------------------------------------

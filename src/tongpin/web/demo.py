@@ -90,6 +90,7 @@ DEMO_USERS = [
     ("admin", Role.ADMIN, "系统管理员", "jxgdtv", None),
     ("reporter", Role.REPORTER, "记者 李晓", "jxgdtv", None),
     ("editor", Role.EDITOR, "编辑 王敏", "jxgdtv", None),
+    ("editor2", Role.EDITOR, "编辑 孙悦", "jxgdtv", None),
     ("desk", Role.DESK_CHIEF, "新闻部主任 赵强", "jxgdtv", None),
     ("chief", Role.CHIEF_EDITOR, "总编辑 陈岚", "jxgdtv", None),
     ("duty", Role.DUTY_OFFICER, "值班员 周航", "jxgdtv", None),
@@ -313,7 +314,9 @@ def _review(story: Story, status: str, users: dict) -> None:
     workflow.submit(Actor(user=author, via="demo"), story.pk)
     if status == StoryStatus.IN_REVIEW:
         return
-    for reviewer in ("editor", "desk", "chief"):
+    # Authors never review their own story: the editor's own stories get 初审 from the other editor.
+    first = "editor2" if story.authors.filter(pk=users["editor"].pk).exists() else "editor"
+    for reviewer in (first, "desk", "chief"):
         workflow.decide(Actor(user=users[reviewer], via="demo"), story.pk, "approve", "同意")
 
 

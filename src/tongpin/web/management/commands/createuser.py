@@ -1,5 +1,7 @@
 import getpass
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -7,6 +9,14 @@ from tongpin.core.audit import Actor, record
 from tongpin.core.models import User
 from tongpin.core.roles import Role
 from tongpin.partners.models import Liaison, Partner
+
+
+def _validate(password: str, user: User) -> None:
+    """The same password rules as the sign-in pages (AUTH_PASSWORD_VALIDATORS)."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise CommandError("password refused: " + " ".join(error.messages)) from error
 
 
 class Command(BaseCommand):
@@ -37,6 +47,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             user = User(username=username, role=role, display_name=name, email=email)
             if password:
+                _validate(password, user)
                 user.set_password(password)
             else:
                 user.set_unusable_password()
