@@ -77,6 +77,13 @@ def test_reindex_command(db):
 # --- the `tongpin` command as a user runs it: from any folder, with no TONGPIN_HOME ---
 
 
+# These run the command on the embedded default whatever the suite's database is: once is enough (CI's PostgreSQL
+# run skips them).
+embedded_only = pytest.mark.skipif(
+    bool(os.environ.get("TONGPIN_DATABASE_URL")), reason="runs `tongpin` on the embedded default; SQLite run covers it"
+)
+
+
 def _tongpin_env(tmp_path, **extra: str) -> dict[str, str]:
     """The caller's environment without Tongpin's variables; HOME and XDG_DATA_HOME point into tmp_path, so the
     per-user default lands there and never in the real home."""
@@ -107,6 +114,7 @@ def _assert_refused(done: subprocess.CompletedProcess, database: Path, reason: s
     assert "tongpin migrate" in done.stderr and "TONGPIN_HOME=" in done.stderr  # how to create it or point at it
 
 
+@embedded_only
 @pytest.mark.django_db(False)
 def test_a_command_that_needs_a_missing_database_refuses_in_one_line(tmp_path):
     default = tmp_path / "data" / "tongpin"
@@ -130,6 +138,7 @@ def test_a_command_that_needs_a_missing_database_refuses_in_one_line(tmp_path):
     _assert_refused(done, stale / "tongpin.sqlite3", "no tables")
 
 
+@embedded_only
 @pytest.mark.django_db(False)
 def test_migrate_and_serve_use_the_per_user_data_folder(tmp_path):
     database = tmp_path / "data" / "tongpin" / "tongpin.sqlite3"
