@@ -16,7 +16,10 @@ import sys
 NO_DATABASE_NEEDED = {
     "serve",  # migrates first
     "migrate",
-    "cap",  # validates files
+    # Tongpin's offline commands: they read files, never the database.
+    "cap",
+    "proofread",
+    "wci",
     "help",
     "version",
     "--help",
@@ -27,6 +30,9 @@ NO_DATABASE_NEEDED = {
     "makemessages",
     "compilemessages",
     "diffsettings",
+    "collectstatic",
+    "findstatic",
+    "sendtestemail",
 }
 REFUSED = 2  # the exit status of a refused command (a command's own failure is 1, as in Django)
 
