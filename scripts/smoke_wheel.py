@@ -344,7 +344,7 @@ def pictures_in(pdf: bytes) -> int:
     return found
 
 
-def check_journal_pdf(server: Server, tokens: dict[str, str]) -> None:
+def check_journal_pdf(server: Server, tongpin: Tongpin, tokens: dict[str, str]) -> None:
     channel_id, rendition_id = story_with_picture_published_to_the_journal(server, tokens)
     desk = Browser(server)
     desk.sign_in("desk")
@@ -360,6 +360,7 @@ def check_journal_pdf(server: Server, tokens: dict[str, str]) -> None:
     pdf = desk.get(f"/issues/{match[1]}/pdf")
     data = pdf.read()
     check(pdf.headers.get_content_type() == "application/pdf" and data.startswith(b"%PDF"), "no PDF")
+    (tongpin.cwd.parent / "journal.pdf").write_bytes(data)  # for a look with --keep
     check(pictures_in(data) >= 1, "the journal PDF has no picture")
     say(f"journal PDF with the story's picture: {len(data)} bytes")
 
@@ -370,6 +371,8 @@ def main() -> int:
     parser.add_argument("--samples", type=Path, default=CHECKOUT.parent / "shared" / "cap-samples")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (venv, data, server log)")
     args = parser.parse_args()
+    # `timeout` (in .ci/run) ends us with SIGTERM: leave through `finally`, which stops the server.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     started = time.monotonic()
     root = Path(tempfile.mkdtemp(prefix="tongpin-smoke-"))
     server = None
@@ -398,7 +401,7 @@ def main() -> int:
         step = "CAP POST"
         check_cap_post(server, tokens["duty"])
         step = "journal PDF"
-        check_journal_pdf(server, tokens)
+        check_journal_pdf(server, tongpin, tokens)
     except (SmokeFailure, subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as failure:
         if server is not None:
             print(server.tail(), file=sys.stderr)
