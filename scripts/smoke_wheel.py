@@ -408,6 +408,7 @@ def main() -> int:
         print(f"smoke: FAILED at {step}: {failure}", file=sys.stderr)
         return 1
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # cleaning up already; bounded by stop()'s waits
         if server is not None:
             server.stop()
         if args.keep:
