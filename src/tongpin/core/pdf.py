@@ -22,8 +22,9 @@ def _fetcher_class():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class MediaOnlyFetcher(URLFetcher):
-        """Serves `file:` URLs of files inside MEDIA_ROOT; refuses everything else (other files, http(s), data
-        pointing elsewhere...). A refusal is logged by WeasyPrint and the resource left out; the PDF still renders."""
+        """Serves `file:` URLs of files inside MEDIA_ROOT and refuses everything else (other files, links out of the
+        folder, http(s), ftp, data: URLs). It reads the file itself rather than through urllib's handlers, so
+        nothing but the checked path is ever opened. WeasyPrint logs a refusal and leaves the resource out."""
 
         def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
             path = media_file(url)
