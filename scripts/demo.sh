@@ -1,19 +1,15 @@
 #!/usr/bin/env bash
-# Install Tongpin into .venv and run it with demo data on the embedded default (SQLite in ./var).
+# Install Tongpin into .venv (pinned versions from constraints.txt) and run it with demo data on the embedded
+# default, SQLite in ./var of this checkout (TONGPIN_HOME=var; set TONGPIN_HOME to use another folder).
 # Usage: bash scripts/demo.sh [serve options, e.g. --port 8080]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-# Pango and the Noto CJK fonts let WeasyPrint print the partner journal in Chinese, espeak-ng speaks warnings;
-# not fatal if apt is unavailable.
-if ! fc-list 2>/dev/null | grep -qi "noto.*cjk" || ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0" \
-   || ! command -v espeak-ng >/dev/null; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-      fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 espeak-ng >/dev/null; } \
-    || echo "note: could not install fonts-noto-cjk/pango/espeak-ng; journal PDFs and spoken warnings need them" >&2
-fi
+# Not fatal if apt is unavailable: only the journal PDFs and spoken warnings need these.
+bash scripts/system-packages.sh \
+  || echo "note: could not install fonts-noto-cjk/pango/espeak-ng; journal PDFs and spoken warnings need them" >&2
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e .
+.venv/bin/python -m pip install -q -c constraints.txt -e .
+export TONGPIN_HOME="${TONGPIN_HOME:-var}"
 exec .venv/bin/tongpin serve --demo "$@"

@@ -1,7 +1,8 @@
 """Django settings for Tongpin.
 
 Everything a station changes comes from environment variables (documented in docs/configuration.md):
-the embedded default needs none of them and keeps its data under $TONGPIN_HOME (default ./var).
+the embedded default needs none of them and keeps its data under $TONGPIN_HOME (default: the user's data
+folder, ~/.local/share/tongpin on Linux; see tongpin.home).
 """
 
 import os
@@ -12,9 +13,14 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from tongpin.home import data_home, sqlite_path
+
 PACKAGE_DIR = Path(__file__).resolve().parent
-HOME = Path(os.environ.get("TONGPIN_HOME", "var")).resolve()
-HOME.mkdir(mode=0o700, parents=True, exist_ok=True)  # the database, keys and uploads: the service's alone
+HOME = data_home()
+# Importing the settings creates the data folder (0700: the database, keys and uploads are the service's alone);
+# the `tongpin` command refuses, before this import, commands that need a database which does not exist
+# (tongpin.cli), so a mistyped command leaves nothing behind.
+HOME.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -103,7 +109,7 @@ TEMPLATES = [
 ]
 
 # --- Database: embedded SQLite by default, PostgreSQL (or any dj-database-url URL) at scale ---
-SQLITE_PATH = HOME / "tongpin.sqlite3"
+SQLITE_PATH = sqlite_path(HOME)
 
 
 def _private_file(path: Path) -> None:
