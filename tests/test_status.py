@@ -344,14 +344,16 @@ def test_readyz_turns_503_when_the_real_worker_is_killed(tmp_path):
     base = f"http://127.0.0.1:{port}"
     server_log, worker_log = (tmp_path / "server.log").open("w"), (tmp_path / "worker.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "tongpin", "serve", "--port", str(port), "--workers", "1", "--no-worker", "--access-log"],
+        [sys.executable, "-m", "tongpin", "serve", "--port", str(port), "--workers", "1", "--no-worker",
+         "--access-log"],
         env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     worker = None
     try:
         assert _wait(lambda: _get(f"{base}/healthz")[0] == 200, 60), (tmp_path / "server.log").read_text()
-        assert _get(f"{base}/readyz") == (503, {"status": "not_ready", "version": _get(f"{base}/healthz")[1]["version"],
-                                                "reasons": [{"code": "no_worker", "message": "no delivery worker has a fresh heartbeat"}]})  # fmt: skip  # noqa: E501
+        version = _get(f"{base}/healthz")[1]["version"]
+        reasons = [{"code": "no_worker", "message": "no delivery worker has a fresh heartbeat"}]
+        assert _get(f"{base}/readyz") == (503, {"status": "not_ready", "version": version, "reasons": reasons})
         worker = subprocess.Popen(
             [sys.executable, "-m", "tongpin", "worker", "--deliveries-only", "--threads", "2"],
             env=env, cwd=ROOT, stdout=worker_log, stderr=subprocess.STDOUT,
