@@ -140,6 +140,13 @@ def readyz(request):
     )
 
 
+READINESS_LABELS = {
+    "database": _("数据库无法连接。"),
+    "no_worker": _("没有在线的投递工作进程。"),
+    "priority_delivery_stuck": _("优先投递等待过久。"),
+}
+
+
 @login_required
 def system_status(request):
     if not roles.can(request.user, roles.SYSTEM_STATUS):
@@ -148,7 +155,10 @@ def system_status(request):
     labels = dict(DeliveryState.choices)
     for alert in snapshot["alerts_released_not_delivered"]:
         alert["delivery_labels"] = [(labels.get(state, state), n) for state, n in alert["deliveries"].items()]
-    return render(request, "web/status.html", {"s": snapshot, "ready": status.readiness(snapshot["checked_at"])})
+    ready = status.readiness(snapshot["checked_at"])
+    for reason in ready.reasons:
+        reason["label"] = READINESS_LABELS.get(reason["code"], "")
+    return render(request, "web/status.html", {"s": snapshot, "ready": ready})
 
 
 def error_page(request, status: int, message):
