@@ -136,6 +136,7 @@ def test_metrics_count_sends_by_outcome_and_latency_per_kind_once_delivered(clie
     assert value(samples, "tongpin_delivery_latency_seconds_bucket", kind="app", le="+Inf") == 3
     assert value(samples, "tongpin_delivery_latency_seconds_bucket", kind="app", le="900.0") == 3
     assert value(samples, "tongpin_delivery_latency_seconds_gcount", kind="app") == 3
+    assert 0 < value(samples, "tongpin_delivery_latency_seconds_gsum", kind="app") < 3 * 900  # seconds, not µs
 
     # Outside the window they are no longer counted.
     DeliveryAttempt.objects.update(finished_at=timezone.now() - timedelta(hours=1))
