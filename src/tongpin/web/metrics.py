@@ -67,7 +67,7 @@ def _lane_gauges(now) -> list:
         "How long the oldest due delivery on an active, unpaused channel has waited (0: none).",
         labels=["lane"],
     )
-    due = status._due(now)
+    due = status.due_deliveries(now)
     priority_depth = due.filter(priority__gte=Priority.HIGH).count()
     depth.add_metric(["priority"], priority_depth)
     depth.add_metric(["normal"], due.count() - priority_depth)
@@ -82,7 +82,7 @@ def _lane_gauges(now) -> list:
 
 def _oldest_normal(now) -> dict | None:
     first = (
-        status._due(now, sendable_only=True)
+        status.due_deliveries(now, sendable_only=True)
         .filter(priority__lt=Priority.HIGH)
         .order_by("due_at", "id")
         .values_list("due_at", flat=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,7 +40,8 @@ def alive_workers(now: datetime) -> list[dict]:
     ]
 
 
-def _due(now: datetime, min_priority: int | None = None, sendable_only: bool = False):
+def due_deliveries(now: datetime, min_priority: int | None = None, sendable_only: bool = False) -> QuerySet[Delivery]:
+    """Pending or retrying deliveries past their due time (`sendable_only`: on channels a worker would send to)."""
     rows = Delivery.objects.filter(state__in=WAITING, due_at__lte=now)
     if min_priority is not None:
         rows = rows.filter(priority__gte=min_priority)
@@ -52,7 +53,7 @@ def _due(now: datetime, min_priority: int | None = None, sendable_only: bool = F
 def oldest_due(now: datetime, min_priority: int | None = None, sendable_only: bool = False) -> dict | None:
     """The delivery that has waited longest past its due time, or None when nothing is due."""
     row = (
-        _due(now, min_priority, sendable_only)
+        due_deliveries(now, min_priority, sendable_only)
         .select_related("channel")
         .order_by("due_at", "id")
         .only("id", "due_at", "priority", "state", "channel__name", "channel__paused")
