@@ -23,6 +23,7 @@ from tongpin.partners.api import router as partners_router
 from tongpin.planning.api import router as planning_router
 from tongpin.publishing.api import router as publishing_router
 from tongpin.review.api import router as review_router
+from tongpin.web.api import router as web_router
 from tongpin.web.middleware import database_unavailable
 
 api = NinjaAPI(
@@ -103,3 +104,4 @@ api.add_router("/", partners_router)
 api.add_router("/", planning_router)
 api.add_router("/", analytics_router)
 api.add_router("/", live_router)
+api.add_router("/", web_router)

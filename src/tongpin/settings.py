@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tongpin.web.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -256,11 +257,20 @@ EMAIL_BACKEND = os.environ.get("TONGPIN_EMAIL_BACKEND", "django.core.mail.backen
 # its liaisons and contacts that have an address (docs/analytics.md).
 TONGPIN_REPORT_SCHEDULE = os.environ.get("TONGPIN_REPORT_SCHEDULE", "")
 
+# TONGPIN_LOG_FORMAT=json: one JSON object a line (time, level, logger, message), for log collectors.
+_LOG_FORMAT = "json" if os.environ.get("TONGPIN_LOG_FORMAT", "").strip().lower() == "json" else "plain"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": _LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("TONGPIN_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
@@ -294,3 +304,11 @@ TONGPIN_TTS_ENGINE = os.environ.get("TONGPIN_TTS_ENGINE", "espeak")
 TONGPIN_TTS_COMMAND = os.environ.get("TONGPIN_TTS_COMMAND", "")  # an installed voice: "... {text_file} ... {wav}"
 TONGPIN_TTS_RATE = int(os.environ.get("TONGPIN_TTS_RATE", "150"))  # espeak-ng words per minute
 TONGPIN_CAP_SENDER = os.environ.get("TONGPIN_CAP_SENDER", "tongpin@localhost")  # <sender> of alerts composed here
+
+# --- Watching it (docs/operations.md) ---
+# /readyz answers 503 when the oldest due priority delivery (priority ≥ 50) has waited longer than this, seconds.
+TONGPIN_READY_MAX_PRIORITY_AGE = float(os.environ.get("TONGPIN_READY_MAX_PRIORITY_AGE", "30"))
+# /metrics is open to loopback; from elsewhere it needs "Authorization: Bearer <this>" (unset: loopback only).
+TONGPIN_METRICS_TOKEN = os.environ.get("TONGPIN_METRICS_TOKEN", "")
+# Sends by outcome and delivery latency in /metrics count the attempts and deliveries of this many last seconds.
+TONGPIN_METRICS_WINDOW = int(os.environ.get("TONGPIN_METRICS_WINDOW", "300"))

@@ -3,7 +3,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
 from tongpin.api import api
-from tongpin.web import portal
+from tongpin.web import metrics, portal
 from tongpin.web import views as web_views
 
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("login/", web_views.TongpinLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("readyz", web_views.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
+    path("status/", web_views.system_status, name="system-status"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -95,6 +95,7 @@ def _set_state(actor: Actor, alert: Alert, state: str, action: str, noted: dict 
     # Only what changed: the row also holds the whole CAP text, and this runs inside the write lock.
     alert.save(update_fields=["state", *changes])
     audit.record(actor, action, alert, {"state": [old, state], **(noted or {})})
+    log.info("alert %s (%s) %s → %s: %s", alert.pk, alert.identifier[:60], old, state, action)
     return alert
 
 
@@ -270,6 +271,8 @@ def escalate_overdue(now=None) -> int:
             minutes = max(1, alert.escalate_after // 60)
             notify(people, _("预警超过 %(m)d 分钟未确认：%(t)s") % {"m": minutes, "t": str(alert)[:80]}, _link(alert))
             audit.record(audit.SYSTEM, "alert.escalated", alert, {"after_seconds": alert.escalate_after})
+            log.warning("alert %s (%s) escalated: unconfirmed after %d s", alert.pk, alert.identifier[:60],
+                        alert.escalate_after)  # fmt: skip
             count += 1
     return count
 

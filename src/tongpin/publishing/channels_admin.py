@@ -7,6 +7,7 @@ changes where that secret is sent (`Setting.bound_to`): then the secret is dropp
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ from tongpin.partners.models import Partner
 from .kinds import ChannelKind
 from .models import Channel
 from .plugins import FORMATTERS, TRANSMITTERS, Setting
+
+log = logging.getLogger(__name__)
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,49}$")
 SECRET_SHOWN = "********"  # noqa: S105  (the mask shown instead of a secret)
@@ -247,4 +250,6 @@ def set_paused(actor: Actor, channel_id: int, paused: bool, reason: str = "") ->
             channel.consecutive_failures = 0
         channel.save(update_fields=["paused", "paused_reason", "consecutive_failures"])
         audit.record(actor, "channel.pause" if paused else "channel.resume", channel, {"reason": reason})
+    change = "paused" if paused else "resumed"
+    log.info("channel %s %s by %s%s", channel.slug, change, actor.name, f": {reason}" if reason else "")
     return channel

@@ -167,6 +167,7 @@ class Dispatcher:
             self._collect()
             self._record(force=True)
             heartbeat.stop()
+            log.info("delivery worker %s stopped", self.name)
 
     def _turn(self, lane: ThreadPoolExecutor, pool: ThreadPoolExecutor, once: bool) -> int | None:
         """One round: reclaim dead workers' rows now and then, record what finished and claim more (one

@@ -230,6 +230,8 @@ def record_results(worker: str, results: list[Result]) -> None:
                 continue
             delivery = result.delivery or loaded[result.delivery_id]
             _apply(delivery, result)
+            if result.error is not None:
+                _log_failure(delivery, result)
             changed.append(delivery)
             attempts.append(_attempt(result))
             counts = tally.setdefault(delivery.channel_id, [delivery.channel, 0, False])
@@ -319,6 +321,16 @@ def _apply(delivery: Delivery, result: Result) -> None:
             delivery.state, delivery.due_at = DeliveryState.RETRYING, now + backoff(delivery.attempts)
 
 
+def _log_failure(delivery: Delivery, result: Result) -> None:
+    """One line per failed send: which delivery and channel, the error, and what happens next."""
+    assert result.error is not None  # noqa: S101
+    then = "given up" if delivery.state == DeliveryState.FAILED else f"retry at {delivery.due_at:%H:%M:%S}"
+    log.warning(
+        "delivery %s to channel %s failed (attempt %d): %s %s; %s",
+        delivery.pk, delivery.channel.slug, result.attempt, result.error.code, str(result.error.message)[:200], then,
+    )  # fmt: skip
+
+
 def _attempt(result: Result) -> DeliveryAttempt:
     detail = ""
     if result.error is not None:
@@ -357,6 +369,7 @@ def _count_failures(channel: Channel, failures: int, succeeded: bool) -> None:
         return
     reason = _("连续失败 %(n)d 次，已自动暂停。") % {"n": channel.consecutive_failures}
     Channel.objects.filter(pk=channel.pk).update(paused=True, paused_reason=reason)
+    log.warning("channel %s paused after %d failures in a row", channel.slug, channel.consecutive_failures)
     audit.record(audit.SYSTEM, "channel.paused", channel, {"reason": reason})
     admins = User.objects.filter(role=Role.ADMIN, is_active=True)
     notify(admins, _("渠道“%(c)s”%(r)s") % {"c": channel.name, "r": reason}, f"/channels/{channel.pk}/")

@@ -15,6 +15,7 @@ def navigation(request):
         "nav_can_plan": roles.can(user, roles.PLAN_VIEW) if user else False,
         "nav_can_live": roles.can(user, roles.LIVE_VIEW) if user else False,
         "nav_can_metrics": roles.can(user, roles.METRICS_VIEW) if user else False,
+        "nav_can_status": roles.can(user, roles.SYSTEM_STATUS) if user else False,
         "nav_can_partners": roles.can(user, roles.PARTNER_VIEW) if user else False,
         "nav_is_liaison": getattr(user, "role", "") == roles.Role.PARTNER_LIAISON,
         # Liaisons sign off where a workflow names them (a partner sign-off step).

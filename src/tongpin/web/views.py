@@ -3,7 +3,7 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Count
 from django.http import JsonResponse
@@ -17,6 +17,9 @@ from tongpin.core.audit import Actor, client_ip, record
 from tongpin.core.models import AuditEvent
 from tongpin.newsroom.models import StoryStatus
 from tongpin.newsroom.stories import visible_stories
+from tongpin.publishing.models import DeliveryState
+
+from . import status
 
 LOCKED_OUT = _("登录失败次数过多，请 15 分钟后再试。")
 
@@ -122,6 +125,37 @@ def healthz(request):
         {"status": "ok" if status == 200 else "unavailable", "version": __version__, "database": database},
         status=status,
     )
+
+
+@never_cache
+def readyz(request):
+    """Readiness: 200, or 503 with the reasons (database, no_worker, priority_delivery_stuck)."""
+    result = status.readiness()
+    return JsonResponse(
+        {"status": "ready" if result.ready else "not_ready", "version": __version__, "reasons": result.reasons},
+        status=200 if result.ready else 503,
+    )
+
+
+READINESS_LABELS = {
+    "database": _("数据库无法连接。"),
+    "no_worker": _("没有在线的投递工作进程。"),
+    "priority_delivery_stuck": _("优先投递等待过久。"),
+}
+
+
+@login_required
+def system_status(request):
+    if not roles.can(request.user, roles.SYSTEM_STATUS):
+        raise PermissionDenied
+    snapshot = status.snapshot()
+    labels = dict(DeliveryState.choices)
+    for alert in snapshot["alerts_released_not_delivered"]:
+        alert["delivery_labels"] = [(labels.get(state, state), n) for state, n in alert["deliveries"].items()]
+    ready = status.readiness(snapshot["checked_at"])
+    for reason in ready.reasons:
+        reason["label"] = READINESS_LABELS.get(reason["code"], "")
+    return render(request, "web/status.html", {"s": snapshot, "ready": ready})
 
 
 def error_page(request, status: int, message):

@@ -1,14 +1,29 @@
 """`tongpin serve`: migrate, optionally load the demo, then run gunicorn (and one background worker)."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+def _share_request_metrics() -> None:
+    """Let the web processes add up their request-latency histograms for /metrics (prometheus-client's
+    multiprocess mode): a fresh folder per run, set before prometheus-client is first imported."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") or "prometheus_client" in sys.modules:
+        return  # chosen by whoever started us, or too late: each process then keeps its own
+    folder = Path(settings.HOME) / "prometheus"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 def _default_workers() -> int:
@@ -25,8 +40,15 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=_default_workers(), help="web processes")
         parser.add_argument("--threads", type=int, default=4, help="threads per web process")
         parser.add_argument("--no-worker", action="store_true", help="do not start a background task worker")
+        parser.add_argument(
+            "--access-log", action="store_true", help="log every request to stdout (or TONGPIN_ACCESS_LOG=1)"
+        )
 
-    def handle(self, *args, host, port, demo, workers, threads, no_worker, **options):
+    def execute(self, *args, **options):
+        _share_request_metrics()  # before the system checks import the URLs, and with them prometheus-client
+        return super().execute(*args, **options)
+
+    def handle(self, *args, host, port, demo, workers, threads, no_worker, access_log, **options):
         call_command("migrate", interactive=False, verbosity=0)
         if demo:
             from tongpin.web.demo import DEMO_PASSWORD, load_demo
@@ -47,7 +69,8 @@ class Command(BaseCommand):
         connections.close_all()  # nothing opened here may be inherited by the forked web processes
         worker = None if no_worker else self._start_worker()
         try:
-            self._run_gunicorn(host, port, workers, threads)
+            access_log = access_log or os.environ.get("TONGPIN_ACCESS_LOG", "").strip().lower() in TRUE
+            self._run_gunicorn(host, port, workers, threads, access_log)
         finally:
             if worker is not None and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
@@ -61,7 +84,7 @@ class Command(BaseCommand):
         return subprocess.Popen([sys.executable, "-m", "tongpin", "worker"], env=os.environ.copy())
 
     @staticmethod
-    def _run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
+    def _run_gunicorn(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
         from gunicorn.app.base import BaseApplication
 
         from tongpin.wsgi import application
@@ -77,7 +100,7 @@ class Command(BaseCommand):
                     "threads": threads,
                     "timeout": 60,
                     "graceful_timeout": 20,
-                    "accesslog": "-" if os.environ.get("TONGPIN_ACCESS_LOG") else None,
+                    "accesslog": "-" if access_log else None,
                     "errorlog": "-",
                     "forwarded_allow_ips": os.environ.get("TONGPIN_FORWARDED_ALLOW_IPS", "127.0.0.1"),
                     "limit_request_line": 8190,
