@@ -180,6 +180,9 @@ class Delivery(models.Model):
             models.Index(fields=["state", "-priority", "due_at", "id"], name="delivery_claim"),
             models.Index(fields=["state", "lease_until"], name="delivery_leases"),
             models.Index(fields=["channel", "state"], name="delivery_channel_state"),
+            # The status page and /metrics count what finished or was delivered in a recent window.
+            models.Index(fields=["finished_at"], name="delivery_finished"),
+            models.Index(fields=["delivered_at"], name="delivery_delivered"),
         ]
         verbose_name = _("投递")
         verbose_name_plural = _("投递")
@@ -204,6 +207,7 @@ class DeliveryAttempt(models.Model):
 
     class Meta:
         ordering = ["delivery", "number"]
+        indexes = [models.Index(fields=["finished_at"], name="attempt_finished")]  # /metrics' recent window
 
     def __str__(self) -> str:
         return f"{self.delivery_id}#{self.number} {self.outcome}"
