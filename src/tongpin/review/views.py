@@ -39,7 +39,7 @@ def _highlighted(text: str, findings: list[dict]) -> str:
         if f["start"] < cursor:
             continue
         out.append(escape(text[cursor : f["start"]]))
-        tip = f["message"] or f["category"]
+        tip = f["message"] or str(f.get("category_label") or f["category"])
         if f.get("suggestion") is not None:
             tip += f" → {f['suggestion'] or _('删除')}"
         out.append(
@@ -272,6 +272,8 @@ def rule_delete(request, rule_id: int):
 
 @login_required
 def rules_export(request):
+    if not roles.can(request.user, roles.REVIEW_ACT) and not roles.can(request.user, roles.RULES_EDIT):
+        raise PermissionDenied  # the same readers as the rules page
     response = HttpResponse("\ufeff" + proofing.export_rules_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="tongpin-rules.csv"'
     return response
