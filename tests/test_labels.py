@@ -67,6 +67,8 @@ def test_recorded_changes_use_field_names_and_choice_labels(users):
         {"status": ["draft", "in_review"], "fields": ["title", "summary"], "version": [1, 2], "reason": None},
     )
     assert lines == [("状态", "草稿 → 审核中"), ("字段", "标题、摘要"), ("版本", "1 → 2"), ("原因", "—")]
+    export = changes_lines("newsroom.story", {"filters": {"status": "in_review", "tag": "防汛"}})
+    assert export == [("筛选条件", "状态：审核中，标签：防汛")]
     record(Actor(user=users["editor"], ip="127.0.0.1"), "story.update", story, {"status": ["draft", "in_review"]})
     event = AuditEvent.objects.filter(action="story.update").latest("id")
     assert (event.action_label, event.object_type_label, event.via_label) == ("修改稿件", "稿件", "网页")

@@ -227,6 +227,8 @@ KEYS = {
     "observed_on": _("统计日期"),
     "request": _("宣传需求"),
     "sha256": "SHA-256",
+    "tag": _("标签"),
+    "q": _("关键词"),
 }
 
 
@@ -296,18 +298,21 @@ def _value(value: Any, field: models.Field | None) -> str:
     return str(value)
 
 
+def _line(model: type[models.Model] | None, key: str, value: Any) -> tuple[str, str]:
+    field = _field(model, key)
+    label = str(field.verbose_name) if field is not None else str(KEYS.get(key, key))
+    if key == "fields" and isinstance(value, list):
+        text = "、".join(str(f.verbose_name) if (f := _field(model, name)) else str(name) for name in value)
+    elif isinstance(value, list) and len(value) == 2 and (field is not None or key in PAIRS):
+        text = f"{_value(value[0], field)} → {_value(value[1], field)}"
+    elif isinstance(value, dict) and value:  # e.g. the filters of an export, read with the same model
+        text = "，".join("：".join(_line(model, str(k), v)) for k, v in value.items())
+    else:
+        text = _value(value, field)
+    return label, text
+
+
 def changes_lines(object_type: str, changes: dict | None) -> list[tuple[str, str]]:
     """(label, value) pairs: model fields by their names and choices, `[old, new]` pairs as `old → new`."""
     model = _model(object_type)
-    lines = []
-    for key, value in (changes or {}).items():
-        field = _field(model, key)
-        label = str(field.verbose_name) if field is not None else str(KEYS.get(key, key))
-        if key == "fields" and isinstance(value, list):
-            text = "、".join(str(f.verbose_name) if (f := _field(model, name)) else str(name) for name in value)
-        elif isinstance(value, list) and len(value) == 2 and (field is not None or key in PAIRS):
-            text = f"{_value(value[0], field)} → {_value(value[1], field)}"
-        else:
-            text = _value(value, field)
-        lines.append((label, text))
-    return lines
+    return [_line(model, key, value) for key, value in (changes or {}).items()]
