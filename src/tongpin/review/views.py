@@ -273,7 +273,7 @@ def rule_delete(request, rule_id: int):
 @login_required
 def rules_export(request):
     if not roles.can(request.user, roles.REVIEW_ACT) and not roles.can(request.user, roles.RULES_EDIT):
-        raise PermissionDenied  # the same readers as the rules page
+        raise PermissionDenied  # the same people as the rules page
     response = HttpResponse("\ufeff" + proofing.export_rules_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="tongpin-rules.csv"'
     return response
