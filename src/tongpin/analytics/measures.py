@@ -4,9 +4,11 @@ final, 7 days after it ends (rankings use day-7 figures): two days into a month 
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongpin.core import roles
 from tongpin.partners.measures import Counted, Measure, register
 
 from .imports import RANKING_AGE
@@ -30,7 +32,10 @@ def months_in_top(commitment, first: dt.date, last: dt.date) -> list[Counted]:
                 if row.account.pk == account.pk and row.rank <= (commitment.threshold or 0):
                     title = _("%(a)s %(m)s 排名第 %(r)d") % {"a": account.name, "m": month.label, "r": row.rank}
                     on = min(month.last, last)
-                    found.append(Counted(f"rank:{account.pk}:{month.label}", title, on, "/analytics/rankings/"))
+                    found.append(
+                        Counted(f"rank:{account.pk}:{month.label}", title, on, reverse("analytics-rankings"),
+                                capability=roles.METRICS_VIEW)  # fmt: skip
+                    )
     return found
 
 

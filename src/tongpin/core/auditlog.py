@@ -22,7 +22,7 @@ class AuditFilters:
 
 
 def browse_audit(filters: AuditFilters, page: int = 1) -> Page:
-    events = AuditEvent.objects.all()
+    events = AuditEvent.objects.select_related("actor")
     if filters.actor:
         events = events.filter(actor_name=filters.actor)
     if filters.action:

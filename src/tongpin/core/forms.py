@@ -1,7 +1,20 @@
 import re
 
 from django import forms
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
+
+from .auditlabels import action_choices, object_type_label
+
+
+def _action_choices() -> list:
+    return [("", _("全部")), *action_choices()]
+
+
+def _object_type_choices() -> list[tuple[str, str]]:
+    found = {m._meta.label_lower for m in apps.get_models() if m.__module__.startswith("tongpin.")}
+    return [("", _("全部")), *sorted(((t, object_type_label(t)) for t in found), key=lambda c: c[1])]
+
 
 # Date inputs render ISO values: `<input type=date>` (and datetime-local) accept nothing else, and Django would
 # otherwise render an initial date in the language's format (zh-hans: 2026/12/02), which the browser shows as
@@ -12,8 +25,8 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("操作人账号"), required=False, max_length=150)
-    action = forms.CharField(label=_("操作"), required=False, max_length=64)
-    object_type = forms.CharField(label=_("对象类型"), required=False, max_length=64)
+    action = forms.ChoiceField(label=_("操作"), required=False, choices=_action_choices)
+    object_type = forms.ChoiceField(label=_("对象类型"), required=False, choices=_object_type_choices)
     object_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=DATE)
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=DATE)

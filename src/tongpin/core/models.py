@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import auditlabels
 from .roles import Role
 
 
@@ -98,6 +99,29 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("the audit log is append-only")
+
+    # What the pages show (tongpin.core.auditlabels): words, not codes.
+    @property
+    def action_label(self) -> str:
+        return auditlabels.action_label(self.action)
+
+    @property
+    def object_type_label(self) -> str:
+        return auditlabels.object_type_label(self.object_type)
+
+    @property
+    def via_label(self) -> str:
+        return auditlabels.way_in_label(self.via)
+
+    @property
+    def actor_label(self) -> str:
+        if self.actor is not None:
+            return str(self.actor)
+        return str(auditlabels.WAYS_IN["system"]) if self.actor_name in ("", "system") else self.actor_name
+
+    @property
+    def changes_lines(self) -> list[tuple[str, str]]:
+        return auditlabels.changes_lines(self.object_type, self.changes)
 
 
 def hash_token(raw: str) -> str:

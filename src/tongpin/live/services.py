@@ -416,7 +416,7 @@ def sessions_measure(commitment, first: dt.date, last: dt.date):
         starts_at__date__lte=last,
     )
     return [Counted(f"live:{s.pk}", s.title, timezone.localtime(s.starts_at).date(), f"/live/sessions/{s.pk}/",
-                    frozenset({s.get_platform_display()})) for s in held]  # fmt: skip
+                    frozenset({s.get_platform_display()}), capability=roles.LIVE_VIEW) for s in held]  # fmt: skip
 
 
 def calendar_entries(user, first: dt.date, last: dt.date, person=None, campaign=None) -> list:

@@ -21,6 +21,7 @@ class Counted:
     on: dt.date
     link: str = ""
     channels: frozenset[str] = field(default_factory=frozenset)
+    capability: str = ""  # what the reader needs, besides partner scope, to open `link` (a page shows it only then)
 
 
 @dataclass(frozen=True)

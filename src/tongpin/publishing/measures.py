@@ -5,6 +5,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tongpin.core.roles import PUBLISH
 from tongpin.partners.measures import Counted, Measure, register
 
 from .models import JournalIssue
@@ -24,6 +25,7 @@ def journal_issues(commitment, first: dt.date, last: dt.date) -> list[Counted]:
             on=issue.issue_date,
             link=reverse("journal-issue", args=[issue.pk]),
             channels=frozenset({issue.channel.name}),
+            capability=PUBLISH,
         )
         for issue in issues
     ]

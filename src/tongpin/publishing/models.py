@@ -191,6 +191,24 @@ class Delivery(models.Model):
         return f"{self.action} {self.rendition_id} → {self.channel_id}"
 
 
+ATTEMPT_OUTCOMES = {
+    "success": _("成功"),
+    "accepted": _("已受理，待查询结果"),
+    "error": _("失败，将重试"),
+    "permanent": _("失败，不再重试"),
+}
+# What a successful send's code says (queue._attempt stores the transmitter's Outcome.code); "ok" needs no words.
+ATTEMPT_CODES = {
+    "ok": "",
+    "listed": _("已列入订阅源"),
+    "unlisted": _("已移出订阅源"),
+    "pooled": _("已进入刊物稿池"),
+    "unpooled": _("已移出刊物稿池"),
+    "publishing": _("平台发布中"),
+    "deleted": _("已删除"),
+}
+
+
 class DeliveryAttempt(models.Model):
     """What happened on one try; kept for the delivery log."""
 
@@ -215,6 +233,18 @@ class DeliveryAttempt(models.Model):
     @property
     def duration_ms(self) -> int:
         return int((self.finished_at - self.started_at).total_seconds() * 1000)
+
+    @property
+    def note(self) -> str:
+        """The attempt in words: `成功 · 已进入刊物稿池`, `失败（将重试） · 对方在 10 秒内没有应答。`."""
+        outcome = str(ATTEMPT_OUTCOMES.get(self.outcome, self.outcome))
+        if self.outcome in ("error", "permanent"):
+            detail = self.message or self.code
+        elif self.code.isdigit():
+            detail = f"HTTP {self.code}"
+        else:
+            detail = str(ATTEMPT_CODES.get(self.code, self.message or self.code))
+        return f"{outcome} · {detail}" if detail else outcome
 
 
 def _issue_path(instance: "JournalIssue", filename: str) -> str:

@@ -143,7 +143,7 @@ def channel_detail(request, channel_id: int):
             "recent": recent,
             "transmitter_label": getattr(TRANSMITTERS.get(channel.transmitter), "label", channel.transmitter),
             "feed": channel.transmitter == "feed",
-            "journal": channel.kind == ChannelKind.PRINT,
+            "journal": channel.kind == ChannelKind.PRINT and can(request.user, PUBLISH),  # composing is the releasers'
         },
     )
 

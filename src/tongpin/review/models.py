@@ -215,6 +215,9 @@ class ProofRule(models.Model):
         return f"{self.category}:{self.term}"
 
 
+RULE_CHANGE_ACTIONS = {"add": _("新增"), "change": _("修改"), "delete": _("删除"), "import": _("导入")}
+
+
 class ProofRuleChange(models.Model):
     """The change log of the rule lists; its highest id is the rules' version."""
 
@@ -232,6 +235,17 @@ class ProofRuleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.rule_key}"
+
+    @property
+    def action_label(self) -> str:
+        return str(RULE_CHANGE_ACTIONS.get(self.action, self.action))
+
+    @property
+    def subject(self) -> str:
+        """`rule_key` in words: `错别字：再接再励`, `领导名录`, `领导名录：李文华`."""
+        kind, _sep, name = self.rule_key.partition(":")
+        label = _("领导名录") if kind == "roster" else dict(ProofRule.Category.choices).get(kind, kind)
+        return f"{label}：{name}" if name else str(label)
 
 
 class RosterEntry(models.Model):

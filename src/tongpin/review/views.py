@@ -39,7 +39,7 @@ def _highlighted(text: str, findings: list[dict]) -> str:
         if f["start"] < cursor:
             continue
         out.append(escape(text[cursor : f["start"]]))
-        tip = f["message"] or f["category"]
+        tip = f["message"] or str(f.get("category_label") or f["category"])
         if f.get("suggestion") is not None:
             tip += f" → {f['suggestion'] or _('删除')}"
         out.append(

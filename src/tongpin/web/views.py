@@ -72,7 +72,9 @@ def dashboard(request):
             "my_drafts": mine,
             "recent": stories.select_related("partner").order_by("-updated_at")[:10],
             "status_counts": [(label, counts.get(value, 0), value) for value, label in StoryStatus.choices],
-            "recent_audit": AuditEvent.objects.all()[:8] if roles.can(user, roles.AUDIT_VIEW) else None,
+            "recent_audit": (
+                AuditEvent.objects.select_related("actor")[:8] if roles.can(user, roles.AUDIT_VIEW) else None
+            ),
             **_planning_home(user),
         },
     )
