@@ -42,7 +42,7 @@ NEVER = ("/logout/", "/i18n/")
 OPAQUE = ("/admin/", "/api/")
 # GETs that may leave a trace in the audit log (reading is audited there); anything else a crawl records is a
 # link that changed state.
-READ_ACTIONS = {"auth.login", "story.export"}
+READ_ACTIONS = {"auth.login", "story.export", "download"}  # downloads of files and exports are audited reads
 
 
 def pattern(address: str) -> str:
