@@ -238,6 +238,33 @@ def test_cancel_sends_a_stop_message_to_the_platform(users, sender, allow_loopba
     assert first.publication_id is not None
 
 
+def test_an_update_stops_the_message_it_replaces_and_names_it(users, sender, allow_loopback):
+    with FakePlatform() as platform:
+        _platform_channel(users, platform.url)
+        _receive(sender, cap())
+        drain()
+        ref = "<references>jxqx@cma.gov.cn,JX-2026-001,2026-06-01T08:00:00+08:00</references>"
+        update = cap(msg_type="Update", extra_head=ref).replace(b"JX-2026-001<", b"JX-2026-002<")
+        _receive(sender, update.replace(b"<sent>2026-06-01T08:00:00", b"<sent>2026-06-01T09:00:00"))
+        drain()
+    first, *rest = platform.messages()
+    first_id = first.findtext("EBM/EBMID")
+    kinds = sorted((m.findtext("EBM/MsgBasicInfo/MsgType"), m.findtext("EBM/RelatedEBM/EBMID")) for m in rest)
+    assert kinds == [("1", first_id), ("2", first_id)]  # the new message naming the old one, and a stop of the old
+
+
+def test_a_drill_reaches_a_test_platform_channel_marked_as_drill(users, sender, allow_loopback):
+    from tongpin.publishing.models import Channel
+
+    with FakePlatform() as platform:
+        channel = _platform_channel(users, platform.url)
+        Channel.objects.filter(pk=channel.pk).update(for_tests=True)
+        _receive(sender, cap().replace(b"<status>Actual<", b"<status>Exercise<"))
+        drain()
+    [message] = platform.messages()
+    assert message.findtext("EBM/MsgBasicInfo/Drill") == "1"
+
+
 @pytest.mark.parametrize(
     ("mode", "code", "state"),
     [
