@@ -284,3 +284,13 @@ def test_bad_feedback_is_a_clear_error_and_other_channels_still_go(users, sender
     assert deliveries["emergency"].last_code == code and deliveries["emergency"].state == state
     assert deliveries["emergency"].last_error  # a message in our words on the delivery
     assert deliveries["web"].state == DeliveryState.SUCCESS and len(sink.received) == 1
+
+
+def test_a_channel_refuses_a_malformed_signing_key(users):
+    from tongpin.core.errors import DomainError
+
+    with pytest.raises(DomainError):
+        make_channel(
+            users["admin"], "emergency", "eb_platform", slug="eb-bad", url="https://eb.example.cn/ebd",
+            signer_code="S", private_key="not-a-key", platform_public_key=ebpackage.public_key_of(PLATFORM_KEY),
+        )  # fmt: skip
