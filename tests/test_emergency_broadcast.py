@@ -294,3 +294,60 @@ def test_a_channel_refuses_a_malformed_signing_key(users):
             users["admin"], "emergency", "eb_platform", slug="eb-bad", url="https://eb.example.cn/ebd",
             signer_code="S", private_key="not-a-key", platform_public_key=ebpackage.public_key_of(PLATFORM_KEY),
         )  # fmt: skip
+
+
+def _openssl_sm2(folder) -> tuple[str, object] | None:
+    """A key and self-signed certificate made by OpenSSL (an independent SM2 implementation), or None."""
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        return None
+    key, cert = folder / "k.pem", folder / "c.pem"
+    made = subprocess.run(["openssl", "ecparam", "-name", "SM2", "-genkey", "-noout", "-out", str(key)], check=False)
+    if made.returncode:
+        return None
+    subprocess.run(["openssl", "req", "-new", "-x509", "-key", str(key), "-sm3", "-subj", "/CN=station", "-days",
+                    "30", "-out", str(cert)], check=True, capture_output=True)  # fmt: skip
+    text = subprocess.run(["openssl", "pkey", "-in", str(key), "-text", "-noout"], check=True, capture_output=True)
+    private = re.search(r"priv:\s*([0-9a-f:\s]+)pub:", text.stdout.decode()).group(1)
+    return "".join(private.replace(":", "").split())[-64:].rjust(64, "0"), cert
+
+
+def test_signatures_interoperate_with_openssl_and_eb_verify_takes_a_certificate(tmp_path, capsys):
+    import subprocess
+
+    from Cryptodome.Util.asn1 import DerInteger, DerSequence
+
+    made = _openssl_sm2(tmp_path)
+    if made is None:
+        pytest.skip("OpenSSL with SM2 not available")
+    private, cert = made
+    instruction = ebm.instruction(_alert(), "暴雨橙色预警", "x", {})
+    # Ours, checked by OpenSSL (SM2 with SM3 and the default ID, as GB/T 32918.2 describes).
+    signature = ebpackage.sign(instruction, private)
+    (tmp_path / "m.xml").write_bytes(instruction)
+    r, s = int(signature[:64], 16), int(signature[64:], 16)
+    (tmp_path / "sig.der").write_bytes(DerSequence([DerInteger(r), DerInteger(s)]).encode())
+    public_pem = subprocess.run(["openssl", "x509", "-in", str(cert), "-pubkey", "-noout"], capture_output=True).stdout
+    (tmp_path / "pub.pem").write_bytes(public_pem)
+    # OpenSSL 3.0's dgst leaves the signer ID empty unless told: name the GB/T 32918.2 default ID.
+    distid = ["-sigopt", "distid:1234567812345678"]
+    checked = subprocess.run(["openssl", "dgst", "-sm3", "-verify", str(tmp_path / "pub.pem"), *distid, "-signature",
+                              str(tmp_path / "sig.der"), str(tmp_path / "m.xml")], capture_output=True)  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # OpenSSL's, checked by us.
+    subprocess.run(["openssl", "dgst", "-sm3", "-sign", str(tmp_path / "k.pem"), *distid, "-out",
+                    str(tmp_path / "o.der"), str(tmp_path / "m.xml")], check=True)  # fmt: skip
+    theirs = DerSequence().decode((tmp_path / "o.der").read_bytes())
+    public, _certificate = ebpackage.public_key_from_certificate(cert.read_bytes())
+    assert ebpackage.verify(instruction, f"{theirs[0]:064x}{theirs[1]:064x}", public)
+    # eb verify with the station's certificate.
+    package = tmp_path / "EBDT_M2.tar"
+    package.write_bytes(ebpackage.pack("M2", instruction, {}, private, "STATION"))
+    call_command("eb", "verify", str(package), "--cert", str(cert))
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["valid"] is True and shown["certificate"]["subject"] == "CN=station"
+    with pytest.raises(SystemExit):
+        call_command("eb", "verify", str(package), "--public-key", ebpackage.public_key_of(STATION_KEY))

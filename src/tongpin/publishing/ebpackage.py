@@ -22,6 +22,8 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from Cryptodome.Util.asn1 import DerBitString, DerObjectId, DerSequence
+from cryptography import x509
 from django.conf import settings
 from gmssl import sm2
 from lxml import etree
@@ -66,6 +68,29 @@ def public_key_of(private_key: str) -> str:
     if not 0 < d < _N - 1:
         raise PackageError("SM2 private key out of range")
     return _crypt(private, "")._kg(d, sm2.default_ecc_table["g"])
+
+
+SM2_CURVE = "1.2.156.10197.1.301"
+
+
+def public_key_from_certificate(data: bytes) -> tuple[str, x509.Certificate]:
+    """The SM2 public key (128 hex digits) of a PEM or DER X.509 certificate, and the certificate. `cryptography`
+    reads the certificate but not SM2 keys, so the key is taken from the SubjectPublicKeyInfo by hand."""
+    try:
+        certificate = (
+            x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
+        )
+        tbs = DerSequence().decode(certificate.tbs_certificate_bytes)
+        first = 1 if tbs[0][0] == 0xA0 else 0  # an explicit [0] version comes first
+        spki = DerSequence().decode(tbs[first + 5])
+        algorithm = DerSequence().decode(spki[0])
+        curve = DerObjectId().decode(algorithm[1]).value
+        point = DerBitString().decode(spki[1]).value
+    except (ValueError, IndexError, TypeError) as error:
+        raise PackageError(f"not an X.509 certificate: {error}") from error
+    if curve != SM2_CURVE or len(point) != 65 or point[0] != 4:
+        raise PackageError("the certificate does not hold an SM2 public key")
+    return point[1:].hex(), certificate
 
 
 def new_private_key() -> str:
