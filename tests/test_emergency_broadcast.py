@@ -38,6 +38,7 @@ class FakePlatform:
         self.mode = mode
         self.received: list[ebpackage.Checked] = []
         self.states: dict[str, int] = {}
+        self.keys: list[str] = []  # the Idempotency-Key of each request, in order
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -45,6 +46,7 @@ class FakePlatform:
 
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                platform.keys.append(self.headers.get("Idempotency-Key", ""))
                 status, reply = platform.answer(body)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/x-tar")
@@ -221,6 +223,8 @@ def test_platform_receives_a_signed_package_and_feedback_is_kept_per_delivery(us
         ("eb_received", "accepted"), ("eb_broadcasting", "accepted"), ("eb_done", "success"),
     ]  # fmt: skip
     assert log[0][2].startswith("2026-06-01 08:00:01")  # the platform's report time is kept with each state
+    # The message carries the delivery's idempotency key; the state requests do not (they would get stale answers).
+    assert platform.keys == [delivery.idempotency_key, "", ""]
 
 
 def test_cancel_sends_a_stop_message_to_the_platform(users, sender, allow_loopback):

@@ -64,14 +64,18 @@ class EmergencyPlatform(Transmitter):
         Setting("timeout", gettext_lazy("超时（秒）"), kind="int", default=10),
     )
 
-    def _post(self, parcel: Parcel, package: bytes) -> etree._Element:
-        """POST one package; the platform's signed feedback, checked, as its instruction element."""
+    def _post(self, parcel: Parcel, package: bytes, idempotency_key: str = "") -> etree._Element:
+        """POST one package; the platform's signed feedback, checked, as its instruction element. Only the message
+        itself carries the delivery's idempotency key: a state request repeated under it would get a stale answer."""
         settings = parcel.settings
+        headers = {"Content-Type": CONTENT_TYPE}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
         reply = http.request(
             "POST",
             settings["url"],
             body=package,
-            headers={"Content-Type": CONTENT_TYPE, "Idempotency-Key": parcel.idempotency_key},
+            headers=headers,
             timeout=float(settings.get("timeout") or 10),
         )
         if reply.status >= 500 or reply.status == 429:
@@ -107,14 +111,16 @@ class EmergencyPlatform(Transmitter):
     def send(self, parcel: Parcel) -> Outcome:
         ebm_id = parcel.fields.get("ebm_id", "")
         key, signer = parcel.settings["private_key"], parcel.settings["signer_code"]
+        polling = bool(ebm_id) and parcel.remote_ref == ebm_id  # accepted before: ask how the broadcast is going
         try:
-            if parcel.remote_ref == ebm_id and ebm_id:  # accepted before: ask how the broadcast is going
+            if polling:
                 package = ebpackage.pack(f"Q{ebm_id}"[:64], _state_request(ebm_id), {}, key, signer)
             else:
                 package = self._package(parcel, ebm_id)
         except ebpackage.PackageError as error:
             raise PermanentError(_("应急广播消息无法打包：%(e)s") % {"e": error}, "eb_package") from error
-        return self._outcome(parcel, ebm_id, self._post(parcel, package))
+        feedback = self._post(parcel, package, "" if polling else parcel.idempotency_key)
+        return self._outcome(parcel, ebm_id, feedback)
 
     def _package(self, parcel: Parcel, ebm_id: str) -> bytes:
         folder = ebpackage.staging_folder(ebm_id)
@@ -137,7 +143,7 @@ class EmergencyPlatform(Transmitter):
                                      parcel.settings["signer_code"])  # fmt: skip
         except ebpackage.PackageError as error:
             raise PermanentError(_("应急广播消息无法打包：%(e)s") % {"e": error}, "eb_package") from error
-        feedback = self._post(parcel, package)
+        feedback = self._post(parcel, package, parcel.idempotency_key)
         state = (feedback.findtext(".//BrdStateCode") or "").strip()
         if state not in STATES:
             raise TemporaryError(_("应急广播平台的反馈无法识别。"), "eb_bad_feedback", f"BrdStateCode {state[:20]!r}")
