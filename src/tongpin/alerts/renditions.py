@@ -15,7 +15,7 @@ from tongpin.publishing.kinds import ChannelKind
 from tongpin.publishing.plugins import Content
 from tongpin.publishing.text import fit, reading_seconds
 
-from . import tts
+from . import ebm, tts
 from .models import Alert, Level
 
 ALERT_KINDS = {
@@ -94,6 +94,9 @@ def build(alert: Alert, kinds: set[str], sms_settings: dict | None = None, cance
             )
         for kind in spoken_kinds:
             out[kind] = dict(fields)
+        if ChannelKind.EMERGENCY in spoken_kinds:  # the national message: instruction + resources, signed on sending
+            audio = audio_folder() / name if speech is not None else None
+            out[ChannelKind.EMERGENCY].update(ebm.stage(alert, fields, audio, cancelling))
     if ChannelKind.SMS in kinds:
         given = alert.channel_texts.get("SMS") if cancelling is None else ""
         out[ChannelKind.SMS] = sms_fields(sms_settings or {}, given or f"{prefix}{text}")

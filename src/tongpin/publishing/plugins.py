@@ -260,6 +260,7 @@ BUILT_IN = (
     "tongpin.publishing.transmitters.smtp",
     "tongpin.publishing.transmitters.local",
     "tongpin.publishing.transmitters.wechat",
+    "tongpin.publishing.transmitters.ebplatform",
 )
 
 
