@@ -214,3 +214,21 @@ def test_channels_without_coverage_are_listed_for_the_status_page(users, lane):
     assert [c.slug for c in lane_config.channels_without_coverage()] == ["jx-app"]
     Coverage.objects.filter(channel=lane["app"]).update(everywhere=True)
     assert lane_config.channels_without_coverage() == []
+
+
+def test_the_django_admin_applies_the_same_checks(users, client_for, lane):
+    client = client_for("admin")
+    refused = client.post("/admin/alerts/sendercertificate/add/", {"sender": "jxqx", "pem": certificate_pem(-30, -1)})
+    assert refused.status_code == 200 and "证书已于" in refused.content.decode()
+    garbage = client.post("/admin/alerts/sendercertificate/add/", {"sender": "jxqx", "pem": "nonsense"})
+    assert "无法读取证书" in garbage.content.decode()
+    assert SenderCertificate.objects.count() == 0
+    accepted = client.post("/admin/alerts/sendercertificate/add/", {"sender": "jxqx", "pem": certificate_pem()})
+    assert accepted.status_code == 302 and SenderCertificate.objects.count() == 1
+
+    coverage = Coverage.objects.get(channel=lane["sms"])
+    form = {"channel": lane["sms"].pk, "area_codes": '["990000"]', "polygons": "[]", "min_level": "blue"}
+    page = client.post(f"/admin/alerts/coverage/{coverage.pk}/change/", form)
+    assert "“990000”不是已知的行政区划代码。" in page.content.decode()
+    coverage.refresh_from_db()
+    assert coverage.area_codes == ["440000"]
