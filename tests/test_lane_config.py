@@ -2,6 +2,7 @@
 the pages and the API; every change audited; the next alert follows the change; duty officers only read."""
 
 import datetime as dt
+import os
 
 import pytest
 from cryptography import x509
@@ -17,6 +18,7 @@ from tongpin.core.models import AuditEvent
 from tongpin.core.roles import Role
 from tongpin.publishing.models import Delivery
 
+from .browser_support import CHROMIUM, login
 from .conftest import make_user
 from .publishing_support import Sink, make_channel
 from .test_alerts_cap import cap
@@ -232,3 +234,27 @@ def test_the_django_admin_applies_the_same_checks(users, client_for, lane):
     assert "“990000”不是已知的行政区划代码。" in page.content.decode()
     coverage.refresh_from_db()
     assert coverage.area_codes == ["440000"]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
+def test_in_chromium_an_admin_finds_nanchang_ticks_it_and_the_phone_layout_holds(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    login(page, server, "admin")
+    page.goto(f"{server}/alerts/settings/coverage/")
+    page.locator("table a").first.click()
+    page.fill("#q", "南昌")
+    page.get_by_role("button", name="查找").click()
+    page.wait_for_load_state()
+    page.get_by_label("江西省 南昌市 360100 地级").check()
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()
+    assert page.get_by_label("南昌市 360100").is_checked()  # now among the chosen divisions
+    assert "覆盖范围已保存" in page.content()
+    for path in ("/alerts/settings/", "/alerts/settings/coverage/", "/alerts/settings/certificates/"):
+        page.goto(f"{server}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    assert violations == []
+    page.close()
