@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from tongpin.alerts.api import router as alerts_router
+from tongpin.alerts.api_lane import router as alert_lane_router
 from tongpin.alerts.api_senders import router as alert_senders_router
 from tongpin.analytics.api import router as analytics_router
 from tongpin.core.api import router as core_router
@@ -98,6 +99,7 @@ api.add_router("/", core_router)
 api.add_router("/", newsroom_router)
 api.add_router("/", review_router)
 api.add_router("/", publishing_router)
+api.add_router("/", alert_lane_router)  # before alerts: /alerts/policies is not /alerts/{id}
 api.add_router("/", alerts_router)
 api.add_router("/", alert_senders_router)
 api.add_router("/", partners_router)

@@ -1,11 +1,60 @@
 """Warning settings in the Django admin (every change audited): sender bindings and certificates, the release
 policy and channel coverage."""
 
+from django import forms
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tongpin.core.admin_audit import AuditedModelAdmin
 
+from . import lane_config
 from .models import Coverage, ReleasePolicy, SenderCertificate, SenderIdentity
+
+
+def _refuse(errors) -> None:
+    if errors:
+        raise forms.ValidationError([str(error.message) for error in errors])
+
+
+class SenderCertificateForm(forms.ModelForm):
+    """The same checks as the settings page (lane_config.add_certificate): a PEM certificate, valid now."""
+
+    class Meta:
+        model = SenderCertificate
+        fields = ("sender", "pem", "note")
+
+    def clean_pem(self) -> str:
+        pem = self.cleaned_data["pem"].strip().replace("\r\n", "\n") + "\n"
+        if "PRIVATE KEY" in pem:
+            raise forms.ValidationError(_("请只上传证书，不要上传私钥。"))
+        try:
+            info = lane_config.certificate_info(pem)
+        except ValueError:
+            raise forms.ValidationError(_("无法读取证书：请上传 PEM 格式的 X.509 证书。")) from None
+        if info.not_after <= timezone.now():
+            raise forms.ValidationError(_("证书已于 %(d)s 过期。") % {"d": info.not_after.strftime("%Y-%m-%d")})
+        return pem
+
+
+class CoverageForm(forms.ModelForm):
+    """The same checks as the settings page (lane_config.save_coverage): known codes, valid rings."""
+
+    class Meta:
+        model = Coverage
+        fields = ("channel", "area_codes", "polygons", "everywhere", "min_level", "accepts_restricted")
+
+    def clean_area_codes(self) -> list[str]:
+        value = self.cleaned_data.get("area_codes") or []
+        codes, errors = lane_config.clean_codes(value if isinstance(value, list) else [value])
+        _refuse(errors)
+        return codes
+
+    def clean_polygons(self) -> list:
+        value = self.cleaned_data.get("polygons") or []
+        polygons, errors = lane_config.clean_polygons(value if isinstance(value, list) else [value])
+        _refuse(errors)
+        return polygons
 
 
 @admin.register(SenderIdentity)
@@ -17,6 +66,7 @@ class SenderIdentityAdmin(AuditedModelAdmin):
 
 @admin.register(SenderCertificate)
 class SenderCertificateAdmin(AuditedModelAdmin):
+    form = SenderCertificateForm
     list_display = ("sender", "note", "added_at")
     search_fields = ("sender",)
     readonly_fields = ("added_at",)
@@ -30,5 +80,6 @@ class ReleasePolicyAdmin(AuditedModelAdmin):
 
 @admin.register(Coverage)
 class CoverageAdmin(AuditedModelAdmin):
+    form = CoverageForm
     list_display = ("channel", "everywhere", "min_level", "accepts_restricted")
     list_filter = ("accepts_restricted", "everywhere")

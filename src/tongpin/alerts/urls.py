@@ -1,12 +1,20 @@
 from django.urls import path
 
-from . import views
+from . import settings_views, views
 
 urlpatterns = [
     path("alerts/", views.console, name="alert-console"),
     path("alerts/new/", views.composer, name="alert-compose"),
     path("alerts/feed.atom", views.atom_feed, name="alert-feed"),
     path("alerts/audio/<str:name>", views.audio, name="alert-audio"),
+    path("alerts/settings/", settings_views.policies, name="alert-settings"),
+    path("alerts/settings/coverage/", settings_views.coverage_list, name="alert-settings-coverage"),
+    path("alerts/settings/coverage/<int:channel_id>/", settings_views.coverage_edit,
+         name="alert-settings-coverage-edit"),  # fmt: skip
+    path("alerts/settings/certificates/", settings_views.certificates, name="alert-settings-certificates"),
+    path("alerts/settings/certificates/<int:certificate_id>/remove/", settings_views.certificate_remove,
+         name="alert-settings-certificate-remove"),  # fmt: skip
+    path("alerts/settings/divisions.json", settings_views.division_search, name="alert-settings-divisions"),
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert-detail"),
     path("alerts/<int:alert_id>/cap.xml", views.cap_xml, name="alert-cap"),
     path("alerts/<int:alert_id>/audio.wav", views.alert_audio, {"which": "on-air"}, name="alert-audio-on-air"),

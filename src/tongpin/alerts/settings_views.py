@@ -1,0 +1,159 @@
+"""预警通道设置 pages: release policies, channel coverage, sender certificates; admins edit, duty officers read.
+
+Thin: the rules and the audit are in lane_config.py. Division search is a plain GET form (no script: the
+site's CSP allows scripts only from static files) and a small JSON endpoint for other clients.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import DomainError, flash_errors
+from tongpin.publishing import channels_admin
+
+from . import divisions, labels
+from . import lane_config as lane
+from .models import Level, PolicyAction
+
+
+def _int(value, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _policy_from_post(post, policy_id: int | None) -> lane.PolicyInput:
+    return lane.PolicyInput(
+        id=policy_id,
+        name=post.get("name", ""),
+        sender=post.get("sender", "*"),
+        min_level=post.get("min_level", ""),
+        urgencies=post.getlist("urgencies"),
+        action=post.get("action", ""),
+        escalate_after=_int(post.get("escalate_after"), -1),
+        position=_int(post.get("position"), -1),
+        is_active="is_active" in post,
+    )
+
+
+@login_required
+def policies(request):
+    actor = actor_from_request(request)
+    rows = lane.policies(actor)  # refuses those who may not read
+    if request.method == "POST":
+        lane.require_edit(actor)  # a duty officer's post is a 403, not a message
+        policy_id = _int(request.POST.get("id")) or None
+        try:
+            if request.POST.get("delete"):
+                lane.delete_policy(actor, policy_id or 0)
+                messages.success(request, _("发布策略已删除。"))
+            else:
+                lane.save_policy(actor, _policy_from_post(request.POST, policy_id))
+                messages.success(request, _("发布策略已保存，下一条预警起生效。"))
+        except DomainError as error:
+            flash_errors(request, error)
+        return redirect("alert-settings")
+    return render(request, "alerts/settings_policies.html", {
+        "tab": "policies", "policies": rows, "can_edit": lane.may_edit(request.user),
+        "levels": Level.choices, "actions": PolicyAction.choices,
+        "urgencies": [(code, labels.label("urgency", code)) for code in lane.URGENCIES],
+        "without_coverage": lane.channels_without_coverage(),
+    })  # fmt: skip
+
+
+@login_required
+def coverage_list(request):
+    lane.require_read(actor_from_request(request))
+    rows = [{"channel": c, "coverage": lane.describe_coverage(getattr(c, "coverage", None))}
+            for c in lane.alert_channels()]  # fmt: skip
+    return render(request, "alerts/settings_coverage.html", {"tab": "coverage", "rows": rows})
+
+
+@login_required
+def coverage_edit(request, channel_id: int):
+    actor = actor_from_request(request)
+    lane.require_read(actor)
+    channel = channels_admin.get_channel(channel_id)
+    if request.method == "POST":
+        lane.require_edit(actor)
+        codes = request.POST.getlist("area_codes")
+        codes += request.POST.get("more_codes", "").replace("，", ",").replace(",", " ").split()
+        data = lane.CoverageInput(
+            area_codes=codes,
+            polygons=lane.parse_polygons(request.POST.get("polygons", "")),
+            everywhere="everywhere" in request.POST,
+            min_level=request.POST.get("min_level", ""),
+            accepts_restricted="accepts_restricted" in request.POST,
+        )
+        try:
+            lane.save_coverage(actor, channel.pk, data)
+        except DomainError as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, _("覆盖范围已保存，下一条预警起生效。"))
+            return redirect("alert-settings-coverage-edit", channel_id=channel.pk)
+    coverage = lane.get_coverage(channel)
+    query = request.GET.get("q", "").strip()[:40]
+    chosen = set(coverage.area_codes) if coverage else set()
+    found = [d for d in divisions.search(query, limit=30) if d.code not in chosen] if query else []
+    rings = coverage.polygons if coverage else []
+    polygons_text = "\n".join(" ".join(f"{lat},{lon}" for lat, lon in ring) for ring in rings)
+    return render(request, "alerts/settings_coverage_edit.html", {
+        "tab": "coverage", "channel": channel, "coverage": coverage, "described": lane.describe_coverage(coverage),
+        "query": query, "found": found, "levels": Level.choices, "polygons_text": polygons_text,
+        "can_edit": lane.may_edit(request.user),
+    })  # fmt: skip
+
+
+@login_required
+def certificates(request):
+    actor = actor_from_request(request)
+    rows = lane.certificates(actor)
+    if request.method == "POST":
+        lane.require_edit(actor)
+        upload = request.FILES.get("pem_file")
+        pem = request.POST.get("pem", "")
+        if upload is not None:
+            pem = upload.read(65536).decode("utf-8", errors="replace")
+        try:
+            lane.add_certificate(actor, request.POST.get("sender", ""), pem, request.POST.get("note", ""))
+        except DomainError as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, _("证书已登记。"))
+        return redirect("alert-settings-certificates")
+    return render(request, "alerts/settings_certificates.html", {
+        "tab": "certificates", "rows": rows, "can_edit": lane.may_edit(request.user),
+    })  # fmt: skip
+
+
+@login_required
+@require_POST
+def certificate_remove(request, certificate_id: int):
+    actor = actor_from_request(request)
+    lane.require_edit(actor)
+    try:
+        lane.remove_certificate(actor, certificate_id)
+    except DomainError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, _("证书已删除。"))
+    return redirect("alert-settings-certificates")
+
+
+@login_required
+@require_GET
+def division_search(request):
+    """`?q=南昌` or `?q=3601`: up to 20 divisions as JSON (code, name, level, path)."""
+    lane.require_read(actor_from_request(request))
+    found = divisions.search(request.GET.get("q", "")[:40])
+    results = [{"code": d.code, "name": d.name, "level": d.level, "level_label": d.level_label, "path": d.path}
+               for d in found]  # fmt: skip
+    return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
