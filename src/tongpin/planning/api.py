@@ -809,5 +809,6 @@ def calendar_feeds(request):
     summary="Regenerate the caller's iCalendar addresses (every earlier one stops working)",
 )
 def calendar_feeds_rotate(request):
+    roles.require_any(request.auth, roles.PLAN_VIEW, roles.PARTNER_VIEW)  # as the calendar whose address it is
     ical.rotate(actor_from_request(request, "api"))
     return {"person": ical_url(request.auth, "person")}

@@ -357,7 +357,7 @@ def feed_item_page(request, slug: str, rendition_id: int):
     context = {**item_page(rendition), "channel": channel, "ninjs_url": ninjs_url}
     response = render(request, "publishing/feed_item.html", context)
     # the body is the story's sanitised HTML; still, nothing on this public page may run or load from elsewhere
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'self'; img-src 'self' https:"
     response["Cache-Control"] = "max-age=60"
     return response
 
