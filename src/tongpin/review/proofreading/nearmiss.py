@@ -1,0 +1,160 @@
+"""Near-miss detection: text one confusable character away from a known idiom, fixed phrase or common word.
+
+Every character is mapped to a class (its main toneless reading), so the text and the lexicon can be compared
+in one Aho-Corasick pass over the *mapped* text: 一愁莫展 and 一筹莫展 map to the same key. Look-alike characters
+(己/已, 侯/候) are added as explicit variants of each entry. A hit is a finding only when the text differs from a
+target in exactly one character, the two characters share a reading or are listed look-alikes, and the text is
+not itself a word of the lexicon. The lexicon (data/lexicon.txt) and readings (data/readings.txt) are built
+offline by bench/proofread_lexicon.py; loading them takes well under a second and needs no model.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import ahocorasick
+
+DATA_DIR = Path(__file__).with_name("data")
+PREFIX = 4  # entries are at least this long; four bytes make one unsigned int
+FUNCTION_CHARACTERS = frozenset("的地得是在了和有为以也就都而与及对把被将从其之于上中下不一这那个着过又再已市事式时")
+_BYTE_CODES = [b for b in range(1, 255) if b != ord("?")]
+
+
+@dataclass(frozen=True)
+class NearHit:
+    start: int
+    end: int
+    text: str
+    suggestion: str
+    kind: str  # "homophone" or "lookalike"
+
+
+def load_lookalikes(path: Path = DATA_DIR / "lookalike.txt") -> dict[str, set[str]]:
+    """Groups of look-alike characters, one group a line (`#` starts a comment)."""
+    groups: dict[str, set[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        chars = line.split("#", 1)[0].strip()
+        for ch in chars:
+            groups.setdefault(ch, set()).update(c for c in chars if c != ch)
+    return groups
+
+
+class NearMiss:
+    def __init__(
+        self,
+        readings: dict[str, list[str]],
+        lookalikes: dict[str, set[str]],
+        words: Iterable[tuple[str, int, str]],
+    ):
+        """`words`: (word, frequency, kind). Kind "I" (an idiom) or "T" (a phrase or common word) is a target and
+        may carry the edge positions (digits) where a substitution is not reported, because the rest is a word by
+        itself (在进一步 is 在 + 进一步, not a misspelt 再进一步); "K" is a known word that only silences the hit
+        it equals. In a non-idiom a function character is taken as written (人是部门 is 人 + 是 + 部门)."""
+        self.readings = {ch: frozenset(r) for ch, r in readings.items()}
+        self.lookalikes = lookalikes
+        # Each reading is a class, folded into one byte (1-254 without "?"), so the text maps to bytes of the
+        # same length; a fold only makes more candidates, which the exact check below then drops.
+        classes: dict[str, int] = {}
+        self._table: list[int] = [0] * 0x10000  # a list translates faster than a dict; 0: in no entry
+        for ch, rs in readings.items():
+            if ord(ch) < 0x10000:
+                index = classes.setdefault(rs[0], len(classes))
+                self._table[ord(ch)] = _BYTE_CODES[index % len(_BYTE_CODES)]
+        by_key: dict[bytes, dict[str, tuple[int, str]]] = {}
+        words = list(words)
+        for word, freq, kind in words:
+            if kind != "K":
+                for key in self._keys(word):
+                    by_key.setdefault(key, {})[word] = (freq, kind)
+        for word, freq, kind in words:
+            key = self.canonical(word)
+            if kind == "K" and key in by_key:
+                by_key[key].setdefault(word, (freq, kind))
+        # Entries grouped by their first four bytes; one Aho-Corasick pass over the mapped text finds the prefixes
+        # (measured: ~5x faster than a Python loop over positions, ~3x faster than a set of 4-byte integers).
+        self._entries: dict[bytes, dict[bytes, tuple[frozenset[str], tuple[tuple[str, int, str], ...]]]] = {}
+        for key, members in by_key.items():
+            targets = tuple(sorted(((w, f, k) for w, (f, k) in members.items() if k != "K"), key=lambda t: -t[1]))
+            self._entries.setdefault(key[:PREFIX], {})[key] = (frozenset(members), targets)
+        self._automaton = ahocorasick.Automaton()
+        for prefix in self._entries:
+            self._automaton.add_word(prefix.decode("latin-1"), prefix)
+        self.size = len(by_key)
+        if self.size:
+            self._automaton.make_automaton()
+
+    def canonical(self, text: str) -> bytes:
+        """One byte per character (characters beyond the BMP raise IndexError in translate, stay, become "?")."""
+        return text.translate(self._table).encode("latin-1", "replace")
+
+    def _keys(self, word: str) -> set[bytes]:
+        keys = {self.canonical(word)}
+        for index, ch in enumerate(word):
+            for other in self.lookalikes.get(ch, ()):
+                keys.add(self.canonical(word[:index] + other + word[index + 1 :]))
+        return keys
+
+    def confusion(self, written: str, meant: str) -> str | None:
+        """Why `written` may stand for `meant`: "homophone", "lookalike" or None."""
+        if self.readings.get(written, frozenset()) & self.readings.get(meant, frozenset()):
+            return "homophone"
+        if written in self.lookalikes.get(meant, ()):
+            return "lookalike"
+        return None
+
+    def _match(self, window: str, targets) -> tuple[str, str] | None:
+        for target, _freq, target_kind in targets:  # most frequent first
+            diffs = [i for i in range(len(window)) if window[i] != target[i]]
+            if len(diffs) != 1 or str(diffs[0]) in target_kind:
+                continue
+            if target_kind[0] == "T" and window[diffs[0]] in FUNCTION_CHARACTERS:
+                continue
+            if kind := self.confusion(window[diffs[0]], target[diffs[0]]):
+                return target, kind
+        return None
+
+    def near_targets(self, word: str) -> list[str]:
+        """Targets `word` is one confusable character away from (the build script uses this)."""
+        key = self.canonical(word)
+        found = self._entries.get(key[:PREFIX], {}).get(key)
+        if not found:
+            return []
+        return [t for t, _, k in found[1] if t != word and self._match(word, ((t, 0, k),))]
+
+    def find(self, text: str) -> list[NearHit]:
+        if not self.size:
+            return []
+        hits: list[NearHit] = []
+        mapped = self.canonical(text)
+        for last, prefix in self._automaton.iter(mapped.decode("latin-1")):
+            start = last + 1 - PREFIX
+            for key, (members, targets) in self._entries[prefix].items():
+                end = start + len(key)
+                if (len(key) == PREFIX or mapped[start:end] == key) and (window := text[start:end]) not in members:
+                    if matched := self._match(window, targets):
+                        hits.append(NearHit(start, end, window, matched[0], matched[1]))
+        return _without_overlaps(hits)
+
+
+def _without_overlaps(hits: list[NearHit]) -> list[NearHit]:
+    """Where hits overlap keep the longest (a phrase beats a word inside it), then the first."""
+    kept: list[NearHit] = []
+    for hit in sorted(hits, key=lambda h: (-(h.end - h.start), h.start)):
+        if all(hit.end <= k.start or hit.start >= k.end for k in kept):
+            kept.append(hit)
+    return sorted(kept, key=lambda h: h.start)
+
+
+@cache
+def default_nearmiss() -> NearMiss:
+    """The shipped lexicon, loaded once per process."""
+    readings = {}
+    for line in (DATA_DIR / "readings.txt").read_text(encoding="utf-8").splitlines():
+        ch, _, rest = line.partition("\t")
+        readings[ch] = rest.split()
+    words = []
+    for line in (DATA_DIR / "lexicon.txt").read_text(encoding="utf-8").splitlines():
+        word, freq, kind = line.split("\t")
+        words.append((word, int(freq), kind))
+    return NearMiss(readings, load_lookalikes(), words)
