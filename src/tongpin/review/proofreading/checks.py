@@ -30,10 +30,13 @@ def chinese_number(word: str) -> int | None:
 
 
 # --- dates and times ------------------------------------------------------------------------------------
-_CN_DATE = re.compile(f"(?:([〇零一二三四五六七八九]{{4}})年)?([{_CN_NUMBER}]{{1,3}})月([{_CN_NUMBER}]{{1,3}})日")
+_CN_DATE = re.compile(f"([{_CN_NUMBER}]{{1,3}})月([{_CN_NUMBER}]{{1,3}})日")
+_CN_YEAR_BEFORE = re.compile("([〇零一二三四五六七八九]{4})年$")
 _LUNAR = re.compile("(?:农历|阴历|夏历|正月|腊月)")
-_MONTH_ONLY = re.compile(r"(?<![\d.])(\d{1,2})月(?=份|初|底|末|中旬|上旬|下旬)|(?<=\d{4}年)(\d{1,2})月")
-_CLOCK = re.compile(r"(?<![\d.:：])(\d{1,2})(时|点)(?:(\d{1,2})分)?")
+_MONTH_ONLY = re.compile(r"(\d+)月")
+_MONTH_FOLLOWERS = ("份", "初", "底", "末", "中旬", "上旬", "下旬")
+_YEAR_JUST_BEFORE = re.compile(r"\d{4}年$")
+_CLOCK = re.compile(r"(\d+)(时|点)(?:(\d{1,2})分)?")
 _NOT_CLOCK_AFTER = tuple("间期代候段节速效长差区态空针")
 _POINT_CONTEXT = re.compile(
     "(?:凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|当晚|当天|今天|明天|昨天|今晨|日|晚|早)$"
@@ -44,27 +47,56 @@ _WEEKDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日[（(，, ]?(?:星期|
 
 
 def dates_and_times(text: str) -> list[Finding]:
+    """Each pattern runs only when its key character is in the text (a regex scan per pattern costs more)."""
+    findings = []
+    if "月" in text:
+        findings += _dates(text)
+    if "时" in text or "点" in text:
+        findings += _clock_times(text)
+    if "季度" in text:
+        findings += _quarters(text)
+    if "星期" in text or "周" in text or "礼拜" in text:
+        findings += _weekdays(text)
+    return findings
+
+
+def _dates(text: str) -> list[Finding]:
     findings = []
     for m in _CN_DATE.finditer(text):
-        if _LUNAR.search(text, max(0, m.start() - 4), m.start()) or (m.start() and text[m.start() - 1] in _CN_NUMBER):
+        start = m.start()
+        if _LUNAR.search(text, max(0, start - 4), start) or (start and text[start - 1] in _CN_NUMBER):
             continue
-        year = chinese_number(m.group(1)) if m.group(1) else 2024
-        month, day = chinese_number(m.group(2)), chinese_number(m.group(3))
+        year_match = _CN_YEAR_BEFORE.search(text, max(0, start - 5), start)
+        year = chinese_number(year_match.group(1)) if year_match else 2024
+        start = year_match.start() if year_match else start
+        month, day = chinese_number(m.group(1)), chinese_number(m.group(2))
         if month is None or day is None or year is None:
             continue
         try:
             dt.date(year, month, day)
         except ValueError:
             findings.append(
-                _finding(m.start(), m.end(), text, "number", Severity.ERROR, None, "number:invalid-date", "日期不存在")
+                _finding(start, m.end(), text, "number", Severity.ERROR, None, "number:invalid-date", "日期不存在")
             )
     for m in _MONTH_ONLY.finditer(text):
-        month = int(m.group(1) or m.group(2))
-        if not 1 <= month <= 12:
+        if len(m.group(1)) > 2 or (m.start() and text[m.start() - 1] == "."):
+            continue
+        month = int(m.group(1))
+        dated = text.startswith(_MONTH_FOLLOWERS, m.end()) or _YEAR_JUST_BEFORE.search(
+            text, max(0, m.start() - 5), m.start()
+        )
+        if dated and not 1 <= month <= 12:
             findings.append(
                 _finding(m.start(), m.end(), text, "number", Severity.ERROR, None, "number:invalid-month", "月份不存在")
             )
+    return findings
+
+
+def _clock_times(text: str) -> list[Finding]:
+    findings = []
     for m in _CLOCK.finditer(text):
+        if len(m.group(1)) > 2 or (m.start() and text[m.start() - 1] in ".:："):
+            continue
         hour, unit, minute = int(m.group(1)), m.group(2), m.group(3)
         after = text[m.end(2)] if m.end(2) < len(text) else ""
         if minute is None and after in _NOT_CLOCK_AFTER:
@@ -84,6 +116,11 @@ def dates_and_times(text: str) -> list[Finding]:
                     "上午、凌晨与 12 时以后的钟点矛盾",
                 )
             )
+    return findings
+
+
+def _quarters(text: str) -> list[Finding]:
+    findings = []
     for m in _QUARTER.finditer(text):
         number = chinese_number(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
         if number is None or not 1 <= number <= 4:
@@ -92,6 +129,11 @@ def dates_and_times(text: str) -> list[Finding]:
                     m.start(), m.end(), text, "number", Severity.ERROR, None, "number:invalid-quarter", "季度不存在"
                 )
             )
+    return findings
+
+
+def _weekdays(text: str) -> list[Finding]:
+    findings = []
     for m in _WEEKDAY.finditer(text):
         try:
             date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -154,6 +196,7 @@ _PREDICATE_BEFORE = re.compile(
 
 # --- quotation marks: pairs within paragraphs, continuation marks, straight quotes, nesting ------------------
 _STRAIGHT_QUOTE = re.compile(r'"')
+_QUOTE_OR_BREAK = re.compile("[“”\n]")
 _CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf，。、；：！？]")
 
 
@@ -163,7 +206,8 @@ def quotes(text: str) -> list[Finding]:
     findings = []
     open_at: list[int] = []
     depth_two = []
-    for index, ch in enumerate(text):
+    for mark in _QUOTE_OR_BREAK.finditer(text):
+        index, ch = mark.start(), mark.group()
         if ch == "“":
             if open_at and index and text[index - 1] == "\n":
                 continue  # the continuation mark of a multi-paragraph quotation

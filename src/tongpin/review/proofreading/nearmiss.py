@@ -16,9 +16,9 @@ from pathlib import Path
 import ahocorasick
 
 DATA_DIR = Path(__file__).with_name("data")
-PREFIX = 4  # entries are at least this long; four bytes make one unsigned int
+PREFIX = 4  # entries are at least this long
 FUNCTION_CHARACTERS = frozenset("的地得是在了和有为以也就都而与及对把被将从其之于上中下不一这那个着过又再已市事式时")
-_BYTE_CODES = [b for b in range(1, 255) if b != ord("?")]
+_BYTE_CODES = list(range(1, 256))
 
 
 @dataclass(frozen=True)
@@ -53,15 +53,15 @@ class NearMiss:
         it equals. In a non-idiom a function character is taken as written (人是部门 is 人 + 是 + 部门)."""
         self.readings = {ch: frozenset(r) for ch, r in readings.items()}
         self.lookalikes = lookalikes
-        # Each reading is a class, folded into one byte (1-254 without "?"), so the text maps to bytes of the
-        # same length; a fold only makes more candidates, which the exact check below then drops.
+        # Each reading is a class, folded into a code point below 256 (fewer distinct symbols keep the automaton
+        # small); a fold only makes more candidates, which the exact check below then drops.
         classes: dict[str, int] = {}
         self._table: list[int] = [0] * 0x10000  # a list translates faster than a dict; 0: in no entry
         for ch, rs in readings.items():
             if ord(ch) < 0x10000:
                 index = classes.setdefault(rs[0], len(classes))
                 self._table[ord(ch)] = _BYTE_CODES[index % len(_BYTE_CODES)]
-        by_key: dict[bytes, dict[str, tuple[int, str]]] = {}
+        by_key: dict[str, dict[str, tuple[int, str]]] = {}
         words = list(words)
         for word, freq, kind in words:
             if kind != "K":
@@ -71,24 +71,27 @@ class NearMiss:
             key = self.canonical(word)
             if kind == "K" and key in by_key:
                 by_key[key].setdefault(word, (freq, kind))
-        # Entries grouped by their first four bytes; one Aho-Corasick pass over the mapped text finds the prefixes
-        # (measured: ~5x faster than a Python loop over positions, ~3x faster than a set of 4-byte integers).
-        self._entries: dict[bytes, dict[bytes, tuple[frozenset[str], tuple[tuple[str, int, str], ...]]]] = {}
+        # One Aho-Corasick pass over the mapped text finds the four-class prefixes (measured: ~5x faster than a
+        # Python loop over positions); each hit then looks up the entry lengths that start with it.
+        self._entries: dict[str, tuple[frozenset[str], tuple[tuple[str, int, str], ...]]] = {}
+        lengths: dict[str, set[int]] = {}
         for key, members in by_key.items():
             targets = tuple(sorted(((w, f, k) for w, (f, k) in members.items() if k != "K"), key=lambda t: -t[1]))
-            self._entries.setdefault(key[:PREFIX], {})[key] = (frozenset(members), targets)
+            self._entries[key] = (frozenset(members), targets)
+            lengths.setdefault(key[:PREFIX], set()).add(len(key))
         self._automaton = ahocorasick.Automaton()
-        for prefix in self._entries:
-            self._automaton.add_word(prefix.decode("latin-1"), prefix)
+        for prefix, sizes in lengths.items():
+            self._automaton.add_word(prefix, tuple(sorted(sizes)))
         self.size = len(by_key)
         if self.size:
             self._automaton.make_automaton()
 
-    def canonical(self, text: str) -> bytes:
-        """One byte per character (characters beyond the BMP raise IndexError in translate, stay, become "?")."""
-        return text.translate(self._table).encode("latin-1", "replace")
+    def canonical(self, text: str) -> str:
+        """One class (a code point below 256) per character; characters beyond the BMP raise IndexError in
+        translate and stay as they are, so they never match."""
+        return text.translate(self._table)
 
-    def _keys(self, word: str) -> set[bytes]:
+    def _keys(self, word: str) -> set[str]:
         keys = {self.canonical(word)}
         for index, ch in enumerate(word):
             for other in self.lookalikes.get(ch, ()):
@@ -116,8 +119,7 @@ class NearMiss:
 
     def near_targets(self, word: str) -> list[str]:
         """Targets `word` is one confusable character away from (the build script uses this)."""
-        key = self.canonical(word)
-        found = self._entries.get(key[:PREFIX], {}).get(key)
+        found = self._entries.get(self.canonical(word))
         if not found:
             return []
         return [t for t, _, k in found[1] if t != word and self._match(word, ((t, 0, k),))]
@@ -127,13 +129,14 @@ class NearMiss:
             return []
         hits: list[NearHit] = []
         mapped = self.canonical(text)
-        for last, prefix in self._automaton.iter(mapped.decode("latin-1")):
+        entries = self._entries
+        for last, sizes in self._automaton.iter(mapped):
             start = last + 1 - PREFIX
-            for key, (members, targets) in self._entries[prefix].items():
-                end = start + len(key)
-                if (len(key) == PREFIX or mapped[start:end] == key) and (window := text[start:end]) not in members:
-                    if matched := self._match(window, targets):
-                        hits.append(NearHit(start, end, window, matched[0], matched[1]))
+            for size in sizes:
+                found = entries.get(mapped[start : start + size])
+                if found and (window := text[start : start + size]) not in found[0]:
+                    if matched := self._match(window, found[1]):
+                        hits.append(NearHit(start, start + size, window, matched[0], matched[1]))
         return _without_overlaps(hits)
 
 
