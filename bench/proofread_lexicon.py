@@ -3,10 +3,11 @@
     python bench/proofread_lexicon.py
 
 Writes, in src/tongpin/review/proofreading/data/:
-- lexicon.txt: `word<TAB>freq<TAB>I|T[blocked]|K` — I: an idiom, T: a fixed phrase or common word (the targets
-  a near-miss is corrected to), with the edge positions where no substitution is reported (digits); K: a known
-  word that looks like a near-miss of a target but is a word in its own right.
-- readings.txt: `char<TAB>reading reading …` — toneless pinyin of every character of the lexicon (homophones).
+- lexicon.txt: `word<TAB>freq<TAB>I|T[blocked]|K[<TAB>readings in context]` — I: an idiom, T: a fixed phrase
+  or common word (the targets a near-miss is corrected to), with the edge positions where no substitution is
+  reported (digits); K: a known word that looks like a near-miss of a target but is a word in its own right.
+- readings.txt: `char<TAB>reading reading …` — toneless pinyin (most common first) of every character of the
+  lexicon and of GB 2312 (homophones).
 
 Sources: jieba's dict.txt (MIT; words, frequencies and part-of-speech tags: i = idiom, l = fixed phrase) and
 pypinyin's character readings (MIT). The look-alike table (lookalike.txt) is written by hand and read here too.
@@ -18,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import jieba
-from pypinyin import Style, pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 DATA = Path(__file__).resolve().parents[1] / "src/tongpin/review/proofreading/data"
 sys.path.insert(0, str(DATA.parents[4] / "src"))
@@ -29,6 +30,7 @@ MIN_IDIOM_FREQ = 3
 MIN_KNOWN_FREQ = 5
 MIN_EDGE_WORD_FREQ = 20
 DOMINANCE = 8  # an entry this many times rarer than a confusable neighbour is taken for its misspelling
+JIEBA_FLOOR = 3  # jieba's lowest frequency: an entry there beside a more frequent neighbour is its misspelling
 
 
 def cjk(word: str) -> bool:
@@ -44,6 +46,17 @@ def edges_inside_words(target: str, words: dict[str, int]) -> str:
     if words.get(target[:-1], 0) >= MIN_EDGE_WORD_FREQ:
         blocked += str(len(target) - 1)
     return blocked
+
+
+def context_readings(word: str, readings: dict[str, list[str]]) -> str:
+    """The word's readings in context (pypinyin, phrase-aware) when it holds a heteronym read other than its
+    main reading (发人深省: xing, not sheng); a fourth column, else nothing."""
+    spoken = lazy_pinyin(word, style=Style.NORMAL)
+    if len(spoken) != len(word):
+        return ""
+    if all(readings.get(ch, [r])[0] == r for ch, r in zip(word, spoken, strict=True)):
+        return ""
+    return "\t" + " ".join(spoken)
 
 
 def main() -> None:
@@ -65,7 +78,15 @@ def main() -> None:
 
     targets = {w: f for w, (f, t) in entries.items() if is_target(w, f, t)}
     kinds = {w: ("I" if entries[w][1] == "i" else "T") + edges_inside_words(w, words) for w in targets}
-    chars = sorted({ch for word in entries for ch in word})
+    # Every character of the lexicon, and every GB 2312 character (what a writer may type by mistake).
+    gb2312 = set()
+    for code in range(0x4E00, 0xA000):
+        try:
+            chr(code).encode("gb2312")
+            gb2312.add(chr(code))
+        except UnicodeEncodeError:
+            pass
+    chars = sorted({ch for word in entries for ch in word} | gb2312)
     readings = {
         ch: list(dict.fromkeys(r for r in pinyin(ch, style=Style.NORMAL, heteronym=True)[0] if r.isalpha()))
         for ch in chars
@@ -74,7 +95,9 @@ def main() -> None:
     lookalikes = load_lookalikes()
 
     # Find every entry that collides with a target through one confusable substitution.
-    index = NearMiss(readings, lookalikes, [(w, f, kinds[w]) for w, f in targets.items()])
+    index = NearMiss(
+        readings, lookalikes, [(w, f, kinds[w] + context_readings(w, readings)) for w, f in targets.items()]
+    )
     near: dict[str, list[str]] = defaultdict(list)
     for word in entries:
         for target in index.near_targets(word):
@@ -82,16 +105,16 @@ def main() -> None:
     drop = set()
     for word, neighbours in near.items():
         freq = entries[word][0]
-        if any(targets[t] >= DOMINANCE * freq for t in neighbours):
+        if any(targets[t] >= DOMINANCE * freq or (freq <= JIEBA_FLOOR < targets[t]) for t in neighbours):
             drop.add(word)  # e.g. 再接再励 (3) beside 再接再厉 (115): a misspelling jieba happens to hold
     rows = []
     for word, freq in sorted(targets.items()):
         if word not in drop:
-            rows.append(f"{word}\t{freq}\t{kinds[word]}")
+            rows.append(f"{word}\t{freq}\t{kinds[word]}{context_readings(word, readings)}")
     for word in sorted(near):
         if word not in targets and word not in drop and entries[word][0] >= MIN_KNOWN_FREQ:
             rows.append(f"{word}\t{entries[word][0]}\tK")
-    used = {ch for row in rows for ch in row.split("\t")[0]} | set(lookalikes)
+    used = {ch for row in rows for ch in row.split("\t")[0]} | set(lookalikes) | gb2312
     (DATA / "lexicon.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
     (DATA / "readings.txt").write_text(
         "".join(f"{ch}\t{' '.join(readings[ch])}\n" for ch in sorted(used) if ch in readings), encoding="utf-8"

@@ -61,8 +61,19 @@ class NearMiss:
             if ord(ch) < 0x10000:
                 index = classes.setdefault(rs[0], len(classes))
                 self._table[ord(ch)] = _BYTE_CODES[index % len(_BYTE_CODES)]
+        for rs in readings.values():
+            for reading in rs:
+                classes.setdefault(reading, len(classes))
+        self._class_of = {r: chr(_BYTE_CODES[i % len(_BYTE_CODES)]) for r, i in classes.items()}
+        self._spoken: dict[str, tuple[str, ...]] = {}  # a target's readings in context, where they matter
+        self._main = {ch: rs[0] for ch, rs in readings.items()}
         by_key: dict[str, dict[str, tuple[int, str]]] = {}
         words = list(words)
+        for word, _freq, kind in words:
+            _kind, _, spoken = kind.partition("\t")
+            if spoken and len(spoken.split()) == len(word):
+                self._spoken[word] = tuple(spoken.split())
+        words = [(word, freq, kind.partition("\t")[0]) for word, freq, kind in words]
         for word, freq, kind in words:
             if kind != "K":
                 for key in self._keys(word):
@@ -92,15 +103,25 @@ class NearMiss:
         return text.translate(self._table)
 
     def _keys(self, word: str) -> set[str]:
-        keys = {self.canonical(word)}
+        """The word as the text maps it (each character by its main reading), the same with the one character
+        that would be replaced mapped by its reading in context (发人深省 read xǐng matches 醒, though 省's main
+        reading is shěng), and its variants through one look-alike character."""
+        mapped = self.canonical(word)
+        keys = {mapped}
+        for index, reading in enumerate(self._spoken.get(word, ())):
+            keys.add(mapped[:index] + self._class_of[reading] + mapped[index + 1 :])
         for index, ch in enumerate(word):
             for other in self.lookalikes.get(ch, ()):
-                keys.add(self.canonical(word[:index] + other + word[index + 1 :]))
+                keys.add(mapped[:index] + self.canonical(other) + mapped[index + 1 :])
         return keys
 
-    def confusion(self, written: str, meant: str) -> str | None:
-        """Why `written` may stand for `meant`: "homophone", "lookalike" or None."""
-        if self.readings.get(written, frozenset()) & self.readings.get(meant, frozenset()):
+    def confusion(self, written: str, meant: str, meant_reading: str | None = None) -> str | None:
+        """Why `written` may stand for `meant` (read `meant_reading` there, if known): "homophone", "lookalike"
+        or None. 底 does not stand for the 提 of 提前 (tí), though 提 is also read dī elsewhere."""
+        written_readings = self.readings.get(written, frozenset())
+        if meant_reading is not None and {meant_reading, self._main.get(meant)} & written_readings:
+            return "homophone"  # its reading here, or its main one (一针见血 is read xiě but written for xuè too)
+        if meant_reading is None and written_readings & self.readings.get(meant, frozenset()):
             return "homophone"
         if written in self.lookalikes.get(meant, ()):
             return "lookalike"
@@ -113,7 +134,9 @@ class NearMiss:
                 continue
             if target_kind[0] == "T" and window[diffs[0]] in FUNCTION_CHARACTERS:
                 continue
-            if kind := self.confusion(window[diffs[0]], target[diffs[0]]):
+            at = diffs[0]
+            spoken = self._spoken.get(target)
+            if kind := self.confusion(window[at], target[at], spoken[at] if spoken else self._main.get(target[at])):
                 return target, kind
         return None
 
@@ -158,6 +181,6 @@ def default_nearmiss() -> NearMiss:
         readings[ch] = rest.split()
     words = []
     for line in (DATA_DIR / "lexicon.txt").read_text(encoding="utf-8").splitlines():
-        word, freq, kind = line.split("\t")
+        word, freq, kind = line.split("\t", 2)  # kind may carry "\t" + readings in context
         words.append((word, int(freq), kind))
     return NearMiss(readings, load_lookalikes(), words)
