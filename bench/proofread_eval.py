@@ -47,12 +47,12 @@ def parse(line: str) -> tuple[str, list[tuple[int, int, str]]]:
     return "".join(text), labels
 
 
-def sentences() -> list[tuple[str, list[tuple[int, int, str]]]]:
+def sentences() -> list[tuple[str, str, list[tuple[int, int, str]]]]:
     items = []
     for path in sorted(EVAL.glob("errors_*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
-                items.append(parse(line))
+                items.append((path.stem, *parse(line)))
     return items
 
 
@@ -64,13 +64,16 @@ def main() -> None:
     checker = Checker(starter_rules(), load_roster(EVAL / "roster.csv"))
 
     found, total, misses, unlabelled = Counter(), Counter(), [], []
+    file_found, file_total = Counter(), Counter()
     items = sentences()
-    for text, labels in items:
+    for name, text, labels in items:
         findings = checker.check(text)
         for start, end, category in labels:
             total[category] += 1
+            file_total[name] += 1
             if any(f.start < end and start < f.end and ACCEPTS[category](f) for f in findings):
                 found[category] += 1
+                file_found[name] += 1
             else:
                 misses.append((category, text[start:end], text))
         for f in findings:
@@ -91,6 +94,7 @@ def main() -> None:
         "labelled_errors": sum(total.values()),
         "recall": round(sum(found.values()) / sum(total.values()), 3),
         "per_category": per_category,
+        "per_file": {n: f"{file_found[n]}/{file_total[n]} = {file_found[n] / file_total[n]:.3f}" for n in file_total},
         "unlabelled_findings_on_error_sentences": len(unlabelled),
         "clean_chars": clean_chars,
         "clean_findings": len(clean_findings),
