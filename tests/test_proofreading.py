@@ -361,3 +361,17 @@ def test_one_story_one_way_of_writing_a_unit(checker):
     assert [(f.text, f.suggestion, f.severity) for f in findings] == [("公里", "千米", "info")]
     assert not [f for f in checker.check("全长8公里，其中3公里在山区；重5公斤。") if f.rule == "number:mixed-units"]
     assert not [f for f in checker.check("从3方面入手，双方协商。") if f.category == "number"]
+
+
+def test_near_miss_uses_the_reading_in_context(checker):
+    # 薄 is mainly báo, but bó in 薄利多销: 博 (bó) is a near-miss of it, 底 (dǐ) is not one of 提前 (tí).
+    assert [(f.text, f.suggestion) for f in checker.check("商家博利多销。") if f.rule == "typo:near-miss"] == [
+        ("博利多销", "薄利多销")
+    ]
+    assert not [f for f in checker.check("工程要在月底前完成。") if f.rule == "typo:near-miss"]
+
+
+def test_near_miss_finds_a_typed_character_outside_the_lexicon(checker):
+    # 佰 occurs in no lexicon word; its reading comes from the GB 2312 part of the readings table.
+    hits = [(f.text, f.suggestion) for f in checker.check("园区里佰花齐放。") if f.rule == "typo:near-miss"]
+    assert hits == [("佰花齐放", "百花齐放")]
