@@ -30,7 +30,8 @@ def chinese_number(word: str) -> int | None:
 
 
 # --- dates and times ------------------------------------------------------------------------------------
-_CN_DATE = re.compile(f"([{_CN_NUMBER}]{{1,3}})月([{_CN_NUMBER}]{{1,3}})日")
+_CN_MONTH = re.compile(f"([{_CN_NUMBER}]{{1,3}})$")  # before a 月
+_CN_DAY = re.compile(f"([{_CN_NUMBER}]{{1,3}})日")  # after it
 _CN_YEAR_BEFORE = re.compile("([〇零一二三四五六七八九]{4})年$")
 _LUNAR = re.compile("(?:农历|阴历|夏历|正月|腊月)")
 _MONTH_ONLY = re.compile(r"(\d+)月")
@@ -43,7 +44,9 @@ _POINT_CONTEXT = re.compile(
 )
 _MORNING = re.compile("(?:凌晨|早上|早晨|上午)$")
 _QUARTER = re.compile(r"第([五六七八九十]|[05-9]|\d{2,})季度")
-_WEEKDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日[（(，, ]?(?:星期|周|礼拜)([一二三四五六日天])")
+_WEEKDAY_WORD = re.compile("(?:星期|周|礼拜)([一二三四五六日天])")
+_DATE_BEFORE_WEEKDAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日[（(，, ]?$")
+_MONTH_CHAR = re.compile("月")
 
 
 def dates_and_times(text: str) -> list[Finding]:
@@ -62,21 +65,26 @@ def dates_and_times(text: str) -> list[Finding]:
 
 def _dates(text: str) -> list[Finding]:
     findings = []
-    for m in _CN_DATE.finditer(text):
-        start = m.start()
+    for moon in _MONTH_CHAR.finditer(text):  # anchored on 月: a scan for the numerals would try every 一
+        month_match = _CN_MONTH.search(text, max(0, moon.start() - 3), moon.start())
+        day_match = _CN_DAY.match(text, moon.end())
+        if not month_match or not day_match:
+            continue
+        start = month_match.start()
         if _LUNAR.search(text, max(0, start - 4), start) or (start and text[start - 1] in _CN_NUMBER):
             continue
         year_match = _CN_YEAR_BEFORE.search(text, max(0, start - 5), start)
         year = chinese_number(year_match.group(1)) if year_match else 2024
         start = year_match.start() if year_match else start
-        month, day = chinese_number(m.group(1)), chinese_number(m.group(2))
+        month, day = chinese_number(month_match.group(1)), chinese_number(day_match.group(1))
         if month is None or day is None or year is None:
             continue
         try:
             dt.date(year, month, day)
         except ValueError:
+            end = day_match.end()
             findings.append(
-                _finding(start, m.end(), text, "number", Severity.ERROR, None, "number:invalid-date", "日期不存在")
+                _finding(start, end, text, "number", Severity.ERROR, None, "number:invalid-date", "日期不存在")
             )
     for m in _MONTH_ONLY.finditer(text):
         if len(m.group(1)) > 2 or (m.start() and text[m.start() - 1] == "."):
@@ -134,18 +142,21 @@ def _quarters(text: str) -> list[Finding]:
 
 def _weekdays(text: str) -> list[Finding]:
     findings = []
-    for m in _WEEKDAY.finditer(text):
+    for word in _WEEKDAY_WORD.finditer(text):
+        m = _DATE_BEFORE_WEEKDAY.search(text, max(0, word.start() - 14), word.start())
+        if not m:
+            continue
         try:
             date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             continue  # the date itself is reported
-        written = "日" if m.group(4) == "天" else m.group(4)
+        written = "日" if word.group(1) == "天" else word.group(1)
         actual = _WEEKDAYS[date.weekday()]
         if written != actual:
             findings.append(
                 _finding(
-                    m.start(4) - 2 if text[m.start(4) - 2 : m.start(4)] in ("星期", "礼拜") else m.start(4) - 1,
-                    m.end(),
+                    word.start(),
+                    word.end(),
                     text,
                     "number",
                     Severity.ERROR,
@@ -160,12 +171,13 @@ def _weekdays(text: str) -> list[Finding]:
 # --- 的/地/得: only the clear cases ------------------------------------------------------------------------
 _DEGREE = "很|非常|十分|特别|格外|相当|更加|越来越|极其|比较|异常"
 # 进展的十分顺利。 → 得: a degree adverb and a short adjective closing the clause after 的 is a complement.
-_DE_COMPLEMENT = re.compile(rf"(?<=[\u4e00-\u9fff])的(?=(?:{_DEGREE})[\u4e00-\u9fff]{{1,2}}(?:[，。！？；、”]|$))")
+_DE_COMPLEMENT = re.compile(rf"的(?=(?:{_DEGREE})[\u4e00-\u9fff]{{1,2}}(?:[，。！？；、”]|$))")
 # 高兴的说： → 地: a manner word before a verb of saying that opens a quotation or a clause.
 _MANNER = "高兴|激动|兴奋|感慨|动情|深情|认真|耐心|仔细|热情|亲切|自豪|坚定|郑重|笑着|笑眯眯|开心|感激|诚恳|满意"
-_DI_ADVERBIAL = re.compile(rf"(?:{_MANNER})(的)(?=(?:说|表示|介绍|讲|回答|告诉记者|解释)[：:，,“])")
+_MANNER_WORDS = tuple(_MANNER.split("|"))
+_DI_ADVERBIAL = re.compile("(的)(?=(?:说|表示|介绍|讲|回答|告诉记者|解释)[：:，,“])")
 # 慢慢的走 → 地: a doubled adverb before a verb of motion or speech.
-_DI_DOUBLED = re.compile(r"([\u4e00-\u9fff])\1(的)(?=(?:说|走|跑|点头|摇头|笑|问|答)[，。：“])")
+_DI_DOUBLED = re.compile("(的)(?=(?:说|走|跑|点头|摇头|笑|问|答)[，。：“])")
 _DE_NOT_AFTER = ("目", "真", "的")  # 目的很明确, 真的很好: 的 is part of a word
 
 
@@ -173,18 +185,31 @@ def de_di_de(text: str) -> list[Finding]:
     findings = []
     for m in _DE_COMPLEMENT.finditer(text):
         before = text[max(0, m.start() - 3) : m.start()]
-        if text[m.start() - 1] in _DE_NOT_AFTER or not _PREDICATE_BEFORE.search(before):
+        if not before or before[-1] in _DE_NOT_AFTER or not _PREDICATE_BEFORE.search(before):
             continue
         findings.append(
             _finding(m.start(), m.end(), text, "typo", Severity.WARNING, "得", "typo:de-di-de", "补语前应用“得”")
         )
-    for pattern in (_DI_ADVERBIAL, _DI_DOUBLED):
+    for pattern, before_ok in ((_DI_ADVERBIAL, _after_manner_word), (_DI_DOUBLED, _after_doubled_character)):
         for m in pattern.finditer(text):
-            start, end = m.span(m.lastindex)
+            if not before_ok(text, m.start()):
+                continue
+            start, end = m.span(1)
             findings.append(
                 _finding(start, end, text, "typo", Severity.WARNING, "地", "typo:de-di-de", "状语后应用“地”")
             )
     return findings
+
+
+def _after_manner_word(text: str, position: int) -> bool:
+    return text.endswith(_MANNER_WORDS, max(0, position - 3), position)
+
+
+def _after_doubled_character(text: str, position: int) -> bool:
+    return position >= 2 and text[position - 1] == text[position - 2] and _CJK_IDEOGRAPH.match(text[position - 1])
+
+
+_CJK_IDEOGRAPH = re.compile("[\u4e00-\u9fff]")
 
 
 # Verbs and adjectives that take a complement (做得很好, 开展得十分顺利); a noun before 的 (他的很多) is left alone.
@@ -265,7 +290,7 @@ UNIT_GROUPS = (
 )
 _UNIT_OF = {unit: group for group in UNIT_GROUPS for unit in group}
 _QUANTITY = re.compile(
-    r"(?<![A-Za-z])\d+(?:\.\d+)?\s*("
+    r"\d+(?:\.\d+)?\s*("
     + "|".join(sorted((re.escape(u) for u in _UNIT_OF), key=len, reverse=True))
     + r")(?![A-Za-z])"
 )
@@ -276,6 +301,8 @@ def units(text: str) -> list[Finding]:
     first: dict[tuple[str, ...], str] = {}
     findings = []
     for m in _QUANTITY.finditer(text):
+        if m.start() and text[m.start() - 1].isascii() and text[m.start() - 1].isalpha():
+            continue  # part of a code such as v2km
         unit = m.group(1)
         after = text[m.end(1) : m.end(1) + 1]
         if after and after in _NOT_A_UNIT_AFTER.get(unit, ()):

@@ -163,7 +163,7 @@ class Checker:
     def _near_misses(self, text: str, listed: list[Finding]) -> list[Finding]:
         if self.nearmiss is None:
             return []
-        typos = [(f.start, f.end) for f in listed if f.category == "typo"]
+        typos = {i for f in listed if f.category == "typo" for i in range(f.start, f.end)}
         return [
             _finding(
                 hit.start,
@@ -177,7 +177,7 @@ class Checker:
                 source=NEARMISS_SOURCE,
             )
             for hit in self.nearmiss.find(text)
-            if not any(start < hit.end and hit.start < end for start, end in typos)  # a listed typo says it already
+            if typos.isdisjoint(range(hit.start, hit.end))  # a listed typo there says it already
         ]
 
     # --- leaders: titles and order -------------------------------------------------------------------

@@ -165,9 +165,12 @@ class NearMiss:
 
 def _without_overlaps(hits: list[NearHit]) -> list[NearHit]:
     """Where hits overlap keep the longest (a phrase beats a word inside it), then the first."""
+    taken: set[int] = set()  # hits are 4-8 characters, so marking positions keeps this linear
     kept: list[NearHit] = []
     for hit in sorted(hits, key=lambda h: (-(h.end - h.start), h.start)):
-        if all(hit.end <= k.start or hit.start >= k.end for k in kept):
+        span = range(hit.start, hit.end)
+        if taken.isdisjoint(span):
+            taken.update(span)
             kept.append(hit)
     return sorted(kept, key=lambda h: h.start)
 
