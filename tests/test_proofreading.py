@@ -361,6 +361,8 @@ def test_one_story_one_way_of_writing_a_unit(checker):
     assert [(f.text, f.suggestion, f.severity) for f in findings] == [("公里", "千米", "info")]
     assert not [f for f in checker.check("全长8公里，其中3公里在山区；重5公斤。") if f.rule == "number:mixed-units"]
     assert not [f for f in checker.check("从3方面入手，双方协商。") if f.category == "number"]
+    magnitude = [f.text for f in checker.check("占地1.2万平方米，其中绿地3000平米。") if f.rule == "number:mixed-units"]
+    assert magnitude == ["平米"]
 
 
 def test_near_miss_uses_the_reading_in_context(checker):

@@ -289,8 +289,8 @@ UNIT_GROUPS = (
     ("立方米", "方", "m³"),
 )
 _UNIT_OF = {unit: group for group in UNIT_GROUPS for unit in group}
-_QUANTITY = re.compile(
-    r"\d+(?:\.\d+)?\s*("
+_QUANTITY = re.compile(  # 万 and 亿 may stand between number and unit (2万平方米); 千 would eat 千米
+    r"\d+(?:\.\d+)?\s*(?:万|亿)?("
     + "|".join(sorted((re.escape(u) for u in _UNIT_OF), key=len, reverse=True))
     + r")(?![A-Za-z])"
 )
