@@ -8,6 +8,7 @@ not itself a word of the lexicon. The lexicon (data/lexicon.txt) and readings (d
 offline by bench/proofread_lexicon.py; loading them takes well under a second and needs no model.
 """
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -67,28 +68,28 @@ class NearMiss:
         self._class_of = {r: chr(_BYTE_CODES[i % len(_BYTE_CODES)]) for r, i in classes.items()}
         self._spoken: dict[str, tuple[str, ...]] = {}  # a target's readings in context, where they matter
         self._main = {ch: rs[0] for ch, rs in readings.items()}
-        by_key: dict[str, dict[str, tuple[int, str]]] = {}
-        words = list(words)
-        for word, _freq, kind in words:
-            _kind, _, spoken = kind.partition("\t")
+        by_key: dict[str, list[tuple[str, int, str]]] = {}
+        entries = []  # one (word, freq, kind) tuple per word, shared by all its keys (memory: ~45,000 keys)
+        for word, freq, kind in words:
+            kind, _, spoken = kind.partition("\t")
             if spoken and len(spoken.split()) == len(word):
                 self._spoken[word] = tuple(spoken.split())
-        words = [(word, freq, kind.partition("\t")[0]) for word, freq, kind in words]
-        for word, freq, kind in words:
-            if kind != "K":
-                for key in self._keys(word):
-                    by_key.setdefault(key, {})[word] = (freq, kind)
-        for word, freq, kind in words:
-            key = self.canonical(word)
-            if kind == "K" and key in by_key:
-                by_key[key].setdefault(word, (freq, kind))
+            entries.append((word, freq, sys.intern(kind)))
+        for entry in entries:
+            if entry[2] != "K":
+                for key in self._keys(entry[0]):
+                    by_key.setdefault(key, []).append(entry)
+        for entry in entries:
+            key = self.canonical(entry[0])
+            if entry[2] == "K" and key in by_key and entry not in by_key[key]:
+                by_key[key].append(entry)
         # One Aho-Corasick pass over the mapped text finds the four-class prefixes (measured: ~5x faster than a
         # Python loop over positions); each hit then looks up the entry lengths that start with it.
-        self._entries: dict[str, tuple[frozenset[str], tuple[tuple[str, int, str], ...]]] = {}
+        self._entries: dict[str, tuple[tuple[str, ...], tuple[tuple[str, int, str], ...]]] = {}
         lengths: dict[str, set[int]] = {}
         for key, members in by_key.items():
-            targets = tuple(sorted(((w, f, k) for w, (f, k) in members.items() if k != "K"), key=lambda t: -t[1]))
-            self._entries[key] = (frozenset(members), targets)
+            targets = tuple(sorted((e for e in members if e[2] != "K"), key=lambda e: -e[1]))
+            self._entries[key] = (tuple(dict.fromkeys(e[0] for e in members)), targets)  # few: a tuple is smaller
             lengths.setdefault(key[:PREFIX], set()).add(len(key))
         self._automaton = ahocorasick.Automaton()
         for prefix, sizes in lengths.items():
