@@ -199,3 +199,181 @@ def test_cli_from_stdin_exits_zero_with_findings():
     )
     assert result.returncode == 0
     assert json.loads(result.stdout)[0]["suggestion"] == "朝鲜"
+
+
+# --- near-misses of known idioms and words (no list names them) -------------------------------------------
+@pytest.mark.parametrize(
+    "text,wrong,meant",
+    [
+        ("双方的合作可谓水到渠城。", "水到渠城", "水到渠成"),  # homophone 城/成
+        ("他对这项工作一窍不痛。", "一窍不痛", "一窍不通"),  # homophone 痛/通
+        ("这座古桥饱经风双。", "饱经风双", "饱经风霜"),  # homophone 双/霜
+        ("各方面的困难接肿而至。", "接肿而至", "接踵而至"),  # homophone 肿/踵
+        ("节目形式别具一格，令人耳目一欣。", "耳目一欣", "耳目一新"),
+    ],
+)
+def test_near_miss_of_an_idiom_is_reported_with_the_idiom(checker, text, wrong, meant):
+    assert wrong not in {r.term for r in starter_rules()}  # no list names it
+    hits = [f for f in checker.check(text) if f.rule == "typo:near-miss"]
+    assert [(f.text, f.suggestion, f.severity) for f in hits] == [(wrong, meant, "warning")]
+    assert text[hits[0].start : hits[0].end] == wrong
+
+
+def test_near_miss_through_a_look_alike_character():
+    from tongpin.review.proofreading.nearmiss import NearMiss
+
+    readings = {"戊": ["wu"], "戌": ["xu"], "变": ["bian"], "法": ["fa"]}
+    lexicon = NearMiss(readings, {"戊": {"戌"}, "戌": {"戊"}}, [("戊戌变法", 50, "I")])
+    assert [(h.text, h.suggestion) for h in lexicon.find("史称戊戍变法。")] == []  # 戍 is not in the table
+    assert [(h.text, h.suggestion, h.kind) for h in lexicon.find("史称戌戌变法。")] == [
+        ("戌戌变法", "戊戌变法", "lookalike")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "双方的合作可谓水到渠成。",
+        "在进一步扩大开放的同时，要守住安全底线。",  # 在 + 进一步, not a misspelt 再进一步
+        "这个人是部门里最年轻的干部。",  # 人 + 是 + 部门
+        "要再接再厉，一鼓作气完成任务。",
+        "他在会上作了发言，大家各抒己见。",
+    ],
+)
+def test_near_miss_leaves_correct_text_alone(checker, text):
+    assert not [f for f in checker.check(text) if f.rule == "typo:near-miss"]
+
+
+def test_a_listed_typo_is_not_reported_twice(checker):
+    assert [f.rule for f in checker.check("要再接再励。") if f.category == "typo"] == ["typo:再接再励"]
+
+
+def test_checker_without_the_lexicon():
+    assert Checker(nearmiss=False).check("水到渠城") == []
+
+
+# --- news-style banned and discouraged terms ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text,term,suggestion",
+    [
+        ("台湾政府宣布", "台湾政府", "台湾当局"),
+        ("公司法人代表", "法人代表", "法定代表人"),
+        ("关于喇嘛教的介绍", "喇嘛教", "藏传佛教"),
+        ("一位精神病人走失", "精神病人", "精神障碍患者"),
+        ("安置灾民", "灾民", "受灾群众"),
+    ],
+)
+def test_news_style_lists_by_category(checker, text, term, suggestion):
+    hit = [f for f in checker.check(text) if f.category == "prohibited"]
+    assert [(f.text, f.suggestion) for f in hit] == [(term, suggestion)]
+    assert hit[0].source and hit[0].message.startswith("【")
+
+
+def test_a_term_inside_its_own_suggestion_is_not_reported(checker):
+    assert not [f for f in checker.check("农民工返乡创业") if f.category == "prohibited"]
+    assert [f.text for f in checker.check("民工返乡") if f.category == "prohibited"] == ["民工"]
+
+
+# --- leaders listed without titles --------------------------------------------------------------------------
+def test_untitled_name_list_out_of_rank_order(checker):
+    findings = [f for f in checker.check("王建国、李文华等参加调研。") if f.rule == "leader:order"]
+    assert [f.text for f in findings] == ["李文华"]
+    assert [f.text for f in checker.check("王建国、副厅长李文华出席。") if f.rule == "leader:order"] == ["李文华"]
+
+
+def test_names_that_are_not_a_list_keep_their_order(checker):
+    assert not [f for f in checker.check("王建国向李文华汇报了工作。") if f.category == "leader"]
+    assert not [f for f in checker.check("李文华、王建国等参加调研。") if f.category == "leader"]
+
+
+# --- impossible dates and times -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text,rule",
+    [
+        ("定于6月31日举行", "number:invalid-date"),
+        ("定于六月三十一日举行", "number:invalid-date"),
+        ("2027年2月29日", "number:invalid-date"),
+        ("凌晨26时发生", "number:invalid-time"),
+        ("9时61分开始", "number:invalid-time"),
+        ("上午13时开会", "number:time-period"),
+        ("晚上28点许", "number:invalid-time"),
+        ("今年第八季度", "number:invalid-quarter"),
+        ("自16月份起", "number:invalid-month"),
+        ("2026年12月3日（星期五）", "number:weekday"),
+    ],
+)
+def test_impossible_dates_and_times(checker, text, rule):
+    assert rule in [f.rule for f in checker.check(text)]
+
+
+def test_weekday_suggestion_and_possible_dates_and_times(checker):
+    weekday = [f for f in checker.check("2026年12月3日（星期五）") if f.rule == "number:weekday"]
+    assert weekday[0].suggestion == "星期四" and weekday[0].severity == "error"
+    for text in [
+        "2024年2月29日（星期四）",
+        "农历二月三十日",
+        "24时整",
+        "23时59分",
+        "下午3时",
+        "提出25点意见",
+        "工作25时间",
+        "第四季度",
+        "12月底",
+        "比分25:23",
+        "连续工作30小时",
+    ]:
+        assert not [f for f in checker.check(text) if f.category == "number"], text
+
+
+# --- 的/地/得 in the clear cases ----------------------------------------------------------------------------
+def test_de_di_de_clear_cases(checker):
+    def fixes(text):
+        return [(f.start, f.suggestion) for f in checker.check(text) if f.rule == "typo:de-di-de"]
+
+    assert fixes("工作完成的非常出色。") == [(4, "得")]
+    assert fixes("她兴奋的说：“我们赢了！”") == [(3, "地")]
+    assert fixes("他轻轻的点头。") == [(3, "地")]
+    assert fixes("他说的很对。") == [(2, "得")]
+    for clean in ["他的很多想法", "采取的非常措施", "目的很明确。", "亲切的问候", "真的很好。", "他说得很对。"]:
+        assert fixes(clean) == [], clean
+
+
+# --- quotation marks ----------------------------------------------------------------------------------------
+def test_quotation_running_over_paragraphs(checker):
+    def unpaired(text):
+        return [f.start for f in checker.check(text) if f.rule == "punctuation:unpaired"]
+
+    assert unpaired("他说：“第一段。\n“第二段。”") == []  # the continuation mark of a multi-paragraph quotation
+    assert unpaired("他说：“第一段。\n第二段没有前引号。”")[0] == 3
+    assert unpaired("他说：“没有后引号。") == [3]
+
+
+def test_nested_and_straight_quotes(checker):
+    rules = [(f.text, f.rule) for f in checker.check("他说：“大家叫他“铁人”。”")]
+    assert ("“", "punctuation:nested-quotes") in rules
+    assert [f.suggestion for f in checker.check('他说"好"。') if f.rule == "punctuation:straight-quote"] == ["“", "”"]
+    assert not [f for f in checker.check('print("ok")') if f.category == "punctuation"]
+
+
+# --- units --------------------------------------------------------------------------------------------------
+def test_one_story_one_way_of_writing_a_unit(checker):
+    findings = [f for f in checker.check("干渠长8千米，支渠长3公里，另有2千米在建。") if f.rule == "number:mixed-units"]
+    assert [(f.text, f.suggestion, f.severity) for f in findings] == [("公里", "千米", "info")]
+    assert not [f for f in checker.check("全长8公里，其中3公里在山区；重5公斤。") if f.rule == "number:mixed-units"]
+    assert not [f for f in checker.check("从3方面入手，双方协商。") if f.category == "number"]
+    magnitude = [f.text for f in checker.check("占地1.2万平方米，其中绿地3000平米。") if f.rule == "number:mixed-units"]
+    assert magnitude == ["平米"]
+
+
+def test_near_miss_uses_the_reading_in_context(checker):
+    # 薄 is mainly báo, but bó in 薄利多销: 博 (bó) is a near-miss of it, 底 (dǐ) is not one of 提前 (tí).
+    assert [(f.text, f.suggestion) for f in checker.check("商家博利多销。") if f.rule == "typo:near-miss"] == [
+        ("博利多销", "薄利多销")
+    ]
+    assert not [f for f in checker.check("工程要在月底前完成。") if f.rule == "typo:near-miss"]
+
+
+def test_near_miss_finds_a_typed_character_outside_the_lexicon(checker):
+    # 佰 occurs in no lexicon word; its reading comes from the GB 2312 part of the readings table.
+    hits = [(f.text, f.suggestion) for f in checker.check("园区里佰花齐放。") if f.rule == "typo:near-miss"]
+    assert hits == [("佰花齐放", "百花齐放")]

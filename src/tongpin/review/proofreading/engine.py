@@ -6,48 +6,27 @@ Offsets are characters of the text as given (Python string indices), end exclusi
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
-from enum import StrEnum
 
 import ahocorasick
 import opencc
 
+from . import checks
+from .finding import BUILT_IN, Finding, Severity
+from .nearmiss import NearMiss, default_nearmiss
 from .roster import Leader
 from .rules import Rule
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@dataclass(frozen=True)
-class Finding:
-    start: int
-    end: int
-    text: str
-    category: str
-    severity: str
-    suggestion: str | None
-    rule: str
-    source: str = ""
-    message: str = ""
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
 
 Plugin = Callable[[str], Iterable[Finding]]
 
 CJK = "\u4e00-\u9fff\u3400-\u4dbf"
-BUILT_IN = "同频内置规则"
+NEARMISS_SOURCE = "近似词检测：jieba 词典成语与常用词（MIT）+ pypinyin 读音（MIT）+ 同频形近字表"
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", ".": "。", "(": "（", ")": "）"}
 _HALF_PUNCT = re.compile(r"[,;:?!.]")  # candidates; their neighbours decide (a regex lookaround is 15x slower)
 _CJK_CHAR = re.compile(f"[{CJK}]")
 _HALF_PARENS = re.compile(rf"\(([^()\n]*[{CJK}][^()\n]*)\)")
 _DOUBLED_MARK = re.compile(r"([，。、；：！？])\1+")
-_PAIRS = {"（": "）", "《": "》", "“": "”", "‘": "’", "【": "】", "「": "」", "『": "』", "〔": "〕"}
+# “ ” are paired by checks.quotes, which knows multi-paragraph quotations.
+_PAIRS = {"（": "）", "《": "》", "‘": "’", "【": "】", "「": "」", "『": "』", "〔": "〕"}
 _CLOSERS = {close: open_ for open_, close in _PAIRS.items()}
 _BRACKETS = re.compile("[" + re.escape("".join(_PAIRS) + "".join(_CLOSERS)) + "]")
 _DOUBLED_CHAR = re.compile("(的|地|得|了|是|在|和|与|及|对|把|被|将|也|都|就|而|从|为|其|之)\\1")
@@ -64,6 +43,7 @@ _MAGNITUDES = set("十百千万亿")
 _FULL_WIDTH_DIGITS = re.compile("[０-９]+")
 _DATE = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _YEAR_BEFORE = re.compile(r"(?<!\d)(\d{4})年$")
+_LIST_SEPARATORS = "、，, 和与及同以及"
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 
 _t2s = opencc.OpenCC("t2s")
@@ -93,8 +73,16 @@ def _finding(
 class Checker:
     """Built once from rule lists and a roster (building takes ~0.2 s for 50,000 terms); `check` is re-entrant."""
 
-    def __init__(self, rules: Iterable[Rule] = (), roster: Iterable[Leader] = (), plugins: Iterable[Plugin] = ()):
+    def __init__(
+        self,
+        rules: Iterable[Rule] = (),
+        roster: Iterable[Leader] = (),
+        plugins: Iterable[Plugin] = (),
+        nearmiss: NearMiss | bool = True,
+    ):
+        """`nearmiss`: the near-miss lexicon (True: the shipped one, loaded once per process; False: none)."""
         self.rules = list(rules)
+        self.nearmiss = default_nearmiss() if nearmiss is True else (nearmiss or None)
         self.roster = {leader.name: leader for leader in roster}
         self.plugins = list(plugins)
         titles = {leader.title for leader in self.roster.values()} | COMMON_TITLES
@@ -125,14 +113,19 @@ class Checker:
                 for item in payload:
                     if isinstance(item, Leader):
                         leaders_at.append((start, end + 1, item))
-                    else:
+                    elif not _inside_suggestion(text, start, item):
                         findings.append(self._rule_finding(item, start, end + 1, text, strict_advert))
         findings += self._leaders(text, leaders_at)
+        findings += self._near_misses(text, findings)
         findings += self._punctuation(text)
         findings += self._duplicates(text)
         findings += self._traditional(text)
         findings += self._pinyin(text)
         findings += self._numbers(text)
+        findings += checks.dates_and_times(text)
+        findings += checks.de_di_de(text)
+        findings += checks.quotes(text)
+        findings += checks.units(text)
         if max_chars is not None and len(text) > max_chars:
             findings.append(
                 _finding(
@@ -166,6 +159,27 @@ class Checker:
             rule.note,
         )
 
+    # --- near-misses of known idioms and words ---------------------------------------------------------
+    def _near_misses(self, text: str, listed: list[Finding]) -> list[Finding]:
+        if self.nearmiss is None:
+            return []
+        typos = {i for f in listed if f.category == "typo" for i in range(f.start, f.end)}
+        return [
+            _finding(
+                hit.start,
+                hit.end,
+                text,
+                "typo",
+                Severity.WARNING,  # likely, not certain: a rare word can sit one homophone from a common one
+                hit.suggestion,
+                "typo:near-miss",
+                f"疑似“{hit.suggestion}”之误（{'同音字' if hit.kind == 'homophone' else '形近字'}）",
+                source=NEARMISS_SOURCE,
+            )
+            for hit in self.nearmiss.find(text)
+            if typos.isdisjoint(range(hit.start, hit.end))  # a listed typo there says it already
+        ]
+
     # --- leaders: titles and order -------------------------------------------------------------------
     def _leaders(self, text: str, found: list[tuple[int, int, Leader]]) -> list[Finding]:
         findings = []
@@ -196,7 +210,7 @@ class Checker:
                 first_seen.setdefault(item[2].name, item)
             ordered = sorted(first_seen.values())
             for earlier, later in zip(ordered, ordered[1:], strict=False):
-                if later[2].rank < earlier[2].rank:
+                if later[2].rank < earlier[2].rank and self._listed_together(text[earlier[1] : later[0]]):
                     findings.append(
                         _finding(
                             later[0],
@@ -211,6 +225,12 @@ class Checker:
                         )
                     )
         return findings
+
+    def _listed_together(self, between: str) -> bool:
+        """Two names are one list when only separators and a title stand between them ("张三、副厅长李四");
+        in "李四会见张三" the order says who did what, not who ranks first."""
+        rest = between.strip(_LIST_SEPARATORS)
+        return not rest or rest in self._titles
 
     def _title_before(self, text: str, name_start: int) -> tuple[int, str | None]:
         """The longest known title ending right before the name (e.g. 厅长张三), if any."""
@@ -432,6 +452,12 @@ def _mixed_numerals(text: str, start: int, end: int) -> bool:
         and bool(before)
         or (bool(after) and after in _CHINESE_DIGITS and following not in _MAGNITUDES)
     )
+
+
+def _inside_suggestion(text: str, start: int, rule: Rule) -> bool:
+    """Whether the term is part of its own suggestion written out (民工 inside 农民工)."""
+    offset = rule.suggestion.find(rule.term) if rule.suggestion else -1
+    return offset >= 0 and text.startswith(rule.suggestion, start - offset)
 
 
 def _inside(text: str, position: int, word: str) -> bool:
