@@ -89,10 +89,13 @@
         var href = node.getAttribute("href") || "";
         if (/^(https?:|mailto:)/i.test(href)) copy.setAttribute("href", href); else copy = null;
       }
-      if (!copy && node.style) {
-        var weight = node.style.fontWeight;
-        if (weight === "bold" || parseInt(weight, 10) >= 600) copy = doc.createElement("strong");
-        else if (node.style.fontStyle === "italic") copy = doc.createElement("em");
+      if (!copy && node.getAttribute && node.getAttribute("style")) {
+        // Read the attribute's text, not node.style: under the site's Content-Security-Policy (no inline styles)
+        // the browser leaves pasted style attributes unparsed, so node.style would be empty.
+        var style = node.getAttribute("style").toLowerCase();
+        var weight = (style.match(/font-weight\s*:\s*([a-z0-9]+)/) || [])[1] || "";
+        if (weight === "bold" || weight === "bolder" || parseInt(weight, 10) >= 600) copy = doc.createElement("strong");
+        else if (/font-style\s*:\s*italic/.test(style)) copy = doc.createElement("em");
       }
       if (copy) { cleanCopy(node, copy, doc); target.appendChild(copy); } else cleanCopy(node, target, doc);
     });
