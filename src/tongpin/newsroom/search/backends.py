@@ -198,7 +198,7 @@ class PostgresText:
             if connection.in_atomic_block:
                 cursor.execute(f"ANALYZE {PG_TABLE}")
             else:
-                # VACUUM also marks the pages all-visible, so counting matches needs no heap reads.
+                # VACUUM also sets the visibility map after the bulk load (autovacuum would do it later, under load).
                 cursor.execute(f"VACUUM (ANALYZE) {PG_TABLE}")
 
     def clear(self) -> None:
