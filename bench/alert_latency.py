@@ -1,8 +1,9 @@
 """Warning latency: POST a CAP alert to a running Tongpin → the last of six channel deliveries received.
 
-    python bench/alert_latency.py --alerts 300 --json [--rate 50] [--clients 4]
+    python bench/alert_latency.py --alerts 300 --json [--rate 50] [--clients 4] [--database sqlite|postgresql]
 
-Runs Tongpin as `tongpin serve` runs it (gunicorn + one worker, embedded SQLite in a fresh home), with six
+Runs Tongpin as `tongpin serve` runs it (gunicorn + one worker, embedded SQLite in a fresh home, or a fresh
+PostgreSQL database on 127.0.0.1:5432 that is dropped afterwards), with six
 channels (TV crawl, SMS, app push, WeChat, Weibo, web banner) whose webhook transmitters post to a
 local sink, and a release policy that auto-releases. `--with-radio` swaps the web banner for a radio channel, so
 every alert also gets synthesised speech (espeak-ng) before it is published. It POSTs N orange, immediate
@@ -17,7 +18,6 @@ import http.client
 import json
 import os
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from publish import Sink, percentile  # noqa: E402
+from publish import Sink, child_env, drop, percentile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ["tv", "sms", "app", "wechat", "weibo", "web"]
@@ -132,6 +132,7 @@ def main() -> None:
     parser.add_argument("--extra-workers", type=int, default=0, help="delivery workers started beside serve's one")
     parser.add_argument("--web-workers", type=int, default=None, help="gunicorn processes (serve's default if unset)")
     parser.add_argument("--web-threads", type=int, default=None, help="threads per gunicorn process (serve's default)")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.with_radio:
@@ -139,9 +140,15 @@ def main() -> None:
 
     sink = AlertSink()
     home = Path(tempfile.mkdtemp(prefix="tongpin-alert-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGPIN_") or k.startswith("TONGPIN_DELIVERY_")}
-    env.update(TONGPIN_HOME=str(home), TONGPIN_LOG_LEVEL="WARNING")
-    env["TONGPIN_OUTBOUND_ALLOW"] = "127.0.0.0/8"  # the sink listens on loopback (refused unless allow-listed)
+    env = child_env(args.database, home)  # a clean environment; a new database on PostgreSQL
+    try:
+        results = measure(args, env, sink)
+    finally:
+        drop(env)
+    print(json.dumps(results, ensure_ascii=False, indent=1) if args.json else results)
+
+
+def measure(args, env: dict, sink: AlertSink) -> dict:
     python = [sys.executable, "-m", "tongpin"]
     subprocess.run([*python, "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
     setup = subprocess.run([*python, "shell", "-c", SETUP.format(kinds=KINDS, url=sink.url)], env=env, check=True,
@@ -173,8 +180,10 @@ def main() -> None:
         for process in [server, *extra]:
             process.terminate()
             process.wait(timeout=30)
-    results["stages"] = stages(home / "tongpin.sqlite3", started)
-    print(json.dumps(results, ensure_ascii=False, indent=1) if args.json else results)
+    results["stages"] = stages(env, started)
+    results["database"] = args.database
+    results["load_1min"] = round(os.getloadavg()[0], 2)
+    return results
 
 
 def run(args, port: int, token: str, sink: AlertSink) -> tuple[dict, dict[int, float]]:
@@ -269,18 +278,38 @@ def tree_cpu(pid: int) -> float | None:
         return None
 
 
-def stages(database: Path, started: dict[int, float]) -> dict:
+STAGES_SQL = (
+    "SELECT a.id, a.released_at, MAX(d.started_at), MAX(d.delivered_at) FROM alerts_alert a "
+    "JOIN publishing_rendition r ON r.publication_id = a.publication_id "
+    "JOIN publishing_delivery d ON d.rendition_id = r.id GROUP BY a.id"
+)
+
+
+def stage_rows(env: dict) -> list[tuple]:
+    """The stage times per alert from whichever database the server used."""
+    url = env.get("TONGPIN_DATABASE_URL")
+    if url:
+        import psycopg
+
+        with psycopg.connect(url) as connection:
+            return connection.execute(STAGES_SQL).fetchall()
+    import sqlite3
+
+    with sqlite3.connect(Path(env["TONGPIN_HOME"]) / "tongpin.sqlite3") as connection:
+        return connection.execute(STAGES_SQL).fetchall()
+
+
+def stages(env: dict, started: dict[int, float]) -> dict:
     """Where the time went, per alert, from the rows the server wrote: POST sent → stored and released,
     → the last of its deliveries claimed by the worker, → the last one sent (p50 / p99 in ms)."""
 
-    def seconds(text: str | None) -> float | None:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() if text else None
+    def seconds(value) -> float | None:
+        if not value:
+            return None
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)  # SQLite: text in UTC
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
-    rows = sqlite3.connect(database).execute(
-        "SELECT a.id, a.released_at, MAX(d.started_at), MAX(d.delivered_at) FROM alerts_alert a "
-        "JOIN publishing_rendition r ON r.publication_id = a.publication_id "
-        "JOIN publishing_delivery d ON d.rendition_id = r.id GROUP BY a.id"
-    )
+    rows = stage_rows(env)
     spans: dict[str, list[float]] = {"released": [], "claimed": [], "sent": []}
     for alert_id, released, claimed, sent in rows:
         begin = started.get(alert_id)

@@ -1,13 +1,21 @@
-"""Publishing queue benchmark: deliveries through a real `tongpin worker` to a local webhook sink.
+"""Publishing queue benchmark: publications queued through the services, sent by real `tongpin worker`s.
 
-    python bench/publish.py --json [--deliveries 3000] [--paced 300 --rate 100] [--only sqlite|postgresql]
+    python bench/publish.py --json [--database sqlite|postgresql] [--workers 2] [--channels 6]
+                                   [--publications 1500] [--batch 50] [--paced 100 --rate 20]
 
-For each database (a fresh SQLite home; a fresh PostgreSQL database when 127.0.0.1:5432 answers) it starts
-one worker process (`tongpin worker --deliveries-only`, as production runs it) and
-  * burst: enqueues N deliveries in one transaction and measures deliveries_per_s from enqueue to the last
-    receipt at the sink, and the burst's p99 (which is mostly queueing);
-  * paced: enqueues deliveries one at a time at a steady rate and measures p50/p99 enqueue → receipt.
-Each delivery is a signed webhook POST of the rendition's JSON; the sink answers 200 at once.
+In a fresh SQLite home (or a fresh PostgreSQL database on 127.0.0.1:5432, dropped afterwards) it creates C
+webhook channels posting to a local sink, starts K worker processes (`tongpin worker --deliveries-only`, as
+production runs them) and
+  * burst: releases N publications × C channels through `publishing.services` (drafts rendered beforehand,
+    stored `--batch` a transaction), scheduled an hour ahead; then makes them all due at once and wakes the
+    workers (`bring_due`), so queueing (10–60 ms a publication here) neither limits nor shares the CPU with
+    the sending. `deliveries_per_s` = N × C ÷ (that moment → last receipt at the sink);
+  * paced: releases publications one per transaction at `--rate` per second; `woken_p50_ms`/`woken_p99_ms`
+    are commit → the first of its deliveries claimed (the wake-up), `p50_ms`/`p99_ms` commit → the last of its
+    deliveries received.
+The sink counts by idempotency key: `lost` (keys queued, never received), `repeats` (receipts beyond the first
+per key); `stuck_publications`: publications not final 15 s after the last delivery arrived.
+`load_1min` is the machine's load average when the run ended: on the shared 2-core machine read figures beside it.
 """
 
 import argparse
@@ -21,11 +29,18 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgresql://postgres@127.0.0.1:5432"
+KINDS = ["tv", "sms", "app", "wechat", "weibo", "web"]
+FINAL = ("done", "partial", "failed", "withdrawn", "cancelled")
+BODY = (
+    "<p>记者从市应急管理局获悉，受强降雨影响，今天上午全市启动防汛四级应急响应。各区已组织人员对沿河低洼地带、"
+    "地质灾害隐患点开展巡查，转移群众一千二百余人。</p><p>气象部门提醒，未来三天仍有分散性强降雨，请市民减少"
+    "不必要的外出，注意交通安全。</p>"
+)
 
 
 class Sink:
@@ -64,12 +79,28 @@ class Sink:
 
     def received(self, body: bytes, now: float) -> None:
         """One delivery arrived (subclasses keep other figures)."""
-        data = json.loads(body)
-        enqueued = datetime.fromisoformat(data["enqueued_at"]).timestamp()
-        self.latencies.setdefault(data["id"], now - enqueued)
 
-    def count(self) -> int:
-        return len(self.latencies)
+
+class KeySink(Sink):
+    """Receipts by idempotency key (every arrival kept, so repeats show) and by publication."""
+
+    def __init__(self):
+        self.by_key: dict[str, list[float]] = {}
+        self.sent_at: dict[str, list[float]] = {}  # the sender's own stamp: who sent it, before or after a kill
+        self.by_publication: dict[int, list[float]] = {}
+        super().__init__()
+
+    def received(self, body: bytes, now: float) -> None:
+        data = json.loads(body)
+        self.by_key.setdefault(data["id"], []).append(now)
+        self.sent_at.setdefault(data["id"], []).append(datetime.fromisoformat(data["sent_at"]).timestamp())
+        self.by_publication.setdefault(int(data["publication"]), []).append(now)
+
+    def distinct(self) -> int:
+        return len(self.by_key)
+
+    def last(self) -> float:
+        return max(max(times) for times in self.by_key.values())
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -77,84 +108,208 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def run_one(database: str, deliveries: int, paced: int, rate: float) -> dict:
-    """Runs inside a child process whose environment selects the database."""
-    import django
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
 
-    django.setup()
+
+# --- inside the child process (its environment selects the database) ---------------------------------------
+
+
+def setup(sink_url: str, channels: int) -> list:
+    """Migrate and create `channels` webhook channels (kinds cycle through KINDS) posting to the sink."""
     from django.core.management import call_command
+
+    from tongpin.core.audit import Actor
+    from tongpin.core.models import User
+    from tongpin.publishing.channels_admin import ChannelInput, create_channel
+
+    call_command("migrate", verbosity=0)
+    admin = Actor(user=User.objects.create(username="bench-admin", role="admin"))
+    made = []
+    for number in range(channels):
+        kind = KINDS[number % len(KINDS)]
+        extra = {"default_cover_media_id": "COVER"} if kind == "wechat" else {}
+        settings = {"url": sink_url, "secret": "k", **extra}
+        data = ChannelInput(name=f"{kind}-{number}", slug=f"bench-{number}", kind=kind, transmitter="webhook",
+                            settings=settings)  # fmt: skip
+        made.append(create_channel(admin, data))
+    return made
+
+
+def drafts(channels: list, count: int, first_id: int, at=None) -> list:
+    """Publications worked out (rendered, checked) but not written: the untimed part of a release."""
+    from tongpin.core.audit import Actor
+    from tongpin.publishing.plugins import Content
+    from tongpin.publishing.services import draft
+
+    ids = [c.id for c in channels]
+    planned = []
+    for source_id in range(first_id, first_id + count):
+        content = Content(source_type="bench", source_id=source_id, version=1, title=f"防汛应急响应（第{source_id}条）",
+                          summary="转移群众一千二百余人。", body_html=BODY, body_text=BODY,
+                          link="https://example.cn/n")  # fmt: skip
+        planned.append(draft(Actor(user=None), content, ids, at=at, proofread=False, channels=channels))
+    return planned
+
+
+def store(planned: list) -> float:
+    """Write and release drafts in one transaction (the workers are woken after its commit): commit time."""
+    from django.db import transaction
+
+    from tongpin.core.audit import Actor
+    from tongpin.publishing.services import store as store_draft
+
+    committed = []
+    with transaction.atomic():
+        transaction.on_commit(lambda: committed.append(time.time()))  # runs before the wake-up the release asks for
+        for one in planned:
+            store_draft(Actor(user=None), one)
+    return committed[0]
+
+
+def bring_due() -> float:
+    """Make every scheduled publication due now (as if its time had come) and wake the workers: the burst's
+    start. Queueing (10–60 ms a publication in this process, by load) is then neither timed nor competing
+    with the sending for the CPU."""
     from django.db import transaction
     from django.utils import timezone
 
-    from tongpin.publishing.models import Channel, Delivery, Publication, Rendition
+    from tongpin.publishing import wakeup
+    from tongpin.publishing.models import Delivery, Publication
 
-    call_command("migrate", verbosity=0)
-    sink = Sink()
-    channel = Channel.objects.create(
-        name="sink", slug="sink", kind="app", transmitter="webhook", settings={"url": sink.url, "secret": "k"}
-    )
-    total = deliveries + paced
-    publications = Publication.objects.bulk_create(
-        [Publication(source_type="bench", source_id=i, title=f"第{i}条", state="sending") for i in range(total)]
-    )
-    fields = {"title": "防汛应急响应提升", "body": "请沿河群众注意安全，及时转移。", "link": ""}
-    frozen = timezone.now()
-    renditions = Rendition.objects.bulk_create(
-        [Rendition(publication=p, channel=channel, kind="app", fields=fields, frozen_at=frozen) for p in publications]
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "tongpin", "worker", "--deliveries-only"], env=os.environ.copy(), cwd=ROOT
-    )
-    try:
-        time.sleep(2.0)  # let the worker start (import, connect) before the clock runs
-        started = time.time()
-        with transaction.atomic():
-            Delivery.objects.bulk_create(
-                [Delivery(rendition=r, channel=channel, created_at=timezone.now()) for r in renditions[:deliveries]]
-            )
-        while sink.count() < deliveries:
-            if time.time() - started > 300:
-                raise SystemExit("burst did not finish in 300 s")
-            time.sleep(0.01)
-        burst_seconds = time.time() - started
-        burst = list(sink.latencies.values())
+    with transaction.atomic():
+        now = timezone.now()
+        Publication.objects.filter(state="scheduled").update(scheduled_at=now)
+        Delivery.objects.filter(state="pending").update(due_at=now)
+    started = time.time()
+    wakeup.wake()
+    return started
 
-        for rendition in renditions[deliveries:]:
-            Delivery.objects.create(rendition=rendition, channel=channel, created_at=timezone.now())
-            time.sleep(1.0 / rate)
-        while sink.count() < total:
-            time.sleep(0.01)
-        paced_latencies = [v for k, v in sink.latencies.items()][deliveries:]
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+
+def start_workers(count: int) -> list[subprocess.Popen]:
+    return [
+        subprocess.Popen([sys.executable, "-m", "tongpin", "worker", "--deliveries-only"], env=os.environ.copy(),
+                         cwd=ROOT)  # fmt: skip
+        for _ in range(count)
+    ]
+
+
+def wait_for(sink: KeySink, expected: int, quiet: float = 30.0, limit: float = 600.0) -> None:
+    """Until the sink has `expected` distinct keys, or nothing new arrived for `quiet` seconds."""
+    begin, seen, seen_at = time.time(), -1, time.time()
+    while sink.distinct() < expected and time.time() - begin < limit:
+        if sink.distinct() != seen:
+            seen, seen_at = sink.distinct(), time.time()
+        elif time.time() - seen_at > quiet:
+            return
+        time.sleep(0.01)
+
+
+def outcome(sink: KeySink) -> dict:
+    """lost / repeats by idempotency key, and publications not final 15 s after the last receipt."""
+    from tongpin.publishing.models import Delivery, Publication
+
+    keys = set(Delivery.objects.filter(action="publish").values_list("idempotency_key", flat=True))
+    deadline = (sink.last() if sink.by_key else time.time()) + 15.0
+    while True:
+        stuck = Publication.objects.exclude(state__in=FINAL).count()
+        if not stuck or time.time() >= deadline:
+            break
+        time.sleep(0.2)
     return {
-        "database": database,
-        "worker_threads": int(os.environ.get("TONGPIN_DELIVERY_THREADS", "8")),
-        "deliveries": deliveries,
-        "deliveries_per_s": round(deliveries / burst_seconds, 1),
-        "burst_p99_ms": round(percentile(burst, 0.99) * 1000, 1),
-        "paced": paced,
-        "paced_rate_per_s": rate,
-        "p50_ms": round(statistics.median(paced_latencies) * 1000, 1),
-        "p99_ms": round(percentile(paced_latencies, 0.99) * 1000, 1),
+        "queued": len(keys),
+        "received": sink.distinct(),
+        "lost": len(keys - set(sink.by_key)),
+        "repeats": sum(len(times) - 1 for times in sink.by_key.values()),
+        "stuck_publications": stuck,
     }
 
 
-def child_env(database: str, home: Path) -> dict | None:
-    # A clean Tongpin environment, except the worker's tuning knobs (TONGPIN_DELIVERY_*), which pass through.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGPIN_") or k.startswith("TONGPIN_DELIVERY_")}
+def stop_workers(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.terminate()
+    for worker in workers:
+        worker.wait(timeout=60)
+
+
+def run_publish(args) -> dict:
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from tongpin.publishing.models import Delivery
+
+    sink = KeySink()
+    channels = setup(sink.url, args.channels)
+    burst = drafts(channels, args.publications, 0, at=timezone.now() + timedelta(hours=1))
+    workers = start_workers(args.workers)
+    try:
+        time.sleep(3.0)  # the workers import, connect and beat before the clock runs
+        begin = time.time()
+        for offset in range(0, len(burst), args.batch):
+            store(burst[offset : offset + args.batch])
+        enqueue_s = time.time() - begin
+        started = bring_due()
+        total = args.publications * args.channels
+        wait_for(sink, total)
+        burst_seconds = sink.last() - started
+        paced = drafts(channels, args.paced, args.publications)
+        committed: dict[int, float] = {}
+        for one in paced:
+            at = store([one])
+            committed[one.renditions[0].publication_id] = at
+            time.sleep(max(0.0, 1.0 / args.rate - (time.time() - at)))
+        wait_for(sink, total + args.paced * args.channels)
+        result = outcome(sink)
+    finally:
+        stop_workers(workers)
+    first_claims: dict[int, float] = {}
+    for publication_id, claimed in Delivery.objects.filter(rendition__publication_id__in=committed).values_list(
+        "rendition__publication_id", "started_at"
+    ):
+        if claimed is not None:
+            value = claimed.timestamp()
+            first_claims[publication_id] = min(first_claims.get(publication_id, value), value)
+    woken = [first_claims[p] - at for p, at in committed.items() if p in first_claims]
+    whole = [max(sink.by_publication[p]) - at for p, at in committed.items() if p in sink.by_publication]
+    return {
+        "database": args.database,
+        "workers": args.workers,
+        "worker_threads": int(os.environ.get("TONGPIN_DELIVERY_THREADS", "8")),
+        "channels": args.channels,
+        "publications": args.publications,
+        "deliveries": total,
+        "enqueue_s": round(enqueue_s, 2),
+        "deliveries_per_s": round(total / burst_seconds, 1),
+        **result,
+        "paced": args.paced,
+        "paced_rate_per_s": args.rate,
+        "woken_p50_ms": ms(statistics.median(woken)) if woken else None,
+        "woken_p99_ms": ms(percentile(woken, 0.99)) if woken else None,
+        "p50_ms": ms(statistics.median(whole)) if whole else None,
+        "p99_ms": ms(percentile(whole, 0.99)) if whole else None,
+        "load_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+# --- in the parent: a fresh home and database per run --------------------------------------------------------
+
+
+def child_env(database: str, home: Path) -> dict:
+    """A clean Tongpin environment (the worker's knobs, TONGPIN_DELIVERY_* and TONGPIN_WORKER_*, pass through),
+    with a new PostgreSQL database when asked for one."""
+    keep = ("TONGPIN_DELIVERY_", "TONGPIN_WORKER_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGPIN_") or k.startswith(keep)}
     env.update(DJANGO_SETTINGS_MODULE="tongpin.settings", TONGPIN_HOME=str(home), TONGPIN_LOG_LEVEL="WARNING")
     env["TONGPIN_OUTBOUND_ALLOW"] = "127.0.0.0/8"  # the sink listens on loopback (refused unless allow-listed)
     if database == "postgresql":
-        try:
-            import psycopg
+        import psycopg
 
-            name = f"tongpin_bench_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=2) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-        except Exception:  # noqa: BLE001
-            return None
+        name = f"tongpin_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=2) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
         env["TONGPIN_DATABASE_URL"] = f"{PG}/{name}"
     return env
 
@@ -168,42 +323,39 @@ def drop(env: dict) -> None:
             admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
+def run_in_child(script: str, database: str, argv: list[str]) -> dict:
+    """Run `script --child …` in a fresh home (and database), return the JSON object it prints last."""
+    with tempfile.TemporaryDirectory(prefix="tongpin-bench-") as home:
+        env = child_env(database, Path(home))
+        try:
+            done = subprocess.run([sys.executable, script, "--child", *argv], env=env, capture_output=True,
+                                  text=True, check=True, cwd=ROOT)  # fmt: skip
+        except subprocess.CalledProcessError as error:
+            sys.stderr.write(error.stderr[-3000:])
+            raise
+        finally:
+            drop(env)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deliveries", type=int, default=3000)
-    parser.add_argument("--paced", type=int, default=300)
-    parser.add_argument("--rate", type=float, default=100.0, help="paced deliveries per second")
-    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--channels", type=int, default=6)
+    parser.add_argument("--publications", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=50, help="publications stored per transaction (burst)")
+    parser.add_argument("--paced", type=int, default=100, help="publications released one at a time afterwards")
+    parser.add_argument("--rate", type=float, default=20.0, help="paced publications per second")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_one(args.child, args.deliveries, args.paced, args.rate)))
+        print(json.dumps(run_publish(args)))
         return
-    results = []
-    for database in [args.only] if args.only else ["sqlite", "postgresql"]:
-        with tempfile.TemporaryDirectory(prefix="tongpin-bench-") as home:
-            env = child_env(database, Path(home))
-            if env is None:
-                results.append({"database": database, "skipped": "not reachable"})
-                continue
-            try:
-                done = subprocess.run(
-                    [sys.executable, __file__, "--child", database, "--deliveries", str(args.deliveries),
-                     "--paced", str(args.paced), "--rate", str(args.rate)],
-                    env=env, capture_output=True, text=True, check=True,
-                )  # fmt: skip
-            except subprocess.CalledProcessError as error:
-                sys.stderr.write(error.stderr[-3000:])
-                raise
-            finally:
-                drop(env)
-            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    if args.json:
-        print(json.dumps(results, ensure_ascii=False, indent=1))
-    else:
-        for r in results:
-            print(r)
+    argv = [a for a in sys.argv[1:] if a != "--json"]
+    result = run_in_child(__file__, args.database, argv)
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else result)
 
 
 if __name__ == "__main__":

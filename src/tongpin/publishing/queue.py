@@ -173,9 +173,10 @@ def reclaim_expired(worker: str = "") -> int:
     ).exclude(claimed_by=worker)
     if not expired.exists():  # a read, so that the usual case takes no write lock
         return 0
+    # due_at stays as it was (a claimed row was due): the rows keep their place in line instead of going to the
+    # back of a backlog queued since.
     return expired.update(
         state=DeliveryState.RETRYING,
-        due_at=now,
         claimed_by="",
         lease_until=None,
         last_code="lease_expired",

@@ -171,6 +171,11 @@ class PostgresText:
 
     def write(self, prepared: Sequence[tuple], replace: bool = True) -> None:
         with connection.cursor() as cursor:
+            if not replace:  # a rebuild's bulk load: COPY, the fastest way in (no conflicts possible)
+                with cursor.cursor.copy(f"COPY {PG_TABLE} (story_id, document) FROM STDIN") as copy:
+                    for row in prepared:
+                        copy.write_row(row)
+                return
             cursor.executemany(
                 f"INSERT INTO {PG_TABLE} (story_id, document) VALUES (%s, %s::tsvector) "
                 "ON CONFLICT (story_id) DO UPDATE SET document = EXCLUDED.document",
@@ -190,7 +195,11 @@ class PostgresText:
     def end_rebuild(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(self.index_sql)
-            cursor.execute(f"ANALYZE {PG_TABLE}")
+            if connection.in_atomic_block:
+                cursor.execute(f"ANALYZE {PG_TABLE}")
+            else:
+                # VACUUM also sets the visibility map after the bulk load (autovacuum would do it later, under load).
+                cursor.execute(f"VACUUM (ANALYZE) {PG_TABLE}")
 
     def clear(self) -> None:
         with connection.cursor() as cursor:
@@ -222,14 +231,41 @@ class PostgresText:
                 f"SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} WHERE {where} LIMIT %s) AS m", [*params, COUNT_CAP + 1]
             )
             total = cursor.fetchone()[0]
+            window = self._newest(cursor, where, params, total)
+            if not window:
+                return Hits([], min(total, COUNT_CAP), total > COUNT_CAP)
+            # ts_rank reads the documents of the window only (500 at most), by primary key.
             cursor.execute(
-                f"SELECT story_id FROM (SELECT story_id, document FROM {PG_TABLE} WHERE {where} "
-                "ORDER BY story_id DESC LIMIT %s) AS w "
+                f"SELECT story_id FROM {PG_TABLE} WHERE story_id = ANY(%s) "
                 "ORDER BY ts_rank(document, %s::tsquery) DESC, story_id DESC LIMIT %s OFFSET %s",
-                [*params, RANK_WINDOW, params[0], limit, offset],
+                [window, params[0], limit, offset],
             )
             ids = [row[0] for row in cursor.fetchall()]
         return Hits(ids, min(total, COUNT_CAP), total > COUNT_CAP)
+
+    def _newest(self, cursor, where: str, params: list, total: int) -> list[int]:
+        """The ids of the newest RANK_WINDOW matches. Sorting every match of a common word by id reads each one
+        from the heap (80,000 rows for a word in 40 % of 200,000 stories), so the newest ids are probed first:
+        a range of ids sized from the share of stories that match, widened fourfold until the window is full.
+        The match and the range are both bitmaps (GIN, primary key), ANDed before the heap is read."""
+        cursor.execute(f"SELECT max(story_id), (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) "
+                       f"FROM {PG_TABLE}", [PG_TABLE])  # fmt: skip
+        top, rows = cursor.fetchone()
+        if top is None:
+            return []
+        share = max(total, 1) / max(rows or 0, total, 1)
+        span = int(RANK_WINDOW / share * 1.5) if total > 2 * RANK_WINDOW else top
+        while True:
+            low = top - span
+            cursor.execute(
+                f"WITH m AS MATERIALIZED (SELECT story_id FROM {PG_TABLE} WHERE {where} AND story_id > %s) "
+                "SELECT story_id FROM m ORDER BY story_id DESC LIMIT %s",
+                [*params, low, RANK_WINDOW],
+            )
+            found = [row[0] for row in cursor.fetchall()]
+            if len(found) >= RANK_WINDOW or low <= 0:
+                return found
+            span *= 4
 
 
 def backend_for(vendor: str | None = None):

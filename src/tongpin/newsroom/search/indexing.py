@@ -57,8 +57,8 @@ def reindex_all(batch_size: int = 1000, workers: int | None = None) -> int:
     try:
         return _rebuild(backend, vendor, batch_size, workers)
     finally:
-        with transaction.atomic():
-            backend.end_rebuild()
+        # Outside a transaction when the caller holds none, so PostgreSQL can VACUUM the new index table.
+        backend.end_rebuild()
 
 
 def _rebuild(backend, vendor: str, batch_size: int, workers: int | None) -> int:
