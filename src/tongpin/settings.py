@@ -238,3 +238,9 @@ TONGPIN_TTS_ENGINE = os.environ.get("TONGPIN_TTS_ENGINE", "espeak")
 TONGPIN_TTS_COMMAND = os.environ.get("TONGPIN_TTS_COMMAND", "")  # an installed voice: "... {text_file} ... {wav}"
 TONGPIN_TTS_RATE = int(os.environ.get("TONGPIN_TTS_RATE", "150"))  # espeak-ng words per minute
 TONGPIN_CAP_SENDER = os.environ.get("TONGPIN_CAP_SENDER", "tongpin@localhost")  # <sender> of alerts composed here
+
+# --- Back up and restore (docs/operations.md) ---
+TONGPIN_BACKUP_DIR = Path(os.environ.get("TONGPIN_BACKUP_DIR", HOME / "backups")).resolve()
+# "off", "daily" (03:00) or "daily@HH:MM" (local time): the worker takes one backup a day, on one worker only.
+TONGPIN_BACKUP_SCHEDULE = os.environ.get("TONGPIN_BACKUP_SCHEDULE", "off")
+TONGPIN_BACKUP_KEEP = int(os.environ.get("TONGPIN_BACKUP_KEEP", "7"))  # archives kept in TONGPIN_BACKUP_DIR
