@@ -11,5 +11,7 @@ class WebConfig(AppConfig):
         from tongpin.core import periodic
 
         from .backups import scheduled_backup
+        from .tidy import periodic_tidy
 
         periodic.register("web.scheduled_backup", scheduled_backup)
+        periodic.register("web.tidy", periodic_tidy)
