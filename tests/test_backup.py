@@ -228,13 +228,16 @@ def test_the_days_backup_is_taken_by_one_worker_once(settings, monkeypatch):
 
     ran = []
     monkeypatch.setattr(backups, "run_backup", ran.append)
+    monkeypatch.setattr(backups, "_settled", {})
     settings.TONGPIN_BACKUP_SCHEDULE = "daily@02:30"
     early = dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert backups.scheduled_backup(early, wait=True) is None and not BackupRun.objects.exists()
     later = early + dt.timedelta(hours=1)
     assert backups.scheduled_backup(later, wait=True) == "daily:2026-12-02"
-    # A second worker (or the same one, five seconds on) finds the day's row taken: the INSERT fails.
+    # The same worker five seconds on does not try again; another worker finds the day's row taken.
     assert backups.scheduled_backup(later + dt.timedelta(seconds=5), wait=True) is None
+    monkeypatch.setattr(backups, "_settled", {})
+    assert backups.scheduled_backup(later + dt.timedelta(seconds=10), wait=True) is None
     assert backups.claim_slot("daily:2026-12-02") is False
     assert ran == ["daily:2026-12-02"] and BackupRun.objects.count() == 1
     settings.TONGPIN_BACKUP_SCHEDULE = "off"

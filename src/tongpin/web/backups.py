@@ -460,6 +460,9 @@ def run_backup(slot: str) -> BackupRun:
     return BackupRun.objects.get(slot=slot)
 
 
+_settled: dict[str, str] = {}
+
+
 def scheduled_backup(now: dt.datetime | None = None, wait: bool = False) -> str | None:
     """Periodic hook (tongpin worker): once the day's time has come, the one worker that claims the day backs
     up, in a thread of its own so escalations and other hooks are not held up. Returns the slot it took."""
@@ -470,6 +473,9 @@ def scheduled_backup(now: dt.datetime | None = None, wait: bool = False) -> str 
     if now.time() < at:
         return None
     slot = f"daily:{now.date().isoformat()}"
+    if _settled.get("slot") == slot:  # this process already saw the day's slot taken: no INSERT every 5 s
+        return None
+    _settled["slot"] = slot
     if not claim_slot(slot):
         return None
     thread = threading.Thread(target=run_backup, args=(slot,), name="tongpin-backup", daemon=True)
