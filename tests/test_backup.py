@@ -255,3 +255,18 @@ def test_list_and_prune_keep_the_newest(tmp_path):
     removed = backups.prune_backups(2, tmp_path)
     assert sorted(p.name[15:23] for p in removed) == ["20261201", "20261202"]
     assert [b.size for b in backups.list_backups(tmp_path)] == [4, 3]
+
+
+@pytest.mark.django_db
+def test_the_backups_page_lists_archives_and_runs_for_admins(users, client_for, settings, tmp_path):
+    from tongpin.web.models import BackupRun
+
+    settings.TONGPIN_BACKUP_DIR = tmp_path
+    settings.TONGPIN_BACKUP_SCHEDULE = "daily@02:30"
+    (tmp_path / "tongpin-backup-20261202T023000Z.tar").write_bytes(b"x" * 2048)
+    BackupRun.objects.create(slot="daily:2026-12-02", worker="vm:42", error="disk full")
+    page = client_for("admin").get("/backups/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "tongpin-backup-20261202T023000Z.tar" in text and "02:30" in text and "disk full" in text
+    assert client_for("reporter").get("/backups/").status_code == 403

@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", web_views.TongpinLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("backups/", web_views.backups_page, name="backups"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
