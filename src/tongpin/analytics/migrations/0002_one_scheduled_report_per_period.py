@@ -4,6 +4,18 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def unmark_duplicates(apps, schema_editor):
+    """A database made before the constraint may hold a month scheduled twice (two workers racing): the oldest
+    stays the scheduled one, the others become ordinary reports, so the constraint can be added."""
+    PartnerReport = apps.get_model("analytics", "PartnerReport")
+    seen = set()
+    for report in PartnerReport.objects.filter(scheduled=True).order_by("created_at", "id"):
+        key = (report.partner_id, report.starts_on, report.ends_on)
+        if key in seen:
+            PartnerReport.objects.filter(pk=report.pk).update(scheduled=False)
+        seen.add(key)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -13,6 +25,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(unmark_duplicates, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='partnerreport',
             constraint=models.UniqueConstraint(condition=models.Q(('scheduled', True)), fields=('partner', 'starts_on', 'ends_on'), name='one_scheduled_report_per_period'),
