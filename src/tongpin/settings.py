@@ -312,3 +312,22 @@ TONGPIN_READY_MAX_PRIORITY_AGE = float(os.environ.get("TONGPIN_READY_MAX_PRIORIT
 TONGPIN_METRICS_TOKEN = os.environ.get("TONGPIN_METRICS_TOKEN", "")
 # Sends by outcome and delivery latency in /metrics count the attempts and deliveries of this many last seconds.
 TONGPIN_METRICS_WINDOW = int(os.environ.get("TONGPIN_METRICS_WINDOW", "300"))
+
+# --- Back up and restore (docs/operations.md) ---
+TONGPIN_BACKUP_DIR = Path(os.environ.get("TONGPIN_BACKUP_DIR", HOME / "backups")).resolve()
+# "off", "daily" (03:00) or "daily@HH:MM" (local time): the worker takes one backup a day, on one worker only.
+TONGPIN_BACKUP_SCHEDULE = os.environ.get("TONGPIN_BACKUP_SCHEDULE", "off")
+TONGPIN_BACKUP_KEEP = int(os.environ.get("TONGPIN_BACKUP_KEEP", "7"))  # archives kept in TONGPIN_BACKUP_DIR
+
+# --- Keep it tidy (docs/operations.md): days after which the worker deletes these; 0 keeps them for ever.
+# The audit log is never deleted.
+TONGPIN_RETENTION_DAYS = {
+    "task_results": int(os.environ.get("TONGPIN_KEEP_TASK_RESULTS_DAYS", "30")),  # finished background tasks
+    "delivery_attempts": int(os.environ.get("TONGPIN_KEEP_DELIVERY_ATTEMPTS_DAYS", "180")),  # per-try delivery log
+    "read_notifications": int(os.environ.get("TONGPIN_KEEP_READ_NOTIFICATIONS_DAYS", "90")),
+    "alert_audio": int(os.environ.get("TONGPIN_KEEP_ALERT_AUDIO_DAYS", "90")),  # synthesised warning speech
+    "import_files": int(os.environ.get("TONGPIN_KEEP_IMPORT_FILES_DAYS", "180")),  # uploaded metric spreadsheets
+}
+TONGPIN_TIDY_EVERY = float(os.environ.get("TONGPIN_TIDY_EVERY", "3600"))  # seconds between a worker's passes
+# A report build still running after this long lost its worker: retried once, then failed.
+TONGPIN_REPORT_STUCK_MINUTES = float(os.environ.get("TONGPIN_REPORT_STUCK_MINUTES", "60"))

@@ -246,6 +246,14 @@ class PartnerReport(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # Two workers scheduling the month at once: the second INSERT fails instead of a second report.
+            models.UniqueConstraint(
+                fields=["partner", "starts_on", "ends_on"],
+                condition=models.Q(scheduled=True),
+                name="one_scheduled_report_per_period",
+            )
+        ]
         verbose_name = _("合作报告")
         verbose_name_plural = _("合作报告")
 

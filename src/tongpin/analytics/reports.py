@@ -8,6 +8,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -204,17 +205,19 @@ def schedule_monthly(today: dt.date | None = None) -> int:
     made = 0
     partners = Partner.objects.filter(archived_at__isnull=True, agreements__status=AgreementStatus.IN_FORCE).distinct()
     for partner in partners:
-        if PartnerReport.objects.filter(partner=partner, starts_on=first, ends_on=last, scheduled=True).exists():
-            continue
         addresses = sorted(
             {u.user.email for u in partner.liaisons.select_related("user") if u.user.email and u.user.is_active}
             | {c.email for c in partner.contacts.all() if c.email}
         )
         if not addresses:
             continue
-        report = PartnerReport.objects.create(partner=partner, period="month", starts_on=first, ends_on=last,
-                                              scheduled=True, mail_to=addresses)  # fmt: skip
-        record(Actor(user=None, via="schedule"), "report.scheduled", report, {"to": addresses})
+        try:
+            with transaction.atomic():
+                report = PartnerReport.objects.create(partner=partner, period="month", starts_on=first, ends_on=last,
+                                                      scheduled=True, mail_to=addresses)  # fmt: skip
+                record(Actor(user=None, via="schedule"), "report.scheduled", report, {"to": addresses})
+        except IntegrityError:  # another worker scheduled this one a moment ago (unique constraint)
+            continue
         from .tasks import build_report
 
         build_report.enqueue(report.pk)

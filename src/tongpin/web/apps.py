@@ -6,3 +6,12 @@ class WebConfig(AppConfig):
     name = "tongpin.web"
     label = "web"
     verbose_name = _("网页与运行")
+
+    def ready(self) -> None:
+        from tongpin.core import periodic
+
+        from .backups import scheduled_backup
+        from .tidy import periodic_tidy
+
+        periodic.register("web.scheduled_backup", scheduled_backup)
+        periodic.register("web.tidy", periodic_tidy)

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
@@ -182,3 +183,21 @@ def server_error(request):
 
 def csrf_failure(request, reason=""):
     return error_page(request, 403, _("页面已过期或来源不可信，请刷新后重试。"))
+
+
+@login_required
+def backups_page(request):
+    """The backup archives and the recent scheduled runs (admins: whoever may read the audit log)."""
+    from . import backups
+    from .models import BackupRun
+
+    if not roles.can(request.user, roles.AUDIT_VIEW):
+        raise PermissionDenied
+    context = {
+        "backups": backups.list_backups(),
+        "directory": backups.backup_dir(),
+        "schedule": backups.parse_schedule(settings.TONGPIN_BACKUP_SCHEDULE),
+        "keep": settings.TONGPIN_BACKUP_KEEP,
+        "runs": BackupRun.objects.all()[:14],
+    }
+    return render(request, "web/backups.html", context)
