@@ -9,12 +9,13 @@ from PIL import Image
 
 from tongpin.core.pdf import media_file, render_pdf
 from tongpin.newsroom.assets import attach_asset
+from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.newsroom.publish import publish_story
 from tongpin.publishing import journal
 from tongpin.publishing.models import JournalIssue
 
-from .conftest import actor
-from .publishing_support import approved_story, drain, make_channel
+from .conftest import actor, new_story
+from .publishing_support import drain, make_channel
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +35,10 @@ def _image_count(pdf: bytes) -> int:
 
 def test_a_journal_issue_carries_the_story_picture(users, partners):
     channel = make_channel(users["admin"], "print", "journal", slug="em-journal", partner="em")
-    story = approved_story(users["reporter"], partner="em", title="防汛演练现场", body_html="<p>演练正文。</p>")
+    story = new_story(users["reporter"], partner="em", title="防汛演练现场", body_html="<p>演练正文。</p>")
+    # The picture is attached before the review: one added after approval sends the story back to review.
     attach_asset(actor(users["reporter"]), story.pk, SimpleUploadedFile("现场 照片.png", _png()), caption="演练现场")
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.APPROVED)
     publish_story(actor(users["desk"]), story.pk, [channel.pk])
     drain()
     rendition = channel.renditions.get()

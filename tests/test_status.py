@@ -28,7 +28,7 @@ from tongpin.publishing.models import Channel, Delivery, DeliveryAttempt, Delive
 from tongpin.publishing.plugins import Content
 from tongpin.publishing.services import prepare
 
-from .conftest import PASSWORD, actor, free_port
+from .conftest import actor, free_port
 from .publishing_support import Sink, drain, make_channel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,7 @@ def _patient(settings):
 
 
 @pytest.fixture
-def sink_channel(users):
+def sink_channel(users, allow_loopback):
     with Sink() as sink:
         channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k", timeout=5)
         yield channel, sink
@@ -223,7 +223,7 @@ def test_status_page_shows_workers_queue_paused_channels_alerts_and_disk(client,
     overdue = make_alert(AlertState.PENDING, escalate_after=60, received_at=timezone.now() - timedelta(seconds=200))
     make_alert(AlertState.PENDING, escalate_after=600)  # not yet due for escalation
 
-    client.login(username="duty", password=PASSWORD)
+    client.force_login(users["duty"])
     page = client.get("/status/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -253,7 +253,7 @@ def test_deliveries_of_the_last_hour_per_channel(client, users, sink_channel):
     Delivery.objects.filter(id=ids[0]).update(state=DeliveryState.FAILED)
     Delivery.objects.filter(id=ids[1]).update(state=DeliveryState.RETRYING)
     Delivery.objects.filter(id=ids[2]).update(finished_at=timezone.now() - timedelta(hours=2))  # too old
-    client.login(username="admin", password=PASSWORD)
+    client.force_login(users["admin"])
     rows = client.get("/api/v1/status").json()["deliveries_last_hour"]
     assert rows == [
         {"channel_id": channel.pk, "channel": channel.name, "kind": "app", "success": 1, "retrying": 1, "failed": 1}
@@ -262,12 +262,12 @@ def test_deliveries_of_the_last_hour_per_channel(client, users, sink_channel):
 
 def test_status_is_for_admins_and_duty_officers_only(client, users):
     for username in ("reporter", "editor", "chief", "liaison_em"):
-        client.login(username=username, password=PASSWORD)
+        client.force_login(users[username])
         assert client.get("/status/").status_code == 403, username
         assert client.get("/api/v1/status").status_code == 403, username
         assert 'href="/status/"' not in client.get("/").content.decode(), username
     for username in ("admin", "duty"):
-        client.login(username=username, password=PASSWORD)
+        client.force_login(users[username])
         assert client.get("/status/").status_code == 200, username
     client.logout()
     assert client.get("/api/v1/status").status_code == 401
