@@ -151,7 +151,7 @@ class Coverage(models.Model):
     accepts_restricted = models.BooleanField(
         _("接收限定/私有预警"),
         default=False,
-        help_text=_("仅限内部渠道（如指挥部短信群）：CAP 范围为 Restricted 或 Private 的预警只发往勾选此项的渠道。"),
+        help_text=_("仅限内部渠道（如指挥部短信群）：发布范围为“限定范围”或“指定对象”的预警只发往勾选此项的渠道。"),
     )
 
     class Meta:
