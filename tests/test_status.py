@@ -386,3 +386,10 @@ def test_readyz_turns_503_when_the_real_worker_is_killed(tmp_path):
         server_log.close()
         worker_log.close()
     assert "GET /readyz" in (tmp_path / "server.log").read_text()  # --access-log
+
+
+def test_the_status_page_links_the_backups_for_admins_only(client, users):
+    client.force_login(users["admin"])
+    assert 'href="/backups/"' in client.get("/status/").content.decode()
+    client.force_login(users["duty"])
+    assert 'href="/backups/"' not in client.get("/status/").content.decode()  # duty officers cannot open it

@@ -158,7 +158,8 @@ def system_status(request):
     ready = status.readiness(snapshot["checked_at"])
     for reason in ready.reasons:
         reason["label"] = READINESS_LABELS.get(reason["code"], "")
-    return render(request, "web/status.html", {"s": snapshot, "ready": ready})
+    context = {"s": snapshot, "ready": ready, "can_see_backups": roles.can(request.user, roles.AUDIT_VIEW)}
+    return render(request, "web/status.html", context)
 
 
 def error_page(request, status: int, message):
