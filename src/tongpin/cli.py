@@ -16,10 +16,12 @@ import sys
 NO_DATABASE_NEEDED = {
     "serve",  # migrates first
     "migrate",
+    "restore",  # fills an empty home or database from a backup archive
     # Tongpin's offline commands: they read files, never the database.
     "cap",
     "proofread",
     "wci",
+    "eb",  # checks an emergency-broadcast package's signature
     "help",
     "version",
     "--help",
