@@ -396,7 +396,7 @@ def test_refreshing_states_names_the_withdrawn_publications(users, hook):
     assert queue.refresh_publications(set()) == set()
 
 
-def test_wake_ups_reach_every_listening_worker_and_nothing_else_wakes_them():
+def test_wake_ups_reach_every_listening_worker_and_nothing_else_wakes_them(db):  # db: on PostgreSQL it NOTIFYs too
     from tongpin.publishing import wakeup
 
     if not wakeup.supported():

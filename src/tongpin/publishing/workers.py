@@ -29,10 +29,13 @@ def dead_before(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(seconds=settings.TONGPIN_WORKER_DEAD_AFTER)
 
 
-def beat(name: str, runs: str, started_at: datetime) -> None:
+def beat(name: str, runs: str, started_at: datetime, create: bool = True) -> None:
+    """Write the worker's beat; its row is created by the first beat only (`create`): the beating thread just
+    updates it, so it never inserts a second row beside one it cannot see yet (the first beat still uncommitted,
+    as inside a test's transaction) or waits on that row's lock."""
     now = timezone.now()
     updated = WorkerBeat.objects.filter(name=name).update(beat_at=now, stopped_at=None)
-    if not updated:
+    if not updated and create:
         WorkerBeat.objects.create(
             name=name, host=socket.gethostname()[:80], pid=os.getpid(), runs=runs, started_at=started_at, beat_at=now
         )
@@ -71,7 +74,7 @@ class Heartbeat:
         try:
             while not self.finished.wait(settings.TONGPIN_WORKER_BEAT):
                 try:
-                    beat(self.name, self.runs, self.started_at)
+                    beat(self.name, self.runs, self.started_at, create=False)
                 except DatabaseError:
                     log.warning("worker %s: heartbeat not written (database trouble), retrying", self.name)
                     close_old_connections()
