@@ -197,3 +197,12 @@ def test_no_preview_when_no_speaking_channel_would_carry_the_alert(users, sender
     page = duty.get(f"/alerts/{alert.pk}/").content.decode()
     assert "<audio" not in page and "没有广播语音可试听" in page
     assert duty.get(f"/alerts/{alert.pk}/preview.wav").status_code == 404
+
+
+def test_a_released_drill_with_no_test_channel_says_why_nothing_went_out(users, sender, channels, client_for):
+    exercise = cap().replace(b"<status>Actual</status>", b"<status>Exercise</status>")
+    [received] = receive(Actor(user=sender), exercise)
+    duty = client_for("duty")
+    assert duty.post(f"/alerts/{received.alert.pk}/confirm/", {"note": "演练"}).status_code == 302
+    page = duty.get(f"/alerts/{received.alert.pk}/").content.decode()
+    assert "没有投递" in page and "演练和测试只发往标为测试的渠道" in page

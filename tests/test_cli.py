@@ -176,3 +176,13 @@ def _wait_for_health(url: str, server: subprocess.Popen, timeout: float) -> dict
         except OSError:
             time.sleep(0.3)
     raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def test_version_is_tongpins_own():
+    import subprocess
+    import sys
+
+    from tongpin import __version__
+
+    done = subprocess.run([sys.executable, "-m", "tongpin", "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == __version__

@@ -258,3 +258,10 @@ def test_in_chromium_an_admin_finds_nanchang_ticks_it_and_the_phone_layout_holds
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     assert violations == []
     page.close()
+
+
+def test_the_read_only_notice_is_for_readers_only(users, client_for):
+    notice = "只读：只有管理员可以修改这些设置。"
+    for path in ("/alerts/settings/", "/alerts/settings/coverage/", "/alerts/settings/certificates/"):
+        assert notice not in client_for("admin").get(path).content.decode(), path
+        assert notice in client_for("duty").get(path).content.decode(), path

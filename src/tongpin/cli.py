@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["manage"]:
         args = args[1:]
+    if args[:1] == ["--version"]:  # Tongpin's own version (Django's `--version` would print Django's)
+        from tongpin import __version__
+
+        print(__version__)
+        return
     if _needs_database(args):
         problem = missing_sqlite_database()
         if problem is None:

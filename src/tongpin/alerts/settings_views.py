@@ -73,7 +73,8 @@ def coverage_list(request):
     lane.require_read(actor_from_request(request))
     rows = [{"channel": c, "coverage": lane.describe_coverage(getattr(c, "coverage", None))}
             for c in lane.alert_channels()]  # fmt: skip
-    return render(request, "alerts/settings_coverage.html", {"tab": "coverage", "rows": rows})
+    context = {"tab": "coverage", "rows": rows, "can_edit": lane.may_edit(request.user)}
+    return render(request, "alerts/settings_coverage.html", context)
 
 
 @login_required

@@ -56,10 +56,13 @@ class Command(BaseCommand):
             created = load_demo()
             self.stdout.write("demo data loaded" if created else "demo data already present")
             self.stdout.write(f"demo logins (password for all: {DEMO_PASSWORD}):")
+            from tongpin.core.roles import MACHINE_ROLES
             from tongpin.web.demo import DEMO_USERS
 
             for username, role, name, *_rest in DEMO_USERS:
-                self.stdout.write(f"  {username:<14} {role:<16} {name}")
+                # Machine accounts cannot sign in to the web: say how they are used instead.
+                note = "  (API only: create a token with `tongpin token create`)" if role in MACHINE_ROLES else ""
+                self.stdout.write(f"  {username:<14} {role:<16} {name}{note}")
         if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
             settings.ALLOWED_HOSTS.append(host)
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
