@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
 from . import signin
-from .errors import FieldError, Forbidden, TooManyAttempts
+from .errors import FieldError, Forbidden, TooManyRequests
 from .models import ApiToken, hash_token
 from .roles import MACHINE_ROLES
 
@@ -46,7 +46,8 @@ class BearerToken(HttpBearer):
     def authenticate(self, request, token: str):
         # An address that sent too many bad tokens is refused before the token is even looked at.
         if not signin.token_allowed(request):
-            raise TooManyAttempts(FieldError("too_many_attempts", _("接口令牌错误次数过多，请 15 分钟后再试。")))
+            message = _("接口令牌错误次数过多，请 15 分钟后再试。")
+            raise TooManyRequests(FieldError("too_many_attempts", message), retry_after=15 * 60)
         now = timezone.now()
         found = None
         if token and len(token) <= 200:

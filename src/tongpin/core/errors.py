@@ -42,10 +42,6 @@ class Conflict(DomainError):
     status = 409
 
 
-class TooManyAttempts(DomainError):
-    status = 429
-
-
 class UpstreamFailed(DomainError):
     """A service we called (the WeChat API …) failed; the message says so in our words, not theirs."""
 
@@ -61,7 +57,7 @@ class TooManyRequests(DomainError):
 
     status = 429
 
-    def __init__(self, errors: list[FieldError] | FieldError, retry_after: int):
+    def __init__(self, errors: list[FieldError] | FieldError, retry_after: int = 0):
         super().__init__(errors)
         self.retry_after = retry_after
 
