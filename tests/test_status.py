@@ -393,3 +393,11 @@ def test_the_status_page_links_the_backups_for_admins_only(client, users):
     assert 'href="/backups/"' in client.get("/status/").content.decode()
     client.force_login(users["duty"])
     assert 'href="/backups/"' not in client.get("/status/").content.decode()  # duty officers cannot open it
+
+
+def test_the_status_page_says_what_each_worker_does_in_words(client, users):
+    fresh_worker("w1")
+    client.force_login(users["admin"])
+    page = client.get("/status/").content.decode()
+    assert "投递" in page.split("工作进程")[1] and "deliveries" not in page.split("工作进程")[1].split("</table>")[0]
+    assert '<option value="en" >English</option>' in page.replace("  ", " ")  # each language in its own name

@@ -152,6 +152,9 @@ def system_status(request):
     if not roles.can(request.user, roles.SYSTEM_STATUS):
         raise PermissionDenied
     snapshot = status.snapshot()
+    jobs = {"deliveries": _("投递"), "tasks": _("后台任务")}
+    for worker in snapshot["workers"]:
+        worker["runs_label"] = "、".join(str(jobs.get(job, job)) for job in worker["runs"].split(","))
     labels = dict(DeliveryState.choices)
     for alert in snapshot["alerts_released_not_delivered"]:
         alert["delivery_labels"] = [(labels.get(state, state), n) for state, n in alert["deliveries"].items()]
