@@ -377,3 +377,10 @@ def test_near_miss_finds_a_typed_character_outside_the_lexicon(checker):
     # 佰 occurs in no lexicon word; its reading comes from the GB 2312 part of the readings table.
     hits = [(f.text, f.suggestion) for f in checker.check("园区里佰花齐放。") if f.rule == "typo:near-miss"]
     assert hits == [("佰花齐放", "百花齐放")]
+
+
+def test_a_listed_term_without_a_note_still_says_what_is_wrong():
+    from tongpin.review.proofreading import Checker, starter_rules
+
+    [finding] = [f for f in Checker(starter_rules()).check("这是全国最好的红茶。") if f.category == "advert"]
+    assert finding.message == "广告中不得使用的用语。"

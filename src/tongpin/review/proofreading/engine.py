@@ -54,6 +54,21 @@ COMMON_TITLES = frozenset(
 )
 
 
+# What a listed term's finding says when its rule carries no note of its own.
+RULE_MESSAGES = {
+    "typo": "常见错别字。",
+    "prohibited": "新闻报道中禁用或慎用的表述。",
+    "advert": "广告中不得使用的用语。",
+}
+
+
+def _rule_message(rule: Rule) -> str:
+    message = RULE_MESSAGES.get(rule.category, "")
+    if rule.suggestion:
+        message += f"建议改为“{rule.suggestion}”。"
+    return message
+
+
 def _finding(
     match_start: int,
     match_end: int,
@@ -156,7 +171,7 @@ class Checker:
             rule.suggestion or None,
             rule.rule_id,
             rule.source,
-            rule.note,
+            rule.note or _rule_message(rule),
         )
 
     # --- near-misses of known idioms and words ---------------------------------------------------------
