@@ -57,16 +57,23 @@ def forget_old(now: datetime | None = None) -> int:
 
 class Heartbeat:
     """Beats for one worker from a daemon thread until `stop()`; the first beat is written before `start()`
-    returns, so the worker is known before it claims anything."""
+    returns, so the worker is known before it claims anything (if the database refuses it then, the thread writes
+    it at its first chance; until then the worker's claims fall under the lease, as for one that never beat)."""
 
     def __init__(self, name: str, runs: str) -> None:
         self.name, self.runs = name, runs
         self.started_at = timezone.now()
         self.finished = threading.Event()
         self.thread: threading.Thread | None = None
+        self.created = False  # whether this worker's row exists (its first beat was written)
 
     def start(self) -> None:
-        beat(self.name, self.runs, self.started_at)
+        try:
+            beat(self.name, self.runs, self.started_at)
+            self.created = True
+        except DatabaseError:  # the database is busy or away: the thread writes the first beat when it can
+            log.warning("worker %s: first heartbeat not written (database trouble), retrying", self.name)
+            close_old_connections()
         self.thread = threading.Thread(target=self._run, name="tongpin-heartbeat", daemon=True)
         self.thread.start()
 
@@ -74,7 +81,8 @@ class Heartbeat:
         try:
             while not self.finished.wait(settings.TONGPIN_WORKER_BEAT):
                 try:
-                    beat(self.name, self.runs, self.started_at, create=False)
+                    beat(self.name, self.runs, self.started_at, create=not self.created)
+                    self.created = True
                 except DatabaseError:
                     log.warning("worker %s: heartbeat not written (database trouble), retrying", self.name)
                     close_old_connections()
