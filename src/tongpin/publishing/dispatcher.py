@@ -133,9 +133,13 @@ class Dispatcher:
         heartbeat.start()
         # Datagrams from this machine and, on PostgreSQL, NOTIFY from any; without either the poll finds work.
         listeners = [wakeup.Listener(), wakeup.DatabaseListener()]
-        for listener in listeners:
-            if listener.active:
-                threading.Thread(target=self._listen, args=(listener,), name="tongpin-wakeup", daemon=True).start()
+        listening = [
+            threading.Thread(target=self._listen, args=(listener,), name="tongpin-wakeup", daemon=True)
+            for listener in listeners
+            if listener.active
+        ]
+        for thread in listening:
+            thread.start()
         log.info("delivery worker %s started (%d + %d threads)", self.name, self.threads, self.priority_threads)
         try:
             failures = 0
@@ -162,6 +166,8 @@ class Dispatcher:
         finally:
             for listener in listeners:
                 listener.close()
+            for thread in listening:  # within a second: each closes its own connection (NOTIFY) on the way out
+                thread.join(timeout=2)
             lane.shutdown(wait=True)
             pool.shutdown(wait=True)
             self._collect()
