@@ -126,3 +126,13 @@ def allow_loopback(settings):
     """Outbound connections refuse loopback and private addresses (core.outbound); a test whose fake server
     listens on 127.0.0.1 allow-lists loopback explicitly, as a station would allow-list its own network."""
     settings.TONGPIN_OUTBOUND_ALLOW = ["127.0.0.0/8"]
+
+
+@pytest.fixture
+def sender(users):
+    """The weather office's machine account, bound (by an admin) to its CAP sender identity (issue 20)."""
+    from tongpin.alerts.models import SenderIdentity
+
+    account = make_user("jxqx", Role.ALERT_SENDER)
+    SenderIdentity.objects.create(user=account, sender="jxqx@cma.gov.cn")
+    return account

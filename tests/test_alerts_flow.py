@@ -29,13 +29,6 @@ def sink(allow_loopback):
 
 
 @pytest.fixture
-def sender(users):
-    account = make_user("jxqx", Role.ALERT_SENDER)
-    SenderIdentity.objects.create(user=account, sender="jxqx@cma.gov.cn")  # bound by an admin (issue 20)
-    return account
-
-
-@pytest.fixture
 def channels(users, sink):
     made = {}
     for kind in KINDS:

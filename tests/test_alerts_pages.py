@@ -6,12 +6,10 @@ import shutil
 import pytest
 
 from tongpin.alerts.intake import receive
-from tongpin.alerts.models import Alert, AlertState, Coverage, ReleasePolicy, SenderIdentity
+from tongpin.alerts.models import Alert, AlertState, Coverage, ReleasePolicy
 from tongpin.core.audit import Actor
 from tongpin.core.models import ApiToken, AuditEvent
-from tongpin.core.roles import Role
 
-from .conftest import make_user
 from .publishing_support import Sink, make_channel
 from .test_alerts_cap import cap
 
@@ -23,13 +21,6 @@ needs_speech = pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-
 def sink():
     with Sink() as running:
         yield running
-
-
-@pytest.fixture
-def sender(users):
-    account = make_user("jxqx", Role.ALERT_SENDER)
-    SenderIdentity.objects.create(user=account, sender="jxqx@cma.gov.cn")  # bound by an admin (issue 20)
-    return account
 
 
 @pytest.fixture

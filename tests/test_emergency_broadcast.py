@@ -15,12 +15,10 @@ from django.core.management import call_command
 from lxml import etree
 
 from tongpin.alerts import ebm
-from tongpin.alerts.models import Alert, Coverage, ReleasePolicy, SenderIdentity
-from tongpin.core.roles import Role
+from tongpin.alerts.models import Alert, Coverage, ReleasePolicy
 from tongpin.publishing import ebpackage
 from tongpin.publishing.models import Delivery, DeliveryState
 
-from .conftest import make_user
 from .publishing_support import Sink, drain, make_channel
 from .test_alerts_cap import cap
 
@@ -181,11 +179,9 @@ def test_eb_verify_prints_the_instruction_and_exits_by_validity(tmp_path, capsys
 
 
 @pytest.fixture
-def sender(users):
-    account = make_user("jxqx", Role.ALERT_SENDER)
-    SenderIdentity.objects.create(user=account, sender="jxqx@cma.gov.cn")
+def sender(sender):  # conftest's bound account, with every level released at once
     ReleasePolicy.objects.create(name="自动", sender="*", min_level="blue", action="auto")
-    return account
+    return sender
 
 
 def _platform_channel(users, url: str, slug: str = "eb"):

@@ -12,14 +12,12 @@ from cryptography.x509.oid import NameOID
 
 from tongpin.alerts import lane_config
 from tongpin.alerts.intake import receive
-from tongpin.alerts.models import AlertState, Coverage, ReleasePolicy, SenderCertificate, SenderIdentity
+from tongpin.alerts.models import AlertState, Coverage, ReleasePolicy, SenderCertificate
 from tongpin.core.audit import Actor
 from tongpin.core.models import AuditEvent
-from tongpin.core.roles import Role
 from tongpin.publishing.models import Delivery
 
 from .browser_support import CHROMIUM, login
-from .conftest import make_user
 from .publishing_support import Sink, make_channel
 from .test_alerts_cap import cap
 
@@ -28,13 +26,6 @@ from .test_alerts_cap import cap
 def sink(allow_loopback):
     with Sink() as running:
         yield running
-
-
-@pytest.fixture
-def sender(users):
-    account = make_user("jxqx", Role.ALERT_SENDER)
-    SenderIdentity.objects.create(user=account, sender="jxqx@cma.gov.cn")
-    return account
 
 
 @pytest.fixture
