@@ -163,3 +163,15 @@ def test_reviewers_see_the_pictures_published_with_the_text(users, client_for):
     assert reporter.post(f"/review/stories/{story.pk}/submit/").status_code == 302
     page = client_for("editor").get(f"/review/stories/{story.pk}/").content.decode()
     assert 'id="assets"' in page and "现场.png" in page and "转移现场" in page and "/thumbnail" in page
+
+
+def test_story_page_sends_a_draft_for_review_and_hides_the_button_afterwards(users, client_for):
+    story = new_story(users["reporter"], title="汛期值班安排")
+    reporter = client_for("reporter")
+    page = reporter.get(f"/stories/{story.pk}/").content.decode()
+    submit_url = f"/review/stories/{story.pk}/submit/"
+    assert f'action="{submit_url}"' in page
+    reporter.post(submit_url)
+    story.refresh_from_db()
+    assert story.status == StoryStatus.IN_REVIEW
+    assert f'action="{submit_url}"' not in reporter.get(f"/stories/{story.pk}/").content.decode()

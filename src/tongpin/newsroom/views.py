@@ -123,6 +123,10 @@ def story_detail(request, story_id: int):
             "can_history": story_service.can_view_history(request.user),
             "asset_form": AssetForm(),
             "can_publish": roles.can(request.user, roles.PUBLISH) and story.status in PUBLISHABLE,
+            # Sending for review starts here too, so an author need not look for it on the review page.
+            "can_submit": story.status in ("draft", "withdrawn")
+            and story_service.can_edit(request.user, story)
+            and roles.can(request.user, roles.STORY_SUBMIT),
             "publications": publications_of(request.user, "story", story.pk).prefetch_related(
                 "renditions__channel", "renditions__deliveries"
             ),
