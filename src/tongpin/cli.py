@@ -28,7 +28,8 @@ NO_DATABASE_NEEDED = {
     "--help",
     "-h",
     "--version",
-    "check",
+    "check",  # reports on the database itself, reachable or not (tongpin.web.doctor)
+    "doctor",
     "makemigrations",
     "makemessages",
     "compilemessages",
