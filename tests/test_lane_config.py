@@ -256,3 +256,56 @@ def test_the_read_only_notice_is_for_readers_only(users, client_for):
     for path in ("/alerts/settings/", "/alerts/settings/coverage/", "/alerts/settings/certificates/"):
         assert notice not in client_for("admin").get(path).content.decode(), path
         assert notice in client_for("duty").get(path).content.decode(), path
+
+
+def alert_with_area(sender, number: int, area: str):
+    data = cap(area).replace(b"JX-2026-001", f"JX-2026-{number:03d}".encode())
+    [received] = receive(Actor(user=sender), data)
+    return received.alert
+
+
+def test_a_polygon_pasted_on_the_page_is_honoured_by_the_next_alert_and_shown(users, client_for, sender, lane):
+    ReleasePolicy.objects.create(name="自动", min_level="blue", action="auto")
+    admin = client_for("admin")
+    url = f"/alerts/settings/coverage/{lane['app'].pk}/"
+    # As CAP writes it (a closed ring round Nanchang), with a stray blank line and a full-width comma.
+    pasted = "28.5,115.7 28.8,115.7 28.8,116.1 28.5，116.1 28.5,115.7\n\n"
+    assert admin.post(url, {"polygons": pasted, "min_level": "blue"}).status_code == 302
+    ring = [[28.5, 115.7], [28.8, 115.7], [28.8, 116.1], [28.5, 116.1], [28.5, 115.7]]
+    assert Coverage.objects.get(channel=lane["app"]).polygons == [ring]
+
+    guangzhou = alert_with_area(sender, 11, "<polygon>23.0,113.2 23.2,113.2 23.2,113.4 23.0,113.2</polygon>")
+    assert reached(guangzhou) == set()
+    inside = alert_with_area(sender, 12, "<circle>28.68,115.89 5</circle>")  # a circle inside the ring
+    assert reached(inside) == {"jx-app"}
+    crossing = alert_with_area(sender, 13, "<polygon>28.7,116.0 29.5,116.0 29.5,117.0 28.7,116.0</polygon>")
+    assert reached(crossing) == {"jx-app"}  # overlaps one corner
+    codes_only = alert_with_area(sender, 14, "")  # 360100 by code only: a polygon-only coverage cannot tell
+    assert reached(codes_only) == set()
+
+    for page in (admin.get(f"/channels/{lane['app'].pk}/"), admin.get(url)):
+        html = page.content.decode()
+        assert page.status_code == 200 and "1 个多边形" in html
+        assert "<svg" in html and html.count("<polygon points=") == 1
+        assert "28.5,115.7 28.8,115.7 28.8,116.1 28.5,116.1 28.5,115.7" in html
+    api = admin.get(f"/api/v1/channels/{lane['app'].pk}/coverage")
+    assert api.json()["polygons"] == [ring]
+
+    # Refused in Chinese, the coverage unchanged: too few points, a latitude out of range, not numbers.
+    for bad, message in [
+        ("28.6,115.8 28.7,115.9 28.6,115.8", "至少要有三个不同的点"),
+        ("95,115.8 28.7,115.9 28.6,116.0 95,115.8", "纬度在 -90 到 90"),
+        ("28.6;115.8 28.7;115.9 28.6;116.0", "第 1 个多边形无效"),
+    ]:
+        page = admin.post(url, {"polygons": bad, "min_level": "blue"}, follow=True)
+        assert message in page.content.decode(), bad
+    assert Coverage.objects.get(channel=lane["app"]).polygons == [ring]
+
+
+def test_the_sketch_keeps_north_up_and_the_shape_in_the_frame():
+    drawn = lane_config.sketch([[[28.5, 115.7], [28.8, 115.7], [28.8, 116.1], [28.5, 115.7]]])
+    points = [tuple(map(float, p.split(","))) for p in drawn["shapes"][0].split()]
+    assert all(0 <= x <= drawn["width"] and 0 <= y <= drawn["height"] for x, y in points)
+    south_west, north_west = points[0], points[1]
+    assert north_west[1] < south_west[1] and north_west[0] == south_west[0]  # north is up
+    assert lane_config.sketch([]) is None

@@ -1,7 +1,8 @@
 """The `tongpin` command: Django's management commands with Tongpin's settings.
 
-`tongpin serve`, `tongpin worker`, `tongpin createuser`, `tongpin token` and `tongpin reindex` are Tongpin's
-own; every other Django command works as `tongpin COMMAND` or `tongpin manage COMMAND`.
+`tongpin` (or `tongpin help`, `--help`) lists Tongpin's own commands with a line of help each (tongpin.commands);
+every Django command works as well, as `tongpin COMMAND` or `tongpin manage COMMAND` (`tongpin help --django`
+lists them all). A TONGPIN_* variable that does not parse stops every command with one line naming it (status 2).
 
 A command that needs the database refuses, with one line on stderr and exit status 2, when the database it would
 use does not exist or has no tables yet: it names the database and how to create it or point at another one.
@@ -27,7 +28,8 @@ NO_DATABASE_NEEDED = {
     "--help",
     "-h",
     "--version",
-    "check",
+    "check",  # reports on the database itself, reachable or not (tongpin.web.doctor)
+    "doctor",
     "makemigrations",
     "makemessages",
     "compilemessages",
@@ -57,16 +59,39 @@ def main(argv: list[str] | None = None) -> None:
     if _needs_database(args):
         problem = missing_sqlite_database()
         if problem is None:
-            import django
-
-            django.setup()
+            _setup_django()
             problem = unusable_database()
         if problem is not None:
             print(f"tongpin: {problem}", file=sys.stderr)
             sys.exit(REFUSED)
+    elif os.environ.get("DJANGO_SETTINGS_MODULE") == "tongpin.settings":
+        _setup_django()  # a bad TONGPIN_* value stops every command here, with the variable's name
+    if args[:1] in ([], ["help"], ["--help"], ["-h"]) and len(args) <= 1:
+        from tongpin.commands import print_overview
+
+        print_overview(sys.stdout)
+        return
+    if args == ["help", "--django"]:  # Django's own overview of every command
+        from django.core.management import ManagementUtility
+
+        print(ManagementUtility(["tongpin"]).main_help_text())
+        return
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["tongpin", *args])
+
+
+def _setup_django() -> None:
+    """Start Django; a TONGPIN_* variable that does not parse refuses the command in one line (status 2)."""
+    import django
+
+    from tongpin.config import SettingError
+
+    try:
+        django.setup()
+    except SettingError as error:
+        print(f"tongpin: {error} (docs/configuration.md)", file=sys.stderr)
+        sys.exit(REFUSED)
 
 
 def _needs_database(args: list[str]) -> bool:

@@ -10,9 +10,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from tongpin.config import env
 from tongpin.home import data_home, sqlite_path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -23,14 +23,10 @@ HOME = data_home()
 HOME.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-def _env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
-
-
 def _secret_key() -> str:
     """Use TONGPIN_SECRET_KEY, or a key generated once and kept (mode 0600) in the home folder."""
-    if os.environ.get("TONGPIN_SECRET_KEY"):
-        return os.environ["TONGPIN_SECRET_KEY"]
+    if env.is_set("TONGPIN_SECRET_KEY"):
+        return env.str("TONGPIN_SECRET_KEY")
     key_file = HOME / "secret_key"
     if not key_file.exists():
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -40,11 +36,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = _env_bool("TONGPIN_DEBUG")
-ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("TONGPIN_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("TONGPIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+DEBUG = env.bool("TONGPIN_DEBUG")
+ALLOWED_HOSTS = env.list("TONGPIN_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("TONGPIN_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -109,7 +103,7 @@ TEMPLATES = [
     },
 ]
 
-# --- Database: embedded SQLite by default, PostgreSQL (or any dj-database-url URL) at scale ---
+# --- Database: embedded SQLite by default, PostgreSQL (or any database URL django-environ reads) at scale ---
 SQLITE_PATH = sqlite_path(HOME)
 
 
@@ -122,10 +116,9 @@ def _private_file(path: Path) -> None:
         pass
 
 
-if os.environ.get("TONGPIN_DATABASE_URL"):
-    DATABASES = {
-        "default": dj_database_url.parse(os.environ["TONGPIN_DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
-    }
+_DATABASE_URL = env.db_url("TONGPIN_DATABASE_URL")
+if _DATABASE_URL is not None:
+    DATABASES = {"default": {**_DATABASE_URL, "CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}}
 else:
     _private_file(SQLITE_PATH)
     DATABASES = {
@@ -148,11 +141,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis where configured (several processes), process memory otherwise ---
-if os.environ.get("TONGPIN_REDIS_URL"):
+if env.is_set("TONGPIN_REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["TONGPIN_REDIS_URL"],
+            "LOCATION": env.str("TONGPIN_REDIS_URL"),
         }
     }
 else:
@@ -162,7 +155,7 @@ else:
 TASK_QUEUES = ["default", "search", "media"]
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TONGPIN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": env.str("TONGPIN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": TASK_QUEUES,
     }
 }
@@ -193,7 +186,7 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
-TIME_ZONE = os.environ.get("TONGPIN_TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = env.str("TONGPIN_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
@@ -202,7 +195,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve straight from the installed package; no collectstatic step
-MEDIA_ROOT = Path(os.environ.get("TONGPIN_MEDIA_ROOT", HOME / "media")).resolve()
+MEDIA_ROOT = env.path("TONGPIN_MEDIA_ROOT", HOME / "media")
 # No MEDIA_URL is routed: media is only ever served by views that check access.
 
 # Uploads larger than this spool to disk instead of memory.
@@ -213,13 +206,13 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Per-kind upload limits in bytes (assets).
 TONGPIN_ASSET_LIMITS = {
-    "image": int(os.environ.get("TONGPIN_MAX_IMAGE_BYTES", 20 * 1024 * 1024)),
-    "audio": int(os.environ.get("TONGPIN_MAX_AUDIO_BYTES", 200 * 1024 * 1024)),
-    "video": int(os.environ.get("TONGPIN_MAX_VIDEO_BYTES", 1024 * 1024 * 1024)),
-    "document": int(os.environ.get("TONGPIN_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024)),
+    "image": env.int("TONGPIN_MAX_IMAGE_BYTES", 20 * 1024 * 1024),
+    "audio": env.int("TONGPIN_MAX_AUDIO_BYTES", 200 * 1024 * 1024),
+    "video": env.int("TONGPIN_MAX_VIDEO_BYTES", 1024 * 1024 * 1024),
+    "document": env.int("TONGPIN_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024),
 }
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For entries are trusted for the audit log.
-TONGPIN_TRUSTED_PROXIES = int(os.environ.get("TONGPIN_TRUSTED_PROXIES", "0"))
+TONGPIN_TRUSTED_PROXIES = env.int("TONGPIN_TRUSTED_PROXIES", 0)
 
 # --- Security ---
 SESSION_COOKIE_HTTPONLY = True
@@ -246,19 +239,30 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-if _env_bool("TONGPIN_HTTPS"):
+if env.bool("TONGPIN_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-TONGPIN_NOTIFY_EMAIL = _env_bool("TONGPIN_NOTIFY_EMAIL")
-EMAIL_BACKEND = os.environ.get("TONGPIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+TONGPIN_NOTIFY_EMAIL = env.bool("TONGPIN_NOTIFY_EMAIL")
+# Mail: one TONGPIN_EMAIL_URL (smtp://user:password@host:587, smtp+tls://…, smtp+ssl://…, consolemail://,
+# filemail:///folder). The older TONGPIN_EMAIL_BACKEND (a backend's dotted path) still works when no URL is set.
+EMAIL_BACKEND = env.str("TONGPIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+_EMAIL = env.email_url("TONGPIN_EMAIL_URL")
+if _EMAIL is not None:
+    for _key, _value in _EMAIL.items():
+        if _value is not None and _value != "":
+            globals()[_key] = _value
+    if EMAIL_BACKEND.endswith("filebased.EmailBackend") and not _EMAIL.get("EMAIL_FILE_PATH"):
+        EMAIL_FILE_PATH = str(HOME / "mail")
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = env.str("TONGPIN_EMAIL_FROM", "tongpin@localhost")
 # "monthly": on the 1st, each partner with an agreement in force gets last month's report, e-mailed as a PDF to
 # its liaisons and contacts that have an address (docs/analytics.md).
-TONGPIN_REPORT_SCHEDULE = os.environ.get("TONGPIN_REPORT_SCHEDULE", "")
+TONGPIN_REPORT_SCHEDULE = env.choice("TONGPIN_REPORT_SCHEDULE", ("monthly", "off"), "")
 
 # TONGPIN_LOG_FORMAT=json: one JSON object a line (time, level, logger, message), for log collectors.
-_LOG_FORMAT = "json" if os.environ.get("TONGPIN_LOG_FORMAT", "").strip().lower() == "json" else "plain"
+_LOG_FORMAT = env.choice("TONGPIN_LOG_FORMAT", ("plain", "json"), "plain")
+_LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -271,63 +275,68 @@ LOGGING = {
         },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": _LOG_FORMAT}},
-    "root": {"handlers": ["console"], "level": os.environ.get("TONGPIN_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.choice("TONGPIN_LOG_LEVEL", _LOG_LEVELS, "info").upper()},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# gunicorn under `tongpin serve`: its access log, and the proxies whose X-Forwarded-* headers it trusts.
+TONGPIN_ACCESS_LOG = env.bool("TONGPIN_ACCESS_LOG")
+TONGPIN_FORWARDED_ALLOW_IPS = env.str("TONGPIN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 NINJA_PAGINATION_PER_PAGE = 20
 TONGPIN_SITE_NAME = _("同频 融媒体协同平台")
 
 # --- Publishing: the delivery queue (docs/publishing.md) ---
-TONGPIN_OUTBOX = Path(os.environ.get("TONGPIN_OUTBOX", HOME / "outbox")).resolve()  # file-drop channels write here
-TONGPIN_DELIVERY_THREADS = int(os.environ.get("TONGPIN_DELIVERY_THREADS", "8"))  # sending threads per worker
+TONGPIN_OUTBOX = env.path("TONGPIN_OUTBOX", HOME / "outbox")  # file-drop channels write here
+TONGPIN_DELIVERY_THREADS = env.int("TONGPIN_DELIVERY_THREADS", 8, minimum=1)  # sending threads per worker
 # An idle worker's safety poll, seconds: queued work wakes workers at once (datagrams on this machine, NOTIFY on
 # PostgreSQL), so the poll only catches what comes due later (scheduled sends, retries) and missed wake-ups.
-TONGPIN_DELIVERY_POLL = float(os.environ.get("TONGPIN_DELIVERY_POLL", "1"))
+TONGPIN_DELIVERY_POLL = env.float("TONGPIN_DELIVERY_POLL", 1.0)
 # A claimed delivery whose worker has not answered for this long is handed to another (must exceed timeouts).
-TONGPIN_DELIVERY_LEASE = float(os.environ.get("TONGPIN_DELIVERY_LEASE", "90"))
+TONGPIN_DELIVERY_LEASE = env.float("TONGPIN_DELIVERY_LEASE", 90.0)
 # Workers beat every TONGPIN_WORKER_BEAT seconds; one silent for TONGPIN_WORKER_DEAD_AFTER is taken for dead and
 # the deliveries it had claimed are sent by the others (the lease above stays the backstop).
-TONGPIN_WORKER_BEAT = float(os.environ.get("TONGPIN_WORKER_BEAT", "1"))
-TONGPIN_WORKER_DEAD_AFTER = float(os.environ.get("TONGPIN_WORKER_DEAD_AFTER", "3"))
-TONGPIN_DELIVERY_BACKOFF = float(os.environ.get("TONGPIN_DELIVERY_BACKOFF", "2"))  # first retry delay, seconds
-TONGPIN_CHANNEL_PAUSE_AFTER = int(os.environ.get("TONGPIN_CHANNEL_PAUSE_AFTER", "10"))  # failures in a row
-TONGPIN_BASE_URL = os.environ.get("TONGPIN_BASE_URL", "").rstrip("/")  # public address, for links in renditions
+TONGPIN_WORKER_BEAT = env.float("TONGPIN_WORKER_BEAT", 1.0)
+TONGPIN_WORKER_DEAD_AFTER = env.float("TONGPIN_WORKER_DEAD_AFTER", 3.0)
+TONGPIN_DELIVERY_BACKOFF = env.float("TONGPIN_DELIVERY_BACKOFF", 2.0)  # first retry delay, seconds
+TONGPIN_CHANNEL_PAUSE_AFTER = env.int("TONGPIN_CHANNEL_PAUSE_AFTER", 10, minimum=1)  # failures in a row
+TONGPIN_BASE_URL = env.str("TONGPIN_BASE_URL").rstrip("/")  # public address, for links in renditions
 # Private networks outbound connections (webhooks, SMTP, the WeChat API) may reach, as CIDRs separated by commas,
 # e.g. "10.20.0.0/16" for a receiver inside the station; public addresses are always allowed (docs/security.md).
-TONGPIN_OUTBOUND_ALLOW = [n.strip() for n in os.environ.get("TONGPIN_OUTBOUND_ALLOW", "").split(",") if n.strip()]
+TONGPIN_OUTBOUND_ALLOW = env.list("TONGPIN_OUTBOUND_ALLOW")
 
 # --- Warnings (docs/alerts.md) ---
-TONGPIN_CAP_MAX_BYTES = int(os.environ.get("TONGPIN_CAP_MAX_BYTES", str(2 * 1024 * 1024)))
-TONGPIN_CAP_PROFILE = os.environ.get("TONGPIN_CAP_PROFILE", "")  # e.g. "china" or "ipaws"; empty: CAP 1.2 only
-TONGPIN_TTS_ENGINE = os.environ.get("TONGPIN_TTS_ENGINE", "espeak")
-TONGPIN_TTS_COMMAND = os.environ.get("TONGPIN_TTS_COMMAND", "")  # an installed voice: "... {text_file} ... {wav}"
-TONGPIN_TTS_RATE = int(os.environ.get("TONGPIN_TTS_RATE", "150"))  # espeak-ng words per minute
-TONGPIN_CAP_SENDER = os.environ.get("TONGPIN_CAP_SENDER", "tongpin@localhost")  # <sender> of alerts composed here
+TONGPIN_CAP_MAX_BYTES = env.int("TONGPIN_CAP_MAX_BYTES", 2 * 1024 * 1024, minimum=1)
+TONGPIN_CAP_PROFILE = env.choice("TONGPIN_CAP_PROFILE", ("china", "ipaws"), "")  # empty: CAP 1.2 only
+TONGPIN_TTS_ENGINE = env.str("TONGPIN_TTS_ENGINE", "espeak")
+TONGPIN_TTS_COMMAND = env.str("TONGPIN_TTS_COMMAND")  # an installed voice: "... {text_file} ... {wav}"
+TONGPIN_TTS_RATE = env.int("TONGPIN_TTS_RATE", 150, minimum=1)  # espeak-ng words per minute
+TONGPIN_CAP_SENDER = env.str("TONGPIN_CAP_SENDER", "tongpin@localhost")  # <sender> of alerts composed here
 
 # --- Watching it (docs/operations.md) ---
 # /readyz answers 503 when the oldest due priority delivery (priority ≥ 50) has waited longer than this, seconds.
-TONGPIN_READY_MAX_PRIORITY_AGE = float(os.environ.get("TONGPIN_READY_MAX_PRIORITY_AGE", "30"))
+TONGPIN_READY_MAX_PRIORITY_AGE = env.float("TONGPIN_READY_MAX_PRIORITY_AGE", 30.0)
 # /metrics is open to loopback; from elsewhere it needs "Authorization: Bearer <this>" (unset: loopback only).
-TONGPIN_METRICS_TOKEN = os.environ.get("TONGPIN_METRICS_TOKEN", "")
+TONGPIN_METRICS_TOKEN = env.str("TONGPIN_METRICS_TOKEN")
 # Sends by outcome and delivery latency in /metrics count the attempts and deliveries of this many last seconds.
-TONGPIN_METRICS_WINDOW = int(os.environ.get("TONGPIN_METRICS_WINDOW", "300"))
+TONGPIN_METRICS_WINDOW = env.int("TONGPIN_METRICS_WINDOW", 300, minimum=1)
 
 # --- Back up and restore (docs/operations.md) ---
-TONGPIN_BACKUP_DIR = Path(os.environ.get("TONGPIN_BACKUP_DIR", HOME / "backups")).resolve()
+TONGPIN_BACKUP_DIR = env.path("TONGPIN_BACKUP_DIR", HOME / "backups")
 # "off", "daily" (03:00) or "daily@HH:MM" (local time): the worker takes one backup a day, on one worker only.
-TONGPIN_BACKUP_SCHEDULE = os.environ.get("TONGPIN_BACKUP_SCHEDULE", "off")
-TONGPIN_BACKUP_KEEP = int(os.environ.get("TONGPIN_BACKUP_KEEP", "7"))  # archives kept in TONGPIN_BACKUP_DIR
+_SCHEDULE = r"off|no|none|0|false|daily([@ ]([01]\d|2[0-3]):[0-5]\d)?"
+TONGPIN_BACKUP_SCHEDULE = env.match("TONGPIN_BACKUP_SCHEDULE", _SCHEDULE, "off", "off, daily or daily@HH:MM")
+TONGPIN_BACKUP_KEEP = env.int("TONGPIN_BACKUP_KEEP", 7, minimum=1)  # archives kept in TONGPIN_BACKUP_DIR
 
 # --- Keep it tidy (docs/operations.md): days after which the worker deletes these; 0 keeps them for ever.
 # The audit log is never deleted.
 TONGPIN_RETENTION_DAYS = {
-    "task_results": int(os.environ.get("TONGPIN_KEEP_TASK_RESULTS_DAYS", "30")),  # finished background tasks
-    "delivery_attempts": int(os.environ.get("TONGPIN_KEEP_DELIVERY_ATTEMPTS_DAYS", "180")),  # per-try delivery log
-    "read_notifications": int(os.environ.get("TONGPIN_KEEP_READ_NOTIFICATIONS_DAYS", "90")),
-    "alert_audio": int(os.environ.get("TONGPIN_KEEP_ALERT_AUDIO_DAYS", "90")),  # synthesised warning speech
-    "import_files": int(os.environ.get("TONGPIN_KEEP_IMPORT_FILES_DAYS", "180")),  # uploaded metric spreadsheets
+    "task_results": env.int("TONGPIN_KEEP_TASK_RESULTS_DAYS", 30),  # finished background tasks
+    "delivery_attempts": env.int("TONGPIN_KEEP_DELIVERY_ATTEMPTS_DAYS", 180),  # per-try delivery log
+    "read_notifications": env.int("TONGPIN_KEEP_READ_NOTIFICATIONS_DAYS", 90),
+    "alert_audio": env.int("TONGPIN_KEEP_ALERT_AUDIO_DAYS", 90),  # synthesised warning speech
+    "import_files": env.int("TONGPIN_KEEP_IMPORT_FILES_DAYS", 180),  # uploaded metric spreadsheets
 }
-TONGPIN_TIDY_EVERY = float(os.environ.get("TONGPIN_TIDY_EVERY", "3600"))  # seconds between a worker's passes
+TONGPIN_TIDY_EVERY = env.float("TONGPIN_TIDY_EVERY", 3600.0)  # seconds between a worker's passes
 # A report build still running after this long lost its worker: retried once, then failed.
-TONGPIN_REPORT_STUCK_MINUTES = float(os.environ.get("TONGPIN_REPORT_STUCK_MINUTES", "60"))
+TONGPIN_REPORT_STUCK_MINUTES = env.float("TONGPIN_REPORT_STUCK_MINUTES", 60.0)

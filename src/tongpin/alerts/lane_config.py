@@ -9,6 +9,7 @@ alert in every process without a restart.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -295,11 +296,32 @@ def describe_coverage(coverage: Coverage | None) -> dict:
         "everywhere": coverage.everywhere,
         "areas": areas,
         "polygons": len(coverage.polygons),
+        "rings": [" ".join(f"{lat},{lon}" for lat, lon in ring) for ring in coverage.polygons],
+        "sketch": sketch(coverage.polygons),
         "min_level": coverage.min_level,
         "min_level_label": Level(coverage.min_level).label,
         "levels": [Level(v).label for v in Level.values if LEVEL_RANK[v] >= LEVEL_RANK[coverage.min_level]],
         "accepts_restricted": coverage.accepts_restricted,
     }
+
+
+def sketch(rings: list, width: int = 240, max_height: int = 160, pad: int = 6) -> dict | None:
+    """The coverage polygons as SVG outlines (no map tiles: just their shape and relative place), north up,
+    longitude shortened by the cosine of the latitude so a square area looks square."""
+    points = [(float(lat), float(lon)) for ring in rings for lat, lon in ring]
+    if not points:
+        return None
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    shrink = max(math.cos(math.radians((min(lats) + max(lats)) / 2)), 0.05)
+    span_x, span_y = max((max(lons) - min(lons)) * shrink, 1e-6), max(max(lats) - min(lats), 1e-6)
+    scale = min((width - 2 * pad) / span_x, (max_height - 2 * pad) / span_y)
+    height = round(span_y * scale + 2 * pad)
+
+    def xy(lat: float, lon: float) -> str:
+        return f"{pad + (lon - min(lons)) * shrink * scale:.1f},{pad + (max(lats) - lat) * scale:.1f}"
+
+    shapes = [" ".join(xy(float(lat), float(lon)) for lat, lon in ring) for ring in rings]
+    return {"width": width, "height": max(height, 2 * pad + 1), "shapes": shapes}
 
 
 def alert_channels() -> list[Channel]:

@@ -12,8 +12,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
 
-TRUE = {"1", "true", "yes", "on"}
-
 
 def _share_request_metrics() -> None:
     """Let the web processes add up their request-latency histograms for /metrics (prometheus-client's
@@ -72,7 +70,7 @@ class Command(BaseCommand):
         connections.close_all()  # nothing opened here may be inherited by the forked web processes
         worker = None if no_worker else self._start_worker()
         try:
-            access_log = access_log or os.environ.get("TONGPIN_ACCESS_LOG", "").strip().lower() in TRUE
+            access_log = access_log or settings.TONGPIN_ACCESS_LOG
             self._run_gunicorn(host, port, workers, threads, access_log)
         finally:
             if worker is not None and worker.poll() is None:
@@ -105,7 +103,7 @@ class Command(BaseCommand):
                     "graceful_timeout": 20,
                     "accesslog": "-" if access_log else None,
                     "errorlog": "-",
-                    "forwarded_allow_ips": os.environ.get("TONGPIN_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                    "forwarded_allow_ips": settings.TONGPIN_FORWARDED_ALLOW_IPS,
                     "limit_request_line": 8190,
                 }.items():
                     self.cfg.set(key, value)

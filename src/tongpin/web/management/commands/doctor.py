@@ -1,0 +1,3 @@
+"""`tongpin doctor`: another name for `tongpin check`."""
+
+from .check import Command  # noqa: F401
