@@ -14,7 +14,7 @@ from tongpin.core.errors import FieldError, Forbidden
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_VIEW, PUBLISH, STORY_VIEW, can, require_any
 from tongpin.core.schemas import ERRORS
 
-from . import channels_admin, services
+from . import channels_admin, reach, services
 from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
 from .models import Channel, Delivery, Publication, Rendition
@@ -75,6 +75,25 @@ class AttemptOut(Schema):
     duration_ms: int
 
 
+class RecipientCounts(Schema):
+    total: int
+    reached: int
+    failed: int
+
+
+class ReachOut(Schema):
+    """Sent, received, reached (docs/publishing.md "What reached means")."""
+
+    sent_at: dt.datetime | None
+    received_at: dt.datetime | None
+    reached_at: dt.datetime | None
+    reach: str = Field(description="'' (the channel cannot tell), waiting, reached, partial or unreached")
+    reach_label: str
+    tells_received: bool = Field(description="whether this channel's far end confirms receipt")
+    tells_reached: bool = Field(description="whether this channel can tell that the message reached its audience")
+    recipients: RecipientCounts | None = None
+
+
 class DeliveryOut(Schema):
     id: int
     rendition_id: int
@@ -95,6 +114,7 @@ class DeliveryOut(Schema):
     started_at: dt.datetime | None
     delivered_at: dt.datetime | None
     finished_at: dt.datetime | None
+    reach: ReachOut | None = None
     attempt_log: list[AttemptOut] = []
 
 
@@ -179,6 +199,7 @@ def delivery_out(delivery: Delivery, with_attempts: bool = False, with_detail: b
         "started_at": delivery.started_at,
         "delivered_at": delivery.delivered_at,
         "finished_at": delivery.finished_at,
+        "reach": reach.summary(delivery),
     }
     if with_attempts:
         data["attempt_log"] = [

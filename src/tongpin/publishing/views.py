@@ -67,7 +67,10 @@ def _setting_rows(kind: str, transmitter: str, current: dict) -> list[dict]:
     rows = []
     for spec in channels_admin.declared_settings(kind, transmitter):
         value = current.get(spec.name, spec.default if spec.default is not None else "")
-        rows.append({"spec": spec, "value": "" if spec.secret else value, "is_set": bool(current.get(spec.name))})
+        words = dict(spec.choice_labels)
+        choices = [(c, words.get(c, c)) for c in spec.choices]
+        rows.append({"spec": spec, "value": "" if spec.secret else value, "is_set": bool(current.get(spec.name)),
+                     "choices": choices})  # fmt: skip
     return rows
 
 
