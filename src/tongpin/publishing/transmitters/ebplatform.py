@@ -61,7 +61,7 @@ class EmergencyPlatform(Transmitter):
         Setting("private_key", gettext_lazy("SM2 签名私钥"), kind="secret", required=True,
                 help=gettext_lazy("64 位十六进制；保存后不再显示")),  # fmt: skip
         Setting("certificate", gettext_lazy("本台 SM2 证书"), kind="multiline",
-                help=gettext_lazy("可选，PEM 格式，须与签名私钥配对；写入签名文件的证书序列号；过期则拒绝签名")),  # fmt: skip
+                help=gettext_lazy("可选，PEM 格式，须与签名私钥配对；过期则拒绝签名")),  # fmt: skip
         Setting("platform_public_key", gettext_lazy("平台 SM2 公钥"), required=True,
                 help=gettext_lazy("128 位十六进制（x‖y），用于核验平台反馈的签名")),  # fmt: skip
         Setting("poll_seconds", gettext_lazy("反馈查询间隔（秒）"), kind="int", default=5),
