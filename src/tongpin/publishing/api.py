@@ -5,20 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import FieldError, Forbidden
+from tongpin.core.errors import FieldError, Forbidden, TooLarge
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_VIEW, PUBLISH, STORY_VIEW, can, require_any
-from tongpin.core.schemas import ERRORS
+from tongpin.core.schemas import ERRORS, ErrorsOut
 
-from . import channels_admin, reach, services
+from . import channels_admin, reach, reports, services
 from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
 from .models import Channel, Delivery, Publication, Rendition
 from .plugins import FORMATTERS, TRANSMITTERS
+from .transmitters import webhook
 
 router = Router(tags=["publishing"])
 
@@ -380,3 +382,29 @@ def deliveries_retry(request, delivery_id: int):
 @router.post("/deliveries/{delivery_id}/cancel", response={200: DeliveryOut, **ERRORS}, summary="Cancel a queued send")
 def deliveries_cancel(request, delivery_id: int):
     return delivery_out(services.cancel_delivery(actor_from_request(request, "api"), delivery_id))
+
+
+class ReportsAccepted(Schema):
+    accepted: int
+
+
+@router.post(
+    "/sms/reports/{channel_slug}",
+    response={200: ReportsAccepted, **ERRORS, 413: ErrorsOut},
+    auth=None,  # a gateway, not a user: the channel's shared secret signs the body (HMAC), checked in reports.py
+    summary="SMS gateway delivery reports (signed with the channel's report secret)",
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}},
+)
+def sms_reports(request, channel_slug: str):
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > reports.MAX_BYTES:
+        raise TooLarge(FieldError("too_large", _("状态报告太大。")))
+    return reports.receive(
+        channel_slug[:50],
+        request.body,
+        request.headers.get(webhook.TIMESTAMP_HEADER, ""),
+        request.headers.get(webhook.SIGNATURE_HEADER, ""),
+    )

@@ -275,6 +275,7 @@ BUILT_IN = (
     "tongpin.publishing.transmitters.local",
     "tongpin.publishing.transmitters.wechat",
     "tongpin.publishing.transmitters.ebplatform",
+    "tongpin.publishing.transmitters.smsgateway",
 )
 
 
