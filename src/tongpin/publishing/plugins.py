@@ -269,6 +269,7 @@ BUILT_IN = (
     "tongpin.publishing.channels.web",
     "tongpin.publishing.channels.short",
     "tongpin.publishing.channels.journal",
+    "tongpin.publishing.channels.warnings",
     "tongpin.publishing.transmitters.filedrop",
     "tongpin.publishing.transmitters.webhook",
     "tongpin.publishing.transmitters.smtp",
@@ -276,6 +277,7 @@ BUILT_IN = (
     "tongpin.publishing.transmitters.wechat",
     "tongpin.publishing.transmitters.ebplatform",
     "tongpin.publishing.transmitters.smsgateway",
+    "tongpin.publishing.transmitters.warningpush",
 )
 
 
