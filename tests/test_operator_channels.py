@@ -16,7 +16,7 @@ from tongpin.publishing.transmitters import webhook
 from .publishing_support import Sink, drain, make_channel
 from .test_alerts_cap import cap
 
-LONG = "预计未来6小时南昌市区及新建、进贤等地降雨量将达100毫米以上，局地伴有雷电、短时大风，请注意防范城乡积涝和山洪地质灾害。" * 2
+LONG = "预计未来6小时南昌市区及新建、进贤等地降雨量将达100毫米以上，局地伴有雷电、短时大风，" * 2 + "请注意防范山洪。"
 
 
 @pytest.fixture
