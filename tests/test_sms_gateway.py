@@ -154,6 +154,11 @@ def test_reports_update_reach_per_recipient(users, sender, allow_loopback, clien
     console = client_for("duty").get("/alerts/").content.decode()
     assert "已到达 3/3" in console
     assert NUMBERS[0] not in console  # numbers are personal data: never on the console
+    publication = delivery.rendition.publication_id
+    page = client_for("admin").get(f"/publications/{publication}/").content.decode()
+    assert "接收方 3 个" in page and "138****0003 · 已到达" in page and NUMBERS[2] not in page
+    shown = client_for("admin").get(f"/api/v1/publications/{publication}").json()["deliveries"][0]["reach"]
+    assert shown["reach"] == "reached" and shown["recipients"]["reached"] == 3
 
 
 def test_a_batch_id_with_the_recipient_identifies_each_report(users, sender, allow_loopback):

@@ -20,7 +20,7 @@ from tongpin.core.ids import clean_id
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
 from tongpin.partners.models import Partner
 
-from . import channels_admin, journal, services
+from . import channels_admin, journal, reach, services
 from .feeds import build_feed, ninjs
 from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
@@ -185,7 +185,7 @@ def publication_detail(request, publication_id: int):
                     for s in formatter.fields
                 ],
                 "text": formatter.text_of(rendition.fields),
-                "deliveries": list(rendition.deliveries.all()),
+                "deliveries": reach.attach(list(rendition.deliveries.select_related("channel"))),
             }
         )
     return render(
