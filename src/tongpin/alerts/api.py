@@ -14,6 +14,7 @@ from tongpin.core.api_auth import MACHINE_AUTH
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, ValidationFailed
 from tongpin.core.schemas import ERRORS
+from tongpin.publishing.api import ReachOut
 
 from . import intake, queries
 from . import release as lifecycle
@@ -39,6 +40,10 @@ class AlertDeliveryOut(Schema):
     created_at: dt.datetime
     delivered_at: dt.datetime | None
     last_error: str
+    sent_at: dt.datetime | None = None
+    received_at: dt.datetime | None = None
+    reached_at: dt.datetime | None = None
+    reach: ReachOut
 
 
 class AlertOut(Schema):

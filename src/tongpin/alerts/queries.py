@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from tongpin.core.errors import FieldError, Forbidden, NotFound
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import ALERT_VIEW, can
+from tongpin.publishing import reach
 from tongpin.publishing.models import Delivery, Rendition
 
 from .models import Alert
@@ -50,10 +51,12 @@ def chain(alert: Alert) -> list[Alert]:
 def deliveries(alert: Alert) -> list[Delivery]:
     if alert.publication_id is None:
         return []
-    return list(
-        Delivery.objects.filter(rendition__publication_id=alert.publication_id)
-        .select_related("channel", "rendition")
-        .order_by("channel__name", "id")
+    return reach.attach(
+        list(
+            Delivery.objects.filter(rendition__publication_id=alert.publication_id)
+            .select_related("channel", "rendition")
+            .order_by("channel__name", "id")
+        )
     )
 
 
@@ -106,6 +109,10 @@ def alert_out(alert: Alert) -> dict:
                 "created_at": d.created_at,
                 "delivered_at": d.delivered_at,
                 "last_error": d.last_error,
+                "sent_at": d.reach_view["sent_at"],
+                "received_at": d.received_at,
+                "reached_at": d.reached_at,
+                "reach": d.reach_view,
             }
             for d in deliveries(alert)
         ],

@@ -131,7 +131,7 @@ def _plan(alert: Alert, channels: list[Channel], cancelling: Alert | None = None
         return None
     kinds = {c.kind for c in channels}
     sms = next((c.settings for c in channels if c.kind == "sms"), {})
-    content = renditions.content(alert, kinds, sms, cancelling)
+    content = renditions.content(alert, kinds, sms, cancelling, renditions.operator_limits(channels))
     priority = Priority.URGENT if (cancelling or alert).level == "red" else Priority.HIGH
     # Published under the release policy, not a person's publishing right; who decided is in the alert's audit.
     return publishing.draft(

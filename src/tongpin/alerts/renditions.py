@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.html import escape
 
 from tongpin.publishing.channels.short import sms_fields
+from tongpin.publishing.channels.warnings import cell_limit, cell_pages, popup_limit
 from tongpin.publishing.kinds import ChannelKind
 from tongpin.publishing.plugins import Content
 from tongpin.publishing.text import fit, reading_seconds
@@ -28,7 +29,11 @@ ALERT_KINDS = {
     ChannelKind.WEIBO,
     ChannelKind.WEB,
     ChannelKind.DOUYIN,
+    ChannelKind.CELL_BROADCAST,
+    ChannelKind.TV_POPUP,
 }
+# Handed to an operator's interface (publishing/transmitters/warningpush.py) with the warning's facts.
+OPERATOR_KINDS = {ChannelKind.CELL_BROADCAST, ChannelKind.TV_POPUP}
 SPOKEN_KINDS = {ChannelKind.RADIO, ChannelKind.EMERGENCY}
 PACE = 240
 
@@ -65,7 +70,49 @@ def spoken(alert: Alert, cancelling: Alert | None = None) -> str:
     return f"{title(alert, cancelling)}。{body(alert, cancelling)}"
 
 
-def build(alert: Alert, kinds: set[str], sms_settings: dict | None = None, cancelling: Alert | None = None) -> dict:
+def facts(alert: Alert, cancelling: Alert | None = None) -> dict:
+    """What an operator's system needs besides the text: which warning, what, how severe, where, when."""
+    subject = cancelling or alert
+    references = [",".join(str(p) for p in ref) for ref in alert.references]
+    start = alert.effective_at or alert.sent_at or alert.received_at
+    return {
+        "identifier": f"{alert.sender},{alert.identifier},{alert.sent}",
+        "msg_type": alert.msg_type,
+        "references": references,
+        "event": subject.event,
+        "level": subject.level,
+        "level_code": ebm.level_code(subject),
+        "severity": subject.severity,
+        "area_codes": ebm.region_codes(subject),
+        "area_desc": subject.area_desc,
+        "start": start.isoformat() if start else None,
+        "end": subject.expires_at.isoformat() if subject.expires_at else None,
+        "drill": ebm.is_drill(alert),
+        "sender_name": alert.sender_name,
+    }
+
+
+def operator_limits(channels) -> dict[str, dict]:
+    """The strictest text limits among the channels of each operator kind (one rendition serves a kind)."""
+    limits: dict[str, dict] = {}
+    for channel in channels:
+        if channel.kind == ChannelKind.CELL_BROADCAST:
+            mine = limits.setdefault(channel.kind, {"chars": cell_limit(channel.settings)})
+            mine["chars"] = min(mine["chars"], cell_limit(channel.settings))
+        elif channel.kind == ChannelKind.TV_POPUP:
+            mine = limits.setdefault(channel.kind, {"chars": popup_limit(channel.settings), "seconds": 0})
+            mine["chars"] = min(mine["chars"], popup_limit(channel.settings))
+            mine["seconds"] = max(mine["seconds"], int(channel.settings.get("display_seconds") or 60))
+    return limits
+
+
+def build(
+    alert: Alert,
+    kinds: set[str],
+    sms_settings: dict | None = None,
+    cancelling: Alert | None = None,
+    limits: dict[str, dict] | None = None,
+) -> dict:
     """Fields per kind for the kinds asked for; radio and emergency broadcast get synthesised speech."""
     head, text = title(alert, cancelling), body(alert, cancelling)
     prefix = f"【{_name(cancelling or alert)}】" if cancelling is None else "【预警解除】"
@@ -100,6 +147,21 @@ def build(alert: Alert, kinds: set[str], sms_settings: dict | None = None, cance
     if ChannelKind.SMS in kinds:
         given = alert.channel_texts.get("SMS") if cancelling is None else ""
         out[ChannelKind.SMS] = sms_fields(sms_settings or {}, given or f"{prefix}{text}")
+    if kinds & OPERATOR_KINDS:
+        limits = limits or {}
+        given = (alert.channel_texts.get("SMS") if cancelling is None else "") or f"{prefix}{text or head}"
+        known = facts(alert, cancelling)
+        if ChannelKind.CELL_BROADCAST in kinds:
+            short = fit(given, limits.get(ChannelKind.CELL_BROADCAST, {}).get("chars") or cell_limit({}))
+            out[ChannelKind.CELL_BROADCAST] = {"text": short, "pages": cell_pages(short), **known}
+        if ChannelKind.TV_POPUP in kinds:
+            popup = limits.get(ChannelKind.TV_POPUP, {})
+            out[ChannelKind.TV_POPUP] = {
+                "title": fit(_name(cancelling or alert) if cancelling is None else "预警解除", 24),
+                "text": fit(given, popup.get("chars") or popup_limit({})),
+                "display_seconds": popup.get("seconds") or 60,
+                **known,
+            }
     if ChannelKind.APP in kinds:
         out[ChannelKind.APP] = {
             "title": fit(_name(cancelling or alert) if cancelling is None else "预警解除", 20),
@@ -135,7 +197,11 @@ def build(alert: Alert, kinds: set[str], sms_settings: dict | None = None, cance
 
 
 def content(
-    alert: Alert, kinds: set[str], sms_settings: dict | None = None, cancelling: Alert | None = None
+    alert: Alert,
+    kinds: set[str],
+    sms_settings: dict | None = None,
+    cancelling: Alert | None = None,
+    limits: dict[str, dict] | None = None,
 ) -> Content:
     return Content(
         source_type="alert",
@@ -145,5 +211,5 @@ def content(
         summary=fit(body(alert, cancelling), 300),
         body_text=body(alert, cancelling),
         byline=alert.sender_name,
-        extra={"renditions": build(alert, kinds, sms_settings, cancelling), "level": alert.level},
+        extra={"renditions": build(alert, kinds, sms_settings, cancelling, limits), "level": alert.level},
     )

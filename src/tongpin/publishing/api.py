@@ -5,20 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import FieldError, Forbidden
+from tongpin.core.errors import FieldError, Forbidden, TooLarge
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_VIEW, PUBLISH, STORY_VIEW, can, require_any
-from tongpin.core.schemas import ERRORS
+from tongpin.core.schemas import ERRORS, ErrorsOut
 
-from . import channels_admin, services
+from . import channels_admin, reach, reports, services
 from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
 from .models import Channel, Delivery, Publication, Rendition
 from .plugins import FORMATTERS, TRANSMITTERS
+from .transmitters import webhook
 
 router = Router(tags=["publishing"])
 
@@ -75,6 +77,25 @@ class AttemptOut(Schema):
     duration_ms: int
 
 
+class RecipientCounts(Schema):
+    total: int
+    reached: int
+    failed: int
+
+
+class ReachOut(Schema):
+    """Sent, received, reached (docs/publishing.md "What reached means")."""
+
+    sent_at: dt.datetime | None
+    received_at: dt.datetime | None
+    reached_at: dt.datetime | None
+    reach: str = Field(description="'' (the channel cannot tell), waiting, reached, partial or unreached")
+    reach_label: str
+    tells_received: bool = Field(description="whether this channel's far end confirms receipt")
+    tells_reached: bool = Field(description="whether this channel can tell that the message reached its audience")
+    recipients: RecipientCounts | None = None
+
+
 class DeliveryOut(Schema):
     id: int
     rendition_id: int
@@ -95,6 +116,7 @@ class DeliveryOut(Schema):
     started_at: dt.datetime | None
     delivered_at: dt.datetime | None
     finished_at: dt.datetime | None
+    reach: ReachOut | None = None
     attempt_log: list[AttemptOut] = []
 
 
@@ -179,6 +201,7 @@ def delivery_out(delivery: Delivery, with_attempts: bool = False, with_detail: b
         "started_at": delivery.started_at,
         "delivered_at": delivery.delivered_at,
         "finished_at": delivery.finished_at,
+        "reach": reach.summary(delivery),
     }
     if with_attempts:
         data["attempt_log"] = [
@@ -359,3 +382,29 @@ def deliveries_retry(request, delivery_id: int):
 @router.post("/deliveries/{delivery_id}/cancel", response={200: DeliveryOut, **ERRORS}, summary="Cancel a queued send")
 def deliveries_cancel(request, delivery_id: int):
     return delivery_out(services.cancel_delivery(actor_from_request(request, "api"), delivery_id))
+
+
+class ReportsAccepted(Schema):
+    accepted: int
+
+
+@router.post(
+    "/sms/reports/{channel_slug}",
+    response={200: ReportsAccepted, **ERRORS, 413: ErrorsOut},
+    auth=None,  # a gateway, not a user: the channel's shared secret signs the body (HMAC), checked in reports.py
+    summary="SMS gateway delivery reports (signed with the channel's report secret)",
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}},
+)
+def sms_reports(request, channel_slug: str):
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > reports.MAX_BYTES:
+        raise TooLarge(FieldError("too_large", _("状态报告太大。")))
+    return reports.receive(
+        channel_slug[:50],
+        request.body,
+        request.headers.get(webhook.TIMESTAMP_HEADER, ""),
+        request.headers.get(webhook.SIGNATURE_HEADER, ""),
+    )

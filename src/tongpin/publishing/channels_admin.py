@@ -77,7 +77,7 @@ def _coerce(spec: Setting, raw: Any, errors: list[FieldError]) -> Any:
     if spec.kind == "bool":
         return raw in (True, "1", "true", "on", "yes")
     value = str(raw).strip()
-    if len(value) > 500:
+    if len(value) > (8000 if spec.kind == "multiline" else 500):  # multiline: certificates, recipient lists
         errors.append(FieldError("too_long", _("“%(s)s”太长。") % {"s": spec.label}, where))
     if spec.kind == "url" and value and not is_web_url(value):
         errors.append(FieldError("invalid_url", _("地址必须以 http:// 或 https:// 开头。"), where))

@@ -14,6 +14,7 @@ the key after construction).
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import io
 import re
@@ -22,7 +23,7 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from Cryptodome.Util.asn1 import DerBitString, DerObjectId, DerSequence
+from Cryptodome.Util.asn1 import DerBitString, DerInteger, DerObjectId, DerSequence
 from cryptography import x509
 from django.conf import settings
 from gmssl import sm2
@@ -93,6 +94,89 @@ def public_key_from_certificate(data: bytes) -> tuple[str, x509.Certificate]:
     return point[1:].hex(), certificate
 
 
+def certificate_bytes(text: str | bytes) -> bytes:
+    """A certificate as pasted (PEM, its line breaks possibly lost in a form field) or DER, as DER bytes."""
+    data = text.encode() if isinstance(text, str) else text
+    if b"-----BEGIN" not in data:
+        return data
+    match = re.search(rb"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", data, re.S)
+    if match is None:
+        raise PackageError("not a PEM certificate")
+    try:
+        return base64.b64decode(b"".join(match.group(1).split()), validate=True)
+    except ValueError as error:
+        raise PackageError("not a PEM certificate") from error
+
+
+@dataclass
+class StationCertificate:
+    public_key: str
+    serial: str
+    subject: str
+    not_before: datetime.datetime
+    not_after: datetime.datetime
+
+
+def station_certificate(text: str | bytes) -> StationCertificate:
+    """The SM2 key, serial number, subject and validity of the station's certificate."""
+    public, certificate = public_key_from_certificate(certificate_bytes(text))
+    return StationCertificate(
+        public_key=public,
+        serial=f"{certificate.serial_number:X}",
+        subject=certificate.subject.rfc4514_string(),
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+    )
+
+
+def _tlv(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length + content
+
+
+def self_signed_certificate(
+    private_key: str, common_name: str, not_before: datetime.datetime, not_after: datetime.datetime
+) -> bytes:
+    """A self-signed X.509 certificate (PEM) for an SM2 key, signed SM2-with-SM3 — for test platforms, drills and
+    tests; a station's real certificate comes from its certification authority."""
+    public = bytes.fromhex(public_key_of(private_key))
+
+    def name() -> bytes:
+        attribute = DerSequence([DerObjectId("2.5.4.3").encode(), _tlv(0x0C, common_name.encode())]).encode()
+        return DerSequence([_tlv(0x31, attribute)]).encode()
+
+    def utc(moment: datetime.datetime) -> bytes:
+        return _tlv(0x17, moment.astimezone(datetime.UTC).strftime("%y%m%d%H%M%SZ").encode())
+
+    algorithm = DerSequence([DerObjectId("1.2.156.10197.1.501").encode()]).encode()  # SM2-with-SM3
+    key_info = DerSequence(
+        [
+            DerSequence([DerObjectId("1.2.840.10045.2.1").encode(), DerObjectId(SM2_CURVE).encode()]).encode(),
+            DerBitString(b"\x04" + public).encode(),
+        ]
+    ).encode()
+    tbs = DerSequence(
+        [
+            _tlv(0xA0, DerInteger(2).encode()),
+            DerInteger(secrets.randbits(63) + 1).encode(),
+            algorithm,
+            name(),
+            DerSequence([utc(not_before), utc(not_after)]).encode(),
+            name(),
+            key_info,
+        ]
+    ).encode()
+    signature = sign(tbs, private_key)
+    value = DerSequence([DerInteger(int(signature[:64], 16)), DerInteger(int(signature[64:], 16))]).encode()
+    der = DerSequence([tbs, algorithm, DerBitString(value).encode()]).encode()
+    body = base64.encodebytes(der).decode().replace("\n", "")
+    lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n".encode()
+
+
 def new_private_key() -> str:
     return f"{secrets.randbelow(_N - 2) + 1:064x}"
 
@@ -125,23 +209,33 @@ def signature_name(package_id: str) -> str:
     return f"EBDS_EBDB_{package_id}.xml"
 
 
-def signature_file(instruction: bytes, private_key: str, signer: str) -> bytes:
-    """The signature file: who signed (the station's resource code), the algorithms and the value."""
+def signature_file(instruction: bytes, private_key: str, signer: str, cert_serial: str = "") -> bytes:
+    """The signature file: who signed (the station's resource code, and its certificate's serial number when the
+    channel holds one), the algorithms and the value."""
     root = etree.Element("Signature")
     etree.SubElement(root, "RelatedEBD").text = hashlib.sha256(instruction).hexdigest()
     etree.SubElement(root, "SignerCode").text = signer
+    if cert_serial:
+        etree.SubElement(root, "CertSN").text = cert_serial
     etree.SubElement(root, "SignatureAlgorithm").text = "SM2-with-SM3"
     etree.SubElement(root, "SignatureValue").text = base64.b64encode(bytes.fromhex(sign(instruction, private_key)))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def pack(package_id: str, instruction: bytes, resources: dict[str, bytes], private_key: str, signer: str) -> bytes:
+def pack(
+    package_id: str,
+    instruction: bytes,
+    resources: dict[str, bytes],
+    private_key: str,
+    signer: str,
+    cert_serial: str = "",
+) -> bytes:
     """The signed tar: instruction, signature, resources (in that order, fixed times, so equal input gives equal
     bytes apart from the signature's nonce)."""
     if not ID_PATTERN.match(package_id):
         raise PackageError("bad package id")
     files = [(instruction_name(package_id), instruction)]
-    files.append((signature_name(package_id), signature_file(instruction, private_key, signer)))
+    files.append((signature_name(package_id), signature_file(instruction, private_key, signer, cert_serial)))
     for name, data in resources.items():
         if not RESOURCE_NAME.match(name):
             raise PackageError(f"bad resource name {name!r}")

@@ -15,3 +15,5 @@ class ChannelKind(models.TextChoices):
     SMS = "sms", _("短信")
     PRINT = "print", _("合作方刊物")
     EMERGENCY = "emergency", _("应急广播")
+    CELL_BROADCAST = "cell_broadcast", _("小区广播/闪信")
+    TV_POPUP = "tv_popup", _("电视弹窗")

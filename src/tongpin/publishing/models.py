@@ -135,6 +135,17 @@ class DeliveryState(models.TextChoices):
 OPEN_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING, DeliveryState.IN_PROGRESS)
 
 
+class Reach(models.TextChoices):
+    """Whether a delivery reached its audience, where the channel can tell (platform feedback, SMS delivery
+    reports, WeChat's publish result). Sent and received are times on the delivery (`sent_at`, `received_at`)."""
+
+    UNKNOWN = "", _("无从得知")
+    WAITING = "waiting", _("等待回执")
+    REACHED = "reached", _("已到达")
+    PARTIAL = "partial", _("部分到达")
+    UNREACHED = "unreached", _("未到达")
+
+
 class DeliveryAction(models.TextChoices):
     PUBLISH = "publish", _("发布")
     WITHDRAW = "withdraw", _("撤回")
@@ -171,6 +182,15 @@ class Delivery(models.Model):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # Sent: our transmitter handed it over; received: the far end confirmed it has it; reached: it got to its
+    # audience (broadcast done, SMS delivered to handsets, article published) — where the channel can tell.
+    sent_at = models.DateTimeField(_("发出时间"), null=True, blank=True)
+    received_at = models.DateTimeField(_("对方确认接收时间"), null=True, blank=True)
+    reached_at = models.DateTimeField(_("到达时间"), null=True, blank=True)
+    reach = models.CharField(_("到达情况"), max_length=10, choices=Reach.choices, default=Reach.UNKNOWN, blank=True)
+    reach_total = models.PositiveIntegerField(_("接收方数"), default=0)  # SMS recipients; 0 where not counted
+    reach_ok = models.PositiveIntegerField(_("已到达数"), default=0)
+    reach_failed = models.PositiveIntegerField(_("未到达数"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -245,6 +265,39 @@ class DeliveryAttempt(models.Model):
         else:
             detail = str(ATTEMPT_CODES.get(self.code, self.message or self.code))
         return f"{outcome} · {detail}" if detail else outcome
+
+
+class RecipientState(models.TextChoices):
+    WAITING = "waiting", _("等待回执")
+    REACHED = "reached", _("已到达")
+    FAILED = "failed", _("未到达")
+
+
+class DeliveryRecipient(models.Model):
+    """One addressee of a delivery whose gateway reports per recipient (SMS): the gateway's message id and what
+    its delivery report said. Written when the send is recorded; updated by the report callback."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="recipients")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    recipient = models.CharField(max_length=40)
+    remote_id = models.CharField(max_length=120, blank=True)
+    state = models.CharField(max_length=8, choices=RecipientState.choices, default=RecipientState.WAITING)
+    code = models.CharField(max_length=40, blank=True)  # the gateway's own status word (DELIVRD, UNDELIV…)
+    reported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["delivery", "id"]
+        constraints = [models.UniqueConstraint(fields=["delivery", "recipient"], name="one_row_per_recipient")]
+        indexes = [models.Index(fields=["channel", "remote_id"], name="recipient_remote_id")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}:{self.masked}"
+
+    @property
+    def masked(self) -> str:
+        """A phone number as staff see it: 138****5678 (a number is personal data)."""
+        number = self.recipient
+        return number[:3] + "*" * max(0, len(number) - 7) + number[-4:] if len(number) > 7 else "*" * len(number)
 
 
 def _issue_path(instance: "JournalIssue", filename: str) -> str:

@@ -26,7 +26,7 @@ class Setting:
 
     name: str
     label: str
-    kind: str = "text"  # text | secret | int | bool | url | email | choice
+    kind: str = "text"  # text | multiline | secret | int | bool | url | email | choice
     required: bool = False
     default: Any = None
     help: str = ""
@@ -34,6 +34,8 @@ class Setting:
     # For a secret: the settings naming where it is sent (a URL, a host). Changing one of them drops the stored
     # secret, so an old secret never goes to a new destination unless the admin enters it again.
     bound_to: tuple[str, ...] = ()
+    # For a choice: (value, words) pairs shown instead of the bare values.
+    choice_labels: tuple[tuple[str, Any], ...] = ()
 
     @property
     def secret(self) -> bool:
@@ -189,6 +191,12 @@ class Outcome:
     code: str = "ok"
     message: str = ""
     poll_after: float = 5.0
+    # What the far end said about it, where it can tell (Transmitter.reports): it confirmed it has the message
+    # (`received`); whether it reached its audience (`reach`: models.Reach — waiting, reached, unreached…).
+    received: bool = False
+    reach: str = ""
+    # Per-recipient tracking (SMS gateways): [{"recipient": "138…", "remote_id": "gateway message id"}].
+    recipients: list[dict] = field(default_factory=list)
 
 
 class TransmitError(Exception):
@@ -200,11 +208,14 @@ class TransmitError(Exception):
 
     permanent = False
 
-    def __init__(self, message: str, code: str = "error", detail: str = ""):
+    def __init__(self, message: str, code: str = "error", detail: str = "", received: bool = False, reach: str = ""):
         super().__init__(message)
         self.code = code
         self.message = message
         self.detail = detail
+        # A far end can refuse after confirming receipt (a platform reporting 播发失败): kept on the delivery.
+        self.received = received
+        self.reach = reach
 
 
 class PermanentError(TransmitError):
@@ -222,6 +233,9 @@ class Transmitter:
     supports_withdraw: ClassVar[bool] = False
     # Feeds and the journal pool are read by Tongpin itself: nothing leaves the machine.
     local: ClassVar[bool] = False
+    # What the far end tells us beyond "sent": "received" (it confirmed it has the message) and/or "reached"
+    # (whether it got to its audience). Shown per channel on the duty console and in the API.
+    reports: ClassVar[tuple[str, ...]] = ()
 
     def send(self, parcel: Parcel) -> Outcome:
         raise NotImplementedError
@@ -255,12 +269,15 @@ BUILT_IN = (
     "tongpin.publishing.channels.web",
     "tongpin.publishing.channels.short",
     "tongpin.publishing.channels.journal",
+    "tongpin.publishing.channels.warnings",
     "tongpin.publishing.transmitters.filedrop",
     "tongpin.publishing.transmitters.webhook",
     "tongpin.publishing.transmitters.smtp",
     "tongpin.publishing.transmitters.local",
     "tongpin.publishing.transmitters.wechat",
     "tongpin.publishing.transmitters.ebplatform",
+    "tongpin.publishing.transmitters.smsgateway",
+    "tongpin.publishing.transmitters.warningpush",
 )
 
 

@@ -35,9 +35,11 @@ from .models import (
     Delivery,
     DeliveryAction,
     DeliveryAttempt,
+    DeliveryRecipient,
     DeliveryState,
     Publication,
     PublicationState,
+    Reach,
     Rendition,
     WorkerBeat,
 )
@@ -198,7 +200,7 @@ class Result:
 
 RESULT_FIELDS = (
     "state", "lease_until", "claimed_by", "delivered_at", "finished_at", "last_code", "last_error",
-    "remote_ref", "remote_url", "due_at", "attempts",
+    "remote_ref", "remote_url", "due_at", "attempts", "sent_at", "received_at", "reached_at", "reach", "reach_total",
 )  # fmt: skip
 
 
@@ -225,7 +227,7 @@ def record_results(worker: str, results: list[Result]) -> None:
             mine = {row[0] for row in cursor.fetchall()}
         missing = [r.delivery_id for r in results if r.delivery is None and r.delivery_id in mine]
         loaded = Delivery.objects.select_related("channel", "rendition").in_bulk(missing) if missing else {}
-        changed, attempts, tally = [], [], {}
+        changed, attempts, tally, recipients = [], [], {}, []
         for result in results:
             if result.delivery_id not in mine:
                 continue
@@ -235,6 +237,8 @@ def record_results(worker: str, results: list[Result]) -> None:
                 _log_failure(delivery, result)
             changed.append(delivery)
             attempts.append(_attempt(result))
+            if result.outcome is not None and result.outcome.recipients:
+                recipients += _recipients(delivery, result.outcome.recipients)
             counts = tally.setdefault(delivery.channel_id, [delivery.channel, 0, False])
             if result.error is None:
                 counts[2] = True
@@ -242,6 +246,10 @@ def record_results(worker: str, results: list[Result]) -> None:
                 counts[1] += 1
         _save(changed)
         _save_attempts(attempts)
+        if recipients:  # a repeat of the same send (same key) gets the gateway's ids again: update, never add
+            DeliveryRecipient.objects.bulk_create(
+                recipients, update_conflicts=True, unique_fields=["delivery", "recipient"], update_fields=["remote_id"]
+            )
         for channel, failures, succeeded in tally.values():
             _count_failures(channel, failures, succeeded)
         withdrawn = refresh_publications({d.rendition.publication_id for d in changed})
@@ -299,6 +307,11 @@ def _apply(delivery: Delivery, result: Result) -> None:
     now = result.finished_at
     delivery.lease_until, delivery.claimed_by = None, ""
     outcome, error = result.outcome, result.error
+    if outcome is not None:
+        note_reach(delivery, now, sent=True, received=outcome.received, reach=outcome.reach,
+                   total=len(outcome.recipients))  # fmt: skip
+    elif error is not None and (error.received or error.reach):
+        note_reach(delivery, now, sent=True, received=error.received, reach=error.reach)
     if outcome is not None and outcome.done:
         delivery.state, delivery.delivered_at, delivery.finished_at = DeliveryState.SUCCESS, now, now
         delivery.last_code, delivery.last_error = outcome.code[:40], ""
@@ -320,6 +333,32 @@ def _apply(delivery: Delivery, result: Result) -> None:
             delivery.state, delivery.finished_at = DeliveryState.FAILED, now
         else:
             delivery.state, delivery.due_at = DeliveryState.RETRYING, now + backoff(delivery.attempts)
+
+
+def _recipients(delivery: Delivery, given: list[dict]) -> list[DeliveryRecipient]:
+    rows = {}
+    for item in given:
+        recipient = str(item.get("recipient", ""))[:40]
+        if recipient:
+            rows[recipient] = DeliveryRecipient(
+                delivery_id=delivery.pk, channel_id=delivery.channel_id, recipient=recipient,
+                remote_id=str(item.get("remote_id", ""))[:120],
+            )  # fmt: skip
+    return list(rows.values())
+
+
+def note_reach(delivery: Delivery, now: datetime, *, sent: bool, received: bool, reach: str, total: int = 0) -> None:
+    """Keep what the far end said: the first time it was sent, confirmed, reached; the latest reach state."""
+    if sent and delivery.sent_at is None:
+        delivery.sent_at = now
+    if received and delivery.received_at is None:
+        delivery.received_at = now
+    if reach:
+        delivery.reach = reach
+        if reach in (Reach.REACHED, Reach.PARTIAL) and delivery.reached_at is None:
+            delivery.reached_at = now
+    if total:
+        delivery.reach_total = total
 
 
 def _log_failure(delivery: Delivery, result: Result) -> None:

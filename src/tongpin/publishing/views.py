@@ -20,7 +20,7 @@ from tongpin.core.ids import clean_id
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
 from tongpin.partners.models import Partner
 
-from . import channels_admin, journal, services
+from . import channels_admin, journal, reach, services
 from .feeds import build_feed, ninjs
 from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
@@ -67,7 +67,10 @@ def _setting_rows(kind: str, transmitter: str, current: dict) -> list[dict]:
     rows = []
     for spec in channels_admin.declared_settings(kind, transmitter):
         value = current.get(spec.name, spec.default if spec.default is not None else "")
-        rows.append({"spec": spec, "value": "" if spec.secret else value, "is_set": bool(current.get(spec.name))})
+        words = dict(spec.choice_labels)
+        choices = [(c, words.get(c, c)) for c in spec.choices]
+        rows.append({"spec": spec, "value": "" if spec.secret else value, "is_set": bool(current.get(spec.name)),
+                     "choices": choices})  # fmt: skip
     return rows
 
 
@@ -182,7 +185,7 @@ def publication_detail(request, publication_id: int):
                     for s in formatter.fields
                 ],
                 "text": formatter.text_of(rendition.fields),
-                "deliveries": list(rendition.deliveries.all()),
+                "deliveries": reach.attach(list(rendition.deliveries.select_related("channel"))),
             }
         )
     return render(

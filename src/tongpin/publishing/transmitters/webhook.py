@@ -56,6 +56,7 @@ class Webhook(Transmitter):
     name = "webhook"
     label = gettext_lazy("HTTP 回调（Webhook）")
     supports_withdraw = True
+    reports = ("received",)  # a 2xx answer is the receiver saying it has the document
     settings = (
         Setting("url", gettext_lazy("地址"), kind="url", required=True),
         Setting("secret", gettext_lazy("签名密钥"), kind="secret", required=True, bound_to=("url",),
@@ -85,7 +86,7 @@ class Webhook(Transmitter):
                 remote = str(data.get("id", ""))[:200] if isinstance(data, dict) else ""
             except ValueError:
                 remote = ""
-        return Outcome(remote_ref=remote, code=str(reply.status))
+        return Outcome(remote_ref=remote, code=str(reply.status), received=True)
 
     def withdraw(self, parcel: Parcel) -> Outcome:
         return self.send(parcel)

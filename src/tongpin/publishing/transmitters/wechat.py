@@ -16,6 +16,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..models import Reach
 from ..plugins import Outcome, Parcel, PermanentError, Setting, TemporaryError, Transmitter, register_transmitter
 from .http import request
 
@@ -127,6 +128,7 @@ def _failure(error: WeChatError) -> Exception:
 @register_transmitter
 class WeChatOfficialAccount(Transmitter):
     name = "wechat_api"
+    reports = ("received", "reached")  # freepublish/get: publishing (WeChat has it), then published or failed
     label = gettext_lazy("微信公众号接口")
     supports_withdraw = True
     settings = (
@@ -182,12 +184,15 @@ class WeChatOfficialAccount(Transmitter):
         if state == 0:
             items = (status.get("article_detail") or {}).get("item") or [{}]
             return Outcome(
-                remote_ref=f"article:{status.get('article_id', '')}", remote_url=items[0].get("article_url", "")
-            )
+                remote_ref=f"article:{status.get('article_id', '')}", remote_url=items[0].get("article_url", ""),
+                received=True, reach=Reach.REACHED,
+            )  # fmt: skip
         if state == 1:
-            return Outcome(done=False, remote_ref=f"publish:{publish_id}", code="publishing", poll_after=10)
+            return Outcome(done=False, remote_ref=f"publish:{publish_id}", code="publishing", poll_after=10,
+                           received=True, reach=Reach.WAITING)  # fmt: skip
         reason = PUBLISH_STATES.get(state, str(state))
-        raise PermanentError(_("微信发布失败：%(r)s") % {"r": reason}, f"publish_status_{state}")
+        raise PermanentError(_("微信发布失败：%(r)s") % {"r": reason}, f"publish_status_{state}", received=True,
+                             reach=Reach.UNREACHED)  # fmt: skip
 
     def withdraw(self, parcel: Parcel) -> Outcome:
         if not parcel.remote_ref.startswith("article:"):
