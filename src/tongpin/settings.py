@@ -304,6 +304,14 @@ TONGPIN_TTS_ENGINE = os.environ.get("TONGPIN_TTS_ENGINE", "espeak")
 TONGPIN_TTS_COMMAND = os.environ.get("TONGPIN_TTS_COMMAND", "")  # an installed voice: "... {text_file} ... {wav}"
 TONGPIN_TTS_RATE = int(os.environ.get("TONGPIN_TTS_RATE", "150"))  # espeak-ng words per minute
 TONGPIN_CAP_SENDER = os.environ.get("TONGPIN_CAP_SENDER", "tongpin@localhost")  # <sender> of alerts composed here
+# Paging the duty officer (docs/alerts.md "Waking the duty officer"): how long a page's one-time confirm link works,
+# how often one lane-health condition pages again while it lasts, and a route's retries before it gives up.
+TONGPIN_PAGE_LINK_MAX_AGE = int(os.environ.get("TONGPIN_PAGE_LINK_MAX_AGE", str(12 * 3600)))  # seconds
+TONGPIN_LANE_PAGE_EVERY = int(os.environ.get("TONGPIN_LANE_PAGE_EVERY", "1800"))  # seconds
+TONGPIN_PAGE_ATTEMPTS = int(os.environ.get("TONGPIN_PAGE_ATTEMPTS", "5"))
+# Web processes run the lane-health watch from /readyz at most this often (seconds; 0: never) — docs/operations.md.
+TONGPIN_LANE_WATCH_EVERY = int(os.environ.get("TONGPIN_LANE_WATCH_EVERY", "30"))
+TONGPIN_PAGE_TIMEOUT = float(os.environ.get("TONGPIN_PAGE_TIMEOUT", "5"))  # seconds per gateway request
 
 # --- Watching it (docs/operations.md) ---
 # /readyz answers 503 when the oldest due priority delivery (priority ≥ 50) has waited longer than this, seconds.
