@@ -238,3 +238,93 @@ def test_a_paused_warning_channel_pages(users, crew, routes, gateway):
     WorkerBeat.objects.create(name="w1", host="h", pid=1, runs="deliveries", started_at=now, beat_at=now)
     assert lanewatch.watch(now)["paged"] == 1
     assert LaneCondition.objects.filter(key=f"channel_paused:{channel.pk}").exists()
+
+
+def test_a_drill_from_the_console_reaches_only_test_channels_marked_as_a_drill(users, crew, gateway, client_for):
+    from tongpin.alerts.models import Coverage
+    from tongpin.publishing.models import Delivery, Rendition
+
+    from .publishing_support import drain, make_channel
+
+    real = make_channel(users["admin"], "tv", "webhook", url=gateway.url, secret="k")
+    test = make_channel(users["admin"], "web", "webhook", slug="web-test", url=gateway.url, secret="k")
+    test.for_tests = True
+    test.save()
+    for channel in (real, test):
+        Coverage.objects.create(channel=channel, everywhere=True)
+    ReleasePolicy.objects.create(name="确认", sender="*", min_level="blue", action="confirm")
+    console = client_for("duty").get("/alerts/").content.decode()
+    assert "/alerts/drill/" in console and "当班" in console
+    response = client_for("duty").post("/alerts/drill/")
+    alert = Alert.objects.get(status="Exercise")
+    assert response.status_code == 302 and response["Location"] == f"/alerts/{alert.pk}/"
+    assert alert.state == AlertState.RELEASED and alert.decided_by == users["duty"]
+    [delivery] = Delivery.objects.all()
+    assert delivery.channel == test
+    assert Rendition.objects.get().fields["title"].startswith("【演练】")
+    drain()
+    assert any("【演练】" in json.dumps(p, ensure_ascii=False) for p in gateway.payloads())
+    assert AuditEvent.objects.filter(action="alert.drill", object_id=str(alert.pk)).exists()
+    assert client_for("reporter").post("/alerts/drill/").status_code in (302, 403)
+    assert Alert.objects.filter(status="Exercise").count() == 1
+
+
+def test_a_drill_without_test_channels_says_why(users, client_for):
+    response = client_for("duty").post("/alerts/drill/", follow=True)
+    assert "没有可用于演练的测试渠道" in response.content.decode()
+    assert not Alert.objects.exists()
+
+
+def test_routes_and_shifts_over_the_api_never_show_the_secret(users, crew, gateway, token_for, client):
+    admin = {"HTTP_AUTHORIZATION": f"Bearer {token_for('admin')}"}
+    officer = {"HTTP_AUTHORIZATION": f"Bearer {token_for('duty')}"}
+    made = client.post("/api/v1/alerts/paging/routes", {"name": "钉钉", "kind": "dingtalk", "url": gateway.url,
+                                                        "secret": "SECtop"}, content_type="application/json", **admin)
+    assert made.status_code == 201 and "SECtop" not in made.content.decode() and made.json()["has_secret"]
+    route_id = made.json()["id"]
+    kept = client.put(f"/api/v1/alerts/paging/routes/{route_id}", {"name": "钉钉群", "kind": "dingtalk",
+                      "url": gateway.url}, content_type="application/json", **admin)  # fmt: skip
+    assert kept.json()["has_secret"] and PagingRoute.objects.get().secret == "SECtop"
+    moved = client.put(f"/api/v1/alerts/paging/routes/{route_id}", {"name": "钉钉群", "kind": "dingtalk",
+                       "url": gateway.url + "/elsewhere"}, content_type="application/json", **admin)  # fmt: skip
+    assert not moved.json()["has_secret"]  # a secret never follows a new address
+    assert client.get("/api/v1/alerts/paging/routes", **officer).status_code == 200
+    refused = client.post("/api/v1/alerts/paging/routes", {"name": "x", "kind": "sms", "url": gateway.url},
+                          content_type="application/json", **officer)  # fmt: skip
+    assert refused.status_code == 403
+    tested = client.post(f"/api/v1/alerts/paging/routes/{route_id}/test", **admin)
+    assert tested.json() == {"ok": True, "error": ""}
+    start = timezone.now() + dt.timedelta(days=2)
+    shift = client.post("/api/v1/alerts/duty/shifts", {"starts_at": start.isoformat(),
+                        "ends_at": (start + dt.timedelta(hours=12)).isoformat(), "officer_id": users["duty"].pk},
+                        content_type="application/json", **admin)  # fmt: skip
+    assert shift.status_code == 201
+    assert len(client.get("/api/v1/alerts/duty/shifts", **officer).json()) == 2
+    assert client.put(f"/api/v1/alerts/duty/contacts/{users['duty'].pk}", {"mobile": "abc"},
+                      content_type="application/json", **admin).status_code == 422  # fmt: skip
+    status = client.get("/api/v1/status", **admin).json()
+    assert status["paging"]["routes"] == 1 and status["paging"]["on_duty"] == [str(users["duty"])]
+
+
+def test_alert_api_lists_its_pages(users, sender, crew, routes, token_for, client):
+    alert = pending_alert(sender)
+    paging.send_due()
+    data = client.get(f"/api/v1/alerts/{alert.pk}", HTTP_AUTHORIZATION=f"Bearer {token_for('duty')}").json()
+    [page] = data["pages"]
+    assert page["step"] == "officer" and page["user"] == "duty" and {s["state"] for s in page["sends"]} == {"sent"}
+
+
+def test_roster_and_routes_pages_edit_for_admins_and_read_for_officers(users, crew, client_for):
+    admin, officer = client_for("admin"), client_for("duty")
+    start = timezone.localtime() + dt.timedelta(days=3)
+    posted = admin.post("/alerts/settings/duty/", {"starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+                        "ends_at": (start + dt.timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M"),
+                        "officer_id": users["duty"].pk, "backup_id": crew["backup"].pk})  # fmt: skip
+    assert posted.status_code == 302 and DutyShift.objects.count() == 2
+    page = officer.get("/alerts/settings/duty/").content.decode()
+    assert "13800000001" in page and "保存班次" not in page
+    assert officer.post("/alerts/settings/duty/", {"delete": "1", "id": DutyShift.objects.first().pk}).status_code == 403
+    admin.post("/alerts/settings/paging/", {"name": "短信", "kind": "sms", "url": "https://sms.example.cn/send",
+                                            "secret": "tok-123", "is_active": "on"})  # fmt: skip
+    shown = admin.get("/alerts/settings/paging/").content.decode()
+    assert "短信网关" in shown and "tok-123" not in shown and "已设置" in shown

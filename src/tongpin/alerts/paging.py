@@ -297,7 +297,8 @@ def request_for(route: PagingRoute, call: DutyCall, now_ms: int | None = None) -
                            "reference": reference}  # fmt: skip
     if route.kind == RouteKind.WECOM:
         mentioned = [mobile] if mobile else []
-        return route.url, {"msgtype": "text", "text": {"content": message_text(call), "mentioned_mobile_list": mentioned}}
+        content = {"content": message_text(call), "mentioned_mobile_list": mentioned}
+        return route.url, {"msgtype": "text", "text": content}
     url = route.url
     if route.secret:
         timestamp = str(now_ms if now_ms is not None else int(time.time() * 1000))
