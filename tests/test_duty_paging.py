@@ -323,7 +323,8 @@ def test_roster_and_routes_pages_edit_for_admins_and_read_for_officers(users, cr
     assert posted.status_code == 302 and DutyShift.objects.count() == 2
     page = officer.get("/alerts/settings/duty/").content.decode()
     assert "13800000001" in page and "保存班次" not in page
-    assert officer.post("/alerts/settings/duty/", {"delete": "1", "id": DutyShift.objects.first().pk}).status_code == 403
+    first = DutyShift.objects.first().pk
+    assert officer.post("/alerts/settings/duty/", {"delete": "1", "id": first}).status_code == 403
     admin.post("/alerts/settings/paging/", {"name": "短信", "kind": "sms", "url": "https://sms.example.cn/send",
                                             "secret": "tok-123", "is_active": "on"})  # fmt: skip
     shown = admin.get("/alerts/settings/paging/").content.decode()
