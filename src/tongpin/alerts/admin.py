@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongpin.core.admin_audit import AuditedModelAdmin
 
@@ -103,7 +104,7 @@ class DutyContactAdmin(AuditedModelAdmin):
 class PagingRouteForm(forms.ModelForm):
     """The secret is written, never shown: an empty field keeps the stored one (unless the URL changes)."""
 
-    secret = forms.CharField(label=_("密钥"), required=False, widget=forms.PasswordInput(render_value=False))
+    secret = forms.CharField(label=gettext_lazy("密钥"), required=False, widget=forms.PasswordInput(render_value=False))
 
     class Meta:
         model = PagingRoute

@@ -20,6 +20,7 @@ Route formats:
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -33,7 +34,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tongpin.core import audit
@@ -49,6 +50,17 @@ log = logging.getLogger(__name__)
 SALT = "tongpin.alerts.page-link"
 LEASE = timedelta(seconds=60)  # a send being made; after this another process may take it over
 STEPS = [CallStep.OFFICER, CallStep.BACKUP, CallStep.CHIEF]
+
+
+def _station_language(function):
+    """Pages speak the station's language (LANGUAGE_CODE), whoever's request made them."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 # -- the one-time link ------------------------------------------------------------------------------------------
@@ -145,6 +157,7 @@ def _call(alert: Alert | None, step: str, users, text: str, now: datetime) -> li
     return made
 
 
+@_station_language
 def page_alert(alert: Alert, now: datetime | None = None) -> list[DutyCall]:
     """An alert waits for confirmation: page the officers on duty (nobody on duty: the backup, then the chief)."""
     now = now or timezone.now()
@@ -157,6 +170,7 @@ def page_alert(alert: Alert, now: datetime | None = None) -> list[DutyCall]:
     return []
 
 
+@_station_language
 def escalate_pages(now: datetime | None = None) -> int:
     """Pending alerts whose latest page nobody answered within the policy's time: page the next step."""
     now = now or timezone.now()
@@ -184,6 +198,7 @@ def escalate_pages(now: datetime | None = None) -> int:
     return count
 
 
+@_station_language
 def page_health(text: str, now: datetime | None = None) -> list[DutyCall]:
     """A message about the lane itself to the officers on duty (nobody on duty: the backup, then the chief)."""
     now = now or timezone.now()
@@ -316,6 +331,7 @@ def dingtalk_sign(secret: str, timestamp: str) -> str:
     return quote_plus(base64.b64encode(digest).decode())
 
 
+@_station_language
 def deliver(route: PagingRoute, call: DutyCall) -> None:
     """One page over one route; TransmitError (PermanentError: not retried) when it did not go."""
     from tongpin.publishing.plugins import PermanentError, TemporaryError

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tongpin.alerts import paging
@@ -56,6 +56,11 @@ def conditions(now: datetime) -> dict[str, str]:
 
 
 def watch(now: datetime | None = None) -> dict[str, int]:
+    with translation.override(settings.LANGUAGE_CODE):  # pages speak the station's language
+        return _watch(now)
+
+
+def _watch(now: datetime | None = None) -> dict[str, int]:
     """Page new and long-lasting conditions, announce cleared ones. Returns counts (paged, repeated, recovered)."""
     now = now or timezone.now()
     every = timedelta(seconds=settings.TONGPIN_LANE_PAGE_EVERY)
