@@ -11,10 +11,18 @@ alerts at `--rate` per second from `--clients` threads and prints p50/p99 of POS
 received, the sustained
 alerts_per_s, and floor_p99_ms: in the same run, the same round trips against a trivial endpoint (/healthz)
 and the sink (six posts), the physical floor of this machine.
+
+`--emergency-broadcast` (issue 16) makes every alert red and adds an emergency-broadcast channel (transmitter
+eb_platform) whose fake platform on 127.0.0.1, in this process, checks each package's SM2 signature with the
+station's public key and answers 播发完成 in a package signed with its own key: `eb_p99_ms` is red alert POST →
+signed package received (speech synthesis and signing included), `eb_verified` the packages whose signature and
+resource digests checked. Then it pages: `--pages` alerts from a second sender whose release policy asks for a duty
+officer, with a duty shift and an SMS paging route to a fake gateway here: `page_p99_ms` is POST → page received.
 """
 
 import argparse
 import http.client
+import http.server
 import json
 import os
 import socket
@@ -50,6 +58,113 @@ class AlertSink(Sink):
             pass
 
 
+class FakePlatform:
+    """An emergency-broadcast platform on 127.0.0.1: receipt time per CAP identifier, the SM2 signature checked
+    (after the time is taken), answered with 播发完成 signed by the platform's key."""
+
+    def __init__(self, station_public_key: str, platform_key: str):
+        from tongpin.publishing import ebpackage
+
+        self.received: dict[str, float] = {}
+        self.verified: set[str] = set()
+        self.problems: list[str] = []
+        platform = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                now = time.time()
+                try:
+                    checked = ebpackage.check(body, station_public_key)
+                except ebpackage.PackageError as error:
+                    platform.problems.append(str(error))
+                    self._answer(400, b"bad package")
+                    return
+                root = ebpackage.parse_xml(checked.instruction)
+                identifier = root.findtext(".//CapIdentifier") or ""
+                ebm_id = root.findtext(".//EBMID") or "X"
+                if root.findtext("EBDType") == "EBM" and identifier:
+                    platform.received.setdefault(identifier, now)
+                    if checked.valid:
+                        platform.verified.add(identifier)
+                    else:
+                        platform.problems.append(";".join(checked.problems))
+                feedback = (
+                    f"<EBD><EBDID>R{ebm_id}</EBDID><EBDType>EBMStateResponse</EBDType><EBMStateResponse>"
+                    f"<RptTime>2026-06-01 08:00:03</RptTime><EBMID>{ebm_id}</EBMID><BrdStateCode>3</BrdStateCode>"
+                    "<BrdStateDesc>done</BrdStateDesc></EBMStateResponse></EBD>"
+                ).encode()
+                self._answer(200, ebpackage.pack(f"R{ebm_id}"[:64], feedback, {}, platform_key, "PLATFORM"))
+
+            def _answer(self, status: int, reply: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-tar")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/eb"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+class PageGateway:
+    """An SMS gateway on 127.0.0.1 that keeps the time each page arrived, by the PAGE-n mark in its text."""
+
+    def __init__(self):
+        self.received: dict[str, float] = {}
+        gateway = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                now = time.time()
+                text = json.loads(body).get("text", "")
+                words = text.replace("（", " ").replace("）", " ").split()
+                mark = next((w for w in words if w.startswith("PAGE-")), "")
+                if mark:
+                    gateway.received.setdefault(mark, now)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+EB_SETUP = """
+import datetime as dt
+from django.utils import timezone
+from tongpin.alerts.models import DutyContact, DutyShift, PagingRoute
+channel = create_channel(Actor(user=admin), ChannelInput(name="eb", slug="bench-eb", kind="emergency",
+    transmitter="eb_platform", settings={{"url": {eb_url!r}, "signer_code": "STATION", "private_key": {station!r},
+    "platform_public_key": {platform_public!r}, "poll_seconds": 0}}))
+Coverage.objects.create(channel=channel, area_codes=["360000"], min_level="blue")
+SenderIdentity.objects.create(user=sender, sender="bench-page@tongpin")
+ReleasePolicy.objects.create(name="confirm", sender="bench-page@tongpin", min_level="blue", action="confirm",
+    escalate_after=3600, position=0)
+ReleasePolicy.objects.filter(name="auto").update(position=1)
+officer = User.objects.create(username="bench-officer", role="duty_officer")
+DutyContact.objects.create(user=officer, mobile="13800000000")
+now = timezone.now()
+DutyShift.objects.create(starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=6), officer=officer)
+PagingRoute.objects.create(name="sms", kind="sms", url={page_url!r})
+"""
+
 SETUP = """
 from tongpin.alerts.models import Coverage, ReleasePolicy, SenderIdentity
 from tongpin.core.audit import Actor
@@ -68,14 +183,16 @@ print("TOKEN", ApiToken.issue(sender, "bench")[1])
 """
 
 
-def cap(number: int) -> bytes:
+def cap(number: int, severity: str = "Severe", sender: str = "bench@tongpin", identifier: str = "",
+        mark: str = "") -> bytes:
     sent = time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.localtime())
+    colour = "红色" if severity == "Extreme" else "橙色"
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>BENCH-{uuid.uuid4().hex}</identifier>
-<sender>bench@tongpin</sender><sent>{sent}</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>{identifier or uuid.uuid4().hex}</identifier>
+<sender>{sender}</sender><sent>{sent}</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
 <info><language>zh-CN</language><category>Met</category><event>暴雨</event><urgency>Immediate</urgency>
-<severity>Severe</severity><certainty>Likely</certainty><senderName>江西省气象台</senderName>
-<headline>江西省气象台发布暴雨橙色预警（第{number}号）</headline>
+<severity>{severity}</severity><certainty>Likely</certainty><senderName>江西省气象台</senderName>
+<headline>江西省气象台发布暴雨{colour}预警（第{number}号）{(" " + mark + " ") if mark else ""}</headline>
 <description>预计未来6小时，南昌、九江、景德镇等地降雨量将达50毫米以上，局地可超过100毫米，并伴有雷电和8级以上短时大风。</description>
 <instruction>请注意防范强降雨可能引发的山洪、地质灾害和城乡积涝，危险地带人员及时转移。</instruction>
 <area><areaDesc>南昌市、九江市</areaDesc><geocode><valueName>GB/T 2260</valueName><value>360100</value></geocode></area>
@@ -134,9 +251,25 @@ def main() -> None:
     parser.add_argument("--web-threads", type=int, default=None, help="threads per gunicorn process (serve's default)")
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--emergency-broadcast", action="store_true",
+                        help="red alerts, plus an emergency-broadcast channel to a signature-checking fake platform,"
+                        " then --pages alerts that page the duty officer")  # fmt: skip
+    parser.add_argument("--pages", type=int, default=20, help="alerts waiting for confirmation (--emergency-broadcast)")
+    parser.add_argument("--page-rate", type=float, default=2.0, help="such alerts per second")
     args = parser.parse_args()
     if args.with_radio:
         KINDS[KINDS.index("web")] = "radio"
+    args.eb = None
+    if args.emergency_broadcast:
+        from tongpin.publishing import ebpackage
+
+        station, platform_key = ebpackage.new_private_key(), ebpackage.new_private_key()
+        args.eb = {
+            "station": station,
+            "platform": FakePlatform(ebpackage.public_key_of(station), platform_key),
+            "platform_public": ebpackage.public_key_of(platform_key),
+            "gateway": PageGateway(),
+        }
 
     sink = AlertSink()
     home = Path(tempfile.mkdtemp(prefix="tongpin-alert-bench-"))
@@ -151,7 +284,12 @@ def main() -> None:
 def measure(args, env: dict, sink: AlertSink) -> dict:
     python = [sys.executable, "-m", "tongpin"]
     subprocess.run([*python, "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
-    setup = subprocess.run([*python, "shell", "-c", SETUP.format(kinds=KINDS, url=sink.url)], env=env, check=True,
+    script = SETUP.format(kinds=KINDS, url=sink.url)
+    if args.eb:
+        eb = args.eb
+        script += EB_SETUP.format(eb_url=eb["platform"].url, station=eb["station"],
+                                  platform_public=eb["platform_public"], page_url=eb["gateway"].url)  # fmt: skip
+    setup = subprocess.run([*python, "shell", "-c", script], env=env, check=True,
                            capture_output=True, text=True, cwd=ROOT)  # fmt: skip
     token = next(line.split()[1] for line in setup.stdout.splitlines() if line.startswith("TOKEN"))
     port = free_port()
@@ -170,6 +308,8 @@ def measure(args, env: dict, sink: AlertSink) -> dict:
         speed_before = machine_speed_ms()
         cpu_before, bench_before = tree_cpu(server.pid), time.process_time()
         results, started = run(args, port, token, sink)
+        if args.eb:
+            results.update(pages(args, port, token))
         cpu_after, bench_after = tree_cpu(server.pid), time.process_time()
         if cpu_before is not None and cpu_after is not None:
             # CPU is what runs out on 2 cores: the server's (web + worker) and this script's, per alert.
@@ -188,6 +328,7 @@ def measure(args, env: dict, sink: AlertSink) -> dict:
 
 def run(args, port: int, token: str, sink: AlertSink) -> tuple[dict, dict[int, float]]:
     started: dict[int, float] = {}
+    by_identifier: dict[str, float] = {}
     floors: list[float] = []
     answered: list[float] = []
     lock = threading.Lock()
@@ -207,13 +348,15 @@ def run(args, port: int, token: str, sink: AlertSink) -> tuple[dict, dict[int, f
                 return
             time.sleep(max(0.0, next_at - time.time()))
             next_at += interval
-            body = cap(number)
+            identifier = f"BENCH-{uuid.uuid4().hex}"
+            body = cap(number, "Extreme" if args.eb else "Severe", identifier=identifier)
             begin = time.time()
             response, data = tongpin.call("POST", "/api/v1/alerts/cap", body, headers)
             if response.status != 201:
                 raise SystemExit(f"POST answered {response.status}: {data[:300]!r}")
             with lock:
                 started[json.loads(data)["id"]] = begin
+                by_identifier[identifier] = begin
                 answered.append(time.time() - begin)
             # The floor: a trivial request to the same server and six posts to the same sink.
             floor_begin = time.time()
@@ -231,12 +374,30 @@ def run(args, port: int, token: str, sink: AlertSink) -> tuple[dict, dict[int, f
     for thread in threads:
         thread.join()
     deadline = time.time() + 60
-    while time.time() < deadline and not all(len(sink.receipts.get(i, [])) >= len(KINDS) for i in started):
+    platform = args.eb["platform"] if args.eb else None
+
+    def finished() -> bool:
+        if platform is not None and not all(i in platform.received for i in by_identifier):
+            return False
+        return all(len(sink.receipts.get(i, [])) >= len(KINDS) for i in started)
+
+    while time.time() < deadline and not finished():
         time.sleep(0.02)
     done = [i for i in started if len(sink.receipts.get(i, [])) >= len(KINDS)]
     latencies = [max(sink.receipts[i][: len(KINDS)]) - started[i] for i in done]
     last = max(max(sink.receipts[i]) for i in done)
-    return {
+    extra = {}
+    if platform is not None:
+        eb = [platform.received[i] - begin for i, begin in by_identifier.items() if i in platform.received]
+        extra = {
+            "eb_received": len(eb),
+            "eb_verified": len(platform.verified & set(by_identifier)),
+            "eb_p50_ms": round(statistics.median(eb) * 1000, 1) if eb else None,
+            "eb_p99_ms": round(percentile(eb, 0.99) * 1000, 1) if eb else None,
+            "eb_max_ms": round(max(eb) * 1000, 1) if eb else None,
+            "eb_problems": platform.problems[:5],
+        }
+    return extra | {
         "kinds": KINDS,
         "extra_workers": args.extra_workers,
         "alerts": args.alerts,
@@ -251,6 +412,34 @@ def run(args, port: int, token: str, sink: AlertSink) -> tuple[dict, dict[int, f
         "post_p50_ms": round(statistics.median(answered) * 1000, 1),
         "post_p99_ms": round(percentile(answered, 0.99) * 1000, 1),
     }, started
+
+
+def pages(args, port: int, token: str) -> dict:
+    """Alerts from the sender whose policy waits for a duty officer, one at a time at --page-rate: POST → the page
+    received by the fake SMS gateway."""
+    gateway = args.eb["gateway"]
+    tongpin = Connection("127.0.0.1", port)
+    headers = {"Content-Type": "application/xml", "Authorization": f"Bearer {token}"}
+    started: dict[str, float] = {}
+    for number in range(args.pages):
+        mark = f"PAGE-{number}"
+        body = cap(number, "Severe", sender="bench-page@tongpin", mark=mark)
+        begin = time.time()
+        response, data = tongpin.call("POST", "/api/v1/alerts/cap", body, headers)
+        if response.status != 201 or json.loads(data)["state"] != "pending":
+            raise SystemExit(f"page POST answered {response.status}: {data[:300]!r}")
+        started[mark] = begin
+        time.sleep(max(0.0, begin + 1 / args.page_rate - time.time()))
+    deadline = time.time() + 30
+    while time.time() < deadline and not all(m in gateway.received for m in started):
+        time.sleep(0.02)
+    latencies = [gateway.received[m] - begin for m, begin in started.items() if m in gateway.received]
+    return {
+        "pages": args.pages,
+        "pages_received": len(latencies),
+        "page_p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "page_p99_ms": round(percentile(latencies, 0.99) * 1000, 1) if latencies else None,
+    }
 
 
 def machine_speed_ms() -> float:

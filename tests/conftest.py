@@ -49,6 +49,8 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real hashing costs ~0.5 s a user; tests need the behaviour, not the cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # /readyz would start the lane watch in a thread of its own; tests call lanewatch.watch() themselves.
+    settings.TONGPIN_LANE_WATCH_EVERY = 0
     cache.clear()  # search hints must not leak between tests (sign-in counts are rows, rolled back)
 
 

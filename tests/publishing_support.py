@@ -36,7 +36,8 @@ class Sink:
                     time.sleep(sink.delay)
                 with sink.lock:
                     status = sink.answers.pop(0) if sink.answers else 200
-                    entry = {"headers": dict(self.headers), "body": body, "at": time.time(), "status": status}
+                    entry = {"headers": dict(self.headers), "body": body, "at": time.time(), "status": status,
+                             "path": self.path}
                     sink.received.append(entry)
                     key = self.headers.get("Idempotency-Key", "")
                     if status < 300 and key:

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from tongpin.alerts.api import router as alerts_router
+from tongpin.alerts.api_duty import router as alert_duty_router
 from tongpin.alerts.api_lane import router as alert_lane_router
 from tongpin.alerts.api_senders import router as alert_senders_router
 from tongpin.analytics.api import router as analytics_router
@@ -100,6 +101,7 @@ api.add_router("/", newsroom_router)
 api.add_router("/", review_router)
 api.add_router("/", publishing_router)
 api.add_router("/", alert_lane_router)  # before alerts: /alerts/policies is not /alerts/{id}
+api.add_router("/", alert_duty_router)
 api.add_router("/", alerts_router)
 api.add_router("/", alert_senders_router)
 api.add_router("/", partners_router)

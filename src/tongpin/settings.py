@@ -312,6 +312,14 @@ TONGPIN_TTS_ENGINE = env.str("TONGPIN_TTS_ENGINE", "espeak")
 TONGPIN_TTS_COMMAND = env.str("TONGPIN_TTS_COMMAND")  # an installed voice: "... {text_file} ... {wav}"
 TONGPIN_TTS_RATE = env.int("TONGPIN_TTS_RATE", 150, minimum=1)  # espeak-ng words per minute
 TONGPIN_CAP_SENDER = env.str("TONGPIN_CAP_SENDER", "tongpin@localhost")  # <sender> of alerts composed here
+# Paging the duty officer (docs/alerts.md "Waking the duty officer"): how long a page's one-time confirm link works,
+# how often one lane-health condition pages again while it lasts, and a route's retries before it gives up.
+TONGPIN_PAGE_LINK_MAX_AGE = env.int("TONGPIN_PAGE_LINK_MAX_AGE", 12 * 3600, minimum=1)  # seconds
+TONGPIN_LANE_PAGE_EVERY = env.int("TONGPIN_LANE_PAGE_EVERY", 1800, minimum=1)  # seconds
+TONGPIN_PAGE_ATTEMPTS = env.int("TONGPIN_PAGE_ATTEMPTS", 5, minimum=1)
+# Web processes run the lane-health watch from /readyz at most this often (seconds; 0: never) — docs/operations.md.
+TONGPIN_LANE_WATCH_EVERY = env.int("TONGPIN_LANE_WATCH_EVERY", 30, minimum=0)
+TONGPIN_PAGE_TIMEOUT = env.float("TONGPIN_PAGE_TIMEOUT", 5.0)  # seconds per gateway request
 
 # --- Watching it (docs/operations.md) ---
 # /readyz answers 503 when the oldest due priority delivery (priority ≥ 50) has waited longer than this, seconds.

@@ -5,11 +5,12 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongpin.core.admin_audit import AuditedModelAdmin
 
 from . import lane_config
-from .models import Coverage, ReleasePolicy, SenderCertificate, SenderIdentity
+from .models import Coverage, DutyContact, DutyShift, PagingRoute, ReleasePolicy, SenderCertificate, SenderIdentity
 
 
 def _refuse(errors) -> None:
@@ -83,3 +84,42 @@ class CoverageAdmin(AuditedModelAdmin):
     form = CoverageForm
     list_display = ("channel", "everywhere", "min_level", "accepts_restricted")
     list_filter = ("accepts_restricted", "everywhere")
+
+
+# -- waking the duty officer (issue 16) -------------------------------------------------------------------------
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(AuditedModelAdmin):
+    list_display = ("starts_at", "ends_at", "officer", "backup", "chief", "note")
+    list_filter = ("officer",)
+    date_hierarchy = "starts_at"
+
+
+@admin.register(DutyContact)
+class DutyContactAdmin(AuditedModelAdmin):
+    list_display = ("user", "mobile")
+
+
+class PagingRouteForm(forms.ModelForm):
+    """The secret is written, never shown: an empty field keeps the stored one (unless the URL changes)."""
+
+    secret = forms.CharField(label=gettext_lazy("密钥"), required=False, widget=forms.PasswordInput(render_value=False))
+
+    class Meta:
+        model = PagingRoute
+        fields = ("name", "kind", "url", "secret", "is_active")
+
+    def clean_secret(self) -> str:
+        entered = self.cleaned_data.get("secret", "")
+        if entered or self.instance.pk is None:
+            return entered
+        if self.instance.url != self.data.get("url", self.instance.url):
+            return ""  # never send the old secret to a new address
+        return self.instance.secret
+
+
+@admin.register(PagingRoute)
+class PagingRouteAdmin(AuditedModelAdmin):
+    form = PagingRouteForm
+    list_display = ("name", "kind", "is_active", "last_ok_at", "last_error_at")

@@ -68,6 +68,7 @@ class AlertOut(Schema):
     signature: str
     signature_detail: str
     hold_reason: str = ""  # why it waits for a duty officer (the sender's signature), when that is the reason
+    pages: list[dict] = []  # the duty officers paged about it: step, user, called_at, acked_at, sends per route
     warnings: list[dict]
     received_at: dt.datetime
     released_at: dt.datetime | None

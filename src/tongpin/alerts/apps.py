@@ -11,8 +11,10 @@ class AlertsConfig(AppConfig):
         from tongpin.core.periodic import register
 
         from .cap.profiles import load_profiles
+        from .paging import periodic as paging
         from .release import escalate_overdue, expire_due
 
         load_profiles()
         register("alerts.escalate", escalate_overdue)
         register("alerts.expire", expire_due)
+        register("alerts.paging", paging)  # escalates unanswered pages, sends and retries what is due

@@ -106,6 +106,12 @@ ACTIONS = {
     "alert.cancelled": _("已解除"),
     "alert.expired": _("已过期"),
     "alert.escalated": _("超时未确认，已升级通知"),
+    "alert.paged": _("呼叫值班人员"),
+    "alert.page_sent": _("呼叫已送达网关"),
+    "alert.page_failed": _("呼叫发送失败"),
+    "alert.page_acknowledged": _("值班人员已应答呼叫"),
+    "alert.page_nobody": _("无人值班，未能呼叫"),
+    "alert.drill": _("发起预警演练"),
 }
 
 
@@ -120,4 +126,6 @@ def choices(field: str) -> list[tuple[str, str | Promise]]:
 
 
 def action_label(action: str) -> str | Promise:
-    return ACTIONS.get(action, action)
+    from tongpin.core.auditlabels import action_label as audit_label
+
+    return ACTIONS.get(action) or audit_label(action)

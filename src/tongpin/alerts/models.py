@@ -201,3 +201,168 @@ class SenderIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.sender}"
+
+
+# -- waking the duty officer (issue 16): rosters, paging routes, pages, the lane's own health -----------------
+
+
+class DutyShift(models.Model):
+    """Who is on duty from `starts_at` to `ends_at`: the officer paged first, the backup when the officer does
+    not answer, and the shift's chief (带班领导) last. Shifts may overlap (a handover): all officers on duty are
+    paged."""
+
+    starts_at = models.DateTimeField(_("开始时间"), db_index=True)
+    ends_at = models.DateTimeField(_("结束时间"), db_index=True)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="duty_shifts", verbose_name=_("值班员")
+    )
+    backup = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="backup_shifts",
+        verbose_name=_("备班"),
+    )
+    chief = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="chief_shifts",
+        verbose_name=_("带班领导"),
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("值班班次")
+        verbose_name_plural = _("值班班次")
+
+    def __str__(self) -> str:
+        return f"{self.officer} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class DutyContact(models.Model):
+    """How a person on the roster is reached: a mobile number (SMS and voice gateways; @ in group robots)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duty_contact", verbose_name=_("人员")
+    )
+    mobile = models.CharField(_("手机号"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("值班联系方式")
+        verbose_name_plural = _("值班联系方式")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.mobile}"
+
+
+class RouteKind(models.TextChoices):
+    SMS = "sms", _("短信网关")
+    WECOM = "wecom", _("企业微信群机器人")
+    DINGTALK = "dingtalk", _("钉钉群机器人")
+    VOICE = "voice", _("语音呼叫网关")
+
+
+class PagingRoute(models.Model):
+    """One way to reach the duty desk. The secret (gateway token, 钉钉 signing secret) is never shown again."""
+
+    name = models.CharField(_("名称"), max_length=80)
+    kind = models.CharField(_("类型"), max_length=10, choices=RouteKind.choices)
+    url = models.URLField(_("接口地址"), max_length=500)
+    secret = models.CharField(_("密钥"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    # health, written by the sender: the console and the status page show a route that is down
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("呼叫通道")
+        verbose_name_plural = _("呼叫通道")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def down(self) -> bool:
+        """Its latest attempt failed."""
+        return self.last_error_at is not None and (self.last_ok_at is None or self.last_ok_at < self.last_error_at)
+
+
+class CallStep(models.TextChoices):
+    OFFICER = "officer", _("值班员")
+    BACKUP = "backup", _("备班")
+    CHIEF = "chief", _("带班领导")
+    HEALTH = "health", _("通道告警")
+
+
+class DutyCall(models.Model):
+    """One person called about one alert (or about the lane's health), with the one-time confirm link."""
+
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="duty_calls")
+    step = models.CharField(_("环节"), max_length=10, choices=CallStep.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")  # fmt: skip
+    text = models.CharField(max_length=500)
+    nonce = models.CharField(max_length=40, unique=True)
+    called_at = models.DateTimeField(default=timezone.now)
+    link_used_at = models.DateTimeField(null=True, blank=True)
+    acked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["called_at", "id"]
+        verbose_name = _("值班呼叫")
+        verbose_name_plural = _("值班呼叫")
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} {self.user or ''} {self.called_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PageState(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    RETRYING = "retrying", _("等待重试")
+    FAILED = "failed", _("失败")
+
+
+class PageSend(models.Model):
+    """One call sent over one route, retried with backoff."""
+
+    call = models.ForeignKey(DutyCall, on_delete=models.CASCADE, related_name="sends")
+    route = models.ForeignKey(PagingRoute, on_delete=models.CASCADE, related_name="sends")
+    state = models.CharField(max_length=10, choices=PageState.choices, default=PageState.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("呼叫发送")
+        verbose_name_plural = _("呼叫发送")
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.get_state_display()}"
+
+
+class LaneCondition(models.Model):
+    """A health condition of the warning lane that paged (no worker, a stuck priority delivery, a paused channel):
+    paged again at most once per TONGPIN_LANE_PAGE_EVERY while it lasts; a recovery message when it clears."""
+
+    key = models.CharField(max_length=120, unique=True)
+    text = models.CharField(max_length=300)
+    since = models.DateTimeField(default=timezone.now)
+    paged_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通道告警")
+        verbose_name_plural = _("通道告警")
+
+    def __str__(self) -> str:
+        return self.text

@@ -95,6 +95,7 @@ def alert_out(alert: Alert) -> dict:
         "released_at": alert.released_at,
         "expires_at": alert.expires_at,
         "previous_id": alert.previous_id,
+        "pages": page_rows(alert),
         "chain": [
             {"id": a.pk, "msg_type": a.msg_type, "state": a.state, "identifier": a.identifier, "sent": a.sent}
             for a in chain(alert)
@@ -117,3 +118,21 @@ def alert_out(alert: Alert) -> dict:
             for d in deliveries(alert)
         ],
     }
+
+
+def page_rows(alert: Alert) -> list[dict]:
+    """Who was paged about the alert, over which routes, and when they answered (issue 16)."""
+    return [
+        {
+            "step": call.step,
+            "user": call.user.get_username() if call.user else "",
+            "called_at": call.called_at,
+            "acked_at": call.acked_at,
+            "sends": [
+                {"route": send.route.name, "kind": send.route.kind, "state": send.state, "attempts": send.attempts,
+                 "sent_at": send.sent_at, "error": send.error}  # fmt: skip
+                for send in call.sends.all()
+            ],
+        }
+        for call in alert.duty_calls.select_related("user").prefetch_related("sends__route")
+    ]

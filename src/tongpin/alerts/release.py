@@ -24,7 +24,7 @@ from tongpin.core.roles import ALERT_DECIDE, Role, can
 from tongpin.publishing import services as publishing
 from tongpin.publishing.models import Channel, Priority
 
-from . import areas, renditions
+from . import areas, paging, renditions
 from . import senders as trust
 from .models import LEVEL_RANK, Alert, AlertState, Coverage, PolicyAction, ReleasePolicy
 
@@ -84,6 +84,7 @@ def decide(actor: Actor, alert: Alert) -> Alert:
 def ask_duty_officers(alert: Alert) -> None:
     officers = User.objects.filter(role=Role.DUTY_OFFICER, is_active=True)
     notify(officers, _("待确认预警：%(t)s") % {"t": str(alert)[:80]}, _link(alert))
+    paging.page_alert(alert)  # the officer on duty by every route (sent when the transaction commits)
 
 
 def _set_state(actor: Actor, alert: Alert, state: str, action: str, noted: dict | None = None, **changes) -> Alert:
@@ -238,12 +239,14 @@ def confirm(actor: Actor, alert_id: int, note: str = "") -> Alert:
         alert.decided_by, alert.decided_at, alert.decision_note = actor.user, timezone.now(), note[:300]
         alert.save(update_fields=["decided_by", "decided_at", "decision_note"])
         audit.record(actor, "alert.confirmed", alert, {"note": note})
+        paging.decided(actor, alert)
         return release(actor, alert)
 
 
 def reject(actor: Actor, alert_id: int, note: str = "") -> Alert:
     with transaction.atomic():
         alert = _decidable(actor, alert_id)
+        paging.decided(actor, alert)
         return _set_state(
             actor,
             alert,

@@ -47,10 +47,18 @@ def _name(alert: Alert) -> str:
     return f"{event}{level_label(alert)}预警" if event else (f"{level_label(alert)}预警" if alert.level else "预警")
 
 
+DRILL_MARK = "【演练】"
+
+
 def title(alert: Alert, cancelling: Alert | None = None) -> str:
+    """The rendition's title; a Test or Exercise alert's (only ever on test channels) is marked 【演练】."""
     if cancelling is not None:
-        return f"【解除】{cancelling.sender_name or ''}解除{_name(cancelling)}".strip()
-    return alert.headline or f"{alert.sender_name}发布{_name(alert)}"
+        text = f"【解除】{cancelling.sender_name or ''}解除{_name(cancelling)}".strip()
+    else:
+        text = alert.headline or f"{alert.sender_name}发布{_name(alert)}"
+    if alert.status in ("Exercise", "Test") and not text.startswith(DRILL_MARK):
+        text = DRILL_MARK + text
+    return text
 
 
 def body(alert: Alert, cancelling: Alert | None = None) -> str:

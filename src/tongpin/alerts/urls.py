@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import settings_views, views
+from . import duty_views, settings_views, views
 
 urlpatterns = [
     path("alerts/", views.console, name="alert-console"),
@@ -14,6 +14,10 @@ urlpatterns = [
     path("alerts/settings/certificates/", settings_views.certificates, name="alert-settings-certificates"),
     path("alerts/settings/certificates/<int:certificate_id>/remove/", settings_views.certificate_remove,
          name="alert-settings-certificate-remove"),  # fmt: skip
+    path("alerts/settings/duty/", duty_views.roster, name="alert-settings-duty"),
+    path("alerts/settings/paging/", duty_views.routes, name="alert-settings-paging"),
+    path("alerts/drill/", duty_views.run_drill, name="alert-drill"),
+    path("duty/page/<str:token>/", duty_views.page_link, name="duty-page-link"),
     path("alerts/settings/divisions.json", settings_views.division_search, name="alert-settings-divisions"),
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert-detail"),
     path("alerts/<int:alert_id>/cap.xml", views.cap_xml, name="alert-cap"),

@@ -18,9 +18,9 @@ from tongpin.core.ids import clean_id
 from tongpin.core.models import AuditEvent
 from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, ALERT_VIEW, can
 
-from . import compose, labels, listen, queries
+from . import compose, duty, labels, listen, paging, queries
 from . import release as lifecycle
-from .models import Alert, AlertState, Level
+from .models import Alert, AlertState, CallStep, Level
 from .renditions import audio_folder
 
 ACTIVE = (AlertState.RELEASED, AlertState.PENDING)
@@ -45,7 +45,7 @@ def _rows(user) -> list[dict]:
 def _pending(user) -> list[dict]:
     """Every alert waiting for a duty officer (however old), oldest first: what to decide, with its preview."""
     waiting = queries.visible_alerts(user, state=AlertState.PENDING).order_by("received_at", "id")
-    return [{"alert": alert, "audio": listen.audio_for(alert)} for alert in waiting]
+    return [{"alert": alert, "audio": listen.audio_for(alert), "calls": paging.calls_for(alert)} for alert in waiting]
 
 
 def _timings(alert: Alert, deliveries) -> dict:
@@ -67,6 +67,7 @@ def console(request):
         "pending": _pending(request.user),
         "can_decide": can(request.user, ALERT_DECIDE),
         "can_submit": can(request.user, ALERT_SUBMIT),
+        "duty": duty.on_duty_now(),
     }
     if request.htmx:
         return render(request, "alerts/_console_rows.html", context)
@@ -89,6 +90,7 @@ def alert_detail(request, alert_id: int):
         return render(request, "alerts/_deliveries.html", context)
     context["audio"] = listen.audio_for(alert, deliveries)
     context["history"] = _history(alert)
+    context["calls"] = paging.calls_for(alert)
     return render(request, "alerts/alert_detail.html", context)
 
 
@@ -98,9 +100,22 @@ def _history(alert: Alert) -> list[dict]:
     history = []
     for event in events.select_related("actor").order_by("at", "id"):
         note = event.changes.get("note", "") if isinstance(event.changes, dict) else ""
+        if event.action.startswith("alert.page") and isinstance(event.changes, dict):
+            note = _page_note(event.changes)
         who = str(event.actor) if event.actor else event.actor_name
         history.append({"at": event.at, "who": who, "what": labels.action_label(event.action), "note": note})
     return history
+
+
+def _page_note(changes: dict) -> str:
+    """A paging step in words: whom, over which route, and what went wrong."""
+    steps = dict(CallStep.choices)
+    parts = [str(steps.get(changes.get("step", ""), "")), changes.get("user", ""), changes.get("route", "")]
+    if changes.get("error"):
+        parts.append(changes["error"])
+    if changes.get("after_seconds") is not None:
+        parts.append(_("呼叫后 %(s)s 秒") % {"s": changes["after_seconds"]})
+    return " · ".join(str(p) for p in parts if p)
 
 
 @login_required

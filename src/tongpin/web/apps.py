@@ -11,7 +11,9 @@ class WebConfig(AppConfig):
         from tongpin.core import periodic
 
         from .backups import scheduled_backup
+        from .lanewatch import watch
         from .tidy import periodic_tidy
 
         periodic.register("web.scheduled_backup", scheduled_backup)
         periodic.register("web.tidy", periodic_tidy)
+        periodic.register("web.lane_watch", watch)  # pages the duty desk when the warning lane is unwell

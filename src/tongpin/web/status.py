@@ -203,6 +203,23 @@ def snapshot(now: datetime | None = None) -> dict:
         "alerts_released_not_delivered": released_not_delivered(),
         "alerts_overdue_confirmation": overdue_confirmations(now),
         "disk": disk_space(),
+        "paging": paging_status(now),
+    }
+
+
+def paging_status(now: datetime) -> dict:
+    """Waking the duty officer: routes, the routes that are down, who is on duty, the lane conditions that paged."""
+    from tongpin.alerts import duty
+    from tongpin.alerts.models import LaneCondition, PagingRoute
+
+    active = list(PagingRoute.objects.filter(is_active=True))
+    return {
+        "routes": len(active),
+        "routes_down": [{"id": r.pk, "name": r.name, "kind": r.kind, "last_error": r.last_error,
+                         "last_error_at": r.last_error_at} for r in active if r.down],  # fmt: skip
+        "on_duty": [str(s.officer) for s in duty.shifts_at(now)],
+        "conditions": [{"key": c.key, "text": c.text, "since": c.since, "paged_at": c.paged_at}
+                       for c in LaneCondition.objects.filter(cleared_at__isnull=True).order_by("since")],  # fmt: skip
     }
 
 

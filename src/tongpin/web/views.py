@@ -20,7 +20,7 @@ from tongpin.newsroom.models import StoryStatus
 from tongpin.newsroom.stories import visible_stories
 from tongpin.publishing.models import DeliveryState
 
-from . import status
+from . import lanewatch, status
 
 LOCKED_OUT = _("登录失败次数过多，请 15 分钟后再试。")
 
@@ -134,6 +134,7 @@ def healthz(request):
 def readyz(request):
     """Readiness: 200, or 503 with the reasons (database, no_worker, priority_delivery_stuck)."""
     result = status.readiness()
+    lanewatch.watch_throttled()  # a lane with no worker alive is still watched (docs/operations.md)
     return JsonResponse(
         {"status": "ready" if result.ready else "not_ready", "version": __version__, "reasons": result.reasons},
         status=200 if result.ready else 503,
