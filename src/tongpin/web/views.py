@@ -44,9 +44,17 @@ class CalmAuthenticationForm(AuthenticationForm):
 
 
 class TongpinLoginView(LoginView):
+    """The sign-in page, for the site and the Django admin alike. The right password signs nobody in by itself:
+    the steps the rules ask for (second factor, expired password) come first (web.account)."""
+
     template_name = "web/login.html"
     authentication_form = CalmAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        from .account import begin
+
+        return begin(self.request, form.get_user(), self.get_redirect_url())
 
 
 def locked_out(request, response=None, credentials=None):
