@@ -83,8 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "tongpin.core.sessions.SessionLimitsMiddleware",  # idle and absolute session limits (docs/security.md)
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tongpin.core.sessions.SessionLimitsMiddleware",  # idle and absolute session limits (docs/security.md)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tongpin.web.middleware.DomainErrorMiddleware",
