@@ -39,7 +39,7 @@ class TongpinUserAdmin(AuditedPasswordChange, AuditedModelAdmin, UserAdmin):
         done = gettext("已重置 %(n)d 个账号的两步验证。") % {"n": queryset.count()}
         self.message_user(request, done, messages.SUCCESS)
 
-    @admin.action(description=_("重新启用账号"))
+    @admin.action(description=_("重新启用所选账号"))
     def enable_accounts(self, request, queryset):
         actor = actor_from_request(request)
         enabled = sum(accounts.enable(actor, user) for user in queryset)
