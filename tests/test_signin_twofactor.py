@@ -189,6 +189,11 @@ def test_the_django_admin_signs_in_through_the_same_steps(users):
     assert browser.get("/admin/").status_code == 200
 
 
+def test_the_admin_sign_in_page_tells_a_signed_in_non_admin_no(client_for):
+    # (it once sent them on to /admin/, which sent them back: a redirect loop)
+    assert client_for("duty").get("/admin/login/?next=/admin/").status_code == 403
+
+
 def test_api_tokens_are_unaffected(users):
     raw = ApiToken.issue(users["admin"], "machine")[1]
     answer = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}")

@@ -27,7 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     # The Django admin signs in through the site's own steps (password, second factor, expired password).
-    path("admin/login/", web_views.TongpinLoginView.as_view(), name="admin-login"),
+    path("admin/login/", web_views.TongpinAdminLoginView.as_view(), name="admin-login"),
     path("admin/", admin.site.urls),
     path("", include("tongpin.newsroom.urls")),
     path("", include("tongpin.review.urls")),

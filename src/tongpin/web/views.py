@@ -57,6 +57,16 @@ class TongpinLoginView(LoginView):
         return begin(self.request, form.get_user(), self.get_redirect_url())
 
 
+class TongpinAdminLoginView(TongpinLoginView):
+    """/admin/login/: the same steps; someone signed in who may not use the Django admin is told so (sending them
+    on to the admin would send them straight back here)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_staff:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
 def locked_out(request, response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: the answer to any sign-in (page, admin, API token) refused as locked out."""
     if request.path.startswith("/api/"):
