@@ -1,7 +1,7 @@
 """The `tongpin` command: Django's management commands with Tongpin's settings.
 
-`tongpin serve`, `tongpin worker`, `tongpin createuser`, `tongpin token` and `tongpin reindex` are Tongpin's
-own; every other Django command works as `tongpin COMMAND` or `tongpin manage COMMAND`.
+`tongpin serve`, `tongpin worker`, `tongpin createuser`, `tongpin token`, `tongpin account` and `tongpin reindex`
+are Tongpin's own; every other Django command works as `tongpin COMMAND` or `tongpin manage COMMAND`.
 
 A command that needs the database refuses, with one line on stderr and exit status 2, when the database it would
 use does not exist or has no tables yet: it names the database and how to create it or point at another one.
