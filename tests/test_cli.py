@@ -186,3 +186,20 @@ def test_version_is_tongpins_own():
 
     done = subprocess.run([sys.executable, "-m", "tongpin", "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == __version__
+
+
+def test_the_overview_lists_every_command_tongpin_ships():
+    """`tongpin help` lists Tongpin's own commands: one added without a line there would be invisible."""
+    from pathlib import Path
+
+    import tongpin
+    from tongpin.commands import COMMANDS
+
+    listed = {name for name, _text in COMMANDS}
+    shipped = {
+        path.stem
+        for path in Path(tongpin.__file__).parent.glob("*/management/commands/*.py")
+        if not path.stem.startswith("_")
+    }
+    aliases = {"doctor"}  # `tongpin doctor` is `tongpin check`
+    assert shipped - aliases <= listed, sorted(shipped - aliases - listed)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from tongpin.config import env
+from tongpin.config import SettingError, env
 from tongpin.home import data_home, sqlite_path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tongpin.core",
     "tongpin.partners",
     "tongpin.planning",
@@ -75,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tongpin.core.sessions.SessionLimitsMiddleware",  # idle and absolute session limits (docs/security.md)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tongpin.web.middleware.DomainErrorMiddleware",
@@ -161,11 +165,44 @@ TASKS = {
 }
 
 AUTH_USER_MODEL = "core.User"
+# Passwords (tongpin.core.passwords, docs/security.md): at least 10 characters, or 8 with three of lower case,
+# upper case, digits and other characters; none of the last 5 again. The same rules for the pages and the CLI.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "tongpin.core.passwords.ComplexityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "tongpin.core.passwords.HistoryValidator", "OPTIONS": {"keep": 5}},
 ]
+# Days after which a password must be changed at the next sign-in; 0: never (the default).
+TONGPIN_PASSWORD_MAX_AGE_DAYS = env.int("TONGPIN_PASSWORD_MAX_AGE_DAYS", 0)
+# Accounts nobody signed in to for this many days are disabled (the worker, or `tongpin account disable-dormant`);
+# 0: never. Machine accounts (API only) are not affected.
+TONGPIN_DORMANT_DAYS = env.int("TONGPIN_DORMANT_DAYS", 90)
+
+
+def _minutes_by_role(name: str, default: int) -> dict[str, int]:
+    """"30" or "30,duty_officer=240": minutes for everyone ("*"), then per role name."""
+    table: dict[str, int] = {}
+    for part in env.list(name, [str(default)]):
+        role, _sep, minutes = part.rpartition("=")
+        if not minutes.strip().isdigit() or int(minutes) < 1:
+            raise SettingError(name, env.raw(name), 'minutes, e.g. "30" or "30,duty_officer=240"')
+        table[role.strip() or "*"] = int(minutes)
+    table.setdefault("*", default)
+    return table
+
+
+# The sign-in and session policy per role name (tongpin.core.policy): roles that must sign in with a second factor
+# (TOTP or a recovery code), and minutes without a request after which a session ends. Role names not (yet) in
+# core.roles are allowed, so a role added later is covered by naming it here.
+TONGPIN_TWO_FACTOR_ROLES = env.list(
+    "TONGPIN_TWO_FACTOR_ROLES", ["admin", "chief_editor", "duty_officer", "security_admin", "audit_admin"]
+)
+TONGPIN_SESSION_IDLE_MINUTES = _minutes_by_role("TONGPIN_SESSION_IDLE_MINUTES", 30)
+# However active, a session ends this many hours after its sign-in.
+TONGPIN_SESSION_MAX_HOURS = env.float("TONGPIN_SESSION_MAX_HOURS", 12.0)
+OTP_TOTP_ISSUER = "Tongpin"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Sign-in throttling (django-axes, database handler; rules in tongpin.core.signin, docs/security.md): axes'
 # backend comes first and refuses a locked name or address before any password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -217,7 +254,7 @@ TONGPIN_TRUSTED_PROXIES = env.int("TONGPIN_TRUSTED_PROXIES", 0)
 # --- Security ---
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 12 * 3600
+SESSION_COOKIE_AGE = int(TONGPIN_SESSION_MAX_HOURS * 3600)
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -239,10 +276,23 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-if env.bool("TONGPIN_HTTPS"):
+# HTTPS mode (docs/security.md): cookies only over HTTPS, plain HTTP redirected to HTTPS (the health probes and
+# /metrics excepted: they are asked on the machine itself), HSTS. Behind a TLS-terminating proxy the proxy must set
+# the header named by TONGPIN_PROXY_SSL_HEADER ("X-Forwarded-Proto: https" by default, "" if nothing sits in front)
+# and strip it from what clients send.
+TONGPIN_HTTPS = env.bool("TONGPIN_HTTPS")
+if TONGPIN_HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = env.int("TONGPIN_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("TONGPIN_HSTS_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = False
+    # Set but empty means "no proxy": the one variable whose empty value differs from unset.
+    _proxy_header = os.environ.get("TONGPIN_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
 
 TONGPIN_NOTIFY_EMAIL = env.bool("TONGPIN_NOTIFY_EMAIL")
 # Mail: one TONGPIN_EMAIL_URL (smtp://user:password@host:587, smtp+tls://…, smtp+ssl://…, consolemail://,

@@ -7,7 +7,7 @@ from ninja import Query, Router, Schema
 
 from . import roles
 from .auditlog import AuditFilters, browse_audit
-from .errors import FieldError, Forbidden
+from .errors import FieldError, Forbidden, NotFound
 
 router = Router(tags=["core"])
 
@@ -88,3 +88,88 @@ def audit_log(request, filters: Query[AuditQuery]):
             for e in page
         ],
     }
+
+
+# --- sign-in security (docs/security.md, 身份鉴别与会话) -------------------------------------------------------
+
+
+class TwoFactorOut(Schema):
+    enrolled: bool
+    required: bool
+    recovery_codes_left: int
+
+
+class AccountSecurityOut(Schema):
+    username: str
+    is_active: bool
+    two_factor: TwoFactorOut
+    password_changed_at: dt.datetime
+    password_expires_at: dt.datetime | None
+    last_login: dt.datetime | None
+
+
+def _security(user) -> AccountSecurityOut:
+    from django.conf import settings
+
+    from . import passwords, policy, twofactor
+
+    changed = passwords.changed_at(user)
+    days = settings.TONGPIN_PASSWORD_MAX_AGE_DAYS
+    return AccountSecurityOut(
+        username=user.username,
+        is_active=user.is_active,
+        two_factor=TwoFactorOut(
+            enrolled=twofactor.enrolled(user),
+            required=policy.two_factor_required(user),
+            recovery_codes_left=twofactor.recovery_codes_left(user),
+        ),
+        password_changed_at=changed,
+        password_expires_at=changed + dt.timedelta(days=days) if days > 0 else None,
+        last_login=user.last_login,
+    )
+
+
+@router.get("/me/security", response=AccountSecurityOut, summary="My sign-in security: second factor, password age")
+def my_security(request):
+    return _security(request.auth)
+
+
+def _account(request, username: str):
+    from .models import User
+
+    if not roles.can(request.auth, roles.ACCOUNT_MANAGE):
+        raise Forbidden(FieldError("forbidden", _("只有管理员可以管理他人的账号。")))
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(FieldError("not_found", _("没有这个账号。"), "username"))
+    return user
+
+
+@router.get("/users/{username}/security", response=AccountSecurityOut, summary="A user's sign-in security (admins)")
+def user_security(request, username: str):
+    return _security(_account(request, username))
+
+
+@router.post(
+    "/users/{username}/two-factor/reset",
+    response=AccountSecurityOut,
+    summary="Remove a user's second factor (lost phone and codes; admins, audited)",
+)
+def reset_two_factor(request, username: str):
+    from . import twofactor
+    from .audit import actor_from_request
+
+    user = _account(request, username)
+    twofactor.remove(actor_from_request(request, via="api"), user, by_admin=True)
+    return _security(user)
+
+
+@router.post("/users/{username}/enable", response=AccountSecurityOut, summary="Re-enable a disabled account (admins)")
+def enable_account(request, username: str):
+    from . import accounts
+    from .audit import actor_from_request
+
+    user = _account(request, username)
+    accounts.enable(actor_from_request(request, via="api"), user)
+    user.refresh_from_db()
+    return _security(user)

@@ -8,4 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (login audit)
+        from . import periodic, signals  # noqa: F401  (signals: login audit)
+        from .accounts import periodic_dormant
+
+        periodic.register("core.disable_dormant", periodic_dormant)

@@ -181,3 +181,40 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class PasswordHistory(models.Model):
+    """The hash of every password an account has had, newest first: a new password may not be one of the last few
+    (core.passwords.HistoryValidator), and the newest row says when the password was last changed (expiry)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)  # a hash, as in User.password
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class AccountState(models.Model):
+    """What the sign-in rules need to know about an account beyond Django's user: since when it counts as active
+    (an admin re-enabling a dormant account starts the count again) and why it was disabled, if by the rules."""
+
+    class Disabled(models.TextChoices):
+        DORMANT = "dormant", _("长期未登录")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="account_state")
+    active_since = models.DateTimeField(_("启用时间"), null=True, blank=True)
+    disabled_reason = models.CharField(_("停用原因"), max_length=16, choices=Disabled.choices, blank=True)
+    disabled_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("账号状态")
+        verbose_name_plural = _("账号状态")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -65,6 +65,8 @@ LIVE_VIEW = "live.view"
 LIVE_MANAGE = "live.manage"
 LIVE_SIGNOFF = "live.signoff"
 SYSTEM_STATUS = "system.status"  # the status page (系统状态) and GET /api/v1/status
+# Someone else's sign-in: reset their second factor, re-enable a disabled account (core.accounts, core.twofactor).
+ACCOUNT_MANAGE = "account.manage"
 
 _PLANNER = {PARTNER_VIEW, PLAN_VIEW, TOPIC_PROPOSE, LIVE_VIEW}
 _WRITER = {STORY_VIEW, STORY_CREATE, STORY_EDIT_OWN, STORY_HISTORY, ASSET_UPLOAD, STORY_SUBMIT, STORY_FLAG, PROOFREAD}
@@ -89,7 +91,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PARTNER_LIAISON: frozenset({STORY_VIEW, PARTNER_VIEW, REQUEST_SUBMIT}),
     Role.ADMIN: frozenset(
         _RELEASER
-        | {AUDIT_VIEW, SEARCH_REINDEX, RULES_EDIT, STORY_WITHDRAW, CHANNEL_MANAGE}
+        | {AUDIT_VIEW, SEARCH_REINDEX, RULES_EDIT, STORY_WITHDRAW, CHANNEL_MANAGE, ACCOUNT_MANAGE}
         | {ALERT_SUBMIT, ALERT_VIEW, ALERT_DECIDE, ALERT_POLICY, SYSTEM_STATUS}
     ),
 }

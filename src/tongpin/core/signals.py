@@ -2,16 +2,34 @@
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
-from . import signin
+from . import sessions, signin
 from .audit import Actor, actor_from_request, client_ip, record
+from .models import AccountState, User
 
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
     record(Actor(user=user, ip=client_ip(request) if request else None), "auth.login", user)
     signin.forget_name(user.get_username())
+    if request is not None and hasattr(request, "session"):
+        sessions.started(request)
+
+
+@receiver(pre_save, sender=User)
+def _reactivated(sender, instance, **kwargs):
+    """An account switched back on (by an admin, anywhere) counts as active from now: the dormant-account rule
+    (core.accounts) starts counting again instead of disabling it at its next pass."""
+    if instance.pk is None or not instance.is_active:
+        return
+    was_active = User.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+    if was_active is False:
+        AccountState.objects.update_or_create(
+            user_id=instance.pk, defaults={"active_since": timezone.now(), "disabled_reason": "", "disabled_at": None}
+        )
 
 
 @receiver(user_logged_out)
@@ -23,6 +41,8 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     actor = actor_from_request(request) if request is not None else Actor(user=None)
+    if credentials.get(signin.SECOND_FACTOR):
+        return  # a wrong code at the second step: counted by axes, recorded as auth.2fa_failed by the sign-in view
     if credentials.get(signin.API_TOKEN):
         record(actor, "auth.token_failed", object_type="core.apitoken")
         return

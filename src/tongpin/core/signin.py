@@ -21,6 +21,7 @@ NAME_LIMIT = 5
 ADDRESS_LIMIT = 30
 TOKEN_LIMIT = 10
 API_TOKEN = "api_token"  # noqa: S105  (the credentials key that marks a bearer-token attempt)
+SECOND_FACTOR = "second_factor"  # marks a wrong code at the second sign-in step: counted like a wrong password
 
 
 def _is_token(credentials: dict | None) -> bool:
@@ -75,4 +76,18 @@ def token_allowed(request) -> bool:
 def token_failed(request) -> bool:
     """Count a bad bearer token from this address; True if the address is now locked out."""
     user_login_failed.send(sender=__name__, credentials={API_TOKEN: True, "username": ""}, request=request)
+    return bool(getattr(request, "axes_locked_out", False))
+
+
+def second_factor_allowed(request, name: str) -> bool:
+    """May this name (and address) try a code now? False while axes has it locked out."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return AxesProxyHandler.is_allowed(request, {"username": name})
+
+
+def second_factor_failed(request, name: str) -> bool:
+    """Count a wrong second-factor code against the account's name and the address, as a wrong password is
+    counted; True if that locked them out."""
+    user_login_failed.send(sender=__name__, credentials={SECOND_FACTOR: True, "username": name}, request=request)
     return bool(getattr(request, "axes_locked_out", False))

@@ -44,9 +44,27 @@ class CalmAuthenticationForm(AuthenticationForm):
 
 
 class TongpinLoginView(LoginView):
+    """The sign-in page, for the site and the Django admin alike. The right password signs nobody in by itself:
+    the steps the rules ask for (second factor, expired password) come first (web.account)."""
+
     template_name = "web/login.html"
     authentication_form = CalmAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        from .account import begin
+
+        return begin(self.request, form.get_user(), self.get_redirect_url())
+
+
+class TongpinAdminLoginView(TongpinLoginView):
+    """/admin/login/: the same steps; someone signed in who may not use the Django admin is told so (sending them
+    on to the admin would send them straight back here)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_staff:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
 
 def locked_out(request, response=None, credentials=None):

@@ -61,6 +61,11 @@ class Command(BaseCommand):
                 # Machine accounts cannot sign in to the web: say how they are used instead.
                 note = "  (API only: create a token with `tongpin token create`)" if role in MACHINE_ROLES else ""
                 self.stdout.write(f"  {username:<14} {role:<16} {name}{note}")
+            if "TONGPIN_TWO_FACTOR_ROLES" not in os.environ:
+                # A demo is for trying things out with the printed logins: no role must set up a second factor
+                # (anyone still may, on 我的账户). Name the roles in TONGPIN_TWO_FACTOR_ROLES to try the policy.
+                settings.TONGPIN_TWO_FACTOR_ROLES = []
+                self.stdout.write("demo: two-step sign-in is optional for every role (TONGPIN_TWO_FACTOR_ROLES)")
         if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
             settings.ALLOWED_HOSTS.append(host)
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
