@@ -143,3 +143,22 @@ def test_command_line_exit_codes(tmp_path):
 
     screen = _tongpin(tmp_path, "doctor")
     assert screen.returncode == 1 and "[失败] 数据库迁移" in screen.stdout and "结果：" in screen.stdout
+
+
+@pytest.mark.django_db(False)
+def test_help_lists_tongpins_own_commands_in_chinese(tmp_path):
+    from tongpin.commands import COMMANDS
+
+    for args in ((), ("help",), ("--help",)):
+        done = _tongpin(tmp_path, *args)
+        assert done.returncode == 0, done.stderr
+        assert "同频的命令：" in done.stdout and "[auth]" not in done.stdout  # not Django's raw list
+        for name, _text in COMMANDS:
+            assert f"\n  {name} " in done.stdout, name
+        assert "自检：配置、数据库" in done.stdout and "tongpin help --django" in done.stdout
+    english = _tongpin(tmp_path, "--help", LANG="en_US.UTF-8")
+    assert "Tongpin's commands:" in english.stdout and "self-check" in english.stdout
+    django = _tongpin(tmp_path, "help", "--django")
+    assert django.returncode == 0 and "[auth]" in django.stdout and "dbshell" in django.stdout
+    one = _tongpin(tmp_path, "help", "backup")
+    assert one.returncode == 0 and "--to" in one.stdout
