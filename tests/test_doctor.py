@@ -143,3 +143,41 @@ def test_command_line_exit_codes(tmp_path):
 
     screen = _tongpin(tmp_path, "doctor")
     assert screen.returncode == 1 and "[失败] 数据库迁移" in screen.stdout and "结果：" in screen.stdout
+
+
+@pytest.mark.django_db(False)
+def test_help_lists_tongpins_own_commands_in_chinese(tmp_path):
+    from tongpin.commands import COMMANDS
+
+    for args in ((), ("help",), ("--help",)):
+        done = _tongpin(tmp_path, *args)
+        assert done.returncode == 0, done.stderr
+        assert "同频的命令：" in done.stdout and "[auth]" not in done.stdout  # not Django's raw list
+        for name, _text in COMMANDS:
+            assert f"\n  {name} " in done.stdout, name
+        assert "自检：配置、数据库" in done.stdout and "tongpin help --django" in done.stdout
+    english = _tongpin(tmp_path, "--help", LANG="en_US.UTF-8")
+    assert "Tongpin's commands:" in english.stdout and "self-check" in english.stdout
+    django = _tongpin(tmp_path, "help", "--django")
+    assert django.returncode == 0 and "[auth]" in django.stdout and "dbshell" in django.stdout
+    one = _tongpin(tmp_path, "help", "backup")
+    assert one.returncode == 0 and "--to" in one.stdout
+
+
+@pytest.mark.django_db
+def test_the_self_check_page_and_api_for_those_without_a_shell(healthy_machine, users, client_for, token_for):
+    workers.stopped("host1:4321:abc")
+    page = client_for("duty").get("/status/check/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "投递工作进程" in html and "没有在线的投递工作进程" in html and "Noto Sans CJK SC" in html
+    assert html.count('class="badge st-withdrawn"') == 2  # the failed line and the overall badge
+    assert 'href="/status/check/"' in client_for("duty").get("/status/").content.decode()
+    assert client_for("reporter").get("/status/check/").status_code == 403
+
+    answer = client_for("admin").get("/api/v1/status/check", HTTP_AUTHORIZATION=f"Bearer {token_for('admin')}")
+    assert answer.status_code == 200 and answer.json()["status"] == "fail"
+    by_code = {c["code"]: c for c in answer.json()["checks"]}
+    assert by_code["heartbeats"]["status"] == "fail" and by_code["sc_font"]["status"] == "ok"
+    refused = client_for("reporter").get("/api/v1/status/check", HTTP_AUTHORIZATION=f"Bearer {token_for('reporter')}")
+    assert refused.status_code == 403

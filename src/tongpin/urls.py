@@ -23,6 +23,7 @@ urlpatterns = [
     path("readyz", web_views.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("status/", web_views.system_status, name="system-status"),
+    path("status/check/", web_views.system_check, name="system-check"),
     path("backups/", web_views.backups_page, name="backups"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -20,7 +20,7 @@ from tongpin.newsroom.models import StoryStatus
 from tongpin.newsroom.stories import visible_stories
 from tongpin.publishing.models import DeliveryState
 
-from . import lanewatch, status
+from . import doctor, lanewatch, status
 
 LOCKED_OUT = _("登录失败次数过多，请 15 分钟后再试。")
 
@@ -182,6 +182,29 @@ def system_status(request):
         reason["label"] = READINESS_LABELS.get(reason["code"], "")
     context = {"s": snapshot, "ready": ready, "can_see_backups": roles.can(request.user, roles.AUDIT_VIEW)}
     return render(request, "web/status.html", context)
+
+
+BADGES = {"ok": "st-published", "warn": "st-in_review", "fail": "st-withdrawn"}
+
+
+@login_required
+def system_check(request):
+    """The same lines as `tongpin check`, for those who run Tongpin without a shell (docs/operations.md)."""
+    if not roles.can(request.user, roles.SYSTEM_STATUS):
+        raise PermissionDenied
+    found = doctor.run()
+    overall = doctor.overall(found)
+    labels = doctor.group_labels()
+    groups = []
+    for finding in found:
+        if not groups or groups[-1]["code"] != finding.group:
+            groups.append({"code": finding.group, "label": labels[finding.group], "findings": []})
+        groups[-1]["findings"].append(
+            {**finding.as_dict(), "css": BADGES[finding.status], "status_label": doctor.status_label(finding.status)}
+        )
+    return render(request, "web/system_check.html", {
+        "groups": groups, "overall_class": BADGES[overall], "overall_label": doctor.status_label(overall),
+    })  # fmt: skip
 
 
 def error_page(request, status: int, message):
