@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -98,7 +99,7 @@ def routes(request):
         return redirect("alert-settings-paging")
     return render(request, "alerts/settings_paging.html", {
         "tab": "paging", "rows": [duty.route_values(r) for r in rows], "kinds": RouteKind.choices,
-        "can_edit": lane.may_edit(request.user)})  # fmt: skip
+        "can_edit": lane.may_edit(request.user), "base_url": settings.TONGPIN_BASE_URL})  # fmt: skip
 
 
 @login_required
