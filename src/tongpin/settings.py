@@ -320,7 +320,6 @@ TONGPIN_BACKUP_SCHEDULE = os.environ.get("TONGPIN_BACKUP_SCHEDULE", "off")
 TONGPIN_BACKUP_KEEP = int(os.environ.get("TONGPIN_BACKUP_KEEP", "7"))  # archives kept in TONGPIN_BACKUP_DIR
 
 # --- Keep it tidy (docs/operations.md): days after which the worker deletes these; 0 keeps them for ever.
-# The audit log is never deleted.
 TONGPIN_RETENTION_DAYS = {
     "task_results": int(os.environ.get("TONGPIN_KEEP_TASK_RESULTS_DAYS", "30")),  # finished background tasks
     "delivery_attempts": int(os.environ.get("TONGPIN_KEEP_DELIVERY_ATTEMPTS_DAYS", "180")),  # per-try delivery log
@@ -328,6 +327,26 @@ TONGPIN_RETENTION_DAYS = {
     "alert_audio": int(os.environ.get("TONGPIN_KEEP_ALERT_AUDIO_DAYS", "90")),  # synthesised warning speech
     "import_files": int(os.environ.get("TONGPIN_KEEP_IMPORT_FILES_DAYS", "180")),  # uploaded metric spreadsheets
 }
+
+
+def _audit_days() -> int:
+    """TONGPIN_KEEP_AUDIT_DAYS: the audit log's retention (docs/security.md, 安全审计). 0 (the default) keeps it for
+    ever; otherwise at least 180 days (等保 2.0, 网络安全法 第二十一条): a shorter value stops the start."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    raw = os.environ.get("TONGPIN_KEEP_AUDIT_DAYS", "0").strip() or "0"
+    try:
+        days = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"TONGPIN_KEEP_AUDIT_DAYS must be a whole number of days, not {raw!r}") from None
+    if days != 0 and days < 180:
+        raise ImproperlyConfigured(
+            f"TONGPIN_KEEP_AUDIT_DAYS={days} is refused: the audit log is kept at least 180 days (0 keeps it for ever)"
+        )
+    return days
+
+
+TONGPIN_KEEP_AUDIT_DAYS = _audit_days()
 TONGPIN_TIDY_EVERY = float(os.environ.get("TONGPIN_TIDY_EVERY", "3600"))  # seconds between a worker's passes
 # A report build still running after this long lost its worker: retried once, then failed.
 TONGPIN_REPORT_STUCK_MINUTES = float(os.environ.get("TONGPIN_REPORT_STUCK_MINUTES", "60"))

@@ -1,20 +1,71 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
+from . import roles
+from .accounts import assignment_errors
 from .admin_audit import AuditedModelAdmin, AuditedPasswordChange
+from .audit import actor_from_request, record
 from .models import ApiToken, AuditEvent, Station, User
 
 
 @admin.register(User)
 class TongpinUserAdmin(AuditedPasswordChange, AuditedModelAdmin, UserAdmin):
-    list_display = ("username", "display_name", "role", "is_active", "last_login")
+    """Accounts (三员分立, core/accounts.py): system administrators add and edit accounts but not their roles, and
+    not the accounts of the three administrators or of break-glass superusers; security administrators assign
+    roles, under the separation rules. Superuser, groups and permissions are never edited here (roles decide;
+    break-glass superusers are made on the command line)."""
+
+    list_display = ("username", "display_name", "role", "is_active", "is_superuser", "last_login")
     list_filter = ("role", "is_active")
-    fieldsets = UserAdmin.fieldsets + (("Tongpin", {"fields": ("role", "display_name", "station")}),)
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("个人信息"), {"fields": ("first_name", "last_name", "email")}),
+        (_("状态"), {"fields": ("is_active", "last_login", "date_joined")}),
+        ("Tongpin", {"fields": ("role", "display_name", "station")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not roles.can(request.user, roles.ROLE_ASSIGN) and not request.user.is_superuser:
+            fields.append("role")
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser and roles.can(request.user, roles.USER_MANAGE):
+            if obj.role in roles.SEPARATED_ROLES or obj.is_superuser:  # the overseers are not the system admin's
+                return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        actor_user = request.user
+
+        class CheckedRole(form):
+            def clean(self):
+                data = super().clean()
+                role = data.get("role")
+                if obj is not None and role and role != obj.role:
+                    errors = assignment_errors(None if actor_user.is_superuser else actor_user, obj, role)
+                    if errors:
+                        raise ValidationError(str(errors[0].message))
+                return data
+
+        return CheckedRole
+
+    def save_model(self, request, obj, form, change):
+        old = type(obj).objects.filter(pk=obj.pk).values_list("role", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        if change and old != obj.role:
+            changes = {"user": obj.username, "role": [old, obj.role]}
+            record(actor_from_request(request), "user.role_change", obj, changes)
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor_name", "action", "object_type", "object_repr", "ip", "via")
+    list_display = ("seq", "at", "actor_name", "action", "object_type", "object_repr", "ip", "via")
     list_filter = ("action", "via")
     search_fields = ("actor_name", "object_repr", "object_id")
 

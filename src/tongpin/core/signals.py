@@ -10,7 +10,12 @@ from .audit import Actor, actor_from_request, client_ip, record
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
-    record(Actor(user=user, ip=client_ip(request) if request else None), "auth.login", user)
+    actor = Actor(user=user, ip=client_ip(request) if request else None)
+    record(actor, "auth.login", user)
+    if getattr(user, "is_superuser", False):  # break-glass: recorded as such, and the two overseers are told
+        from .accounts import break_glass_signed_in
+
+        break_glass_signed_in(actor, user, getattr(request, "path", "") if request else "")
     signin.forget_name(user.get_username())
 
 

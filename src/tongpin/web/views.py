@@ -161,7 +161,7 @@ def system_status(request):
     ready = status.readiness(snapshot["checked_at"])
     for reason in ready.reasons:
         reason["label"] = READINESS_LABELS.get(reason["code"], "")
-    context = {"s": snapshot, "ready": ready, "can_see_backups": roles.can(request.user, roles.AUDIT_VIEW)}
+    context = {"s": snapshot, "ready": ready, "can_see_backups": roles.can(request.user, roles.BACKUP_VIEW)}
     return render(request, "web/status.html", context)
 
 
@@ -191,11 +191,11 @@ def csrf_failure(request, reason=""):
 
 @login_required
 def backups_page(request):
-    """The backup archives and the recent scheduled runs (admins: whoever may read the audit log)."""
+    """The backup archives and the recent scheduled runs (system administrators)."""
     from . import backups
     from .models import BackupRun
 
-    if not roles.can(request.user, roles.AUDIT_VIEW):
+    if not roles.can(request.user, roles.BACKUP_VIEW):
         raise PermissionDenied
     context = {
         "backups": backups.list_backups(),
