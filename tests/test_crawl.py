@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 # Every role that uses the web once (the desk chief's rights are within the chief editor's; qy_reporter is a
 # reporter like anchor, at the same station) and both liaisons (different partners). The weather office's account
 # (jxqx) sends warnings through the API only.
-ROLES = ["admin", "editor", "chief", "reporter", "anchor", "duty", "liaison_em", "liaison_zone"]
+ROLES = ["admin", "secadmin", "auditor", "editor", "chief", "reporter", "anchor", "duty", "liaison_em", "liaison_zone"]
 MAX_PAGES = 400  # per user
 FEWEST_PAGES = {"liaison_em": 20, "liaison_zone": 20}  # a crawl that stops short found a broken start
 PER_PATTERN = 12  # distinct addresses per address pattern (ids and dates collapsed)
