@@ -73,6 +73,7 @@ def dashboard(request):
             "my_drafts": mine,
             "recent": stories.select_related("partner").order_by("-updated_at")[:10],
             "status_counts": [(label, counts.get(value, 0), value) for value, label in StoryStatus.choices],
+            "show_newsroom": roles.can(user, roles.STORY_VIEW),
             "recent_audit": (
                 AuditEvent.objects.select_related("actor")[:8] if roles.can(user, roles.AUDIT_VIEW) else None
             ),
