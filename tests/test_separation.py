@@ -50,6 +50,8 @@ def test_an_account_never_holds_two_of_the_three_administrator_roles(users):
         accounts.assign_role(security, users["admin"].pk, Role.AUDIT_ADMIN)
     error = refused.value.errors[0]
     assert error.code == "separation_of_duties" and "三员分立" in error.message and "系统管理员" in error.message
+    attempt = AuditEvent.objects.get(action="user.role_refused")  # the refused attempt is on record
+    assert attempt.changes == {"user": "admin", "role": ["admin", "audit_admin"], "reason": "separation_of_duties"}
     # Not by a detour through another role either: the account remembers the duty it held.
     accounts.assign_role(security, users["admin"].pk, Role.EDITOR)
     with pytest.raises(ValidationFailed):

@@ -49,19 +49,23 @@ def check_assignment(actor_user: User | None, user: User, role: str) -> None:
 
 
 def assign_role(actor: Actor, user_id: int, role: str) -> User:
-    """Give an account its role (security administrators; the command line with `actor.user` None)."""
+    """Give an account its role (security administrators; the command line with `actor.user` None). A refusal is
+    recorded too (`user.role_refused`, with its reason): an attempt to take a second duty is worth knowing."""
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=user_id).first()
         if user is None:
             raise NotFound(FieldError("not_found", _("账号不存在。")))
-        check_assignment(actor.user, user, role)
-        old = user.role
-        if old == role:
+        errors = assignment_errors(actor.user, user, role)
+        if not errors:
+            old = user.role
+            if old != role:
+                user.role = role
+                user.save()
+                audit.record(actor, "user.role_change", user, {"user": user.username, "role": [old, role]})
             return user
-        user.role = role
-        user.save()
-        audit.record(actor, "user.role_change", user, {"user": user.username, "role": [old, role]})
-    return user
+    changes = {"user": user.username, "role": [user.role, role], "reason": errors[0].code}
+    audit.record(actor, "user.role_refused", user, changes)
+    raise (Forbidden if errors[0].code == "forbidden" else ValidationFailed)(errors)
 
 
 def accounts(actor: Actor) -> QuerySet[User]:

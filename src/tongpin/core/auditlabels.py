@@ -18,6 +18,7 @@ ACTIONS = {
     "auth.login_failed": _("登录失败"),
     "user.create": _("新建账号"),
     "user.role_change": _("分配角色"),
+    "user.role_refused": _("拒绝分配角色"),
     "user.break_glass_granted": _("设为应急超级用户"),
     "auth.break_glass": _("应急超级用户登录"),
     "audit.export": _("导出审计日志"),
