@@ -25,7 +25,7 @@ PASSWORD = "correct-horse-42"
 def _flush_past_the_audit_triggers() -> None:
     """`transactional_db` tests are emptied by a flush (DELETE or TRUNCATE), which the audit log's append-only
     triggers refuse: only here are they dropped for the flush and put back after (docs/architecture.md)."""
-    append_only = importlib.import_module("tongpin.core.migrations.0006_audit_no_delete")
+    append_only = importlib.import_module("tongpin.core.audittriggers")
     original = testcases.TransactionTestCase._fixture_teardown
 
     def teardown(self):
@@ -89,6 +89,8 @@ def users(db, partners):
         "chief": make_user("chief", Role.CHIEF_EDITOR),
         "duty": make_user("duty", Role.DUTY_OFFICER),
         "admin": make_user("admin", Role.ADMIN),
+        "secadmin": make_user("secadmin", Role.SECURITY_ADMIN),
+        "auditor": make_user("auditor", Role.AUDIT_ADMIN),
         "liaison_em": make_user("liaison_em", Role.PARTNER_LIAISON, partners["em"]),
         "liaison_zone": make_user("liaison_zone", Role.PARTNER_LIAISON, partners["zone"]),
         "orphan_liaison": make_user("orphan", Role.PARTNER_LIAISON),

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from tongpin.core import accounts, periodic
+from tongpin.core import dormancy, periodic
 from tongpin.core.models import AccountState, AuditEvent, User
 from tongpin.core.roles import Role
 
@@ -37,7 +37,7 @@ def test_accounts_without_a_sign_in_for_ninety_days_are_disabled(users):
     last_seen(users["desk"], None, joined_days_ago=10)  # never signed in, made recently
     sender = make_user("jxqx", Role.ALERT_SENDER)
     last_seen(sender, None)  # API only: never signs in, never disabled
-    disabled = {u.username for u in accounts.disable_dormant()}
+    disabled = {u.username for u in dormancy.disable_dormant()}
     assert disabled == {"reporter", "editor2"}
     assert not active("reporter") and active("editor") and active("desk") and active("jxqx")
     event = AuditEvent.objects.get(action="user.disabled_dormant", object_id=str(users["reporter"].pk))
@@ -45,41 +45,41 @@ def test_accounts_without_a_sign_in_for_ninety_days_are_disabled(users):
     assert AccountState.objects.get(user=users["reporter"]).disabled_reason == "dormant"
     # a disabled account cannot sign in
     assert Client().post("/login/", {"username": "reporter", "password": PASSWORD}).status_code == 200
-    assert accounts.disable_dormant() == []  # nothing twice
+    assert dormancy.disable_dormant() == []  # nothing twice
 
 
 def test_the_period_is_a_setting_and_zero_turns_it_off(users, settings):
     last_seen(users["reporter"], 40)
     settings.TONGPIN_DORMANT_DAYS = 0
-    assert accounts.disable_dormant() == []
+    assert dormancy.disable_dormant() == []
     settings.TONGPIN_DORMANT_DAYS = 30
-    assert [u.username for u in accounts.disable_dormant()] == ["reporter"]
+    assert [u.username for u in dormancy.disable_dormant()] == ["reporter"]
 
 
 def test_an_admin_re_enables_and_the_count_starts_again(users, client_for):
     last_seen(users["reporter"], 200)
-    accounts.disable_dormant()
+    dormancy.disable_dormant()
     admin = client_for("admin")
     admin.post("/admin/core/user/", {"action": "enable_accounts", "_selected_action": [users["reporter"].pk]})
     assert active("reporter")
     assert AuditEvent.objects.get(action="user.enabled").actor == users["admin"]
-    assert accounts.disable_dormant() == []  # not disabled again at the next pass
+    assert dormancy.disable_dormant() == []  # not disabled again at the next pass
     assert AccountState.objects.get(user=users["reporter"]).disabled_reason == ""
     assert Client().post("/login/", {"username": "reporter", "password": PASSWORD})["Location"] == "/"
 
 
 def test_re_enabling_anywhere_restarts_the_count(users):
     last_seen(users["editor"], 200)
-    accounts.disable_dormant()
+    dormancy.disable_dormant()
     user = User.objects.get(pk=users["editor"].pk)
     user.is_active = True
     user.save()  # e.g. the 启用 box in the Django admin's user form
-    assert accounts.disable_dormant() == []
+    assert dormancy.disable_dormant() == []
 
 
 def test_enable_through_the_api(users, token_for):
     last_seen(users["editor"], 200)
-    accounts.disable_dormant()
+    dormancy.disable_dormant()
     answer = Client().post("/api/v1/users/editor/enable", HTTP_AUTHORIZATION=f"Bearer {token_for('admin')}")
     assert answer.status_code == 200 and answer.json()["is_active"] is True
     refused = Client().post("/api/v1/users/editor/enable", HTTP_AUTHORIZATION=f"Bearer {token_for('desk')}")
@@ -89,7 +89,7 @@ def test_enable_through_the_api(users, token_for):
 def test_the_worker_runs_it_and_the_command_too(users):
     assert "core.disable_dormant" in periodic.HOOKS
     last_seen(users["reporter"], 100)
-    accounts._last_run["at"] = 0.0
+    dormancy._last_run["at"] = 0.0
     periodic.HOOKS["core.disable_dormant"]()
     assert not active("reporter")
     last_seen(users["editor"], 100)

@@ -78,7 +78,7 @@ def test_recorded_changes_use_field_names_and_choice_labels(users):
 @pytest.mark.django_db
 def test_the_audit_page_shows_words_and_filters_by_labelled_choices(users, client_for):
     story = new_story(users["reporter"], title="审计对象")
-    page = client_for("admin").get("/audit/", {"action": "story"}).content.decode()
+    page = client_for("auditor").get("/audit/", {"action": "story"}).content.decode()
     assert "新建稿件" in page and f"稿件 #{story.pk}" in page and "审计对象" in page
     assert "newsroom.story #" not in page and ">story.create<" not in page
     assert '<option value="story.create">新建稿件</option>' in page  # the filter offers actions by name

@@ -80,7 +80,7 @@ def test_admin_edits_record_old_and_new_values(users, client_for):
     assert event.changes["values"] == {"name": ["江西广播电视台", "江西广电"], "short_name": ["", "江西台"]}
 
     reporter = users["reporter"]
-    client_for("admin").post(
+    client_for("secadmin").post(  # roles are the security administrator's to give (三员分立)
         f"/admin/core/user/{reporter.pk}/change/",
         {
             "username": "reporter",

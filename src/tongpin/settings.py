@@ -387,7 +387,6 @@ TONGPIN_BACKUP_SCHEDULE = env.match("TONGPIN_BACKUP_SCHEDULE", _SCHEDULE, "off",
 TONGPIN_BACKUP_KEEP = env.int("TONGPIN_BACKUP_KEEP", 7, minimum=1)  # archives kept in TONGPIN_BACKUP_DIR
 
 # --- Keep it tidy (docs/operations.md): days after which the worker deletes these; 0 keeps them for ever.
-# The audit log is never deleted.
 TONGPIN_RETENTION_DAYS = {
     "task_results": env.int("TONGPIN_KEEP_TASK_RESULTS_DAYS", 30),  # finished background tasks
     "delivery_attempts": env.int("TONGPIN_KEEP_DELIVERY_ATTEMPTS_DAYS", 180),  # per-try delivery log
@@ -396,5 +395,12 @@ TONGPIN_RETENTION_DAYS = {
     "import_files": env.int("TONGPIN_KEEP_IMPORT_FILES_DAYS", 180),  # uploaded metric spreadsheets
 }
 TONGPIN_TIDY_EVERY = env.float("TONGPIN_TIDY_EVERY", 3600.0)  # seconds between a worker's passes
+# The audit log's retention (docs/security.md, 安全审计): 0 (the default) keeps it for ever; otherwise at least 180
+# days (等保 2.0, 网络安全法 第二十一条): a shorter value stops the start, naming the variable.
+TONGPIN_KEEP_AUDIT_DAYS = env.int("TONGPIN_KEEP_AUDIT_DAYS", 0)
+if 0 < TONGPIN_KEEP_AUDIT_DAYS < 180:
+    raise SettingError(
+        "TONGPIN_KEEP_AUDIT_DAYS", str(TONGPIN_KEEP_AUDIT_DAYS), "the audit log is kept at least 180 days (0: for ever)"
+    )
 # A report build still running after this long lost its worker: retried once, then failed.
 TONGPIN_REPORT_STUCK_MINUTES = env.float("TONGPIN_REPORT_STUCK_MINUTES", 60.0)

@@ -1,12 +1,16 @@
-"""API of the core: who am I, and the audit log for admins."""
+"""API of the core: who am I, the audit log for audit administrators (browse, export, verify), and accounts'
+roles for security administrators (三员分立)."""
 
 import datetime as dt
+from typing import Literal
 
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from . import roles
-from .auditlog import AuditFilters, browse_audit
+from . import accounts, roles
+from .audit import actor_from_request
+from .auditlog import AuditFilters, browse_audit, export_audit, verify_chain
 from .errors import FieldError, Forbidden, NotFound
 
 router = Router(tags=["core"])
@@ -64,10 +68,10 @@ class AuditQuery(Schema):
     page: int = 1
 
 
-@router.get("/audit", response=AuditPageOut, summary="Browse the audit log (admins)")
+@router.get("/audit", response=AuditPageOut, summary="Browse the audit log (audit administrators)")
 def audit_log(request, filters: Query[AuditQuery]):
     if not roles.can(request.auth, roles.AUDIT_VIEW):
-        raise Forbidden(FieldError("forbidden", _("只有管理员可以查看审计日志。")))
+        raise Forbidden(FieldError("forbidden", _("只有审计管理员可以查看审计日志。")))
     page = browse_audit(AuditFilters(**filters.dict(exclude={"page"})), filters.page)
     return {
         "count": page.paginator.count,
@@ -134,11 +138,13 @@ def my_security(request):
     return _security(request.auth)
 
 
-def _account(request, username: str):
+def _named_account(request, username: str, *capabilities: str):
+    """Someone else's account, for a person holding any of `capabilities` (三员分立: the system administrator
+    re-enables accounts, the security administrator resets second factors)."""
     from .models import User
 
-    if not roles.can(request.auth, roles.ACCOUNT_MANAGE):
-        raise Forbidden(FieldError("forbidden", _("只有管理员可以管理他人的账号。")))
+    if not any(roles.can(request.auth, capability) for capability in capabilities):
+        raise Forbidden(FieldError("forbidden", _("没有权限管理他人的账号。")))
     user = User.objects.filter(username=username).first()
     if user is None:
         raise NotFound(FieldError("not_found", _("没有这个账号。"), "username"))
@@ -147,7 +153,7 @@ def _account(request, username: str):
 
 @router.get("/users/{username}/security", response=AccountSecurityOut, summary="A user's sign-in security (admins)")
 def user_security(request, username: str):
-    return _security(_account(request, username))
+    return _security(_named_account(request, username, roles.USER_MANAGE, roles.TWO_FACTOR_RESET))
 
 
 @router.post(
@@ -157,19 +163,90 @@ def user_security(request, username: str):
 )
 def reset_two_factor(request, username: str):
     from . import twofactor
-    from .audit import actor_from_request
 
-    user = _account(request, username)
+    user = _named_account(request, username, roles.TWO_FACTOR_RESET)
     twofactor.remove(actor_from_request(request, via="api"), user, by_admin=True)
     return _security(user)
 
 
 @router.post("/users/{username}/enable", response=AccountSecurityOut, summary="Re-enable a disabled account (admins)")
 def enable_account(request, username: str):
-    from . import accounts
-    from .audit import actor_from_request
+    from . import dormancy
 
-    user = _account(request, username)
-    accounts.enable(actor_from_request(request, via="api"), user)
+    user = _named_account(request, username, roles.USER_MANAGE)
+    dormancy.enable(actor_from_request(request, via="api"), user)
     user.refresh_from_db()
     return _security(user)
+
+
+class AuditExportQuery(Schema):
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    format: Literal["jsonl", "csv"] = "jsonl"
+
+
+@router.get("/audit/export", summary="Export a date range of the audit log with its hashes (audit administrators)")
+def audit_export(request, query: Query[AuditExportQuery]):
+    if not roles.can(request.auth, roles.AUDIT_EXPORT):
+        raise Forbidden(FieldError("forbidden", _("只有审计管理员可以导出审计日志。")))
+    export = export_audit(actor_from_request(request, via="api"), query.date_from, query.date_to, query.format)
+    response = StreamingHttpResponse(export.lines, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    return response
+
+
+class BrokenOut(Schema):
+    seq: int | None
+    id: int | None
+    code: str
+    message: str
+
+
+class VerifyOut(Schema):
+    ok: bool
+    count: int
+    first_seq: int | None
+    last_seq: int | None
+    head_hash: str
+    anchor_seq: int | None
+    algorithm: str
+    broken: BrokenOut | None
+
+
+@router.post("/audit/verify", response=VerifyOut, summary="Walk the audit log's hash chain (audit administrators)")
+def audit_verify(request):
+    if not roles.can(request.auth, roles.AUDIT_EXPORT):
+        raise Forbidden(FieldError("forbidden", _("只有审计管理员可以校验审计日志。")))
+    return verify_chain(actor_from_request(request, via="api")).as_dict()
+
+
+class UserAccountOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    role_label: str
+    is_active: bool
+    duty_role: str
+    break_glass: bool
+
+
+def _account(user) -> UserAccountOut:
+    return UserAccountOut(id=user.pk, username=user.username, display_name=str(user), role=user.role,
+                      role_label=str(user.get_role_display()), is_active=user.is_active, duty_role=user.duty_role,
+                      break_glass=user.is_superuser)  # fmt: skip
+
+
+@router.get("/accounts", response=list[UserAccountOut], summary="Accounts and their roles (system and security admins)")
+def account_list(request):
+    return [_account(user) for user in accounts.accounts(actor_from_request(request, via="api"))]
+
+
+class AccountRoleIn(Schema):
+    role: str
+
+
+@router.put("/accounts/{user_id}/role", response=UserAccountOut,
+            summary="Give an account its role (security administrators; 三员分立 enforced)")  # fmt: skip
+def account_role(request, user_id: int, data: AccountRoleIn):
+    return _account(accounts.assign_role(actor_from_request(request, via="api"), user_id, data.role))

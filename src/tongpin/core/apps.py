@@ -9,6 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import periodic, signals  # noqa: F401  (signals: login audit)
-        from .accounts import periodic_dormant
+        from .dormancy import periodic_dormant
 
         periodic.register("core.disable_dormant", periodic_dormant)

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from . import auditchain
 from .models import AuditEvent, User
 
 
@@ -104,6 +105,6 @@ def batched() -> Iterator[None]:
     try:
         yield
         if _batch.events:
-            AuditEvent.objects.bulk_create(_batch.events)
+            auditchain.append(_batch.events)
     finally:
         _batch.events = None

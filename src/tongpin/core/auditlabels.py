@@ -17,6 +17,13 @@ ACTIONS = {
     "auth.logout": _("退出登录"),
     "auth.login_failed": _("登录失败"),
     "user.create": _("新建账号"),
+    "user.role_change": _("分配角色"),
+    "user.role_refused": _("拒绝分配角色"),
+    "user.break_glass_granted": _("设为应急超级用户"),
+    "auth.break_glass": _("应急超级用户登录"),
+    "audit.export": _("导出审计日志"),
+    "audit.verify": _("校验审计哈希链"),
+    "audit.purge": _("清理过期审计日志"),
     "token.create": _("签发接口令牌"),
     "token.revoke": _("吊销接口令牌"),
     "admin.add": _("后台新增"),
@@ -159,6 +166,7 @@ ACTIONS = {
 GROUPS = {
     "auth": _("登录"),
     "user": _("账号"),
+    "audit": _("审计日志"),
     "token": _("接口令牌"),
     "admin": _("系统管理"),
     "demo": _("演示数据"),
@@ -276,6 +284,12 @@ KEYS = {
     "max_hours": _("会话上限（小时）"),
     "last_login": _("上次登录"),
     "days": _("天数"),
+    "upto_seq": _("清理至链序号"),
+    "anchor": _("锚点哈希"),
+    "deleted": _("清理条数"),
+    "before": _("清理此前的记录"),
+    "count": _("条数"),
+    "path": _("地址"),
 }
 
 

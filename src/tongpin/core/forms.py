@@ -32,6 +32,14 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=DATE)
 
 
+class AuditExportForm(forms.Form):
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=DATE)
+    format = forms.ChoiceField(
+        label=_("格式"), choices=[("jsonl", _("JSON Lines（可独立校验）")), ("csv", _("CSV 表格"))], initial="jsonl"
+    )
+
+
 SPLIT = r"[,，、;；\s]+"
 
 

@@ -43,13 +43,46 @@ class User(AbstractUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 
+    # 三员分立: the separated administrator role this account has held (set once, never cleared), so that it can
+    # never take another (core/accounts.py).
+    duty_role = models.CharField(_("三员角色"), max_length=32, blank=True, editable=False)
+
     def __str__(self) -> str:
         return self.display_name or self.username
 
     def save(self, *args, **kwargs):
-        # Django admin access follows the role, so it can never drift from it.
-        self.is_staff = self.is_superuser = self.role == Role.ADMIN
+        from .roles import SEPARATED_ROLES
+
+        # Django admin access follows the role (what each role reaches there: roles.ADMIN_SITE). Superuser is
+        # break-glass only (`tongpin createsuperuser`), never given by a role; its sign-ins are audited.
+        self.is_staff = self.is_superuser or self.role in (Role.ADMIN, Role.SECURITY_ADMIN)
+        if self.role in SEPARATED_ROLES and not self.duty_role:
+            self.duty_role = self.role
+        granted = self.is_superuser and (
+            self.pk is None or not type(self).objects.filter(pk=self.pk, is_superuser=True).exists()
+        )
         super().save(*args, **kwargs)
+        if granted:
+            from .audit import SYSTEM, record
+
+            record(SYSTEM, "user.break_glass_granted", self, {"user": self.username})
+
+    def has_perm(self, perm, obj=None) -> bool:
+        from .roles import admin_site_allows
+
+        if self.is_active and not self.is_superuser and "." in perm:
+            app_label, _dot, codename = perm.partition(".")
+            action, _sep, model = codename.partition("_")
+            if admin_site_allows(self.role, app_label, model, action):
+                return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        from .roles import admin_site_allows
+
+        if self.is_active and not self.is_superuser and admin_site_allows(self.role, app_label):
+            return True
+        return super().has_module_perms(app_label)
 
 
 class AuditQuerySet(models.QuerySet):
@@ -63,9 +96,10 @@ class AuditQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One state change: who, when, what, from where. Rows are never updated or deleted.
 
-    Database triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL; migrations 0002, 0006). On SQLite,
-    a migration that alters this table rebuilds it and loses the triggers: such a migration must run 0006's
-    `forwards` again (it installs them all).
+    Database triggers refuse UPDATE, TRUNCATE and any DELETE but a retention purge's (core/audittriggers.py). On
+    SQLite, a migration that alters this table rebuilds it and loses the triggers: such a migration must call
+    `audittriggers.install` again. Each event is a link of a hash chain (`seq`, `prev_hash`, `hash`:
+    core/auditchain.py), written only through `save()` / `audit.record()`, which chain it.
     """
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
@@ -81,6 +115,10 @@ class AuditEvent(models.Model):
     changes = models.JSONField(_("变更"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     via = models.CharField(_("途径"), max_length=16, blank=True)  # web, api, cli, task
+    # The hash chain (core/auditchain.py): place, the previous event's hash, this event's SHA-256.
+    seq = models.BigIntegerField(_("链序号"), unique=True, null=True, editable=False)
+    prev_hash = models.CharField(_("前一条哈希"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("哈希"), max_length=64, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -95,7 +133,13 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("the audit log is append-only")
-        super().save(*args, **kwargs)
+        from .auditchain import append
+
+        append([self])
+
+    def save_chained(self, using: str) -> None:
+        """The INSERT itself, once `auditchain.append` has placed the event in the chain."""
+        super().save(using=using, force_insert=True)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("the audit log is append-only")
@@ -122,6 +166,35 @@ class AuditEvent(models.Model):
     @property
     def changes_lines(self) -> list[tuple[str, str]]:
         return auditlabels.changes_lines(self.object_type, self.changes)
+
+
+class AuditAnchor(models.Model):
+    """Where the audit chain starts after a retention purge: the last purged event's `seq` and hash. Written by
+    `auditchain.purge` before it deletes (the database lets a DELETE through only below an anchor); never changed
+    or deleted (triggers)."""
+
+    upto_seq = models.BigIntegerField(_("清理至链序号"), unique=True)
+    hash = models.CharField(_("哈希"), max_length=64)
+    deleted = models.PositiveIntegerField(_("清理条数"))
+    cutoff = models.DateTimeField(_("清理此前的记录"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    actor_name = models.CharField(_("操作人名称"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-upto_seq"]
+        verbose_name = _("审计日志清理锚点")
+        verbose_name_plural = _("审计日志清理锚点")
+
+    def __str__(self) -> str:
+        return f"≤{self.upto_seq} {self.hash[:12]}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the audit log is append-only")
 
 
 def hash_token(raw: str) -> str:

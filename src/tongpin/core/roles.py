@@ -21,7 +21,10 @@ class Role(models.TextChoices):
     ANCHOR = "anchor", _("主播")
     PARTNER_LIAISON = "partner_liaison", _("合作方联络员")
     ALERT_SENDER = "alert_sender", _("预警发布单位")
-    ADMIN = "admin", _("管理员")
+    # 三员分立 (docs/security.md): three separated administrators; no account ever holds two of them.
+    ADMIN = "admin", _("系统管理员")  # accounts, channels, settings, the station's business data; not the audit log
+    SECURITY_ADMIN = "security_admin", _("安全管理员")  # roles, security policies, keys, second-factor resets
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")  # reads and exports the audit log; changes nothing
 
 
 STORY_VIEW = "story.view"
@@ -65,8 +68,14 @@ LIVE_VIEW = "live.view"
 LIVE_MANAGE = "live.manage"
 LIVE_SIGNOFF = "live.signoff"
 SYSTEM_STATUS = "system.status"  # the status page (系统状态) and GET /api/v1/status
-# Someone else's sign-in: reset their second factor, re-enable a disabled account (core.accounts, core.twofactor).
-ACCOUNT_MANAGE = "account.manage"
+BACKUP_VIEW = "system.backups"  # the backups page (备份)
+# 三员分立: what each separated administrator alone may do.
+USER_MANAGE = "user.manage"  # accounts: create, names, stations, deactivate (system administrator)
+ROLE_ASSIGN = "role.assign"  # give an account its role (security administrator)
+SECURITY_POLICY = "security.policy"  # sign-in, password, session and second-factor policies
+KEY_MANAGE = "security.keys"  # keys and certificates
+TWO_FACTOR_RESET = "security.reset_2fa"  # reset someone's second factor
+AUDIT_EXPORT = "audit.export"  # export the audit log for the off-box archive; verify the chain
 
 _PLANNER = {PARTNER_VIEW, PLAN_VIEW, TOPIC_PROPOSE, LIVE_VIEW}
 _WRITER = {STORY_VIEW, STORY_CREATE, STORY_EDIT_OWN, STORY_HISTORY, ASSET_UPLOAD, STORY_SUBMIT, STORY_FLAG, PROOFREAD}
@@ -89,12 +98,52 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ALERT_SENDER: frozenset({ALERT_SUBMIT}),
     # A liaison sees their own partner only (tongpin.partners.scope) and may file publicity requests for it.
     Role.PARTNER_LIAISON: frozenset({STORY_VIEW, PARTNER_VIEW, REQUEST_SUBMIT}),
+    # The system administrator (the station's admin): everything of the station's business, accounts and
+    # channels; not the audit log (the audit administrator's) and not roles or security policies (the security
+    # administrator's).
     Role.ADMIN: frozenset(
         _RELEASER
-        | {AUDIT_VIEW, SEARCH_REINDEX, RULES_EDIT, STORY_WITHDRAW, CHANNEL_MANAGE, ACCOUNT_MANAGE}
+        | {SEARCH_REINDEX, RULES_EDIT, STORY_WITHDRAW, CHANNEL_MANAGE, USER_MANAGE, BACKUP_VIEW}
         | {ALERT_SUBMIT, ALERT_VIEW, ALERT_DECIDE, ALERT_POLICY, SYSTEM_STATUS}
     ),
+    Role.SECURITY_ADMIN: frozenset({ROLE_ASSIGN, SECURITY_POLICY, KEY_MANAGE, TWO_FACTOR_RESET}),
+    Role.AUDIT_ADMIN: frozenset({AUDIT_VIEW, AUDIT_EXPORT}),
 }
+
+# 三员分立: the three separated administrator roles. An account holds at most one of them in its life
+# (`User.duty_role` remembers it; `core.accounts.assign_role` refuses another), and a break-glass superuser none.
+SEPARATED_ROLES = frozenset({Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+# What of Django's admin site each role reaches (`User.has_perm`): app labels or "app.model", with the actions.
+# Superusers (break-glass only) reach everything. The audit log and its anchors are in nobody's list.
+ADMIN_SITE: dict[str, dict[str, frozenset[str]]] = {
+    Role.ADMIN: {
+        "*": frozenset({"view", "add", "change", "delete"}),
+        "core.auditevent": frozenset(),
+        "core.auditanchor": frozenset(),
+        "axes": frozenset(),  # sign-in lock-outs: the security administrator's
+    },
+    Role.SECURITY_ADMIN: {
+        "core.user": frozenset({"view", "change"}),
+        "core.apitoken": frozenset({"view", "add", "change", "delete"}),
+        "axes": frozenset({"view", "delete"}),
+    },
+}
+
+
+def admin_site_allows(role: str, app_label: str, model: str = "", action: str = "") -> bool:
+    """May `role` use Django's admin for `app_label` (and `model`, `action`: view/add/change/delete)?"""
+    rules = ADMIN_SITE.get(role)
+    if not rules:
+        return False
+    if not model:
+        return any(key.partition(".")[0] == app_label and granted for key, granted in rules.items()) or (
+            "*" in rules and rules.get(app_label, rules["*"]) != frozenset()
+        )
+    for key in (f"{app_label}.{model}", app_label, "*"):
+        if key in rules:
+            return action in rules[key]
+    return False
 
 
 # Machine accounts: they speak to the API only (no web sign-in) and only to the endpoints that declare they

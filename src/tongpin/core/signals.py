@@ -13,7 +13,12 @@ from .models import AccountState, User
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
-    record(Actor(user=user, ip=client_ip(request) if request else None), "auth.login", user)
+    actor = Actor(user=user, ip=client_ip(request) if request else None)
+    record(actor, "auth.login", user)
+    if getattr(user, "is_superuser", False):  # break-glass: recorded as such, and the two overseers are told
+        from .accounts import break_glass_signed_in
+
+        break_glass_signed_in(actor, user, getattr(request, "path", "") if request else "")
     signin.forget_name(user.get_username())
     if request is not None and hasattr(request, "session"):
         sessions.started(request)
@@ -22,7 +27,7 @@ def _logged_in(sender, request, user, **kwargs):
 @receiver(pre_save, sender=User)
 def _reactivated(sender, instance, **kwargs):
     """An account switched back on (by an admin, anywhere) counts as active from now: the dormant-account rule
-    (core.accounts) starts counting again instead of disabling it at its next pass."""
+    (core.dormancy) starts counting again instead of disabling it at its next pass."""
     if instance.pk is None or not instance.is_active:
         return
     was_active = User.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()

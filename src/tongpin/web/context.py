@@ -8,6 +8,9 @@ def navigation(request):
     return {
         "tongpin_site_name": settings.TONGPIN_SITE_NAME,
         "nav_can_audit": roles.can(user, roles.AUDIT_VIEW) if user else False,
+        "nav_can_stories": roles.can(user, roles.STORY_VIEW) if user else False,
+        "nav_can_roles": bool(user and (roles.can(user, roles.ROLE_ASSIGN) or roles.can(user, roles.USER_MANAGE))),
+        "nav_can_maintain": roles.can(user, roles.SEARCH_REINDEX) if user else False,
         "nav_can_create": roles.can(user, roles.STORY_CREATE) if user else False,
         "nav_can_review": roles.can(user, roles.REVIEW_ACT) if user else False,
         "nav_can_deliveries": roles.can(user, roles.DELIVERY_VIEW) if user else False,

@@ -88,6 +88,9 @@ PARTNERS = [
 # username, role, display name, station slug, partner slug (liaisons only)
 DEMO_USERS = [
     ("admin", Role.ADMIN, "系统管理员", "jxgdtv", None),
+    # 三员分立 (docs/security.md): the security and the audit administrator are other people's accounts.
+    ("secadmin", Role.SECURITY_ADMIN, "安全管理员 吴铮", "jxgdtv", None),
+    ("auditor", Role.AUDIT_ADMIN, "审计管理员 郑洁", "jxgdtv", None),
     ("reporter", Role.REPORTER, "记者 李晓", "jxgdtv", None),
     ("editor", Role.EDITOR, "编辑 王敏", "jxgdtv", None),
     ("editor2", Role.EDITOR, "编辑 孙悦", "jxgdtv", None),

@@ -1,6 +1,7 @@
 """Keep it tidy (docs/operations.md): what grows without end is deleted after TONGPIN_RETENTION_DAYS, and a report
 whose build died with its worker is retried once or failed, never left at 生成中. Run by `tongpin worker` (a
-periodic hook, at most once per TONGPIN_TIDY_EVERY seconds per worker). The audit log is never touched.
+periodic hook, at most once per TONGPIN_TIDY_EVERY seconds per worker). The audit log is purged only when
+TONGPIN_KEEP_AUDIT_DAYS is set (at least 180 days), through its anchored purge (core/auditchain.py).
 
 Every step is idempotent (a delete by age, or a conditional UPDATE), so two workers tidying at once do no harm.
 """
@@ -80,6 +81,15 @@ def prune_import_files(now: dt.datetime) -> int:
     return removed
 
 
+def purge_audit(now: dt.datetime) -> int:
+    """The audit log's retention purge (TONGPIN_KEEP_AUDIT_DAYS; 0, the default, keeps everything)."""
+    from tongpin.core import audit, auditchain
+
+    if not settings.TONGPIN_KEEP_AUDIT_DAYS:
+        return 0
+    return auditchain.purge(audit.SYSTEM, now=now).deleted
+
+
 def sweep_stuck_reports(now: dt.datetime) -> dict[str, int]:
     """A report build still RUNNING after TONGPIN_REPORT_STUCK_MINUTES lost its worker: the task result is failed
     (a conditional UPDATE, so one sweeper wins) and the report is queued again once; a retry that gets stuck as
@@ -126,6 +136,7 @@ def tidy(now: dt.datetime | None = None) -> dict[str, object]:
         "read_notifications": prune_read_notifications(now),
         "alert_audio": prune_alert_audio(now),
         "import_files": prune_import_files(now),
+        "audit_events": purge_audit(now),
         "stuck_reports": sweep_stuck_reports(now),
     }
 

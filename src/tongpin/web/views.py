@@ -91,6 +91,7 @@ def dashboard(request):
             "my_drafts": mine,
             "recent": stories.select_related("partner").order_by("-updated_at")[:10],
             "status_counts": [(label, counts.get(value, 0), value) for value, label in StoryStatus.choices],
+            "show_newsroom": roles.can(user, roles.STORY_VIEW),
             "recent_audit": (
                 AuditEvent.objects.select_related("actor")[:8] if roles.can(user, roles.AUDIT_VIEW) else None
             ),
@@ -180,7 +181,7 @@ def system_status(request):
     ready = status.readiness(snapshot["checked_at"])
     for reason in ready.reasons:
         reason["label"] = READINESS_LABELS.get(reason["code"], "")
-    context = {"s": snapshot, "ready": ready, "can_see_backups": roles.can(request.user, roles.AUDIT_VIEW)}
+    context = {"s": snapshot, "ready": ready, "can_see_backups": roles.can(request.user, roles.BACKUP_VIEW)}
     return render(request, "web/status.html", context)
 
 
@@ -233,11 +234,11 @@ def csrf_failure(request, reason=""):
 
 @login_required
 def backups_page(request):
-    """The backup archives and the recent scheduled runs (admins: whoever may read the audit log)."""
+    """The backup archives and the recent scheduled runs (system administrators)."""
     from . import backups
     from .models import BackupRun
 
-    if not roles.can(request.user, roles.AUDIT_VIEW):
+    if not roles.can(request.user, roles.BACKUP_VIEW):
         raise PermissionDenied
     context = {
         "backups": backups.list_backups(),

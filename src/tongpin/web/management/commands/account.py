@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from tongpin.core import accounts, twofactor
+from tongpin.core import dormancy, twofactor
 from tongpin.core.audit import Actor
 from tongpin.core.models import User
 
@@ -25,10 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         if action == "disable-dormant":
             if options["dry_run"]:
-                for user in accounts.dormant():
+                for user in dormancy.dormant():
                     self.stdout.write(f"would disable {user.username} (last sign-in: {user.last_login or 'never'})")
                 return
-            done = accounts.disable_dormant(actor=CLI)
+            done = dormancy.disable_dormant(actor=CLI)
             for user in done:
                 self.stdout.write(f"disabled {user.username}")
             self.stdout.write(f"{len(done)} dormant account(s) disabled")
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no user {options['username']!r}")
         if action == "enable":
-            changed = accounts.enable(CLI, user)
+            changed = dormancy.enable(CLI, user)
             self.stdout.write(f"enabled {user.username}" if changed else f"{user.username} was already enabled")
         else:
             twofactor.remove(CLI, user, by_admin=True)
