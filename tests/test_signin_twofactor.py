@@ -246,15 +246,20 @@ def test_a_required_role_cannot_remove_it_and_others_need_a_code(client_for, use
 
 
 def test_an_admin_resets_someones_second_factor_in_the_django_admin(client_for, users):
+    """三员分立: resetting a second factor is the security administrator's; the system administrator is refused."""
     twofactor.enrol(Actor(user=users["duty"]), users["duty"], twofactor.new_key())
-    admin = client_for("admin")
+    system = client_for("admin").post(
+        "/admin/core/user/", {"action": "reset_two_factor", "_selected_action": [users["duty"].pk]}, follow=True
+    )
+    assert "只有安全管理员可以重置两步验证" in system.content.decode() and twofactor.enrolled(users["duty"])
+    admin = client_for("secadmin")
     answer = admin.post(
         "/admin/core/user/", {"action": "reset_two_factor", "_selected_action": [users["duty"].pk]}, follow=True
     )
     assert answer.status_code == 200
     assert not twofactor.enrolled(users["duty"]) and twofactor.recovery_codes_left(users["duty"]) == 0
     event = AuditEvent.objects.get(action="auth.2fa_reset")
-    assert event.actor == users["admin"] and event.object_id == str(users["duty"].pk)
+    assert event.actor == users["secadmin"] and event.object_id == str(users["duty"].pk)
     # next sign-in: set up again, before anything else
     assert password_step(Client(), "duty")["Location"] == "/login/two-factor/"
 
@@ -262,7 +267,7 @@ def test_an_admin_resets_someones_second_factor_in_the_django_admin(client_for, 
 def test_an_admin_resets_it_through_the_api(users, token_for):
     with_app(users["reporter"])
     answer = Client().post(
-        "/api/v1/users/reporter/two-factor/reset", HTTP_AUTHORIZATION=f"Bearer {token_for('admin')}"
+        "/api/v1/users/reporter/two-factor/reset", HTTP_AUTHORIZATION=f"Bearer {token_for('secadmin')}"
     )
     assert answer.status_code == 200 and answer.json()["two_factor"]["enrolled"] is False
     assert AuditEvent.objects.filter(action="auth.2fa_reset", via="api").exists()
@@ -270,6 +275,10 @@ def test_an_admin_resets_it_through_the_api(users, token_for):
         "/api/v1/users/admin/two-factor/reset", HTTP_AUTHORIZATION=f"Bearer {token_for('chief')}"
     )
     assert refused.status_code == 403
+    system = Client().post(
+        "/api/v1/users/reporter/two-factor/reset", HTTP_AUTHORIZATION=f"Bearer {token_for('admin')}"
+    )
+    assert system.status_code == 403
 
 
 def test_my_security_in_the_api(users, token_for):

@@ -195,8 +195,11 @@ def _minutes_by_role(name: str, default: int) -> dict[str, int]:
 # The sign-in and session policy per role name (tongpin.core.policy): roles that must sign in with a second factor
 # (TOTP or a recovery code), and minutes without a request after which a session ends. Role names not (yet) in
 # core.roles are allowed, so a role added later is covered by naming it here.
-TONGPIN_TWO_FACTOR_ROLES = env.list(
-    "TONGPIN_TWO_FACTOR_ROLES", ["admin", "chief_editor", "duty_officer", "security_admin", "audit_admin"]
+# Set but empty: no role must (anyone still may enrol).
+TONGPIN_TWO_FACTOR_ROLES = (
+    env.list("TONGPIN_TWO_FACTOR_ROLES")
+    if "TONGPIN_TWO_FACTOR_ROLES" in os.environ
+    else ["admin", "chief_editor", "duty_officer", "security_admin", "audit_admin"]
 )
 TONGPIN_SESSION_IDLE_MINUTES = _minutes_by_role("TONGPIN_SESSION_IDLE_MINUTES", 30)
 # However active, a session ends this many hours after its sign-in.
