@@ -135,10 +135,12 @@ def test_wechat_upload_draft_publish_and_poll(users, fake_wechat, allow_loopback
     # Submitted, WeChat still publishing: the delivery waits to poll, holding the publish id (not resubmitting).
     assert delivery.state == DeliveryState.RETRYING and delivery.remote_ref.startswith("publish:"), delivery.last_error
     assert delivery.attempts == 0
+    assert delivery.received_at is not None and delivery.reach == "waiting"  # WeChat has it, publishing
     Delivery.objects.update(due_at=timezone.now() - timedelta(seconds=1))
     drain()
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SUCCESS
+    assert delivery.reach == "reached" and delivery.reached_at == delivery.delivered_at  # the publish result
     assert delivery.remote_url.startswith("https://mp.weixin.qq.com/s/ARTICLE-")
     assert fake_wechat.calls.count("/cgi-bin/freepublish/submit") == 1
     [draft] = fake_wechat.drafts.values()
