@@ -104,14 +104,16 @@ def _needs_database(args: list[str]) -> bool:
 
 def missing_sqlite_database() -> str | None:
     """Checked before Django starts (importing the settings creates the data folder)."""
-    if os.environ.get("TONGPIN_DATABASE_URL"):
-        return None
+    from tongpin.config import env
     from tongpin.home import sqlite_path
+
+    if env.is_set("TONGPIN_DATABASE_URL"):
+        return None
 
     path = sqlite_path()
     if path.is_file():
         return None
-    where = "TONGPIN_HOME" if os.environ.get("TONGPIN_HOME", "").strip() else "the per-user default"
+    where = "TONGPIN_HOME" if env.is_set("TONGPIN_HOME") else "the per-user default"
     return f"no database at {path} ({where}): {HOW_TO_POINT}"
 
 

@@ -6,10 +6,11 @@ The settings module and the `tongpin` command both ask here, so the command can 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import platformdirs
+
+from tongpin.config import env
 
 DATABASE_FILE = "tongpin.sqlite3"
 
@@ -17,7 +18,7 @@ DATABASE_FILE = "tongpin.sqlite3"
 def data_home() -> Path:
     """$TONGPIN_HOME if set (a relative value such as `var` is taken from the current folder), else the user's
     data folder: $XDG_DATA_HOME/tongpin, ~/.local/share/tongpin on Linux. It does not move with the shell."""
-    configured = os.environ.get("TONGPIN_HOME", "").strip()
+    configured = env.str("TONGPIN_HOME")
     if configured:
         return Path(configured).expanduser().resolve()
     return platformdirs.user_data_path("tongpin", appauthor=False).resolve()

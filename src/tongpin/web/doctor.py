@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from tongpin.config import env
+
 OK, WARN, FAIL = "ok", "warn", "fail"
 SC_FONT = "Noto Sans CJK SC"  # the face analytics/charts.py names first; WeasyPrint finds it through fontconfig
 GIB = 1024**3
@@ -83,7 +85,7 @@ def configuration(deploy: bool = False) -> list[Finding]:
 
 def secret_key() -> Finding:
     label = _("密钥")
-    if os.environ.get("TONGPIN_SECRET_KEY", "").strip():
+    if env.is_set("TONGPIN_SECRET_KEY"):
         return Finding("configuration", "secret_key", OK, label, _("由 TONGPIN_SECRET_KEY 提供"))
     path = Path(settings.HOME) / "secret_key"
     try:
