@@ -135,6 +135,8 @@ def _security(user) -> AccountSecurityOut:
 
 @router.get("/me/security", response=AccountSecurityOut, summary="My sign-in security: second factor, password age")
 def my_security(request):
+    if request.auth.role in roles.MACHINE_ROLES:  # no web sign-in, so nothing to tell (and the guard's backstop)
+        raise Forbidden(FieldError("machine_account", _("接口账号不能登录网页。")))
     return _security(request.auth)
 
 
