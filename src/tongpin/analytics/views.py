@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
+from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import edit_page, form_page
@@ -33,14 +34,8 @@ from .periods import period, periods_in
 from .rankings import rank
 
 
-def _need(request, capability: str) -> None:
-    if not roles.can(request.user, capability):
-        raise PermissionDenied
-
-
-@login_required
+@page_needs(roles.METRICS_VIEW)
 def dashboard(request):
-    _need(request, roles.METRICS_VIEW)
     today = timezone.localdate()
     weeks = periods_in("week", today - dt.timedelta(weeks=11), today)
     own = Account.objects.filter(channel__isnull=False, archived_at=None)
@@ -85,9 +80,8 @@ def dashboard(request):
     )
 
 
-@login_required
+@page_needs(roles.METRICS_VIEW)
 def rankings(request):
-    _need(request, roles.METRICS_VIEW)
     first_group = PeerGroup.objects.first()
     initial = {"period": "week", "formula": DEFAULT_FORMULA, "group": first_group}
     form = RankingForm(request.GET or None, initial=initial)
@@ -112,9 +106,8 @@ def rankings(request):
     return render(request, "analytics/rankings.html", {"form": form, "group": group, "rows": rows, "span": span})
 
 
-@login_required
+@page_needs(roles.METRICS_VIEW)
 def account_list(request):
-    _need(request, roles.METRICS_VIEW)
     accounts = Account.objects.select_related("group", "partner", "channel").filter(archived_at=None)
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
@@ -133,17 +126,15 @@ def account_list(request):
     )
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def account_edit(request, account_id: int | None = None):
-    _need(request, roles.METRICS_IMPORT)
     back = reverse("analytics-accounts")
     titles = (_("登记账号"), _("修改账号"))
     return edit_page(request, Account, account_id, AccountForm, services.save_account, lambda saved: back, titles, back)
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def group_new(request):
-    _need(request, roles.METRICS_IMPORT)
     actor = actor_from_request(request)
     return form_page(
         request,
@@ -154,9 +145,8 @@ def group_new(request):
     )
 
 
-@login_required
+@page_needs(roles.METRICS_VIEW)
 def account_articles(request, account_id: int):
-    _need(request, roles.METRICS_VIEW)
     account = Account.objects.filter(pk=account_id).first()
     if account is None:
         raise Http404
@@ -180,9 +170,8 @@ def account_articles(request, account_id: int):
     return render(request, "analytics/articles.html", {"account": account, "articles": articles})
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def article_figures(request, article_id: int):
-    _need(request, roles.METRICS_IMPORT)
     article = Article.objects.select_related("account").filter(pk=article_id).first()
     if article is None:
         raise Http404
@@ -200,9 +189,8 @@ def article_figures(request, article_id: int):
     )
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def import_page(request):
-    _need(request, roles.METRICS_IMPORT)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -226,20 +214,18 @@ def import_page(request):
     )
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def import_detail(request, import_id: int):
-    _need(request, roles.METRICS_IMPORT)
     record = MetricImport.objects.filter(pk=import_id).first()
     if record is None:
         raise Http404
     return render(request, "analytics/import_detail.html", {"record": record})
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 @require_POST
 def import_rest(request, import_id: int):
     """Import the valid rows of a file that was refused for its bad rows (the person chose to)."""
-    _need(request, roles.METRICS_IMPORT)
     record = MetricImport.objects.filter(pk=import_id).first()
     if record is None or not record.file:
         raise Http404
@@ -253,9 +239,8 @@ def import_rest(request, import_id: int):
     return redirect("analytics-import", import_id=again.pk)
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def import_template(request, name: str, fmt: str):
-    _need(request, roles.METRICS_IMPORT)
     spec = FORMATS.get(name)
     if spec is None:
         raise Http404

@@ -33,6 +33,7 @@ from .models import (
     MeetingKind,
     Partner,
 )
+from .scope import scoped_get
 
 router = Router(tags=["partners"])
 
@@ -166,7 +167,7 @@ def contacts_create(request, slug: str, payload: ContactIn):
 
 @router.delete("/contacts/{contact_id}", response={204: None, **ERRORS}, summary="Remove a contact")
 def contacts_delete(request, contact_id: int):
-    contact = services.get_scoped(request.auth, Contact, contact_id, _("联系人不存在。"))
+    contact = scoped_get(request.auth, Contact, contact_id, _("联系人不存在。"))
     services.delete_record(actor_from_request(request, "api"), contact, roles.PARTNER_MANAGE)
     return Status(204, None)
 
@@ -495,7 +496,7 @@ def meetings_create(request, slug: str, payload: MeetingIn):
 
 @router.delete("/meetings/{meeting_id}", response={204: None, **ERRORS}, summary="Delete (409 if it has actions)")
 def meetings_delete(request, meeting_id: int):
-    meeting = services.get_scoped(request.auth, Meeting, meeting_id, _("联络记录不存在。"))
+    meeting = scoped_get(request.auth, Meeting, meeting_id, _("联络记录不存在。"))
     services.delete_record(actor_from_request(request, "api"), meeting, roles.LIAISON_RECORD)
     return Status(204, None)
 
@@ -546,7 +547,7 @@ def _action_values(request, payload: Schema) -> dict:
     if "owner_id" in values:
         values["owner"] = one_user(values.pop("owner_id"), "owner_id")
     if values.get("meeting_id"):
-        values["meeting"] = services.get_scoped(request.auth, Meeting, values.pop("meeting_id"), _("联络记录不存在。"))
+        values["meeting"] = scoped_get(request.auth, Meeting, values.pop("meeting_id"), _("联络记录不存在。"))
     values.pop("meeting_id", None)
     return values
 
@@ -566,12 +567,12 @@ def actions_create(request, slug: str, payload: ActionIn):
 
 @router.patch("/actions/{action_id}", response={200: ActionOut, **ERRORS}, summary="Change an action item")
 def actions_patch(request, action_id: int, payload: ActionPatch):
-    action = services.get_scoped(request.auth, ActionItem, action_id, _("待办事项不存在。"))
+    action = scoped_get(request.auth, ActionItem, action_id, _("待办事项不存在。"))
     values = _action_values(request, payload)
     return action_out(services.save_action(actor_from_request(request, "api"), action.partner, values, action))
 
 
 @router.post("/actions/{action_id}/state", response={200: ActionOut, **ERRORS}, summary="Done, cancelled or open")
 def actions_state(request, action_id: int, payload: ActionStateIn):
-    action = services.get_scoped(request.auth, ActionItem, action_id, _("待办事项不存在。"))
+    action = scoped_get(request.auth, ActionItem, action_id, _("待办事项不存在。"))
     return action_out(services.set_action_state(actor_from_request(request, "api"), action, payload.state))

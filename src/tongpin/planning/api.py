@@ -270,7 +270,7 @@ def key_dates_create(request, payload: KeyDateIn):
 @router.patch("/key-dates/{key_date_id}", response={200: KeyDateOut, **ERRORS}, summary="Change a key date")
 def key_dates_patch(request, key_date_id: int, payload: KeyDateIn):
     _staff(request)
-    key_date = services.scoped(request.auth, KeyDate, key_date_id, _("宣传节点不存在。"))
+    key_date = services.get_key_date(request.auth, key_date_id)
     values = _key_date_values(request, payload)
     return key_date_out(services.save_key_date(actor_from_request(request, "api"), values, key_date))
 
@@ -278,7 +278,7 @@ def key_dates_patch(request, key_date_id: int, payload: KeyDateIn):
 @router.delete("/key-dates/{key_date_id}", response={204: None, **ERRORS}, summary="Delete (409 if referenced)")
 def key_dates_delete(request, key_date_id: int):
     _staff(request)
-    key_date = services.scoped(request.auth, KeyDate, key_date_id, _("宣传节点不存在。"))
+    key_date = services.get_key_date(request.auth, key_date_id)
     delete_record(actor_from_request(request, "api"), key_date, roles.PLAN_MANAGE)
     return Status(204, None)
 
@@ -352,7 +352,7 @@ def _campaign_values(request, payload: Schema) -> dict:
         values["partner"] = _partner(request, values["partner"])
     if "key_date_id" in values:
         pk = values.pop("key_date_id")
-        values["key_date"] = services.scoped(request.auth, KeyDate, pk, _("宣传节点不存在。")) if pk else None
+        values["key_date"] = services.get_key_date(request.auth, pk) if pk else None
     if "commitment_id" in values:
         pk = values.pop("commitment_id")
         values["commitment"] = get_commitment(request.auth, pk) if pk else None
@@ -757,7 +757,7 @@ def tasks_create(request, event_id: int, payload: TaskIn):
 
 @router.post("/tasks/{task_id}/toggle", response={200: EventTaskOut, **ERRORS}, summary="Mark done / not done")
 def tasks_toggle(request, task_id: int):
-    task = services.scoped(request.auth, EventTask, task_id, _("任务不存在。"))
+    task = services.get_task(request.auth, task_id)
     return task_out(services.toggle_task(actor_from_request(request, "api"), task))
 
 
