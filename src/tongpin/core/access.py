@@ -14,10 +14,8 @@ from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext
 
 from . import roles
-from .errors import FieldError, NotFound
 
 
 def page_needs(*capabilities: str) -> Callable:
@@ -35,17 +33,14 @@ def page_needs(*capabilities: str) -> Callable:
     return decorate
 
 
-def api_needs(*capabilities: str, hidden: bool = False) -> Callable:
-    """An API operation for callers holding at least one of `capabilities`: else 403 `forbidden`, or 404
-    `not_found` when `hidden` (the operation addresses one object of a kind the caller never sees)."""
+def api_needs(*capabilities: str) -> Callable:
+    """An API operation for callers holding at least one of `capabilities` (else 403 `forbidden`). Put it below
+    the router's decorator. Operations on one object look it up first instead (404 hides it)."""
 
     def decorate(handler: Callable) -> Callable:
         @functools.wraps(handler)
         def wrapper(request, *args, **kwargs):
-            if not any(roles.can(request.auth, capability) for capability in capabilities):
-                if hidden:
-                    raise NotFound(FieldError("not_found", gettext("资源不存在。")))
-                roles.require_any(request.auth, *capabilities)
+            roles.require_any(request.auth, *capabilities)
             return handler(request, *args, **kwargs)
 
         # django-ninja reads the parameters from the signature and resolves string annotations in the function's

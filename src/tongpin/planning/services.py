@@ -203,7 +203,8 @@ def topics_for(user) -> QuerySet[Topic]:
 
 
 def get_topic(user, topic_id: int) -> Topic:
-    return scoped_get(user, Topic, topic_id, _("选题不存在。"))
+    """Topics are the station's planning: a liaison is answered 404 (the portal shows their requests instead)."""
+    return scoped_get(user, Topic, topic_id, _("选题不存在。"), capability=roles.PLAN_VIEW)
 
 
 # -- assignments ---------------------------------------------------------------------------------------------
@@ -216,16 +217,38 @@ class PlanConflict:
     other: Assignment | None = None
 
 
-def assignment_conflicts(assignment: Assignment) -> list[PlanConflict]:
-    """Double bookings of the assignee and a deadline after the key date its campaign is for."""
+def _bookings(assignments: list[Assignment]) -> list[Assignment]:
+    """The live bookings that might clash with any of `assignments` (one query for a whole list)."""
+    booked = [a for a in assignments if a.starts_at and a.ends_at]
+    if not booked:
+        return []
+    return list(
+        Assignment.objects.filter(assignee_id__in={a.assignee_id for a in booked}, state__in=LIVE_ASSIGNMENTS)
+        .filter(starts_at__lt=max(a.ends_at for a in booked), ends_at__gt=min(a.starts_at for a in booked))
+        .select_related("topic")
+    )
+
+
+def conflicts_of(assignments: list[Assignment]) -> list[list[PlanConflict]]:
+    """`assignment_conflicts` of each assignment in a list, with the bookings read once for all."""
+    bookings = _bookings(assignments)
+    return [assignment_conflicts(assignment, bookings) for assignment in assignments]
+
+
+def assignment_conflicts(assignment: Assignment, bookings: list[Assignment] | None = None) -> list[PlanConflict]:
+    """Double bookings of the assignee and a deadline after the key date its campaign is for. `bookings`: the
+    candidates already read (`conflicts_of`), else they are read for this one assignment."""
     found = []
     if assignment.starts_at and assignment.ends_at:
-        clashes = (
-            Assignment.objects.filter(assignee_id=assignment.assignee_id, state__in=LIVE_ASSIGNMENTS)
-            .filter(starts_at__lt=assignment.ends_at, ends_at__gt=assignment.starts_at)
-            .exclude(pk=assignment.pk)
-            .select_related("topic")
-        )
+        candidates = _bookings([assignment]) if bookings is None else bookings
+        clashes = [
+            other
+            for other in candidates
+            if other.assignee_id == assignment.assignee_id
+            and other.starts_at < assignment.ends_at
+            and other.ends_at > assignment.starts_at
+            and other.pk != assignment.pk
+        ]
         for other in clashes:
             found.append(
                 PlanConflict(
