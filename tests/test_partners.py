@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tongpin.core.errors import Conflict, Forbidden, ValidationFailed
 from tongpin.core.models import AuditEvent, Notification
+from tongpin.core.resources import delete_record
 from tongpin.partners import services as partner_service
 from tongpin.partners.fulfilment import Status, fulfilment, periods
 from tongpin.partners.models import ActionItem, AgreementStatus, CommitmentPeriod
@@ -181,12 +182,12 @@ def test_deleting_what_others_point_to_is_refused(users, partners):
     agreement = agreement_for(users, partners["em"], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     commitment = commitment_for(users, agreement)
     with pytest.raises(Conflict) as error:
-        partner_service.delete_record(actor(users["chief"]), agreement, "partner.manage")
+        delete_record(actor(users["chief"]), agreement, "partner.manage")
     assert _codes(error) == {"still_referenced"} and "合作事项" in error.value.errors[0].message
     with pytest.raises(Conflict):
-        partner_service.delete_record(actor(users["chief"]), partners["em"], "partner.manage")
-    partner_service.delete_record(actor(users["chief"]), commitment, "partner.manage")
-    partner_service.delete_record(actor(users["chief"]), agreement, "partner.manage")
+        delete_record(actor(users["chief"]), partners["em"], "partner.manage")
+    delete_record(actor(users["chief"]), commitment, "partner.manage")
+    delete_record(actor(users["chief"]), agreement, "partner.manage")
     assert AuditEvent.objects.filter(action="agreement.delete").exists()
 
 

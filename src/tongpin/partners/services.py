@@ -56,7 +56,10 @@ def save_partner(actor: Actor, values: dict[str, Any], partner: Partner | None =
     owners = values.pop("owners", None)
     partner = partner or Partner()
     changes = records.apply(partner, values)
-    records.check(partner)
+    errors = []
+    if Partner.objects.filter(slug=partner.slug).exclude(pk=partner.pk).exists():
+        errors.append(FieldError("duplicate", _("标识已被使用。"), "slug"))
+    records.check(partner, errors, exclude=["slug"] if errors else None)
     with transaction.atomic():
         records.save(actor, partner, changes, "partner.save")
         if owners is not None:
@@ -280,8 +283,3 @@ def remind_due_actions(days_ahead: int = 2) -> int:
             if ActionItem.objects.filter(pk=action.pk, reminded_at__isnull=True).update(reminded_at=timezone.now()):
                 sent += notify(people, text, f"/partners/{action.partner.slug}/#actions")
     return sent
-
-
-def delete_record(actor: Actor, instance, capability: str) -> None:
-    roles.require(actor.user, capability)
-    records.delete(actor, instance, f"{instance._meta.model_name}.delete")

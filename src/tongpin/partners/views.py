@@ -18,6 +18,7 @@ from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import form_page
+from tongpin.core.resources import delete_record
 from tongpin.core.weblinks import local_next
 
 from . import services
@@ -264,7 +265,7 @@ def record_delete(request, kind: str, pk: int):
     row = scoped_get(request.user, model.objects.select_related(), pk, partner=path)
     partner = row.agreement.partner if isinstance(row, Commitment) else row.partner
     try:
-        services.delete_record(actor_from_request(request), row, capability)
+        delete_record(actor_from_request(request), row, capability)
         messages.success(request, _("已删除。"))
     except DomainError as error:
         flash_errors(request, error)
