@@ -2,7 +2,6 @@
 iCalendar feeds parsed back, reminders, and the partner-isolation rule on every page and endpoint."""
 
 import datetime as dt
-import json
 
 import icalendar
 import pytest
@@ -18,22 +17,8 @@ from tongpin.planning import requests as request_service
 from tongpin.planning import services as plan_service
 from tongpin.planning.models import Assignment, AssignmentState, KeyDate, TopicState
 
-from .conftest import actor
+from .conftest import actor, api, codes
 from .partners_support import agreement_for, commitment_for
-
-
-def api(client, method, path, token, body=None):
-    return getattr(client, method)(
-        f"/api/v1{path}",
-        data=json.dumps(body) if body is not None else None,
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
-
-
-def _codes(error) -> set[str]:
-    return {e.code for e in error.value.errors}
-
 
 TODAY = timezone.localdate
 
@@ -64,13 +49,13 @@ def test_key_date_input_is_checked(users):
     desk = actor(users["desk"])
     with pytest.raises(ValidationFailed) as error:
         plan_service.save_key_date(desk, {"name": "二月三十日", "month": 2, "day": 30})
-    assert _codes(error) == {"invalid_day"}
+    assert codes(error) == {"invalid_day"}
     with pytest.raises(ValidationFailed) as error:
         plan_service.save_key_date(desk, {"name": "过去的会", "kind": "one_off", "starts_on": dt.date(2020, 1, 1)})
-    assert _codes(error) == {"date_in_past"}
+    assert codes(error) == {"date_in_past"}
     with pytest.raises(ValidationFailed) as error:
         plan_service.save_key_date(desk, {"name": "汛期", "month": 4, "day": 1, "end_month": 9})
-    assert _codes(error) == {"invalid_day"}
+    assert codes(error) == {"invalid_day"}
     assert plan_service.save_key_date(desk, {"name": "全国消防日", "month": 11, "day": 9}).pk
 
 
@@ -133,7 +118,7 @@ def test_topic_transitions_are_checked(users, campaign):
     topic = plan_service.propose_topic(actor(users["reporter"]), {"title": "选题", "campaign": campaign})
     with pytest.raises(ValidationFailed) as error:
         plan_service.move_topic(actor(users["desk"]), topic, TopicState.REJECTED, "")
-    assert _codes(error) == {"reason_required"}
+    assert codes(error) == {"reason_required"}
     rejected = plan_service.move_topic(actor(users["desk"]), topic, TopicState.REJECTED, "与已有报道重复")
     with pytest.raises(Conflict) as error:
         plan_service.move_topic(actor(users["desk"]), rejected, TopicState.DONE)

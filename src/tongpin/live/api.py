@@ -13,8 +13,9 @@ from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core import roles
+from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.errors import FieldError, ValidationFailed
 from tongpin.core.schemas import ERRORS
 from tongpin.partners.services import get_partner
 
@@ -22,11 +23,6 @@ from . import results, services
 from .models import Anchor, LivePlatform, Product, ProductDocument, QualificationField, SessionHost, Studio
 
 router = Router(tags=["live"])
-
-
-def _view(request) -> None:
-    if not roles.can(request.auth, roles.LIVE_VIEW):
-        raise Forbidden(FieldError("forbidden", _("没有权限。")))
 
 
 class AnchorIn(Schema):
@@ -59,8 +55,8 @@ def anchor_out(a: Anchor) -> dict:
 
 
 @router.get("/live/anchors", response={200: list[AnchorOut], **ERRORS}, summary="The anchor roster")
+@api_needs(roles.LIVE_VIEW)
 def anchors_list(request):
-    _view(request)
     return [anchor_out(a) for a in Anchor.objects.prefetch_related("qualifications")]
 
 
@@ -79,9 +75,7 @@ class QualificationIn(Schema):
     "/live/anchors/{anchor_id}/qualifications", response={201: AnchorOut, **ERRORS}, summary="Add a qualification"
 )
 def qualifications_create(request, anchor_id: int, payload: QualificationIn):
-    anchor = Anchor.objects.filter(pk=anchor_id).first()
-    if anchor is None:
-        raise NotFound(FieldError("not_found", _("主播不存在。")))
+    anchor = services.get_anchor(request.auth, anchor_id)
     services.save_qualification(actor_from_request(request, "api"), anchor, payload.dict())
     return Status(201, anchor_out(anchor))
 
@@ -119,8 +113,8 @@ def product_out(p: Product) -> dict:
 
 
 @router.get("/live/products", response={200: list[ProductOut], **ERRORS}, summary="Products")
+@api_needs(roles.LIVE_VIEW)
 def products_list(request):
-    _view(request)
     return [product_out(p) for p in Product.objects.select_related("partner").prefetch_related("documents")]
 
 
@@ -140,12 +134,8 @@ class DocumentIn(Schema):
 
 @router.post("/live/products/{product_id}/documents", response={201: ProductOut, **ERRORS}, summary="Add a document")
 def documents_create(request, product_id: int, payload: DocumentIn):
-    if not roles.can(request.auth, roles.LIVE_MANAGE):
-        raise Forbidden(FieldError("forbidden", _("没有权限。")))
-    product = Product.objects.filter(pk=product_id).first()
-    if product is None:
-        raise NotFound(FieldError("not_found", _("商品不存在。")))
-    ProductDocument.objects.create(product=product, **payload.dict())
+    product = services.get_product(request.auth, product_id)
+    services.add_document(actor_from_request(request, "api"), product, payload.dict())
     return Status(201, product_out(product))
 
 
@@ -247,8 +237,8 @@ def _session_args(request, payload: SessionIn) -> tuple[dict, list, list]:
 
 
 @router.get("/live/sessions", response={200: list[SessionOut], **ERRORS}, summary="Sessions")
+@api_needs(roles.LIVE_VIEW)
 def sessions_list(request):
-    _view(request)
     from .models import LiveSession
 
     return [session_out(s) for s in LiveSession.objects.select_related("partner", "studio", "signed_off_by")[:200]]
@@ -366,8 +356,8 @@ def results_import(request, file: File[UploadedFile]):
 
 
 @router.get("/live/sales", response={200: list[dict], **ERRORS}, summary="Monthly sales of an enterprise or an anchor")
+@api_needs(roles.LIVE_VIEW)
 def sales_get(request, partner: str = "", anchor: int | None = None):
-    _view(request)
     found_partner = get_partner(request.auth, partner) if partner else None
     found_anchor = Anchor.objects.filter(pk=anchor).first() if anchor else None
     rows = services.sales(partner=found_partner, anchor=found_anchor)

@@ -16,14 +16,16 @@ from django.utils.translation import gettext_lazy
 
 from tongpin.core import records, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from tongpin.core.errors import Conflict, FieldError, ValidationFailed
 from tongpin.core.files import check_upload
 from tongpin.core.notify import notify
+from tongpin.partners.scope import scoped_get
 
 from .models import (
     Anchor,
     LiveSession,
     Product,
+    ProductDocument,
     Qualification,
     SessionHost,
     SessionProduct,
@@ -64,6 +66,18 @@ def save_qualification(actor: Actor, anchor: Anchor, values: dict[str, Any]) -> 
     changes = records.apply(qualification, values)
     records.check(qualification, exclude=["document"])
     return records.save(actor, qualification, changes, "live.qualification")
+
+
+def add_document(actor: Actor, product: Product, values: dict[str, Any]) -> ProductDocument:
+    """A licence, inspection report or permit of a product: the compliance check reads them before a session
+    may be signed off and go live, so they are checked, saved and audited like every other record."""
+    roles.require(actor.user, roles.LIVE_MANAGE)
+    document = ProductDocument(product=product)
+    if values.get("file") and hasattr(values["file"], "read"):
+        check_upload(values["file"], location="file")
+    changes = records.apply(document, {name: value for name, value in values.items() if value or name != "file"})
+    records.check(document, exclude=["file"])
+    return records.save(actor, document, changes, "live.document")
 
 
 def save_product(actor: Actor, values: dict[str, Any], product: Product | None = None) -> Product:
@@ -390,12 +404,18 @@ def sales(partner=None, anchor=None, first: dt.date | None = None, last: dt.date
 
 
 def get_session(user, session_id: int) -> LiveSession:
-    if not roles.can(user, roles.LIVE_VIEW):
-        raise NotFound(FieldError("not_found", _("直播场次不存在。")))
-    session = LiveSession.objects.select_related("partner", "studio").filter(pk=session_id).first()
-    if session is None:
-        raise NotFound(FieldError("not_found", _("直播场次不存在。")))
-    return session
+    rows = LiveSession.objects.select_related("partner", "studio")
+    return scoped_get(user, rows, session_id, _("直播场次不存在。"), capability=roles.LIVE_VIEW)
+
+
+def get_anchor(user, anchor_id: int) -> Anchor:
+    """Live commerce is the station's: whoever lacks live.view is answered 404 for its rows."""
+    return scoped_get(user, Anchor, anchor_id, _("主播不存在。"), partner=None, capability=roles.LIVE_VIEW)
+
+
+def get_product(user, product_id: int) -> Product:
+    rows = Product.objects.select_related("partner")
+    return scoped_get(user, rows, product_id, _("商品不存在。"), capability=roles.LIVE_VIEW)
 
 
 # -- hooks for other apps ------------------------------------------------------------------------------------

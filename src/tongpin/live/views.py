@@ -147,9 +147,7 @@ def anchor_edit(request, anchor_id: int | None = None):
 
 @page_needs(roles.LIVE_VIEW)
 def anchor_detail(request, anchor_id: int):
-    anchor = Anchor.objects.filter(pk=anchor_id).first()
-    if anchor is None:
-        raise Http404
+    anchor = services.get_anchor(request.user, anchor_id)
     can_manage = roles.can(request.user, roles.LIVE_MANAGE)
     form = QualificationForm(request.POST or None, request.FILES or None) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
@@ -186,15 +184,16 @@ def product_edit(request, product_id: int | None = None):
 
 @page_needs(roles.LIVE_VIEW)
 def product_detail(request, product_id: int):
-    product = Product.objects.select_related("partner").filter(pk=product_id).first()
-    if product is None:
-        raise Http404
+    product = services.get_product(request.user, product_id)
     can_manage = roles.can(request.user, roles.LIVE_MANAGE)
     form = DocumentForm(request.POST or None, request.FILES or None) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
-        form.instance.product = product
-        form.save()
-        messages.success(request, _("已添加。"))
+        try:
+            services.add_document(actor_from_request(request), product, form.cleaned_data)
+        except DomainError as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, _("已添加。"))
         return redirect("live-product", product_id=product.pk)
     return render(request, "live/product.html", {"product": product, "form": form, "today": timezone.localdate()})
 

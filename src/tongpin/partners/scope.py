@@ -44,17 +44,18 @@ def partner_scope(user) -> PartnerScope:
     return PartnerScope(everything=False, partner_ids=frozenset({partner_id})) if partner_id else NOTHING
 
 
-def scoped_get(user, rows: type[Model] | QuerySet, pk, message: str | None = None, *, partner: str = "partner",
+def scoped_get(user, rows: type[Model] | QuerySet, pk, message: str | None = None, *, partner: str | None = "partner",
                capability: str = PARTNER_VIEW, key: str = "pk"):  # fmt: skip
     """The one row (`key` = `pk`) of `rows` that `user` may see, else NotFound (404) — never a hint that it exists.
 
     A row is visible to a caller holding `capability` whose partner scope includes the row's partner, read
     through `partner` (a field path such as `topic__partner`): station staff see every row, a liaison the rows
-    of their own partner (rows of no partner stay hidden from them), anyone else nothing."""
+    of their own partner (rows of no partner stay hidden from them), anyone else nothing. `partner=None`: rows
+    of the station's own (anchors, studios) that only station staff see."""
     queryset = rows if isinstance(rows, QuerySet) else rows._default_manager.all()
-    row = None
-    if can(user, capability):
-        row = queryset.filter(partner_scope(user).filter(partner), **{key: pk}).first()
+    scope, row = partner_scope(user), None
+    if can(user, capability) and (partner is not None or scope.everything):
+        row = queryset.filter(scope.filter(partner) if partner else Q(), **{key: pk}).first()
     if row is None:
         raise NotFound(FieldError("not_found", message or gettext("资源不存在。")))
     return row
