@@ -293,3 +293,20 @@ def test_partner_pages_save_through_the_rules_and_show_refusals_on_their_field(u
     assert edited.status_code == 302 and partners["em"].meetings.get().minutes == "议定三件事"
     assert editor.get("/partners/em/agreements/new/").status_code == 403  # editors record, chiefs sign
     assert client_for("liaison_em").get(f"/meetings/{record.pk}/edit/").status_code == 403
+
+
+def test_a_taken_slug_is_refused_by_the_service_whichever_way_in(users, partners, client, token_for, client_for):
+    with pytest.raises(ValidationFailed) as error:
+        partner_service.save_partner(actor(users["chief"]), {"slug": "em", "name": "重名"})
+    assert codes(error) == {"duplicate"} and error.value.errors[0].location == "slug"
+    again = api(client, "post", "/partners", token_for("chief"), {"slug": "em", "name": "重名"})
+    assert again.status_code == 422 and [e["code"] for e in again.json()["errors"]] == ["duplicate"]
+    renamed = partner_service.save_partner(actor(users["chief"]), {"name": "省应急管理厅（新）"}, partners["em"])
+    assert renamed.slug == "em"  # its own slug is no clash
+
+
+def test_a_partners_staff_page_hides_other_partners_and_refuses_a_liaison_their_own(users, partners, client_for):
+    liaison = client_for("liaison_em")
+    assert liaison.get("/partners/zone/").status_code == 404  # another partner: as if it did not exist
+    assert liaison.get("/partners/em/").status_code == 403  # their own: the portal shows it, not this page
+    assert client_for("editor").get("/partners/zone/").status_code == 200

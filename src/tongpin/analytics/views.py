@@ -1,12 +1,11 @@
 """Analytics pages: the dashboard, rankings, accounts and peer groups, imports (with templates), figures typed
 in by hand, partner reports. Thin: services and the pure modules decide."""
 
-import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,61 +19,29 @@ from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import edit_page, form_page
 from tongpin.core.spreadsheets import table_response
-from tongpin.partners.fulfilment import Status, fulfilment
-from tongpin.partners.models import AgreementStatus, Commitment
 from tongpin.partners.scope import partner_scope
-from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState
 
 from . import charts, imports, reports, services
+from .dashboard import dashboard as compute_dashboard
 from .formats import FORMATS, template_rows
 from .forms import AccountForm, FiguresForm, GroupForm, ImportForm, RankingForm, ReportForm
 from .indices import DEFAULT_FORMULA
 from .models import Account, Article, MetricImport, PeerGroup, ReportStatus
-from .periods import period, periods_in
+from .periods import period
 from .rankings import rank
 
 
 @page_needs(roles.METRICS_VIEW)
 def dashboard(request):
-    today = timezone.localdate()
-    weeks = periods_in("week", today - dt.timedelta(weeks=11), today)
-    own = Account.objects.filter(channel__isnull=False, archived_at=None)
-    per_week = {
-        w.first: Article.objects.filter(account__in=own, day__gte=w.first, day__lte=w.last).aggregate(n=Sum("reads"))[
-            "n"
-        ]
-        or 0
-        for w in weeks
-    }
-    since = timezone.now() - dt.timedelta(days=30)
-    split = (
-        Delivery.objects.filter(action=DeliveryAction.PUBLISH, state=DeliveryState.SUCCESS, delivered_at__gte=since)
-        .values_list("channel__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n")[:12]
-    )
-    statuses = {}
-    live = Commitment.objects.filter(agreement__status=AgreementStatus.IN_FORCE, archived_at=None)
-    for commitment in live.select_related("agreement"):
-        status = fulfilment(commitment, today).status
-        statuses[status] = statuses.get(status, 0) + 1
-    standings = []
-    for account in Account.objects.filter(partner__isnull=False, group__isnull=False, archived_at=None).select_related(
-        "group", "partner"
-    )[:12]:
-        rows = rank(list(account.group.accounts.filter(archived_at=None)), period("month", today))
-        mine = next((r for r in rows if r.account.pk == account.pk), None)
-        standings.append((account, mine, len(rows)))
+    figures = compute_dashboard()
     return render(
         request,
         "analytics/dashboard.html",
         {
-            "trend_chart": charts.line(
-                [(w.first.strftime("%m-%d"), per_week[w.first]) for w in weeks], _("本台账号每周阅读量")
-            ),
-            "split_chart": charts.bars(list(split), _("近 30 天各渠道发布量")),
-            "statuses": [(Status(s).label, statuses.get(s, 0), s) for s in Status.values if statuses.get(s)],
-            "standings": standings,
+            "trend_chart": charts.line(figures.weekly_reads, _("本台账号每周阅读量")),
+            "split_chart": charts.bars(figures.channel_split, _("近 30 天各渠道发布量")),
+            "statuses": figures.statuses,
+            "standings": figures.standings,
             "imports": MetricImport.objects.all()[:5],
         },
     )
