@@ -426,3 +426,9 @@ def test_a_product_document_is_added_by_its_service_audited_and_hidden_from_outs
     assert api(client, "post", path, token_for("reporter"), licence).status_code == 403  # sees it, may not add
     assert api(client, "post", path, token_for("liaison_em"), licence).status_code == 404  # not theirs to know of
     assert shop["tea"].documents.count() == 2
+
+
+def test_a_results_file_in_no_readable_encoding_is_refused_not_a_server_error(users, shop):
+    with pytest.raises(ValidationFailed) as error:
+        results.import_results(actor(users["desk"]), "results.csv", b"\x89PNG\r\n\x1a\n\x00\x82\xff\xfe")
+    assert codes(error) == {"unreadable"}
