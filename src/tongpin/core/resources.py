@@ -171,6 +171,33 @@ class Resource:
             operation("delete", router.delete, 204, None, delete, key=key)
 
 
+def nested(router: Router, parent: Resource, path: str, key: str, output: type[Schema], rows: Callable[[Model], Any],
+           summaries: tuple[str, str], input: type[Schema] | None = None, add: Callable[..., Model] | None = None,
+           values: Callable[[Any, Schema], dict] | None = None) -> None:  # fmt: skip
+    """A collection that belongs to one object of `parent` (`/partners/{slug}/contacts`): GET lists `rows(parent)`,
+    POST (when `add` is given) answers `add(actor, parent, values)` with 201. The parent is looked up first, so a
+    hidden parent answers 404 to both."""
+    plural, module = path.rsplit("/", 1)[-1].replace("-", "_"), output.__module__
+
+    def list_(request, **path_key):
+        return list(rows(parent.one(request, path_key[key])))
+
+    router.get(path, response={200: list[output], **ERRORS}, summary=summaries[0])(
+        _view(list_, f"{plural}_list", module, key=key)
+    )
+    if add is None:
+        return
+
+    def create(request, payload, **path_key):
+        owner = parent.one(request, path_key[key])
+        found = values(request, payload) if values else payload.dict()
+        return Status(201, add(actor_from_request(request, "api"), owner, found))
+
+    router.post(path, response={201: output, **ERRORS}, summary=summaries[1])(
+        _view(create, f"{plural}_create", module, key=key, payload=input)
+    )
+
+
 def _view(handler: Callable, name: str, module: str, key: str = "", payload: type[Schema] | None = None) -> Callable:
     """`handler(request, [payload], **{key: value})` as django-ninja reads a view: its signature names `payload`
     (the body schema) and the path parameter `key` (an int for `…_id`, else a string)."""

@@ -166,12 +166,6 @@ def renew_agreement(actor: Actor, agreement: Agreement, starts_on: dt.date, ends
     return renewal
 
 
-def agreements_of(user, partner: Partner) -> QuerySet[Agreement]:
-    if not partner_scope(user).allows(partner.pk):
-        return Agreement.objects.none()
-    return partner.agreements.all()
-
-
 def get_agreement(user, agreement_id: int) -> Agreement:
     return scoped_get(user, Agreement.objects.select_related("partner"), agreement_id, _("协议不存在。"))
 

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
-from tongpin.core.resources import Resource, Router
+from tongpin.core.resources import Resource, Router, nested
 from tongpin.core.schemas import ERRORS
 
 from .. import services
@@ -75,16 +75,9 @@ RESOURCE = Resource(
 )
 
 
-@router.get("/partners/{slug}/agreements", response={200: list[AgreementOut], **ERRORS}, summary="Agreements")
-def agreements_list(request, slug: str):
-    partner = PARTNERS.one(request, slug)
-    return list(services.agreements_of(request.auth, partner).select_related("partner"))
-
-
-@router.post("/partners/{slug}/agreements", response={201: AgreementOut, **ERRORS}, summary="Add an agreement")
-def agreements_create(request, slug: str, payload: AgreementIn):
-    partner = PARTNERS.one(request, slug)
-    return Status(201, services.save_agreement(actor_from_request(request, "api"), partner, payload.dict()))
+nested(router, PARTNERS, "/partners/{slug}/agreements", "slug", AgreementOut,
+       lambda partner: partner.agreements.select_related("partner"), ("Agreements", "Add an agreement"), AgreementIn,
+       services.save_agreement)  # fmt: skip
 
 
 RESOURCE.routes(router, "/agreements", "agreement_id", verbs=("get", "change"))

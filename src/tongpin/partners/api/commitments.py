@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
-from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
-from tongpin.core.resources import Resource, Router
+from tongpin.core.resources import Resource, Router, nested
 from tongpin.core.schemas import ERRORS
 
 from .. import services
@@ -78,6 +77,10 @@ def _fulfilment(commitment: Commitment):
     return commitment.found_fulfilment
 
 
+def sorted_channels(found) -> list[str]:
+    return sorted(found.channels)
+
+
 class CountedOut(Schema):
     key: str
     title: str
@@ -85,9 +88,7 @@ class CountedOut(Schema):
     link: str
     channels: list[str]
 
-    @staticmethod
-    def resolve_channels(record) -> list[str]:
-        return sorted(record.channels)
+    resolve_channels = staticmethod(sorted_channels)
 
 
 class PeriodOut(Schema):
@@ -102,9 +103,7 @@ class PeriodOut(Schema):
     status_label: str
     records: list[CountedOut]
 
-    @staticmethod
-    def resolve_channels(result) -> list[str]:
-        return sorted(result.channels)
+    resolve_channels = staticmethod(sorted_channels)
 
 
 class FulfilmentOut(Schema):
@@ -129,15 +128,9 @@ RESOURCE = Resource(
 )
 
 
-@router.get("/agreements/{agreement_id}/commitments", response={200: list[CommitmentOut], **ERRORS}, summary="List")
-def commitments_list(request, agreement_id: int):
-    return list(AGREEMENTS.one(request, agreement_id).commitments.select_related("agreement"))
-
-
-@router.post("/agreements/{agreement_id}/commitments", response={201: CommitmentOut, **ERRORS}, summary="Add one")
-def commitments_create(request, agreement_id: int, payload: CommitmentIn):
-    agreement = AGREEMENTS.one(request, agreement_id)
-    return Status(201, services.save_commitment(actor_from_request(request, "api"), agreement, payload.dict()))
+nested(router, AGREEMENTS, "/agreements/{agreement_id}/commitments", "agreement_id", CommitmentOut,
+       lambda agreement: agreement.commitments.select_related("agreement"), ("List", "Add one"), CommitmentIn,
+       services.save_commitment)  # fmt: skip
 
 
 RESOURCE.routes(router, "/commitments", "commitment_id", verbs=("change",))

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
-from tongpin.core.resources import Router, delete_record, one_user, patch_of, payload_values
+from tongpin.core.resources import Router, delete_record, nested, one_user, patch_of, payload_values
 from tongpin.core.schemas import ERRORS
 
 from .. import services
@@ -37,15 +37,9 @@ class MeetingOut(MeetingIn):
     partner: str = Field(alias="partner.slug")
 
 
-@router.get("/partners/{slug}/meetings", response={200: list[MeetingOut], **ERRORS}, summary="Liaison records")
-def meetings_list(request, slug: str):
-    return list(PARTNERS.one(request, slug).meetings.select_related("partner"))
-
-
-@router.post("/partners/{slug}/meetings", response={201: MeetingOut, **ERRORS}, summary="Record a meeting")
-def meetings_create(request, slug: str, payload: MeetingIn):
-    partner = PARTNERS.one(request, slug)
-    return Status(201, services.save_meeting(actor_from_request(request, "api"), partner, payload.dict()))
+nested(router, PARTNERS, "/partners/{slug}/meetings", "slug", MeetingOut,
+       lambda partner: partner.meetings.select_related("partner"), ("Liaison records", "Record a meeting"), MeetingIn,
+       services.save_meeting)  # fmt: skip
 
 
 def get_meeting(user, meeting_id: int) -> Meeting:
@@ -96,16 +90,9 @@ def get_action(user, action_id: int) -> ActionItem:
 ActionPatch = patch_of(ActionIn, exclude=("meeting_id",))
 
 
-@router.get("/partners/{slug}/actions", response={200: list[ActionOut], **ERRORS}, summary="Action items")
-def actions_list(request, slug: str):
-    return list(PARTNERS.one(request, slug).actions.select_related("partner", "owner"))
-
-
-@router.post("/partners/{slug}/actions", response={201: ActionOut, **ERRORS}, summary="Add an action item")
-def actions_create(request, slug: str, payload: ActionIn):
-    partner = PARTNERS.one(request, slug)
-    values = action_values(request, payload)
-    return Status(201, services.save_action(actor_from_request(request, "api"), partner, values))
+nested(router, PARTNERS, "/partners/{slug}/actions", "slug", ActionOut,
+       lambda partner: partner.actions.select_related("partner", "owner"), ("Action items", "Add an action item"),
+       ActionIn, services.save_action, action_values)  # fmt: skip
 
 
 @router.patch("/actions/{action_id}", response={200: ActionOut, **ERRORS}, summary="Change an action item")

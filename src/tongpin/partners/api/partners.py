@@ -9,7 +9,7 @@ from pydantic import Field
 
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
-from tongpin.core.resources import Resource, Router, delete_record, payload_values, users_by_id
+from tongpin.core.resources import Resource, Router, delete_record, nested, payload_values, users_by_id
 from tongpin.core.schemas import ERRORS
 
 from .. import services
@@ -90,15 +90,8 @@ class ContactOut(ContactIn):
     id: int
 
 
-@router.get("/partners/{slug}/contacts", response={200: list[ContactOut], **ERRORS}, summary="Contacts")
-def contacts_list(request, slug: str):
-    return list(RESOURCE.one(request, slug).contacts.all())
-
-
-@router.post("/partners/{slug}/contacts", response={201: ContactOut, **ERRORS}, summary="Add a contact")
-def contacts_create(request, slug: str, payload: ContactIn):
-    partner = RESOURCE.one(request, slug)
-    return Status(201, services.save_contact(actor_from_request(request, "api"), partner, payload.dict()))
+nested(router, RESOURCE, "/partners/{slug}/contacts", "slug", ContactOut, lambda partner: partner.contacts.all(),
+       ("Contacts", "Add a contact"), ContactIn, services.save_contact)  # fmt: skip
 
 
 @router.delete("/contacts/{contact_id}", response={204: None, **ERRORS}, summary="Remove a contact")
