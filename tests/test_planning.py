@@ -105,6 +105,10 @@ def test_topic_approval_assignment_conflicts_and_story_link(client, users, token
     listed = api(client, "get", "/assignments?mine=true", token_for("reporter")).json()
     assert {a["id"] for a in listed} == {first.json()["id"], second.json()["id"]}
     assert listed[0]["stories"] == [story.json()["id"]] or listed[1]["stories"] == [story.json()["id"]]
+    # the list reads every clash at once and answers what each assignment, asked alone, answers
+    alone = {a["id"]: api(client, "get", f"/assignments/{a['id']}", token_for("editor")).json() for a in listed}
+    assert {a["id"]: a["conflicts"] for a in listed} == {pk: one["conflicts"] for pk, one in alone.items()}
+    assert {c["other_id"] for c in alone[first.json()["id"]]["conflicts"]} == {second.json()["id"]}
     plan_service.story_delivered(type("S", (), {"assignment_id": assignment_id})())
     assert Assignment.objects.get(pk=assignment_id).state == AssignmentState.DELIVERED
 
