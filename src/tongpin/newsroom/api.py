@@ -405,7 +405,7 @@ def stories_publications(request, story_id: int):
 
 
 @router.get(
-    "/stories/{story_id}/ninjs", response={200: None, **ERRORS},
+    "/stories/{story_id}/ninjs", response={200: dict, **ERRORS},
     summary="The story as IPTC ninjs 2.0 JSON (approved text once approved)",
 )
 def stories_ninjs(request, story_id: int):
