@@ -1,4 +1,5 @@
 import importlib
+import json
 import os
 import socket
 import tempfile
@@ -105,6 +106,18 @@ def new_story(user: User, **fields):
     fields.setdefault("title", "测试稿件")
     fields.setdefault("body_html", "<p>正文</p>")
     return story_service.create_story(actor(user), story_service.StoryInput.of(**fields))
+
+
+def api(client: Client, method: str, path: str, token: str | None = None, body=None, **extra):
+    """A JSON call to `/api/v1{path}`, as the bearer of `token` (None: the client's session, if any)."""
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    data = json.dumps(body) if body is not None else None
+    return getattr(client, method)(f"/api/v1{path}", data=data, content_type="application/json", **headers, **extra)
+
+
+def codes(error) -> set[str]:
+    """The error codes of a refusal caught with `pytest.raises(DomainError subclass) as error`."""
+    return {e.code for e in error.value.errors}
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import math
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from tongpin.analytics import imports, indices, rankings, reports, wechat_data
 from tongpin.analytics.models import Account, AccountDay, Article, ImportStatus, MetricSample, PeerGroup
@@ -420,3 +421,25 @@ def test_monthly_schedule_builds_and_mails_each_partner_once(users, partners, ci
     assert mime == "application/pdf" and content[:5] == b"%PDF-" and name.endswith("202611.pdf")
     settings.TONGPIN_REPORT_SCHEDULE = ""
     assert reports.schedule_monthly(dt.date(2027, 1, 2)) == 0
+
+
+def test_the_dashboard_sums_each_weeks_reads_of_the_stations_own_accounts(users, city):
+    from tongpin.analytics.dashboard import weekly_reads
+    from tongpin.publishing.models import Channel
+
+    channel = Channel.objects.create(name="清远发布公众号", slug="qy-wechat", kind="wechat", transmitter="file")
+    own = Account.objects.create(name="本台公众号", platform="wechat", channel=channel)
+    today = timezone.localdate()
+    for n, (days_ago, reads) in enumerate([(0, 100), (1, 20), (7, 5), (90, 1000)]):
+        day = today - dt.timedelta(days=days_ago)
+        moment = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
+        Article.objects.create(account=own, key=f"a{n}", published_at=moment, day=day, reads=reads)
+    Article.objects.create(account=city["fabu"], key="theirs", published_at=timezone.now(), day=today, reads=7)
+    weeks = weekly_reads(today)
+    assert len(weeks) == 12 and weeks[-1][0] == period("week", today).first.strftime("%m-%d")
+    in_week = lambda day: period("week", day).first.strftime("%m-%d")  # noqa: E731
+    expected = {}
+    for days_ago, reads in [(0, 100), (1, 20), (7, 5)]:
+        label = in_week(today - dt.timedelta(days=days_ago))
+        expected[label] = expected.get(label, 0) + reads
+    assert {label: n for label, n in weeks if n} == expected  # other accounts and older weeks not counted

@@ -6,15 +6,11 @@ from django.test import Client
 from tongpin.core.models import ApiToken
 from tongpin.newsroom.models import Story, StoryStatus
 
-from .conftest import new_story
+from .conftest import api, new_story
 
 pytestmark = pytest.mark.django_db
 
 
-def api(client: Client, method: str, path: str, token: str | None = None, body=None, **extra):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    data = json.dumps(body) if body is not None else None
-    return getattr(client, method)(f"/api/v1{path}", data=data, content_type="application/json", **headers, **extra)
 
 
 def test_no_credentials_is_401_with_error_shape(users):

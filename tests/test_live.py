@@ -17,14 +17,11 @@ from tongpin.partners.fulfilment import fulfilment
 from tongpin.partners.models import Partner
 from tongpin.planning.calendar import entries
 
-from .conftest import actor
+from .conftest import actor, api, codes
 from .partners_support import agreement_for, commitment_for
 
 TODAY = timezone.localdate
 
-
-def _codes(error) -> set[str]:
-    return {e.code for e in error.value.errors}
 
 
 @pytest.fixture
@@ -68,10 +65,10 @@ def test_hosts_must_be_old_enough_consented_and_qualified(users, shop):
         services.save_anchor(
             actor(users["desk"]), {"name": "太小", "birth_date": TODAY().replace(year=TODAY().year - 15)}
         )
-    assert _codes(error) == {"under_age"}
+    assert codes(error) == {"under_age"}
     with pytest.raises(ValidationFailed) as error:
         plan(users, shop, hosts=[(shop["teen"], SessionHost.Role.HOST)])
-    assert _codes(error) == {"needs_consent"} and LiveSession.objects.count() == 0
+    assert codes(error) == {"needs_consent"} and LiveSession.objects.count() == 0
     shop["teen"].guardian_consent = True
     shop["teen"].save()
     assert plan(users, shop, hosts=[(shop["teen"], SessionHost.Role.HOST)]).pk
@@ -81,7 +78,7 @@ def test_hosts_must_be_old_enough_consented_and_qualified(users, shop):
     )
     with pytest.raises(ValidationFailed) as error:
         plan(users, shop, products=[pill], days=5)
-    assert _codes(error) == {"unqualified"}
+    assert codes(error) == {"unqualified"}
     services.save_qualification(
         actor(users["desk"]),
         shop["adult"],
@@ -89,7 +86,7 @@ def test_hosts_must_be_old_enough_consented_and_qualified(users, shop):
     )
     with pytest.raises(ValidationFailed) as error:
         plan(users, shop, products=[pill], days=5)  # lapses the day before the session
-    assert _codes(error) == {"unqualified"}
+    assert codes(error) == {"unqualified"}
     assert plan(users, shop, products=[pill], days=2).pk
     managers = services.remind_expiring()
     assert managers >= 1 and services.remind_expiring() == 0
@@ -100,10 +97,10 @@ def test_an_anchor_or_a_studio_booked_twice_is_refused(users, shop):
     plan(users, shop)
     with pytest.raises(ValidationFailed) as error:
         plan(users, shop, hour=20, studio=False, title="撞档")
-    assert _codes(error) == {"anchor_booked"}
+    assert codes(error) == {"anchor_booked"}
     with pytest.raises(ValidationFailed) as error:
         plan(users, shop, hour=20, hosts=[(shop["teen"], "host")], title="撞房")
-    assert "studio_booked" in _codes(error)
+    assert "studio_booked" in codes(error)
     assert LiveSession.objects.count() == 1
     assert plan(users, shop, hour=21, title="接着播").pk  # back to back is fine
 
@@ -114,13 +111,13 @@ def test_compliance_sign_off_and_going_live(users, shop):
     assert not check["passed"] and {"国家级", "100%有效"} <= {f["text"] for f in check["findings"]}
     with pytest.raises(ValidationFailed) as error:
         services.sign_off(actor(users["chief"]), session)
-    assert _codes(error) == {"not_compliant"}
+    assert codes(error) == {"not_compliant"}
     with pytest.raises(Forbidden) as error:
         services.sign_off(actor(users["editor"]), session)
     assert error.value.status == 403
     with pytest.raises(Conflict) as error:
         services.move_session(actor(users["desk"]), session, SessionStatus.LIVE)
-    assert _codes(error) == {"not_signed_off"}
+    assert codes(error) == {"not_signed_off"}
     session = plan(users, shop, days=4, script="欢迎来到直播间，今天介绍英德红茶。", title="干净的脚本")
     ProductDocument.objects.filter(product=shop["tea"]).update(expires_on=TODAY() + dt.timedelta(days=2))
     with pytest.raises(ValidationFailed) as error:
@@ -133,7 +130,7 @@ def test_compliance_sign_off_and_going_live(users, shop):
     shop["tea"].save()
     with pytest.raises(Conflict) as error:
         services.move_session(actor(users["desk"]), signed, SessionStatus.LIVE)
-    assert _codes(error) == {"changed_since_sign_off"}
+    assert codes(error) == {"changed_since_sign_off"}
     shop["tea"].claims = "高山茶园，传统工艺。"
     shop["tea"].save()
     live = services.move_session(actor(users["desk"]), signed, SessionStatus.LIVE, confirm_early=True)
@@ -154,7 +151,7 @@ def test_going_live_long_before_the_slot_needs_confirmation(users, shop, client_
     services.sign_off(actor(users["chief"]), session)
     with pytest.raises(Conflict) as error:
         services.move_session(actor(users["desk"]), session, SessionStatus.LIVE)
-    assert _codes(error) == {"too_early"}
+    assert codes(error) == {"too_early"}
     message = error.value.errors[0].message
     assert "小时" in message and timezone.localtime(session.starts_at).strftime("%H:%M") in message
     session.refresh_from_db()
@@ -197,7 +194,7 @@ def test_results_derived_figures_and_kept_records(users, shop):
                 "refunds": Decimal(0),
             },
         )
-    assert _codes(error) == {"negative"}
+    assert codes(error) == {"negative"}
     result = services.record_result(
         actor(users["desk"]),
         session,
@@ -217,7 +214,7 @@ def test_results_derived_figures_and_kept_records(users, shop):
     assert session.status == SessionStatus.REVIEWED
     with pytest.raises(Conflict) as error:
         services.delete_session(actor(users["desk"]), session)
-    assert _codes(error) == {"has_results"}
+    assert codes(error) == {"has_results"}
     rows = services.sales(partner=shop["enterprise"])
     assert rows[0]["net_gmv"] == Decimal("181200.00") and rows[0]["sessions"] == 1
     assert services.sales(anchor=shop["adult"])[0]["orders"] == 1460
@@ -263,7 +260,7 @@ def test_results_file_is_all_or_nothing(users, shop):
     assert not LiveSession.objects.filter(result__isnull=False).exists()
     with pytest.raises(ValidationFailed) as error:
         results.import_results(actor(users["desk"]), "r.csv", "场次,观看人数\n1,2\n".encode())
-    assert _codes(error) == {"missing_columns"}
+    assert codes(error) == {"missing_columns"}
     good = header + f"{first.pk},1000,100,60,20,2000.00,100.00\n{second.pk},900,90,50,30,1800.00,0\n"
     assert results.import_results(actor(users["desk"]), "r.csv", good.encode()) == 2
     first.refresh_from_db()
@@ -414,3 +411,24 @@ def test_studios_and_the_roster_are_kept_in_the_admin(users, shop, client_for):
     made = admin.post("/admin/live/studio/add/", {"name": "2号直播间", "place": "三楼"})
     assert made.status_code == 302 and Studio.objects.filter(name="2号直播间").exists()
     assert AuditEvent.objects.filter(action="admin.add", object_repr="2号直播间").exists()
+
+
+def test_a_product_document_is_added_by_its_service_audited_and_hidden_from_outsiders(users, shop, client, token_for):
+    from tongpin.core.models import AuditEvent
+
+    path = f"/live/products/{shop['tea'].pk}/documents"
+    licence = {"kind": "licence", "number": "L-1", "expires_on": str(TODAY() + dt.timedelta(days=200))}
+    added = api(client, "post", path, token_for("editor"), licence)
+    assert added.status_code == 201
+    assert {(d["kind"], d["number"]) for d in added.json()["documents"]} == {("inspection", ""), ("licence", "L-1")}
+    event = AuditEvent.objects.get(action="live.document")
+    assert (event.actor, event.changes["number"]) == (users["editor"], ["", "L-1"])
+    assert api(client, "post", path, token_for("reporter"), licence).status_code == 403  # sees it, may not add
+    assert api(client, "post", path, token_for("liaison_em"), licence).status_code == 404  # not theirs to know of
+    assert shop["tea"].documents.count() == 2
+
+
+def test_a_results_file_in_no_readable_encoding_is_refused_not_a_server_error(users, shop):
+    with pytest.raises(ValidationFailed) as error:
+        results.import_results(actor(users["desk"]), "results.csv", b"\x89PNG\r\n\x1a\n\x00\x82\xff\xfe")
+    assert codes(error) == {"unreadable"}

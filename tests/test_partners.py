@@ -1,20 +1,20 @@
 """Cooperation: agreements, commitments and their computed fulfilment, liaison records, deletion rules."""
 
 import datetime as dt
-import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tongpin.core.errors import Conflict, Forbidden, ValidationFailed
 from tongpin.core.models import AuditEvent, Notification
+from tongpin.core.resources import delete_record
 from tongpin.partners import services as partner_service
 from tongpin.partners.fulfilment import Status, fulfilment, periods
 from tongpin.partners.models import ActionItem, AgreementStatus, CommitmentPeriod
 from tongpin.publishing.models import Delivery, DeliveryState
 from tongpin.publishing.services import withdraw_publication
 
-from .conftest import actor
+from .conftest import actor, api, codes
 from .partners_support import agreement_for, channels, commitment_for, published
 from .publishing_support import Sink, drain
 
@@ -140,19 +140,16 @@ def test_journal_issues_and_events_are_measured_too(users, partners):
 # -- agreements and commitments: bad input ------------------------------------------------------------------
 
 
-def _codes(error) -> set[str]:
-    return {e.code for e in error.value.errors}
-
 
 def test_agreement_terms_are_checked(users, partners):
     em = partners["em"]
     with pytest.raises(ValidationFailed) as error:
         agreement_for(users, em, dt.date(2026, 5, 1), dt.date(2026, 4, 1))
-    assert _codes(error) == {"term_reversed"}
+    assert codes(error) == {"term_reversed"}
     first = agreement_for(users, em, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     with pytest.raises(ValidationFailed) as error:
         agreement_for(users, em, dt.date(2026, 6, 1), dt.date(2027, 5, 31))
-    assert _codes(error) == {"overlapping_term"}
+    assert codes(error) == {"overlapping_term"}
     agreement_for(users, partners["zone"], dt.date(2026, 6, 1), dt.date(2027, 5, 31))  # other partner: fine
     renewal = partner_service.renew_agreement(actor(users["chief"]), first, dt.date(2027, 1, 1), dt.date(2027, 12, 31))
     assert renewal.renewal_of == first and renewal.status == AgreementStatus.DRAFT
@@ -165,28 +162,28 @@ def test_commitments_must_be_measurable(users, partners):
     agreement = agreement_for(users, partners["em"], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     with pytest.raises(ValidationFailed) as error:
         commitment_for(users, agreement, target=0, measure="vibes")
-    assert {"no_target", "unknown_measure"} <= _codes(error)
+    assert {"no_target", "unknown_measure"} <= codes(error)
     with pytest.raises(ValidationFailed) as error:
         commitment_for(users, agreement, measure="journal_issues", channel_kinds=["tv"])
-    assert _codes(error) == {"filters_not_applicable"}
+    assert codes(error) == {"filters_not_applicable"}
     with pytest.raises(ValidationFailed) as error:
         commitment_for(users, agreement, period="quarter", active_months=[4])
-    assert _codes(error) == {"months_need_monthly"}
+    assert codes(error) == {"months_need_monthly"}
     with pytest.raises(ValidationFailed) as error:
         commitment_for(users, agreement, channel_kinds=["fax"], active_months=[13], period="month")
-    assert {"unknown_channel_kind", "invalid_month"} <= _codes(error)
+    assert {"unknown_channel_kind", "invalid_month"} <= codes(error)
 
 
 def test_deleting_what_others_point_to_is_refused(users, partners):
     agreement = agreement_for(users, partners["em"], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     commitment = commitment_for(users, agreement)
     with pytest.raises(Conflict) as error:
-        partner_service.delete_record(actor(users["chief"]), agreement, "partner.manage")
-    assert _codes(error) == {"still_referenced"} and "合作事项" in error.value.errors[0].message
+        delete_record(actor(users["chief"]), agreement, "partner.manage")
+    assert codes(error) == {"still_referenced"} and "合作事项" in error.value.errors[0].message
     with pytest.raises(Conflict):
-        partner_service.delete_record(actor(users["chief"]), partners["em"], "partner.manage")
-    partner_service.delete_record(actor(users["chief"]), commitment, "partner.manage")
-    partner_service.delete_record(actor(users["chief"]), agreement, "partner.manage")
+        delete_record(actor(users["chief"]), partners["em"], "partner.manage")
+    delete_record(actor(users["chief"]), commitment, "partner.manage")
+    delete_record(actor(users["chief"]), agreement, "partner.manage")
     assert AuditEvent.objects.filter(action="agreement.delete").exists()
 
 
@@ -195,7 +192,7 @@ def test_signed_scan_must_be_a_real_pdf_or_image(users, partners):
     fake = SimpleUploadedFile("协议.pdf", b"MZ\x90\x00 this is an exe", content_type="application/pdf")
     with pytest.raises(ValidationFailed) as error:
         partner_service.save_agreement(actor(users["chief"]), partners["em"], {}, agreement, attachment=fake)
-    assert _codes(error) <= {"unsupported_type", "disguised_file"}
+    assert codes(error) <= {"unsupported_type", "disguised_file"}
     pdf = SimpleUploadedFile("协议.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     saved = partner_service.save_agreement(actor(users["chief"]), partners["em"], {}, agreement, attachment=pdf)
     assert saved.attachment_name == "协议.pdf" and saved.attachment.size > 0
@@ -210,7 +207,7 @@ def test_action_items_refuse_past_dates_and_remind_once(users, partners, django_
     with pytest.raises(ValidationFailed) as error:
         partner_service.save_action(actor(users["desk"]), em, {"title": "补材料", "owner": users["desk"],
                                                                 "due_on": dt.date(2020, 1, 1)})  # fmt: skip
-    assert _codes(error) == {"date_in_past"}
+    assert codes(error) == {"date_in_past"}
     from django.utils import timezone
 
     today = timezone.localdate()
@@ -230,13 +227,6 @@ def test_action_items_refuse_past_dates_and_remind_once(users, partners, django_
 # -- API -----------------------------------------------------------------------------------------------------
 
 
-def api(client, method, path, token, body=None):
-    return getattr(client, method)(
-        f"/api/v1{path}",
-        data=json.dumps(body) if body is not None else None,
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
 
 
 def test_partner_api_crud_and_fulfilment(client, users, partners, token_for):
@@ -303,3 +293,20 @@ def test_partner_pages_save_through_the_rules_and_show_refusals_on_their_field(u
     assert edited.status_code == 302 and partners["em"].meetings.get().minutes == "议定三件事"
     assert editor.get("/partners/em/agreements/new/").status_code == 403  # editors record, chiefs sign
     assert client_for("liaison_em").get(f"/meetings/{record.pk}/edit/").status_code == 403
+
+
+def test_a_taken_slug_is_refused_by_the_service_whichever_way_in(users, partners, client, token_for, client_for):
+    with pytest.raises(ValidationFailed) as error:
+        partner_service.save_partner(actor(users["chief"]), {"slug": "em", "name": "重名"})
+    assert codes(error) == {"duplicate"} and error.value.errors[0].location == "slug"
+    again = api(client, "post", "/partners", token_for("chief"), {"slug": "em", "name": "重名"})
+    assert again.status_code == 422 and [e["code"] for e in again.json()["errors"]] == ["duplicate"]
+    renamed = partner_service.save_partner(actor(users["chief"]), {"name": "省应急管理厅（新）"}, partners["em"])
+    assert renamed.slug == "em"  # its own slug is no clash
+
+
+def test_a_partners_staff_page_hides_other_partners_and_refuses_a_liaison_their_own(users, partners, client_for):
+    liaison = client_for("liaison_em")
+    assert liaison.get("/partners/zone/").status_code == 404  # another partner: as if it did not exist
+    assert liaison.get("/partners/em/").status_code == 403  # their own: the portal shows it, not this page
+    assert client_for("editor").get("/partners/zone/").status_code == 200

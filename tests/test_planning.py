@@ -2,7 +2,6 @@
 iCalendar feeds parsed back, reminders, and the partner-isolation rule on every page and endpoint."""
 
 import datetime as dt
-import json
 
 import icalendar
 import pytest
@@ -18,22 +17,8 @@ from tongpin.planning import requests as request_service
 from tongpin.planning import services as plan_service
 from tongpin.planning.models import Assignment, AssignmentState, KeyDate, TopicState
 
-from .conftest import actor
+from .conftest import actor, api, codes
 from .partners_support import agreement_for, commitment_for
-
-
-def api(client, method, path, token, body=None):
-    return getattr(client, method)(
-        f"/api/v1{path}",
-        data=json.dumps(body) if body is not None else None,
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
-
-
-def _codes(error) -> set[str]:
-    return {e.code for e in error.value.errors}
-
 
 TODAY = timezone.localdate
 
@@ -64,13 +49,13 @@ def test_key_date_input_is_checked(users):
     desk = actor(users["desk"])
     with pytest.raises(ValidationFailed) as error:
         plan_service.save_key_date(desk, {"name": "二月三十日", "month": 2, "day": 30})
-    assert _codes(error) == {"invalid_day"}
+    assert codes(error) == {"invalid_day"}
     with pytest.raises(ValidationFailed) as error:
         plan_service.save_key_date(desk, {"name": "过去的会", "kind": "one_off", "starts_on": dt.date(2020, 1, 1)})
-    assert _codes(error) == {"date_in_past"}
+    assert codes(error) == {"date_in_past"}
     with pytest.raises(ValidationFailed) as error:
         plan_service.save_key_date(desk, {"name": "汛期", "month": 4, "day": 1, "end_month": 9})
-    assert _codes(error) == {"invalid_day"}
+    assert codes(error) == {"invalid_day"}
     assert plan_service.save_key_date(desk, {"name": "全国消防日", "month": 11, "day": 9}).pk
 
 
@@ -120,6 +105,10 @@ def test_topic_approval_assignment_conflicts_and_story_link(client, users, token
     listed = api(client, "get", "/assignments?mine=true", token_for("reporter")).json()
     assert {a["id"] for a in listed} == {first.json()["id"], second.json()["id"]}
     assert listed[0]["stories"] == [story.json()["id"]] or listed[1]["stories"] == [story.json()["id"]]
+    # the list reads every clash at once and answers what each assignment, asked alone, answers
+    alone = {a["id"]: api(client, "get", f"/assignments/{a['id']}", token_for("editor")).json() for a in listed}
+    assert {a["id"]: a["conflicts"] for a in listed} == {pk: one["conflicts"] for pk, one in alone.items()}
+    assert {c["other_id"] for c in alone[first.json()["id"]]["conflicts"]} == {second.json()["id"]}
     plan_service.story_delivered(type("S", (), {"assignment_id": assignment_id})())
     assert Assignment.objects.get(pk=assignment_id).state == AssignmentState.DELIVERED
 
@@ -133,7 +122,7 @@ def test_topic_transitions_are_checked(users, campaign):
     topic = plan_service.propose_topic(actor(users["reporter"]), {"title": "选题", "campaign": campaign})
     with pytest.raises(ValidationFailed) as error:
         plan_service.move_topic(actor(users["desk"]), topic, TopicState.REJECTED, "")
-    assert _codes(error) == {"reason_required"}
+    assert codes(error) == {"reason_required"}
     rejected = plan_service.move_topic(actor(users["desk"]), topic, TopicState.REJECTED, "与已有报道重复")
     with pytest.raises(Conflict) as error:
         plan_service.move_topic(actor(users["desk"]), rejected, TopicState.DONE)
@@ -335,11 +324,15 @@ def test_a_liaison_sees_nothing_of_another_partner(client, users, token_for, zon
         "/partners/zone", "/partners/zone/agreements", "/partners/zone/contacts", "/partners/zone/meetings",
         "/partners/zone/actions", f"/agreements/{r['agreement'].pk}", f"/agreements/{r['agreement'].pk}/commitments",
         f"/commitments/{r['commitment'].pk}/fulfilment", f"/requests/{r['request'].pk}",
-        f"/campaigns/{r['campaign'].pk}", f"/events/{r['event'].pk}", "/topics", "/key-dates",
+        f"/campaigns/{r['campaign'].pk}", f"/events/{r['event'].pk}",
     ]  # fmt: skip
     token = token_for("liaison_em")
     for endpoint in endpoints:
         assert api(client, "get", endpoint, token).status_code == 404, endpoint
+    # Lists of what a liaison's role never sees name no object: refused for the capability (docs/architecture.md).
+    for endpoint in ("/topics", "/key-dates"):
+        refused = api(client, "get", endpoint, token)
+        assert (refused.status_code, refused.json()["errors"][0]["code"]) == (403, "forbidden"), endpoint
     writes = [
         ("post", f"/actions/{r['action'].pk}/state", {"state": "done"}),
         ("post", f"/requests/{r['request'].pk}/withdraw", None),

@@ -10,17 +10,8 @@ from django.utils import timezone
 from tongpin.newsroom.models import StoryStatus
 from tongpin.publishing.models import Channel, Delivery, DeliveryState, JournalIssue
 
-from .conftest import actor
+from .conftest import actor, api
 from .publishing_support import Sink, approved_story, drain, make_channel, review_again
-
-
-def api(client, method: str, path: str, token: str, body=None):
-    return getattr(client, method)(
-        f"/api/v1{path}",
-        data=json.dumps(body) if body is not None else None,
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
 
 
 @pytest.fixture

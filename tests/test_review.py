@@ -1,4 +1,3 @@
-import json
 
 import pytest
 from django.test import Client
@@ -11,7 +10,7 @@ from tongpin.newsroom.stories import StoryInput, update_story
 from tongpin.review import proofing, workflow
 from tongpin.review.models import ReviewRun, RunStatus, StepStatus, StoryFlag, Workflow
 
-from .conftest import new_story
+from .conftest import api, new_story
 
 pytestmark = pytest.mark.django_db
 
@@ -170,13 +169,6 @@ def test_flag_and_withdraw_published_story(users):
     assert AuditEvent.objects.filter(action="story.withdraw").exists()
 
 
-def api(client, method, path, token, body=None):
-    return getattr(client, method)(
-        f"/api/v1{path}",
-        data=json.dumps(body) if body is not None else None,
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
 
 
 def test_review_through_the_api(users, token_for):

@@ -7,13 +7,10 @@ from tongpin.newsroom import stories as story_service
 from tongpin.newsroom.models import Revision, Story, StoryStatus
 from tongpin.newsroom.stories import StoryInput
 
-from .conftest import actor, new_story
+from .conftest import actor, codes, new_story
 
 pytestmark = pytest.mark.django_db
 
-
-def codes(error):
-    return {e.code for e in error.value.errors}
 
 
 def test_create_makes_revision_one_and_audit(users, partners):

@@ -13,8 +13,9 @@ from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core import roles
+from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.errors import FieldError, NotFound, ValidationFailed
 from tongpin.core.schemas import ERRORS
 from tongpin.partners.services import get_partner
 
@@ -26,11 +27,6 @@ from .periods import period
 from .rankings import rank
 
 router = Router(tags=["analytics"])
-
-
-def _staff(request, capability: str = roles.METRICS_VIEW) -> None:
-    if not roles.can(request.auth, capability):
-        raise Forbidden(FieldError("forbidden", _("没有权限。")))
 
 
 class GroupIn(Schema):
@@ -77,8 +73,8 @@ def account_out(a: Account) -> dict:
 
 
 @router.get("/analytics/groups", response={200: list[GroupOut], **ERRORS}, summary="Peer groups")
+@api_needs(roles.METRICS_VIEW)
 def groups_list(request):
-    _staff(request)
     return [
         {"id": g.pk, "name": g.name, "platform": g.platform, "description": g.description}
         for g in PeerGroup.objects.all()
@@ -109,8 +105,8 @@ def _account_values(request, payload: AccountIn) -> dict:
 
 
 @router.get("/analytics/accounts", response={200: list[AccountOut], **ERRORS}, summary="Accounts")
+@api_needs(roles.METRICS_VIEW)
 def accounts_list(request, platform: str = "", group: int | None = None):
-    _staff(request)
     rows = Account.objects.filter(archived_at=None).select_related("partner")
     if platform:
         rows = rows.filter(platform=platform)
@@ -144,8 +140,8 @@ class ArticleOut(Schema):
 
 
 @router.get("/analytics/accounts/{account_id}/articles", response={200: list[ArticleOut], **ERRORS}, summary="Articles")
+@api_needs(roles.METRICS_VIEW)
 def account_articles(request, account_id: int, limit: int = 100):
-    _staff(request)
     account = Account.objects.filter(pk=account_id).first()
     if account is None:
         raise NotFound(FieldError("not_found", _("账号不存在。")))
@@ -179,8 +175,8 @@ class ChangedCountOut(Schema):
     response={200: ChangedCountOut, **ERRORS},
     summary="Fetch figures from the WeChat data API",
 )
+@api_needs(roles.METRICS_IMPORT)
 def accounts_sync(request, account_id: int, payload: SyncIn):
-    _staff(request, roles.METRICS_IMPORT)
     account = Account.objects.select_related("channel").filter(pk=account_id).first()
     if account is None:
         raise NotFound(FieldError("not_found", _("账号不存在。")))
@@ -212,8 +208,8 @@ class FormatOut(Schema):
 
 
 @router.get("/analytics/formats", response={200: list[FormatOut], **ERRORS}, summary="Import formats")
+@api_needs(roles.METRICS_VIEW)
 def formats_list(request):
-    _staff(request)
     return [{"name": f.name, "label": str(f.label), "columns": [c.headers[0] for c in f.columns],
              "template_csv": f"/analytics/templates/{f.name}.csv"} for f in FORMATS.values()]  # fmt: skip
 
@@ -232,8 +228,8 @@ def imports_create(request, format: Form[str], file: File[UploadedFile], accept_
 
 
 @router.get("/analytics/imports/{import_id}", response={200: ImportOut, **ERRORS}, summary="One import")
+@api_needs(roles.METRICS_IMPORT)
 def imports_get(request, import_id: int):
-    _staff(request, roles.METRICS_IMPORT)
     record = MetricImport.objects.filter(pk=import_id).first()
     if record is None:
         raise NotFound(FieldError("not_found", _("导入记录不存在。")))
@@ -302,8 +298,8 @@ class RankingOut(Schema):
 
 
 @router.get("/analytics/rankings", response={200: RankingOut, **ERRORS}, summary="A ranking with movement")
+@api_needs(roles.METRICS_VIEW)
 def rankings_get(request, query: Query[RankingQuery]):
-    _staff(request)
     group = PeerGroup.objects.filter(pk=query.group).first()
     if group is None:
         raise NotFound(FieldError("not_found", _("排名分组不存在。")))

@@ -29,7 +29,6 @@ from .measures import ranking_final_on
 from .models import Account, Article, PartnerReport, ReportStatus
 from .periods import period, periods_in
 from .rankings import series
-from .services import require
 
 PERIODS = ("month", "quarter", "year")
 
@@ -48,7 +47,7 @@ def bounds(kind: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def request_report(actor: Actor, partner: Partner, kind: str, anchor: dt.date) -> PartnerReport:
-    require(actor.user, roles.REPORT_MANAGE)
+    roles.require(actor.user, roles.REPORT_MANAGE)
     first, last = bounds(kind, anchor)
     report = PartnerReport.objects.create(
         partner=partner, period=kind, starts_on=first, ends_on=last, created_by=actor.user

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from tongpin.core import records, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.errors import FieldError, NotFound, ValidationFailed
 from tongpin.partners.scope import partner_scope
 
 from . import rollups
@@ -20,13 +20,8 @@ from .imports import choose_figures
 from .models import Account, Article, MetricSample, PartnerReport, PeerGroup
 
 
-def require(user, capability: str) -> None:
-    if not roles.can(user, capability):
-        raise Forbidden(FieldError("forbidden", _("您没有执行此操作的权限。")))
-
-
 def save_group(actor: Actor, values: dict[str, Any], group: PeerGroup | None = None) -> PeerGroup:
-    require(actor.user, roles.METRICS_IMPORT)
+    roles.require(actor.user, roles.METRICS_IMPORT)
     group = group or PeerGroup()
     changes = records.apply(group, values)
     records.check(group)
@@ -34,7 +29,7 @@ def save_group(actor: Actor, values: dict[str, Any], group: PeerGroup | None = N
 
 
 def save_account(actor: Actor, values: dict[str, Any], account: Account | None = None) -> Account:
-    require(actor.user, roles.METRICS_IMPORT)
+    roles.require(actor.user, roles.METRICS_IMPORT)
     account = account or Account()
     changes = records.apply(account, values)
     errors = []
@@ -46,7 +41,7 @@ def save_account(actor: Actor, values: dict[str, Any], account: Account | None =
 
 def enter_figures(actor: Actor, article: Article, observed_on: dt.date, figures: dict[str, int]) -> MetricSample:
     """A person typing in what the platform shows (e.g. for a platform without exports)."""
-    require(actor.user, roles.METRICS_IMPORT)
+    roles.require(actor.user, roles.METRICS_IMPORT)
     if observed_on < article.day or observed_on > timezone.localdate():
         raise ValidationFailed(FieldError("bad_date", _("数据日期须在发布日期与今天之间。"), "observed_on"))
     if any(v is None or v < 0 for v in figures.values()):

@@ -1,12 +1,11 @@
 """Analytics pages: the dashboard, rankings, accounts and peer groups, imports (with templates), figures typed
 in by hand, partner reports. Thin: services and the pure modules decide."""
 
-import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,79 +14,41 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
+from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import edit_page, form_page
 from tongpin.core.spreadsheets import table_response
-from tongpin.partners.fulfilment import Status, fulfilment
-from tongpin.partners.models import AgreementStatus, Commitment
 from tongpin.partners.scope import partner_scope
-from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState
 
 from . import charts, imports, reports, services
+from .dashboard import dashboard as compute_dashboard
 from .formats import FORMATS, template_rows
 from .forms import AccountForm, FiguresForm, GroupForm, ImportForm, RankingForm, ReportForm
 from .indices import DEFAULT_FORMULA
 from .models import Account, Article, MetricImport, PeerGroup, ReportStatus
-from .periods import period, periods_in
+from .periods import period
 from .rankings import rank
 
 
-def _need(request, capability: str) -> None:
-    if not roles.can(request.user, capability):
-        raise PermissionDenied
-
-
-@login_required
+@page_needs(roles.METRICS_VIEW)
 def dashboard(request):
-    _need(request, roles.METRICS_VIEW)
-    today = timezone.localdate()
-    weeks = periods_in("week", today - dt.timedelta(weeks=11), today)
-    own = Account.objects.filter(channel__isnull=False, archived_at=None)
-    per_week = {
-        w.first: Article.objects.filter(account__in=own, day__gte=w.first, day__lte=w.last).aggregate(n=Sum("reads"))[
-            "n"
-        ]
-        or 0
-        for w in weeks
-    }
-    since = timezone.now() - dt.timedelta(days=30)
-    split = (
-        Delivery.objects.filter(action=DeliveryAction.PUBLISH, state=DeliveryState.SUCCESS, delivered_at__gte=since)
-        .values_list("channel__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n")[:12]
-    )
-    statuses = {}
-    live = Commitment.objects.filter(agreement__status=AgreementStatus.IN_FORCE, archived_at=None)
-    for commitment in live.select_related("agreement"):
-        status = fulfilment(commitment, today).status
-        statuses[status] = statuses.get(status, 0) + 1
-    standings = []
-    for account in Account.objects.filter(partner__isnull=False, group__isnull=False, archived_at=None).select_related(
-        "group", "partner"
-    )[:12]:
-        rows = rank(list(account.group.accounts.filter(archived_at=None)), period("month", today))
-        mine = next((r for r in rows if r.account.pk == account.pk), None)
-        standings.append((account, mine, len(rows)))
+    figures = compute_dashboard()
     return render(
         request,
         "analytics/dashboard.html",
         {
-            "trend_chart": charts.line(
-                [(w.first.strftime("%m-%d"), per_week[w.first]) for w in weeks], _("本台账号每周阅读量")
-            ),
-            "split_chart": charts.bars(list(split), _("近 30 天各渠道发布量")),
-            "statuses": [(Status(s).label, statuses.get(s, 0), s) for s in Status.values if statuses.get(s)],
-            "standings": standings,
+            "trend_chart": charts.line(figures.weekly_reads, _("本台账号每周阅读量")),
+            "split_chart": charts.bars(figures.channel_split, _("近 30 天各渠道发布量")),
+            "statuses": figures.statuses,
+            "standings": figures.standings,
             "imports": MetricImport.objects.all()[:5],
         },
     )
 
 
-@login_required
+@page_needs(roles.METRICS_VIEW)
 def rankings(request):
-    _need(request, roles.METRICS_VIEW)
     first_group = PeerGroup.objects.first()
     initial = {"period": "week", "formula": DEFAULT_FORMULA, "group": first_group}
     form = RankingForm(request.GET or None, initial=initial)
@@ -112,9 +73,8 @@ def rankings(request):
     return render(request, "analytics/rankings.html", {"form": form, "group": group, "rows": rows, "span": span})
 
 
-@login_required
+@page_needs(roles.METRICS_VIEW)
 def account_list(request):
-    _need(request, roles.METRICS_VIEW)
     accounts = Account.objects.select_related("group", "partner", "channel").filter(archived_at=None)
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
@@ -133,17 +93,15 @@ def account_list(request):
     )
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def account_edit(request, account_id: int | None = None):
-    _need(request, roles.METRICS_IMPORT)
     back = reverse("analytics-accounts")
     titles = (_("登记账号"), _("修改账号"))
     return edit_page(request, Account, account_id, AccountForm, services.save_account, lambda saved: back, titles, back)
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def group_new(request):
-    _need(request, roles.METRICS_IMPORT)
     actor = actor_from_request(request)
     return form_page(
         request,
@@ -154,9 +112,8 @@ def group_new(request):
     )
 
 
-@login_required
+@page_needs(roles.METRICS_VIEW)
 def account_articles(request, account_id: int):
-    _need(request, roles.METRICS_VIEW)
     account = Account.objects.filter(pk=account_id).first()
     if account is None:
         raise Http404
@@ -180,9 +137,8 @@ def account_articles(request, account_id: int):
     return render(request, "analytics/articles.html", {"account": account, "articles": articles})
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def article_figures(request, article_id: int):
-    _need(request, roles.METRICS_IMPORT)
     article = Article.objects.select_related("account").filter(pk=article_id).first()
     if article is None:
         raise Http404
@@ -200,9 +156,8 @@ def article_figures(request, article_id: int):
     )
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def import_page(request):
-    _need(request, roles.METRICS_IMPORT)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -226,20 +181,18 @@ def import_page(request):
     )
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def import_detail(request, import_id: int):
-    _need(request, roles.METRICS_IMPORT)
     record = MetricImport.objects.filter(pk=import_id).first()
     if record is None:
         raise Http404
     return render(request, "analytics/import_detail.html", {"record": record})
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 @require_POST
 def import_rest(request, import_id: int):
     """Import the valid rows of a file that was refused for its bad rows (the person chose to)."""
-    _need(request, roles.METRICS_IMPORT)
     record = MetricImport.objects.filter(pk=import_id).first()
     if record is None or not record.file:
         raise Http404
@@ -253,9 +206,8 @@ def import_rest(request, import_id: int):
     return redirect("analytics-import", import_id=again.pk)
 
 
-@login_required
+@page_needs(roles.METRICS_IMPORT)
 def import_template(request, name: str, fmt: str):
-    _need(request, roles.METRICS_IMPORT)
     spec = FORMATS.get(name)
     if spec is None:
         raise Http404

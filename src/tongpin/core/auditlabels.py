@@ -156,6 +156,7 @@ ACTIONS = {
     "live.anchor": _("保存主播"),
     "live.qualification": _("保存主播资质"),
     "live.product": _("保存商品"),
+    "live.document": _("添加商品资质文件"),
     "live.session": _("保存直播场次"),
     "live.sign_off": _("直播合规签发"),
     "live.status": _("直播状态变更"),

@@ -167,6 +167,13 @@ def can(user, capability: str) -> bool:
     return capability in CAPABILITIES.get(user.role, frozenset())
 
 
+def require(user, capability: str, message: str | None = None) -> None:
+    """Refuse (403 `forbidden`) a caller whose role lacks the capability: the one check services make before a
+    write (docs/architecture.md, "403 or 404")."""
+    if not can(user, capability):
+        raise Forbidden(FieldError("forbidden", message or gettext("您没有执行此操作的权限。")))
+
+
 def require_any(user, *capabilities: str) -> None:
     """Refuse (403) a caller holding none of the capabilities: for endpoints whose lists would otherwise just
     come back empty, so that what each endpoint demands is stated and checked."""

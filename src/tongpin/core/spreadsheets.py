@@ -34,7 +34,12 @@ def _csv_rows(data: bytes) -> Iterator[list]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("gb18030")  # Excel on Chinese Windows saves CSV in GBK
+        try:
+            text = data.decode("gb18030")  # Excel on Chinese Windows saves CSV in GBK
+        except UnicodeDecodeError as error:  # neither: a picture or other file named .csv (found by schemathesis)
+            raise ValidationFailed(
+                FieldError("unreadable", _("无法读取该 CSV 文件：请以 UTF-8 或 GBK 编码保存。"), "file")
+            ) from error
     yield from csv.reader(io.StringIO(text))
 
 

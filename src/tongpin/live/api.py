@@ -13,8 +13,9 @@ from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core import roles
+from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.errors import FieldError, ValidationFailed
 from tongpin.core.schemas import ERRORS
 from tongpin.partners.services import get_partner
 
@@ -22,11 +23,6 @@ from . import results, services
 from .models import Anchor, LivePlatform, Product, ProductDocument, QualificationField, SessionHost, Studio
 
 router = Router(tags=["live"])
-
-
-def _view(request) -> None:
-    if not roles.can(request.auth, roles.LIVE_VIEW):
-        raise Forbidden(FieldError("forbidden", _("没有权限。")))
 
 
 class AnchorIn(Schema):
@@ -42,31 +38,28 @@ class AnchorOut(AnchorIn):
     age: int
     qualifications: list[dict]
 
+    @staticmethod
+    def resolve_age(anchor: Anchor) -> int:
+        return services.age_on(anchor.birth_date, dt.date.today())
 
-def anchor_out(a: Anchor) -> dict:
-    return {
-        "id": a.pk,
-        "name": a.name,
-        "birth_date": a.birth_date,
-        "guardian_consent": a.guardian_consent,
-        "skills": a.skills,
-        "categories": a.categories,
-        "age": services.age_on(a.birth_date, dt.date.today()),
-        "qualifications": [
-            {"field": q.field, "number": q.number, "expires_on": q.expires_on} for q in a.qualifications.all()
-        ],
-    }
+    @staticmethod
+    def resolve_qualifications(anchor: Anchor) -> list[dict]:
+        return [fields_of(q, "field", "number", "expires_on") for q in anchor.qualifications.all()]
+
+
+def fields_of(row, *names: str) -> dict:
+    return {name: getattr(row, name) for name in names}
 
 
 @router.get("/live/anchors", response={200: list[AnchorOut], **ERRORS}, summary="The anchor roster")
+@api_needs(roles.LIVE_VIEW)
 def anchors_list(request):
-    _view(request)
-    return [anchor_out(a) for a in Anchor.objects.prefetch_related("qualifications")]
+    return list(Anchor.objects.prefetch_related("qualifications"))
 
 
 @router.post("/live/anchors", response={201: AnchorOut, **ERRORS}, summary="Add an anchor (at least 16)")
 def anchors_create(request, payload: AnchorIn):
-    return Status(201, anchor_out(services.save_anchor(actor_from_request(request, "api"), payload.dict())))
+    return Status(201, services.save_anchor(actor_from_request(request, "api"), payload.dict()))
 
 
 class QualificationIn(Schema):
@@ -79,11 +72,9 @@ class QualificationIn(Schema):
     "/live/anchors/{anchor_id}/qualifications", response={201: AnchorOut, **ERRORS}, summary="Add a qualification"
 )
 def qualifications_create(request, anchor_id: int, payload: QualificationIn):
-    anchor = Anchor.objects.filter(pk=anchor_id).first()
-    if anchor is None:
-        raise NotFound(FieldError("not_found", _("主播不存在。")))
+    anchor = services.get_anchor(request.auth, anchor_id)
     services.save_qualification(actor_from_request(request, "api"), anchor, payload.dict())
-    return Status(201, anchor_out(anchor))
+    return Status(201, anchor)
 
 
 class ProductIn(Schema):
@@ -98,30 +89,22 @@ class ProductIn(Schema):
 
 class ProductOut(Schema):
     id: int
-    partner: str
+    partner: str = Field(alias="partner.slug")
     name: str
     price: Decimal
     needs: str
     claims: str
     documents: list[dict]
 
-
-def product_out(p: Product) -> dict:
-    return {
-        "id": p.pk,
-        "partner": p.partner.slug,
-        "name": p.name,
-        "price": p.price,
-        "needs": p.needs,
-        "claims": p.claims,
-        "documents": [{"kind": d.kind, "number": d.number, "expires_on": d.expires_on} for d in p.documents.all()],
-    }
+    @staticmethod
+    def resolve_documents(product: Product) -> list[dict]:
+        return [fields_of(d, "kind", "number", "expires_on") for d in product.documents.all()]
 
 
 @router.get("/live/products", response={200: list[ProductOut], **ERRORS}, summary="Products")
+@api_needs(roles.LIVE_VIEW)
 def products_list(request):
-    _view(request)
-    return [product_out(p) for p in Product.objects.select_related("partner").prefetch_related("documents")]
+    return list(Product.objects.select_related("partner").prefetch_related("documents"))
 
 
 @router.post("/live/products", response={201: ProductOut, **ERRORS}, summary="Add a product of an enterprise")
@@ -129,7 +112,7 @@ def products_create(request, payload: ProductIn):
     values = payload.dict()
     values["partner"] = get_partner(request.auth, values["partner"])
     values["needs"] = values["needs"] or ""
-    return Status(201, product_out(services.save_product(actor_from_request(request, "api"), values)))
+    return Status(201, services.save_product(actor_from_request(request, "api"), values))
 
 
 class DocumentIn(Schema):
@@ -140,13 +123,9 @@ class DocumentIn(Schema):
 
 @router.post("/live/products/{product_id}/documents", response={201: ProductOut, **ERRORS}, summary="Add a document")
 def documents_create(request, product_id: int, payload: DocumentIn):
-    if not roles.can(request.auth, roles.LIVE_MANAGE):
-        raise Forbidden(FieldError("forbidden", _("没有权限。")))
-    product = Product.objects.filter(pk=product_id).first()
-    if product is None:
-        raise NotFound(FieldError("not_found", _("商品不存在。")))
-    ProductDocument.objects.create(product=product, **payload.dict())
-    return Status(201, product_out(product))
+    product = services.get_product(request.auth, product_id)
+    services.add_document(actor_from_request(request, "api"), product, payload.dict())
+    return Status(201, product)
 
 
 class HostIn(Schema):
@@ -176,56 +155,41 @@ class SessionIn(Schema):
 class SessionOut(Schema):
     id: int
     title: str
-    partner: str
+    partner: str = Field(alias="partner.slug")
     platform: str
     account: str
-    studio: str | None
+    studio: str | None = Field(None, alias="studio.name")
     starts_at: dt.datetime
     ends_at: dt.datetime
     status: str
-    signed_off_by: str | None
+    signed_off_by: str | None = Field(None, alias="signed_off_by.username")
     signed_off_at: dt.datetime | None
     hosts: list[dict]
     lineup: list[dict]
     result: dict | None
 
-
-def session_out(s) -> dict:
-    result = getattr(s, "result", None)
-    return {
-        "id": s.pk,
-        "title": s.title,
-        "partner": s.partner.slug,
-        "platform": s.platform,
-        "account": s.account,
-        "studio": s.studio.name if s.studio_id else None,
-        "starts_at": s.starts_at,
-        "ends_at": s.ends_at,
-        "status": s.status,
-        "signed_off_by": s.signed_off_by.username if s.signed_off_by_id else None,
-        "signed_off_at": s.signed_off_at,
-        "hosts": [
+    @staticmethod
+    def resolve_hosts(session) -> list[dict]:
+        return [
             {"anchor_id": h.anchor_id, "anchor": h.anchor.name, "role": h.role}
-            for h in s.hosts.select_related("anchor")
-        ],
-        "lineup": [
+            for h in session.hosts.select_related("anchor")
+        ]
+
+    @staticmethod
+    def resolve_lineup(session) -> list[dict]:
+        return [
             {"product_id": i.product_id, "product": i.product.name, "minutes": i.minutes}
-            for i in s.lineup.select_related("product")
-        ],
-        "result": None
-        if result is None
-        else {
-            "viewers": result.viewers,
-            "orders": result.orders,
-            "gmv": str(result.gmv),
-            "refunds": str(result.refunds),
-            "net_gmv": str(result.net_gmv),
-            "gpm": str(result.gpm),
-            "conversion": result.conversion,
-            "conversion_percent": str(result.conversion_percent),
-            "average_order": str(result.average_order),
-        },
-    }
+            for i in session.lineup.select_related("product")
+        ]
+
+    @staticmethod
+    def resolve_result(session) -> dict | None:
+        result = getattr(session, "result", None)
+        if result is None:
+            return None
+        figures = fields_of(result, "viewers", "orders", "conversion")
+        money = ("gmv", "refunds", "net_gmv", "gpm", "conversion_percent", "average_order")
+        return figures | {name: str(getattr(result, name)) for name in money}
 
 
 def _session_args(request, payload: SessionIn) -> tuple[dict, list, list]:
@@ -247,11 +211,11 @@ def _session_args(request, payload: SessionIn) -> tuple[dict, list, list]:
 
 
 @router.get("/live/sessions", response={200: list[SessionOut], **ERRORS}, summary="Sessions")
+@api_needs(roles.LIVE_VIEW)
 def sessions_list(request):
-    _view(request)
     from .models import LiveSession
 
-    return [session_out(s) for s in LiveSession.objects.select_related("partner", "studio", "signed_off_by")[:200]]
+    return list(LiveSession.objects.select_related("partner", "studio", "signed_off_by")[:200])
 
 
 @router.post(
@@ -261,19 +225,19 @@ def sessions_list(request):
 )
 def sessions_create(request, payload: SessionIn):
     values, hosts, lineup = _session_args(request, payload)
-    return Status(201, session_out(services.save_session(actor_from_request(request, "api"), values, hosts, lineup)))
+    return Status(201, services.save_session(actor_from_request(request, "api"), values, hosts, lineup))
 
 
 @router.get("/live/sessions/{session_id}", response={200: SessionOut, **ERRORS}, summary="One session")
 def sessions_get(request, session_id: int):
-    return session_out(services.get_session(request.auth, session_id))
+    return services.get_session(request.auth, session_id)
 
 
 @router.put("/live/sessions/{session_id}", response={200: SessionOut, **ERRORS}, summary="Change a planned session")
 def sessions_put(request, session_id: int, payload: SessionIn):
     session = services.get_session(request.auth, session_id)
     values, hosts, lineup = _session_args(request, payload)
-    return session_out(services.save_session(actor_from_request(request, "api"), values, hosts, lineup, session))
+    return services.save_session(actor_from_request(request, "api"), values, hosts, lineup, session)
 
 
 @router.delete(
@@ -306,9 +270,8 @@ def sessions_check(request, session_id: int):
     summary="Sign off (422 while anything blocks)",
 )
 def sessions_sign_off(request, session_id: int):
-    return session_out(
-        services.sign_off(actor_from_request(request, "api"), services.get_session(request.auth, session_id))
-    )
+    session = services.get_session(request.auth, session_id)
+    return services.sign_off(actor_from_request(request, "api"), session)
 
 
 class StatusIn(Schema):
@@ -325,9 +288,8 @@ class StatusIn(Schema):
 )
 def sessions_status(request, session_id: int, payload: StatusIn):
     session = services.get_session(request.auth, session_id)
-    return session_out(
-        services.move_session(actor_from_request(request, "api"), session, payload.status, payload.confirm_early)
-    )
+    actor = actor_from_request(request, "api")
+    return services.move_session(actor, session, payload.status, payload.confirm_early)
 
 
 class ResultIn(Schema):
@@ -345,8 +307,7 @@ class ResultIn(Schema):
 def sessions_result(request, session_id: int, payload: ResultIn):
     session = services.get_session(request.auth, session_id)
     services.record_result(actor_from_request(request, "api"), session, payload.dict())
-    session.refresh_from_db()
-    return session_out(services.get_session(request.auth, session_id))
+    return services.get_session(request.auth, session_id)  # read again: with its result
 
 
 class ResultsImportOut(Schema):
@@ -366,8 +327,8 @@ def results_import(request, file: File[UploadedFile]):
 
 
 @router.get("/live/sales", response={200: list[dict], **ERRORS}, summary="Monthly sales of an enterprise or an anchor")
+@api_needs(roles.LIVE_VIEW)
 def sales_get(request, partner: str = "", anchor: int | None = None):
-    _view(request)
     found_partner = get_partner(request.auth, partner) if partner else None
     found_anchor = Anchor.objects.filter(pk=anchor).first() if anchor else None
     rows = services.sales(partner=found_partner, anchor=found_anchor)

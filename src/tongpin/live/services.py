@@ -16,14 +16,16 @@ from django.utils.translation import gettext_lazy
 
 from tongpin.core import records, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.errors import Conflict, FieldError, ValidationFailed
 from tongpin.core.files import check_upload
 from tongpin.core.notify import notify
+from tongpin.partners.scope import scoped_get
 
 from .models import (
     Anchor,
     LiveSession,
     Product,
+    ProductDocument,
     Qualification,
     SessionHost,
     SessionProduct,
@@ -37,10 +39,6 @@ MIN_AGE, ADULT_AGE = 16, 18
 ACTIVE = [SessionStatus.PLANNED, SessionStatus.REHEARSED, SessionStatus.LIVE]
 
 
-def require(user, capability: str) -> None:
-    if not roles.can(user, capability):
-        raise Forbidden(FieldError("forbidden", _("您没有执行此操作的权限。")))
-
 
 def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
@@ -50,7 +48,7 @@ def age_on(birth: dt.date, day: dt.date) -> int:
 
 
 def save_anchor(actor: Actor, values: dict[str, Any], anchor: Anchor | None = None) -> Anchor:
-    require(actor.user, roles.LIVE_MANAGE)
+    roles.require(actor.user, roles.LIVE_MANAGE)
     anchor = anchor or Anchor()
     changes = records.apply(anchor, values)
     errors = []
@@ -61,7 +59,7 @@ def save_anchor(actor: Actor, values: dict[str, Any], anchor: Anchor | None = No
 
 
 def save_qualification(actor: Actor, anchor: Anchor, values: dict[str, Any]) -> Qualification:
-    require(actor.user, roles.LIVE_MANAGE)
+    roles.require(actor.user, roles.LIVE_MANAGE)
     qualification = Qualification(anchor=anchor)
     if values.get("document") and hasattr(values["document"], "read"):
         check_upload(values["document"], location="document")
@@ -70,8 +68,20 @@ def save_qualification(actor: Actor, anchor: Anchor, values: dict[str, Any]) -> 
     return records.save(actor, qualification, changes, "live.qualification")
 
 
+def add_document(actor: Actor, product: Product, values: dict[str, Any]) -> ProductDocument:
+    """A licence, inspection report or permit of a product: the compliance check reads them before a session
+    may be signed off and go live, so they are checked, saved and audited like every other record."""
+    roles.require(actor.user, roles.LIVE_MANAGE)
+    document = ProductDocument(product=product)
+    if values.get("file") and hasattr(values["file"], "read"):
+        check_upload(values["file"], location="file")
+    changes = records.apply(document, {name: value for name, value in values.items() if value or name != "file"})
+    records.check(document, exclude=["file"])
+    return records.save(actor, document, changes, "live.document")
+
+
 def save_product(actor: Actor, values: dict[str, Any], product: Product | None = None) -> Product:
-    require(actor.user, roles.LIVE_MANAGE)
+    roles.require(actor.user, roles.LIVE_MANAGE)
     product = product or Product()
     image = values.get("image")
     if image and hasattr(image, "read"):
@@ -157,7 +167,7 @@ def save_session(
 ) -> LiveSession:
     """Create or change a session with its hosts (anchor, role) and products in order
     ({"product", "minutes", "talking_points"}). Changing a signed-off session clears the sign-off."""
-    require(actor.user, roles.LIVE_MANAGE)
+    roles.require(actor.user, roles.LIVE_MANAGE)
     session = session or LiveSession(created_by=actor.user)
     if session.pk and session.status not in (SessionStatus.PLANNED, SessionStatus.REHEARSED):
         raise Conflict(FieldError("not_editable", _("直播开始后不能再修改场次安排。")))
@@ -237,7 +247,7 @@ def compliance_check(session: LiveSession) -> dict:
 
 def sign_off(actor: Actor, session: LiveSession) -> LiveSession:
     """A named person signs off the checked text; refused while anything blocks. The text and findings are kept."""
-    require(actor.user, roles.LIVE_SIGNOFF)
+    roles.require(actor.user, roles.LIVE_SIGNOFF)
     with transaction.atomic():
         session = LiveSession.objects.select_for_update().get(pk=session.pk)
         if session.status not in (SessionStatus.PLANNED, SessionStatus.REHEARSED):
@@ -296,7 +306,7 @@ def lead_text(lead: dt.timedelta) -> str:
 def move_session(actor: Actor, session: LiveSession, status: str, confirm_early: bool = False) -> LiveSession:
     """Change a session's status. Going live more than EARLY_START_ALLOWED before the slot is refused (409
     `too_early`, saying by how much) unless `confirm_early`."""
-    require(actor.user, roles.LIVE_MANAGE)
+    roles.require(actor.user, roles.LIVE_MANAGE)
     with transaction.atomic():
         session = LiveSession.objects.select_for_update().get(pk=session.pk)
         if status not in MOVES.get(session.status, set()):
@@ -321,7 +331,7 @@ def move_session(actor: Actor, session: LiveSession, status: str, confirm_early:
 
 
 def delete_session(actor: Actor, session: LiveSession) -> None:
-    require(actor.user, roles.LIVE_MANAGE)
+    roles.require(actor.user, roles.LIVE_MANAGE)
     if SessionResult.objects.filter(session=session).exists():
         raise Conflict(FieldError("has_results", _("已有直播数据的场次须保留（至少 3 年），不能删除；可改为取消。")))
     records.delete(actor, session, "live.session_delete")
@@ -350,7 +360,7 @@ def result_errors(values: dict[str, Any]) -> list[FieldError]:
 
 
 def record_result(actor: Actor, session: LiveSession, values: dict[str, Any], source: str = "manual") -> SessionResult:
-    require(actor.user, roles.LIVE_MANAGE)
+    roles.require(actor.user, roles.LIVE_MANAGE)
     session.refresh_from_db(fields=["status"])
     if session.status not in (SessionStatus.LIVE, SessionStatus.REVIEWED):
         raise Conflict(FieldError("not_live", _("直播开始后才能录入数据。")))
@@ -394,12 +404,18 @@ def sales(partner=None, anchor=None, first: dt.date | None = None, last: dt.date
 
 
 def get_session(user, session_id: int) -> LiveSession:
-    if not roles.can(user, roles.LIVE_VIEW):
-        raise NotFound(FieldError("not_found", _("直播场次不存在。")))
-    session = LiveSession.objects.select_related("partner", "studio").filter(pk=session_id).first()
-    if session is None:
-        raise NotFound(FieldError("not_found", _("直播场次不存在。")))
-    return session
+    rows = LiveSession.objects.select_related("partner", "studio")
+    return scoped_get(user, rows, session_id, _("直播场次不存在。"), capability=roles.LIVE_VIEW)
+
+
+def get_anchor(user, anchor_id: int) -> Anchor:
+    """Live commerce is the station's: whoever lacks live.view is answered 404 for its rows."""
+    return scoped_get(user, Anchor, anchor_id, _("主播不存在。"), partner=None, capability=roles.LIVE_VIEW)
+
+
+def get_product(user, product_id: int) -> Product:
+    rows = Product.objects.select_related("partner")
+    return scoped_get(user, rows, product_id, _("商品不存在。"), capability=roles.LIVE_VIEW)
 
 
 # -- hooks for other apps ------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
+from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import edit_page, form_page
@@ -24,14 +24,8 @@ from .forms import AnchorForm, DocumentForm, ProductForm, QualificationForm, Res
 from .models import Anchor, LiveSession, Product, SessionHost, SessionStatus
 
 
-def _need(request, capability: str) -> None:
-    if not roles.can(request.user, capability):
-        raise PermissionDenied
-
-
-@login_required
+@page_needs(roles.LIVE_VIEW)
 def session_list(request):
-    _need(request, roles.LIVE_VIEW)
     now = timezone.now()
     sessions = LiveSession.objects.select_related("partner", "studio").prefetch_related("hosts__anchor")
     return render(
@@ -52,9 +46,8 @@ def _save_session(actor, values: dict, session=None):
     return services.save_session(actor, values, hosts, lineup, session)
 
 
-@login_required
+@page_needs(roles.LIVE_MANAGE)
 def session_edit(request, session_id: int | None = None):
-    _need(request, roles.LIVE_MANAGE)
     session = services.get_session(request.user, session_id) if session_id else None
     initial = {}
     if session:
@@ -134,9 +127,8 @@ def session_action(request, session_id: int, action: str):
     return redirect("live-session", session_id=session.pk)
 
 
-@login_required
+@page_needs(roles.LIVE_VIEW)
 def anchor_list(request):
-    _need(request, roles.LIVE_VIEW)
     today = timezone.localdate()
     anchors = Anchor.objects.prefetch_related("qualifications", "accounts")
     rows = [(a, services.age_on(a.birth_date, today)) for a in anchors]
@@ -144,9 +136,8 @@ def anchor_list(request):
                                                  "today": today})  # fmt: skip
 
 
-@login_required
+@page_needs(roles.LIVE_MANAGE)
 def anchor_edit(request, anchor_id: int | None = None):
-    _need(request, roles.LIVE_MANAGE)
     done = lambda saved: reverse("live-anchor", args=[saved.pk])  # noqa: E731
     titles = (_("登记主播"), _("修改主播"))
     return edit_page(
@@ -154,12 +145,9 @@ def anchor_edit(request, anchor_id: int | None = None):
     )
 
 
-@login_required
+@page_needs(roles.LIVE_VIEW)
 def anchor_detail(request, anchor_id: int):
-    _need(request, roles.LIVE_VIEW)
-    anchor = Anchor.objects.filter(pk=anchor_id).first()
-    if anchor is None:
-        raise Http404
+    anchor = services.get_anchor(request.user, anchor_id)
     can_manage = roles.can(request.user, roles.LIVE_MANAGE)
     form = QualificationForm(request.POST or None, request.FILES or None) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
@@ -177,18 +165,16 @@ def anchor_detail(request, anchor_id: int):
     )  # fmt: skip
 
 
-@login_required
+@page_needs(roles.LIVE_VIEW)
 def product_list(request):
-    _need(request, roles.LIVE_VIEW)
     products = Product.objects.select_related("partner").prefetch_related("documents")
     can_manage = roles.can(request.user, roles.LIVE_MANAGE)
     context = {"products": products, "today": timezone.localdate(), "can_manage": can_manage}
     return render(request, "live/products.html", context)
 
 
-@login_required
+@page_needs(roles.LIVE_MANAGE)
 def product_edit(request, product_id: int | None = None):
-    _need(request, roles.LIVE_MANAGE)
     done = lambda saved: reverse("live-product", args=[saved.pk])  # noqa: E731
     titles = (_("新增商品"), _("修改商品"))
     return edit_page(
@@ -196,18 +182,18 @@ def product_edit(request, product_id: int | None = None):
     )
 
 
-@login_required
+@page_needs(roles.LIVE_VIEW)
 def product_detail(request, product_id: int):
-    _need(request, roles.LIVE_VIEW)
-    product = Product.objects.select_related("partner").filter(pk=product_id).first()
-    if product is None:
-        raise Http404
+    product = services.get_product(request.user, product_id)
     can_manage = roles.can(request.user, roles.LIVE_MANAGE)
     form = DocumentForm(request.POST or None, request.FILES or None) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
-        form.instance.product = product
-        form.save()
-        messages.success(request, _("已添加。"))
+        try:
+            services.add_document(actor_from_request(request), product, form.cleaned_data)
+        except DomainError as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, _("已添加。"))
         return redirect("live-product", product_id=product.pk)
     return render(request, "live/product.html", {"product": product, "form": form, "today": timezone.localdate()})
 
@@ -215,10 +201,9 @@ def product_detail(request, product_id: int):
 IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
-@login_required
+@page_needs(roles.LIVE_VIEW)
 def product_image(request, product_id: int):
     """The product's picture, to people who may see live commerce (media has no public URL)."""
-    _need(request, roles.LIVE_VIEW)
     product = Product.objects.filter(pk=product_id).exclude(image="").first()
     content_type = IMAGE_TYPES.get(product.image.name.rsplit(".", 1)[-1].lower()) if product else None
     if content_type is None:  # no picture, or not one checked on upload
@@ -230,9 +215,8 @@ def product_image(request, product_id: int):
     return response
 
 
-@login_required
+@page_needs(roles.LIVE_MANAGE)
 def results_import(request):
-    _need(request, roles.LIVE_MANAGE)
     if request.GET.get("template") in ("csv", "xlsx"):
         header, example = results.template()
         return table_response("tongpin-live-results-template", header, [example], request.GET["template"])
@@ -252,9 +236,8 @@ def results_import(request):
     return render(request, "live/results_import.html", {"form": form})
 
 
-@login_required
+@page_needs(roles.LIVE_VIEW)
 def sales_page(request):
-    _need(request, roles.LIVE_VIEW)
     from tongpin.partners.models import Partner
 
     enterprises = Partner.objects.filter(live_sessions__result__isnull=False).distinct()

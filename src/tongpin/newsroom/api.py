@@ -252,7 +252,7 @@ def stories_list(request, filters: Query[StoryQuery]):
     return {"count": page.total, "more": page.more, "page": page.page, "page_size": page.page_size, "results": results}
 
 
-@router.get("/stories/export.csv", summary="The list (same filters and scope) as CSV")
+@router.get("/stories/export.csv", response={200: None, **ERRORS}, summary="The list (same filters and scope) as CSV")
 def stories_export(request, filters: Query[StoryQuery]):
     roles.require_any(request.auth, roles.STORY_VIEW)
     criteria = StoryFilters(**filters.dict(exclude={"page", "page_size"}))
@@ -359,12 +359,12 @@ def assets_upload(request, story_id: int, file: File[UploadedFile], caption: For
     return Status(201, asset_out(asset))
 
 
-@router.get("/assets/{key}/download", summary="Download an asset (access-checked)")
+@router.get("/assets/{key}/download", response={200: None, **ERRORS}, summary="Download an asset (access-checked)")
 def assets_download(request, key: str):
     return asset_response(asset_service.get_asset(request.auth, key), actor_from_request(request, "api"))
 
 
-@router.get("/assets/{key}/thumbnail", summary="Thumbnail of an image asset")
+@router.get("/assets/{key}/thumbnail", response={200: None, **ERRORS}, summary="Thumbnail of an image asset")
 def assets_thumbnail(request, key: str):
     asset = asset_service.get_asset(request.auth, key)
     return asset_response(asset, actor_from_request(request, "api"), thumbnail=True)
@@ -404,7 +404,10 @@ def stories_publications(request, story_id: int):
     return [publication_out(p) for p in publications_of(request.auth, "story", story.pk)]
 
 
-@router.get("/stories/{story_id}/ninjs", summary="The story as IPTC ninjs 2.0 JSON (approved text once approved)")
+@router.get(
+    "/stories/{story_id}/ninjs", response={200: dict, **ERRORS},
+    summary="The story as IPTC ninjs 2.0 JSON (approved text once approved)",
+)
 def stories_ninjs(request, story_id: int):
     story = story_service.get_story(request.auth, story_id)
     return story_ninjs(story)

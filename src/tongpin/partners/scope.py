@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext
 
-from tongpin.core.roles import STATION_STAFF, Role
+from tongpin.core.errors import FieldError, NotFound
+from tongpin.core.roles import PARTNER_VIEW, STATION_STAFF, Role, can
 
 
 @dataclass(frozen=True)
@@ -40,3 +42,20 @@ def partner_scope(user) -> PartnerScope:
 
     partner_id = Liaison.objects.filter(user=user).values_list("partner_id", flat=True).first()
     return PartnerScope(everything=False, partner_ids=frozenset({partner_id})) if partner_id else NOTHING
+
+
+def scoped_get(user, rows: type[Model] | QuerySet, pk, message: str | None = None, *, partner: str | None = "partner",
+               capability: str = PARTNER_VIEW, key: str = "pk"):  # fmt: skip
+    """The one row (`key` = `pk`) of `rows` that `user` may see, else NotFound (404) — never a hint that it exists.
+
+    A row is visible to a caller holding `capability` whose partner scope includes the row's partner, read
+    through `partner` (a field path such as `topic__partner`): station staff see every row, a liaison the rows
+    of their own partner (rows of no partner stay hidden from them), anyone else nothing. `partner=None`: rows
+    of the station's own (anchors, studios) that only station staff see."""
+    queryset = rows if isinstance(rows, QuerySet) else rows._default_manager.all()
+    scope, row = partner_scope(user), None
+    if can(user, capability) and (partner is not None or scope.everything):
+        row = queryset.filter(scope.filter(partner) if partner else Q(), **{key: pk}).first()
+    if row is None:
+        raise NotFound(FieldError("not_found", message or gettext("资源不存在。")))
+    return row

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from tongpin.core import files, records, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.errors import FieldError, ValidationFailed
 
 from .measures import MEASURES
 from .models import (
@@ -31,14 +31,10 @@ from .models import (
     Meeting,
     Partner,
 )
-from .scope import partner_scope
+from .scope import partner_scope, scoped_get
 
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
-
-def require(user, capability: str, message: str | None = None) -> None:
-    if not roles.can(user, capability):
-        raise Forbidden(FieldError("forbidden", message or _("您没有执行此操作的权限。")))
 
 
 # -- partners ------------------------------------------------------------------------------------------------
@@ -52,18 +48,18 @@ def visible_partners(user, include_archived: bool = False) -> QuerySet[Partner]:
 
 
 def get_partner(user, slug: str) -> Partner:
-    partner = visible_partners(user, include_archived=True).filter(slug=slug).first()
-    if partner is None:
-        raise NotFound(FieldError("not_found", _("合作方不存在。")))
-    return partner
+    return scoped_get(user, Partner, slug, _("合作方不存在。"), partner="pk", key="slug")
 
 
 def save_partner(actor: Actor, values: dict[str, Any], partner: Partner | None = None) -> Partner:
-    require(actor.user, roles.PARTNER_MANAGE)
+    roles.require(actor.user, roles.PARTNER_MANAGE)
     owners = values.pop("owners", None)
     partner = partner or Partner()
     changes = records.apply(partner, values)
-    records.check(partner)
+    errors = []
+    if Partner.objects.filter(slug=partner.slug).exclude(pk=partner.pk).exists():
+        errors.append(FieldError("duplicate", _("标识已被使用。"), "slug"))
+    records.check(partner, errors, exclude=["slug"] if errors else None)
     with transaction.atomic():
         records.save(actor, partner, changes, "partner.save")
         if owners is not None:
@@ -72,13 +68,13 @@ def save_partner(actor: Actor, values: dict[str, Any], partner: Partner | None =
 
 
 def archive_partner(actor: Actor, partner: Partner) -> Partner:
-    require(actor.user, roles.PARTNER_MANAGE)
+    roles.require(actor.user, roles.PARTNER_MANAGE)
     changes = records.apply(partner, {"archived_at": None if partner.archived_at else timezone.now()})
     return records.save(actor, partner, changes, "partner.archive")
 
 
 def save_contact(actor: Actor, partner: Partner, values: dict[str, Any], contact: Contact | None = None) -> Contact:
-    require(actor.user, roles.PARTNER_MANAGE)
+    roles.require(actor.user, roles.PARTNER_MANAGE)
     contact = contact or Contact(partner=partner)
     changes = records.apply(contact, values)
     records.check(contact)
@@ -135,7 +131,7 @@ def save_agreement(
     agreement: Agreement | None = None,
     attachment: UploadedFile | None = None,
 ) -> Agreement:
-    require(actor.user, roles.PARTNER_MANAGE)
+    roles.require(actor.user, roles.PARTNER_MANAGE)
     agreement = agreement or Agreement(partner=partner, created_by=actor.user)
     changes = records.apply(agreement, values)
     records.check(agreement, _agreement_errors(agreement), exclude=["attachment"])
@@ -148,7 +144,7 @@ def save_agreement(
 
 def renew_agreement(actor: Actor, agreement: Agreement, starts_on: dt.date, ends_on: dt.date) -> Agreement:
     """A new draft continuing `agreement` (same areas, principles and commitments) for the next term."""
-    require(actor.user, roles.PARTNER_MANAGE)
+    roles.require(actor.user, roles.PARTNER_MANAGE)
     with transaction.atomic():
         renewal = save_agreement(
             actor,
@@ -170,21 +166,8 @@ def renew_agreement(actor: Actor, agreement: Agreement, starts_on: dt.date, ends
     return renewal
 
 
-def agreements_of(user, partner: Partner) -> QuerySet[Agreement]:
-    if not partner_scope(user).allows(partner.pk):
-        return Agreement.objects.none()
-    return partner.agreements.all()
-
-
 def get_agreement(user, agreement_id: int) -> Agreement:
-    agreement = Agreement.objects.select_related("partner").filter(pk=agreement_id).first()
-    if (
-        agreement is None
-        or not roles.can(user, roles.PARTNER_VIEW)
-        or not partner_scope(user).allows(agreement.partner_id)
-    ):
-        raise NotFound(FieldError("not_found", _("协议不存在。")))
-    return agreement
+    return scoped_get(user, Agreement.objects.select_related("partner"), agreement_id, _("协议不存在。"))
 
 
 # -- commitments ---------------------------------------------------------------------------------------------
@@ -225,7 +208,7 @@ def _commitment_errors(commitment: Commitment) -> list[FieldError]:
 def save_commitment(
     actor: Actor, agreement: Agreement, values: dict[str, Any], commitment: Commitment | None = None
 ) -> Commitment:
-    require(actor.user, roles.PARTNER_MANAGE)
+    roles.require(actor.user, roles.PARTNER_MANAGE)
     commitment = commitment or Commitment(agreement=agreement)
     changes = records.apply(commitment, values)
     records.check(commitment, _commitment_errors(commitment))
@@ -233,24 +216,21 @@ def save_commitment(
 
 
 def archive_commitment(actor: Actor, commitment: Commitment) -> Commitment:
-    require(actor.user, roles.PARTNER_MANAGE)
+    roles.require(actor.user, roles.PARTNER_MANAGE)
     changes = records.apply(commitment, {"archived_at": None if commitment.archived_at else timezone.now()})
     return records.save(actor, commitment, changes, "commitment.archive")
 
 
 def get_commitment(user, commitment_id: int) -> Commitment:
-    commitment = Commitment.objects.select_related("agreement__partner").filter(pk=commitment_id).first()
-    if commitment is None:
-        raise NotFound(FieldError("not_found", _("合作事项不存在。")))
-    get_agreement(user, commitment.agreement_id)
-    return commitment
+    rows = Commitment.objects.select_related("agreement__partner")
+    return scoped_get(user, rows, commitment_id, _("合作事项不存在。"), partner="agreement__partner")
 
 
 # -- liaison: meetings and action items ----------------------------------------------------------------------
 
 
 def save_meeting(actor: Actor, partner: Partner, values: dict[str, Any], meeting: Meeting | None = None) -> Meeting:
-    require(actor.user, roles.LIAISON_RECORD)
+    roles.require(actor.user, roles.LIAISON_RECORD)
     meeting = meeting or Meeting(partner=partner, created_by=actor.user)
     changes = records.apply(meeting, values)
     records.check(meeting)
@@ -258,7 +238,7 @@ def save_meeting(actor: Actor, partner: Partner, values: dict[str, Any], meeting
 
 
 def save_action(actor: Actor, partner: Partner, values: dict[str, Any], action: ActionItem | None = None) -> ActionItem:
-    require(actor.user, roles.LIAISON_RECORD)
+    roles.require(actor.user, roles.LIAISON_RECORD)
     action = action or ActionItem(partner=partner)
     due_changed = action.pk is None or values.get("due_on", action.due_on) != action.due_on
     changes = records.apply(action, values)
@@ -275,20 +255,12 @@ def save_action(actor: Actor, partner: Partner, values: dict[str, Any], action: 
 
 def set_action_state(actor: Actor, action: ActionItem, state: str) -> ActionItem:
     if actor.user != action.owner:
-        require(actor.user, roles.LIAISON_RECORD)
+        roles.require(actor.user, roles.LIAISON_RECORD)
     if state not in ActionState.values:
         raise ValidationFailed(FieldError("invalid_state", _("状态无效。"), "state"))
     done_at = timezone.now() if state == ActionState.DONE else None
     changes = records.apply(action, {"state": state, "done_at": done_at})
     return records.save(actor, action, changes, "action.state")
-
-
-def get_scoped(user, model, pk: int, message: str):
-    """One row of a partner-owned model, or NotFound when it is outside the user's partner scope."""
-    row = model.objects.filter(pk=pk).first()
-    if row is None or not roles.can(user, roles.PARTNER_VIEW) or not partner_scope(user).allows(row.partner_id):
-        raise NotFound(FieldError("not_found", message))
-    return row
 
 
 def remind_due_actions(days_ahead: int = 2) -> int:
@@ -305,8 +277,3 @@ def remind_due_actions(days_ahead: int = 2) -> int:
             if ActionItem.objects.filter(pk=action.pk, reminded_at__isnull=True).update(reminded_at=timezone.now()):
                 sent += notify(people, text, f"/partners/{action.partner.slug}/#actions")
     return sent
-
-
-def delete_record(actor: Actor, instance, capability: str) -> None:
-    require(actor.user, capability)
-    records.delete(actor, instance, f"{instance._meta.model_name}.delete")

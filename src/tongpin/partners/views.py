@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
+from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import form_page
+from tongpin.core.resources import delete_record
 from tongpin.core.weblinks import local_next
 
 from . import services
@@ -24,7 +26,7 @@ from .forms import ActionForm, AgreementForm, CommitmentForm, ContactForm, Meeti
 from .fulfilment import fulfilment
 from .measures import MEASURES
 from .models import ActionItem, ActionState, Agreement, Commitment, Contact, Meeting
-from .scope import partner_scope
+from .scope import partner_scope, scoped_get
 
 
 def _staff_only(request) -> None:
@@ -56,8 +58,8 @@ def commitment_rows(agreement: Agreement) -> list:
 
 @login_required
 def partner_detail(request, slug: str):
-    _staff_only(request)
-    partner = services.get_partner(request.user, slug)
+    partner = services.get_partner(request.user, slug)  # 404 outside the caller's scope
+    _staff_only(request)  # a liaison's own partner: shown in the portal, not on this staff page (403)
     agreements = [(a, commitment_rows(a)) for a in partner.agreements.select_related("renewal_of")]
     return render(
         request,
@@ -75,14 +77,8 @@ def partner_detail(request, slug: str):
     )
 
 
-def _need(request, capability: str) -> None:
-    if not roles.can(request.user, capability):
-        raise PermissionDenied
-
-
-@login_required
+@page_needs(roles.PARTNER_MANAGE)
 def partner_edit(request, slug: str | None = None):
-    _need(request, roles.PARTNER_MANAGE)
     partner = services.get_partner(request.user, slug) if slug else None
     form = PartnerForm(request.POST or None, instance=copy.copy(partner) if partner else None)
     actor = actor_from_request(request)
@@ -107,9 +103,8 @@ def partner_archive(request, slug: str):
     return redirect("partner-detail", slug=slug)
 
 
-@login_required
+@page_needs(roles.PARTNER_MANAGE)
 def contact_new(request, slug: str):
-    _need(request, roles.PARTNER_MANAGE)
     partner = services.get_partner(request.user, slug)
     actor = actor_from_request(request)
     return form_page(
@@ -126,9 +121,8 @@ def _context(partner, title: str) -> dict:
     return {"title": title, "back": back, "crumbs": [(_("合作方"), reverse("partner-list")), (str(partner), back)]}
 
 
-@login_required
+@page_needs(roles.PARTNER_MANAGE)
 def agreement_edit(request, slug: str | None = None, agreement_id: int | None = None):
-    _need(request, roles.PARTNER_MANAGE)
     agreement = services.get_agreement(request.user, agreement_id) if agreement_id else None
     partner = agreement.partner if agreement else services.get_partner(request.user, slug)
     form = AgreementForm(request.POST or None, request.FILES or None, instance=copy.copy(agreement))
@@ -157,9 +151,8 @@ def agreement_scan(request, agreement_id: int):
     return FileResponse(agreement.attachment.open("rb"), as_attachment=True, filename=agreement.attachment_name)
 
 
-@login_required
+@page_needs(roles.PARTNER_MANAGE)
 def agreement_renew(request, agreement_id: int):
-    _need(request, roles.PARTNER_MANAGE)
     agreement = services.get_agreement(request.user, agreement_id)
     actor = actor_from_request(request)
     term = agreement.ends_on - agreement.starts_on
@@ -177,9 +170,8 @@ def agreement_renew(request, agreement_id: int):
     )
 
 
-@login_required
+@page_needs(roles.PARTNER_MANAGE)
 def commitment_edit(request, agreement_id: int | None = None, commitment_id: int | None = None):
-    _need(request, roles.PARTNER_MANAGE)
     commitment = services.get_commitment(request.user, commitment_id) if commitment_id else None
     agreement = commitment.agreement if commitment else services.get_agreement(request.user, agreement_id)
     form = CommitmentForm(request.POST or None, instance=copy.copy(commitment))
@@ -217,9 +209,8 @@ def commitment_detail(request, commitment_id: int):
     )
 
 
-@login_required
+@page_needs(roles.LIAISON_RECORD)
 def meeting_new(request, slug: str):
-    _need(request, roles.LIAISON_RECORD)
     partner = services.get_partner(request.user, slug)
     actor = actor_from_request(request)
     return form_page(
@@ -231,9 +222,8 @@ def meeting_new(request, slug: str):
     )
 
 
-@login_required
+@page_needs(roles.LIAISON_RECORD)
 def action_new(request, slug: str):
-    _need(request, roles.LIAISON_RECORD)
     partner = services.get_partner(request.user, slug)
     actor = actor_from_request(request)
     initial = {"owner": request.user.pk, "meeting": request.GET.get("meeting")}
@@ -249,7 +239,7 @@ def action_new(request, slug: str):
 @login_required
 @require_POST
 def action_state(request, action_id: int):
-    action = services.get_scoped(request.user, ActionItem, action_id, _("待办事项不存在。"))
+    action = scoped_get(request.user, ActionItem, action_id, _("待办事项不存在。"))
     try:
         services.set_action_state(actor_from_request(request), action, request.POST.get("state", ""))
     except DomainError as error:
@@ -258,11 +248,11 @@ def action_state(request, action_id: int):
     return redirect(local_next(request, request.POST.get("next"), fallback))
 
 
-DELETABLE = {
-    "agreement": (Agreement, roles.PARTNER_MANAGE),
-    "commitment": (Commitment, roles.PARTNER_MANAGE),
-    "contact": (Contact, roles.PARTNER_MANAGE),
-    "meeting": (Meeting, roles.LIAISON_RECORD),
+DELETABLE = {  # kind: (model, the capability deleting needs, the path to its partner)
+    "agreement": (Agreement, roles.PARTNER_MANAGE, "partner"),
+    "commitment": (Commitment, roles.PARTNER_MANAGE, "agreement__partner"),
+    "contact": (Contact, roles.PARTNER_MANAGE, "partner"),
+    "meeting": (Meeting, roles.LIAISON_RECORD, "partner"),
 }
 
 
@@ -271,31 +261,21 @@ DELETABLE = {
 def record_delete(request, kind: str, pk: int):
     if kind not in DELETABLE:
         raise Http404
-    model, capability = DELETABLE[kind]
-    row = model.objects.select_related().filter(pk=pk).first()
-    partner = _owner_partner(row)
-    if row is None or partner is None or not partner_scope(request.user).allows(partner.pk):
-        raise Http404
+    model, capability, path = DELETABLE[kind]
+    row = scoped_get(request.user, model.objects.select_related(), pk, partner=path)
+    partner = row.agreement.partner if isinstance(row, Commitment) else row.partner
     try:
-        services.delete_record(actor_from_request(request), row, capability)
+        delete_record(actor_from_request(request), row, capability)
         messages.success(request, _("已删除。"))
     except DomainError as error:
         flash_errors(request, error)
     return redirect("partner-detail", slug=partner.slug)
 
 
-def _owner_partner(row):
-    if row is None:
-        return None
-    if isinstance(row, Commitment):
-        return row.agreement.partner
-    return row.partner
-
-
 def _edit_record(request, capability: str, model, pk: int, missing: str, form_class, save, anchor: str, title: str):
     """The edit page of one liaison record (meeting, contact, action item): scoped, rule-checked, audited."""
-    _need(request, capability)
-    row = services.get_scoped(request.user, model, pk, missing)
+    roles.require(request.user, capability)
+    row = scoped_get(request.user, model, pk, missing)
     actor = actor_from_request(request)
     extra = {"partner": row.partner} if form_class is ActionForm else {}
     return form_page(

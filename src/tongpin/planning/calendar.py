@@ -21,7 +21,7 @@ from tongpin.partners.scope import partner_scope
 
 from .keydates import occurrences
 from .models import Assignment, AssignmentState, Campaign, CampaignState, Event, EventTask, KeyDate
-from .services import assignment_conflicts
+from .services import conflicts_of
 
 
 @dataclass
@@ -123,9 +123,10 @@ def entries(user, first: dt.date, last: dt.date, *, person=None, campaign: Campa
                 f"/planning/campaigns/{row.pk}/",
             )
         )
-    for row in assignments.select_related("topic__campaign__key_date", "assignee"):
+    assignments = list(assignments.select_related("topic__campaign__key_date", "assignee"))
+    for row, found_conflicts in zip(assignments, conflicts_of(assignments), strict=True):
         day = _local_day(row.due_at)
-        conflicts = tuple(c.message for c in assignment_conflicts(row))
+        conflicts = tuple(c.message for c in found_conflicts)
         found.append(
             Entry(
                 f"assignment-{row.pk}",

@@ -21,7 +21,6 @@ from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, Valid
 from tongpin.core.notify import notify
 from tongpin.partners.models import Partner, PublicityRequest, RequestAttachment, RequestState
 from tongpin.partners.scope import partner_scope
-from tongpin.partners.services import require
 from tongpin.publishing.kinds import ChannelKind
 
 from .models import Campaign, Topic, TopicState
@@ -64,7 +63,7 @@ def submit_request(
     actor: Actor, values: dict[str, Any], uploads: list[UploadedFile] | None = None, partner: Partner | None = None
 ) -> PublicityRequest:
     """A liaison files for their own partner (whatever partner they name); staff name the partner."""
-    require(actor.user, roles.REQUEST_SUBMIT)
+    roles.require(actor.user, roles.REQUEST_SUBMIT)
     scope = partner_scope(actor.user)
     if not scope.everything:
         partner = Partner.objects.filter(pk__in=scope.partner_ids).first()
@@ -100,7 +99,7 @@ def submit_request(
 
 
 def _decidable(actor: Actor, request_id: int) -> PublicityRequest:
-    require(actor.user, roles.REQUEST_HANDLE)
+    roles.require(actor.user, roles.REQUEST_HANDLE)
     request = PublicityRequest.objects.select_for_update().filter(pk=request_id).first()
     if request is None:
         raise NotFound(FieldError("not_found", _("宣传需求不存在。")))

@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 
 from tongpin.core import records, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from tongpin.core.errors import Conflict, FieldError, ValidationFailed
 from tongpin.core.notify import notify
-from tongpin.partners.scope import partner_scope
-from tongpin.partners.services import require
+from tongpin.partners.scope import partner_scope, scoped_get
 from tongpin.publishing.kinds import ChannelKind
 
 from .keydates import next_occurrence
@@ -47,27 +46,6 @@ def _channel_errors(channels: list, field: str = "channels") -> list[FieldError]
     if any(kind not in ChannelKind.values for kind in channels or []):
         return [FieldError("unknown_channel_kind", _("渠道类型无效。"), field)]
     return []
-
-
-def scoped(user, model, pk: int, message: str):
-    """A planning row the user may see: staff see all; a liaison only rows of their own partner."""
-    row = model.objects.filter(pk=pk).first()
-    if row is None:
-        raise NotFound(FieldError("not_found", message))
-    if roles.can(user, roles.PLAN_VIEW):
-        return row
-    partner_id = _partner_of(row)
-    if partner_id is None or not partner_scope(user).allows(partner_id) or not roles.can(user, roles.PARTNER_VIEW):
-        raise NotFound(FieldError("not_found", message))
-    return row
-
-
-def _partner_of(row) -> int | None:
-    if isinstance(row, Assignment):
-        row = row.topic
-    if isinstance(row, EventTask):
-        row = row.event
-    return getattr(row, "partner_id", None)
 
 
 # -- key dates -----------------------------------------------------------------------------------------------
@@ -96,8 +74,13 @@ def _valid_day(month: int | None, day: int | None) -> bool:
     return bool(month and day and 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2024, month)[1])
 
 
+def get_key_date(user, key_date_id: int) -> KeyDate:
+    """Key dates are the station's own planning: staff only (a liaison is answered 404)."""
+    return scoped_get(user, KeyDate, key_date_id, _("宣传节点不存在。"), capability=roles.PLAN_VIEW)
+
+
 def save_key_date(actor: Actor, values: dict[str, Any], key_date: KeyDate | None = None) -> KeyDate:
-    require(actor.user, roles.PLAN_MANAGE)
+    roles.require(actor.user, roles.PLAN_MANAGE)
     is_new = key_date is None
     key_date = key_date or KeyDate()
     changes = records.apply(key_date, values)
@@ -109,7 +92,7 @@ def save_key_date(actor: Actor, values: dict[str, Any], key_date: KeyDate | None
 
 
 def save_campaign(actor: Actor, values: dict[str, Any], campaign: Campaign | None = None) -> Campaign:
-    require(actor.user, roles.PLAN_MANAGE)
+    roles.require(actor.user, roles.PLAN_MANAGE)
     campaign = campaign or Campaign(owner=actor.user)
     changes = records.apply(campaign, values)
     if campaign.key_date_id and not (campaign.starts_on or campaign.ends_on):
@@ -140,14 +123,14 @@ def campaigns_for(user) -> QuerySet[Campaign]:
 
 
 def get_campaign(user, campaign_id: int) -> Campaign:
-    return scoped(user, Campaign, campaign_id, _("策划不存在。"))
+    return scoped_get(user, Campaign, campaign_id, _("策划不存在。"))
 
 
 # -- topics --------------------------------------------------------------------------------------------------
 
 
 def propose_topic(actor: Actor, values: dict[str, Any]) -> Topic:
-    require(actor.user, roles.TOPIC_PROPOSE)
+    roles.require(actor.user, roles.TOPIC_PROPOSE)
     topic = Topic(proposed_by=actor.user, state=TopicState.PROPOSED)
     changes = records.apply(topic, values)
     errors = _channel_errors(topic.channels)
@@ -161,7 +144,7 @@ def propose_topic(actor: Actor, values: dict[str, Any]) -> Topic:
 
 def update_topic(actor: Actor, topic: Topic, values: dict[str, Any]) -> Topic:
     if actor.user != topic.proposed_by:
-        require(actor.user, roles.PLAN_MANAGE)
+        roles.require(actor.user, roles.PLAN_MANAGE)
     due_changed = values.get("due_on", topic.due_on) != topic.due_on
     changes = records.apply(topic, values)
     errors = _channel_errors(topic.channels)
@@ -196,7 +179,7 @@ def move_topic(actor: Actor, topic: Topic, state: str, note: str = "") -> Topic:
                     },
                 )
             )
-        require(actor.user, needed)
+        roles.require(actor.user, needed)
         if state == TopicState.REJECTED and not note.strip():
             raise ValidationFailed(FieldError("reason_required", _("不通过时请写明理由。"), "note"))
         changes = records.apply(topic, {"state": state, "decision_note": note.strip()[:300]})
@@ -220,7 +203,8 @@ def topics_for(user) -> QuerySet[Topic]:
 
 
 def get_topic(user, topic_id: int) -> Topic:
-    return scoped(user, Topic, topic_id, _("选题不存在。"))
+    """Topics are the station's planning: a liaison is answered 404 (the portal shows their requests instead)."""
+    return scoped_get(user, Topic, topic_id, _("选题不存在。"), capability=roles.PLAN_VIEW)
 
 
 # -- assignments ---------------------------------------------------------------------------------------------
@@ -233,16 +217,38 @@ class PlanConflict:
     other: Assignment | None = None
 
 
-def assignment_conflicts(assignment: Assignment) -> list[PlanConflict]:
-    """Double bookings of the assignee and a deadline after the key date its campaign is for."""
+def _bookings(assignments: list[Assignment]) -> list[Assignment]:
+    """The live bookings that might clash with any of `assignments` (one query for a whole list)."""
+    booked = [a for a in assignments if a.starts_at and a.ends_at]
+    if not booked:
+        return []
+    return list(
+        Assignment.objects.filter(assignee_id__in={a.assignee_id for a in booked}, state__in=LIVE_ASSIGNMENTS)
+        .filter(starts_at__lt=max(a.ends_at for a in booked), ends_at__gt=min(a.starts_at for a in booked))
+        .select_related("topic")
+    )
+
+
+def conflicts_of(assignments: list[Assignment]) -> list[list[PlanConflict]]:
+    """`assignment_conflicts` of each assignment in a list, with the bookings read once for all."""
+    bookings = _bookings(assignments)
+    return [assignment_conflicts(assignment, bookings) for assignment in assignments]
+
+
+def assignment_conflicts(assignment: Assignment, bookings: list[Assignment] | None = None) -> list[PlanConflict]:
+    """Double bookings of the assignee and a deadline after the key date its campaign is for. `bookings`: the
+    candidates already read (`conflicts_of`), else they are read for this one assignment."""
     found = []
     if assignment.starts_at and assignment.ends_at:
-        clashes = (
-            Assignment.objects.filter(assignee_id=assignment.assignee_id, state__in=LIVE_ASSIGNMENTS)
-            .filter(starts_at__lt=assignment.ends_at, ends_at__gt=assignment.starts_at)
-            .exclude(pk=assignment.pk)
-            .select_related("topic")
-        )
+        candidates = _bookings([assignment]) if bookings is None else bookings
+        clashes = [
+            other
+            for other in candidates
+            if other.assignee_id == assignment.assignee_id
+            and other.starts_at < assignment.ends_at
+            and other.ends_at > assignment.starts_at
+            and other.pk != assignment.pk
+        ]
         for other in clashes:
             found.append(
                 PlanConflict(
@@ -295,7 +301,7 @@ def save_assignment(
     actor: Actor, values: dict[str, Any], assignment: Assignment | None = None
 ) -> tuple[Assignment, list[PlanConflict]]:
     """Create or change an assignment; answer it with the conflicts it has (shown, not refused)."""
-    require(actor.user, roles.PLAN_MANAGE)
+    roles.require(actor.user, roles.PLAN_MANAGE)
     is_new = assignment is None
     assignment = assignment or Assignment(created_by=actor.user, created_at=timezone.now())
     old_assignee = assignment.assignee_id
@@ -325,7 +331,7 @@ def set_assignment_state(actor: Actor, assignment: Assignment, state: str) -> As
         raise ValidationFailed(FieldError("invalid_state", _("状态无效。"), "state"))
     own = actor.user == assignment.assignee and state in (AssignmentState.ACCEPTED, AssignmentState.DELIVERED)
     if not own:
-        require(actor.user, roles.PLAN_MANAGE)
+        roles.require(actor.user, roles.PLAN_MANAGE)
     changes = records.apply(assignment, {"state": state})
     return records.save(actor, assignment, changes, "assignment.state")
 
@@ -337,9 +343,8 @@ def assignments_for(user) -> QuerySet[Assignment]:
 
 
 def get_assignment(user, assignment_id: int) -> Assignment:
-    if not roles.can(user, roles.PLAN_VIEW):
-        raise NotFound(FieldError("not_found", _("派单不存在。")))
-    return scoped(user, Assignment, assignment_id, _("派单不存在。"))
+    message = _("派单不存在。")
+    return scoped_get(user, Assignment, assignment_id, message, partner="topic__partner", capability=roles.PLAN_VIEW)
 
 
 def story_delivered(story) -> None:
@@ -372,7 +377,7 @@ def remind_due_assignments(hours_ahead: int = 24) -> int:
 
 
 def save_event(actor: Actor, values: dict[str, Any], event: Event | None = None) -> Event:
-    require(actor.user, roles.PLAN_MANAGE)
+    roles.require(actor.user, roles.PLAN_MANAGE)
     event = event or Event(owner=actor.user)
     changes = records.apply(event, values)
     errors = []
@@ -383,7 +388,7 @@ def save_event(actor: Actor, values: dict[str, Any], event: Event | None = None)
 
 
 def save_task(actor: Actor, event: Event, values: dict[str, Any], task: EventTask | None = None) -> EventTask:
-    require(actor.user, roles.PLAN_MANAGE)
+    roles.require(actor.user, roles.PLAN_MANAGE)
     task = task or EventTask(event=event)
     changes = records.apply(task, values)
     errors = []
@@ -393,9 +398,13 @@ def save_task(actor: Actor, event: Event, values: dict[str, Any], task: EventTas
     return records.save(actor, task, changes, "event.task")
 
 
+def get_task(user, task_id: int) -> EventTask:
+    return scoped_get(user, EventTask, task_id, _("任务不存在。"), partner="event__partner")
+
+
 def toggle_task(actor: Actor, task: EventTask) -> EventTask:
     if actor.user != task.owner:
-        require(actor.user, roles.PLAN_MANAGE)
+        roles.require(actor.user, roles.PLAN_MANAGE)
     changes = records.apply(task, {"done_at": None if task.done_at else timezone.now()})
     return records.save(actor, task, changes, "event.task_done")
 
@@ -409,4 +418,4 @@ def events_for(user) -> QuerySet[Event]:
 
 
 def get_event(user, event_id: int) -> Event:
-    return scoped(user, Event, event_id, _("活动不存在。"))
+    return scoped_get(user, Event, event_id, _("活动不存在。"))

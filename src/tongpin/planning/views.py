@@ -7,7 +7,6 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
+from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import form_page
@@ -37,12 +37,7 @@ from .forms import (
     TaskForm,
     TopicForm,
 )
-from .models import Assignment, EventTask, KeyDate, TopicState
-
-
-def _need(request, capability: str) -> None:
-    if not roles.can(request.user, capability):
-        raise PermissionDenied
+from .models import Assignment, KeyDate, TopicState
 
 
 def _ical_url(user, feed: str) -> str:
@@ -52,9 +47,8 @@ def _ical_url(user, feed: str) -> str:
 # -- publicity requests --------------------------------------------------------------------------------------
 
 
-@login_required
+@page_needs(roles.PARTNER_VIEW)
 def request_list(request):
-    _need(request, roles.PARTNER_VIEW)
     rows = request_service.requests_for(request.user)
     state = request.GET.get("state", "")
     if state in RequestState.values:
@@ -71,9 +65,8 @@ def request_list(request):
     )
 
 
-@login_required
+@page_needs(roles.REQUEST_SUBMIT)
 def request_new(request):
-    _need(request, roles.REQUEST_SUBMIT)
     staff = partner_scope(request.user).everything
     form = RequestForm(request.POST or None, request.FILES or None, staff=staff)
     actor = actor_from_request(request)
@@ -163,9 +156,8 @@ def _day(value: str) -> dt.date:
         return timezone.localdate()
 
 
-@login_required
+@page_needs(roles.PLAN_VIEW)
 def calendar_view(request, mode: str = "month"):
-    _need(request, roles.PLAN_VIEW)
     mine = request.GET.get("mine") == "1"
     if mode == "week":
         days = calendar.week_days(_day(request.GET.get("date")))
@@ -246,9 +238,8 @@ def ical_feed(request, token: str):
 BOARD = [TopicState.PROPOSED, TopicState.APPROVED, TopicState.IN_PROGRESS, TopicState.DONE]
 
 
-@login_required
+@page_needs(roles.PLAN_VIEW)
 def topic_board(request):
-    _need(request, roles.PLAN_VIEW)
     topics = services.topics_for(request.user).select_related("campaign", "partner", "proposed_by")
     campaign = request.GET.get("campaign", "")
     if campaign.isdigit():
@@ -267,9 +258,8 @@ def topic_board(request):
     )
 
 
-@login_required
+@page_needs(roles.TOPIC_PROPOSE)
 def topic_new(request):
-    _need(request, roles.TOPIC_PROPOSE)
     actor = actor_from_request(request)
     initial = {"campaign": request.GET.get("campaign")}
     return form_page(
@@ -281,9 +271,8 @@ def topic_new(request):
     )
 
 
-@login_required
+@page_needs(roles.PLAN_VIEW)
 def topic_detail(request, topic_id: int):
-    _need(request, roles.PLAN_VIEW)
     topic = services.get_topic(request.user, topic_id)
     can_assign = roles.can(request.user, roles.PLAN_MANAGE) and topic.state in (
         TopicState.APPROVED,
@@ -328,9 +317,8 @@ def topic_move(request, topic_id: int):
     return redirect(local_next(request, request.POST.get("next"), reverse("topic-detail", args=[topic.pk])))
 
 
-@login_required
+@page_needs(roles.PLAN_VIEW)
 def my_assignments(request):
-    _need(request, roles.PLAN_VIEW)
     rows = (
         Assignment.objects.filter(assignee=request.user)
         .select_related("topic__campaign__key_date", "topic__partner")
@@ -366,9 +354,8 @@ def assignment_state(request, assignment_id: int):
 # -- campaigns, key dates, events ----------------------------------------------------------------------------
 
 
-@login_required
+@page_needs(roles.PLAN_VIEW)
 def campaign_list(request):
-    _need(request, roles.PLAN_VIEW)
     campaigns = services.campaigns_for(request.user).select_related("partner", "key_date", "owner")
     if request.GET.get("archived") != "1":
         campaigns = campaigns.exclude(state="archived")
@@ -379,9 +366,8 @@ def campaign_list(request):
     )
 
 
-@login_required
+@page_needs(roles.PLAN_MANAGE)
 def campaign_edit(request, campaign_id: int | None = None):
-    _need(request, roles.PLAN_MANAGE)
     campaign = services.get_campaign(request.user, campaign_id) if campaign_id else None
     actor = actor_from_request(request)
     initial = {"key_date": request.GET.get("key_date"), "commitment": request.GET.get("commitment")}
@@ -394,9 +380,8 @@ def campaign_edit(request, campaign_id: int | None = None):
     )
 
 
-@login_required
+@page_needs(roles.PLAN_VIEW)
 def campaign_detail(request, campaign_id: int):
-    _need(request, roles.PLAN_VIEW)
     campaign = services.get_campaign(request.user, campaign_id)
     occurrence = keydates.next_occurrence(campaign.key_date, timezone.localdate()) if campaign.key_date_id else None
     return render(
@@ -413,9 +398,8 @@ def campaign_detail(request, campaign_id: int):
     )
 
 
-@login_required
+@page_needs(roles.PLAN_VIEW)
 def keydate_list(request):
-    _need(request, roles.PLAN_VIEW)
     today = timezone.localdate()
     rows = [(k, keydates.next_occurrence(k, today)) for k in KeyDate.objects.select_related("partner")]
     rows.sort(key=lambda row: (row[1] is None, row[1].starts_on if row[1] else today))
@@ -426,10 +410,9 @@ def keydate_list(request):
     )
 
 
-@login_required
+@page_needs(roles.PLAN_MANAGE)
 def keydate_edit(request, key_date_id: int | None = None):
-    _need(request, roles.PLAN_MANAGE)
-    key_date = services.scoped(request.user, KeyDate, key_date_id, _("宣传节点不存在。")) if key_date_id else None
+    key_date = services.get_key_date(request.user, key_date_id) if key_date_id else None
     actor = actor_from_request(request)
     return form_page(
         request,
@@ -440,9 +423,8 @@ def keydate_edit(request, key_date_id: int | None = None):
     )
 
 
-@login_required
+@page_needs(roles.PLAN_MANAGE)
 def event_edit(request, event_id: int | None = None):
-    _need(request, roles.PLAN_MANAGE)
     event = services.get_event(request.user, event_id) if event_id else None
     actor = actor_from_request(request)
     return form_page(
@@ -454,9 +436,8 @@ def event_edit(request, event_id: int | None = None):
     )
 
 
-@login_required
+@page_needs(roles.PLAN_VIEW)
 def event_detail(request, event_id: int):
-    _need(request, roles.PLAN_VIEW)
     event = services.get_event(request.user, event_id)
     can_manage = roles.can(request.user, roles.PLAN_MANAGE)
     form = TaskForm(request.POST or None) if can_manage else None
@@ -479,7 +460,7 @@ def event_detail(request, event_id: int):
 @login_required
 @require_POST
 def task_toggle(request, task_id: int):
-    task = services.scoped(request.user, EventTask, task_id, _("任务不存在。"))
+    task = services.get_task(request.user, task_id)
     try:
         services.toggle_task(actor_from_request(request), task)
     except DomainError as error:

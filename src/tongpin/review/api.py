@@ -12,6 +12,7 @@ from pydantic import Field
 from tongpin.core import roles, throttle
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden, NotFound, TooLarge, TooManyRequests, ValidationFailed
+from tongpin.core.schemas import ERRORS
 from tongpin.newsroom import stories as story_service
 
 from . import proofing, workflow
@@ -146,13 +147,16 @@ def report_out(report) -> dict:
     }
 
 
-@router.post("/stories/{story_id}/submit", response={201: RunOut}, summary="Send the latest revision into review")
+@router.post(
+    "/stories/{story_id}/submit", response={201: RunOut, **ERRORS},
+    summary="Send the latest revision into review",
+)
 def submit(request, story_id: int, payload: SubmitIn):
     run = workflow.submit(actor_from_request(request, "api"), story_id, payload.version, payload.priority)
     return Status(201, run_out(run))
 
 
-@router.post("/stories/{story_id}/review", response=RunOut, summary="Decide on the current step")
+@router.post("/stories/{story_id}/review", response={200: RunOut, **ERRORS}, summary="Decide on the current step")
 def review(request, story_id: int, payload: DecisionIn):
     run = workflow.decide(
         actor_from_request(request, "api"),
@@ -165,7 +169,10 @@ def review(request, story_id: int, payload: DecisionIn):
     return run_out(run)
 
 
-@router.get("/stories/{story_id}/review", response=RunOut, summary="The latest review run and its steps")
+@router.get(
+    "/stories/{story_id}/review", response={200: RunOut, **ERRORS},
+    summary="The latest review run and its steps",
+)
 def review_get(request, story_id: int):
     story = workflow.reviewable_story(request.auth, story_id)
     if not (story_service.can_view_history(request.auth) or workflow.is_named_reviewer(request.auth, story.pk)):
@@ -176,7 +183,7 @@ def review_get(request, story_id: int):
     return run_out(run)
 
 
-@router.post("/stories/{story_id}/review/claim", response=RunOut, summary="Claim the current step")
+@router.post("/stories/{story_id}/review/claim", response={200: RunOut, **ERRORS}, summary="Claim the current step")
 def review_claim(request, story_id: int):
     step = workflow.claim(actor_from_request(request, "api"), story_id)
     return run_out(step.run)
@@ -190,7 +197,7 @@ def _story_report(request, story_id: int):
 
 
 @router.get(
-    "/stories/{story_id}/proofread", response=ProofreadReportOut,
+    "/stories/{story_id}/proofread", response={200: ProofreadReportOut, **ERRORS},
     summary="Proofreading findings of the latest revision",
 )
 def proofread_get(request, story_id: int):
@@ -198,7 +205,7 @@ def proofread_get(request, story_id: int):
 
 
 @router.post(
-    "/stories/{story_id}/proofread", response=ProofreadReportOut,
+    "/stories/{story_id}/proofread", response={200: ProofreadReportOut, **ERRORS},
     summary="Proofread the latest revision again",
 )
 def proofread_run(request, story_id: int):
@@ -207,7 +214,7 @@ def proofread_run(request, story_id: int):
 
 
 @router.post(
-    "/stories/{story_id}/proofread/overrides", response=ProofreadReportOut,
+    "/stories/{story_id}/proofread/overrides", response={200: ProofreadReportOut, **ERRORS},
     summary="Keep an error, with a reason",
 )
 def proofread_override(request, story_id: int, payload: OverrideIn):
@@ -216,7 +223,7 @@ def proofread_override(request, story_id: int, payload: OverrideIn):
     return report_out(report)
 
 
-@router.post("/proofread", response=list[FindingOut], summary="Proofread any text (not stored)")
+@router.post("/proofread", response={200: list[FindingOut], **ERRORS}, summary="Proofread any text (not stored)")
 def proofread_text(request, payload: CheckIn):
     if not roles.can(request.auth, roles.PROOFREAD):
         raise Forbidden(FieldError("forbidden", _("您没有使用校对的权限。")))
@@ -233,7 +240,7 @@ def proofread_text(request, payload: CheckIn):
     return [{**f.as_dict(), "key": proofing.finding_key(f.as_dict()), "overridden": None} for f in findings]
 
 
-@router.get("/review/queue", response=list[dict], summary="Steps waiting for me")
+@router.get("/review/queue", response={200: list[dict], **ERRORS}, summary="Steps waiting for me")
 def queue(request):
     roles.require_any(request.auth, roles.STORY_VIEW)
     return [
@@ -249,7 +256,10 @@ def queue(request):
     ]
 
 
-@router.post("/stories/{story_id}/flags", response={201: dict}, summary="Flag a published story (post-publication)")
+@router.post(
+    "/stories/{story_id}/flags", response={201: dict, **ERRORS},
+    summary="Flag a published story (post-publication)",
+)
 def flag(request, story_id: int, payload: FlagIn):
     found = workflow.flag_story(actor_from_request(request, "api"), story_id, payload.reason)
     return Status(201, {"id": found.pk, "state": found.state})
@@ -260,7 +270,10 @@ class ResolveIn(Schema):
     note: str
 
 
-@router.post("/flags/{flag_id}/resolve", response=dict, summary="Withdraw the story, or dismiss the flag")
+@router.post(
+    "/flags/{flag_id}/resolve", response={200: dict, **ERRORS},
+    summary="Withdraw the story, or dismiss the flag",
+)
 def resolve(request, flag_id: int, payload: ResolveIn):
     found = workflow.resolve_flag(actor_from_request(request, "api"), flag_id, payload.withdraw, payload.note)
     return {"id": found.pk, "state": found.state}
@@ -274,14 +287,17 @@ def rules_export(request):
     return response
 
 
-@router.post("/proofread/rules.csv", response=dict, summary="Import rules from CSV (admins)")
+@router.post("/proofread/rules.csv", response={200: dict, **ERRORS}, summary="Import rules from CSV (admins)")
 def rules_import(request, file: File[UploadedFile]):
     text = _decode(file.read(5 * 1024 * 1024 + 1), 5 * 1024 * 1024)
     count = proofing.import_rules_csv(actor_from_request(request, "api"), text, file.name or "upload.csv")
     return {"imported": count}
 
 
-@router.post("/proofread/roster.csv", response=dict, summary="Replace the leader roster from CSV (admins)")
+@router.post(
+    "/proofread/roster.csv", response={200: dict, **ERRORS},
+    summary="Replace the leader roster from CSV (admins)",
+)
 def roster_import(request, file: File[UploadedFile]):
     text = _decode(file.read(1024 * 1024 + 1), 1024 * 1024)
     return {"people": proofing.import_roster_csv(actor_from_request(request, "api"), text, file.name or "roster.csv")}
