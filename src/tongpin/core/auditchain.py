@@ -109,12 +109,16 @@ def lock(using: str) -> None:
 
 
 def _head(model, using: str) -> tuple[int, str]:
-    """The last event's seq and hash; after a purge that left nothing, the anchor's; at the very start 0, GENESIS."""
+    """The last event's seq and hash; after a purge that left nothing, the anchor's; at the very start 0, GENESIS.
+    Plain SQL: it runs once per appending transaction, and the ORM's query building cost more than the query."""
     from .models import AuditAnchor
 
-    last = model.objects.using(using).filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+    table = connections[using].ops.quote_name(model._meta.db_table)
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM {table} WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")  # noqa: S608
+        last = cursor.fetchone()
     if last is not None:
-        return last
+        return int(last[0]), last[1]
     anchor = AuditAnchor.objects.using(using).order_by("-upto_seq").values_list("upto_seq", "hash").first()
     return anchor if anchor is not None else (0, GENESIS)
 

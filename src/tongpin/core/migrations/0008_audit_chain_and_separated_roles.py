@@ -29,6 +29,13 @@ def unchain(apps, schema_editor):
     audittriggers.drop(schema_editor.connection, updates=True)
 
 
+def previous_triggers(apps, schema_editor):
+    """Unapplying: the table rebuilt without the chain's columns lost its triggers on SQLite; 0006's come back."""
+    import importlib
+
+    importlib.import_module("tongpin.core.migrations.0006_audit_no_delete").install(schema_editor.connection)
+
+
 def admins_are_system_administrators(apps, schema_editor):
     User = apps.get_model("core", "User")
     User.objects.filter(role="admin").update(is_superuser=False, is_staff=True, duty_role="admin")
@@ -40,6 +47,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, previous_triggers),
         migrations.CreateModel(
             name="AuditAnchor",
             fields=[
