@@ -6,8 +6,9 @@ freely published — docs/alerts.md "Emergency broadcasting"): `EBDB_<id>.xml` t
 its signature (SM2 over the SM3 digest of the instruction's bytes, with the default signer ID of GB/T 32918.2),
 then the resources by name. The instruction names every resource with its SHA-256, so one signature covers all.
 
-SM3 and Z_A come from gmssl; the curve arithmetic from sm2curve.py (gmssl's, through hexadecimal strings, took
-~60 ms per signature or check). Two of gmssl's rough edges are worked around here: its nonce generator uses
+The curve arithmetic is gmssl's (a maintained library; no elliptic-curve code of our own). SM3 comes from OpenSSL
+through hashlib where it offers it, else from gmssl: gmssl's pure-Python SM3 was most of a signature's cost.
+Two of gmssl's rough edges are worked around here: its nonce generator uses
 `random` (we draw nonces from `secrets`), and its constructor strips any leading "0"/"4" characters from a public
 key (we set the key after construction).
 """
@@ -30,8 +31,6 @@ from cryptography import x509
 from django.conf import settings
 from gmssl import sm2, sm3
 from lxml import etree
-
-from . import sm2curve
 
 _N = int(sm2.default_ecc_table["n"], 16)
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
@@ -73,7 +72,7 @@ def public_key_of(private_key: str) -> str:
     d = int(private, 16)
     if not 0 < d < _N - 1:
         raise PackageError("SM2 private key out of range")
-    return sm2curve.public_point(d)
+    return _crypt(private, "")._kg(d, sm2.default_ecc_table["g"])
 
 
 SM2_CURVE = "1.2.156.10197.1.301"
@@ -182,6 +181,13 @@ def self_signed_certificate(
     return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n".encode()
 
 
+def _on_curve(x: int, y: int) -> bool:
+    """Whether (x, y) is a point of the SM2 curve: a key that is not is refused before gmssl sees it."""
+    table = sm2.default_ecc_table
+    p, a, b = (int(table[name], 16) for name in ("p", "a", "b"))
+    return 0 <= x < p and 0 <= y < p and (y * y - (x * x * x + a * x + b)) % p == 0
+
+
 def new_private_key() -> str:
     return f"{secrets.randbelow(_N - 2) + 1:064x}"
 
@@ -210,22 +216,25 @@ def sign(data: bytes, private_key: str) -> str:
     """SM2 signature (r‖s, hex) over SM3(Z_A ‖ data)."""
     private = _clean_key(private_key, 64, "private")
     e = _digest(data, public_key_of(private))
-    d = int(private, 16)
+    crypt = _crypt(private, public_key_of(private))
     while True:
-        signature = sm2curve.sign_digest(e, d, secrets.randbelow(_N - 1) + 1)
+        # gmssl signs the given bytes as the digest e; the nonce comes from `secrets`, not gmssl's `random`.
+        signature = crypt.sign(e.to_bytes(32, "big"), f"{secrets.randbelow(_N - 1) + 1:064x}")
         if signature:  # None for the rare nonce that gives r = 0 or s = 0
-            return f"{signature[0]:064x}{signature[1]:064x}"
+            return signature
 
 
 def verify(data: bytes, signature: str, public_key: str) -> bool:
     try:
         public = _clean_key(public_key, 128, "public")
         value = _clean_key(signature, 128, "signature")
-        point = int(public[:64], 16), int(public[64:], 16)
-        if not sm2curve.on_curve(*point):
+        if not _on_curve(int(public[:64], 16), int(public[64:], 16)):
+            return False
+        r, s = int(value[:64], 16), int(value[64:], 16)
+        if not (0 < r < _N and 0 < s < _N):
             return False
         e = _digest(data, public)
-        return sm2curve.verify_digest(e, int(value[:64], 16), int(value[64:], 16), point)
+        return bool(_crypt("0" * 64, public).verify(value, e.to_bytes(32, "big")))
     except (PackageError, ValueError, TypeError, IndexError):
         return False
 
