@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 FTS_TABLE = "newsroom_story_fts"
 PG_TABLE = "newsroom_story_search"
@@ -21,6 +21,7 @@ PG_TABLE = "newsroom_story_search"
 RANK_WINDOW = 500
 COUNT_CAP = 10_000
 PG_COUNT_CAP = 1_000  # PostgreSQL's (PostgresText.count_cap)
+PARTITION_IDS = 32_768  # story ids per partition of PostgreSQL's index table
 # A word found in this many stories or more is "broad": ranking by it costs a scan of its whole posting
 # list in SQLite, so such queries are ordered newest first instead.
 BROAD_DOCS = 30_000
@@ -146,16 +147,50 @@ _POS_B = [f"{n}B" for n in range(MAX_POSITION + 1)]
 
 
 class PostgresText:
+    """A tsvector table partitioned by ranges of PARTITION_IDS story ids, each partition with its own GIN index.
+
+    A GIN index answers which rows hold a word by reading the word's whole posting list; partitions keep those
+    lists short, so finding the newest matches costs what the newest partition holds, not the whole pool."""
+
     # No foreign key to newsroom_story: Django's flush truncates tables one by one and would refuse it.
     # Rows of deleted stories go with them through the post_delete signal (newsroom.apps).
     create_sql = (
         f"CREATE TABLE IF NOT EXISTS {PG_TABLE} ("
         "story_id bigint PRIMARY KEY, "
-        "document tsvector NOT NULL); "
+        "document tsvector NOT NULL) PARTITION BY RANGE (story_id); "
         f"CREATE INDEX IF NOT EXISTS {PG_TABLE}_gin ON {PG_TABLE} USING gin(document)"
     )
     index_sql = f"CREATE INDEX IF NOT EXISTS {PG_TABLE}_gin ON {PG_TABLE} USING gin(document)"
     drop_sql = f"DROP TABLE IF EXISTS {PG_TABLE}"
+
+    @staticmethod
+    def partition_name(number: int) -> str:
+        return f"{PG_TABLE}_p{number}"
+
+    def ensure_partitions(self, story_ids: Iterable[int]) -> None:
+        """Create the partitions these ids fall in, and the next one ahead, so that a partition is usually
+        made long before two writers could race for it (a race is caught: the loser finds it made)."""
+        numbers = {i // PARTITION_IDS for i in story_ids}
+        numbers |= {n + 1 for n in numbers}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n FROM unnest(%s::int[]) AS n WHERE to_regclass(%s || n::text) IS NULL",
+                [sorted(numbers), f"{PG_TABLE}_p"],
+            )
+            missing = [row[0] for row in cursor.fetchall()]
+        for number in missing:
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(
+                        f"CREATE TABLE IF NOT EXISTS {self.partition_name(number)} PARTITION OF {PG_TABLE} "
+                        "FOR VALUES FROM (%s) TO (%s)",
+                        [number * PARTITION_IDS, (number + 1) * PARTITION_IDS],
+                    )
+            except DatabaseError:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT to_regclass(%s)", [self.partition_name(number)])
+                    if cursor.fetchone()[0] is None:
+                        raise
 
     @staticmethod
     def _lexeme(token: str) -> str:
@@ -189,6 +224,7 @@ class PostgresText:
         return (row.story_id, cls.vector(row.title_tokens, row.body_tokens))
 
     def write(self, prepared: Sequence[tuple], replace: bool = True) -> None:
+        self.ensure_partitions(row[0] for row in prepared)
         with connection.cursor() as cursor:
             if not replace:  # a rebuild's bulk load: COPY, the fastest way in (no conflicts possible)
                 with cursor.cursor.copy(f"COPY {PG_TABLE} (story_id, document) FROM STDIN") as copy:
@@ -286,9 +322,10 @@ class PostgresText:
         while True:
             low = high - span
             need = RANK_WINDOW - len(found)
-            cursor.execute(
-                f"SELECT story_id, ts_rank(document, %s::tsquery) FROM {PG_TABLE} WHERE {where} "
-                "AND story_id > %s AND story_id <= %s ORDER BY story_id DESC LIMIT %s",
+            cursor.execute(  # ranks only the rows kept, not every match in the range
+                f"SELECT story_id, ts_rank(document, %s::tsquery) FROM (SELECT story_id, document FROM {PG_TABLE} "
+                f"WHERE {where} AND story_id > %s AND story_id <= %s ORDER BY story_id DESC LIMIT %s) AS m "
+                "ORDER BY story_id DESC",
                 [params[0], *params, low, high, need],
             )
             found += cursor.fetchall()
