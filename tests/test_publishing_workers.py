@@ -264,17 +264,17 @@ def test_connections_killed_mid_burst_cost_no_delivery_and_the_worker_carries_on
         worker = start_worker(database, log)
         try:
             for share in (0.15, 0.4, 0.7):
-                assert wait_for(lambda s=share: len(sink.unique) >= count * s, 60), log.read_text()
+                assert wait_for(lambda s=share: len(sink.unique) >= count * s, 90), (share, log.read_text())
                 killed.append(kill_backends())
                 with psycopg.connect(f"{PG}/{name}") as own:
                     last_kill = own.execute("SELECT now()").fetchone()[0]
-            assert wait_for(lambda: len(sink.unique) >= count, 60), log.read_text()
+            assert wait_for(lambda: len(sink.unique) >= count, 90), ("all sent", len(sink.unique), log.read_text())
             assert wait_for(lambda: scenario(database, "report")["states"] == {"success": count}, 30, every=0.5)
             with psycopg.connect(f"{PG}/{name}") as own:
                 beats_again = lambda: own.execute(  # noqa: E731
                     "SELECT max(beat_at) > %s FROM publishing_workerbeat WHERE stopped_at IS NULL", [last_kill]
                 ).fetchone()[0]
-                assert wait_for(beats_again, 10), log.read_text()
+                assert wait_for(beats_again, 15), ("beats again", log.read_text())
             assert worker.poll() is None, log.read_text()  # the same process all along
         finally:
             stop(worker)
