@@ -247,7 +247,7 @@ def test_connections_killed_mid_burst_cost_no_delivery_and_the_worker_carries_on
     name = database["TONGPIN_DATABASE_URL"].rsplit("/", 1)[1]
     threads = 4  # start_worker's --threads; the lane gets a quarter of them, at least one
     bound = threads * DEPTH + max(1, threads // 4) * 2  # docs/publishing.md: every row a worker can hold
-    count = 200
+    count = 150
     log = tmp_path / "worker.log"
 
     def kill_backends() -> int:
