@@ -1,11 +1,12 @@
 """Search benchmark: index N synthetic Chinese stories, then time a fixed set of queries.
 
     python bench/search.py --stories 200000 --json
-    TONGPIN_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/search.py --stories 200000 --json
+    python bench/search.py --database postgresql --stories 200000 --json
 
 Runs the real code paths: `reindex_all()` (normalise, segment, write the index) and `list_stories()`
 (parse, rank, page, highlight), against a throw-away database (a temporary SQLite file, or a scratch
-table set in the given PostgreSQL database that is emptied first). The baseline answers the same queries
+table set in the given PostgreSQL database that is emptied first; `--database postgresql` makes a database of its
+own on 127.0.0.1:5432 and drops it afterwards unless `--keep`). The baseline answers the same queries
 with a plain `LIKE '%…%'` scan over title and body. Also compares jieba with rjieba on the same text.
 """
 
@@ -16,8 +17,11 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 
 from corpus import Corpus
+
+PG = "postgresql://postgres@127.0.0.1:5432"
 
 QUERIES = [
     "应急广播",
@@ -136,12 +140,43 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=20000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default=None,
+                        help="postgresql: a scratch database of its own (dropped afterwards unless --keep)")
     parser.add_argument("--database-url", default=os.environ.get("TONGPIN_DATABASE_URL"))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-like", action="store_true", help="skip the LIKE baseline (minutes at 1,000,000)")
     parser.add_argument("--no-segmenters", action="store_true", help="skip the jieba/rjieba comparison")
     parser.add_argument("--keep", action="store_true", help="leave the stories in PostgreSQL for a closer look")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="with --reuse: time the queries against the index already built (no rebuild)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the stories already in the database (kept by --keep) and only re-index them")
     args = parser.parse_args()
 
+    scratch = None
+    if args.database == "sqlite":
+        args.database_url = None
+    elif args.database == "postgresql":
+        import psycopg
+
+        scratch = f"tongpin_bench_search_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=2) as admin:
+            admin.execute(f'CREATE DATABASE "{scratch}"')
+        args.database_url = f"{PG}/{scratch}"
+    try:
+        run(args)
+    finally:
+        if scratch and not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        elif scratch:
+            print(f"kept: {args.database_url}", file=sys.stderr)
+
+
+def run(args) -> None:
     setup_django(args.database_url)
     from django.db import connection
     from django.db.models import Q
@@ -152,11 +187,17 @@ def main() -> None:
     from tongpin.newsroom.search.indexing import reindex_all
 
     started = time.perf_counter()
-    create_stories(args.stories, args.seed)
+    if not (args.reuse and Story.objects.count() >= args.stories):
+        create_stories(args.stories, args.seed)
     generate_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    indexed = reindex_all()
+    if args.reuse and args.queries_only:
+        from tongpin.newsroom.search.backends import backend_for
+
+        indexed = backend_for().indexed()
+    else:
+        indexed = reindex_all()
     index_s = time.perf_counter() - started
 
     user, _ = User.objects.get_or_create(username="bench-editor", defaults={"role": "editor"})
@@ -182,9 +223,10 @@ def main() -> None:
         else None,
         "generate_s": round(generate_s, 1),
         "index_s": round(index_s, 2),
-        "index_stories_per_s": round(indexed / index_s),
+        "index_stories_per_s": None if args.queries_only else round(indexed / index_s),
         "fts": time_queries(fts, args.repeats),
-        "like_baseline": time_queries(like, max(1, args.repeats // 5)),
+        "like_baseline": time_queries(like, max(1, args.repeats // 5)) if not args.no_like else None,
+        "load_1min": round(os.getloadavg()[0], 2),
     }
     result["p50_ms"], result["p95_ms"] = result["fts"]["p50_ms"], result["fts"]["p95_ms"]
     if not args.no_segmenters:

@@ -231,3 +231,56 @@ def _readable(sock) -> bool:
     import select
 
     return bool(select.select([sock], [], [], 0)[0])
+
+
+def test_connections_killed_mid_burst_cost_no_delivery_and_the_worker_carries_on(database, tmp_path):
+    """PostgreSQL only: every backend of the test's own database (the worker's claim, heartbeat and LISTEN
+    connections) is ended with pg_terminate_backend three times while a burst is being sent. The same worker
+    process, never restarted, sends everything, each delivery once more at most within the documented bound,
+    and its heartbeat beats again after the last kill."""
+    if "TONGPIN_DATABASE_URL" not in database:
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    import psycopg
+
+    from tongpin.publishing.dispatcher import DEPTH
+
+    name = database["TONGPIN_DATABASE_URL"].rsplit("/", 1)[1]
+    threads = 4  # start_worker's --threads; the lane gets a quarter of them, at least one
+    bound = threads * DEPTH + max(1, threads // 4) * 2  # docs/publishing.md: every row a worker can hold
+    count = 150
+    log = tmp_path / "worker.log"
+
+    def kill_backends() -> int:
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+            return admin.execute(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            ).fetchone()[0]
+
+    killed, last_kill = [], None
+    with Sink(delay=0.01) as sink:
+        scenario(database, "setup", str(count), sink.url)
+        worker = start_worker(database, log)
+        try:
+            for share in (0.15, 0.4, 0.7):
+                assert wait_for(lambda s=share: len(sink.unique) >= count * s, 90), (share, log.read_text())
+                killed.append(kill_backends())
+                with psycopg.connect(f"{PG}/{name}") as own:
+                    last_kill = own.execute("SELECT now()").fetchone()[0]
+            assert wait_for(lambda: len(sink.unique) >= count, 90), ("all sent", len(sink.unique), log.read_text())
+            assert wait_for(lambda: scenario(database, "report")["states"] == {"success": count}, 30, every=0.5)
+            with psycopg.connect(f"{PG}/{name}") as own:
+                beats_again = lambda: own.execute(  # noqa: E731
+                    "SELECT max(beat_at) > %s FROM publishing_workerbeat WHERE stopped_at IS NULL", [last_kill]
+                ).fetchone()[0]
+                assert wait_for(beats_again, 15), ("beats again", log.read_text())
+            assert worker.poll() is None, log.read_text()  # the same process all along
+        finally:
+            stop(worker)
+    assert all(n >= 1 for n in killed)  # each time the worker had connections to end
+    assert "database trouble" in log.read_text()  # the kills did land mid-work
+    assert len(sink.unique) == count
+    keys = [e["headers"]["Idempotency-Key"] for e in sink.received]
+    assert set(keys) == set(sink.unique)
+    assert len(sink.received) - count <= bound

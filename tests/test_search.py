@@ -175,3 +175,39 @@ def test_the_maintenance_page_follows_the_rebuild_to_its_end(pool, users, client
     done = admin.get("/maintenance/", HTTP_HX_REQUEST="true").content.decode()
     assert "已完成" in done and "重建了 5 篇稿件的检索索引" in done and "hx-trigger" not in done
     assert titles(search(users["editor"], q="山洪")) == ["汛期山洪防御要点"]
+
+
+def test_the_newest_window_and_the_capped_count_match_ranking_every_match(db, monkeypatch):
+    """Small window and cap, index rows far apart in id (on PostgreSQL: in several index partitions, with gaps
+    the probes must cross): the page holds the window's best by relevance, newest first among equals, and the
+    count stops at the cap — the same as ranking and counting every match would give."""
+    from django.db import connection
+
+    from tongpin.newsroom.search import backends
+    from tongpin.newsroom.search.querying import parse_query
+    from tongpin.newsroom.search.tokens import index_row
+
+    monkeypatch.setattr(backends, "RANK_WINDOW", 4)
+    monkeypatch.setattr(backends.PostgresText, "count_cap", 6)
+    monkeypatch.setattr(backends, "COUNT_CAP", 6)
+    backend = backends.backend_for()
+    matching = [50, 40_000, 40_001, 70_000, 100_000, 100_003, 131_000, 140_000]
+    rows = []
+    for n, pk in enumerate(matching):
+        body = "防汛演练在社区举行。" if n % 3 else "防汛演练，防汛物资，防汛队伍，防汛。"
+        rows.append(index_row(pk, f"第{n}条", "", body, []))
+        rows.append(index_row(pk + 7, f"无关{n}", "", "文化遗址考古。", []))
+    backend.write([backend.prepare(row) for row in rows])
+    newest = sorted(matching, reverse=True)[:4]
+    hits = backend.search(parse_query("防汛"), None, 10, 0)
+    assert sorted(hits.ids, reverse=True) == newest  # the window: the four newest matches
+    assert hits.total == 6 and hits.more  # eight match; counting stopped past the cap
+    heavy = [pk for pk in newest if matching.index(pk) % 3 == 0]
+    assert hits.ids[: len(heavy)] == sorted(heavy, reverse=True)  # more mentions rank first
+    assert backend.search(parse_query("考古"), None, 10, 0).total == 6
+    few = backend.search(parse_query("队伍"), None, 10, 0)
+    assert few.total == 3 and not few.more and few.ids == [131_000, 70_000, 50]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'newsroom_story_search'::regclass")
+            assert cursor.fetchone()[0] >= 5  # ids 50 … 140,007 fall in five ranges of 32,768

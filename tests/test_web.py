@@ -266,3 +266,49 @@ def test_a_database_that_cannot_be_reached_answers_503_not_a_500(client_for, tok
     api = machine.get("/api/v1/stories", HTTP_AUTHORIZATION=f"Bearer {token_for('editor')}")
     assert api.status_code == 503
     assert api.json()["errors"][0]["code"] == "database_unavailable"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/", "/stories/?q=应急广播", "/api/v1/stories"])
+def test_a_request_whose_connection_is_killed_mid_way_answers_503_and_the_next_one_works(path, users, token_for):
+    """PostgreSQL only: the request's own backend is ended with pg_terminate_backend between two of its
+    queries (as an administrator or a failover would), so the error is the driver's, not a stand-in."""
+    from django.db import connection
+    from django.test import Client
+
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    import psycopg
+
+    where = connection.settings_dict
+    admin_dsn = f"host={where['HOST']} port={where['PORT'] or 5432} user={where['USER']} dbname=postgres"
+    if path.startswith("/api/"):
+        client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {token_for('editor')}")
+    else:
+        client = Client(raise_request_exception=False)
+        client.force_login(users["editor"])
+    assert client.get(path).status_code == 200
+    queries, killed = [], []
+
+    def kill_at_the_third_query(execute, sql, params, many, context):
+        queries.append(sql)
+        if len(queries) == 3:
+            with psycopg.connect(admin_dsn, autocommit=True) as admin:
+                pid = connection.connection.info.backend_pid
+                killed.append(admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(kill_at_the_third_query):
+        answer = client.get(path)
+    assert killed == [True]
+    assert answer.status_code == 503 and answer["Retry-After"]
+    if path.startswith("/api/"):
+        assert answer.json()["errors"][0]["code"] == "database_unavailable"
+    else:
+        assert "数据库暂时不可用" in answer.content.decode()
+    # Between requests a server runs close_old_connections (the request_started/finished signals), which drops
+    # the broken connection; Django's test client unhooks it, so it is called here as the server would.
+    from django.db import close_old_connections
+
+    close_old_connections()
+    assert client.get(path).status_code == 200  # the next request reconnects by itself

@@ -43,14 +43,11 @@ def _is_word(token: str) -> bool:
     return any(ch.isalnum() for ch in token)
 
 
-def _maybe_word(token: str) -> bool:
-    # The hot path of indexing: a cheap test that drops whitespace and lone punctuation marks.
-    return token.isalnum() or (len(token) > 1 and not token.isspace())
-
-
 def index_tokens(text: str) -> list[str]:
     """Tokens to index: every word plus the shorter words inside long ones (jieba's search mode)."""
-    return [t for t in rjieba.cut_for_search(normalise(text)) if _maybe_word(t)]
+    # A cheap test that drops whitespace and lone punctuation marks, written inline: this is the hot path of a
+    # rebuild (every token of every story).
+    return [t for t in rjieba.cut_for_search(normalise(text)) if t.isalnum() or (len(t) > 1 and not t.isspace())]
 
 
 def query_words(text: str) -> list[str]:

@@ -5,9 +5,10 @@ import logging
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -42,7 +43,9 @@ class DomainErrorMiddleware:
                 return database_unavailable(request)
             log.warning("database unavailable during %s %s", request.method, request.path, exc_info=True)
             context = {"status": 503, "messages_list": [_("数据库暂时不可用，请稍后重试。")]}
-            page = render(request, "web/error.html", context, status=503)
+            # Rendered without the request: its context processors (the signed-in user, unread notifications,
+            # messages) would ask the database again, and a killed connection turned the 503 into a 500.
+            page = HttpResponse(render_to_string("web/error.html", context), status=503)
             page["Retry-After"] = RETRY_AFTER
             return page
         if isinstance(exception, DomainError) and not request.path.startswith("/api/"):

@@ -5,12 +5,13 @@ answer with story ids in relevance order. `within` is an optional SQL subquery o
 (partner scope and filters), so filtering is written once, in the ORM.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 FTS_TABLE = "newsroom_story_fts"
 PG_TABLE = "newsroom_story_search"
@@ -20,6 +21,8 @@ PG_TABLE = "newsroom_story_search"
 # query that matches most of a large pool still answers in milliseconds (docs/search.md has the figures).
 RANK_WINDOW = 500
 COUNT_CAP = 10_000
+PG_COUNT_CAP = 1_000  # PostgreSQL's (PostgresText.count_cap)
+PARTITION_IDS = 32_768  # story ids per partition of PostgreSQL's index table
 # A word found in this many stories or more is "broad": ranking by it costs a scan of its whole posting
 # list in SQLite, so such queries are ordered newest first instead.
 BROAD_DOCS = 30_000
@@ -138,38 +141,91 @@ class SqliteFts:
         return Hits(ids, min(total, COUNT_CAP), total > COUNT_CAP)
 
 
+MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
+MAX_SPOTS = 256  # and the most positions it keeps for one lexeme
+_POS_A = [f"{n}A" for n in range(MAX_POSITION + 1)]
+_POS_B = [f"{n}B" for n in range(MAX_POSITION + 1)]
+
+
 class PostgresText:
+    """A tsvector table partitioned by ranges of PARTITION_IDS story ids, each partition with its own GIN index.
+
+    A GIN index answers which rows hold a word by reading the word's whole posting list; partitions keep those
+    lists short, so finding the newest matches costs what the newest partition holds, not the whole pool."""
+
     # No foreign key to newsroom_story: Django's flush truncates tables one by one and would refuse it.
     # Rows of deleted stories go with them through the post_delete signal (newsroom.apps).
     create_sql = (
         f"CREATE TABLE IF NOT EXISTS {PG_TABLE} ("
         "story_id bigint PRIMARY KEY, "
-        "document tsvector NOT NULL); "
+        "document tsvector NOT NULL) PARTITION BY RANGE (story_id); "
         f"CREATE INDEX IF NOT EXISTS {PG_TABLE}_gin ON {PG_TABLE} USING gin(document)"
     )
     index_sql = f"CREATE INDEX IF NOT EXISTS {PG_TABLE}_gin ON {PG_TABLE} USING gin(document)"
     drop_sql = f"DROP TABLE IF EXISTS {PG_TABLE}"
 
     @staticmethod
+    def partition_name(number: int) -> str:
+        return f"{PG_TABLE}_p{number}"
+
+    def ensure_partitions(self, story_ids: Iterable[int]) -> None:
+        """Create the partitions these ids fall in, and the next one ahead, so that a partition is usually
+        made long before two writers could race for it (a race is caught: the loser finds it made)."""
+        numbers = {i // PARTITION_IDS for i in story_ids}
+        numbers |= {n + 1 for n in numbers}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n FROM unnest(%s::int[]) AS n WHERE to_regclass(%s || n::text) IS NULL",
+                [sorted(numbers), f"{PG_TABLE}_p"],
+            )
+            missing = [row[0] for row in cursor.fetchall()]
+        for number in missing:
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(
+                        f"CREATE TABLE IF NOT EXISTS {self.partition_name(number)} PARTITION OF {PG_TABLE} "
+                        "FOR VALUES FROM (%s) TO (%s)",
+                        [number * PARTITION_IDS, (number + 1) * PARTITION_IDS],
+                    )
+            except DatabaseError:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT to_regclass(%s)", [self.partition_name(number)])
+                    if cursor.fetchone()[0] is None:
+                        raise
+
+    @staticmethod
     def _lexeme(token: str) -> str:
-        return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+        if "'" in token or "\\" in token:
+            token = token.replace("\\", "\\\\").replace("'", "''")
+        return "'" + token + "'"
 
     @classmethod
     def vector(cls, title: Sequence[str], body: Sequence[str]) -> str:
-        """A tsvector literal with positions and weights (A = title, B = body); PostgreSQL caps positions."""
-        positions: dict[str, list[str]] = defaultdict(list)
-        for weight, tokens, start in (("A", title, 1), ("B", body, len(title) + 1)):
-            for offset, token in enumerate(tokens):
-                spots = positions[token]
-                if len(spots) < 256:
-                    spots.append(f"{min(start + offset, 16383)}{weight}")
-        return " ".join(f"{cls._lexeme(tok)}:{','.join(spots)}" for tok, spots in positions.items())
+        """A tsvector literal with positions and weights (A = title, B = body); PostgreSQL caps positions.
+
+        The hot path of a rebuild (every token of every story): each position's text comes from a table made
+        once, and the cap on positions per lexeme is applied once per lexeme at the end."""
+        positions: defaultdict[str, list[str]] = defaultdict(list)
+        tokens = [*title, *body]
+        if len(tokens) > MAX_POSITION:  # rare: clamp positions as PostgreSQL would
+            marks = [_POS_A[min(n, MAX_POSITION)] for n in range(1, len(title) + 1)]
+            marks += [_POS_B[min(n, MAX_POSITION)] for n in range(len(title) + 1, len(tokens) + 1)]
+        else:
+            marks = _POS_A[1 : len(title) + 1] + _POS_B[len(title) + 1 : len(tokens) + 1]
+        for token, mark in zip(tokens, marks, strict=True):
+            positions[token].append(mark)
+        lexeme = cls._lexeme
+        return " ".join([
+            f"{lexeme(tok)}:{','.join(spots if len(spots) <= MAX_SPOTS else spots[:MAX_SPOTS])}"
+            for tok, spots in positions.items()
+        ])  # fmt: skip
 
     @classmethod
     def prepare(cls, row: IndexRow) -> tuple:
         return (row.story_id, cls.vector(row.title_tokens, row.body_tokens))
 
     def write(self, prepared: Sequence[tuple], replace: bool = True) -> None:
+        self.ensure_partitions(row[0] for row in prepared)
         with connection.cursor() as cursor:
             if not replace:  # a rebuild's bulk load: COPY, the fastest way in (no conflicts possible)
                 with cursor.cursor.copy(f"COPY {PG_TABLE} (story_id, document) FROM STDIN") as copy:
@@ -194,7 +250,12 @@ class PostgresText:
 
     def end_rebuild(self) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(self.index_sql)
+            # A GIN build sorts its entries in memory: the default 64 MB makes it spill and merge (2× slower).
+            cursor.execute("SET maintenance_work_mem = '256MB'")
+            try:
+                cursor.execute(self.index_sql)
+            finally:
+                cursor.execute("RESET maintenance_work_mem")
             if connection.in_atomic_block:
                 cursor.execute(f"ANALYZE {PG_TABLE}")
             else:
@@ -221,51 +282,68 @@ class PostgresText:
                 parts.append(self._lexeme(word))
         return " & ".join(parts)
 
+    # Counting stops sooner than on SQLite: a count visits the heap row of every match (a GIN index answers
+    # which rows, not whether they are visible), and 10,000 visits cost ~50 ms at 200,000 stories. Pages stop
+    # at RANK_WINDOW anyway; the page says "more than 1,000".
+    count_cap = PG_COUNT_CAP
+
     def search(self, query: Query, within: tuple[str, Sequence] | None, limit: int, offset: int) -> Hits:
         where, params = "document @@ %s::tsquery", [self.expression(query)]
         if within is not None:
             where += f" AND story_id IN ({within[0]})"
             params += list(within[1])
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} WHERE {where} LIMIT %s) AS m", [*params, COUNT_CAP + 1]
-            )
-            total = cursor.fetchone()[0]
-            window = self._newest(cursor, where, params, total)
-            if not window:
-                return Hits([], min(total, COUNT_CAP), total > COUNT_CAP)
-            # ts_rank reads the documents of the window only (500 at most), by primary key.
-            cursor.execute(
-                f"SELECT story_id FROM {PG_TABLE} WHERE story_id = ANY(%s) "
-                "ORDER BY ts_rank(document, %s::tsquery) DESC, story_id DESC LIMIT %s OFFSET %s",
-                [window, params[0], limit, offset],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-        return Hits(ids, min(total, COUNT_CAP), total > COUNT_CAP)
+            window, complete = self._newest(cursor, where, params)
+            if complete:  # every match is in the window: that is the count
+                total = len(window)
+            else:  # the window is full; count on from its oldest story, stopping past the cap
+                cursor.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} WHERE {where} AND story_id < %s LIMIT %s) AS m",
+                    [*params, window[-1][0], self.count_cap - len(window) + 1],
+                )
+                total = len(window) + cursor.fetchone()[0]
+        # Relevance within the window (ts_rank, A/B weights), newest first among equals.
+        ranked = sorted(window, key=lambda hit: (-hit[1], -hit[0]))
+        ids = [story_id for story_id, _ in ranked[offset : offset + limit]]
+        return Hits(ids, min(total, self.count_cap), total > self.count_cap)
 
-    def _newest(self, cursor, where: str, params: list, total: int) -> list[int]:
-        """The ids of the newest RANK_WINDOW matches. Sorting every match of a common word by id reads each one
-        from the heap (80,000 rows for a word in 40 % of 200,000 stories), so the newest ids are probed first:
-        a range of ids sized from the share of stories that match, widened fourfold until the window is full.
-        The match and the range are both bitmaps (GIN, primary key), ANDed before the heap is read."""
-        cursor.execute(f"SELECT max(story_id), (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) "
-                       f"FROM {PG_TABLE}", [PG_TABLE])  # fmt: skip
-        top, rows = cursor.fetchone()
+    def _newest(self, cursor, where: str, params: list) -> tuple[list[tuple[int, float]], bool]:
+        """The newest RANK_WINDOW matches as (id, ts_rank), newest first, and whether they are all the matches.
+
+        A GIN index has no order, and sorting every match of a common word by id reads each one from the heap
+        (80,000 rows for a word in 40 % of 200,000 stories). So ranges of the newest ids are probed one after
+        the other, each sized from the share of matches found so far, until the window is full; each probe
+        ranks its own rows in the same statement (one heap visit per row)."""
+        cursor.execute(f"SELECT min(story_id), max(story_id) FROM {PG_TABLE}")
+        bottom, top = cursor.fetchone()
         if top is None:
-            return []
-        share = max(total, 1) / max(rows or 0, total, 1)
-        span = int(RANK_WINDOW / share * 1.5) if total > 2 * RANK_WINDOW else top
+            return [], True
+        found: list[tuple[int, float]] = []
+        # The share of stories that matched last time (a person paging, or the same search again) sizes the
+        # first range, so most searches take one probe; a new one starts from a range of 2,000 ids.
+        key = "tongpin:pg-share:" + hashlib.sha256(repr((where, params)).encode()).hexdigest()
+        share = cache.get(key)
+        span = int(RANK_WINDOW / share * 1.2) + 1 if share else RANK_WINDOW * 4
+        high, looked = top, 0
         while True:
-            low = top - span
-            cursor.execute(
-                f"WITH m AS MATERIALIZED (SELECT story_id FROM {PG_TABLE} WHERE {where} AND story_id > %s) "
-                "SELECT story_id FROM m ORDER BY story_id DESC LIMIT %s",
-                [*params, low, RANK_WINDOW],
+            low = high - span
+            need = RANK_WINDOW - len(found)
+            cursor.execute(  # ranks only the rows kept, not every match in the range
+                f"SELECT story_id, ts_rank(document, %s::tsquery) FROM (SELECT story_id, document FROM {PG_TABLE} "
+                f"WHERE {where} AND story_id > %s AND story_id <= %s ORDER BY story_id DESC LIMIT %s) AS m "
+                "ORDER BY story_id DESC",
+                [params[0], *params, low, high, need],
             )
-            found = [row[0] for row in cursor.fetchall()]
-            if len(found) >= RANK_WINDOW or low <= 0:
-                return found
-            span *= 4
+            found += cursor.fetchall()
+            looked += high - low
+            if len(found) >= RANK_WINDOW or low < bottom:
+                if found:
+                    cache.set(key, len(found) / looked, 600)
+                return found, len(found) < RANK_WINDOW
+            # The next range should hold what is missing at the share seen so far (half again for luck).
+            share = len(found) / looked
+            span = int((RANK_WINDOW - len(found)) / share * 1.5) + 1 if share else looked * 8
+            high = low
 
 
 def backend_for(vendor: str | None = None):
