@@ -246,6 +246,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# Secrets at rest (channel credentials, feed keys) are sealed with the data key: TONGPIN_DATA_KEY, or the file
+# data_key beside secret_key (made 0600 when first needed). sm4-gcm (default) or aes-256-gcm (docs/security.md).
+TONGPIN_DATA_CIPHER = os.environ.get("TONGPIN_DATA_CIPHER", "sm4-gcm").strip().lower()
 if _env_bool("TONGPIN_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
