@@ -59,23 +59,20 @@ class DataKey:
 
 
 def key_id(material: bytes) -> str:
-    from gmssl import sm3
+    from cryptography.hazmat.primitives import hashes
 
-    return sm3.sm3_hash(list(material))[:8]
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(material)
+    return digest.finalize().hex()[:8]
 
 
 def _sm3_hmac(key: bytes, message: bytes) -> bytes:
-    """HMAC (RFC 2104) over SM3, block size 64."""
-    from gmssl import sm3
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import hmac as crypto_hmac
 
-    def digest(data: bytes) -> bytes:
-        return bytes.fromhex(sm3.sm3_hash(list(data)))
-
-    if len(key) > 64:
-        key = digest(key)
-    key = key.ljust(64, b"\0")
-    inner = digest(bytes(b ^ 0x36 for b in key) + message)
-    return digest(bytes(b ^ 0x5C for b in key) + inner)
+    mac = crypto_hmac.HMAC(key, hashes.SM3())
+    mac.update(message)
+    return mac.finalize()
 
 
 def parse_key(text: str) -> DataKey:

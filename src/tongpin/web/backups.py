@@ -1,5 +1,6 @@
 """Back up and restore a whole Tongpin: the database, the uploaded files (MEDIA_ROOT), the secret-key file and the
-data-key file (which opens the sealed channel secrets; not there when TONGPIN_DATA_KEY is used), in one tar archive with a manifest (versions, rows per table, sha256 per file). See docs/operations.md.
+data-key file (which opens the sealed channel secrets; not there when TONGPIN_DATA_KEY is used), in one tar
+archive with a manifest (versions, rows per table, sha256 per file). See docs/operations.md.
 
 The database is copied while Tongpin runs: SQLite through its online backup API (one step, so one consistent
 snapshot), PostgreSQL through pg_dump's custom format on a snapshot exported from a REPEATABLE READ transaction,
