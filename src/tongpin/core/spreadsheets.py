@@ -34,8 +34,15 @@ def _csv_rows(data: bytes) -> Iterator[list]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("gb18030")  # Excel on Chinese Windows saves CSV in GBK
-    yield from csv.reader(io.StringIO(text))
+        try:
+            text = data.decode("gb18030")  # Excel on Chinese Windows saves CSV in GBK
+        except UnicodeDecodeError as error:  # neither: not a text file (found by schemathesis: it was a 500)
+            raise ValidationFailed(FieldError("unreadable", _("无法读取该文件：不是 UTF-8 或 GBK 编码的表格。"),
+                                              "file")) from error  # fmt: skip
+    try:
+        yield from csv.reader(io.StringIO(text))
+    except csv.Error as error:
+        raise ValidationFailed(FieldError("unreadable", _("无法读取该 CSV 文件。"), "file")) from error
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list]:
