@@ -370,3 +370,19 @@ def test_hmac_sha256_derives_the_aes_key(own_keys, settings):
     key = datakey.keyring(create=True).current
     aead = datakey._aead(datakey.AES_GCM, key)
     assert aead.key == hmac.new(key.material, b"tongpin data key/aes-256-gcm", hashlib.sha256).digest()
+
+
+def test_the_status_page_and_api_show_the_key_id_and_counts_never_a_key(users, client_for, own_keys):
+    make_channel(users["admin"], "app", "webhook", url="https://x.example/", secret="status-PLAIN")
+    current = datakey.keyring().current
+    admin = client_for("admin")
+    shown = admin.get("/api/v1/status").json()["data_key"]
+    assert shown == {"cipher": "sm4-gcm", "source": "file", "current": current.id, "keys": [current.id],
+                     "sealed": 1, "plaintext": 0, "missing": []}  # fmt: skip
+    page = admin.get("/status/").content.decode()
+    assert "数据加密密钥" in page and current.id in page and "SM4" in page
+    material = (own_keys / "data_key").read_text().split(":")[1].strip()
+    assert material not in page and "status-PLAIN" not in page
+    datakey.write_key_file([datakey.new_key()])
+    page = admin.get("/status/").content.decode()
+    assert "本机缺少以下数据密钥" in page and current.id in page

@@ -203,6 +203,27 @@ def snapshot(now: datetime | None = None) -> dict:
         "alerts_released_not_delivered": released_not_delivered(),
         "alerts_overdue_confirmation": overdue_confirmations(now),
         "disk": disk_space(),
+        "data_key": data_key(),
+    }
+
+
+def data_key() -> dict:
+    """The data key that seals stored secrets (docs/security.md, 数据保密性): key ids and counts, never a key."""
+    from tongpin.core import datakey
+
+    found = datakey.status()
+    held = set(found["keys"])
+    sealed = sum(n for counts in found["stores"].values() for kid, n in counts.items() if kid != "plaintext")
+    plaintext = sum(counts.get("plaintext", 0) for counts in found["stores"].values())
+    missing = sorted({kid for counts in found["stores"].values() for kid in counts if kid != "plaintext"} - held)
+    return {
+        "cipher": found["cipher"],
+        "source": "env" if found["source"] == "env" else ("file" if found["source"] else ""),
+        "current": found["current"],
+        "keys": found["keys"],
+        "sealed": sealed,
+        "plaintext": plaintext,
+        "missing": missing,
     }
 
 
