@@ -15,6 +15,7 @@ from tongpin.core.errors import UpstreamFailed
 from tongpin.newsroom.publish import publish_story
 from tongpin.publishing.models import Delivery, DeliveryAttempt, DeliveryState
 from tongpin.publishing.plugins import PermanentError
+from tongpin.publishing.secrets import reveal
 from tongpin.publishing.transmitters import http
 
 from .conftest import actor, free_port
@@ -260,15 +261,15 @@ def test_changing_a_webhook_url_needs_the_signing_key_again(users):
 
     channel = make_channel(users["admin"], "app", "webhook", url="https://hooks.partner.example/a", secret="old-key")
     kept = _update(users["admin"], channel, url="https://hooks.partner.example/a/", secret="")  # same place
-    assert kept.settings["secret"] == "old-key"
+    assert reveal(kept)["secret"] == "old-key"
     with pytest.raises(ValidationFailed) as refused:
         _update(users["admin"], channel, url="https://attacker.example/collect", secret="")
     assert refused.value.errors[0].location == "settings.secret"
     assert refused.value.errors[0].code == "secret_required"
     channel.refresh_from_db()
-    assert channel.settings["url"] == "https://hooks.partner.example/a/" and channel.settings["secret"] == "old-key"
+    assert channel.settings["url"] == "https://hooks.partner.example/a/" and reveal(channel)["secret"] == "old-key"
     moved = _update(users["admin"], channel, url="https://attacker.example/collect", secret="new-key")
-    assert moved.settings["secret"] == "new-key"
+    assert reveal(moved)["secret"] == "new-key"
 
 
 def test_changing_the_wechat_api_base_or_smtp_host_drops_the_secret(users):
@@ -279,11 +280,11 @@ def test_changing_the_wechat_api_base_or_smtp_host_drops_the_secret(users):
     with pytest.raises(ValidationFailed) as refused:
         _update(users["admin"], wechat, api_base="https://wx-proxy.example", app_secret="")
     assert refused.value.errors[0].location == "settings.app_secret"
-    assert _update(users["admin"], wechat, timeout=20, app_secret="").settings["app_secret"] == "app-secret"
+    assert reveal(_update(users["admin"], wechat, timeout=20, app_secret=""))["app_secret"] == "app-secret"
 
     mail = make_channel(users["admin"], "web", "smtp", host="mail.partner.example", username="news",
                         password="mail-password", from_address="a@station.example", to="b@partner.example")  # fmt: skip
-    assert _update(users["admin"], mail, port=587, password="").settings["password"] == "mail-password"
+    assert reveal(_update(users["admin"], mail, port=587, password=""))["password"] == "mail-password"
     moved = _update(users["admin"], mail, host="mail.elsewhere.example", password="")
     assert "password" not in moved.settings  # not required: cleared, the admin enters it again
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tongpin.newsroom.models import StoryStatus
 from tongpin.publishing.models import Channel, Delivery, DeliveryState, JournalIssue
+from tongpin.publishing.secrets import reveal
 
 from .conftest import actor, api
 from .publishing_support import Sink, approved_story, drain, make_channel, review_again
@@ -326,13 +327,13 @@ def test_channel_form_creates_a_channel_and_keeps_secrets(client_for, users, sin
          "s_secret": "abc", "s_timeout": "5", "s_signature": "江西台", "s_max_segments": "2", "save": "1"},
     )  # fmt: skip
     channel = Channel.objects.get(slug="sms")
-    assert response.status_code == 302 and channel.settings["secret"] == "abc"
+    assert response.status_code == 302 and reveal(channel)["secret"] == "abc"
     page = admin.get(f"/channels/{channel.pk}/").content.decode()
     assert "abc" not in page
     edit = {"name": "短信平台2", "s_url": sink.url, "s_secret": "", "s_timeout": "5", "s_signature": "江西台"}
     admin.post(f"/channels/{channel.pk}/", {**edit, "s_max_segments": "2", "is_active": "on"})
     channel.refresh_from_db()
-    assert channel.name == "短信平台2" and channel.settings["secret"] == "abc"
+    assert channel.name == "短信平台2" and reveal(channel)["secret"] == "abc"
     bad = admin.post(
         "/channels/new/", {"kind": "sms", "transmitter": "webhook", "name": "x", "slug": "x-1", "save": "1"}
     )

@@ -16,6 +16,7 @@ from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.newsroom.publish import publish_story
 from tongpin.publishing import channels_admin
 from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState
+from tongpin.publishing.secrets import reveal
 from tongpin.publishing.transmitters import wechat as wechat_module
 
 from .conftest import actor, free_port, new_story
@@ -213,7 +214,7 @@ def test_secrets_never_show_and_survive_an_edit(users, fake_wechat):
         channels_admin.ChannelInput(settings={**shown, "app_secret": "", "app_id": "wx-test"}),
     )
     channel.refresh_from_db()
-    assert channel.settings["app_secret"] == "secret-1"
+    assert reveal(channel)["app_secret"] == "secret-1"
 
 
 def test_channel_settings_are_checked(users):

@@ -279,6 +279,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# Secrets at rest (channel credentials, feed keys) are sealed with the data key: TONGPIN_DATA_KEY, or the file
+# data_key beside secret_key (made 0600 when first needed). sm4-gcm (default) or aes-256-gcm (docs/security.md).
+TONGPIN_DATA_CIPHER = env.choice("TONGPIN_DATA_CIPHER", ("sm4-gcm", "aes-256-gcm"), "sm4-gcm")
 # HTTPS mode (docs/security.md): cookies only over HTTPS, plain HTTP redirected to HTTPS (the health probes and
 # /metrics excepted: they are asked on the machine itself), HSTS. Behind a TLS-terminating proxy the proxy must set
 # the header named by TONGPIN_PROXY_SSL_HEADER ("X-Forwarded-Proto: https" by default, "" if nothing sits in front)

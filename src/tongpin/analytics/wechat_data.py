@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from tongpin.core.errors import FieldError, UpstreamFailed, ValidationFailed
 from tongpin.core.outbound import redact
 from tongpin.publishing.plugins import TransmitError
+from tongpin.publishing.secrets import reveal
 from tongpin.publishing.transmitters.wechat import DEFAULT_API, WeChatClient, WeChatError
 
 from . import rollups
@@ -28,7 +29,7 @@ def client_for(account: Account) -> WeChatClient:
     channel = account.channel
     if channel is None or channel.transmitter != "wechat_api":
         raise ValidationFailed(FieldError("no_api", _("该账号未关联使用微信接口的本台渠道。"), "account"))
-    conf = channel.settings
+    conf = reveal(channel)  # the AppSecret opened for this client only
     return WeChatClient(conf.get("app_id", ""), conf.get("app_secret", ""), conf.get("api_base") or DEFAULT_API)
 
 

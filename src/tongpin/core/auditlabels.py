@@ -53,6 +53,7 @@ ACTIONS = {
     "alert.sender_bound": _("绑定发送方标识"),
     "alert.sender_unbound": _("解除发送方标识"),
     "ical.rotate": _("重新生成日程订阅地址"),
+    "datakey.rotate": _("更换数据加密密钥"),
     "review.own_story": _("审核本人稿件"),
     "demo.load": _("载入演示数据"),
     "story.create": _("新建稿件"),

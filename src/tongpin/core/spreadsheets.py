@@ -36,11 +36,13 @@ def _csv_rows(data: bytes) -> Iterator[list]:
     except UnicodeDecodeError:
         try:
             text = data.decode("gb18030")  # Excel on Chinese Windows saves CSV in GBK
-        except UnicodeDecodeError as error:  # neither: a picture or other file named .csv (found by schemathesis)
-            raise ValidationFailed(
-                FieldError("unreadable", _("无法读取该 CSV 文件：请以 UTF-8 或 GBK 编码保存。"), "file")
-            ) from error
-    yield from csv.reader(io.StringIO(text))
+        except UnicodeDecodeError as error:  # neither: not a text file (found by schemathesis: it was a 500)
+            raise ValidationFailed(FieldError("unreadable", _("无法读取该文件：不是 UTF-8 或 GBK 编码的表格。"),
+                                              "file")) from error  # fmt: skip
+    try:
+        yield from csv.reader(io.StringIO(text))
+    except csv.Error as error:
+        raise ValidationFailed(FieldError("unreadable", _("无法读取该 CSV 文件。"), "file")) from error
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list]:

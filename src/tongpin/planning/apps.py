@@ -15,5 +15,10 @@ class PlanningConfig(AppConfig):
         from .services import remind_due_assignments
 
         register_measures()
+        from tongpin.core import datakey
+
+        from .ical import STORE
+
+        datakey.register_store(STORE)
         periodic.register("partners.remind_actions", remind_due_actions)
         periodic.register("planning.remind_assignments", remind_due_assignments)

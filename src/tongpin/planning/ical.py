@@ -17,25 +17,26 @@ from icalendar import Calendar, Event
 
 from tongpin.core import audit
 from tongpin.core.audit import Actor
+from tongpin.core.datakey import Store, seal, sealed_key_id, unseal
 from tongpin.core.models import User
 
 from .calendar import Entry
 from .models import FeedKey
 
 SALT = "tongpin.planning.ical"
+KEY_CONTEXT = "ical-feed-key"  # FeedKey.secret is stored sealed with the data key (core/datakey.py)
 
 
 def _fingerprint(user: User) -> str:
-    key = FeedKey.objects.filter(user=user).values_list("secret", flat=True).first() or ""
+    key = unseal(FeedKey.objects.filter(user=user).values_list("secret", flat=True).first() or "", KEY_CONTEXT)
     return signing.Signer(salt=SALT).signature(f"{user.password or 'none'}|{key}")[:16]
 
 
 def rotate(actor: Actor) -> None:
     """A new feed key for the acting user: every feed address they had stops working."""
     with transaction.atomic():
-        FeedKey.objects.update_or_create(
-            user=actor.user, defaults={"secret": secrets.token_urlsafe(32), "rotated_at": timezone.now()}
-        )
+        key = seal(secrets.token_urlsafe(32), KEY_CONTEXT)
+        FeedKey.objects.update_or_create(user=actor.user, defaults={"secret": key, "rotated_at": timezone.now()})
         audit.record(actor, "ical.rotate", actor.user)
 
 
@@ -81,3 +82,23 @@ def render(name: str, entries: list[Entry], base_url: str) -> bytes:
         event.add("categories", [entry.kind])
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+# --- the feed keys are a sealed store (`tongpin keys rotate`, `tongpin keys status`) ---
+
+
+def _key_ids() -> list[str]:
+    return [sealed_key_id(v) for v in FeedKey.objects.exclude(secret="").values_list("secret", flat=True)]
+
+
+def _reseal(rewrite) -> int:
+    count = 0
+    for row in FeedKey.objects.select_for_update().exclude(secret="").order_by("pk"):
+        new = rewrite(row.secret, KEY_CONTEXT)
+        if new != row.secret:
+            FeedKey.objects.filter(pk=row.pk).update(secret=new)
+            count += 1
+    return count
+
+
+STORE = Store("ical_feed_keys", _key_ids, _reseal)

@@ -264,7 +264,7 @@ class FeedKey(models.Model):
     all their earlier addresses at once; a person with no row has the empty key."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_key")
-    secret = models.CharField(max_length=64)
+    secret = models.CharField(max_length=200)  # sealed with the data key (ical.py, core/datakey.py)
     rotated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

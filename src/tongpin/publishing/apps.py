@@ -12,6 +12,12 @@ class PublishingConfig(AppConfig):
 
         load_plugins()
 
+        from tongpin.core import datakey
+
+        from .secrets import STORE
+
+        datakey.register_store(STORE)
+
         from .measures import register_measures
 
         register_measures()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from tongpin.core import audit
 from tongpin.core.audit import Actor
+from tongpin.core.datakey import unseal
 from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import CHANNEL_MANAGE, can
@@ -27,6 +28,7 @@ from tongpin.partners.models import Partner
 from .kinds import ChannelKind
 from .models import Channel
 from .plugins import FORMATTERS, TRANSMITTERS, Setting
+from .secrets import context as secret_context
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +116,8 @@ def clean_settings(kind: str, transmitter: str, given: dict, stored: dict | None
         raw = given.get(name)
         if spec.secret and (raw in (None, "", SECRET_SHOWN)) and stored and stored.get(name):
             destinations = [specs[d] for d in spec.bound_to if d in moved and d in specs]
-            if not destinations:
-                values[name] = stored[name]  # an empty secret field keeps what is stored
+            if not destinations:  # an empty secret field keeps what is stored (opened for the checks below;
+                values[name] = unseal(stored[name], secret_context(name))  # Channel.save() seals it again)
             elif spec.required:  # the old secret is not sent to a new destination
                 errors.append(
                     FieldError(

@@ -23,7 +23,9 @@ from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import queue, wakeup, workers
+from tongpin.core import datakey
+
+from . import queue, secrets, wakeup, workers
 from .models import Delivery, Priority
 from .plugins import TRANSMITTERS, Image, Parcel, PermanentError, TemporaryError, TransmitError
 
@@ -60,7 +62,7 @@ def parcel_for(delivery: Delivery) -> Parcel:
         channel_id=delivery.channel_id,
         channel_slug=delivery.channel.slug,
         kind=rendition.kind,
-        settings=dict(delivery.channel.settings),
+        settings=dict(delivery.channel.settings),  # sealed: opened in the sending thread
         fields=dict(rendition.fields),
         source_type=publication.source_type,
         source_id=publication.source_id,
@@ -84,6 +86,7 @@ def transmit(delivery: Delivery, parcel: Parcel, worker: str) -> queue.Result:
             raise PermanentError(
                 _("渠道的发送方式“%(t)s”不存在。") % {"t": delivery.channel.transmitter}, "misconfigured"
             )
+        parcel.settings = _opened(delivery, parcel.settings)
         if parcel.action == "withdraw":
             result.outcome = transmitter.withdraw(parcel)
         else:
@@ -95,6 +98,16 @@ def transmit(delivery: Delivery, parcel: Parcel, worker: str) -> queue.Result:
         result.error = TemporaryError(_("发送程序出错：%(e)s") % {"e": error.__class__.__name__}, "internal")
     result.finished_at = timezone.now()
     return result
+
+
+def _opened(delivery: Delivery, values: dict) -> dict:
+    """The channel's settings with its secrets opened, for this one send (docs/security.md, 数据保密性)."""
+    try:
+        return secrets.reveal_settings(delivery.channel.kind, delivery.channel.transmitter, values)
+    except datakey.DataKeyError as error:
+        log.error("channel %s: %s", delivery.channel.slug, error)
+        message = _("渠道密钥无法解密：本机没有加密它的数据密钥，或密钥不符。请管理员运行 tongpin keys status 检查。")
+        raise TemporaryError(message, "data_key", str(error)[:300]) from error
 
 
 class Dispatcher:

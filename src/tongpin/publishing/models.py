@@ -52,6 +52,13 @@ class Channel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        # Secrets are stored sealed whatever way they came in (publishing/secrets.py, docs/security.md).
+        from .secrets import seal_settings
+
+        self.settings = seal_settings(self.kind, self.transmitter, self.settings)
+        super().save(*args, **kwargs)
+
 
 class PublicationState(models.TextChoices):
     DRAFT = "draft", _("待发布")

@@ -167,7 +167,7 @@ class Parcel:
     channel_id: int
     channel_slug: str
     kind: str
-    settings: dict
+    settings: dict = field(repr=False)  # secrets opened only in the sending thread; never in a log line
     fields: dict
     source_type: str
     source_id: int

@@ -22,6 +22,7 @@ from tongpin.core.errors import DomainError, FieldError, NotFound, ValidationFai
 
 from . import reach
 from .models import Channel, DeliveryRecipient, RecipientState
+from .secrets import reveal_one
 from .transmitters import webhook
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def receive(slug: str, body: bytes, timestamp: str, signature: str) -> dict:
     if channel is None:
         log.warning("SMS report refused: no SMS gateway channel %r", slug[:60])
         raise NotFound(FieldError("unknown_channel", _("没有这个短信网关渠道。")))
-    secret = str(channel.settings.get("report_secret") or "")
+    secret = str(reveal_one(channel, "report_secret") or "")  # stored sealed (publishing/secrets.py)
     if not secret or not webhook.verify(secret, timestamp, signature, body):
         log.warning("SMS report for channel %s refused: bad or missing signature", channel.slug)
         raise BadSignature(FieldError("bad_signature", _("状态报告的签名无效或已过期。")))

@@ -26,6 +26,7 @@ from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
 from .models import Channel, Delivery, DeliveryState, JournalIssue, Rendition
 from .plugins import FORMATTERS, TRANSMITTERS, formatter_for
+from .secrets import reveal_one
 from .sources import rules_for
 
 
@@ -308,7 +309,7 @@ def _feed_channel(request, slug: str) -> Channel:
     channel = Channel.objects.filter(slug=slug, transmitter="feed", is_active=True).first()
     if channel is None:
         raise Http404
-    key = channel.settings.get("access_key") or ""
+    key = reveal_one(channel, "access_key")
     if key and not hmac.compare_digest(key.encode(), request.GET.get("key", "").encode()):
         raise Http404  # a private feed does not admit it exists
     return channel

@@ -1,5 +1,6 @@
-"""Back up and restore a whole Tongpin: the database, the uploaded files (MEDIA_ROOT) and the secret-key file, in
-one tar archive with a manifest (versions, rows per table, sha256 per file). See docs/operations.md.
+"""Back up and restore a whole Tongpin: the database, the uploaded files (MEDIA_ROOT), the secret-key file and the
+data-key file (which opens the sealed channel secrets; not there when TONGPIN_DATA_KEY is used), in one tar
+archive with a manifest (versions, rows per table, sha256 per file). See docs/operations.md.
 
 The database is copied while Tongpin runs: SQLite through its online backup API (one step, so one consistent
 snapshot), PostgreSQL through pg_dump's custom format on a snapshot exported from a REPEATABLE READ transaction,
@@ -42,6 +43,7 @@ PREFIX = "tongpin-backup-"
 SUFFIX = ".tar"
 MANIFEST = "manifest.json"
 SECRET_KEY = "secret_key"  # noqa: S105  (the key file's name, not a key)
+DATA_KEY = "data_key"  # core/datakey.py: seals channel credentials; without it they cannot be opened
 MEDIA = "media/"
 CHUNK = 1024 * 1024
 
@@ -272,6 +274,8 @@ def create_backup(directory: Path | None = None) -> tuple[Path, dict]:
                 database |= _add_file(archive, dump, dump.name) or {}
                 key_file = Path(settings.HOME) / SECRET_KEY
                 secret = _add_file(archive, key_file, SECRET_KEY) if key_file.exists() else None
+                data_key_file = Path(settings.HOME) / DATA_KEY
+                data_key = _add_file(archive, data_key_file, DATA_KEY) if data_key_file.exists() else None
                 media_root = Path(settings.MEDIA_ROOT)
                 files = {}
                 for path in _media_files(media_root):
@@ -288,6 +292,7 @@ def create_backup(directory: Path | None = None) -> tuple[Path, dict]:
                     "database": database,
                     "counts": counts,
                     "secret_key": secret,
+                    "data_key": data_key,
                     "files": files,
                 }
                 body = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
@@ -368,6 +373,10 @@ def restore_backup(archive_path: Path, force: bool = False) -> dict:
         if manifest.get("secret_key"):
             key_file = Path(settings.HOME) / SECRET_KEY
             _extract(archive, SECRET_KEY, key_file)
+            key_file.chmod(0o600)
+        if manifest.get("data_key"):
+            key_file = Path(settings.HOME) / DATA_KEY
+            _extract(archive, DATA_KEY, key_file)
             key_file.chmod(0o600)
     return verify(manifest) | {"archive": str(archive_path)}
 

@@ -204,6 +204,7 @@ def snapshot(now: datetime | None = None) -> dict:
         "alerts_overdue_confirmation": overdue_confirmations(now),
         "disk": disk_space(),
         "paging": paging_status(now),
+        "data_key": data_key(),
     }
 
 
@@ -220,6 +221,26 @@ def paging_status(now: datetime) -> dict:
         "on_duty": [str(s.officer) for s in duty.shifts_at(now)],
         "conditions": [{"key": c.key, "text": c.text, "since": c.since, "paged_at": c.paged_at}
                        for c in LaneCondition.objects.filter(cleared_at__isnull=True).order_by("since")],  # fmt: skip
+    }
+
+
+def data_key() -> dict:
+    """The data key that seals stored secrets (docs/security.md, 数据保密性): key ids and counts, never a key."""
+    from tongpin.core import datakey
+
+    found = datakey.status()
+    held = set(found["keys"])
+    sealed = sum(n for counts in found["stores"].values() for kid, n in counts.items() if kid != "plaintext")
+    plaintext = sum(counts.get("plaintext", 0) for counts in found["stores"].values())
+    missing = sorted({kid for counts in found["stores"].values() for kid in counts if kid != "plaintext"} - held)
+    return {
+        "cipher": found["cipher"],
+        "source": "env" if found["source"] == "env" else ("file" if found["source"] else ""),
+        "current": found["current"],
+        "keys": found["keys"],
+        "sealed": sealed,
+        "plaintext": plaintext,
+        "missing": missing,
     }
 
 
