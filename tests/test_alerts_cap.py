@@ -188,7 +188,11 @@ def test_cli_validate_prints_one_json_document_and_exit_codes(tmp_path):
     assert mixed.returncode == 1
     document = json.loads(mixed.stdout)
     lines = document["files"]
-    assert document["ok"] is False and [x["valid"] for x in lines] == [True, False] and lines[1]["errors"][0]["code"] == "schema"
+    assert (
+        document["ok"] is False
+        and [x["valid"] for x in lines] == [True, False]
+        and lines[1]["errors"][0]["code"] == "schema"
+    )
 
 
 def test_wrong_and_unusual_encodings_get_a_clear_answer():

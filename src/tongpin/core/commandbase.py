@@ -81,6 +81,8 @@ class TongpinCommand(BaseCommand):
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         with translation.override(cli_language()):
             parser = super().create_parser(prog_name, subcommand, **kwargs)
+            if parser.description is not None:
+                parser.description = str(parser.description)  # argparse runs a regex over it: no lazy text
         _use_tongpin_parser(parser)
         return parser
 

@@ -18,7 +18,9 @@ class Command(TongpinCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         validate = sub.add_parser("validate", help=gettext_lazy("校验文件"))
         validate.add_argument("files", nargs="+", help=gettext_lazy("CAP 文件，- 表示标准输入"))
-        validate.add_argument("--profile", choices=sorted(PROFILES), help=gettext_lazy("同时按配置检查（china、ipaws）"))
+        validate.add_argument(
+            "--profile", choices=sorted(PROFILES), help=gettext_lazy("同时按配置检查（china、ipaws）")
+        )
         self.add_json_flag(validate)
         validate.add_argument("--max-bytes", type=int, default=MAX_BYTES, help=gettext_lazy("单个文件的大小上限"))
 

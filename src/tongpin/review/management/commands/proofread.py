@@ -46,7 +46,8 @@ class Command(TongpinCommand):
         }
         if not json:
             self.stderr.write(
-                _("%(n)d 个问题（其中 %(e)d 个错误），共 %(c)d 个字符") % {"n": len(findings), "e": errors, "c": len(text)}
+                _("%(n)d 个问题（其中 %(e)d 个错误），共 %(c)d 个字符")
+                % {"n": len(findings), "e": errors, "c": len(text)}
             )
         self.report(document, self._lines(text, findings), as_json=json, failed=bool(errors))
 

@@ -94,8 +94,11 @@ class Command(TongpinCommand):
         if result.get("signer"):
             lines.append(_("签名者：%(s)s") % {"s": result["signer"]})
         if result.get("certificate"):
-            lines.append(_("证书：%(subject)s，有效期至 %(until)s") % {"subject": result["certificate"]["subject"],
-                                                                 "until": result["certificate"]["not_after"]})  # fmt: skip
+            certificate = result["certificate"]
+            lines.append(
+                _("证书：%(subject)s，有效期至 %(until)s")
+                % {"subject": certificate["subject"], "until": certificate["not_after"]}
+            )
         lines += [_("问题：%(p)s") % {"p": p} for p in result["problems"]]
         if result.get("resources"):
             lines.append(_("资源：%(r)s") % {"r": ", ".join(result["resources"])})
