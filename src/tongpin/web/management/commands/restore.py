@@ -1,5 +1,6 @@
 """`tongpin restore ARCHIVE [--force] [--json]`: restore a backup into an empty home and database, then check it."""
 
+import tarfile
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -7,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongpin.core.commandbase import TongpinCommand, Unreadable
-from tongpin.web.backups import BackupError, restore_backup
+from tongpin.web.backups import BackupError, read_manifest, restore_backup
 
 
 class Command(TongpinCommand):
@@ -25,6 +26,12 @@ class Command(TongpinCommand):
     def handle(self, *args, archive, force=False, json=False, **options):  # noqa: A002
         if not Path(archive).is_file():
             raise Unreadable(_("没有这个归档文件：%(file)s") % {"file": archive})
+        try:
+            read_manifest(Path(archive))
+        except (tarfile.TarError, ValueError) as error:  # not a tar archive, or a manifest that is not JSON
+            raise Unreadable(_("%(file)s 不是可读的备份归档：%(error)s") % {"file": archive, "error": error}) from error
+        except BackupError as error:
+            raise CommandError(str(error)) from error
         try:
             result = restore_backup(Path(archive), force=force)
         except BackupError as error:
