@@ -339,6 +339,17 @@ def test_token_account_reindex_and_audit_report_one_json_object(users):
     assert _run("audit", "export", "--from", "yesterday")[0] == 2
 
 
+def test_createuser_usage_and_refusals(partners):
+    assert _run("createuser", "a", "--role", "partner_liaison", "--password", "pw-1234567890")[0] == 2
+    assert _run("createuser", "b", "--role", "reporter", "--partner", "em", "--password", "pw-1234567890")[0] == 2
+    assert _run("createuser", "c", "--role", "partner_liaison", "--partner", "nope", "--password", "x")[0] == 1
+    assert _run("createuser", "d", "--role", "reporter", "--password", "1")[0] == 1  # a weak password
+    assert _run("createuser", "e", "--role", "king")[0] == 2
+    assert _run("createuser", "f", "--role", "reporter", "--password", "pw-1234567890")[0] == 0
+    code, _out, message = _run("createuser", "f", "--role", "reporter", "--password", "pw-1234567890")
+    assert code == 1 and "'f'" in message
+
+
 def test_restore_refuses_what_it_cannot_read(db, tmp_path):
     junk = tmp_path / "junk.tar"
     junk.write_bytes(b"not an archive")
@@ -368,7 +379,7 @@ def _all_help(command: str) -> str:
     return "\n".join(texts)
 
 
-@pytest.mark.parametrize("command", REPORTING)
+@pytest.mark.parametrize("command", [*REPORTING, "createuser"])
 def test_help_follows_the_shells_language(monkeypatch, command):
     from django.core.management import get_commands, load_command_class
 
@@ -377,7 +388,8 @@ def test_help_follows_the_shells_language(monkeypatch, command):
     assert isinstance(load_command_class(get_commands()[command], command), TongpinCommand)
     _env_language(monkeypatch, "zh_CN.UTF-8")
     chinese = _all_help(command)
-    assert "--json" in chinese and CJK.search(chinese.split("\n\n")[1]), chinese  # the description is Chinese
+    assert CJK.search(chinese.split("\n\n")[1]), chinese  # the description is Chinese
+    assert ("--json" in chinese) == (command in REPORTING)
     _env_language(monkeypatch, "en_US.UTF-8")
     english = _all_help(command)
     assert not CJK.search(english), [line for line in english.splitlines() if CJK.search(line)]
