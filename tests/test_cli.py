@@ -309,6 +309,10 @@ def test_eb_verify_exit_codes_and_json(tmp_path):
     assert _run("eb", "verify", str(junk))[0] == 2  # no key: usage
     assert _run("eb", "verify", str(tmp_path / "missing.tar"), "--public-key", key)[0] == 2
     assert _run("eb", "verify", str(junk), "--cert", str(tmp_path / "missing.pem"))[0] == 2
+    key_file = tmp_path / "key.pub"
+    key_file.write_bytes(b"\xff\xfe")
+    assert _run("eb", "verify", str(junk), "--public-key", str(key_file))[0] == 2  # not UTF-8
+    assert _run("check", "--bogus")[0] == 2
 
 
 def test_token_account_reindex_and_audit_report_one_json_object(users):

@@ -48,7 +48,7 @@ class Command(TongpinCommand):
         """The public key to check with, and what the certificate says (an expired one is a problem)."""
         if public_key is not None:
             key_path = Path(public_key)
-            return (key_path.read_text().strip() if key_path.is_file() else public_key), {}
+            return (self.read_text(public_key, 64 * 1024).strip() if key_path.is_file() else public_key), {}
         try:
             key, certificate = ebpackage.public_key_from_certificate(self.read_bytes(cert))
         except ebpackage.PackageError as error:
