@@ -172,20 +172,27 @@ def test_fuzz_mutated_alerts_never_crash(position, noise):
         assert report.valid or report.errors
 
 
-def test_cli_validate_prints_json_lines_and_exit_codes(tmp_path):
+def test_cli_validate_prints_one_json_document_and_exit_codes(tmp_path):
     good, bad = tmp_path / "good.xml", tmp_path / "bad.xml"
     good.write_bytes(cap())
     bad.write_bytes(cap().replace(b"<scope>Public</scope>", b""))
     run = [sys.executable, "-m", "tongpin", "cap", "validate", "--json"]
     ok = subprocess.run([*run, str(good)], capture_output=True, text=True, cwd=ROOT, check=False)
     assert ok.returncode == 0
-    line = json.loads(ok.stdout.strip())
+    document = json.loads(ok.stdout)
+    assert document["ok"] is True and len(document["files"]) == 1
+    [line] = document["files"]
     assert line["file"] == str(good) and line["valid"] is True and line["errors"] == []
     mixed = subprocess.run([*run, "--profile", "china", str(good), str(bad)], capture_output=True, text=True, cwd=ROOT,
                            check=False)  # fmt: skip
     assert mixed.returncode == 1
-    lines = [json.loads(x) for x in mixed.stdout.strip().splitlines()]
-    assert [x["valid"] for x in lines] == [True, False] and lines[1]["errors"][0]["code"] == "schema"
+    document = json.loads(mixed.stdout)
+    lines = document["files"]
+    assert (
+        document["ok"] is False
+        and [x["valid"] for x in lines] == [True, False]
+        and lines[1]["errors"][0]["code"] == "schema"
+    )
 
 
 def test_wrong_and_unusual_encodings_get_a_clear_answer():

@@ -365,7 +365,9 @@ def test_the_wci_command_reproduces_the_worked_example(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = io.StringIO()
     call_command("wci", str(path), "--formula", "2.0", "--json", stdout=out)
-    rows = json.loads(out.getvalue())
+    document = json.loads(out.getvalue())
+    assert document["formula"] == "2.0" and document["days"] == 7
+    rows = document["accounts"]
     assert rows[0]["account"] == "样例号" and rows[0]["articles"] == 100 and rows[0]["wci"] == 411.49
     assert rows[0]["reads"] == 10000 and rows[0]["likes"] == 4000
     table = io.StringIO()
@@ -375,8 +377,9 @@ def test_the_wci_command_reproduces_the_worked_example(tmp_path):
     bad.write_text("account,published_at\nx,2026-11-16\n", encoding="utf-8")
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="missing columns"):
+    with pytest.raises(CommandError, match="published_at|缺少列|missing columns") as error:
         call_command("wci", str(bad))
+    assert error.value.returncode == 1  # invalid input (docs/operations.md「命令行约定」)
 
 
 def test_analytics_pages_and_exports(users, city, client_for):

@@ -1,6 +1,7 @@
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -203,3 +204,224 @@ def test_the_overview_lists_every_command_tongpin_ships():
     }
     aliases = {"doctor"}  # `tongpin doctor` is `tongpin check`
     assert shipped - aliases <= listed, sorted(shipped - aliases - listed)
+
+
+# --- one convention for every reporting command (docs/operations.md「命令行约定」) --------------------------------
+# Exit status 0 ok, 1 findings or invalid input, 2 a usage error or input that cannot be read; `--json` prints one
+# JSON object; help texts in the shell's language.
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+REPORTING = ["cap", "proofread", "wci", "eb", "token", "account", "reindex", "backup", "restore", "check", "audit"]
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    """A command in-process as the CLI would end it: (exit status, stdout, stderr or the error's message)."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+    except SystemExit as ended:
+        return int(ended.code), out.getvalue(), err.getvalue()
+    except CommandError as error:
+        return error.returncode, out.getvalue(), str(error)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def _one_object(text: str) -> dict:
+    document = json.loads(text)  # one document: JSON lines would not parse
+    assert isinstance(document, dict), document
+    return document
+
+
+def _cap_message() -> bytes:
+    from .test_alerts_cap import cap
+
+    return cap()
+
+
+def test_cap_validate_exit_codes_and_json(tmp_path):
+    good, bad = tmp_path / "good.xml", tmp_path / "bad.xml"
+    good.write_bytes(_cap_message())
+    bad.write_bytes(_cap_message().replace(b"<scope>Public</scope>", b""))
+    code, out, _err = _run("cap", "validate", "--json", str(good))
+    assert code == 0 and _one_object(out)["ok"] is True
+    code, out, _err = _run("cap", "validate", "--json", str(good), str(bad))
+    document = _one_object(out)
+    assert code == 1 and document["ok"] is False and [f["valid"] for f in document["files"]] == [True, False]
+    code, out, _err = _run("cap", "validate", str(bad))  # the screen: one line per file
+    assert code == 1 and out.startswith(f"{bad}: ") and "schema" in out
+    assert _run("cap", "validate")[0] == 2  # no file: usage
+    assert _run("cap", "validate", "--profile", "mars", str(good))[0] == 2
+    assert _run("cap", "validate", str(tmp_path / "missing.xml"))[0] == 2  # unreadable
+    code, _out, message = _run("cap", "validate", "--max-bytes", "100", str(good))  # too large
+    assert code == 2 and str(good) in message
+
+
+def test_proofread_exit_codes_and_json(tmp_path):
+    clean, wrong, latin = tmp_path / "clean.txt", tmp_path / "wrong.txt", tmp_path / "latin.txt"
+    clean.write_text("今天天气很好。", encoding="utf-8")
+    wrong.write_text("要再接再励，做好防讯工作。", encoding="utf-8")
+    latin.write_bytes("今天".encode("gb18030"))
+    code, out, _err = _run("proofread", "--json", str(clean))
+    assert code == 0 and _one_object(out)["ok"] is True
+    code, out, _err = _run("proofread", "--json", str(wrong))
+    document = _one_object(out)
+    assert code == 1 and document["ok"] is False and len(document["findings"]) == 2
+    assert _run("proofread")[0] == 2  # no file
+    assert _run("proofread", "--max-chars", "many", str(clean))[0] == 2
+    assert _run("proofread", str(tmp_path / "missing.txt"))[0] == 2
+    code, _out, message = _run("proofread", str(latin))
+    assert code == 2 and "UTF-8" in message
+
+
+def test_wci_exit_codes_and_json(tmp_path):
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "account,published_at,position,reads,likes,wows,shares\n样例号,2026-11-16 08:00,1,300,60,0,0\n",
+        encoding="utf-8",
+    )
+    code, out, _err = _run("wci", "--json", str(rows))
+    document = _one_object(out)
+    assert code == 0 and document["accounts"][0]["account"] == "样例号" and document["period"] == "week"
+    broken = tmp_path / "broken.csv"
+    broken.write_text("account,published_at\n样例号,2026-11-16\n", encoding="utf-8")
+    assert _run("wci", str(broken))[0] == 1  # read, but not valid
+    bad_row = tmp_path / "bad_row.csv"
+    bad_row.write_text(rows.read_text(encoding="utf-8") + "样例号,yesterday,1,x,0,0,0\n", encoding="utf-8")
+    assert _run("wci", str(bad_row))[0] == 1
+    assert _run("wci", "--formula", "9.9", str(rows))[0] == 2
+    assert _run("wci", str(tmp_path / "missing.csv"))[0] == 2
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(rows.read_text(encoding="utf-8").encode("gb18030"))
+    assert _run("wci", str(gbk))[0] == 2
+
+
+def test_eb_verify_exit_codes_and_json(tmp_path):
+    from tongpin.publishing import ebpackage
+
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a package")
+    key = ebpackage.public_key_of(ebpackage.new_private_key())
+    code, out, _err = _run("eb", "verify", "--json", str(junk), "--public-key", key)
+    document = _one_object(out)
+    assert code == 1 and document["valid"] is False and document["problems"]
+    code, out, _err = _run("eb", "verify", str(junk), "--public-key", key)  # the screen
+    assert code == 1 and out.startswith(f"{junk}: ")
+    assert _run("eb", "verify", str(junk))[0] == 2  # no key: usage
+    assert _run("eb", "verify", str(tmp_path / "missing.tar"), "--public-key", key)[0] == 2
+    assert _run("eb", "verify", str(junk), "--cert", str(tmp_path / "missing.pem"))[0] == 2
+    key_file = tmp_path / "key.pub"
+    key_file.write_bytes(b"\xff\xfe")
+    assert _run("eb", "verify", str(junk), "--public-key", str(key_file))[0] == 2  # not UTF-8
+    assert _run("check", "--bogus")[0] == 2
+
+
+def test_token_account_reindex_and_audit_report_one_json_object(users):
+    call_command("token", "create", "reporter", stdout=io.StringIO())
+    code, out, _err = _run("token", "list", "--json")
+    [token] = _one_object(out)["tokens"]
+    assert code == 0 and token["user"] == "reporter" and token["state"] == "active" and token["scope"] == "full"
+    code, out, _err = _run("token", "list")
+    assert code == 0 and "\treporter\t" in out
+    assert _run("token", "lists")[0] == 2 and _run("token")[0] == 2
+
+    code, out, _err = _run("account", "disable-dormant", "--dry-run", "--json")
+    assert code == 0 and _one_object(out) == {"action": "disable-dormant", "dry_run": True, "accounts": []}
+    code, out, _err = _run("account", "enable", "reporter", "--json")
+    assert code == 0 and _one_object(out) == {"action": "enable", "username": "reporter", "changed": False}
+    assert _run("account", "enable", "nobody")[0] == 1
+    assert _run("account", "enable")[0] == 2
+
+    code, out, _err = _run("reindex", "--json")
+    assert code == 0 and set(_one_object(out)) == {"stories", "seconds"}
+    assert _run("reindex", "--bogus")[0] == 2
+
+    code, out, _err = _run("audit", "verify", "--json")
+    assert code == 0 and _one_object(out)["ok"] is True
+    code, out, _err = _run("audit", "purge", "--json")
+    assert code == 0 and _one_object(out)["deleted"] == 0
+    assert _run("audit", "purge", "--days", "1")[0] == 2  # below the minimum retention
+    assert _run("audit", "export", "--from", "yesterday")[0] == 2
+
+
+def test_createuser_usage_and_refusals(partners):
+    assert _run("createuser", "a", "--role", "partner_liaison", "--password", "pw-1234567890")[0] == 2
+    assert _run("createuser", "b", "--role", "reporter", "--partner", "em", "--password", "pw-1234567890")[0] == 2
+    assert _run("createuser", "c", "--role", "partner_liaison", "--partner", "nope", "--password", "x")[0] == 1
+    assert _run("createuser", "d", "--role", "reporter", "--password", "1")[0] == 1  # a weak password
+    assert _run("createuser", "e", "--role", "king")[0] == 2
+    assert _run("createuser", "f", "--role", "reporter", "--password", "pw-1234567890")[0] == 0
+    code, _out, message = _run("createuser", "f", "--role", "reporter", "--password", "pw-1234567890")
+    assert code == 1 and "'f'" in message
+
+
+def test_restore_refuses_what_it_cannot_read(db, tmp_path):
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not an archive")
+    assert _run("restore", str(tmp_path / "missing.tar"))[0] == 2
+    code, _out, message = _run("restore", str(junk))
+    assert code == 2 and str(junk) in message
+    assert _run("restore")[0] == 2 and _run("backup", "--to")[0] == 2
+
+
+def _env_language(monkeypatch, lang: str) -> None:
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", lang)
+
+
+def _all_help(command: str) -> str:
+    """The help of a command and of each of its subcommands, as `tongpin help COMMAND` would format it."""
+    import argparse
+
+    from django.core.management import get_commands, load_command_class
+
+    parser = load_command_class(get_commands()[command], command).create_parser("tongpin", command)
+    texts = [parser.format_help()]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            texts += [sub.format_help() for sub in action.choices.values()]
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("command", [*REPORTING, "createuser"])
+def test_help_follows_the_shells_language(monkeypatch, command):
+    from django.core.management import get_commands, load_command_class
+
+    from tongpin.core.commandbase import TongpinCommand
+
+    assert isinstance(load_command_class(get_commands()[command], command), TongpinCommand)
+    _env_language(monkeypatch, "zh_CN.UTF-8")
+    chinese = _all_help(command)
+    assert CJK.search(chinese.split("\n\n")[1]), chinese  # the description is Chinese
+    assert ("--json" in chinese) == (command in REPORTING)
+    _env_language(monkeypatch, "en_US.UTF-8")
+    english = _all_help(command)
+    assert not CJK.search(english), [line for line in english.splitlines() if CJK.search(line)]
+
+
+@pytest.mark.django_db(False)
+def test_the_real_command_line_keeps_the_convention(tmp_path):
+    text = tmp_path / "story.txt"
+    text.write_text("北朝鲜", encoding="utf-8")
+    zh, en = (
+        {"LANG": "zh_CN.UTF-8", "LANGUAGE": "", "LC_ALL": ""},
+        {"LANG": "en_US.UTF-8", "LANGUAGE": "", "LC_ALL": ""},
+    )
+
+    help_zh, help_en = _tongpin(tmp_path, "help", "cap", **zh), _tongpin(tmp_path, "proofread", "--help", **en)
+    assert help_zh.returncode == 0 and "校验 CAP 1.2" in help_zh.stdout, help_zh.stderr
+    assert help_en.returncode == 0 and "Proofread Chinese text" in help_en.stdout and not CJK.search(help_en.stdout)
+
+    found = _tongpin(tmp_path, "proofread", "--json", str(text), **zh)
+    assert found.returncode == 1 and _one_object(found.stdout)["findings"][0]["suggestion"] == "朝鲜"
+
+    for args, words in (
+        (("proofread", "--bogus", str(text)), "用法错误"),  # usage
+        (("cap", "validate", str(tmp_path / "missing.xml")), "无法读取"),  # unreadable
+        (("wci",), "用法错误"),
+    ):
+        done = _tongpin(tmp_path, *args, **zh)
+        assert done.returncode == 2 and done.stdout == "", (args, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr and "Traceback" not in done.stderr
+    done = _tongpin(tmp_path, "cap", "validate", str(tmp_path / "missing.xml"), **en)
+    assert done.returncode == 2 and "cannot read" in done.stderr.lower() and not CJK.search(done.stderr)

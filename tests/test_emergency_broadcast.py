@@ -167,14 +167,14 @@ def test_eb_verify_prints_the_instruction_and_exits_by_validity(tmp_path, capsys
     path.write_bytes(ebpackage.pack("M1", instruction, {}, STATION_KEY, "STATION"))
     key_file = tmp_path / "station.pub"
     key_file.write_text(ebpackage.public_key_of(STATION_KEY))
-    call_command("eb", "verify", str(path), "--public-key", str(key_file))
+    call_command("eb", "verify", str(path), "--public-key", str(key_file), "--json")
     shown = json.loads(capsys.readouterr().out)
     assert shown["valid"] is True and shown["signer"] == "STATION"
     assert shown["instruction"]["EBM"]["MsgBasicInfo"]["Severity"] == "1"
     assert shown["instruction"]["EBM"]["MsgContent"]["MsgTitle"] == "暴雨红色预警"
     path.write_bytes(path.read_bytes().replace("暴雨红色".encode(), "暴雨蓝色".encode()))
     with pytest.raises(SystemExit) as exit_code:
-        call_command("eb", "verify", str(path), "--public-key", ebpackage.public_key_of(STATION_KEY))
+        call_command("eb", "verify", str(path), "--public-key", ebpackage.public_key_of(STATION_KEY), "--json")
     assert exit_code.value.code == 1 and json.loads(capsys.readouterr().out)["valid"] is False
 
 
@@ -346,7 +346,7 @@ def test_signatures_interoperate_with_openssl_and_eb_verify_takes_a_certificate(
     # eb verify with the station's certificate.
     package = tmp_path / "EBDT_M2.tar"
     package.write_bytes(ebpackage.pack("M2", instruction, {}, private, "STATION"))
-    call_command("eb", "verify", str(package), "--cert", str(cert))
+    call_command("eb", "verify", str(package), "--cert", str(cert), "--json")
     shown = json.loads(capsys.readouterr().out)
     assert shown["valid"] is True and shown["certificate"]["subject"] == "CN=station"
     with pytest.raises(SystemExit):

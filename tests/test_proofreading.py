@@ -170,8 +170,12 @@ def test_cli_json(tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("name,title,rank\n张明远,厅长,1\n", encoding="utf-8")
     out = io.StringIO()
-    call_command("proofread", str(story), "--json", "--roster", str(roster), stdout=out)
-    findings = json.loads(out.getvalue())
+    with pytest.raises(SystemExit) as exit_code:  # typos are errors: exit status 1 (docs/operations.md)
+        call_command("proofread", str(story), "--json", "--roster", str(roster), stdout=out)
+    assert exit_code.value.code == 1
+    document = json.loads(out.getvalue())
+    assert document["ok"] is False and document["errors"] == 2 and document["file"] == str(story)
+    findings = document["findings"]
     assert [f["rule"] for f in findings] == ["typo:再接再励", "typo:防讯"]
     assert set(findings[0]) >= {"start", "end", "text", "category", "severity", "suggestion", "rule"}
 
@@ -181,24 +185,30 @@ def test_cli_refuses_invalid_utf8_and_broken_rules(tmp_path):
     bad.write_bytes(b"\xff\xfe\xfa")
     with pytest.raises(CommandError) as error:
         call_command("proofread", str(bad))
-    assert "not UTF-8" in str(error.value) and error.value.returncode == 2
+    assert "UTF-8" in str(error.value) and error.value.returncode == 2
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "x.csv").write_text("nonsense\n")
     with pytest.raises(CommandError) as error:
         call_command("proofread", str(bad), "--rules", str(rules))
-    assert "x.csv:1" in str(error.value)
+    assert "x.csv:1" in str(error.value) and error.value.returncode == 2
+    clean = tmp_path / "clean.txt"
+    clean.write_text("今天天气很好。", encoding="utf-8")
+    out = io.StringIO()
+    call_command("proofread", str(clean), "--json", stdout=out)  # no finding: exit status 0
+    assert json.loads(out.getvalue()) == {"file": str(clean), "ok": True, "characters": 7, "errors": 0,
+                                          "findings": []}  # fmt: skip
 
 
-def test_cli_from_stdin_exits_zero_with_findings():
+def test_cli_from_stdin_exits_one_with_error_findings():
     result = subprocess.run(
         [sys.executable, "-m", "tongpin", "proofread", "--json", "-"],
         input="北朝鲜".encode(),
         capture_output=True,
         timeout=120,
     )
-    assert result.returncode == 0
-    assert json.loads(result.stdout)[0]["suggestion"] == "朝鲜"
+    assert result.returncode == 1  # an error-level finding (docs/operations.md「命令行约定」)
+    assert json.loads(result.stdout)["findings"][0]["suggestion"] == "朝鲜"
 
 
 # --- near-misses of known idioms and words (no list names them) -------------------------------------------

@@ -38,7 +38,9 @@ NO_DATABASE_NEEDED = {
     "findstatic",
     "sendtestemail",
 }
-REFUSED = 2  # the exit status of a refused command (a command's own failure is 1, as in Django)
+# The exit status of a refused command: that of a usage error or unreadable input in Tongpin's convention
+# (tongpin.core.commandbase: 0 ok, 1 findings or invalid input, 2 usage or unreadable input).
+REFUSED = 2
 
 HOW_TO_POINT = (
     "create it with `tongpin migrate` (or `tongpin serve`), or point at an existing one with TONGPIN_HOME=FOLDER "

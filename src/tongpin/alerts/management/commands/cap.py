@@ -1,57 +1,51 @@
-"""`tongpin cap validate [--profile NAME] [--json] FILE…`: one line per file; exit 0 when every file is valid."""
+"""`tongpin cap validate [--profile NAME] [--json] FILE…`: one line per file, or one JSON object with every file.
 
-import json
-import sys
-from pathlib import Path
+Exit 0 when every file is valid, 1 when any is invalid, 2 on a usage error or a file that cannot be read."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongpin.alerts.cap.parse import MAX_BYTES
 from tongpin.alerts.cap.profiles import PROFILES
 from tongpin.alerts.cap.validate import validate_bytes
+from tongpin.core.commandbase import TongpinCommand
 
 
-class Command(BaseCommand):
-    help = "Validate CAP 1.2 / CAP 1.1 / 12379 files: schema, the specification's rules and an optional profile."
+class Command(TongpinCommand):
+    help = gettext_lazy("校验 CAP 1.2 / CAP 1.1 / 12379 预警消息文件：模式、规范的规则和可选的配置（profile）。")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        validate = sub.add_parser("validate", help="validate files")
-        validate.add_argument("files", nargs="+")
-        validate.add_argument("--profile", choices=sorted(PROFILES), help="also check a profile (china, ipaws)")
-        validate.add_argument("--json", action="store_true", help="one JSON object per line")
-        validate.add_argument("--max-bytes", type=int, default=MAX_BYTES)
+        validate = sub.add_parser("validate", help=gettext_lazy("校验文件"))
+        validate.add_argument("files", nargs="+", help=gettext_lazy("CAP 文件，- 表示标准输入"))
+        validate.add_argument(
+            "--profile", choices=sorted(PROFILES), help=gettext_lazy("同时按配置检查（china、ipaws）")
+        )
+        self.add_json_flag(validate)
+        validate.add_argument("--max-bytes", type=int, default=MAX_BYTES, help=gettext_lazy("单个文件的大小上限"))
 
     def handle(self, *args, action, files, profile=None, json=False, max_bytes=MAX_BYTES, **options):
-        all_valid = True
+        results = []
         for name in files:
-            path = Path(name)
-            try:
-                data = path.read_bytes() if name != "-" else sys.stdin.buffer.read()
-            except OSError as error:
-                raise CommandError(f"{name}: {error.strerror}") from error
+            data = self.read_bytes(name, max_bytes=max_bytes)  # missing or too large: exit 2
             reports = validate_bytes(data, profile=profile, max_bytes=max_bytes)
-            valid = all(r.valid for r in reports)
-            all_valid &= valid
-            line = {
+            results.append({
                 "file": name,
-                "valid": valid,
+                "valid": all(r.valid for r in reports),
                 "alerts": len(reports),
                 "errors": [e.as_dict() for r in reports for e in r.errors],
                 "warnings": [w.as_dict() for r in reports for w in r.warnings],
-            }
-            self.stdout.write(self._format(line, json))
-        if not all_valid:
-            sys.exit(1)
+            })  # fmt: skip
+        ok = all(r["valid"] for r in results)
+        self.report({"ok": ok, "files": results}, map(self._line, results), as_json=json, failed=not ok)
 
     @staticmethod
-    def _format(line: dict, as_json: bool) -> str:
-        if as_json:
-            return json.dumps(line, ensure_ascii=False)
-        verdict = "valid" if line["valid"] else "INVALID"
+    def _line(line: dict) -> str:
+        verdict = _("有效") if line["valid"] else _("无效")
         details = "; ".join(f"{e['code']}: {e['message']}" for e in line["errors"][:5])
+        warned = _("%(n)d 条警告") % {"n": len(line["warnings"])}
         return (
             f"{line['file']}: {verdict}"
             + (f" — {details}" if details else "")
-            + (f" ({len(line['warnings'])} warnings)" if line["warnings"] else "")
+            + (f" ({warned})" if line["warnings"] else "")
         )

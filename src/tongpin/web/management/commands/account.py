@@ -1,44 +1,56 @@
-from django.core.management.base import BaseCommand, CommandError
+"""`tongpin account disable-dormant [--dry-run] | enable NAME | reset-2fa NAME` (each with --json)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongpin.core import dormancy, twofactor
 from tongpin.core.audit import Actor
+from tongpin.core.commandbase import Invalid, TongpinCommand
 from tongpin.core.models import User
 
 CLI = Actor(user=None, via="cli")
 
 
-class Command(BaseCommand):
-    help = (
-        "Sign-in administration (docs/security.md): `account disable-dormant [--dry-run]` disables accounts without a "
-        "sign-in for TONGPIN_DORMANT_DAYS days now; `account enable NAME` re-enables one; `account reset-2fa NAME` "
-        "removes someone's second factor (a lost phone and lost recovery codes; also the break-glass way back in for "
-        "the last admin). Every change is audited."
+class Command(TongpinCommand):
+    help = gettext_lazy(
+        "登录账号维护（docs/security.md）：`account disable-dormant [--dry-run]` 停用超过 TONGPIN_DORMANT_DAYS 天"
+        "未登录的账号；`account enable NAME` 重新启用账号；`account reset-2fa NAME` 移除某人的第二重验证"
+        "（手机和恢复码都丢失时；也是最后一位管理员的应急入口）。每次改动都记入审计日志。"
     )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        dormant = sub.add_parser("disable-dormant")
-        dormant.add_argument("--dry-run", action="store_true", help="list them, change nothing")
-        sub.add_parser("enable").add_argument("username")
-        sub.add_parser("reset-2fa").add_argument("username")
+        dormant = sub.add_parser("disable-dormant", help=gettext_lazy("停用长期未登录的账号"))
+        dormant.add_argument("--dry-run", action="store_true", help=gettext_lazy("只列出，不做改动"))
+        self.add_json_flag(dormant)
+        for name, text in (("enable", gettext_lazy("重新启用账号")), ("reset-2fa", gettext_lazy("移除第二重验证"))):
+            action = sub.add_parser(name, help=text)
+            action.add_argument("username", help=gettext_lazy("用户名"))
+            self.add_json_flag(action)
 
-    def handle(self, *args, action, **options):
+    def handle(self, *args, action, json=False, **options):
         if action == "disable-dormant":
-            if options["dry_run"]:
-                for user in dormancy.dormant():
-                    self.stdout.write(f"would disable {user.username} (last sign-in: {user.last_login or 'never'})")
-                return
-            done = dormancy.disable_dormant(actor=CLI)
-            for user in done:
-                self.stdout.write(f"disabled {user.username}")
-            self.stdout.write(f"{len(done)} dormant account(s) disabled")
+            self._dormant(options["dry_run"], json)
             return
         user = User.objects.filter(username=options["username"]).first()
         if user is None:
-            raise CommandError(f"no user {options['username']!r}")
+            raise Invalid(_("没有用户 %(name)s") % {"name": repr(options["username"])})
         if action == "enable":
             changed = dormancy.enable(CLI, user)
-            self.stdout.write(f"enabled {user.username}" if changed else f"{user.username} was already enabled")
+            line = f"enabled {user.username}" if changed else f"{user.username} was already enabled"
         else:
             twofactor.remove(CLI, user, by_admin=True)
-            self.stdout.write(f"second factor of {user.username} removed: they set it up again at their next sign-in")
+            changed = True
+            line = f"second factor of {user.username} removed: they set it up again at their next sign-in"
+        self.report({"action": action, "username": user.username, "changed": changed}, [line], as_json=json)
+
+    def _dormant(self, dry_run: bool, as_json: bool) -> None:
+        if dry_run:
+            found = list(dormancy.dormant())
+            lines = [f"would disable {u.username} (last sign-in: {u.last_login or 'never'})" for u in found]
+        else:
+            found = dormancy.disable_dormant(actor=CLI)
+            lines = [f"disabled {u.username}" for u in found] + [f"{len(found)} dormant account(s) disabled"]
+        accounts = [{"username": u.username, "last_login": u.last_login.isoformat() if u.last_login else None}
+                    for u in found]  # fmt: skip
+        self.report({"action": "disable-dormant", "dry_run": dry_run, "accounts": accounts}, lines, as_json=as_json)

@@ -1,14 +1,15 @@
 """`tongpin audit verify|export|purge`: the audit log's hash chain, archive and retention (docs/security.md)."""
 
 import datetime as dt
-import json
-import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongpin.core import auditchain
 from tongpin.core.audit import Actor
 from tongpin.core.auditlog import export_audit, verify_chain
+from tongpin.core.commandbase import TongpinCommand
 
 CLI = Actor(user=None, via="cli")
 
@@ -17,49 +18,46 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        # argparse turns this into a usage error (exit 2)
+        raise ValueError(_("不是日期（YYYY-MM-DD）：%(text)s") % {"text": repr(text)}) from None
 
 
-class Command(BaseCommand):
-    help = (
-        "The audit log: `audit verify [--json]` walks the hash chain (exit 0 intact, 1 broken); "
-        "`audit export [--from DATE] [--to DATE] [--format jsonl|csv] [--output FILE]` writes a range with its "
-        "hashes (audited); `audit purge [--days N]` deletes events older than N days (TONGPIN_KEEP_AUDIT_DAYS, "
-        "at least 180) behind an anchor."
+class Command(TongpinCommand):
+    help = gettext_lazy(
+        "审计日志：`audit verify [--json]` 校验哈希链（完好时退出状态为 0，断裂时为 1）；"
+        "`audit export [--from DATE] [--to DATE] [--format jsonl|csv] [--output FILE]` 导出一段日志及其哈希"
+        "（记入审计）；`audit purge [--days N] [--json]` 删除 N 天以前的事件（TONGPIN_KEEP_AUDIT_DAYS，至少 180 天），"
+        "并留下锚点。"
     )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        verify = sub.add_parser("verify")
-        verify.add_argument("--json", action="store_true", help="one JSON object on stdout")
-        export = sub.add_parser("export")
-        export.add_argument("--from", dest="date_from", type=_date)
-        export.add_argument("--to", dest="date_to", type=_date)
-        export.add_argument("--format", default="jsonl", choices=["jsonl", "csv"])
-        export.add_argument("--output", help="file to write (default: stdout)")
-        purge = sub.add_parser("purge")
-        purge.add_argument("--days", type=int, help="default: TONGPIN_KEEP_AUDIT_DAYS")
+        verify = sub.add_parser("verify", help=gettext_lazy("校验哈希链"))
+        self.add_json_flag(verify)
+        export = sub.add_parser("export", help=gettext_lazy("导出一段审计日志"))
+        export.add_argument("--from", dest="date_from", type=_date, help=gettext_lazy("起始日期 YYYY-MM-DD"))
+        export.add_argument("--to", dest="date_to", type=_date, help=gettext_lazy("结束日期 YYYY-MM-DD"))
+        export.add_argument("--format", default="jsonl", choices=["jsonl", "csv"], help=gettext_lazy("导出格式"))
+        export.add_argument("--output", help=gettext_lazy("写入的文件（默认：标准输出）"))
+        purge = sub.add_parser("purge", help=gettext_lazy("删除过期的审计事件"))
+        purge.add_argument("--days", type=int, help=gettext_lazy("默认：TONGPIN_KEEP_AUDIT_DAYS"))
+        self.add_json_flag(purge)
 
     def handle(self, *args, action, **options):
         return getattr(self, f"_{action}")(**options)
 
     def _verify(self, json=False, **options):
         result = verify_chain(CLI)
-        if json:
-            self.stdout.write(_dumps(result.as_dict()))
-        elif result.ok:
+        if result.ok:
             start = f"after purge anchor seq {result.anchor_seq}" if result.anchor_seq else "from the genesis"
-            self.stdout.write(
+            line = (
                 f"audit chain intact: {result.count} events, seq {result.first_seq}–{result.last_seq} ({start}), "
                 f"head {result.head_hash or '-'} ({result.algorithm})"
             )
         else:
             broken = result.broken
-            self.stdout.write(
-                f"audit chain BROKEN at seq {broken.seq} (id {broken.id}): {broken.code}: {broken.message}"
-            )
-        if not result.ok:
-            sys.exit(1)
+            line = f"audit chain BROKEN at seq {broken.seq} (id {broken.id}): {broken.code}: {broken.message}"
+        self.report(dict(sorted(result.as_dict().items())), [line], as_json=json, failed=not result.ok)
 
     def _export(self, date_from=None, date_to=None, format="jsonl", output=None, **options):
         export = export_audit(CLI, date_from, date_to, format)
@@ -74,19 +72,16 @@ class Command(BaseCommand):
             for line in export.lines:
                 self.stdout.write(line, ending="")
 
-    def _purge(self, days=None, **options):
+    def _purge(self, days=None, json=False, **options):
         try:
             done = auditchain.purge(CLI, days=days)
         except auditchain.RetentionTooShort as error:
-            raise CommandError(str(error)) from None
+            raise CommandError(str(error), returncode=2) from None  # a usage error: --days below the minimum
         if done.upto_seq is None:
-            self.stdout.write(
-                "nothing to purge"
-                + (f" (older than {done.cutoff})" if done.cutoff else " (TONGPIN_KEEP_AUDIT_DAYS is 0)")
+            line = "nothing to purge" + (
+                f" (older than {done.cutoff})" if done.cutoff else " (TONGPIN_KEEP_AUDIT_DAYS is 0)"
             )
         else:
-            self.stdout.write(f"purged {done.deleted} events up to seq {done.upto_seq} (older than {done.cutoff})")
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+            line = f"purged {done.deleted} events up to seq {done.upto_seq} (older than {done.cutoff})"
+        document = {"deleted": done.deleted, "upto_seq": done.upto_seq, "cutoff": done.cutoff}
+        self.report(document, [line], as_json=json)

@@ -4,43 +4,29 @@ Replaces Django's `check` command; Django's system checks are one of its lines (
 ones). Exit status 0 when every line is ok or warn, 1 when any fails, 2 on a usage error.
 """
 
-import json
-import sys
-
-from django.core.management.base import BaseCommand
-from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from tongpin import __version__
-from tongpin.commands import cli_language
+from tongpin.core.commandbase import TongpinCommand
 from tongpin.web import doctor
 
-FAILED = 1
 
-
-class Command(BaseCommand):
-    help = "Check configuration, database, delivery workers, fonts, espeak-ng and disk space (ok / warn / fail)."
+class Command(TongpinCommand):
+    help = gettext_lazy("自检：配置、数据库、投递工作进程、字体、espeak-ng 和磁盘空间（正常 / 警告 / 失败）。")
     requires_system_checks = []  # Django's system checks are reported, not allowed to stop the report
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--json", action="store_true", help="one JSON object instead of the screen")
-        parser.add_argument("--deploy", action="store_true", help="also Django's deployment checks")
+        self.add_json_flag(parser)
+        parser.add_argument("--deploy", action="store_true", help=gettext_lazy("同时运行 Django 的部署检查"))
 
     def handle(self, *args, **options) -> None:
-        with translation.override(cli_language()):
-            found = doctor.run(deploy=options["deploy"])
-            status = doctor.overall(found)
-            if options["json"]:
-                self.stdout.write(
-                    json.dumps(
-                        {"status": status, "version": __version__, "checks": [f.as_dict() for f in found]},
-                        ensure_ascii=False,
-                        indent=2,
-                    )
-                )
-            else:
-                self._screen(found, status)
-        if status == doctor.FAIL:
-            sys.exit(FAILED)
+        # TongpinCommand.execute runs this in the shell's language (tongpin.commands.cli_language).
+        found = doctor.run(deploy=options["deploy"])
+        status = doctor.overall(found)
+        if not options["json"]:
+            self._screen(found, status)
+        document = {"status": status, "version": __version__, "checks": [f.as_dict() for f in found]}
+        self.report(document, as_json=options["json"], failed=status == doctor.FAIL)
 
     def _screen(self, found: list[doctor.Finding], status: str) -> None:
         from django.conf import settings

@@ -1,10 +1,12 @@
-import json
-import sys
+"""`tongpin eb verify FILE --public-key KEY|--cert FILE [--json]`: exit 0 valid, 1 invalid, 2 usage or unreadable."""
+
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from tongpin.core.commandbase import TongpinCommand, Unreadable
 from tongpin.publishing import ebpackage
 
 
@@ -24,19 +26,20 @@ def _instruction_json(element) -> object:
     return out
 
 
-class Command(BaseCommand):
-    help = (
-        "Emergency-broadcast packages: `eb verify FILE --public-key KEY|--cert FILE` checks the SM2 signature and "
-        "every resource digest and prints the instruction as JSON; exit 0 valid, 1 invalid."
+class Command(TongpinCommand):
+    help = gettext_lazy(
+        "应急广播消息包：`eb verify FILE --public-key KEY|--cert FILE` 校验 SM2 签名和每个资源的摘要，并列出指令"
+        "（--json 输出一个 JSON 对象）；有效时退出状态为 0，无效时为 1。"
     )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        verify = sub.add_parser("verify")
-        verify.add_argument("file")
+        verify = sub.add_parser("verify", help=gettext_lazy("校验消息包"))
+        verify.add_argument("file", help=gettext_lazy("消息包文件（tar）"))
         signer = verify.add_mutually_exclusive_group(required=True)
-        signer.add_argument("--public-key", help="the signer's SM2 public key: 128 hex digits, or a file holding them")
-        signer.add_argument("--cert", help="the signer's X.509 certificate with an SM2 key (PEM or DER file)")
+        signer.add_argument("--public-key", help=gettext_lazy("签名者的 SM2 公钥：128 位十六进制数，或存有公钥的文件"))
+        signer.add_argument("--cert", help=gettext_lazy("签名者带 SM2 公钥的 X.509 证书（PEM 或 DER 文件）"))
+        self.add_json_flag(verify)
 
     def handle(self, *args, action, **options):
         getattr(self, f"_{action}")(**options)
@@ -45,13 +48,11 @@ class Command(BaseCommand):
         """The public key to check with, and what the certificate says (an expired one is a problem)."""
         if public_key is not None:
             key_path = Path(public_key)
-            return (key_path.read_text().strip() if key_path.is_file() else public_key), {}
+            return (self.read_text(public_key, 64 * 1024).strip() if key_path.is_file() else public_key), {}
         try:
-            key, certificate = ebpackage.public_key_from_certificate(Path(cert).read_bytes())
-        except OSError as error:
-            raise CommandError(f"cannot read {cert}: {error.strerror}") from error
+            key, certificate = ebpackage.public_key_from_certificate(self.read_bytes(cert))
         except ebpackage.PackageError as error:
-            raise CommandError(str(error)) from error
+            raise Unreadable(_("无法使用证书 %(file)s：%(error)s") % {"file": cert, "error": error}) from error
         now = timezone.now()
         return key, {
             "subject": certificate.subject.rfc4514_string(),
@@ -60,16 +61,16 @@ class Command(BaseCommand):
             "current": certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc,
         }
 
-    def _verify(self, file, public_key=None, cert=None, **options):
+    def _verify(self, file, public_key=None, cert=None, json=False, **options):
         key, certificate = self._key(public_key, cert)
+        data = self.read_bytes(file)
         try:
-            checked = ebpackage.check(Path(file).read_bytes(), key)
+            checked = ebpackage.check(data, key)
             instruction = _instruction_json(ebpackage.parse_xml(checked.instruction))
-        except OSError as error:
-            raise CommandError(f"cannot read {file}: {error.strerror}") from error
         except ebpackage.PackageError as error:
-            self.stdout.write(json.dumps({"file": file, "valid": False, "problems": [str(error)]}))
-            sys.exit(1)
+            result = {"file": file, "valid": False, "problems": [str(error)]}
+            self.report(result, self._lines(result), as_json=json, failed=True)
+            return
         result = {
             "file": file,
             "valid": checked.valid,
@@ -83,6 +84,24 @@ class Command(BaseCommand):
             if not certificate["current"]:
                 result["valid"] = False
                 result["problems"].append("certificate not valid at this time")
-        self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
-        if not result["valid"]:
-            sys.exit(1)
+        self.report(result, self._lines(result), as_json=json, failed=not result["valid"])
+
+    @staticmethod
+    def _lines(result: dict) -> list[str]:
+        import json
+
+        lines = [f"{result['file']}: " + (_("有效") if result["valid"] else _("无效"))]
+        if result.get("signer"):
+            lines.append(_("签名者：%(s)s") % {"s": result["signer"]})
+        if result.get("certificate"):
+            certificate = result["certificate"]
+            lines.append(
+                _("证书：%(subject)s，有效期至 %(until)s")
+                % {"subject": certificate["subject"], "until": certificate["not_after"]}
+            )
+        lines += [_("问题：%(p)s") % {"p": p} for p in result["problems"]]
+        if result.get("resources"):
+            lines.append(_("资源：%(r)s") % {"r": ", ".join(result["resources"])})
+        if "instruction" in result:
+            lines.append(json.dumps(result["instruction"], ensure_ascii=False, indent=2))
+        return lines

@@ -1,44 +1,47 @@
 """`tongpin restore ARCHIVE [--force] [--json]`: restore a backup into an empty home and database, then check it."""
 
-import json
+import tarfile
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from tongpin.web.backups import BackupError, restore_backup
+from tongpin.core.commandbase import TongpinCommand, Unreadable
+from tongpin.web.backups import BackupError, read_manifest, restore_backup
 
 
-class Command(BaseCommand):
-    help = (
-        "Restore an archive made by `tongpin backup` into this home and database (which must be empty unless "
-        "--force), then check every table's row count and every file's hash against the archive's manifest."
+class Command(TongpinCommand):
+    help = gettext_lazy(
+        "把 `tongpin backup` 生成的归档恢复到本数据目录和数据库（除非加 --force，二者必须为空），然后按归档清单"
+        "核对每张表的行数和每个文件的哈希；核对不符时退出状态为 1。"
     )
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("archive")
-        parser.add_argument("--force", action="store_true", help="replace a database and files already there")
-        parser.add_argument("--json", action="store_true", help="print the archive path, counts and check as JSON")
+        parser.add_argument("archive", help=gettext_lazy("备份归档文件"))
+        parser.add_argument("--force", action="store_true", help=gettext_lazy("覆盖已有的数据库和文件"))
+        self.add_json_flag(parser)
 
     def handle(self, *args, archive, force=False, json=False, **options):  # noqa: A002
         if not Path(archive).is_file():
-            raise CommandError(f"no such archive: {archive}")
+            raise Unreadable(_("没有这个归档文件：%(file)s") % {"file": archive})
+        try:
+            read_manifest(Path(archive))
+        except (tarfile.TarError, ValueError) as error:  # not a tar archive, or a manifest that is not JSON
+            raise Unreadable(_("%(file)s 不是可读的备份归档：%(error)s") % {"file": archive, "error": error}) from error
+        except BackupError as error:
+            raise CommandError(str(error)) from error
         try:
             result = restore_backup(Path(archive), force=force)
         except BackupError as error:
             raise CommandError(str(error)) from error
-        if json:
-            self.stdout.write(_dumps(result))
-        else:
-            self.stdout.write(f"restored {archive}: {result['tables']} tables, {result['rows']} rows, "
-                              f"{result['files']} files")  # fmt: skip
+        if not json:
             for problem in result["problems"]:
                 self.stderr.write(problem)
-            self.stdout.write("check: every row count and file hash matches the manifest" if result["ok"] else
-                              "check FAILED: the restored data differs from the manifest")  # fmt: skip
-        if not result["ok"]:
-            raise CommandError("the restored data does not match the manifest")
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        lines = [
+            f"restored {archive}: {result['tables']} tables, {result['rows']} rows, {result['files']} files",
+            "check: every row count and file hash matches the manifest" if result["ok"] else
+            "check FAILED: the restored data differs from the manifest",
+        ]  # fmt: skip
+        self.report(dict(sorted(result.items())), lines, as_json=json, failed=not result["ok"])

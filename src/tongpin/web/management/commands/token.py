@@ -1,29 +1,33 @@
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from tongpin.core.audit import Actor, record
+from tongpin.core.commandbase import TongpinCommand
 from tongpin.core.models import ApiToken, User
 
 
-class Command(BaseCommand):
-    help = (
-        "API tokens: `token create USER [--name NAME] [--expires DAYS] [--scope read|alerts|full]` prints a new "
-        "bearer token once; list; revoke PREFIX."
+class Command(TongpinCommand):
+    help = gettext_lazy(
+        "API 令牌：`token create USER [--name NAME] [--expires DAYS] [--scope read|alerts|full]` 创建令牌并只显示"
+        "这一次；`token list [USER] [--json]` 列出令牌；`token revoke PREFIX` 吊销令牌。"
     )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        create = sub.add_parser("create")
-        create.add_argument("username")
-        create.add_argument("--name", default="cli")
-        create.add_argument("--expires", type=int, metavar="DAYS", help="stops working after DAYS days")
-        create.add_argument("--scope", default="full", help="read (GET only), alerts (/alerts only) or full")
-        listing = sub.add_parser("list")
-        listing.add_argument("username", nargs="?")
-        revoke = sub.add_parser("revoke")
-        revoke.add_argument("prefix")
+        create = sub.add_parser("create", help=gettext_lazy("创建令牌"))
+        create.add_argument("username", help=gettext_lazy("用户名"))
+        create.add_argument("--name", default="cli", help=gettext_lazy("令牌的名称"))
+        create.add_argument("--expires", type=int, metavar="DAYS", help=gettext_lazy("DAYS 天后失效"))
+        create.add_argument("--scope", default="full",
+                            help=gettext_lazy("read（只读 GET）、alerts（只用 /alerts）或 full"))  # fmt: skip
+        listing = sub.add_parser("list", help=gettext_lazy("列出令牌"))
+        listing.add_argument("username", nargs="?", help=gettext_lazy("只列出该用户的令牌"))
+        self.add_json_flag(listing)
+        revoke = sub.add_parser("revoke", help=gettext_lazy("吊销令牌"))
+        revoke.add_argument("prefix", help=gettext_lazy("令牌的前缀（前 10 个字符）"))
 
     def handle(self, *args, action, **options):
         getattr(self, f"_{action}")(**options)
@@ -46,17 +50,29 @@ class Command(BaseCommand):
         )
         self.stdout.write(raw)
 
-    def _list(self, username=None, **options):
+    def _list(self, username=None, json=False, **options):
         tokens = ApiToken.objects.select_related("user").order_by("created_at")
         if username:
             tokens = tokens.filter(user__username=username)
-        for t in tokens:
-            expired = t.expires_at is not None and t.expires_at <= timezone.now()
-            state = "revoked" if t.revoked_at else "expired" if expired else "active"
-            expiry = t.expires_at.date().isoformat() if t.expires_at else "-"
-            self.stdout.write(
-                f"{t.prefix}…\t{t.user.username}\t{t.name}\t{t.scope}\t{state}\t{expiry}\t{t.last_used_at or '-'}"
-            )
+        now = timezone.now()
+        rows = [
+            {
+                "prefix": t.prefix,
+                "user": t.user.username,
+                "name": t.name,
+                "scope": t.scope,
+                "state": "revoked" if t.revoked_at else "expired" if t.expires_at and t.expires_at <= now else "active",
+                "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+            }
+            for t in tokens
+        ]
+        lines = [
+            f"{r['prefix']}…\t{r['user']}\t{r['name']}\t{r['scope']}\t{r['state']}\t"
+            f"{(r['expires_at'] or '-')[:10]}\t{r['last_used_at'] or '-'}"
+            for r in rows
+        ]
+        self.report({"tokens": rows}, lines, as_json=json)
 
     def _revoke(self, prefix, **options):
         tokens = ApiToken.objects.filter(prefix=prefix[:10], revoked_at__isnull=True)

@@ -1,0 +1,149 @@
+"""One convention for Tongpin's command-line commands (docs/operations.md「命令行约定」).
+
+Exit status: 0 ok; 1 findings or invalid input (a file that fails validation, a broken signature, a failed check);
+2 a usage error (an unknown option, a missing argument) or input that cannot be read (missing file, not UTF-8, too
+large). Errors go to stderr as one line in the shell's language (Simplified Chinese unless LANG says English).
+
+`--json` (add_json_flag) prints ONE JSON object, last on stdout, instead of the screen; commands that report on
+several files put them in a list under "files" with an overall "ok". Help texts are gettext_lazy with Chinese msgids
+(English in the catalogue), shown in the shell's language like `tongpin help` (tongpin.commands.cli_language).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any, NoReturn
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tongpin.commands import cli_language
+
+OK = 0
+FINDINGS = 1  # findings, invalid input, a failed check
+USAGE = 2  # a usage error or input that cannot be read (also cli.REFUSED)
+MAX_INPUT_BYTES = 50 * 1024 * 1024
+
+
+class Unreadable(CommandError):
+    """Input that cannot be read: exit status 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, returncode=USAGE)
+
+
+class Invalid(CommandError):
+    """Input that was read but is not valid: exit status 1."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, returncode=FINDINGS)
+
+
+class TongpinParser(CommandParser):
+    """Help in the shell's language; a usage error is one line on stderr and exit status 2."""
+
+    def format_help(self) -> str:
+        with translation.override(cli_language()):
+            return super().format_help()
+
+    def format_usage(self) -> str:
+        with translation.override(cli_language()):
+            return super().format_usage()
+
+    def error(self, message: str) -> NoReturn:
+        with translation.override(cli_language()):
+            command = self.prog.split()[1] if len(self.prog.split()) > 1 else self.prog
+            line = _("用法错误：%(message)s（选项见 tongpin help %(command)s）") % {
+                "message": message,
+                "command": command,
+            }
+        if self.called_from_command_line:
+            self.exit(USAGE, f"{self.prog}: {line}\n")
+        raise CommandError(line, returncode=USAGE)
+
+
+def _use_tongpin_parser(parser: argparse.ArgumentParser) -> None:
+    parser.__class__ = TongpinParser
+    for action in parser._actions:  # subcommands (`cap validate`, `token list`) were made before the swap
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _use_tongpin_parser(sub)
+
+
+class TongpinCommand(BaseCommand):
+    """Base of Tongpin's reporting commands: exit statuses, `--json`, input reading and help in the shell's language."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        with translation.override(cli_language()):
+            parser = super().create_parser(prog_name, subcommand, **kwargs)
+            if parser.description is not None:
+                parser.description = str(parser.description)  # argparse runs a regex over it: no lazy text
+        _use_tongpin_parser(parser)
+        return parser
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        with translation.override(cli_language()):
+            try:
+                return super().execute(*args, **options)
+            except CommandError as error:
+                if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
+                    raise
+                first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                self.stderr.write(f"tongpin {self.command_name}: {first}")
+                sys.exit(error.returncode)
+
+    @property
+    def command_name(self) -> str:
+        return type(self).__module__.rsplit(".", 1)[-1]
+
+    # --- output ---
+
+    @staticmethod
+    def add_json_flag(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--json", action="store_true", help=gettext_lazy("输出一个 JSON 对象（代替屏幕文字）"))
+
+    def report(self, document: dict, lines: Iterable[str] = (), *, as_json: bool, failed: bool = False) -> None:
+        """The screen (lines) or one JSON object; exit status 1 when failed (findings, invalid input)."""
+        if as_json:
+            self.stdout.write(json.dumps(document, ensure_ascii=False, default=str))
+        else:
+            for line in lines:
+                self.stdout.write(line)
+        if failed:
+            sys.exit(FINDINGS)
+
+    # --- input ---
+
+    @staticmethod
+    def read_bytes(name: str, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+        """A file's bytes (`-` is standard input); missing, unreadable or too large is Unreadable (exit 2)."""
+        try:
+            if name == "-":
+                data = sys.stdin.buffer.read(max_bytes + 1)
+            else:
+                with open(name, "rb") as handle:
+                    data = handle.read(max_bytes + 1)
+        except OSError as error:
+            raise Unreadable(
+                _("无法读取 %(file)s：%(reason)s") % {"file": name, "reason": error.strerror or type(error).__name__}
+            ) from error
+        if len(data) > max_bytes:
+            raise Unreadable(_("%(file)s 超过 %(n)s 字节的上限") % {"file": name, "n": max_bytes})
+        return data
+
+    @classmethod
+    def read_text(cls, name: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
+        """A UTF-8 text file (a byte-order mark is allowed); not UTF-8 is Unreadable (exit 2)."""
+        data = cls.read_bytes(name, max_bytes)
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise Unreadable(
+                _("%(file)s 不是 UTF-8 文本（第 %(byte)d 字节：%(reason)s）")
+                % {"file": name, "byte": error.start, "reason": error.reason}
+            ) from error
