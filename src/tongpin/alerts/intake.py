@@ -14,10 +14,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from tongpin.core import audit
+from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import FieldError, Forbidden, ValidationFailed
-from tongpin.core.roles import ALERT_SUBMIT, can
+from tongpin.core.errors import FieldError, ValidationFailed
+from tongpin.core.roles import ALERT_SUBMIT
 
 from . import release as lifecycle
 from . import senders as trust
@@ -48,8 +48,8 @@ def _errors(reports: list[Report]) -> list[FieldError]:
 
 
 def receive(actor: Actor, data: bytes, profile: str | None = None) -> list[Received]:
-    if actor.user is not None and not can(actor.user, ALERT_SUBMIT):
-        raise Forbidden(FieldError("forbidden", _("这个账号不能提交预警信息。")))
+    if actor.user is not None:  # None: a message from the listener, not an account
+        roles.require(actor.user, ALERT_SUBMIT, _("这个账号不能提交预警信息。"))
     limit = settings.TONGPIN_CAP_MAX_BYTES
     if len(data) > limit:
         raise TooLarge(FieldError("too_large", _("消息超过 %(n)d 字节。") % {"n": limit}))

@@ -15,13 +15,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongpin.core import audit
+from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound
+from tongpin.core.errors import Conflict, FieldError, NotFound
 from tongpin.core.ids import clean_id
 from tongpin.core.models import User
 from tongpin.core.notify import notify
-from tongpin.core.roles import ALERT_DECIDE, Role, can
+from tongpin.core.roles import ALERT_DECIDE, Role
 from tongpin.publishing import services as publishing
 from tongpin.publishing.models import Channel, Priority
 
@@ -255,8 +255,7 @@ def _earlier(alert: Alert) -> list[Alert]:
 
 
 def _decidable(actor: Actor, alert_id: int) -> Alert:
-    if not can(actor.user, ALERT_DECIDE):
-        raise Forbidden(FieldError("forbidden", _("只有值班员可以确认或驳回预警。")))
+    roles.require(actor.user, ALERT_DECIDE, _("只有值班员可以确认或驳回预警。"))
     alert = Alert.objects.select_for_update().filter(pk=clean_id(alert_id) or 0).first()
     if alert is None:
         raise NotFound(FieldError("alert_not_found", _("预警信息不存在。"), "alert"))
