@@ -459,6 +459,17 @@ def test_the_api_answers_accounts_groups_imports_and_reports_in_their_shapes(use
     shown = api(Client(), "get", f"/analytics/imports/{record.pk}", token_for("editor")).json()
     assert shown == {"id": record.pk, "format": "wechat", "original_name": "wx.csv", "status": record.status,
                      "rows_total": record.rows_total, "rows_written": record.rows_written, "errors": []}  # fmt: skip
+    articles = api(Client(), "get", f"/analytics/accounts/{city['zone'].pk}/articles", desk).json()
+    fair = next(a for a in articles if a["title"] == "产业博览会开幕")
+    stored = Article.objects.get(pk=fair["id"])
+    assert fair == {"id": stored.pk, "title": "产业博览会开幕", "url": "https://mp.weixin.qq.com/s/a",
+                    "published_at": fair["published_at"], "position": 1, "reads": stored.reads, "likes": stored.likes,
+                    "wows": stored.wows, "shares": stored.shares, "comments": stored.comments,
+                    "figures_age": stored.figures_age}  # fmt: skip
+    assert fair["reads"] == 100000 and fair["published_at"].startswith("2026-11-16")
+    typed = api(Client(), "post", f"/analytics/articles/{stored.pk}/figures", token_for("editor"),
+                {"observed_on": "2026-11-24", "reads": 120000})  # fmt: skip
+    assert typed.status_code == 200 and typed.json()["reads"] == 120000 and set(typed.json()) == set(fair)
     report = reports.request_report(actor(users["desk"]), partners["zone"], "month", dt.date(2026, 11, 20))
     listed = api(Client(), "get", "/reports", desk).json()
     assert listed == [{"id": report.pk, "partner": partners["zone"].slug, "period": "month", "starts_on": "2026-11-01",
