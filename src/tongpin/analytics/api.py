@@ -129,20 +129,7 @@ def account_articles(request, account_id: int, limit: int = 100):
     account = Account.objects.filter(pk=account_id).first()
     if account is None:
         raise NotFound(FieldError("not_found", _("账号不存在。")))
-    fields = (
-        "id",
-        "title",
-        "url",
-        "published_at",
-        "position",
-        "reads",
-        "likes",
-        "wows",
-        "shares",
-        "comments",
-        "figures_age",
-    )
-    return [{f: getattr(a, f) for f in fields} for a in account.articles.all()[: max(1, min(limit, 1000))]]
+    return list(account.articles.all()[: max(1, min(limit, 1000))])
 
 
 class SyncIn(Schema):
@@ -234,20 +221,7 @@ def articles_figures(request, article_id: int, payload: FiguresIn):
     values = payload.dict()
     services.enter_figures(actor_from_request(request, "api"), article, values.pop("observed_on"), values)
     article.refresh_from_db()
-    fields = (
-        "id",
-        "title",
-        "url",
-        "published_at",
-        "position",
-        "reads",
-        "likes",
-        "wows",
-        "shares",
-        "comments",
-        "figures_age",
-    )
-    return {f: getattr(article, f) for f in fields}
+    return article
 
 
 class RankingQuery(Schema):
