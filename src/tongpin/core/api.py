@@ -12,6 +12,7 @@ from . import accounts, roles
 from .audit import actor_from_request
 from .auditlog import AuditFilters, browse_audit, export_audit, verify_chain
 from .errors import FieldError, Forbidden, NotFound
+from .schemas import ERRORS
 
 router = Router(tags=["core"])
 
@@ -25,7 +26,7 @@ class MeOut(Schema):
     partner: str | None
 
 
-@router.get("/me", response=MeOut, summary="The signed-in user")
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="The signed-in user")
 def me(request):
     user = request.auth
     liaison = getattr(user, "liaison", None) if user.role == roles.Role.PARTNER_LIAISON else None
@@ -68,7 +69,7 @@ class AuditQuery(Schema):
     page: int = 1
 
 
-@router.get("/audit", response=AuditPageOut, summary="Browse the audit log (audit administrators)")
+@router.get("/audit", response={200: AuditPageOut, **ERRORS}, summary="Browse the audit log (audit administrators)")
 def audit_log(request, filters: Query[AuditQuery]):
     if not roles.can(request.auth, roles.AUDIT_VIEW):
         raise Forbidden(FieldError("forbidden", _("只有审计管理员可以查看审计日志。")))
@@ -133,7 +134,10 @@ def _security(user) -> AccountSecurityOut:
     )
 
 
-@router.get("/me/security", response=AccountSecurityOut, summary="My sign-in security: second factor, password age")
+@router.get(
+    "/me/security", response={200: AccountSecurityOut, **ERRORS},
+    summary="My sign-in security: second factor, password age",
+)
 def my_security(request):
     if request.auth.role in roles.MACHINE_ROLES:  # no web sign-in, so nothing to tell (and the guard's backstop)
         raise Forbidden(FieldError("machine_account", _("接口账号不能登录网页。")))
@@ -153,14 +157,17 @@ def _named_account(request, username: str, *capabilities: str):
     return user
 
 
-@router.get("/users/{username}/security", response=AccountSecurityOut, summary="A user's sign-in security (admins)")
+@router.get(
+    "/users/{username}/security", response={200: AccountSecurityOut, **ERRORS},
+    summary="A user's sign-in security (admins)",
+)
 def user_security(request, username: str):
     return _security(_named_account(request, username, roles.USER_MANAGE, roles.TWO_FACTOR_RESET))
 
 
 @router.post(
     "/users/{username}/two-factor/reset",
-    response=AccountSecurityOut,
+    response={200: AccountSecurityOut, **ERRORS},
     summary="Remove a user's second factor (lost phone and codes; admins, audited)",
 )
 def reset_two_factor(request, username: str):
@@ -171,7 +178,10 @@ def reset_two_factor(request, username: str):
     return _security(user)
 
 
-@router.post("/users/{username}/enable", response=AccountSecurityOut, summary="Re-enable a disabled account (admins)")
+@router.post(
+    "/users/{username}/enable", response={200: AccountSecurityOut, **ERRORS},
+    summary="Re-enable a disabled account (admins)",
+)
 def enable_account(request, username: str):
     from . import dormancy
 
@@ -187,7 +197,10 @@ class AuditExportQuery(Schema):
     format: Literal["jsonl", "csv"] = "jsonl"
 
 
-@router.get("/audit/export", summary="Export a date range of the audit log with its hashes (audit administrators)")
+@router.get(
+    "/audit/export", response={200: None, **ERRORS},
+    summary="Export a date range of the audit log with its hashes (audit administrators)",
+)
 def audit_export(request, query: Query[AuditExportQuery]):
     if not roles.can(request.auth, roles.AUDIT_EXPORT):
         raise Forbidden(FieldError("forbidden", _("只有审计管理员可以导出审计日志。")))
@@ -215,7 +228,10 @@ class VerifyOut(Schema):
     broken: BrokenOut | None
 
 
-@router.post("/audit/verify", response=VerifyOut, summary="Walk the audit log's hash chain (audit administrators)")
+@router.post(
+    "/audit/verify", response={200: VerifyOut, **ERRORS},
+    summary="Walk the audit log's hash chain (audit administrators)",
+)
 def audit_verify(request):
     if not roles.can(request.auth, roles.AUDIT_EXPORT):
         raise Forbidden(FieldError("forbidden", _("只有审计管理员可以校验审计日志。")))
@@ -239,7 +255,10 @@ def _account(user) -> UserAccountOut:
                       break_glass=user.is_superuser)  # fmt: skip
 
 
-@router.get("/accounts", response=list[UserAccountOut], summary="Accounts and their roles (system and security admins)")
+@router.get(
+    "/accounts", response={200: list[UserAccountOut], **ERRORS},
+    summary="Accounts and their roles (system and security admins)",
+)
 def account_list(request):
     return [_account(user) for user in accounts.accounts(actor_from_request(request, via="api"))]
 
@@ -248,7 +267,7 @@ class AccountRoleIn(Schema):
     role: str
 
 
-@router.put("/accounts/{user_id}/role", response=UserAccountOut,
+@router.put("/accounts/{user_id}/role", response={200: UserAccountOut, **ERRORS},
             summary="Give an account its role (security administrators; 三员分立 enforced)")  # fmt: skip
 def account_role(request, user_id: int, data: AccountRoleIn):
     return _account(accounts.assign_role(actor_from_request(request, via="api"), user_id, data.role))
