@@ -401,3 +401,19 @@ def test_a_repeat_of_a_stored_but_undecided_alert_is_decided(users, sender, chan
     [again] = receive(Actor(user=sender), cap())
     assert not again.created and again.alert.state == AlertState.RELEASED
     assert Delivery.objects.count() == len(KINDS)
+
+
+def test_a_new_alert_and_the_repeat_of_an_undecided_one_wait_alike(users, sender, channels):
+    from tongpin.alerts.intake import receive
+    from tongpin.core.audit import Actor
+
+    ReleasePolicy.objects.create(name="人工确认", sender="*", min_level="blue", action="confirm", escalate_after=120)
+    [first] = receive(Actor(user=sender), cap())
+    assert first.created and first.alert.state == AlertState.PENDING and first.alert.escalate_after == 120
+    waiting = AuditEvent.objects.get(action="alert.awaiting_confirmation", object_id=str(first.alert.pk))
+    assert waiting.changes == {"state": ["received", "pending"], "policy": "人工确认"}
+    Alert.objects.filter(pk=first.alert.pk).update(state=AlertState.RECEIVED, escalate_after=0)  # as if it crashed
+    [again] = receive(Actor(user=sender), cap())
+    assert not again.created and again.alert.state == AlertState.PENDING and again.alert.escalate_after == 120
+    entries = AuditEvent.objects.filter(action="alert.awaiting_confirmation", object_id=str(first.alert.pk))
+    assert [e.changes for e in entries.order_by("id")] == [waiting.changes, waiting.changes]

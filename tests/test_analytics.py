@@ -9,6 +9,7 @@ import math
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from tongpin.analytics import imports, indices, rankings, reports, wechat_data
@@ -17,7 +18,7 @@ from tongpin.analytics.periods import period
 from tongpin.core.errors import Forbidden, ValidationFailed
 from tongpin.partners.fulfilment import Status, fulfilment
 
-from .conftest import actor
+from .conftest import actor, api
 from .partners_support import agreement_for, commitment_for
 
 ln = math.log
@@ -446,3 +447,40 @@ def test_the_dashboard_sums_each_weeks_reads_of_the_stations_own_accounts(users,
         label = in_week(today - dt.timedelta(days=days_ago))
         expected[label] = expected.get(label, 0) + reads
     assert {label: n for label, n in weeks if n} == expected  # other accounts and older weeks not counted
+
+
+def test_the_api_answers_accounts_groups_imports_and_reports_in_their_shapes(users, partners, city, token_for):
+    desk = token_for("desk")
+    accounts = {a["name"]: a for a in api(Client(), "get", "/analytics/accounts", desk).json()}
+    assert accounts["清远高新区"] == {"id": city["zone"].pk, "platform": "wechat", "name": "清远高新区",
+                                   "external_id": "", "group_id": city["group"].pk, "partner": partners["zone"].slug,
+                                   "channel_id": None, "followers": 0}  # fmt: skip
+    assert accounts["清远发布"]["partner"] is None
+    groups = api(Client(), "get", "/analytics/groups", desk).json()
+    assert groups == [{"id": city["group"].pk, "name": "清远市政务微信", "platform": "wechat", "description": ""}]
+    record = imports.run_import(actor(users["editor"]), "wechat", "wx.csv", GOOD)
+    shown = api(Client(), "get", f"/analytics/imports/{record.pk}", token_for("editor")).json()
+    assert shown == {"id": record.pk, "format": "wechat", "original_name": "wx.csv", "status": record.status,
+                     "rows_total": record.rows_total, "rows_written": record.rows_written, "errors": []}  # fmt: skip
+    articles = api(Client(), "get", f"/analytics/accounts/{city['zone'].pk}/articles", desk).json()
+    fair = next(a for a in articles if a["title"] == "产业博览会开幕")
+    stored = Article.objects.get(pk=fair["id"])
+    assert fair == {"id": stored.pk, "title": "产业博览会开幕", "url": "https://mp.weixin.qq.com/s/a",
+                    "published_at": fair["published_at"], "position": 1, "reads": stored.reads, "likes": stored.likes,
+                    "wows": stored.wows, "shares": stored.shares, "comments": stored.comments,
+                    "figures_age": stored.figures_age}  # fmt: skip
+    assert fair["reads"] > 100000 and fair["published_at"].startswith("2026-11-16")
+    typed = api(Client(), "post", f"/analytics/articles/{stored.pk}/figures", token_for("editor"),
+                {"observed_on": "2026-11-24", "reads": 120000})  # fmt: skip
+    stored.refresh_from_db()
+    assert typed.status_code == 200 and set(typed.json()) == set(fair)
+    assert (typed.json()["id"], typed.json()["reads"], typed.json()["figures_age"]) == (stored.pk, stored.reads,
+                                                                                     stored.figures_age)  # fmt: skip
+    report = reports.request_report(actor(users["desk"]), partners["zone"], "month", dt.date(2026, 11, 20))
+    listed = api(Client(), "get", "/reports", desk).json()
+    assert listed == [{"id": report.pk, "partner": partners["zone"].slug, "period": "month", "starts_on": "2026-11-01",
+                       "ends_on": "2026-11-30", "status": report.status, "progress": report.progress, "pdf": None,
+                       "error": ""}]  # fmt: skip
+    reports.build(report)
+    assert api(Client(), "get", f"/reports/{report.pk}", desk).json()["pdf"] == f"/reports/{report.pk}/pdf"
+    assert api(Client(), "get", "/reports", token_for("liaison_em")).json() == []

@@ -3,7 +3,6 @@ with its sign-off before going live, results (typed in and imported, all or noth
 records, the calendar and the commitment measure."""
 
 import datetime as dt
-import json
 from decimal import Decimal
 
 import pytest
@@ -285,12 +284,7 @@ def test_live_api(client, users, shop, token_for):
     token = token_for("desk")
 
     def call(method, path, body=None, who=token):
-        return getattr(client, method)(
-            f"/api/v1{path}",
-            data=json.dumps(body) if body is not None else None,
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {who}",
-        )
+        return api(client, method, path, who, body)
 
     body = {
         "title": "接口建的场次",

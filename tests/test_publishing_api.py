@@ -8,7 +8,7 @@ from defusedxml import ElementTree
 from django.utils import timezone
 
 from tongpin.newsroom.models import StoryStatus
-from tongpin.publishing.models import Channel, Delivery, DeliveryState, JournalIssue
+from tongpin.publishing.models import Channel, Delivery, DeliveryAttempt, DeliveryState, JournalIssue
 from tongpin.publishing.secrets import reveal
 
 from .conftest import actor, api
@@ -338,3 +338,21 @@ def test_channel_form_creates_a_channel_and_keeps_secrets(client_for, users, sin
         "/channels/new/", {"kind": "sms", "transmitter": "webhook", "name": "x", "slug": "x-1", "save": "1"}
     )
     assert bad.status_code == 200 and "不能为空" in bad.content.decode()
+
+
+def test_the_far_ends_words_are_for_channel_managers_and_the_log_lists_no_attempts(client, users, token_for, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"])
+    publication = api(client, "post", f"/stories/{story.pk}/publish", token_for("desk"), {"channels": [channel.pk]})
+    drain()
+    DeliveryAttempt.objects.update(detail="HTTP 200 接收成功")
+    path = f"/publications/{publication.json()['id']}"
+    [seen_by_admin] = api(client, "get", path, token_for("admin")).json()["deliveries"][0]["attempt_log"]
+    [seen_by_desk] = api(client, "get", path, token_for("desk")).json()["deliveries"][0]["attempt_log"]
+    assert seen_by_admin["detail"] == "HTTP 200 接收成功" and seen_by_desk["detail"] == ""
+    assert {k: v for k, v in seen_by_admin.items() if k != "detail"} == {
+        k: v for k, v in seen_by_desk.items() if k != "detail"
+    }
+    [logged] = api(client, "get", "/deliveries", token_for("admin")).json()["results"]
+    assert logged["attempt_log"] == [] and logged["channel"] == channel.slug
+    assert logged["publication_id"] == publication.json()["id"] and set(logged["reach"]) >= {"reach", "tells_received"}

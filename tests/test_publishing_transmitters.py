@@ -19,7 +19,7 @@ from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState
 from tongpin.publishing.secrets import reveal
 from tongpin.publishing.transmitters import wechat as wechat_module
 
-from .conftest import actor, free_port, new_story
+from .conftest import actor, codes, free_port, new_story
 from .publishing_support import approved_story, drain, make_channel
 from .wechat_fake import FakeWeChat
 
@@ -220,8 +220,7 @@ def test_secrets_never_show_and_survive_an_edit(users, fake_wechat):
 def test_channel_settings_are_checked(users):
     with pytest.raises(ValidationFailed) as error:
         make_channel(users["admin"], "app", "webhook", url="ftp://x", secret="")
-    codes = {e.code for e in error.value.errors}
-    assert {"invalid_url", "required"} <= codes
+    assert {"invalid_url", "required"} <= codes(error)
     with pytest.raises(ValidationFailed) as error:
         make_channel(users["admin"], "app", "webhook", url="https://x.example", secret="k", colour="red")
     assert error.value.errors[0].code == "unknown_setting"

@@ -27,7 +27,7 @@ from tongpin.core.models import ApiToken, AuditEvent
 from tongpin.core.roles import Role
 from tongpin.publishing.models import Delivery, DeliveryAction
 
-from .conftest import PASSWORD, free_port, make_user
+from .conftest import PASSWORD, api, free_port, make_user
 from .publishing_support import make_channel
 
 VICTIM = "jxqx@cma.gov.cn"
@@ -80,12 +80,6 @@ def bind(user, sender: str) -> None:
 def post_cap(client: Client, token: str, data: bytes):
     return client.post("/api/v1/alerts/cap", data=data, content_type="application/xml",
                        HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
-
-
-def api(client: Client, method: str, path: str, token: str, body=None):
-    data = json.dumps(body) if body is not None else None
-    return client.generic(method.upper(), f"/api/v1{path}", data=data or "", content_type="application/json",
-                          HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
 
 
 @pytest.fixture

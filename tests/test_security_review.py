@@ -1,6 +1,5 @@
 """Issue 20 (security fit for government partners): the review and publication holes."""
 
-import json
 
 import pytest
 from django.test import Client
@@ -12,7 +11,7 @@ from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.review import workflow
 from tongpin.review.models import ReviewRun, Workflow
 
-from .conftest import new_story
+from .conftest import api, new_story
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +20,6 @@ CLEAN_BODY = "<p>省应急管理厅部署汛期防御工作，要求各地做好
 
 def act(user):
     return Actor(user, ip="127.0.0.1", via="test")
-
-
-def api(client, method, path, token, body=None):
-    return getattr(client, method)(
-        f"/api/v1{path}",
-        data=json.dumps(body or {}),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
 
 
 # --- 7. an author may not decide on their own story ------------------------------------------------------

@@ -12,10 +12,10 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongpin.core import audit
+from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import Conflict, FieldError, Forbidden
-from tongpin.core.roles import ALERT_DECIDE, can
+from tongpin.core.errors import Conflict, FieldError
+from tongpin.core.roles import ALERT_DECIDE
 from tongpin.publishing.models import Channel
 
 from . import compose
@@ -29,8 +29,7 @@ def test_channels() -> list[Channel]:
 
 
 def run(actor: Actor) -> Alert:
-    if not can(actor.user, ALERT_DECIDE):
-        raise Forbidden(FieldError("forbidden", _("只有值班员可以发起演练。")))
+    roles.require(actor.user, ALERT_DECIDE, _("只有值班员可以发起演练。"))
     if not test_channels():
         raise Conflict(FieldError("no_test_channel", _(
             "没有可用于演练的测试渠道：请管理员在渠道设置中把渠道标为测试渠道，并设置其覆盖范围。")))  # fmt: skip

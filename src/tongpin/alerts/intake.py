@@ -14,10 +14,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from tongpin.core import audit
+from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import FieldError, Forbidden, ValidationFailed
-from tongpin.core.roles import ALERT_SUBMIT, can
+from tongpin.core.errors import FieldError, ValidationFailed
+from tongpin.core.roles import ALERT_SUBMIT
 
 from . import release as lifecycle
 from . import senders as trust
@@ -48,8 +48,8 @@ def _errors(reports: list[Report]) -> list[FieldError]:
 
 
 def receive(actor: Actor, data: bytes, profile: str | None = None) -> list[Received]:
-    if actor.user is not None and not can(actor.user, ALERT_SUBMIT):
-        raise Forbidden(FieldError("forbidden", _("这个账号不能提交预警信息。")))
+    if actor.user is not None:  # None: a message from the listener, not an account
+        roles.require(actor.user, ALERT_SUBMIT, _("这个账号不能提交预警信息。"))
     limit = settings.TONGPIN_CAP_MAX_BYTES
     if len(data) > limit:
         raise TooLarge(FieldError("too_large", _("消息超过 %(n)d 字节。") % {"n": limit}))
@@ -77,21 +77,15 @@ def receive(actor: Actor, data: bytes, profile: str | None = None) -> list[Recei
 
 @dataclass
 class Stage:
+    """A new alert, not yet stored, with its decision (release.plan_decision) prepared outside the lock."""
+
     alert: Alert
     warnings: int
-    choice: str
-    policy: object
-    earlier: list
-    plan: object
+    decision: lifecycle.Decision
 
 
 def _commit(actor: Actor, stage: Stage) -> Received:
     alert = stage.alert
-    if stage.choice == lifecycle.HOLD:
-        alert.state = AlertState.HELD
-    elif stage.choice == lifecycle.CONFIRM:
-        alert.state = AlertState.PENDING
-        alert.escalate_after = stage.policy.escalate_after if stage.policy else lifecycle.DEFAULT_ESCALATION
     try:
         with transaction.atomic():
             alert.save()
@@ -105,17 +99,7 @@ def _commit(actor: Actor, stage: Stage) -> Received:
     if trust.trusted(actor.user) and alert.sender != settings.TONGPIN_CAP_SENDER:
         received["on_behalf_of"] = alert.sender  # a duty officer relaying an agency's warning by hand
     audit.record(actor, "alert.received", alert, received)
-    policy_name = getattr(stage.policy, "name", None)
-    if stage.choice == lifecycle.HOLD:
-        audit.record(actor, "alert.held", alert, {"state": [AlertState.RECEIVED, AlertState.HELD]})
-    elif stage.choice == lifecycle.CONFIRM:
-        waiting = {"policy": policy_name or "default", **({"reason": alert.hold_reason} if alert.hold_reason else {})}
-        audit.record(actor, "alert.awaiting_confirmation", alert, waiting)
-        lifecycle.ask_duty_officers(alert)
-    else:
-        audit.record(actor, "alert.auto_release", alert, {"policy": policy_name or "cancel"})
-        alert = lifecycle.apply_release(actor, alert, stage.earlier, stage.plan)
-    return Received(alert, True)
+    return Received(lifecycle.settle(actor, alert, stage.decision), True)
 
 
 def _stage(actor: Actor, report: Report) -> Received | Stage:
@@ -201,9 +185,7 @@ def _stage(actor: Actor, report: Report) -> Received | Stage:
         signature_detail=signature.detail[:300] if signature else "",
         received_by=actor.user,
     )
-    choice, policy = lifecycle.choose(alert)
-    earlier_for_release, plan = lifecycle.plan_release(alert) if choice == lifecycle.RELEASE else ([], None)
-    return Stage(alert, len(warnings), choice, policy, earlier_for_release, plan)
+    return Stage(alert, len(warnings), lifecycle.plan_decision(alert))
 
 
 def _circles(area) -> list[list[tuple[float, float]]]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from tongpin.core.errors import FieldError, Forbidden, NotFound
+from tongpin.core import roles
+from tongpin.core.errors import FieldError, NotFound
 from tongpin.core.ids import clean_id
-from tongpin.core.roles import ALERT_VIEW, can
+from tongpin.core.roles import ALERT_VIEW
 from tongpin.publishing import reach
 from tongpin.publishing.models import Delivery, Rendition
 
@@ -15,8 +16,7 @@ from .models import Alert
 
 
 def visible_alerts(user, state: str | None = None, level: str | None = None) -> QuerySet[Alert]:
-    if not can(user, ALERT_VIEW):
-        raise Forbidden(FieldError("forbidden", _("您没有查看预警的权限。")))
+    roles.require(user, ALERT_VIEW, _("您没有查看预警的权限。"))
     rows = Alert.objects.all()
     if state:
         rows = rows.filter(state=state)

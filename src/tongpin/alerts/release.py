@@ -7,6 +7,7 @@ publishing queue's priority lane: red interrupts everything (URGENT), every othe
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
@@ -14,13 +15,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongpin.core import audit
+from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound
+from tongpin.core.errors import Conflict, FieldError, NotFound
 from tongpin.core.ids import clean_id
 from tongpin.core.models import User
 from tongpin.core.notify import notify
-from tongpin.core.roles import ALERT_DECIDE, Role, can
+from tongpin.core.roles import ALERT_DECIDE, Role
 from tongpin.publishing import services as publishing
 from tongpin.publishing.models import Channel, Priority
 
@@ -66,19 +67,52 @@ def choose(alert: Alert) -> tuple[str, ReleasePolicy | None]:
     return CONFIRM, policy
 
 
-def decide(actor: Actor, alert: Alert) -> Alert:
-    """Apply the policy to a stored alert (the intake does the same in its own transaction, see intake.py)."""
+@dataclass
+class Decision:
+    """What becomes of a new alert, worked out without a lock: the policy's choice (HOLD, RELEASE or CONFIRM),
+    the policy that made it (None: no policy matched, or a cancellation), why the sender's trust makes it wait,
+    and for a release the earlier alerts it acts on and the publication to store."""
+
+    choice: str
+    policy: ReleasePolicy | None
+    hold_reason: str = ""
+    earlier: list[Alert] = field(default_factory=list)
+    plan: publishing.Draft | None = None
+
+
+def plan_decision(alert: Alert) -> Decision:
+    """The decision for `alert` (stored or not yet), with everything a release needs prepared outside any lock."""
     choice, policy = choose(alert)
-    if choice == HOLD:
+    earlier, plan = plan_release(alert) if choice == RELEASE else ([], None)
+    return Decision(choice, policy, alert.hold_reason, earlier, plan)
+
+
+def settle(actor: Actor, alert: Alert, decision: Decision) -> Alert:
+    """The one place an alert's fate is decided: move a stored, undecided (`received`) alert to held, pending
+    (duty officers asked) or released, audited. Runs inside the caller's transaction."""
+    policy_name = decision.policy.name if decision.policy else None
+    if decision.choice == HOLD:
         return _set_state(actor, alert, AlertState.HELD, "alert.held")
-    if choice == RELEASE:
-        audit.record(actor, "alert.auto_release", alert, {"policy": policy.name if policy else "cancel"})
-        return release(actor, alert)
-    alert.escalate_after = policy.escalate_after if policy else DEFAULT_ESCALATION
-    _set_state(actor, alert, AlertState.PENDING, "alert.awaiting_confirmation", escalate_after=alert.escalate_after,
-               hold_reason=alert.hold_reason)  # fmt: skip
+    if decision.choice == RELEASE:
+        audit.record(actor, "alert.auto_release", alert, {"policy": policy_name or "cancel"})
+        return apply_release(actor, alert, decision.earlier, decision.plan)
+    waiting = {"policy": policy_name or "default", **({"reason": decision.hold_reason} if decision.hold_reason else {})}
+    _set_state(actor, alert, AlertState.PENDING, "alert.awaiting_confirmation", noted=waiting,
+               escalate_after=decision.policy.escalate_after if decision.policy else DEFAULT_ESCALATION,
+               hold_reason=decision.hold_reason)  # fmt: skip
     ask_duty_officers(alert)
     return alert
+
+
+def decide(actor: Actor, alert: Alert) -> Alert:
+    """Apply the policy to a stored alert never decided (the intake decides new ones in its own transaction).
+    One decided meanwhile by another request is answered as it stands."""
+    decision = plan_decision(alert)
+    with transaction.atomic():
+        locked = Alert.objects.select_for_update().get(pk=alert.pk)
+        if locked.state != AlertState.RECEIVED:
+            return locked
+        return settle(actor, locked, decision)
 
 
 def ask_duty_officers(alert: Alert) -> None:
@@ -166,7 +200,7 @@ def _withdraw(actor: Actor, alert: Alert, reason: str) -> None:
         publishing.withdraw_publication(actor, alert.publication, reason)
 
 
-def plan_release(alert: Alert) -> tuple[list[Alert], object]:
+def plan_release(alert: Alert) -> tuple[list[Alert], publishing.Draft | None]:
     """Everything a release needs that can be worked out without a lock: the earlier alerts it acts on and the
     renditions (speech included) for the channels it reaches."""
     earlier = _earlier(alert)
@@ -176,7 +210,7 @@ def plan_release(alert: Alert) -> tuple[list[Alert], object]:
     return earlier, _plan(alert, target_channels(alert))
 
 
-def apply_release(actor: Actor, alert: Alert, earlier: list[Alert], plan) -> Alert:
+def apply_release(actor: Actor, alert: Alert, earlier: list[Alert], plan: publishing.Draft | None) -> Alert:
     """Withdraw what this replaces or cancels, publish, mark released. Runs inside the caller's transaction."""
     if alert.msg_type == "Cancel":
         for previous in earlier:
@@ -221,8 +255,7 @@ def _earlier(alert: Alert) -> list[Alert]:
 
 
 def _decidable(actor: Actor, alert_id: int) -> Alert:
-    if not can(actor.user, ALERT_DECIDE):
-        raise Forbidden(FieldError("forbidden", _("只有值班员可以确认或驳回预警。")))
+    roles.require(actor.user, ALERT_DECIDE, _("只有值班员可以确认或驳回预警。"))
     alert = Alert.objects.select_for_update().filter(pk=clean_id(alert_id) or 0).first()
     if alert is None:
         raise NotFound(FieldError("alert_not_found", _("预警信息不存在。"), "alert"))

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from tongpin.core import audit
+from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
@@ -80,8 +80,7 @@ def hold_reason(alert: Alert) -> str:
 
 
 def _admin(actor: Actor) -> None:
-    if not can(actor.user, ALERT_POLICY):
-        raise Forbidden(FieldError("forbidden", _("只有管理员可以绑定发送方标识。")))
+    roles.require(actor.user, ALERT_POLICY, _("只有管理员可以绑定发送方标识。"))
 
 
 def bindings(actor: Actor) -> QuerySet[SenderIdentity]:

@@ -12,8 +12,9 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, FieldError, Forbidden, flash_errors
+from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.core.models import AuditEvent
 from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, ALERT_VIEW, can
@@ -156,10 +157,8 @@ def _int(value, default: int) -> int:
         return default
 
 
-@login_required
+@page_needs(ALERT_SUBMIT)
 def composer(request):
-    if not can(request.user, ALERT_SUBMIT):
-        raise Forbidden(FieldError("forbidden", _("没有权限。")))
     posted = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         draft = compose.Draft(

@@ -22,7 +22,7 @@ from tongpin.partners.services import get_partner
 from . import imports, reports, services, wechat_data
 from .formats import FORMATS
 from .indices import DEFAULT_FORMULA, WCI_FORMULAS
-from .models import Account, Article, MetricImport, PeerGroup, Platform
+from .models import Account, Article, MetricImport, PartnerReport, PeerGroup, Platform
 from .periods import period
 from .rankings import rank
 
@@ -54,31 +54,15 @@ class AccountOut(Schema):
     name: str
     external_id: str
     group_id: int | None
-    partner: str | None
+    partner: str | None = Field(None, alias="partner.slug")
     channel_id: int | None
     followers: int
-
-
-def account_out(a: Account) -> dict:
-    return {
-        "id": a.pk,
-        "platform": a.platform,
-        "name": a.name,
-        "external_id": a.external_id,
-        "group_id": a.group_id,
-        "partner": a.partner.slug if a.partner_id else None,
-        "channel_id": a.channel_id,
-        "followers": a.followers,
-    }
 
 
 @router.get("/analytics/groups", response={200: list[GroupOut], **ERRORS}, summary="Peer groups")
 @api_needs(roles.METRICS_VIEW)
 def groups_list(request):
-    return [
-        {"id": g.pk, "name": g.name, "platform": g.platform, "description": g.description}
-        for g in PeerGroup.objects.all()
-    ]
+    return list(PeerGroup.objects.all())
 
 
 @router.post("/analytics/groups", response={201: GroupOut, **ERRORS}, summary="Create a peer group")
@@ -112,7 +96,7 @@ def accounts_list(request, platform: str = "", group: int | None = None):
         rows = rows.filter(platform=platform)
     if group:
         rows = rows.filter(group_id=group)
-    return [account_out(a) for a in rows]
+    return list(rows)
 
 
 @router.post(
@@ -122,7 +106,7 @@ def accounts_list(request, platform: str = "", group: int | None = None):
 )
 def accounts_create(request, payload: AccountIn):
     account = services.save_account(actor_from_request(request, "api"), _account_values(request, payload))
-    return Status(201, account_out(account))
+    return Status(201, account)
 
 
 class ArticleOut(Schema):
@@ -145,20 +129,7 @@ def account_articles(request, account_id: int, limit: int = 100):
     account = Account.objects.filter(pk=account_id).first()
     if account is None:
         raise NotFound(FieldError("not_found", _("账号不存在。")))
-    fields = (
-        "id",
-        "title",
-        "url",
-        "published_at",
-        "position",
-        "reads",
-        "likes",
-        "wows",
-        "shares",
-        "comments",
-        "figures_age",
-    )
-    return [{f: getattr(a, f) for f in fields} for a in account.articles.all()[: max(1, min(limit, 1000))]]
+    return list(account.articles.all()[: max(1, min(limit, 1000))])
 
 
 class SyncIn(Schema):
@@ -195,11 +166,6 @@ class ImportOut(Schema):
     errors: list[dict]
 
 
-def import_out(r: MetricImport) -> dict:
-    return {"id": r.pk, "format": r.format, "original_name": r.original_name, "status": r.status,
-            "rows_total": r.rows_total, "rows_written": r.rows_written, "errors": r.errors}  # fmt: skip
-
-
 class FormatOut(Schema):
     name: str
     label: str
@@ -224,7 +190,7 @@ def imports_create(request, format: Form[str], file: File[UploadedFile], accept_
     record = imports.run_import(
         actor_from_request(request, "api"), format, file.name or "upload.csv", data, accept_partial
     )
-    return Status(201, import_out(record))
+    return Status(201, record)
 
 
 @router.get("/analytics/imports/{import_id}", response={200: ImportOut, **ERRORS}, summary="One import")
@@ -233,7 +199,7 @@ def imports_get(request, import_id: int):
     record = MetricImport.objects.filter(pk=import_id).first()
     if record is None:
         raise NotFound(FieldError("not_found", _("导入记录不存在。")))
-    return import_out(record)
+    return record
 
 
 class FiguresIn(Schema):
@@ -255,20 +221,7 @@ def articles_figures(request, article_id: int, payload: FiguresIn):
     values = payload.dict()
     services.enter_figures(actor_from_request(request, "api"), article, values.pop("observed_on"), values)
     article.refresh_from_db()
-    fields = (
-        "id",
-        "title",
-        "url",
-        "published_at",
-        "position",
-        "reads",
-        "likes",
-        "wows",
-        "shares",
-        "comments",
-        "figures_age",
-    )
-    return {f: getattr(article, f) for f in fields}
+    return article
 
 
 class RankingQuery(Schema):
@@ -329,29 +282,31 @@ class PartnerReportOut(Schema):
     ends_on: dt.date
     status: str
     progress: int
-    pdf: str | None
+    pdf: str | None = Field(description="the PDF's address once generated")
     error: str
 
+    @staticmethod
+    def resolve_partner(report: PartnerReport) -> str:
+        return report.partner.slug
 
-def report_out(r) -> dict:
-    return {"id": r.pk, "partner": r.partner.slug, "period": r.period, "starts_on": r.starts_on, "ends_on": r.ends_on,
-            "status": r.status, "progress": r.progress, "pdf": f"/reports/{r.pk}/pdf" if r.pdf else None,
-            "error": r.error}  # fmt: skip
+    @staticmethod
+    def resolve_pdf(report: PartnerReport) -> str | None:
+        return f"/reports/{report.pk}/pdf" if report.pdf else None
 
 
 @router.get("/reports", response={200: list[PartnerReportOut], **ERRORS}, summary="Partner reports in scope")
+@api_needs(roles.METRICS_VIEW, roles.PARTNER_VIEW)
 def reports_list(request):
-    roles.require_any(request.auth, roles.METRICS_VIEW, roles.PARTNER_VIEW)
-    return [report_out(r) for r in services.reports_for(request.auth).select_related("partner")[:200]]
+    return list(services.reports_for(request.auth).select_related("partner")[:200])
 
 
 @router.post("/reports", response={202: PartnerReportOut, **ERRORS}, summary="Generate a report in the background")
 def reports_create(request, payload: ReportIn):
     partner = get_partner(request.auth, payload.partner)
     report = reports.request_report(actor_from_request(request, "api"), partner, payload.period, payload.date)
-    return Status(202, report_out(report))
+    return Status(202, report)
 
 
 @router.get("/reports/{report_id}", response={200: PartnerReportOut, **ERRORS}, summary="One report and its progress")
 def reports_get(request, report_id: int):
-    return report_out(services.get_report(request.auth, report_id))
+    return services.get_report(request.auth, report_id)

@@ -26,7 +26,7 @@ class MeOut(Schema):
     partner: str | None
 
 
-@router.get("/me", response=MeOut, summary="The signed-in user")
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="The signed-in user")
 def me(request):
     user = request.auth
     liaison = getattr(user, "liaison", None) if user.role == roles.Role.PARTNER_LIAISON else None

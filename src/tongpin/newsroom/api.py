@@ -11,7 +11,7 @@ from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden
 from tongpin.core.schemas import ERRORS
-from tongpin.publishing.api import PublicationOut, publication_out
+from tongpin.publishing.api import PublicationOut
 from tongpin.publishing.kinds import ChannelKind
 from tongpin.publishing.services import publications_of
 
@@ -391,7 +391,7 @@ def stories_publish(request, story_id: int, payload: PublishIn):
     publication = publish_story(
         actor_from_request(request, "api"), story_id, payload.channels, at=payload.at, release_now=not payload.hold
     )
-    return Status(201, publication_out(publication))
+    return Status(201, publication)
 
 
 @router.get(
@@ -401,7 +401,7 @@ def stories_publish(request, story_id: int, payload: PublishIn):
 )
 def stories_publications(request, story_id: int):
     story = story_service.get_story(request.auth, story_id)
-    return [publication_out(p) for p in publications_of(request.auth, "story", story.pk)]
+    return list(publications_of(request.auth, "story", story.pk))
 
 
 @router.get(

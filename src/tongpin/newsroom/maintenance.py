@@ -14,7 +14,6 @@ from django_tasks.exceptions import TaskResultDoesNotExist
 
 from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import FieldError, Forbidden
 from tongpin.core.models import AuditEvent
 
 from .models import Story
@@ -76,8 +75,7 @@ def reindex_status() -> ReindexStatus | None:
 
 def request_reindex(actor: Actor) -> str:
     """Queue a full rebuild of the search index; returns the task id."""
-    if not roles.can(actor.user, roles.SEARCH_REINDEX):
-        raise Forbidden(FieldError("forbidden", _("只有管理员可以重建检索索引。")))
+    roles.require(actor.user, roles.SEARCH_REINDEX, _("只有管理员可以重建检索索引。"))
     result = rebuild_search_index.enqueue()
     audit.record(actor, REQUESTED, object_type="newsroom.story", changes={"task": str(result.id)})
     return str(result.id)

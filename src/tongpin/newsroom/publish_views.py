@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, FieldError, Forbidden, flash_errors
+from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.ids import clean_id
-from tongpin.core.roles import PUBLISH, can
+from tongpin.core.roles import PUBLISH
 from tongpin.publishing.models import Channel
 
 from .publish import PUBLISHABLE, publish_story
@@ -34,8 +35,7 @@ def _when(raw: str) -> dt.datetime | None:
 @login_required
 def story_publish(request, story_id: int):
     story = get_story(request.user, story_id)
-    if not can(request.user, PUBLISH):
-        raise Forbidden(FieldError("forbidden", _("您没有发布权限。")))
+    roles.require(request.user, PUBLISH, _("您没有发布权限。"))
     channels = Channel.objects.filter(is_active=True, for_tests=False).filter(
         Q(partner__isnull=True) | Q(partner_id=story.partner_id)
     )

@@ -302,8 +302,7 @@ def _set_relations(story: Story, values: dict[str, Any], changed: dict[str, Any]
 
 def create_story(actor: Actor, data: StoryInput) -> Story:
     user = actor.user
-    if not roles.can(user, roles.STORY_CREATE):
-        raise Forbidden(FieldError("forbidden", _("您没有新建稿件的权限。")))
+    roles.require(user, roles.STORY_CREATE, _("您没有新建稿件的权限。"))
     values = _clean(data, creating=True, user=user)
     values.setdefault("authors", [user])
     with transaction.atomic():

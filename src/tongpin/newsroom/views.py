@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
+from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import Conflict, FieldError, ValidationFailed, flash_errors
 from tongpin.partners.models import Partner
@@ -64,10 +65,8 @@ def story_export(request):
     return export_response(actor_from_request(request), filters, request.GET.dict())
 
 
-@login_required
+@page_needs(roles.SEARCH_REINDEX)
 def maintenance(request):
-    if not roles.can(request.user, roles.SEARCH_REINDEX):
-        raise PermissionDenied
     if request.method == "POST":
         task_id = request_reindex(actor_from_request(request))
         messages.success(
@@ -93,10 +92,8 @@ def _without_page(request) -> str:
     return params.urlencode()
 
 
-@login_required
+@page_needs(roles.STORY_CREATE)
 def story_new(request):
-    if not roles.can(request.user, roles.STORY_CREATE):
-        raise PermissionDenied
     initial = {"assignment": request.GET.get("assignment")} if request.GET.get("assignment") else None
     form = StoryForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -10,15 +10,17 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from tongpin.core import roles
+from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import FieldError, Forbidden, TooLarge
-from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_VIEW, PUBLISH, STORY_VIEW, can, require_any
+from tongpin.core.errors import FieldError, TooLarge
+from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_VIEW, PUBLISH, STORY_VIEW, can
 from tongpin.core.schemas import ERRORS, ErrorsOut
 
 from . import channels_admin, reach, reports, services
 from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
-from .models import Channel, Delivery, Publication, Rendition
+from .models import Channel, Delivery, DeliveryAttempt, Publication, Rendition
 from .plugins import FORMATTERS, TRANSMITTERS
 from .transmitters import webhook
 
@@ -53,13 +55,17 @@ class ChannelOut(Schema):
     kind: str
     transmitter: str
     settings: dict[str, Any]
-    partner: str | None
+    partner: str | None = Field(None, alias="partner.slug")
     is_active: bool
     for_tests: bool
     paused: bool
     paused_reason: str
     consecutive_failures: int
     max_attempts: int
+
+    @staticmethod
+    def resolve_settings(channel: Channel) -> dict[str, Any]:
+        return channels_admin.public_settings(channel)
 
 
 class PauseIn(Schema):
@@ -75,6 +81,10 @@ class AttemptOut(Schema):
     started_at: dt.datetime
     finished_at: dt.datetime
     duration_ms: int
+
+    @staticmethod
+    def resolve_detail(attempt: DeliveryAttempt, context) -> str:
+        return attempt.detail if can(context["request"].auth, CHANNEL_MANAGE) else ""
 
 
 class RecipientCounts(Schema):
@@ -97,13 +107,15 @@ class ReachOut(Schema):
 
 
 class DeliveryOut(Schema):
+    """A delivery in the log; `attempt_log` is filled only inside a publication (`PublicationOut`)."""
+
     id: int
     rendition_id: int
-    publication_id: int
-    channel: str
+    publication_id: int = Field(alias="rendition.publication_id")
+    channel: str = Field(alias="channel.slug")
     action: str
     state: str
-    state_label: str
+    state_label: str = Field(alias="get_state_display")
     priority: int
     attempts: int
     max_attempts: int
@@ -119,16 +131,36 @@ class DeliveryOut(Schema):
     reach: ReachOut | None = None
     attempt_log: list[AttemptOut] = []
 
+    @staticmethod
+    def resolve_reach(delivery: Delivery) -> dict:
+        return reach.summary(delivery)
+
+    @staticmethod
+    def resolve_attempt_log(delivery: Delivery) -> list:
+        return []
+
+
+class PublishedDeliveryOut(DeliveryOut):
+    """A delivery of one publication, with its attempts (the far end's words for channel managers only)."""
+
+    @staticmethod
+    def resolve_attempt_log(delivery: Delivery) -> list[DeliveryAttempt]:
+        return list(delivery.attempt_log.all())
+
 
 class RenditionOut(Schema):
     id: int
-    channel: str
+    channel: str = Field(alias="channel.slug")
     channel_id: int
     kind: str
     fields: dict[str, Any]
     findings: list[dict[str, Any]]
     frozen: bool
     edited_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_frozen(rendition: Rendition) -> bool:
+        return rendition.frozen_at is not None
 
 
 class PublicationOut(Schema):
@@ -138,14 +170,23 @@ class PublicationOut(Schema):
     source_version: int
     title: str
     state: str
-    state_label: str
+    state_label: str = Field(alias="get_state_display")
     priority: int
     scheduled_at: dt.datetime | None
     created_at: dt.datetime
     released_at: dt.datetime | None
     withdrawn_at: dt.datetime | None
     renditions: list[RenditionOut]
-    deliveries: list[DeliveryOut]
+    deliveries: list[PublishedDeliveryOut]
+
+    @staticmethod
+    def resolve_renditions(publication: Publication) -> list[Rendition]:
+        return list(publication.renditions.select_related("channel"))
+
+    @staticmethod
+    def resolve_deliveries(publication: Publication) -> list[Delivery]:
+        rows = Delivery.objects.filter(rendition__publication=publication).select_related("channel", "rendition")
+        return list(rows.prefetch_related("attempt_log").order_by("id"))
 
 
 class RenditionPatch(Schema):
@@ -162,113 +203,9 @@ class DeliveryList(Schema):
     results: list[DeliveryOut]
 
 
-def channel_out(channel: Channel) -> dict:
-    return {
-        "id": channel.pk,
-        "name": channel.name,
-        "slug": channel.slug,
-        "kind": channel.kind,
-        "transmitter": channel.transmitter,
-        "settings": channels_admin.public_settings(channel),
-        "partner": channel.partner.slug if channel.partner_id else None,
-        "is_active": channel.is_active,
-        "for_tests": channel.for_tests,
-        "paused": channel.paused,
-        "paused_reason": channel.paused_reason,
-        "consecutive_failures": channel.consecutive_failures,
-        "max_attempts": channel.max_attempts,
-    }
-
-
-def delivery_out(delivery: Delivery, with_attempts: bool = False, with_detail: bool = False) -> dict:
-    data = {
-        "id": delivery.pk,
-        "rendition_id": delivery.rendition_id,
-        "publication_id": delivery.rendition.publication_id,
-        "channel": delivery.channel.slug,
-        "action": delivery.action,
-        "state": delivery.state,
-        "state_label": str(delivery.get_state_display()),
-        "priority": delivery.priority,
-        "attempts": delivery.attempts,
-        "max_attempts": delivery.max_attempts,
-        "idempotency_key": delivery.idempotency_key,
-        "last_code": delivery.last_code,
-        "last_error": delivery.last_error,
-        "remote_url": delivery.remote_url,
-        "due_at": delivery.due_at,
-        "created_at": delivery.created_at,
-        "started_at": delivery.started_at,
-        "delivered_at": delivery.delivered_at,
-        "finished_at": delivery.finished_at,
-        "reach": reach.summary(delivery),
-    }
-    if with_attempts:
-        data["attempt_log"] = [
-            {
-                "number": a.number,
-                "outcome": a.outcome,
-                "code": a.code,
-                "message": a.message,
-                "detail": a.detail if with_detail else "",
-                "started_at": a.started_at,
-                "finished_at": a.finished_at,
-                "duration_ms": a.duration_ms,
-            }
-            for a in delivery.attempt_log.all()
-        ]
-    return data
-
-
-def rendition_out(rendition: Rendition) -> dict:
-    return {
-        "id": rendition.pk,
-        "channel": rendition.channel.slug,
-        "channel_id": rendition.channel_id,
-        "kind": rendition.kind,
-        "fields": rendition.fields,
-        "findings": rendition.findings,
-        "frozen": rendition.frozen_at is not None,
-        "edited_at": rendition.edited_at,
-    }
-
-
-def publication_out(publication: Publication, viewer=None) -> dict:
-    renditions = list(publication.renditions.select_related("channel"))
-    deliveries = (
-        Delivery.objects.filter(rendition__publication=publication)
-        .select_related("channel", "rendition")
-        .prefetch_related("attempt_log")
-        .order_by("id")
-    )
-    return {
-        "id": publication.pk,
-        "source_type": publication.source_type,
-        "source_id": publication.source_id,
-        "source_version": publication.source_version,
-        "title": publication.title,
-        "state": publication.state,
-        "state_label": str(publication.get_state_display()),
-        "priority": publication.priority,
-        "scheduled_at": publication.scheduled_at,
-        "created_at": publication.created_at,
-        "released_at": publication.released_at,
-        "withdrawn_at": publication.withdrawn_at,
-        "renditions": [rendition_out(r) for r in renditions],
-        "deliveries": [
-            delivery_out(d, with_attempts=True, with_detail=can(viewer, CHANNEL_MANAGE)) for d in deliveries
-        ],
-    }
-
-
-def _staff(request) -> None:
-    if not (can(request.auth, PUBLISH) or can(request.auth, DELIVERY_VIEW)):
-        raise Forbidden(FieldError("forbidden", "channels are visible to newsroom staff only"))
-
-
 @router.get("/channel-types", summary="Channel kinds (with rendition fields) and transmitters (with settings)")
+@api_needs(STORY_VIEW)
 def channel_types(request) -> dict:
-    require_any(request.auth, STORY_VIEW)
     def settings_of(plugin) -> list[dict]:
         return [
             {"name": s.name, "label": str(s.label), "kind": s.kind, "required": s.required, "default": s.default}
@@ -296,44 +233,44 @@ def channel_types(request) -> dict:
 
 
 @router.get("/channels", response={200: list[ChannelOut], **ERRORS}, summary="Channels")
+@api_needs(PUBLISH, DELIVERY_VIEW)
 def channels_list(request):
-    _staff(request)
-    return [channel_out(c) for c in Channel.objects.select_related("partner")]
+    return list(Channel.objects.select_related("partner"))
 
 
 @router.post("/channels", response={201: ChannelOut, **ERRORS}, summary="Create a channel (admins)")
 def channels_create(request, payload: ChannelIn):
     data = channels_admin.ChannelInput(**{**payload.dict(), "kind": str(payload.kind)})
     channel = channels_admin.create_channel(actor_from_request(request, "api"), data)
-    return Status(201, channel_out(channel))
+    return Status(201, channel)
 
 
 @router.get("/channels/{channel_id}", response={200: ChannelOut, **ERRORS}, summary="One channel")
+@api_needs(PUBLISH, DELIVERY_VIEW)
 def channels_get(request, channel_id: int):
-    _staff(request)
-    return channel_out(channels_admin.get_channel(channel_id))
+    return channels_admin.get_channel(channel_id)
 
 
 @router.patch("/channels/{channel_id}", response={200: ChannelOut, **ERRORS}, summary="Change a channel (admins)")
 def channels_patch(request, channel_id: int, payload: ChannelPatch):
     data = channels_admin.ChannelInput(**payload.dict(exclude_unset=True))
-    return channel_out(channels_admin.update_channel(actor_from_request(request, "api"), channel_id, data))
+    return channels_admin.update_channel(actor_from_request(request, "api"), channel_id, data)
 
 
 @router.post("/channels/{channel_id}/pause", response={200: ChannelOut, **ERRORS}, summary="Pause a channel")
 def channels_pause(request, channel_id: int, payload: PauseIn):
     actor = actor_from_request(request, "api")
-    return channel_out(channels_admin.set_paused(actor, channel_id, True, payload.reason))
+    return channels_admin.set_paused(actor, channel_id, True, payload.reason)
 
 
 @router.post("/channels/{channel_id}/resume", response={200: ChannelOut, **ERRORS}, summary="Resume a channel")
 def channels_resume(request, channel_id: int):
-    return channel_out(channels_admin.set_paused(actor_from_request(request, "api"), channel_id, False))
+    return channels_admin.set_paused(actor_from_request(request, "api"), channel_id, False)
 
 
 @router.get("/publications/{publication_id}", response={200: PublicationOut, **ERRORS}, summary="A publication")
 def publications_get(request, publication_id: int):
-    return publication_out(services.get_publication(request.auth, publication_id), request.auth)
+    return services.get_publication(request.auth, publication_id)
 
 
 @router.post(
@@ -344,7 +281,7 @@ def publications_get(request, publication_id: int):
 def publications_release(request, publication_id: int):
     services.get_publication(request.auth, publication_id)
     publication = services.release(actor_from_request(request, "api"), publication_id)
-    return publication_out(publication, request.auth)
+    return publication
 
 
 @router.post(
@@ -355,33 +292,32 @@ def publications_release(request, publication_id: int):
 def publications_withdraw(request, publication_id: int, payload: WithdrawIn):
     publication = services.get_publication(request.auth, publication_id)
     actor = actor_from_request(request, "api")
-    if not can(actor.user, PUBLISH):
-        raise Forbidden(FieldError("forbidden", "only releasers withdraw publications"))
+    roles.require(actor.user, PUBLISH)
     services.withdraw_publication(actor, publication, payload.reason)
     publication.refresh_from_db()
-    return publication_out(publication, request.auth)
+    return publication
 
 
 @router.patch("/renditions/{rendition_id}", response={200: RenditionOut, **ERRORS}, summary="Edit a rendition")
 def renditions_patch(request, rendition_id: int, payload: RenditionPatch):
     rendition = services.edit_rendition(actor_from_request(request, "api"), rendition_id, payload.fields)
-    return rendition_out(rendition)
+    return rendition
 
 
 @router.get("/deliveries", response={200: DeliveryList, **ERRORS}, summary="The delivery log")
 def deliveries_list(request, filters: Query[DeliveryFilters]):
     page = list_deliveries(request.auth, filters)
-    return {"count": page.count, "page": page.page, "results": [delivery_out(d) for d in page.rows]}
+    return {"count": page.count, "page": page.page, "results": list(page.rows)}
 
 
 @router.post("/deliveries/{delivery_id}/retry", response={200: DeliveryOut, **ERRORS}, summary="Send again")
 def deliveries_retry(request, delivery_id: int):
-    return delivery_out(services.retry_delivery(actor_from_request(request, "api"), delivery_id))
+    return services.retry_delivery(actor_from_request(request, "api"), delivery_id)
 
 
 @router.post("/deliveries/{delivery_id}/cancel", response={200: DeliveryOut, **ERRORS}, summary="Cancel a queued send")
 def deliveries_cancel(request, delivery_id: int):
-    return delivery_out(services.cancel_delivery(actor_from_request(request, "api"), delivery_id))
+    return services.cancel_delivery(actor_from_request(request, "api"), delivery_id)
 
 
 class ReportsAccepted(Schema):

@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from tongpin.core import roles
+from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
-from tongpin.core.errors import DomainError, FieldError, Forbidden, flash_errors
+from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
 from tongpin.partners.models import Partner
@@ -29,19 +31,11 @@ from .plugins import FORMATTERS, TRANSMITTERS, formatter_for
 from .secrets import reveal_one
 from .sources import rules_for
 
-
-def _need(request, capability: str) -> None:
-    if not can(request.user, capability):
-        raise Forbidden(FieldError("forbidden", _("没有权限。")))
-
-
 # --- channels ---
 
 
-@login_required
+@page_needs(PUBLISH, DELIVERY_VIEW)
 def channel_list(request):
-    if not (can(request.user, PUBLISH) or can(request.user, DELIVERY_VIEW)):
-        raise Forbidden(FieldError("forbidden", _("没有权限。")))
     channels = Channel.objects.select_related("partner")
     return render(
         request,
@@ -75,9 +69,8 @@ def _setting_rows(kind: str, transmitter: str, current: dict) -> list[dict]:
     return rows
 
 
-@login_required
+@page_needs(CHANNEL_MANAGE)
 def channel_new(request):
-    _need(request, CHANNEL_MANAGE)
     source = request.POST if request.method == "POST" else request.GET
     kind = source.get("kind") if source.get("kind") in FORMATTERS else "web"
     transmitter = source.get("transmitter") if source.get("transmitter") in TRANSMITTERS else "feed"
@@ -114,13 +107,11 @@ def channel_new(request):
     )
 
 
-@login_required
+@page_needs(PUBLISH, DELIVERY_VIEW)
 def channel_detail(request, channel_id: int):
-    if not (can(request.user, PUBLISH) or can(request.user, DELIVERY_VIEW)):
-        raise Forbidden(FieldError("forbidden", _("没有权限。")))
     channel = channels_admin.get_channel(channel_id)
     if request.method == "POST":
-        _need(request, CHANNEL_MANAGE)
+        roles.require(request.user, CHANNEL_MANAGE)
         data = channels_admin.ChannelInput(
             name=request.POST.get("name", ""),
             settings=_settings_from_post(request, channel.kind, channel.transmitter),
@@ -245,7 +236,7 @@ def publication_release(request, publication_id: int):
 @require_POST
 def publication_withdraw(request, publication_id: int):
     publication = services.get_publication(request.user, publication_id)
-    _need(request, PUBLISH)
+    roles.require(request.user, PUBLISH)
     result = services.withdraw_publication(actor_from_request(request), publication, request.POST.get("reason", ""))
     messages.success(
         request,
@@ -374,7 +365,7 @@ def journal_issues(request, channel_id: int):
     channel = channels_admin.get_channel(channel_id)
     if channel.kind != ChannelKind.PRINT:
         raise Http404
-    _need(request, PUBLISH)
+    roles.require(request.user, PUBLISH)
     chosen: list[int] = []
     if request.method == "POST":
         chosen = [clean_id(v) for v in request.POST.getlist("renditions") if v.isdigit() and clean_id(v)]
@@ -408,9 +399,8 @@ def journal_issues(request, channel_id: int):
     )
 
 
-@login_required
+@page_needs(PUBLISH)
 def journal_issue(request, issue_id: int):
-    _need(request, PUBLISH)
     issue = JournalIssue.objects.filter(pk=clean_id(issue_id) or 0).select_related("channel").first()
     if issue is None:
         raise Http404
@@ -418,9 +408,8 @@ def journal_issue(request, issue_id: int):
     return render(request, "publishing/journal_issue.html", {"issue": issue, "articles": articles})
 
 
-@login_required
+@page_needs(PUBLISH)
 def journal_pdf(request, issue_id: int):
-    _need(request, PUBLISH)
     issue = JournalIssue.objects.filter(pk=clean_id(issue_id) or 0).first()
     if issue is None or not issue.pdf:
         raise Http404

@@ -10,8 +10,9 @@ from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core import roles, throttle
+from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import FieldError, Forbidden, NotFound, TooLarge, TooManyRequests, ValidationFailed
+from tongpin.core.errors import FieldError, NotFound, TooLarge, TooManyRequests, ValidationFailed
 from tongpin.core.schemas import ERRORS
 from tongpin.newsroom import stories as story_service
 
@@ -224,9 +225,8 @@ def proofread_override(request, story_id: int, payload: OverrideIn):
 
 
 @router.post("/proofread", response={200: list[FindingOut], **ERRORS}, summary="Proofread any text (not stored)")
+@api_needs(roles.PROOFREAD)
 def proofread_text(request, payload: CheckIn):
-    if not roles.can(request.auth, roles.PROOFREAD):
-        raise Forbidden(FieldError("forbidden", _("您没有使用校对的权限。")))
     wait = throttle.rate_limited("proofread", request.auth.pk, CHECKS_PER_MINUTE, 60)
     if wait:
         raise TooManyRequests(FieldError("rate_limited", _("校对请求过于频繁，请稍后再试。")), retry_after=wait)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.errors import FieldError, NotFound, ValidationFailed
 from tongpin.newsroom.models import Revision
 
 from .models import FindingOverride, ProofreadReport, ProofRule, ProofRuleChange, RosterEntry
@@ -131,8 +131,7 @@ def report_view(report: ProofreadReport) -> ReportView:
 
 
 def override_finding(actor: Actor, report: ProofreadReport, key: str, reason: str) -> FindingOverride:
-    if not roles.can(actor.user, roles.REVIEW_ACT):
-        raise Forbidden(FieldError("forbidden", _("只有审核人员可以保留校对错误。")))
+    roles.require(actor.user, roles.REVIEW_ACT, _("只有审核人员可以保留校对错误。"))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(FieldError("required", _("请填写保留此处的理由。"), "reason"))
@@ -157,8 +156,7 @@ def apply_suggestion(text: str, finding: dict) -> str:
 
 
 def _require_admin(actor: Actor) -> None:
-    if not roles.can(actor.user, roles.RULES_EDIT):
-        raise Forbidden(FieldError("forbidden", _("只有管理员可以修改校对规则。")))
+    roles.require(actor.user, roles.RULES_EDIT, _("只有管理员可以修改校对规则。"))
 
 
 def _snapshot(rule: ProofRule) -> dict:
@@ -231,8 +229,7 @@ def _csv_line(cells: list[str]) -> str:
 
 def export_rules_csv(actor: Actor) -> str:
     """The enabled rules as CSV, for staff with the rules capability only (the list is sensitive)."""
-    if not roles.can(actor.user, roles.RULES_VIEW):
-        raise Forbidden(FieldError("forbidden", _("您没有查看校对规则的权限。")))
+    roles.require(actor.user, roles.RULES_VIEW, _("您没有查看校对规则的权限。"))
     audit.record_download(actor, None, "tongpin-rules.csv", object_type="review.proofrule")
     out = io.StringIO()
     writer = csv.writer(out)

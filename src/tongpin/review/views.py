@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
+from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, Forbidden, flash_errors
 from tongpin.core.ids import clean_id
@@ -232,10 +233,8 @@ def resolve_flag(request, flag_id: int):
 # --- rules and roster (admins) --------------------------------------------------------------------------
 
 
-@login_required
+@page_needs(roles.RULES_VIEW)
 def rules(request):
-    if not roles.can(request.user, roles.RULES_VIEW):
-        raise PermissionDenied
     category = request.GET.get("category", "")
     listed = ProofRule.objects.all()
     if category in CATEGORIES:

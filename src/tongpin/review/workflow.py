@@ -328,8 +328,7 @@ def review_queue(user: User) -> list[ReviewStep]:
 
 
 def flag_story(actor: Actor, story_id: int, reason: str) -> StoryFlag:
-    if not roles.can(actor.user, roles.STORY_FLAG):
-        raise Forbidden(FieldError("forbidden", _("您不能标记稿件问题。")))
+    roles.require(actor.user, roles.STORY_FLAG, _("您不能标记稿件问题。"))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(FieldError("required", _("请写明问题。"), "reason"))
@@ -345,8 +344,7 @@ def flag_story(actor: Actor, story_id: int, reason: str) -> StoryFlag:
 
 
 def resolve_flag(actor: Actor, flag_id: int, withdraw: bool, note: str) -> StoryFlag:
-    if not roles.can(actor.user, roles.STORY_WITHDRAW):
-        raise Forbidden(FieldError("forbidden", _("只有总编辑可以撤稿。")))
+    roles.require(actor.user, roles.STORY_WITHDRAW, _("只有总编辑可以撤稿。"))
     note = (note or "").strip()
     if not note:
         raise ValidationFailed(FieldError("required", _("请写明处理意见。"), "note"))
