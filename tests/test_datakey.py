@@ -241,13 +241,17 @@ def test_the_environment_key_is_used_instead_of_the_file(users, own_keys, monkey
 
 
 def test_rotation_reseals_everything_with_a_new_key_and_drops_the_old_one(users, own_keys, capsys):
+    from tongpin.alerts.models import PagingRoute
+
     channels = _channels(users)
     ical.rotate(actor(users["editor"]))
     feed_url_before = ical.feed_token(users["editor"], "person")
+    route = PagingRoute.objects.create(name="钉钉", kind="dingtalk", url="https://oapi.example/robot", secret="SECpage")
     old = datakey.keyring().current.id
     call_command("keys", "status", "--json")
     before = json.loads(capsys.readouterr().out)
-    assert before["stores"] == {"channel_settings": {old: 5}, "ical_feed_keys": {old: 1}}
+    stores = {"channel_settings": 5, "ical_feed_keys": 1, "paging_route_secrets": 1}
+    assert before["stores"] == {name: {old: n} for name, n in stores.items()}
     call_command("keys", "rotate")
     capsys.readouterr()
     new = datakey.keyring().current.id
@@ -255,7 +259,9 @@ def test_rotation_reseals_everything_with_a_new_key_and_drops_the_old_one(users,
     assert old not in (own_keys / "data_key").read_text()
     call_command("keys", "status", "--json")
     after = json.loads(capsys.readouterr().out)
-    assert after["stores"] == {"channel_settings": {new: 5}, "ical_feed_keys": {new: 1}}
+    assert after["stores"] == {name: {new: n} for name, n in stores.items()}
+    route.refresh_from_db()
+    assert route.opened_secret == "SECpage" and route.secret.startswith(f"tpenc:1:sm4-gcm:{new}:")
     for name, (_kind, _transmitter, values) in SECRETS.items():
         opened = reveal(Channel.objects.get(pk=channels[name].pk))
         assert {k: opened[k] for k in values} == values

@@ -284,7 +284,12 @@ def test_routes_and_shifts_over_the_api_never_show_the_secret(users, crew, gatew
     route_id = made.json()["id"]
     kept = client.put(f"/api/v1/alerts/paging/routes/{route_id}", {"name": "钉钉群", "kind": "dingtalk",
                       "url": gateway.url}, content_type="application/json", **admin)  # fmt: skip
-    assert kept.json()["has_secret"] and PagingRoute.objects.get().secret == "SECtop"
+    stored = PagingRoute.objects.get()
+    assert kept.json()["has_secret"] and stored.opened_secret == "SECtop"
+    assert "SECtop" not in stored.secret  # sealed at rest with the data key (docs/security.md, 数据保密性)
+    from tongpin.core import datakey
+
+    assert "paging_route_secrets" in datakey.status()["stores"]
     moved = client.put(f"/api/v1/alerts/paging/routes/{route_id}", {"name": "钉钉群", "kind": "dingtalk",
                        "url": gateway.url + "/elsewhere"}, content_type="application/json", **admin)  # fmt: skip
     assert not moved.json()["has_secret"]  # a secret never follows a new address

@@ -16,14 +16,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongpin.core import audit
+from tongpin.core import audit, datakey
 from tongpin.core.audit import Actor
 from tongpin.core.errors import FieldError, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
 from tongpin.core.models import User
 
 from .lane_config import require_edit, require_read
-from .models import CallStep, DutyContact, DutyShift, PagingRoute, RouteKind
+from .models import PAGING_SECRET_CONTEXT, CallStep, DutyContact, DutyShift, PagingRoute, RouteKind
 
 MAX_SHIFT = dt.timedelta(days=7)
 
@@ -260,3 +260,23 @@ def on_duty_now() -> dict:
     return {"shifts": running, "next": upcoming.select_related("officer").first(),
             "routes_down": [r for r in PagingRoute.objects.filter(is_active=True) if r.down],
             "routes": PagingRoute.objects.filter(is_active=True).count()}  # fmt: skip
+
+
+# --- paging secrets are a sealed store (`tongpin keys rotate`, `tongpin keys status`) ---
+
+
+def _paging_key_ids() -> list[str]:
+    return [datakey.sealed_key_id(v) for v in PagingRoute.objects.exclude(secret="").values_list("secret", flat=True)]
+
+
+def _paging_reseal(rewrite) -> int:
+    count = 0
+    for row in PagingRoute.objects.select_for_update().exclude(secret="").order_by("pk"):
+        new = rewrite(row.secret, PAGING_SECRET_CONTEXT)
+        if new != row.secret:
+            PagingRoute.objects.filter(pk=row.pk).update(secret=new)
+            count += 1
+    return count
+
+
+PAGING_SECRETS = datakey.Store("paging_route_secrets", _paging_key_ids, _paging_reseal)

@@ -266,13 +266,17 @@ class RouteKind(models.TextChoices):
     VOICE = "voice", _("语音呼叫网关")
 
 
+PAGING_SECRET_CONTEXT = "paging-route-secret"  # noqa: S105 (a label bound into the seal, not a secret)
+
+
 class PagingRoute(models.Model):
     """One way to reach the duty desk. The secret (gateway token, 钉钉 signing secret) is never shown again."""
 
     name = models.CharField(_("名称"), max_length=80)
     kind = models.CharField(_("类型"), max_length=10, choices=RouteKind.choices)
     url = models.URLField(_("接口地址"), max_length=500)
-    secret = models.CharField(_("密钥"), max_length=300, blank=True)
+    # Stored sealed with the data key (core/datakey.py; `save()` seals it) and opened only to page: `opened_secret`.
+    secret = models.CharField(_("密钥"), max_length=600, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
     # health, written by the sender: the console and the status page show a route that is down
     last_ok_at = models.DateTimeField(null=True, blank=True)
@@ -286,6 +290,20 @@ class PagingRoute(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        from tongpin.core import datakey
+
+        if self.secret:
+            self.secret = datakey.seal(self.secret, PAGING_SECRET_CONTEXT)
+        super().save(*args, **kwargs)
+
+    @property
+    def opened_secret(self) -> str:
+        """The secret in plaintext: for the sender only (never shown, never logged)."""
+        from tongpin.core import datakey
+
+        return datakey.unseal(self.secret, PAGING_SECRET_CONTEXT) if self.secret else ""
 
     @property
     def down(self) -> bool:

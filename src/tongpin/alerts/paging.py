@@ -317,7 +317,8 @@ def request_for(route: PagingRoute, call: DutyCall, now_ms: int | None = None) -
     url = route.url
     if route.secret:
         timestamp = str(now_ms if now_ms is not None else int(time.time() * 1000))
-        url += ("&" if "?" in url else "?") + f"timestamp={timestamp}&sign={dingtalk_sign(route.secret, timestamp)}"
+        signed = dingtalk_sign(route.opened_secret, timestamp)
+        url += ("&" if "?" in url else "?") + f"timestamp={timestamp}&sign={signed}"
     text = "### " + _("同频值班") + "\n\n" + message_text(call) + (f"\n\n@{mobile}" if mobile else "")
     return url, {"msgtype": "markdown", "markdown": {"title": _("同频值班"), "text": text},
                  "at": {"atMobiles": [mobile] if mobile else [], "isAtAll": False}}  # fmt: skip
@@ -341,7 +342,7 @@ def deliver(route: PagingRoute, call: DutyCall) -> None:
     url, body = request_for(route, call)
     headers = {"Content-Type": "application/json; charset=utf-8"}
     if route.secret and route.kind in (RouteKind.SMS, RouteKind.VOICE):
-        headers["Authorization"] = f"Bearer {route.secret}"
+        headers["Authorization"] = f"Bearer {route.opened_secret}"
     reply = http.request("POST", url, body=json.dumps(body, ensure_ascii=False).encode(), headers=headers,
                          timeout=settings.TONGPIN_PAGE_TIMEOUT)  # fmt: skip
     if reply.status == 429 or reply.status >= 500:
