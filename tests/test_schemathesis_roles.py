@@ -32,6 +32,7 @@ EXAMPLES = 2  # per operation and role
 # theirs, lists filtered to their scope. Each with the reason.
 OPEN = {
     ("GET", "/me"): "the caller's own account",
+    ("GET", "/me/security"): "the caller's own second factor and password age",
     ("GET", "/calendar/feeds"): "the caller's own iCalendar address",
     ("POST", "/calendar/feeds/rotate"): "the caller's own iCalendar key",
     ("GET", "/channel-types"): "describes plug-ins (kinds, field limits, setting names); no data",

@@ -37,7 +37,8 @@ from tongpin.alerts.models import SenderIdentity
 from tongpin.core.models import ApiToken, User
 from tongpin.core.roles import Role
 out = {}
-for name in ["admin", "jxqx", "reporter", "editor", "desk", "chief", "duty", "liaison_em", "liaison_zone", "anchor"]:
+for name in ["admin", "jxqx", "reporter", "editor", "desk", "chief", "duty", "liaison_em", "liaison_zone", "anchor",
+             "auditor"]:
     out[name] = ApiToken.issue(User.objects.get(username=name), "http-test")[1]
 rogue = User(username="rogue", role=Role.ALERT_SENDER, display_name="rogue")
 rogue.set_password("rogue-pass-123456")
@@ -291,7 +292,7 @@ def test_10_the_rule_lists_are_for_rules_staff_only_and_12_each_export_is_audite
         assert status == 403, (name, status)
     status, body = web.call("GET", "/api/v1/proofread/rules.csv", token=tokens["editor"])
     assert status == 200 and "," in body
-    audit = web.json("GET", "/api/v1/audit?action=download", tokens["admin"])[1]
+    audit = web.json("GET", "/api/v1/audit?action=download", tokens["auditor"])[1]
     exports = [e for e in audit["results"] if e["changes"].get("file") == "tongpin-rules.csv"]
     assert exports and exports[0]["via"] == "api" and exports[0]["actor"], audit
 

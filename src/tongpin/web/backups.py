@@ -179,12 +179,31 @@ def _load_database(dump: Path, vendor: str, force: bool) -> None:
         return
     if not shutil.which("pg_restore"):
         raise BackupError("pg_restore is not installed (Debian: apt-get install postgresql-client)")
-    command = ["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", f"--dbname={_pg_dbname()}"]
     if force:
-        command += ["--clean", "--if-exists"]
+        _replace_pg_database(dump)
+        return
+    command = ["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", f"--dbname={_pg_dbname()}"]
     done = subprocess.run([*command, str(dump)], env=_pg_env(), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
+
+
+def _replace_pg_database(dump: Path) -> None:
+    """Restore over a non-empty database: empty the schema and load the dump in one transaction, so a failure keeps
+    what was there. (pg_restore --clean cannot drop the inherited constraints of the partitioned search index.)"""
+    if not shutil.which("psql"):
+        raise BackupError("psql is not installed (Debian: apt-get install postgresql-client)")
+    script = subprocess.Popen(["pg_restore", "--no-owner", "--file=-", str(dump)], env=_pg_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    load = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", f"--dbname={_pg_dbname()}",
+            "-c", "DROP SCHEMA public CASCADE", "-c", "CREATE SCHEMA public", "-f", "-"]  # fmt: skip
+    done = subprocess.run(load, env=_pg_env(), stdin=script.stdout, capture_output=True, text=True, check=False)
+    script.stdout.close()
+    _out, problem = script.communicate()
+    if script.returncode != 0:
+        raise BackupError(f"pg_restore failed: {problem.decode(errors='replace').strip()}")
+    if done.returncode != 0:
+        raise BackupError(f"restoring with psql failed: {done.stderr.strip()}")
 
 
 def _pg_dbname() -> str:
