@@ -12,17 +12,12 @@ answer means the operator has it (received); 408, 425, 429 and 5xx are retried; 
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongpin.core.weblinks import is_web_url
-
-from ..plugins import Outcome, Parcel, Setting, Transmitter, register_transmitter
-from .http import request
-from .webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, http_error, sign
+from ..plugins import Outcome, Parcel, Setting, register_transmitter
+from .webhook import Webhook, post_signed
 
 WARNING_FIELDS = (
     "identifier", "msg_type", "references", "event", "level", "level_code", "severity", "area_codes", "area_desc",
@@ -53,7 +48,7 @@ def document(parcel: Parcel) -> dict:
 
 
 @register_transmitter
-class WarningPush(Transmitter):
+class WarningPush(Webhook):  # the webhook's signed POST and checks; its own document
     name = "warning_push"
     label = gettext_lazy("运营商预警接口")
     supports_withdraw = True
@@ -67,31 +62,4 @@ class WarningPush(Transmitter):
 
     def send(self, parcel: Parcel) -> Outcome:
         body = json.dumps(document(parcel), ensure_ascii=False, separators=(",", ":")).encode()
-        timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(parcel.settings.get("secret", ""), timestamp, body),
-            "Idempotency-Key": parcel.idempotency_key,
-        }
-        timeout = float(parcel.settings.get("timeout") or 10)
-        reply = request("POST", parcel.settings["url"], body=body, headers=headers, timeout=timeout)
-        if not reply.ok:
-            raise http_error(reply)
-        remote = ""
-        if reply.header("Content-Type").startswith("application/json") and reply.data:
-            try:
-                answer = json.loads(reply.data)
-                remote = str(answer.get("id", ""))[:200] if isinstance(answer, dict) else ""
-            except ValueError:
-                remote = ""
-        return Outcome(remote_ref=remote, code=str(reply.status), received=True)
-
-    def withdraw(self, parcel: Parcel) -> Outcome:
-        return self.send(parcel)
-
-    def check_settings(self, values: dict) -> list[tuple[str, str]]:
-        url = str(values.get("url", ""))
-        if url and not is_web_url(url):
-            return [("url", _("地址必须以 http:// 或 https:// 开头。"))]
-        return []
+        return post_signed(parcel, body)

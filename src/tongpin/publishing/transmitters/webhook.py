@@ -51,6 +51,30 @@ def http_error(reply: Reply) -> Exception:
     return TemporaryError(message, code, detail)
 
 
+def post_signed(parcel: Parcel, body: bytes, extra_headers: dict[str, str] | None = None) -> Outcome:
+    """POST `body` (JSON) signed with the channel's secret; the far end's JSON `id`, if any, is the remote ref."""
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(parcel.settings.get("secret", ""), timestamp, body),
+        "Idempotency-Key": parcel.idempotency_key,
+        **(extra_headers or {}),
+    }
+    timeout = float(parcel.settings.get("timeout") or 10)
+    reply = request("POST", parcel.settings["url"], body=body, headers=headers, timeout=timeout)
+    if not reply.ok:
+        raise http_error(reply)
+    remote = ""
+    if reply.header("Content-Type").startswith("application/json") and reply.data:
+        try:
+            data = json.loads(reply.data)
+            remote = str(data.get("id", ""))[:200] if isinstance(data, dict) else ""
+        except ValueError:
+            remote = ""
+    return Outcome(remote_ref=remote, code=str(reply.status), received=True)
+
+
 @register_transmitter
 class Webhook(Transmitter):
     name = "webhook"
@@ -65,28 +89,7 @@ class Webhook(Transmitter):
     )
 
     def send(self, parcel: Parcel) -> Outcome:
-        body = payload_bytes(parcel)
-        timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(parcel.settings.get("secret", ""), timestamp, body),
-            "Idempotency-Key": parcel.idempotency_key,
-            "X-Tongpin-Delivery": str(parcel.delivery_id),
-        }
-        timeout = float(parcel.settings.get("timeout") or 10)
-        reply = request("POST", parcel.settings["url"], body=body, headers=headers, timeout=timeout)
-        if not reply.ok:
-            raise http_error(reply)
-        remote = ""
-        content_type = reply.header("Content-Type")
-        if content_type.startswith("application/json") and reply.data:
-            try:
-                data = json.loads(reply.data)
-                remote = str(data.get("id", ""))[:200] if isinstance(data, dict) else ""
-            except ValueError:
-                remote = ""
-        return Outcome(remote_ref=remote, code=str(reply.status), received=True)
+        return post_signed(parcel, payload_bytes(parcel), {"X-Tongpin-Delivery": str(parcel.delivery_id)})
 
     def withdraw(self, parcel: Parcel) -> Outcome:
         return self.send(parcel)
