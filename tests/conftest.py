@@ -153,3 +153,18 @@ def sender(users):
     account = make_user("jxqx", Role.ALERT_SENDER)
     SenderIdentity.objects.create(user=account, sender="jxqx@cma.gov.cn")
     return account
+
+
+@pytest.fixture
+def wsgi_keeps_connection():
+    """Calls straight into the WSGI application (schemathesis' from_wsgi) must not close the test's database
+    connection at the end of each request, as Django's test client ensures for its own requests: on PostgreSQL
+    that would close the connection holding the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -29,7 +29,9 @@ def admin_token(users) -> str:
     return ApiToken.issue(users["admin"], "conformance")[1]
 
 
-def test_every_operation_answers_as_documented_to_valid_data(users, admin_token, allow_loopback):
+def test_every_operation_answers_as_documented_to_valid_data(
+    users, admin_token, allow_loopback, wsgi_keeps_connection
+):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     headers = {"Authorization": f"Bearer {admin_token}"}
     failures, tried, answered = [], 0, set()

@@ -77,7 +77,7 @@ def recording(monkeypatch):
     return Recording
 
 
-def test_every_role_gets_no_5xx_and_no_2xx_beyond_its_capabilities(db, recording):
+def test_every_role_gets_no_5xx_and_no_2xx_beyond_its_capabilities(db, recording, wsgi_keeps_connection):
     from django.core.wsgi import get_wsgi_application
 
     from tongpin.web.demo import load_demo

@@ -95,7 +95,9 @@ def open_link(actor: Actor, token: str) -> DutyCall:
         raise LinkError("invalid") from error
     nonce = data.get("c") if isinstance(data, dict) else None
     with transaction.atomic():
-        call = DutyCall.objects.select_for_update().filter(nonce=str(nonce or "")).select_related("alert").first()
+        # Lock the call only: PostgreSQL cannot lock the nullable side of the outer join to its alert.
+        calls = DutyCall.objects.select_for_update(of=("self",)).select_related("alert")
+        call = calls.filter(nonce=str(nonce or "")).first()
         if call is None:
             raise LinkError("invalid")
         if call.link_used_at is not None:
