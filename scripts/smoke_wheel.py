@@ -3,7 +3,7 @@
 dependency set, and use it from a folder outside the checkout, with the per-user data folder, as a person would:
 
 1. `tongpin token create` refuses in one line (no database yet), with no traceback;
-2. `tongpin cap validate` gives every file of the CAP corpus (../shared/cap-samples) a verdict line;
+2. `tongpin cap validate --json` gives every file of the CAP corpus (../shared/cap-samples) a verdict;
 3. `tongpin serve --demo` answers /healthz;
 4. a CAP message goes in through POST /api/v1/alerts/cap with a token from `tongpin token create`;
 5. a story with a picture goes through review and publishing (API), then a journal issue is assembled on the web
@@ -160,15 +160,14 @@ def check_cap_corpus(tongpin: Tongpin, samples: Path | None) -> None:
         say(f"CAP corpus not found ({samples}): skipped")
         return
     files = sorted(str(p) for p in samples.rglob("*") if p.is_file() and p.suffix != ".md")
-    done = tongpin.run("cap", "validate", *files, timeout=120)
+    done = tongpin.run("cap", "validate", "--json", *files, timeout=120)
     output, error = done.stdout.decode(), done.stderr.decode()
     check(done.returncode in (0, 1), f"cap validate exited {done.returncode}: {error[-2000:]}")
     check("Traceback" not in error, f"cap validate printed a traceback: {error[-2000:]}")
-    verdicts = {}
-    for line in output.splitlines():
-        match = re.match(r"(.+?): (valid|INVALID)\b", line)
-        if match:
-            verdicts[match[1]] = match[2]
+    # One JSON document (the CLI convention): {"ok", "files": [{"file", "valid", ...}]}.
+    lines = output.strip().splitlines()
+    report = json.loads(lines[-1]) if lines else {"files": []}
+    verdicts = {item["file"]: "valid" if item["valid"] else "INVALID" for item in report["files"]}
     missing = [f for f in files if f not in verdicts]
     check(not missing, f"no verdict for {missing[:5]}")
     invalid = sum(v == "INVALID" for v in verdicts.values())
