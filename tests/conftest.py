@@ -168,3 +168,22 @@ def wsgi_keeps_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+def wait_until_serving(process, base: str, log, log_path, seconds: float) -> None:
+    """Wait for a `tongpin serve` subprocess to answer /healthz at `base`; fail the test with its log if it dies or
+    does not answer within `seconds`."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310  (loopback)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    log.close()
+    pytest.fail("tongpin serve did not start:\n" + log_path.read_text()[-3000:])

@@ -16,7 +16,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import free_port
+from .conftest import free_port, wait_until_serving
 from .test_security_lane import ROGUE, VICTIM, Http, cap
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,18 +74,7 @@ def site(tmp_path_factory):
         env=_env(home), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310  (loopback)
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    if process.poll() is not None or time.monotonic() >= deadline:
-        process.kill()
-        log.close()
-        pytest.fail("tongpin serve did not start:\n" + (home / "serve.log").read_text()[-3000:])
+    wait_until_serving(process, base, log, home / "serve.log", 120)
     tokens = json.loads(_tongpin(home, "shell", "-c", SETUP).splitlines()[-1])
     yield {"base": base, "home": home, "tokens": tokens}
     process.terminate()

@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,7 +26,7 @@ from tongpin.core.models import ApiToken, AuditEvent
 from tongpin.core.roles import Role
 from tongpin.publishing.models import Delivery, DeliveryAction
 
-from .conftest import PASSWORD, api, free_port, make_user
+from .conftest import PASSWORD, api, free_port, make_user, wait_until_serving
 from .publishing_support import make_channel
 
 VICTIM = "jxqx@cma.gov.cn"
@@ -549,18 +548,7 @@ def running(tmp_path):
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310  (loopback)
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    if process.poll() is not None or time.monotonic() >= deadline:
-        process.kill()
-        log.close()
-        pytest.fail("tongpin serve did not start:\n" + (tmp_path / "serve.log").read_text()[-3000:])
+    wait_until_serving(process, base, log, tmp_path / "serve.log", 90)
     yield base, tmp_path
     process.terminate()
     process.wait(timeout=20)
