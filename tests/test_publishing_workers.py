@@ -251,12 +251,19 @@ def test_connections_killed_mid_burst_cost_no_delivery_and_the_worker_carries_on
     log = tmp_path / "worker.log"
 
     def kill_backends() -> int:
+        """End every backend of the database; between two rounds a worker may hold none for a moment (its
+        threads are sending over HTTP), so try again for a few seconds until at least one is ended."""
+        deadline = time.monotonic() + 10
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-            return admin.execute(
-                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                [name],
-            ).fetchone()[0]
+            while True:
+                ended = admin.execute(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [name],
+                ).fetchone()[0]
+                if ended or time.monotonic() > deadline:
+                    return ended
+                time.sleep(0.01)
 
     killed, last_kill = [], None
     with Sink(delay=0.01) as sink:
