@@ -67,21 +67,14 @@ class MonthsField(ListField):
 def form_page(request, form, save, done, template: str = "web/form.html", context: dict | None = None):
     """Show `form`; on a valid POST call `save(cleaned_data)` and go to `done(saved)`. A refusal from the
     services lands on its field (or on top of the form) and keeps what was typed."""
-    from django.contrib import messages
     from django.shortcuts import redirect, render
 
-    from .errors import DomainError
+    from .pages import attempt
 
     if request.method == "POST" and form.is_valid():
-        try:
-            saved = save(form.cleaned_data)
-        except DomainError as error:
-            for item in error.errors:
-                field = item.location if item.location in form.fields else None
-                form.add_error(field, str(item.message))
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect(done(saved))
+        outcome = attempt(request, lambda _actor: save(form.cleaned_data), _("已保存。"), form=form)
+        if outcome.ok:
+            return redirect(done(outcome.value))
     return render(request, template, {"form": form, **(context or {})})
 
 

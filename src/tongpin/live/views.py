@@ -17,6 +17,7 @@ from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import edit_page, form_page
+from tongpin.core.pages import act, attempt
 from tongpin.core.spreadsheets import table_response
 
 from . import results, services
@@ -74,13 +75,8 @@ def session_detail(request, session_id: int):
     can_manage = roles.can(request.user, roles.LIVE_MANAGE)
     form = ResultForm(request.POST or None) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
-        try:
-            services.record_result(actor_from_request(request), session, form.cleaned_data)
-        except DomainError as error:
-            for item in error.errors:
-                form.add_error(item.location if item.location in form.fields else None, str(item.message))
-        else:
-            messages.success(request, _("直播数据已保存。"))
+        record = lambda actor: services.record_result(actor, session, form.cleaned_data)  # noqa: E731
+        if attempt(request, record, _("直播数据已保存。"), form=form).ok:
             return redirect("live-session", session_id=session.pk)
     editable = session.status in (SessionStatus.PLANNED, SessionStatus.REHEARSED)
     early = services.early_by(session) if editable else None  # going live now would be this early
@@ -151,11 +147,10 @@ def anchor_detail(request, anchor_id: int):
     can_manage = roles.can(request.user, roles.LIVE_MANAGE)
     form = QualificationForm(request.POST or None, request.FILES or None) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
-        try:
-            services.save_qualification(actor_from_request(request), anchor, form.cleaned_data)
-        except DomainError as error:
-            flash_errors(request, error)
-        return redirect("live-anchor", anchor_id=anchor.pk)
+        return act(
+            request, lambda actor: services.save_qualification(actor, anchor, form.cleaned_data), "live-anchor",
+            anchor_id=anchor.pk,
+        )  # fmt: skip
     return render(
         request,
         "live/anchor.html",
@@ -188,13 +183,10 @@ def product_detail(request, product_id: int):
     can_manage = roles.can(request.user, roles.LIVE_MANAGE)
     form = DocumentForm(request.POST or None, request.FILES or None) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
-        try:
-            services.add_document(actor_from_request(request), product, form.cleaned_data)
-        except DomainError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("已添加。"))
-        return redirect("live-product", product_id=product.pk)
+        return act(
+            request, lambda actor: services.add_document(actor, product, form.cleaned_data), "live-product",
+            product_id=product.pk, success=_("已添加。"),
+        )  # fmt: skip
     return render(request, "live/product.html", {"product": product, "form": form, "today": timezone.localdate()})
 
 

@@ -20,6 +20,7 @@ from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import form_page
+from tongpin.core.pages import act, attempt
 from tongpin.core.weblinks import local_next
 from tongpin.partners.models import RequestState
 from tongpin.partners.scope import partner_scope
@@ -281,12 +282,9 @@ def topic_detail(request, topic_id: int):
     form = AssignmentForm(request.POST or None, initial={"channels": topic.channels}) if can_assign else None
     if request.method == "POST" and form is not None and form.is_valid():
         values = {**form.cleaned_data, "topic": topic}
-        try:
-            assignment, conflicts = services.save_assignment(actor_from_request(request), values)
-        except DomainError as error:
-            for item in error.errors:
-                form.add_error(item.location if item.location in form.fields else None, str(item.message))
-        else:
+        saved = attempt(request, lambda actor: services.save_assignment(actor, values), form=form)
+        if saved.ok:
+            assignment, conflicts = saved.value
             messages.success(request, _("已派单给 %(u)s。") % {"u": assignment.assignee})
             for conflict in conflicts:
                 messages.warning(request, conflict.message)
@@ -308,13 +306,11 @@ def topic_detail(request, topic_id: int):
 @require_POST
 def topic_move(request, topic_id: int):
     topic = services.get_topic(request.user, topic_id)
-    try:
-        services.move_topic(
-            actor_from_request(request), topic, request.POST.get("state", ""), request.POST.get("note", "")
-        )
-    except DomainError as error:
-        flash_errors(request, error)
-    return redirect(local_next(request, request.POST.get("next"), reverse("topic-detail", args=[topic.pk])))
+    state, note = request.POST.get("state", ""), request.POST.get("note", "")
+    return act(
+        request, lambda actor: services.move_topic(actor, topic, state, note),
+        local_next(request, request.POST.get("next"), reverse("topic-detail", args=[topic.pk])),
+    )  # fmt: skip
 
 
 @page_needs(roles.PLAN_VIEW)
@@ -344,11 +340,10 @@ def my_assignments(request):
 @require_POST
 def assignment_state(request, assignment_id: int):
     assignment = services.get_assignment(request.user, assignment_id)
-    try:
-        services.set_assignment_state(actor_from_request(request), assignment, request.POST.get("state", ""))
-    except DomainError as error:
-        flash_errors(request, error)
-    return redirect(local_next(request, request.POST.get("next"), reverse("my-assignments")))
+    return act(
+        request, lambda actor: services.set_assignment_state(actor, assignment, request.POST.get("state", "")),
+        local_next(request, request.POST.get("next"), reverse("my-assignments")),
+    )  # fmt: skip
 
 
 # -- campaigns, key dates, events ----------------------------------------------------------------------------
@@ -442,13 +437,8 @@ def event_detail(request, event_id: int):
     can_manage = roles.can(request.user, roles.PLAN_MANAGE)
     form = TaskForm(request.POST or None) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
-        try:
-            services.save_task(actor_from_request(request), event, form.cleaned_data)
-        except DomainError as error:
-            for item in error.errors:
-                form.add_error(item.location if item.location in form.fields else None, str(item.message))
-        else:
-            messages.success(request, _("已添加。"))
+        add = lambda actor: services.save_task(actor, event, form.cleaned_data)  # noqa: E731
+        if attempt(request, add, _("已添加。"), form=form).ok:
             return redirect("event-detail", event_id=event.pk)
     return render(
         request,
@@ -461,8 +451,4 @@ def event_detail(request, event_id: int):
 @require_POST
 def task_toggle(request, task_id: int):
     task = services.get_task(request.user, task_id)
-    try:
-        services.toggle_task(actor_from_request(request), task)
-    except DomainError as error:
-        flash_errors(request, error)
-    return redirect("event-detail", event_id=task.event_id)
+    return act(request, lambda actor: services.toggle_task(actor, task), "event-detail", event_id=task.event_id)
