@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, flash_errors
+from tongpin.core.pages import attempt
 from tongpin.core.roles import ALERT_VIEW, can
 
 from . import drill, duty, paging
 from . import lane_config as lane
 from .models import RouteKind
+from .settings_views import tab_post
 
 
 def _when(raw: str) -> dt.datetime | None:
@@ -42,24 +43,7 @@ def roster(request):
     actor = actor_from_request(request)
     rows = duty.shifts(actor)  # refuses those who may not read
     if request.method == "POST":
-        lane.require_edit(actor)
-        try:
-            if request.POST.get("delete"):
-                duty.delete_shift(actor, _int(request.POST.get("id")) or 0)
-                messages.success(request, _("班次已删除。"))
-            elif request.POST.get("mobile_for"):
-                duty.save_mobile(actor, _int(request.POST.get("mobile_for")) or 0, request.POST.get("mobile", ""))
-                messages.success(request, _("手机号已保存。"))
-            else:
-                duty.save_shift(actor, duty.ShiftInput(
-                    starts_at=_when(request.POST.get("starts_at", "")), ends_at=_when(request.POST.get("ends_at", "")),
-                    officer_id=_int(request.POST.get("officer_id")), backup_id=_int(request.POST.get("backup_id")),
-                    chief_id=_int(request.POST.get("chief_id")), note=request.POST.get("note", ""),
-                    id=_int(request.POST.get("id"))))  # fmt: skip
-                messages.success(request, _("班次已保存。"))
-        except DomainError as error:
-            flash_errors(request, error)
-        return redirect("alert-settings-duty")
+        return tab_post(request, "alert-settings-duty", lambda actor: _roster_write(actor, request.POST))
     now = timezone.now()
     mobiles = duty.contacts(actor)
     people = duty.rosterable_people()
@@ -72,34 +56,46 @@ def roster(request):
     })  # fmt: skip
 
 
+def _roster_write(actor, post) -> str:
+    if post.get("delete"):
+        duty.delete_shift(actor, _int(post.get("id")) or 0)
+        return _("班次已删除。")
+    if post.get("mobile_for"):
+        duty.save_mobile(actor, _int(post.get("mobile_for")) or 0, post.get("mobile", ""))
+        return _("手机号已保存。")
+    duty.save_shift(actor, duty.ShiftInput(
+        starts_at=_when(post.get("starts_at", "")), ends_at=_when(post.get("ends_at", "")),
+        officer_id=_int(post.get("officer_id")), backup_id=_int(post.get("backup_id")),
+        chief_id=_int(post.get("chief_id")), note=post.get("note", ""), id=_int(post.get("id"))))  # fmt: skip
+    return _("班次已保存。")
+
+
 @login_required
 def routes(request):
     actor = actor_from_request(request)
     rows = duty.routes(actor)
     if request.method == "POST":
-        lane.require_edit(actor)
-        try:
-            if request.POST.get("delete"):
-                duty.delete_route(actor, _int(request.POST.get("id")) or 0)
-                messages.success(request, _("呼叫通道已删除。"))
-            elif request.POST.get("test"):
-                problem = duty.test_route(actor, _int(request.POST.get("id")) or 0)
-                if problem:
-                    messages.error(request, _("测试呼叫失败：%(e)s") % {"e": problem})
-                else:
-                    messages.success(request, _("测试呼叫已送达网关。"))
-            else:
-                duty.save_route(actor, duty.RouteInput(
-                    name=request.POST.get("name", ""), kind=request.POST.get("kind", ""),
-                    url=request.POST.get("url", ""), secret=request.POST.get("secret", ""),
-                    is_active="is_active" in request.POST, id=_int(request.POST.get("id"))))  # fmt: skip
-                messages.success(request, _("呼叫通道已保存。"))
-        except DomainError as error:
-            flash_errors(request, error)
-        return redirect("alert-settings-paging")
+        return tab_post(request, "alert-settings-paging", lambda actor: _route_write(actor, request))
     return render(request, "alerts/settings_paging.html", {
         "tab": "paging", "rows": [duty.route_values(r) for r in rows], "kinds": RouteKind.choices,
         "can_edit": lane.may_edit(request.user), "base_url": settings.TONGPIN_BASE_URL})  # fmt: skip
+
+
+def _route_write(actor, request) -> str:
+    post = request.POST
+    if post.get("delete"):
+        duty.delete_route(actor, _int(post.get("id")) or 0)
+        return _("呼叫通道已删除。")
+    if post.get("test"):
+        problem = duty.test_route(actor, _int(post.get("id")) or 0)
+        if problem:
+            messages.error(request, _("测试呼叫失败：%(e)s") % {"e": problem})
+            return ""
+        return _("测试呼叫已送达网关。")
+    duty.save_route(actor, duty.RouteInput(
+        name=post.get("name", ""), kind=post.get("kind", ""), url=post.get("url", ""), secret=post.get("secret", ""),
+        is_active="is_active" in post, id=_int(post.get("id"))))  # fmt: skip
+    return _("呼叫通道已保存。")
 
 
 @login_required
@@ -130,10 +126,5 @@ def page_link(request, token: str):
 @login_required
 @require_POST
 def run_drill(request):
-    try:
-        alert = drill.run(actor_from_request(request))
-    except DomainError as error:
-        flash_errors(request, error)
-        return redirect("alert-console")
-    messages.success(request, _("演练已发出，下面是各测试渠道的投递结果。"))
-    return redirect("alert-detail", alert_id=alert.pk)
+    ran = attempt(request, drill.run, _("演练已发出，下面是各测试渠道的投递结果。"))
+    return redirect("alert-detail", alert_id=ran.value.pk) if ran.ok else redirect("alert-console")

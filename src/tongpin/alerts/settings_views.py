@@ -6,15 +6,17 @@ site's CSP allows scripts only from static files) and a small JSON endpoint for 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, flash_errors
+from tongpin.core.audit import Actor, actor_from_request
+from tongpin.core.pages import attempt
 from tongpin.publishing import channels_admin
 
 from . import divisions, labels
@@ -43,23 +45,31 @@ def _policy_from_post(post, policy_id: int | None) -> lane.PolicyInput:
     )
 
 
+def tab_post(request, to: str, write: Callable[[Actor], str]) -> HttpResponseRedirect:
+    """A settings tab's POST, back to the tab: admins only (a duty officer's post is a 403, not a message);
+    `write(actor)` makes the change and answers what to tell on success ("" when it told already)."""
+    lane.require_edit(actor_from_request(request))
+    done = attempt(request, write)
+    if done.ok and done.value:
+        messages.success(request, done.value)
+    return redirect(to)
+
+
+def _policy_write(actor: Actor, post) -> str:
+    policy_id = _int(post.get("id")) or None
+    if post.get("delete"):
+        lane.delete_policy(actor, policy_id or 0)
+        return _("发布策略已删除。")
+    lane.save_policy(actor, _policy_from_post(post, policy_id))
+    return _("发布策略已保存，下一条预警起生效。")
+
+
 @login_required
 def policies(request):
     actor = actor_from_request(request)
     rows = lane.policies(actor)  # refuses those who may not read
     if request.method == "POST":
-        lane.require_edit(actor)  # a duty officer's post is a 403, not a message
-        policy_id = _int(request.POST.get("id")) or None
-        try:
-            if request.POST.get("delete"):
-                lane.delete_policy(actor, policy_id or 0)
-                messages.success(request, _("发布策略已删除。"))
-            else:
-                lane.save_policy(actor, _policy_from_post(request.POST, policy_id))
-                messages.success(request, _("发布策略已保存，下一条预警起生效。"))
-        except DomainError as error:
-            flash_errors(request, error)
-        return redirect("alert-settings")
+        return tab_post(request, "alert-settings", lambda actor: _policy_write(actor, request.POST))
     return render(request, "alerts/settings_policies.html", {
         "tab": "policies", "policies": rows, "can_edit": lane.may_edit(request.user),
         "levels": Level.choices, "actions": PolicyAction.choices,
@@ -93,12 +103,8 @@ def coverage_edit(request, channel_id: int):
             min_level=request.POST.get("min_level", ""),
             accepts_restricted="accepts_restricted" in request.POST,
         )
-        try:
-            lane.save_coverage(actor, channel.pk, data)
-        except DomainError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("覆盖范围已保存，下一条预警起生效。"))
+        saved = _("覆盖范围已保存，下一条预警起生效。")
+        if attempt(request, lambda actor: lane.save_coverage(actor, channel.pk, data), saved).ok:
             return redirect("alert-settings-coverage-edit", channel_id=channel.pk)
     coverage = lane.get_coverage(channel)
     query = request.GET.get("q", "").strip()[:40]
@@ -118,35 +124,29 @@ def certificates(request):
     actor = actor_from_request(request)
     rows = lane.certificates(actor)
     if request.method == "POST":
-        lane.require_edit(actor)
-        upload = request.FILES.get("pem_file")
-        pem = request.POST.get("pem", "")
-        if upload is not None:
-            pem = upload.read(65536).decode("utf-8", errors="replace")
-        try:
-            lane.add_certificate(actor, request.POST.get("sender", ""), pem, request.POST.get("note", ""))
-        except DomainError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("证书已登记。"))
-        return redirect("alert-settings-certificates")
+        return tab_post(request, "alert-settings-certificates", lambda actor: _add_certificate(actor, request))
     return render(request, "alerts/settings_certificates.html", {
         "tab": "certificates", "rows": rows, "can_edit": lane.may_edit(request.user),
     })  # fmt: skip
 
 
+def _add_certificate(actor: Actor, request) -> str:
+    upload = request.FILES.get("pem_file")
+    pem = request.POST.get("pem", "")
+    if upload is not None:
+        pem = upload.read(65536).decode("utf-8", errors="replace")
+    lane.add_certificate(actor, request.POST.get("sender", ""), pem, request.POST.get("note", ""))
+    return _("证书已登记。")
+
+
 @login_required
 @require_POST
 def certificate_remove(request, certificate_id: int):
-    actor = actor_from_request(request)
-    lane.require_edit(actor)
-    try:
+    def remove(actor: Actor) -> str:
         lane.remove_certificate(actor, certificate_id)
-    except DomainError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("证书已删除。"))
-    return redirect("alert-settings-certificates")
+        return _("证书已删除。")
+
+    return tab_post(request, "alert-settings-certificates", remove)
 
 
 @login_required

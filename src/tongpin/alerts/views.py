@@ -8,15 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tongpin.core.access import page_needs
-from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.ids import clean_id
 from tongpin.core.models import AuditEvent
+from tongpin.core.pages import act, attempt
 from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, ALERT_VIEW, can
 
 from . import compose, duty, labels, listen, paging, queries
@@ -123,15 +123,11 @@ def _page_note(changes: dict) -> str:
 @require_POST
 def alert_decide(request, alert_id: int, decision: str):
     action = lifecycle.confirm if decision == "confirm" else lifecycle.reject
-    try:
-        action(actor_from_request(request), alert_id, request.POST.get("note", "").strip())
-    except DomainError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("已确认发布。") if decision == "confirm" else _("已驳回，不发布。"))
-    if request.POST.get("back") == "console":  # decided from the duty console: stay there
-        return redirect("alert-console")
-    return redirect("alert-detail", alert_id=alert_id)
+    note = request.POST.get("note", "").strip()
+    success = _("已确认发布。") if decision == "confirm" else _("已驳回，不发布。")
+    console = request.POST.get("back") == "console"  # decided from the duty console: stay there
+    back = reverse("alert-console") if console else reverse("alert-detail", args=[alert_id])
+    return act(request, lambda actor: action(actor, alert_id, note), back, success=success)
 
 
 @login_required
@@ -178,13 +174,11 @@ def composer(request):
             expires_hours=_int(posted.get("expires_hours"), 24),
             sender_name=posted.get("sender_name", ""),
         )
-        try:
-            received = compose.issue(actor_from_request(request), draft)
-        except DomainError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("预警已提交：%(s)s") % {"s": received.alert.get_state_display()})
-            return redirect("alert-detail", alert_id=received.alert.pk)
+        issued = attempt(request, lambda actor: compose.issue(actor, draft))
+        if issued.ok:
+            alert = issued.value.alert
+            messages.success(request, _("预警已提交：%(s)s") % {"s": alert.get_state_display()})
+            return redirect("alert-detail", alert_id=alert.pk)
     return render(
         request,
         "alerts/composer.html",

@@ -4,7 +4,6 @@ fulfilment drill-down, liaison records. Thin: forms type-check, services decide.
 import copy
 import datetime as dt
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -16,8 +15,8 @@ from django.views.decorators.http import require_POST
 from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
-from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import form_page
+from tongpin.core.pages import act
 from tongpin.core.resources import delete_record
 from tongpin.core.weblinks import local_next
 
@@ -96,24 +95,12 @@ def partner_edit(request, slug: str | None = None):
 @require_POST
 def partner_archive(request, slug: str):
     partner = services.get_partner(request.user, slug)
-    try:
-        services.archive_partner(actor_from_request(request), partner)
-    except DomainError as error:
-        flash_errors(request, error)
-    return redirect("partner-detail", slug=slug)
+    return act(request, lambda actor: services.archive_partner(actor, partner), "partner-detail", slug=slug)
 
 
 @page_needs(roles.PARTNER_MANAGE)
 def contact_new(request, slug: str):
-    partner = services.get_partner(request.user, slug)
-    actor = actor_from_request(request)
-    return form_page(
-        request,
-        ContactForm(request.POST or None),
-        lambda values: services.save_contact(actor, partner, values),
-        lambda saved: reverse("partner-detail", args=[slug]) + "#contacts",
-        context=_context(partner, _("新增联系人")),
-    )
+    return _new_record(request, slug, ContactForm, services.save_contact, "#contacts", _("新增联系人"))
 
 
 def _context(partner, title: str) -> dict:
@@ -211,28 +198,26 @@ def commitment_detail(request, commitment_id: int):
 
 @page_needs(roles.LIAISON_RECORD)
 def meeting_new(request, slug: str):
-    partner = services.get_partner(request.user, slug)
-    actor = actor_from_request(request)
-    return form_page(
-        request,
-        MeetingForm(request.POST or None),
-        lambda values: services.save_meeting(actor, partner, values),
-        lambda saved: reverse("partner-detail", args=[slug]) + "#meetings",
-        context=_context(partner, _("记录互访、座谈")),
-    )
+    return _new_record(request, slug, MeetingForm, services.save_meeting, "#meetings", _("记录互访、座谈"))
 
 
 @page_needs(roles.LIAISON_RECORD)
 def action_new(request, slug: str):
+    initial = {"owner": request.user.pk, "meeting": request.GET.get("meeting")}
+    return _new_record(request, slug, ActionForm, services.save_action, "#actions", _("新增待办事项"), initial)
+
+
+def _new_record(request, slug: str, form_class, save, anchor: str, title: str, initial: dict | None = None):
+    """The add page of one liaison record (contact, meeting, action item), back to its part of the partner's page."""
     partner = services.get_partner(request.user, slug)
     actor = actor_from_request(request)
-    initial = {"owner": request.user.pk, "meeting": request.GET.get("meeting")}
+    extra = {"partner": partner} if form_class is ActionForm else {}
     return form_page(
         request,
-        ActionForm(request.POST or None, partner=partner, initial=initial),
-        lambda values: services.save_action(actor, partner, values),
-        lambda saved: reverse("partner-detail", args=[slug]) + "#actions",
-        context=_context(partner, _("新增待办事项")),
+        form_class(request.POST or None, initial=initial, **extra),
+        lambda values: save(actor, partner, values),
+        lambda saved: reverse("partner-detail", args=[slug]) + anchor,
+        context=_context(partner, title),
     )
 
 
@@ -240,12 +225,11 @@ def action_new(request, slug: str):
 @require_POST
 def action_state(request, action_id: int):
     action = scoped_get(request.user, ActionItem, action_id, _("待办事项不存在。"))
-    try:
-        services.set_action_state(actor_from_request(request), action, request.POST.get("state", ""))
-    except DomainError as error:
-        flash_errors(request, error)
     fallback = reverse("partner-detail", args=[action.partner.slug]) + "#actions"
-    return redirect(local_next(request, request.POST.get("next"), fallback))
+    return act(
+        request, lambda actor: services.set_action_state(actor, action, request.POST.get("state", "")),
+        local_next(request, request.POST.get("next"), fallback),
+    )  # fmt: skip
 
 
 DELETABLE = {  # kind: (model, the capability deleting needs, the path to its partner)
@@ -264,12 +248,8 @@ def record_delete(request, kind: str, pk: int):
     model, capability, path = DELETABLE[kind]
     row = scoped_get(request.user, model.objects.select_related(), pk, partner=path)
     partner = row.agreement.partner if isinstance(row, Commitment) else row.partner
-    try:
-        delete_record(actor_from_request(request), row, capability)
-        messages.success(request, _("已删除。"))
-    except DomainError as error:
-        flash_errors(request, error)
-    return redirect("partner-detail", slug=partner.slug)
+    delete = lambda actor: delete_record(actor, row, capability)  # noqa: E731
+    return act(request, delete, "partner-detail", slug=partner.slug, success=_("已删除。"))
 
 
 def _edit_record(request, capability: str, model, pk: int, missing: str, form_class, save, anchor: str, title: str):

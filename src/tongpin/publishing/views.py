@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
-from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.ids import clean_id
+from tongpin.core.pages import act, attempt
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
 from tongpin.partners.models import Partner
 
@@ -84,13 +84,9 @@ def channel_new(request):
             partner=request.POST.get("partner") or None,
             for_tests="for_tests" in request.POST,
         )
-        try:
-            channel = channels_admin.create_channel(actor_from_request(request), data)
-        except DomainError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("渠道已创建。"))
-            return redirect("channel-detail", channel_id=channel.pk)
+        created = attempt(request, lambda actor: channels_admin.create_channel(actor, data), _("渠道已创建。"))
+        if created.ok:
+            return redirect("channel-detail", channel_id=created.value.pk)
     return render(
         request,
         "publishing/channel_form.html",
@@ -119,12 +115,8 @@ def channel_detail(request, channel_id: int):
             is_active="is_active" in request.POST,
             for_tests="for_tests" in request.POST,
         )
-        try:
-            channels_admin.update_channel(actor_from_request(request), channel.pk, data)
-        except DomainError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("渠道设置已保存。"))
+        update = lambda actor: channels_admin.update_channel(actor, channel.pk, data)  # noqa: E731
+        if attempt(request, update, _("渠道设置已保存。")).ok:
             return redirect("channel-detail", channel_id=channel.pk)
     recent = Delivery.objects.filter(channel=channel).select_related("rendition__publication")[:20]
     return render(
@@ -146,12 +138,9 @@ def channel_detail(request, channel_id: int):
 @login_required
 @require_POST
 def channel_pause(request, channel_id: int):
-    paused = request.POST.get("paused") == "1"
-    try:
-        channels_admin.set_paused(actor_from_request(request), channel_id, paused, request.POST.get("reason", ""))
-    except DomainError as error:
-        flash_errors(request, error)
-    return redirect("channel-detail", channel_id=channel_id)
+    paused, reason = request.POST.get("paused") == "1", request.POST.get("reason", "")
+    pause = lambda actor: channels_admin.set_paused(actor, channel_id, paused, reason)  # noqa: E731
+    return act(request, pause, "channel-detail", channel_id=channel_id)
 
 
 # --- publications ---
@@ -208,12 +197,7 @@ def rendition_edit(request, rendition_id: int):
             fields[spec.name] = [line.strip() for line in request.POST.get(key, "").splitlines() if line.strip()]
         elif key in request.POST:
             fields[spec.name] = request.POST[key]
-    try:
-        services.edit_rendition(actor_from_request(request), rendition.pk, fields)
-    except DomainError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("渠道稿已保存。"))
+    if attempt(request, lambda actor: services.edit_rendition(actor, rendition.pk, fields), _("渠道稿已保存。")).ok:
         if rules_for(rendition.publication.source_type) is not None:
             messages.info(request, _("修改已记入稿件的新版本，须重新审核通过后才能发出。"))
     return redirect("publication-detail", publication_id=rendition.publication_id)
@@ -223,13 +207,8 @@ def rendition_edit(request, rendition_id: int):
 @require_POST
 def publication_release(request, publication_id: int):
     services.get_publication(request.user, publication_id)
-    try:
-        services.release(actor_from_request(request), publication_id)
-    except DomainError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("已提交发布。"))
-    return redirect("publication-detail", publication_id=publication_id)
+    release = lambda actor: services.release(actor, publication_id)  # noqa: E731
+    return act(request, release, "publication-detail", publication_id=publication_id, success=_("已提交发布。"))
 
 
 @login_required
@@ -280,14 +259,10 @@ def _page(raw) -> int:
 @require_POST
 def delivery_action(request, delivery_id: int, action: str):
     operate = services.retry_delivery if action == "retry" else services.cancel_delivery
-    try:
-        delivery = operate(actor_from_request(request), delivery_id)
-    except DomainError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("已重新排队。") if action == "retry" else _("已取消。"))
-        if request.POST.get("next") == "publication":
-            return redirect("publication-detail", publication_id=delivery.rendition.publication_id)
+    success = _("已重新排队。") if action == "retry" else _("已取消。")
+    done = attempt(request, lambda actor: operate(actor, delivery_id), success)
+    if done.ok and request.POST.get("next") == "publication":
+        return redirect("publication-detail", publication_id=done.value.rendition.publication_id)
     return redirect(
         request.POST.get("back") if request.POST.get("back", "").startswith("/deliveries/") else "delivery-log"
     )
@@ -369,20 +344,20 @@ def journal_issues(request, channel_id: int):
     chosen: list[int] = []
     if request.method == "POST":
         chosen = [clean_id(v) for v in request.POST.getlist("renditions") if v.isdigit() and clean_id(v)]
-        try:
-            issue = journal.create_issue(
-                actor_from_request(request),
+        issue = attempt(
+            request,
+            lambda actor: journal.create_issue(
+                actor,
                 channel,
                 number=request.POST.get("number", ""),
                 title=request.POST.get("title", "") or channel.name,
                 issue_date=request.POST.get("issue_date", ""),
                 rendition_ids=chosen,
-            )
-        except DomainError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("期刊已组版，PDF 已生成。"))
-            return redirect("journal-issue", issue_id=issue.pk)
+            ),
+            _("期刊已组版，PDF 已生成。"),
+        )
+        if issue.ok:
+            return redirect("journal-issue", issue_id=issue.value.pk)
     return render(
         request,
         "publishing/journal_issues.html",

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, Forbidden, flash_errors
+from tongpin.core.errors import Forbidden
 from tongpin.core.ids import clean_id
+from tongpin.core.pages import act, attempt
 from tongpin.newsroom import stories as story_service
 
 from . import fixes, proofing, workflow
@@ -107,13 +108,7 @@ def story_review(request, story_id: int):
 
 
 def _post_action(request, story_id: int, action, success: str):
-    try:
-        action(actor_from_request(request))
-    except DomainError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, success)
-    return _back(request, story_id)
+    return act(request, action, "review-story", story_id=story_id, success=success)
 
 
 @login_required
@@ -268,26 +263,14 @@ def rule_save(request):
     rule = ProofRule.objects.filter(pk=clean_id(request.POST.get("id")) or 0).first()
     data = {k: request.POST.get(k, "") for k in ("category", "term", "suggestion", "severity", "source", "note")}
     data["enabled"] = request.POST.get("enabled", "on") == "on"
-    try:
-        proofing.save_rule(actor_from_request(request), data, rule)
-    except DomainError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("规则已保存。"))
-    return redirect("review-rules")
+    return act(request, lambda actor: proofing.save_rule(actor, data, rule), "review-rules", success=_("规则已保存。"))
 
 
 @login_required
 @require_POST
 def rule_delete(request, rule_id: int):
     rule = get_object_or_404(ProofRule, pk=clean_id(rule_id) or 0)
-    try:
-        proofing.delete_rule(actor_from_request(request), rule)
-    except DomainError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("规则已删除。"))
-    return redirect("review-rules")
+    return act(request, lambda actor: proofing.delete_rule(actor, rule), "review-rules", success=_("规则已删除。"))
 
 
 @login_required
@@ -320,12 +303,9 @@ def _uploaded_text(request, limit: int) -> tuple[str, str] | None:
 def _import(request, limit: int, load, done: str):
     uploaded = _uploaded_text(request, limit)
     if uploaded:
-        try:
-            count = load(actor_from_request(request), *uploaded)
-        except DomainError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, done % {"n": count})
+        loaded = attempt(request, lambda actor: load(actor, *uploaded))
+        if loaded.ok:
+            messages.success(request, done % {"n": loaded.value})
     return redirect("review-rules")
 
 
