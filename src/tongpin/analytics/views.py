@@ -2,7 +2,6 @@
 in by hand, partner reports. Thin: services and the pure modules decide."""
 
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -16,8 +15,8 @@ from django.views.decorators.http import require_POST
 from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
-from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.forms import edit_page, form_page
+from tongpin.core.pages import attempt
 from tongpin.core.spreadsheets import table_response
 from tongpin.partners.scope import partner_scope
 
@@ -161,19 +160,16 @@ def import_page(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            record = imports.run_import(
-                actor_from_request(request),
-                form.cleaned_data["format"],
-                upload.name or "upload.csv",
-                upload.read(imports.MAX_BYTES + 1),
-                form.cleaned_data["accept_partial"],
-            )
-        except DomainError as error:
-            for item in error.errors:
-                form.add_error(item.location if item.location in form.fields else None, str(item.message))
-        else:
-            return redirect("analytics-import", import_id=record.pk)
+        data, chosen = upload.read(imports.MAX_BYTES + 1), form.cleaned_data
+        record = attempt(
+            request,
+            lambda actor: imports.run_import(
+                actor, chosen["format"], upload.name or "upload.csv", data, chosen["accept_partial"]
+            ),
+            form=form,
+        )
+        if record.ok:
+            return redirect("analytics-import", import_id=record.value.pk)
     return render(
         request,
         "analytics/import.html",
@@ -198,12 +194,8 @@ def import_rest(request, import_id: int):
         raise Http404
     with record.file.open("rb") as handle:
         data = handle.read()
-    try:
-        again = imports.run_import(actor_from_request(request), record.format, record.original_name, data, True)
-    except DomainError as error:
-        flash_errors(request, error)
-        return redirect("analytics-import", import_id=record.pk)
-    return redirect("analytics-import", import_id=again.pk)
+    again = attempt(request, lambda actor: imports.run_import(actor, record.format, record.original_name, data, True))
+    return redirect("analytics-import", import_id=again.value.pk if again.ok else record.pk)
 
 
 @page_needs(roles.METRICS_IMPORT)
@@ -232,13 +224,13 @@ def report_list(request):
     )
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
-        try:
-            report = reports.request_report(actor_from_request(request), data["partner"], data["period"], data["date"])
-        except DomainError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("已开始生成报告，完成后可在本页查看和下载。"))
-            return redirect("analytics-report", report_id=report.pk)
+        report = attempt(
+            request,
+            lambda actor: reports.request_report(actor, data["partner"], data["period"], data["date"]),
+            _("已开始生成报告，完成后可在本页查看和下载。"),
+        )
+        if report.ok:
+            return redirect("analytics-report", report_id=report.value.pk)
     return render(request, "analytics/reports.html", {"reports": reports_qs[:50], "form": form})
 
 

@@ -21,6 +21,8 @@ from django.shortcuts import redirect
 from .audit import Actor, actor_from_request
 from .errors import DomainError, flash_errors
 
+Refusals = type[DomainError] | tuple[type[DomainError], ...]  # the errors a page shows; others propagate
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -37,7 +39,7 @@ def form_errors(form, error: DomainError) -> None:
 
 
 def attempt(request, call: Callable[[Actor], Any], success: str = "", form=None,
-            refusals: type[DomainError] = DomainError) -> Outcome:  # fmt: skip
+            refusals: Refusals = DomainError) -> Outcome:  # fmt: skip
     """Run `call(actor)`; a refusal of the kind `refusals` goes on `form` (when given) or to the next page's
     messages and answers a failed Outcome; otherwise `success` (when given) is flashed."""
     try:
@@ -54,7 +56,7 @@ def attempt(request, call: Callable[[Actor], Any], success: str = "", form=None,
 
 
 def act(request, call: Callable[[Actor], Any], to: str, *args: Any, success: str = "",
-        refusals: type[DomainError] = DomainError, **kwargs: Any) -> HttpResponseRedirect:  # fmt: skip
+        refusals: Refusals = DomainError, **kwargs: Any) -> HttpResponseRedirect:  # fmt: skip
     """`attempt(request, call, success)`, then a redirect to `to` (a URL name with `args`/`kwargs`, or a URL)
     whether it went through or not: the page it lands on shows the message either way."""
     attempt(request, call, success, refusals=refusals)

@@ -13,6 +13,7 @@ from .audit import actor_from_request
 from .auditlog import AuditFilters, browse_audit, export_audit, verify_chain
 from .errors import DomainError, flash_errors
 from .forms import AuditExportForm, AuditFilterForm
+from .pages import attempt
 
 
 @login_required
@@ -44,11 +45,10 @@ def audit_export(request):
         messages.error(request, _("导出条件有误，请检查日期。"))
         return redirect("audit-log")
     data = form.cleaned_data
-    try:
-        export = export_audit(actor_from_request(request), data["date_from"], data["date_to"], data["format"])
-    except DomainError as error:
-        flash_errors(request, error)
+    done = attempt(request, lambda actor: export_audit(actor, data["date_from"], data["date_to"], data["format"]))
+    if not done.ok:
         return redirect("audit-log")
+    export = done.value
     response = StreamingHttpResponse(export.lines, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
     return response

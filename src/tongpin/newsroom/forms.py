@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from tongpin.core.errors import DomainError
 from tongpin.core.forms import DATE
 from tongpin.core.models import User
+from tongpin.core.pages import form_errors
 from tongpin.partners.models import Partner
 from tongpin.planning.models import Assignment
 from tongpin.publishing.kinds import ChannelKind
@@ -68,9 +69,7 @@ class StoryForm(forms.Form):
         )
 
     def add_domain_errors(self, error: DomainError) -> None:
-        for item in error.errors:
-            field = item.location if item.location in self.fields else None
-            self.add_error(field, str(item.message))
+        form_errors(self, error)
 
 
 class FilterForm(forms.Form):

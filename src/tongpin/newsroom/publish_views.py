@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongpin.core import roles
-from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, flash_errors
 from tongpin.core.ids import clean_id
+from tongpin.core.pages import attempt
 from tongpin.core.roles import PUBLISH
 from tongpin.publishing.models import Channel
 
@@ -46,16 +45,12 @@ def story_publish(request, story_id: int):
         if request.POST.get("at") and at is None:
             messages.error(request, _("定时发布时间格式不正确。"))
         else:
-            try:
-                publication = publish_story(
-                    actor_from_request(request), story.pk, chosen, at=at, release_now="hold" not in request.POST
-                )
-            except DomainError as error:
-                flash_errors(request, error)
-            else:
-                if publication.released_at:
+            now = "hold" not in request.POST
+            published = attempt(request, lambda actor: publish_story(actor, story.pk, chosen, at=at, release_now=now))
+            if published.ok:
+                if published.value.released_at:
                     messages.success(request, _("已提交发布。"))
-                return redirect("publication-detail", publication_id=publication.pk)
+                return redirect("publication-detail", publication_id=published.value.pk)
     else:
         chosen = [c.pk for c in channels if c.kind in story.channel_intentions]
     return render(

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import Conflict, FieldError, ValidationFailed, flash_errors
+from tongpin.core.errors import Conflict, FieldError, ValidationFailed
+from tongpin.core.pages import act, attempt, form_errors
 from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
 from tongpin.publishing.services import publications_of
@@ -44,8 +45,7 @@ def story_list(request):
         try:
             page = list_stories(request.user, _filters(form) if request.GET else StoryFilters(), page_number)
         except ValidationFailed as error:
-            for item in error.errors:
-                form.add_error(item.location if item.location in form.fields else None, str(item.message))
+            form_errors(form, error)
     context = {
         "form": form,
         "page": page,
@@ -240,17 +240,13 @@ def asset_upload(request, story_id: int):
             for error in errors:
                 messages.error(request, error)
         return redirect("story-detail", story_id=story_id)
-    try:
-        asset = asset_service.attach_asset(
-            actor_from_request(request),
-            story_id,
-            form.cleaned_data["file"],
-            form.cleaned_data.get("caption", ""),
-        )
-    except (ValidationFailed, Conflict) as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("素材“%(n)s”已上传。") % {"n": asset.original_name})
+    file, caption = form.cleaned_data["file"], form.cleaned_data.get("caption", "")
+    attached = attempt(
+        request, lambda actor: asset_service.attach_asset(actor, story_id, file, caption),
+        refusals=(ValidationFailed, Conflict),
+    )  # fmt: skip
+    if attached.ok:
+        messages.success(request, _("素材“%(n)s”已上传。") % {"n": attached.value.original_name})
     return redirect("story-detail", story_id=story_id)
 
 
@@ -268,10 +264,5 @@ def asset_thumbnail(request, key: str):
 @require_POST
 def asset_delete(request, key: str):
     asset = asset_service.get_asset(request.user, key)
-    try:
-        asset_service.delete_asset(actor_from_request(request), key)
-    except Conflict as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("素材已删除。"))
-    return redirect("story-detail", story_id=asset.story_id)
+    delete = lambda actor: asset_service.delete_asset(actor, key)  # noqa: E731
+    return act(request, delete, "story-detail", story_id=asset.story_id, success=_("素材已删除。"), refusals=Conflict)
