@@ -2,7 +2,8 @@
 roles for security administrators (三员分立)."""
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from . import accounts, roles
 from .audit import actor_from_request
 from .auditlog import AuditFilters, browse_audit, export_audit, verify_chain
 from .errors import FieldError, Forbidden, NotFound
+from .resources import on_one
 from .schemas import ERRORS
 
 router = Router(tags=["core"])
@@ -145,12 +147,16 @@ def my_security(request):
     return _security(request.auth)
 
 
-def _named_account(request, username: str, *capabilities: str):
-    """Someone else's account, for a person holding any of `capabilities` (三员分立: the system administrator
-    re-enables accounts, the security administrator resets second factors)."""
+def _named_account(*capabilities: str) -> Callable[[Any, str], Any]:
+    """The lookup of someone else's account, for a person holding any of `capabilities` (三员分立: the system
+    administrator re-enables accounts, the security administrator resets second factors)."""
+    return lambda user, username: _other_account(user, username, capabilities)
+
+
+def _other_account(caller, username: str, capabilities: tuple[str, ...]):
     from .models import User
 
-    if not any(roles.can(request.auth, capability) for capability in capabilities):
+    if not any(roles.can(caller, capability) for capability in capabilities):
         raise Forbidden(FieldError("forbidden", _("没有权限管理他人的账号。")))
     user = User.objects.filter(username=username).first()
     if user is None:
@@ -164,32 +170,24 @@ def _named_account(request, username: str, *capabilities: str):
     summary="A user's sign-in security (admins)",
 )
 def user_security(request, username: str):
-    return _security(_named_account(request, username, roles.USER_MANAGE, roles.TWO_FACTOR_RESET))
+    return _security(_other_account(request.auth, username, (roles.USER_MANAGE, roles.TWO_FACTOR_RESET)))
 
 
-@router.post(
-    "/users/{username}/two-factor/reset",
-    response={200: AccountSecurityOut, **ERRORS},
-    summary="Remove a user's second factor (lost phone and codes; security administrators, audited)",
-)
-def reset_two_factor(request, username: str):
+@on_one(router.post, "/users/{username}/two-factor/reset", _named_account(roles.TWO_FACTOR_RESET), AccountSecurityOut,
+        "Remove a user's second factor (lost phone and codes; security administrators, audited)")  # fmt: skip
+def reset_two_factor(actor, user):
     from . import twofactor
 
-    user = _named_account(request, username, roles.TWO_FACTOR_RESET)
-    twofactor.remove(actor_from_request(request, via="api"), user, by_admin=True)
+    twofactor.remove(actor, user, by_admin=True)
     return _security(user)
 
 
-@router.post(
-    "/users/{username}/enable",
-    response={200: AccountSecurityOut, **ERRORS},
-    summary="Re-enable a disabled account (system administrators)",
-)
-def enable_account(request, username: str):
+@on_one(router.post, "/users/{username}/enable", _named_account(roles.USER_MANAGE), AccountSecurityOut,
+        "Re-enable a disabled account (system administrators)")  # fmt: skip
+def enable_account(actor, user):
     from . import dormancy
 
-    user = _named_account(request, username, roles.USER_MANAGE)
-    dormancy.enable(actor_from_request(request, via="api"), user)
+    dormancy.enable(actor, user)
     user.refresh_from_db()
     return _security(user)
 

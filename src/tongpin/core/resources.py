@@ -198,6 +198,33 @@ def nested(router: Router, parent: Resource, path: str, key: str, output: type[S
     )
 
 
+def on_one(method: Callable, path: str, lookup: Callable[[Any, Any], Any], output: Any, summary: str,
+           status: int = 200) -> Callable:  # fmt: skip
+    """An operation on one object that no resource verb fits (`POST /live/sessions/{session_id}/sign-off`), as a
+    decorator of `handler(actor, obj[, payload])`: `method` is the router's (`router.post`); the object is looked
+    up first (`lookup(user, key)` for the path's last parameter: 404 when hidden), then the handler runs the
+    service; the answer is what it returns, or the object itself when it returns None. The handler's name and
+    module make the operation id, as for a handler written out; a `payload` parameter is the body schema."""
+    key = path.rsplit("{", 1)[1].split("}", 1)[0]
+
+    def decorate(handler: Callable) -> Callable:
+        body = inspect.signature(handler, eval_str=True).parameters.get("payload")
+        schema = body.annotation if body is not None else None
+
+        def operation(request, payload=None, **path_key):
+            obj = lookup(request.auth, path_key[key])
+            found = handler(actor_from_request(request, "api"), obj, *(() if schema is None else (payload,)))
+            answer = obj if found is None else found
+            return answer if status == 200 else Status(status, answer)
+
+        method(path, response={status: output, **ERRORS}, summary=summary)(
+            _view(operation, handler.__name__, handler.__module__, key=key, payload=schema)
+        )
+        return handler
+
+    return decorate
+
+
 def _view(handler: Callable, name: str, module: str, key: str = "", payload: type[Schema] | None = None) -> Callable:
     """`handler(request, [payload], **{key: value})` as django-ninja reads a view: its signature names `payload`
     (the body schema) and the path parameter `key` (an int for `…_id`, else a string)."""

@@ -16,6 +16,7 @@ from tongpin.core import roles
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, ValidationFailed
+from tongpin.core.resources import on_one
 from tongpin.core.schemas import ERRORS
 from tongpin.partners.services import get_partner
 
@@ -68,13 +69,10 @@ class QualificationIn(Schema):
     expires_on: dt.date
 
 
-@router.post(
-    "/live/anchors/{anchor_id}/qualifications", response={201: AnchorOut, **ERRORS}, summary="Add a qualification"
-)
-def qualifications_create(request, anchor_id: int, payload: QualificationIn):
-    anchor = services.get_anchor(request.auth, anchor_id)
-    services.save_qualification(actor_from_request(request, "api"), anchor, payload.dict())
-    return Status(201, anchor)
+@on_one(router.post, "/live/anchors/{anchor_id}/qualifications", services.get_anchor, AnchorOut,
+        "Add a qualification", status=201)  # fmt: skip
+def qualifications_create(actor, anchor, payload: QualificationIn):
+    services.save_qualification(actor, anchor, payload.dict())
 
 
 class ProductIn(Schema):
@@ -121,11 +119,10 @@ class DocumentIn(Schema):
     expires_on: dt.date
 
 
-@router.post("/live/products/{product_id}/documents", response={201: ProductOut, **ERRORS}, summary="Add a document")
-def documents_create(request, product_id: int, payload: DocumentIn):
-    product = services.get_product(request.auth, product_id)
-    services.add_document(actor_from_request(request, "api"), product, payload.dict())
-    return Status(201, product)
+@on_one(router.post, "/live/products/{product_id}/documents", services.get_product, ProductOut, "Add a document",
+        status=201)  # fmt: skip
+def documents_create(actor, product, payload: DocumentIn):
+    services.add_document(actor, product, payload.dict())
 
 
 class HostIn(Schema):
@@ -264,14 +261,10 @@ def sessions_check(request, session_id: int):
     return {k: result[k] for k in ("passed", "findings", "problems")}
 
 
-@router.post(
-    "/live/sessions/{session_id}/sign-off",
-    response={200: SessionOut, **ERRORS},
-    summary="Sign off (422 while anything blocks)",
-)
-def sessions_sign_off(request, session_id: int):
-    session = services.get_session(request.auth, session_id)
-    return services.sign_off(actor_from_request(request, "api"), session)
+@on_one(router.post, "/live/sessions/{session_id}/sign-off", services.get_session, SessionOut,
+        "Sign off (422 while anything blocks)")  # fmt: skip
+def sessions_sign_off(actor, session):
+    return services.sign_off(actor, session)
 
 
 class StatusIn(Schema):
@@ -281,14 +274,9 @@ class StatusIn(Schema):
     )
 
 
-@router.post(
-    "/live/sessions/{session_id}/status",
-    response={200: SessionOut, **ERRORS},
-    summary="Rehearsed, live (signed off only), reviewed, cancelled",
-)
-def sessions_status(request, session_id: int, payload: StatusIn):
-    session = services.get_session(request.auth, session_id)
-    actor = actor_from_request(request, "api")
+@on_one(router.post, "/live/sessions/{session_id}/status", services.get_session, SessionOut,
+        "Rehearsed, live (signed off only), reviewed, cancelled")  # fmt: skip
+def sessions_status(actor, session, payload: StatusIn):
     return services.move_session(actor, session, payload.status, payload.confirm_early)
 
 
@@ -301,13 +289,11 @@ class ResultIn(Schema):
     refunds: Decimal = Decimal(0)
 
 
-@router.post(
-    "/live/sessions/{session_id}/result", response={200: SessionOut, **ERRORS}, summary="Record the session's figures"
-)
-def sessions_result(request, session_id: int, payload: ResultIn):
-    session = services.get_session(request.auth, session_id)
-    services.record_result(actor_from_request(request, "api"), session, payload.dict())
-    return services.get_session(request.auth, session_id)  # read again: with its result
+@on_one(router.post, "/live/sessions/{session_id}/result", services.get_session, SessionOut,
+        "Record the session's figures")  # fmt: skip
+def sessions_result(actor, session, payload: ResultIn):
+    services.record_result(actor, session, payload.dict())
+    return services.get_session(actor.user, session.pk)  # read again: with its result
 
 
 class ResultsImportOut(Schema):

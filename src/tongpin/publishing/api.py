@@ -14,6 +14,7 @@ from tongpin.core import roles
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, TooLarge
+from tongpin.core.resources import on_one
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_VIEW, PUBLISH, STORY_VIEW, can
 from tongpin.core.schemas import ERRORS, ErrorsOut
 
@@ -273,25 +274,15 @@ def publications_get(request, publication_id: int):
     return services.get_publication(request.auth, publication_id)
 
 
-@router.post(
-    "/publications/{publication_id}/release",
-    response={200: PublicationOut, **ERRORS},
-    summary="Send a held publication (after editing its renditions)",
-)
-def publications_release(request, publication_id: int):
-    services.get_publication(request.auth, publication_id)
-    publication = services.release(actor_from_request(request, "api"), publication_id)
-    return publication
+@on_one(router.post, "/publications/{publication_id}/release", services.get_publication, PublicationOut,
+        "Send a held publication (after editing its renditions)")  # fmt: skip
+def publications_release(actor, publication):
+    return services.release(actor, publication.pk)
 
 
-@router.post(
-    "/publications/{publication_id}/withdraw",
-    response={200: PublicationOut, **ERRORS},
-    summary="Cancel what is queued and take down what went out (where the channel allows)",
-)
-def publications_withdraw(request, publication_id: int, payload: WithdrawIn):
-    publication = services.get_publication(request.auth, publication_id)
-    actor = actor_from_request(request, "api")
+@on_one(router.post, "/publications/{publication_id}/withdraw", services.get_publication, PublicationOut,
+        "Cancel what is queued and take down what went out (where the channel allows)")  # fmt: skip
+def publications_withdraw(actor, publication, payload: WithdrawIn):
     roles.require(actor.user, PUBLISH)
     services.withdraw_publication(actor, publication, payload.reason)
     publication.refresh_from_db()
