@@ -6,12 +6,11 @@ import datetime as dt
 
 from ninja import File, Schema
 from ninja.files import UploadedFile
-from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
-from tongpin.core.resources import Resource, Router, nested
+from tongpin.core.resources import Resource, Router, nested, on_one
 from tongpin.core.schemas import ERRORS
 
 from .. import services
@@ -94,15 +93,10 @@ def agreements_attach(request, agreement_id: int, file: File[UploadedFile]):
     return services.save_agreement(actor, agreement.partner, {}, agreement, attachment=file)
 
 
-@router.post(
-    "/agreements/{agreement_id}/renew",
-    response={201: AgreementOut, **ERRORS},
-    summary="Renew: a draft for the next term with the same areas and commitments",
-)
-def agreements_renew(request, agreement_id: int, payload: RenewIn):
-    agreement = RESOURCE.one(request, agreement_id)
-    actor = actor_from_request(request, "api")
-    return Status(201, services.renew_agreement(actor, agreement, payload.starts_on, payload.ends_on))
+@on_one(router.post, "/agreements/{agreement_id}/renew", RESOURCE.lookup, AgreementOut,
+        "Renew: a draft for the next term with the same areas and commitments", status=201)  # fmt: skip
+def agreements_renew(actor, agreement, payload: RenewIn):
+    return services.renew_agreement(actor, agreement, payload.starts_on, payload.ends_on)
 
 
 RESOURCE.routes(router, "/agreements", "agreement_id", verbs=("delete",))

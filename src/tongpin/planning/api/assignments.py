@@ -8,8 +8,7 @@ from ninja import Schema
 from pydantic import Field
 
 from tongpin.core import roles
-from tongpin.core.audit import actor_from_request
-from tongpin.core.resources import Resource, Router, one_user, payload_values
+from tongpin.core.resources import Resource, Router, on_one, one_user, payload_values
 from tongpin.core.schemas import ERRORS
 from tongpin.publishing.kinds import ChannelKind
 
@@ -111,7 +110,6 @@ def assignments_list(request, mine: bool = False, open_only: bool = False):
 RESOURCE.routes(router, "/assignments", "assignment_id", verbs=("create", "get", "change"))
 
 
-@router.post("/assignments/{assignment_id}/state", response={200: AssignmentOut, **ERRORS}, summary="Accept, cancel…")
-def assignments_state(request, assignment_id: int, payload: AssignmentStateIn):
-    assignment = RESOURCE.one(request, assignment_id)
-    return services.set_assignment_state(actor_from_request(request, "api"), assignment, payload.state)
+@on_one(router.post, "/assignments/{assignment_id}/state", RESOURCE.lookup, AssignmentOut, "Accept, cancel…")
+def assignments_state(actor, assignment, payload: AssignmentStateIn):
+    return services.set_assignment_state(actor, assignment, payload.state)

@@ -7,13 +7,10 @@ from functools import partial
 
 from django.db.models import Prefetch
 from ninja import Schema
-from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core import roles
-from tongpin.core.audit import actor_from_request
-from tongpin.core.resources import Resource, Router, one_user, payload_values
-from tongpin.core.schemas import ERRORS
+from tongpin.core.resources import Resource, Router, on_one, one_user, payload_values
 
 from .. import services
 from ..models import Event, EventState, EventTask
@@ -103,14 +100,12 @@ RESOURCE = Resource(
 RESOURCE.routes(router, "/events", "event_id")
 
 
-@router.post("/events/{event_id}/tasks", response={201: EventTaskOut, **ERRORS}, summary="Add a milestone or task")
-def tasks_create(request, event_id: int, payload: TaskIn):
-    event = RESOURCE.one(request, event_id)
+@on_one(router.post, "/events/{event_id}/tasks", RESOURCE.lookup, EventTaskOut, "Add a milestone or task", status=201)
+def tasks_create(actor, event, payload: TaskIn):
     values = payload_values(payload, owner_id=lambda pk: ("owner", one_user(pk, "owner_id")))
-    return Status(201, services.save_task(actor_from_request(request, "api"), event, values))
+    return services.save_task(actor, event, values)
 
 
-@router.post("/tasks/{task_id}/toggle", response={200: EventTaskOut, **ERRORS}, summary="Mark done / not done")
-def tasks_toggle(request, task_id: int):
-    task = services.get_task(request.auth, task_id)
-    return services.toggle_task(actor_from_request(request, "api"), task)
+@on_one(router.post, "/tasks/{task_id}/toggle", services.get_task, EventTaskOut, "Mark done / not done")
+def tasks_toggle(actor, task):
+    return services.toggle_task(actor, task)

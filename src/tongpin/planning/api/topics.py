@@ -9,8 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 from tongpin.core import roles
-from tongpin.core.audit import actor_from_request
-from tongpin.core.resources import Resource, Router, payload_values
+from tongpin.core.resources import Resource, Router, on_one, payload_values
 from tongpin.core.schemas import ERRORS
 from tongpin.publishing.kinds import ChannelKind
 
@@ -100,7 +99,6 @@ def topics_list(request, state: str = "", campaign: int | None = None):
 RESOURCE.routes(router, "/topics", "topic_id", verbs=("create", "get", "change", "delete"))
 
 
-@router.post("/topics/{topic_id}/move", response={200: TopicOut, **ERRORS}, summary="Approve, reject, finish…")
-def topics_move(request, topic_id: int, payload: MoveIn):
-    topic = RESOURCE.one(request, topic_id)
-    return services.move_topic(actor_from_request(request, "api"), topic, payload.state, payload.note)
+@on_one(router.post, "/topics/{topic_id}/move", RESOURCE.lookup, TopicOut, "Approve, reject, finish…")
+def topics_move(actor, topic, payload: MoveIn):
+    return services.move_topic(actor, topic, payload.state, payload.note)
