@@ -383,7 +383,7 @@ def _all_help(command: str) -> str:
     return "\n".join(texts)
 
 
-@pytest.mark.parametrize("command", [*REPORTING, "createuser"])
+@pytest.mark.parametrize("command", [*REPORTING, "createuser", "serve", "worker", "lanewatch"])
 def test_help_follows_the_shells_language(monkeypatch, command):
     from django.core.management import get_commands, load_command_class
 

@@ -101,6 +101,19 @@ class TongpinCommand(BaseCommand):
     def command_name(self) -> str:
         return type(self).__module__.rsplit(".", 1)[-1]
 
+    # --- subcommands ---
+
+    @staticmethod
+    def add_actions(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
+        """Subcommands (`token create|list|revoke`): add each with `.add_parser(name)`; `handle` then runs the
+        method `_<name>(**options)` (a hyphen in the name read as `_`)."""
+        return parser.add_subparsers(dest="action", required=True)
+
+    def handle(self, *args: Any, action: str = "", **options: Any) -> Any:
+        if not action:
+            raise NotImplementedError("a TongpinCommand without add_actions defines handle()")
+        return getattr(self, f"_{action.replace('-', '_')}")(**options)
+
     # --- output ---
 
     @staticmethod

@@ -31,7 +31,7 @@ class Command(TongpinCommand):
     )
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
+        sub = self.add_actions(parser)
         verify = sub.add_parser("verify", help=gettext_lazy("校验哈希链"))
         self.add_json_flag(verify)
         export = sub.add_parser("export", help=gettext_lazy("导出一段审计日志"))
@@ -42,9 +42,6 @@ class Command(TongpinCommand):
         purge = sub.add_parser("purge", help=gettext_lazy("删除过期的审计事件"))
         purge.add_argument("--days", type=int, help=gettext_lazy("默认：TONGPIN_KEEP_AUDIT_DAYS"))
         self.add_json_flag(purge)
-
-    def handle(self, *args, action, **options):
-        return getattr(self, f"_{action}")(**options)
 
     def _verify(self, json=False, **options):
         result = verify_chain(CLI)

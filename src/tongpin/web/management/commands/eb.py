@@ -33,16 +33,13 @@ class Command(TongpinCommand):
     )
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
+        sub = self.add_actions(parser)
         verify = sub.add_parser("verify", help=gettext_lazy("校验消息包"))
         verify.add_argument("file", help=gettext_lazy("消息包文件（tar）"))
         signer = verify.add_mutually_exclusive_group(required=True)
         signer.add_argument("--public-key", help=gettext_lazy("签名者的 SM2 公钥：128 位十六进制数，或存有公钥的文件"))
         signer.add_argument("--cert", help=gettext_lazy("签名者带 SM2 公钥的 X.509 证书（PEM 或 DER 文件）"))
         self.add_json_flag(verify)
-
-    def handle(self, *args, action, **options):
-        getattr(self, f"_{action}")(**options)
 
     def _key(self, public_key: str | None, cert: str | None) -> tuple[str, dict]:
         """The public key to check with, and what the certificate says (an expired one is a problem)."""

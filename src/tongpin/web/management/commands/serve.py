@@ -9,8 +9,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.db import connections
+from django.utils.translation import gettext_lazy
+
+from tongpin.core.commandbase import TongpinCommand
 
 
 def _share_request_metrics() -> None:
@@ -28,18 +30,18 @@ def _default_workers() -> int:
     return max(2, min(4, (os.cpu_count() or 1) * 2))
 
 
-class Command(BaseCommand):
-    help = "Run Tongpin with a production-grade server (gunicorn) on the configured database."
+class Command(TongpinCommand):
+    help = gettext_lazy("用生产级服务器（gunicorn）在配置的数据库上运行通品。")
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--demo", action="store_true", help="load the demo data (once) and print the logins")
-        parser.add_argument("--workers", type=int, default=_default_workers(), help="web processes")
-        parser.add_argument("--threads", type=int, default=4, help="threads per web process")
-        parser.add_argument("--no-worker", action="store_true", help="do not start a background task worker")
+        parser.add_argument("--host", default="127.0.0.1", help=gettext_lazy("监听的地址"))
+        parser.add_argument("--port", type=int, default=8000, help=gettext_lazy("监听的端口"))
+        parser.add_argument("--demo", action="store_true", help=gettext_lazy("载入演示数据（只一次）并列出登录账号"))
+        parser.add_argument("--workers", type=int, default=_default_workers(), help=gettext_lazy("网页进程数"))
+        parser.add_argument("--threads", type=int, default=4, help=gettext_lazy("每个网页进程的线程数"))
+        parser.add_argument("--no-worker", action="store_true", help=gettext_lazy("不启动后台工作进程"))
         parser.add_argument(
-            "--access-log", action="store_true", help="log every request to stdout (or TONGPIN_ACCESS_LOG=1)"
+            "--access-log", action="store_true", help=gettext_lazy("把每个请求记到标准输出（或 TONGPIN_ACCESS_LOG=1）")
         )
 
     def execute(self, *args, **options):

@@ -16,7 +16,7 @@ class Command(TongpinCommand):
     )
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
+        sub = self.add_actions(parser)
         create = sub.add_parser("create", help=gettext_lazy("创建令牌"))
         create.add_argument("username", help=gettext_lazy("用户名"))
         create.add_argument("--name", default="cli", help=gettext_lazy("令牌的名称"))
@@ -28,9 +28,6 @@ class Command(TongpinCommand):
         self.add_json_flag(listing)
         revoke = sub.add_parser("revoke", help=gettext_lazy("吊销令牌"))
         revoke.add_argument("prefix", help=gettext_lazy("令牌的前缀（前 10 个字符）"))
-
-    def handle(self, *args, action, **options):
-        getattr(self, f"_{action}")(**options)
 
     def _create(self, username, name, expires=None, scope="full", **options):
         if scope not in ApiToken.Scope.values:

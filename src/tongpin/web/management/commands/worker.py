@@ -3,26 +3,31 @@ import threading
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy
 
 from tongpin.core import periodic
+from tongpin.core.commandbase import TongpinCommand
 from tongpin.publishing.dispatcher import Dispatcher
 
 
-class Command(BaseCommand):
-    help = (
-        "Run background work: the delivery queue (publishing) and the task queues. Start any number of "
-        "workers, on one or many machines; a killed worker's deliveries are picked up by the others."
+class Command(TongpinCommand):
+    help = gettext_lazy(
+        "运行后台工作：投递队列（发布）和任务队列。可以在一台或多台机器上启动任意多个工作进程；"
+        "被终止的进程手上的投递由其他进程接手。"
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--queue", action="append", dest="queues", help="only these task queues (repeatable)")
-        parser.add_argument("--interval", type=float, default=0.5, help="seconds between task polls when idle")
-        parser.add_argument("--batch", action="store_true", help="exit once the queues are empty")
+        parser.add_argument(
+            "--queue", action="append", dest="queues", help=gettext_lazy("只处理这些任务队列（可重复）")
+        )
+        parser.add_argument("--interval", type=float, default=0.5, help=gettext_lazy("空闲时两次查询任务之间的秒数"))
+        parser.add_argument("--batch", action="store_true", help=gettext_lazy("队列清空后退出"))
         only = parser.add_mutually_exclusive_group()
-        only.add_argument("--deliveries-only", action="store_true", help="only send deliveries")
-        only.add_argument("--tasks-only", action="store_true", help="only run tasks")
-        parser.add_argument("--threads", type=int, default=None, help="sending threads (TONGPIN_DELIVERY_THREADS)")
+        only.add_argument("--deliveries-only", action="store_true", help=gettext_lazy("只发送投递"))
+        only.add_argument("--tasks-only", action="store_true", help=gettext_lazy("只运行任务"))
+        parser.add_argument(
+            "--threads", type=int, default=None, help=gettext_lazy("发送线程数（TONGPIN_DELIVERY_THREADS）")
+        )
 
     def handle(self, *args, queues=None, interval=0.5, batch=False, deliveries_only=False, tasks_only=False,
                threads=None, **options):  # fmt: skip
