@@ -14,7 +14,48 @@ from tongpin.publishing.dispatcher import Dispatcher
 from .conftest import actor, new_story
 
 
-class Sink:
+class LocalServer:
+    """A POST endpoint on 127.0.0.1 for tests, used as a context manager: each request's body (and headers)
+    goes to `answer(body, headers)`, which returns (status, reply); the reply goes out as `content_type`."""
+
+    content_type = "application/json"
+
+    def __init__(self, path: str = "/hook"):
+        local = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status, reply = local.answer(body, self.headers, self.path)
+                self.send_response(status)
+                self.send_header("Content-Type", local.content_type)
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def answer(self, body: bytes, headers, path: str) -> tuple[int, bytes]:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Sink(LocalServer):
     """A webhook receiver on 127.0.0.1. `answers` is a list of status codes used in turn (then 200);
     `delay` makes it slow. It honours Idempotency-Key: `unique` holds each key once."""
 
@@ -25,45 +66,19 @@ class Sink:
         self.received: list[dict] = []
         self.unique: dict[str, dict] = {}
         self.lock = threading.Lock()
-        sink = self
+        super().__init__("/hook")
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if sink.delay:
-                    time.sleep(sink.delay)
-                with sink.lock:
-                    status = sink.answers.pop(0) if sink.answers else 200
-                    entry = {"headers": dict(self.headers), "body": body, "at": time.time(), "status": status,
-                             "path": self.path}
-                    sink.received.append(entry)
-                    key = self.headers.get("Idempotency-Key", "")
-                    if status < 300 and key:
-                        sink.unique.setdefault(key, entry)
-                reply = sink.reply or json.dumps({"id": f"remote-{len(sink.received)}"}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Sink:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, body: bytes, headers, path: str) -> tuple[int, bytes]:
+        if self.delay:
+            time.sleep(self.delay)
+        with self.lock:
+            status = self.answers.pop(0) if self.answers else 200
+            entry = {"headers": dict(headers), "body": body, "at": time.time(), "status": status, "path": path}
+            self.received.append(entry)
+            key = headers.get("Idempotency-Key", "")
+            if status < 300 and key:
+                self.unique.setdefault(key, entry)
+        return status, self.reply or json.dumps({"id": f"remote-{len(self.received)}"}).encode()
 
     def payloads(self) -> list[dict]:
         return [json.loads(e["body"]) for e in self.received]

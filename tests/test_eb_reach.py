@@ -28,6 +28,16 @@ def _deliveries(alert) -> dict[str, Delivery]:
     return {d.channel.kind: d for d in Delivery.objects.filter(rendition__publication_id=alert.publication_id)}
 
 
+def _warn_with_a_webhook(users, sender, sink: Sink) -> dict[str, Delivery]:
+    """A warning received and sent out on the channels set up so far and on a webhook channel to `sink`: its
+    deliveries by channel kind."""
+    web = make_channel(users["admin"], "web", "webhook", slug="jx-web", url=sink.url, secret="k")
+    Coverage.objects.create(channel=web, area_codes=["360000"], min_level="blue")
+    alert = _receive(sender, cap())
+    drain()
+    return _deliveries(alert)
+
+
 def test_platform_feedback_makes_a_delivery_sent_received_and_reached(users, sender, allow_loopback, client_for):
     with FakePlatform() as platform, Sink() as sink:
         _platform_channel(users, platform.url)
@@ -71,7 +81,7 @@ def test_a_platform_reporting_failure_leaves_the_message_received_but_not_reache
 class OtherMessagePlatform(FakePlatform):
     """Answers with properly signed feedback — about some other message."""
 
-    def answer(self, body: bytes) -> tuple[int, bytes]:
+    def reply_to(self, body: bytes) -> tuple[int, bytes]:
         checked = ebpackage.check(body, ebpackage.public_key_of(STATION_KEY))
         self.received.append(checked)
         feedback = (
@@ -85,11 +95,7 @@ class OtherMessagePlatform(FakePlatform):
 def test_feedback_about_an_unknown_message_never_counts(users, sender, allow_loopback):
     with OtherMessagePlatform() as platform, Sink() as sink:
         _platform_channel(users, platform.url)
-        web = make_channel(users["admin"], "web", "webhook", slug="jx-web", url=sink.url, secret="k")
-        Coverage.objects.create(channel=web, area_codes=["360000"], min_level="blue")
-        alert = _receive(sender, cap())
-        drain()
-    found = _deliveries(alert)
+        found = _warn_with_a_webhook(users, sender, sink)
     eb = found["emergency"]
     assert eb.state == DeliveryState.RETRYING and eb.last_code == "eb_feedback_unknown"
     assert eb.last_error and eb.received_at is None and eb.reach == Reach.UNKNOWN  # not taken as received
@@ -113,11 +119,7 @@ def test_an_expired_station_certificate_refuses_to_sign_and_other_channels_still
         # Entered while valid; it runs out later (the channel's settings as stored, time having passed).
         settings = dict(channel.settings, certificate=expired.decode())
         Channel.objects.filter(pk=channel.pk).update(settings=settings)
-        web = make_channel(users["admin"], "web", "webhook", slug="jx-web", url=sink.url, secret="k")
-        Coverage.objects.create(channel=web, area_codes=["360000"], min_level="blue")
-        alert = _receive(sender, cap())
-        drain()
-    found = _deliveries(alert)
+        found = _warn_with_a_webhook(users, sender, sink)
     eb = found["emergency"]
     assert eb.state == DeliveryState.FAILED and eb.last_code == "eb_certificate_expired"
     assert "过期" in eb.last_error and platform.received == []  # nothing signed, nothing sent

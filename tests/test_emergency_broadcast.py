@@ -7,8 +7,6 @@ import hashlib
 import io
 import json
 import tarfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
@@ -19,48 +17,33 @@ from tongpin.alerts.models import Alert, Coverage, ReleasePolicy
 from tongpin.publishing import ebpackage
 from tongpin.publishing.models import Delivery, DeliveryState
 
-from .publishing_support import Sink, drain, make_channel
+from .publishing_support import LocalServer, Sink, drain, make_channel
 from .test_alerts_cap import cap
 
 STATION_KEY = ebpackage.new_private_key()
 PLATFORM_KEY = ebpackage.new_private_key()
 
 
-class FakePlatform:
+class FakePlatform(LocalServer):
     """An emergency-broadcast platform on 127.0.0.1: checks each package's signature with the station's public
     key, answers a message with 已接收 and each state request with the next state (播发中, then 播发完成), in a
     package signed with its own key. `mode`: "garbage" answers junk, "forged" signs with a stranger's key,
     "fail" reports 播发失败."""
+
+    content_type = "application/x-tar"
 
     def __init__(self, mode: str = "ok"):
         self.mode = mode
         self.received: list[ebpackage.Checked] = []
         self.states: dict[str, int] = {}
         self.keys: list[str] = []  # the Idempotency-Key of each request, in order
-        platform = self
+        super().__init__("/eb")
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    def answer(self, body: bytes, headers, path: str) -> tuple[int, bytes]:
+        self.keys.append(headers.get("Idempotency-Key", ""))
+        return self.reply_to(body)
 
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                platform.keys.append(self.headers.get("Idempotency-Key", ""))
-                status, reply = platform.answer(body)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-tar")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/eb"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def answer(self, body: bytes) -> tuple[int, bytes]:
+    def reply_to(self, body: bytes) -> tuple[int, bytes]:
         checked = ebpackage.check(body, ebpackage.public_key_of(STATION_KEY))
         self.received.append(checked)
         if not checked.valid:
@@ -81,14 +64,6 @@ class FakePlatform:
         ).encode()
         key = ebpackage.new_private_key() if self.mode == "forged" else PLATFORM_KEY
         return 200, ebpackage.pack(f"R{ebm_id}"[:64], feedback, {}, key, "PLATFORM")
-
-    def __enter__(self) -> FakePlatform:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def messages(self) -> list[etree._Element]:
         return [etree.fromstring(c.instruction) for c in self.received if b"<EBDType>EBM<" in c.instruction]

@@ -5,9 +5,7 @@ unknown message ids and statuses refused with codes, logged, nothing changed."""
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import Client
@@ -16,44 +14,25 @@ from tongpin.alerts.models import Coverage, ReleasePolicy
 from tongpin.publishing.models import Delivery, DeliveryRecipient, DeliveryState, Reach, RecipientState
 from tongpin.publishing.transmitters import webhook
 
-from .publishing_support import Sink, drain, make_channel
+from .publishing_support import LocalServer, Sink, drain, make_channel
 from .test_alerts_cap import cap
 
 NUMBERS = ["13800000001", "13800000002", "13800000003"]
 REPORT_SECRET = "report-secret-1"  # noqa: S105 (a test value)
 
 
-class FakeGateway:
+class FakeGateway(LocalServer):
     """An SMS gateway on 127.0.0.1: answers each batch with a message id per recipient ("ok"), one batch id
     ("batch"), junk ("garbage") or 503 ("down")."""
 
     def __init__(self, mode: str = "ok"):
         self.mode = mode
         self.requests: list[tuple[dict, dict]] = []  # (headers, JSON body)
-        gateway = self
+        super().__init__("/sms/send")
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                gateway.requests.append((dict(self.headers), body))
-                status, reply = gateway.answer(body)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms/send"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def answer(self, body: dict) -> tuple[int, bytes]:
+    def answer(self, data: bytes, headers, path: str) -> tuple[int, bytes]:
+        body = json.loads(data)
+        self.requests.append((dict(headers), body))
         if self.mode == "down":
             return 503, b'{"error": "maintenance"}'
         if self.mode == "garbage":
@@ -62,14 +41,6 @@ class FakeGateway:
             return 200, json.dumps({"batch_id": f"B-{body['id'][:8]}"}).encode()
         messages = [{"recipient": n, "message_id": f"M-{body['id'][:8]}-{i}"} for i, n in enumerate(body["recipients"])]
         return 200, json.dumps({"batch_id": f"B-{body['id'][:8]}", "messages": messages}).encode()
-
-    def __enter__(self) -> FakeGateway:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
