@@ -1,3 +1,4 @@
+import datetime as dt
 import importlib
 import json
 import os
@@ -187,3 +188,34 @@ def wait_until_serving(process, base: str, log, log_path, seconds: float) -> Non
     process.kill()
     log.close()
     pytest.fail("tongpin serve did not start:\n" + log_path.read_text()[-3000:])
+
+
+def signing_certificate() -> tuple[bytes, bytes]:
+    """A CAP sender's RSA key and its self-signed certificate (valid from yesterday for 30 days), both PEM."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jxqx.example")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())  # fmt: skip
+    return pem_key, certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def xml_signed(data: bytes, pem_key: bytes, pem_cert: bytes) -> bytes:
+    """A CAP message with an enveloped XML signature (exclusive canonicalisation, as senders use)."""
+    from lxml import etree
+    from signxml import XMLSigner
+
+    signer = XMLSigner(c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#")
+    return etree.tostring(signer.sign(etree.fromstring(data), key=pem_key, cert=pem_cert), encoding="UTF-8")

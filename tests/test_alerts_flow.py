@@ -15,7 +15,7 @@ from tongpin.core.models import AuditEvent, Notification
 from tongpin.core.roles import Role
 from tongpin.publishing.models import Delivery, DeliveryAction, Priority
 
-from .conftest import make_user
+from .conftest import make_user, signing_certificate, xml_signed
 from .publishing_support import Sink, drain, make_channel
 from .test_alerts_cap import cap
 
@@ -257,49 +257,16 @@ def test_unknown_references_are_a_warning_not_an_error(users, sender, channels, 
     assert "unknown_reference" in [w["code"] for w in received.alert.validation["warnings"]]
 
 
-def _signed(key, certificate) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-    from lxml import etree
-    from signxml import XMLSigner
-
-    root = etree.fromstring(cap())
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    pem_cert = certificate.public_bytes(serialization.Encoding.PEM)
-    signed = XMLSigner(c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#").sign(root, key=pem_key, cert=pem_cert)
-    return etree.tostring(signed, encoding="UTF-8")
-
-
-def _certificate():
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jxqx.example")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    return key, certificate, certificate.public_bytes(serialization.Encoding.PEM).decode()
-
-
 def test_xml_signatures_are_checked_against_registered_certificates(users, sender, channels, auto):
     from tongpin.alerts.intake import receive
     from tongpin.core.audit import Actor
 
-    key, certificate, pem = _certificate()
-    signed = _signed(key, certificate)
+    pem_key, pem_cert = signing_certificate()
+    signed = xml_signed(cap(), pem_key, pem_cert)
     [untrusted] = receive(Actor(user=sender), signed)
     assert untrusted.alert.signature == "untrusted"
     Alert.objects.all().delete()
-    SenderCertificate.objects.create(sender="jxqx@cma.gov.cn", pem=pem)
+    SenderCertificate.objects.create(sender="jxqx@cma.gov.cn", pem=pem_cert.decode())
     [valid] = receive(Actor(user=sender), signed)
     assert valid.alert.signature == "valid"
     Alert.objects.all().delete()

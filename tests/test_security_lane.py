@@ -26,7 +26,7 @@ from tongpin.core.models import ApiToken, AuditEvent
 from tongpin.core.roles import Role
 from tongpin.publishing.models import Delivery, DeliveryAction
 
-from .conftest import PASSWORD, api, free_port, make_user, wait_until_serving
+from .conftest import PASSWORD, api, free_port, make_user, signing_certificate, wait_until_serving, xml_signed
 from .publishing_support import make_channel
 
 VICTIM = "jxqx@cma.gov.cn"
@@ -140,39 +140,10 @@ def test_the_sender_of_the_original_may_update_and_cancel_it(lane, client):
     assert Alert.objects.get(identifier="SEC-001").state == AlertState.CANCELLED
 
 
-def _certificate():
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jxqx.example")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())  # fmt: skip
-    return pem_key, certificate.public_bytes(serialization.Encoding.PEM)
-
-
-def sign(data: bytes, pem_key: bytes, pem_cert: bytes) -> bytes:
-    from lxml import etree
-    from signxml import XMLSigner
-
-    signer = XMLSigner(c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#")
-    return etree.tostring(signer.sign(etree.fromstring(data), key=pem_key, cert=pem_cert), encoding="UTF-8")
-
-
 def test_with_registered_certificates_only_a_valid_signature_releases_by_itself(lane, users, client):
-    pem_key, pem_cert = _certificate()
+    pem_key, pem_cert = signing_certificate()
     SenderCertificate.objects.create(sender=VICTIM, pem=pem_cert.decode())
-    signed = post_cap(client, lane["victim_token"], sign(cap(), pem_key, pem_cert)).json()
+    signed = post_cap(client, lane["victim_token"], xml_signed(cap(), pem_key, pem_cert)).json()
     assert signed["signature"] == "valid" and signed["state"] == "released"
     ref = f"{VICTIM},SEC-001,{SENT}"
     # A Cancel used to go out at once, whatever its signature: now an unsigned one waits, with the reason.
@@ -185,7 +156,7 @@ def test_with_registered_certificates_only_a_valid_signature_releases_by_itself(
     page = detail.get(f"/alerts/{unsigned['id']}/").content.decode()
     assert unsigned["hold_reason"] in page
     # A tampered signed message waits as well.
-    tampered = sign(cap("SEC-005", sent="2026-06-01T09:30:00+08:00"), pem_key, pem_cert)
+    tampered = xml_signed(cap("SEC-005", sent="2026-06-01T09:30:00+08:00"), pem_key, pem_cert)
     tampered = tampered.replace("50毫米".encode(), "5毫米".encode())
     held = post_cap(client, lane["victim_token"], tampered).json()
     assert held["signature"] == "invalid" and held["state"] == "pending" and held["hold_reason"]
@@ -199,17 +170,17 @@ def test_with_registered_certificates_only_a_valid_signature_releases_by_itself(
 
 
 def test_an_invalid_signature_never_releases_by_itself_even_without_registered_certificates(lane, client):
-    pem_key, pem_cert = _certificate()
-    tampered = sign(cap(), pem_key, pem_cert).replace("50毫米".encode(), "5毫米".encode())
+    pem_key, pem_cert = signing_certificate()
+    tampered = xml_signed(cap(), pem_key, pem_cert).replace("50毫米".encode(), "5毫米".encode())
     held = post_cap(client, lane["victim_token"], tampered).json()
     assert held["signature"] == "invalid" and held["state"] == "pending"
     assert not Delivery.objects.exists()
 
 
 def test_duty_officers_may_act_for_any_sender_and_are_named_in_the_audit(lane, users, client):
-    pem_key, pem_cert = _certificate()
+    pem_key, pem_cert = signing_certificate()
     SenderCertificate.objects.create(sender=VICTIM, pem=pem_cert.decode())
-    original = post_cap(client, lane["victim_token"], sign(cap(), pem_key, pem_cert)).json()
+    original = post_cap(client, lane["victim_token"], xml_signed(cap(), pem_key, pem_cert)).json()
     duty = ApiToken.issue(users["duty"], "t")[1]
     # Relaying by hand: an unsigned Cancel in the agency's name, from the duty officer's account, goes out.
     ref = f"{VICTIM},SEC-001,{SENT}"
