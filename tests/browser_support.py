@@ -84,3 +84,20 @@ def logout(page, url: str) -> None:
     page.goto(f"{url}/")
     page.click("nav form button")  # 退出
     page.wait_for_url(f"{url}/login/")
+
+
+def screenshot(page, name: str) -> None:
+    """A picture of the whole page in the folder TONGPIN_SCREENSHOTS names (none when it is not set)."""
+    folder = os.environ.get("TONGPIN_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=os.path.join(folder, name), full_page=True)
+
+
+def fill_alert(page, server: str, level: str, event: str, headline: str, description: str) -> None:
+    """The compose page (/alerts/new/) filled in for Nanchang (360100), not yet sent."""
+    page.goto(f"{server}/alerts/new/")
+    page.select_option("#level", level)
+    page.fill("#event", event)
+    page.fill("#headline", headline)
+    page.fill("#description", description)
+    page.fill("#area_codes", "360100")

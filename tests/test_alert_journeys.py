@@ -5,7 +5,12 @@ import shutil
 
 import pytest
 
-from .browser_support import CHROMIUM, login  # the `server` and `browser` fixtures come from there too
+from .browser_support import (  # the `server` and `browser` fixtures come from there too
+    CHROMIUM,
+    fill_alert,
+    login,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +34,8 @@ ONE_LINE = "badge => badge.getBoundingClientRect().height < 1.5 * parseFloat(get
 
 def compose_pending_alert(page, server: str) -> int:
     """Orange and 'expected' goes to the duty officer in the demo's policy; radio carries orange."""
-    page.goto(f"{server}/alerts/new/")
-    page.select_option("#level", "orange")
-    page.fill("#event", "暴雨")
-    page.fill("#headline", "赣江南昌段水位将超警戒")
-    page.fill("#description", "预计未来6小时南昌市降雨量将达50mm以上，赣江南昌段水位将超过警戒水位。")
-    page.fill("#area_codes", "360100")
+    fill_alert(page, server, "orange", "暴雨", "赣江南昌段水位将超警戒",
+               "预计未来6小时南昌市降雨量将达50mm以上，赣江南昌段水位将超过警戒水位。")  # fmt: skip
     page.select_option("#urgency", "Expected")
     page.click("button:has-text('提交')")
     page.wait_for_url(lambda address: "/alerts/new/" not in address)
@@ -94,8 +95,7 @@ def test_duty_officer_listens_then_confirms_with_a_note_from_the_console(server,
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
         badges = page.locator(".badge").all()
         assert badges and all(each.evaluate(ONE_LINE) for each in badges), path
-    if os.environ.get("TONGPIN_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "alert-console-phone.png"), full_page=True)
+    screenshot(page, "alert-console-phone.png")
 
 
 def test_pending_alert_on_a_phone_decides_without_sideways_scrolling(server, browser):

@@ -7,7 +7,14 @@ import sys
 
 import pytest
 
-from .browser_support import CHROMIUM, HOMES, login, logout  # fixtures `server` and `browser` come from there too
+from .browser_support import (  # fixtures `server` and `browser` come from there too
+    CHROMIUM,
+    HOMES,
+    fill_alert,
+    login,
+    logout,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +42,7 @@ def test_login_create_story_and_search_it_in_chinese(server, browser, tmp_path):
     first = page.locator(".result").first
     assert "汛期应急演练走进社区" in first.inner_text()
     assert "应急疏散" in first.locator(".snippet mark").all_inner_texts()
-    if os.environ.get("TONGPIN_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "search.png"), full_page=True)
+    screenshot(page, "search.png")
 
 
 def test_phone_layout_and_liaison_sees_only_own_partner(server, browser):
@@ -49,8 +55,7 @@ def test_phone_layout_and_liaison_sees_only_own_partner(server, browser):
     assert not page.is_visible("nav.nav")
     page.click("label.nav-toggle-label")
     assert page.is_visible("nav.nav")
-    if os.environ.get("TONGPIN_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "phone.png"), full_page=True)
+    screenshot(page, "phone.png")
 
 
 def test_chromium_is_the_debian_one():
@@ -86,8 +91,7 @@ def test_three_level_review_in_the_browser(server, browser):
     assert "已通过" in page.inner_text(".heading-row .badge")
     steps = page.inner_text("ol.steps")
     assert steps.count("通过") >= 3 and "终审意见：同意" in steps
-    if os.environ.get("TONGPIN_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "review.png"), full_page=True)
+    screenshot(page, "review.png")
 
 
 def test_publish_an_approved_story_with_per_channel_preview(server, browser):
@@ -110,8 +114,7 @@ def test_publish_an_approved_story_with_per_channel_preview(server, browser):
     assert "排队中" in page.inner_text("table.table")  # the browser tests run without a worker
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.locator(".renditions .rendition").first.is_visible()
-    if os.environ.get("TONGPIN_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "publication.png"), full_page=True)
+    screenshot(page, "publication.png")
 
 
 def test_duty_console_receives_live_and_confirms_an_alert(server, browser):
@@ -121,12 +124,8 @@ def test_duty_console_receives_live_and_confirms_an_alert(server, browser):
     console.wait_for_selector("text=预警值班台")
     composer = browser.new_page()
     login(composer, server, "duty")
-    composer.goto(f"{server}/alerts/new/")
-    composer.fill("#event", "大雾")
-    composer.select_option("#level", "yellow")
-    composer.fill("#headline", "浏览器测试：大雾黄色预警")
-    composer.fill("#description", "预计今晚到明晨有能见度小于500米的浓雾。")
-    composer.fill("#area_codes", "360100")
+    fill_alert(composer, server, "yellow", "大雾", "浏览器测试：大雾黄色预警",
+               "预计今晚到明晨有能见度小于500米的浓雾。")  # fmt: skip
     composer.click("button:text-is('提交')")
     composer.wait_for_selector("text=待确认")  # yellow: the demo policy asks the duty officer
     # The console, untouched, shows it within its 2-second refresh.
@@ -137,8 +136,7 @@ def test_duty_console_receives_live_and_confirms_an_alert(server, browser):
     console.wait_for_selector("text=已确认发布")
     assert "已发布" in console.inner_text(".meta")
     assert "排队中" in console.inner_text("#deliveries")  # the browser tests run without a worker
-    if os.environ.get("TONGPIN_SCREENSHOTS"):
-        console.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "alert.png"), full_page=True)
+    screenshot(console, "alert.png")
 
 
 def test_liaison_files_a_request_and_an_editor_turns_it_into_an_assignment(server, browser):
@@ -172,14 +170,12 @@ def test_liaison_files_a_request_and_an_editor_turns_it_into_an_assignment(serve
     editor.click("#assign button:has-text('派单')")
     editor.wait_for_selector("text=已派单给")
     assert "主播 林悦" in editor.inner_text("section.card")
-    if os.environ.get("TONGPIN_SCREENSHOTS"):
-        editor.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "assignment.png"), full_page=True)
+    screenshot(editor, "assignment.png")
 
     liaison.goto(request_url)
     progress = liaison.inner_text("#progress")
     assert "已纳入策划" in liaison.inner_text("h1") and "主播 林悦" in progress
-    if os.environ.get("TONGPIN_SCREENSHOTS"):
-        liaison.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "request.png"), full_page=True)
+    screenshot(liaison, "request.png")
 
 
 def test_partner_report_is_built_in_the_background_and_shown(server, browser):
@@ -206,8 +202,7 @@ def test_partner_report_is_built_in_the_background_and_shown(server, browser):
     with page.expect_download() as download:
         page.click("text=下载 PDF")
     assert download.value.suggested_filename.endswith(".pdf")
-    if os.environ.get("TONGPIN_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "report.png"), full_page=True)
+    screenshot(page, "report.png")
 
     liaison = browser.new_page()
     login(liaison, server, "liaison_zone")
@@ -251,5 +246,4 @@ def test_live_session_planned_checked_signed_off_and_started(server, browser):
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("button:has-text('提前开播')")
     page.wait_for_selector("h1 .badge:has-text('直播中')")
-    if os.environ.get("TONGPIN_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "live.png"), full_page=True)
+    screenshot(page, "live.png")

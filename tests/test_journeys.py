@@ -12,7 +12,13 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.utils import timezone
 
-from .browser_support import CHROMIUM, HOMES, login, logout  # fixtures `server` and `browser` come from there too
+from .browser_support import (  # fixtures `server` and `browser` come from there too
+    CHROMIUM,
+    HOMES,
+    login,
+    logout,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -75,8 +81,7 @@ def test_a_story_typed_and_pasted_goes_through_review_into_the_partner_journal_p
     assert page.locator("article.body p").all_inner_texts() == TYPED + PASTED
     assert "拟发渠道：合作方刊物" in page.inner_text("main") and "· 拟发渠道" not in page.inner_text("main")
     story_url = page.url
-    if os.environ.get("TONGPIN_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "story.png"), full_page=True)
+    screenshot(page, "story.png")
 
     page.set_input_files("input[name=file]", picture(tmp_path / "yanlian.png"))
     page.fill("input[name=caption]", "群众沿转移路线撤离")
@@ -140,8 +145,8 @@ def test_a_story_typed_and_pasted_goes_through_review_into_the_partner_journal_p
         if xobject.get_object().get("/Subtype") == "/Image"
     ]
     assert pictures, "the story's picture is not in the journal PDF"
+    screenshot(page, "journal.png")
     if os.environ.get("TONGPIN_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "journal.png"), full_page=True)
         download.value.save_as(os.path.join(os.environ["TONGPIN_SCREENSHOTS"], "journal.pdf"))
 
 
