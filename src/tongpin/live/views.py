@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import DomainError, flash_errors
+from tongpin.core.errors import DomainError
 from tongpin.core.forms import edit_page, form_page
 from tongpin.core.pages import act, attempt
 from tongpin.core.spreadsheets import table_response
@@ -104,22 +104,16 @@ def session_detail(request, session_id: int):
 @require_POST
 def session_action(request, session_id: int, action: str):
     session = services.get_session(request.user, session_id)
-    actor = actor_from_request(request)
-    try:
-        if action == "sign-off":
-            services.sign_off(actor, session)
-            messages.success(request, _("合规审核已签字。"))
-        elif action == "status":
-            confirmed = request.POST.get("confirm_early") == "1"
-            services.move_session(actor, session, request.POST.get("status", ""), confirm_early=confirmed)
-        elif action == "delete":
-            services.delete_session(actor, session)
-            messages.success(request, _("已删除。"))
+    if action == "delete":
+        if attempt(request, lambda actor: services.delete_session(actor, session), _("已删除。")).ok:
             return redirect("live-sessions")
-        else:
-            raise Http404
-    except DomainError as error:
-        flash_errors(request, error)
+    elif action == "sign-off":
+        attempt(request, lambda actor: services.sign_off(actor, session), _("合规审核已签字。"))
+    elif action == "status":
+        status, confirmed = request.POST.get("status", ""), request.POST.get("confirm_early") == "1"
+        attempt(request, lambda actor: services.move_session(actor, session, status, confirm_early=confirmed))
+    else:
+        raise Http404
     return redirect("live-session", session_id=session.pk)
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
-from tongpin.core.errors import DomainError, flash_errors
+from tongpin.core.errors import DomainError
 from tongpin.core.forms import form_page
 from tongpin.core.pages import act, attempt
 from tongpin.core.weblinks import local_next
@@ -109,24 +109,22 @@ def request_detail(request, request_id: int):
 @require_POST
 def request_decide(request, request_id: int, decision: str):
     req = request_service.get_request(request.user, request_id)
-    actor = actor_from_request(request)
-    try:
-        if decision == "accept":
-            form = AcceptForm(request.POST, partner=req.partner)
-            campaign = form.cleaned_data.get("campaign") if form.is_valid() else None
-            _req, topic = request_service.accept_request(actor, req.pk, campaign, request.POST.get("note", ""))
+    if decision == "accept":
+        form = AcceptForm(request.POST, partner=req.partner)
+        campaign = form.cleaned_data.get("campaign") if form.is_valid() else None
+        note = request.POST.get("note", "")
+        accepted = attempt(request, lambda actor: request_service.accept_request(actor, req.pk, campaign, note))
+        if accepted.ok:
+            _req, topic = accepted.value
             messages.success(request, _("已纳入策划，生成选题“%(t)s”，可以派单了。") % {"t": topic.title})
             return redirect("topic-detail", topic_id=topic.pk)
-        if decision == "decline":
-            request_service.decline_request(actor, req.pk, request.POST.get("reason", ""))
-            messages.success(request, _("已回复未采纳。"))
-        elif decision == "withdraw":
-            request_service.withdraw_request(actor, req.pk)
-            messages.success(request, _("已撤回。"))
-        else:
-            raise Http404
-    except DomainError as error:
-        flash_errors(request, error)
+    elif decision == "decline":
+        reason = request.POST.get("reason", "")
+        attempt(request, lambda actor: request_service.decline_request(actor, req.pk, reason), _("已回复未采纳。"))
+    elif decision == "withdraw":
+        attempt(request, lambda actor: request_service.withdraw_request(actor, req.pk), _("已撤回。"))
+    else:
+        raise Http404
     return redirect("request-detail", request_id=req.pk)
 
 
