@@ -70,6 +70,10 @@ def load_parts(alerts: list[Alert], *, fresh: bool = False) -> dict[int, Parts]:
     for alert, members in zip(alerts, _chains(alerts, followers=followers), strict=True):
         parts[alert.pk].chain = members
     by_publication = {alert.publication_id: parts[alert.pk] for alert in alerts if alert.publication_id}
+    if fresh:
+        for alert in alerts:
+            if alert.publication_id and _written_here(alert, parts[alert.pk]):
+                del by_publication[alert.publication_id]
     if by_publication:
         for delivery in _deliveries_of(list(by_publication)):
             by_publication[delivery.rendition.publication_id].deliveries.append(delivery)
@@ -85,6 +89,18 @@ def load_parts(alerts: list[Alert], *, fresh: bool = False) -> dict[int, Parts]:
         for call in calls.order_by("called_at", "id"):
             parts[call.alert_id].calls.append(call)
     return parts
+
+
+def _written_here(alert: Alert, part: Parts) -> bool:
+    """Take the renditions and deliveries the intake's own `publishing.store()` wrote (nothing to read back)."""
+    publication = alert.publication if Alert.publication.is_cached(alert) else None
+    written = getattr(publication, "written", None)
+    if not written or any(r.pk is None for r in written[0]):
+        return False
+    renditions, queued = written
+    part.renditions = sorted(renditions, key=lambda r: (r.channel.kind, r.channel.name))
+    part.deliveries = reach.attach(sorted(queued, key=lambda d: d.channel.name))  # stable: in the order written
+    return True
 
 
 def _renditions_of(deliveries: list[Delivery]) -> list[Rendition]:
