@@ -227,6 +227,24 @@ def test_a_wrong_or_missing_key_fails_clearly_and_the_send_says_so(users, own_ke
         call_command("keys", "status")
 
 
+def test_without_the_data_key_the_app_is_refused_clearly_and_recovery_codes_still_sign_in(users, own_keys):
+    from django.test import Client
+
+    from .conftest import PASSWORD
+
+    seed = twofactor.new_key()
+    codes = twofactor.enrol(actor(users["duty"]), users["duty"], seed)
+    SealedTOTPDevice.objects.filter(user=users["duty"]).update(last_t=-1)
+    (own_keys / "data_key").unlink()
+    datakey.forget_cache()
+    browser = Client()
+    browser.post("/login/", {"username": "duty", "password": PASSWORD})
+    refused = browser.post("/login/verify/", {"code": _code(seed)})
+    assert refused.status_code == 200 and "服务器缺少数据密钥" in refused.content.decode()
+    assert browser.post("/login/verify/", {"code": codes[0]}).status_code == 302
+    assert browser.get("/account/").status_code == 200
+
+
 def test_no_new_key_is_made_where_the_database_holds_secrets_sealed_with_another(users, own_keys):
     make_channel(users["admin"], "app", "webhook", url="https://hooks.partner.example/a", secret="k-PLAIN")
     (own_keys / "data_key").unlink()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import logging
 import secrets
 from base64 import b32encode
 from binascii import unhexlify
@@ -30,6 +31,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from . import datakey
 from .audit import Actor, record
 from .models import SealedTOTPDevice, totp_key_context
+
+log = logging.getLogger(__name__)
 
 RECOVERY_CODES = 10
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper
@@ -133,6 +136,7 @@ class Verdict:
     how: str = ""  # "totp" or "recovery"
     device: object = None
     throttled: bool = False
+    no_data_key: bool = False  # the app's seed does not open here: recovery codes still do
 
 
 def verify(user, code: str) -> Verdict:
@@ -148,7 +152,11 @@ def verify(user, code: str) -> Verdict:
                 return Verdict(ok=False)
             if not device.verify_is_allowed()[0]:
                 return Verdict(ok=False, throttled=True)
-            ok = device.verify_token(code)
+            try:
+                ok = device.verify_token(code)
+            except datakey.DataKeyError as error:  # refuse, with the reason, rather than fail the page
+                log.error("the TOTP seed of user %s does not open: %s", user.pk, error)
+                return Verdict(ok=False, how="totp", no_data_key=True)
         return Verdict(ok=ok, how="totp", device=device if ok else None)
     static = StaticDevice.objects.filter(user=user, confirmed=True).first()
     if static is None:
