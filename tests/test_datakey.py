@@ -460,6 +460,9 @@ def test_upgrading_with_migrate_seals_a_totp_seed_set_up_before(tmp_path):
     assert _run(home, "migrate", "-v0").returncode == 0
     assert _run(home, "migrate", "core", "0009", "-v0").returncode == 0  # the version before
     assert _run(home, "shell", "-c", OLD_DEVICE).returncode == 0
+    # another app's sealing migration, run before core 0010, makes the first data key: the TOTP store has no table
+    first_key = _run(home, "shell", "-c", "from tongpin.core import datakey; datakey.seal('x', 'c')")
+    assert first_key.returncode == 0, first_key.stderr
     upgraded = _run(home, "migrate", "-v0")
     assert upgraded.returncode == 0, upgraded.stderr
     raw, verdicts = _run(home, "shell", "-c", SIGN_IN).stdout.strip().splitlines()[-2:]

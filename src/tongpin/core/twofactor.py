@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
@@ -185,6 +185,9 @@ def remove(actor: Actor, user, *, by_admin: bool) -> bool:
 
 
 def _key_ids() -> list[str]:
+    # Another app's migration may make the first data key (and so ask every store) before core 0010 made the table.
+    if SealedTOTPDevice._meta.db_table not in connection.introspection.table_names():
+        return []
     return [datakey.sealed_key_id(key) for key in SealedTOTPDevice.objects.values_list("key", flat=True)]
 
 
