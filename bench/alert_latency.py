@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from publish import Sink, child_env, drop, percentile  # noqa: E402
+from publish import Sink, child_env, drop, percentile, tree_cpu  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ["tv", "sms", "app", "wechat", "weibo", "web"]
@@ -449,22 +449,6 @@ def machine_speed_ms() -> float:
     for number in range(3_000_000):
         total += number * number
     return round((time.perf_counter() - begin) * 1000)
-
-
-def tree_cpu(pid: int) -> float | None:
-    """User + system CPU seconds of a process and all its descendants (Linux /proc), or None elsewhere."""
-    try:
-        total, todo = 0.0, [pid]
-        tick = os.sysconf("SC_CLK_TCK")
-        while todo:
-            current = todo.pop()
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(child) for child in (task / "children").read_text().split()]
-        return total
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 STAGES_SQL = (

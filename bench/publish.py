@@ -16,6 +16,8 @@ production runs them) and
 The sink counts by idempotency key: `lost` (keys queued, never received), `repeats` (receipts beyond the first
 per key); `stuck_publications`: publications not final 15 s after the last delivery arrived.
 `load_1min` is the machine's load average when the run ended: on the shared 2-core machine read figures beside it.
+During the burst it also counts where the cores went (`machine_busy_cores`, `workers_cores`, `postgres_cores`,
+`bench_cores`): a second worker can add only what one worker's run left idle.
 """
 
 import argparse
@@ -194,6 +196,69 @@ def start_workers(count: int) -> list[subprocess.Popen]:
     ]
 
 
+def tree_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a process and all its descendants (Linux /proc), or None elsewhere."""
+    try:
+        total, todo = 0.0, [pid]
+        tick = os.sysconf("SC_CLK_TCK")
+        while todo:
+            current = todo.pop()
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+        return total
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _machine_busy() -> tuple[float, float]:
+    """All cores' busy and total jiffies so far (Linux /proc/stat: everything but idle and iowait is busy)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL process on this machine (the server and its backends)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(") ", 1)
+        except OSError:
+            continue
+        if name.endswith("(postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+class CpuMeter:
+    """Where the cores went during a run: the machine as a whole, the workers, PostgreSQL and this process (the
+    bench's sink and enqueueing), each in cores (CPU seconds per second of wall time). On 2 cores, a second worker
+    can add only what the first run left idle."""
+
+    def __init__(self, workers: list[subprocess.Popen]):
+        self.pids = [w.pid for w in workers]
+        self.start = self._read()
+
+    def _read(self) -> dict:
+        busy, total = _machine_busy()
+        workers = [tree_cpu(pid) for pid in self.pids]
+        return {"wall": time.time(), "busy": busy, "total": total, "workers": sum(w or 0.0 for w in workers),
+                "postgres": _postgres_cpu(), "bench": time.process_time()}  # fmt: skip
+
+    def cores(self) -> dict:
+        end, start = self._read(), self.start
+        wall = max(end["wall"] - start["wall"], 1e-9)
+        share = (end["busy"] - start["busy"]) / max(end["total"] - start["total"], 1)
+        return {
+            "machine_busy_cores": round(share * (os.cpu_count() or 1), 2),
+            "workers_cores": round((end["workers"] - start["workers"]) / wall, 2),
+            "postgres_cores": round((end["postgres"] - start["postgres"]) / wall, 2),
+            "bench_cores": round((end["bench"] - start["bench"]) / wall, 2),
+        }
+
+
 def wait_for(sink: KeySink, expected: int, quiet: float = 30.0, limit: float = 600.0) -> None:
     """Until the sink has `expected` distinct keys, or nothing new arrived for `quiet` seconds."""
     begin, seen, seen_at = time.time(), -1, time.time()
@@ -251,10 +316,12 @@ def run_publish(args) -> dict:
         for offset in range(0, len(burst), args.batch):
             store(burst[offset : offset + args.batch])
         enqueue_s = time.time() - begin
+        meter = CpuMeter(workers)
         started = bring_due()
         total = args.publications * args.channels
         wait_for(sink, total)
         burst_seconds = sink.last() - started
+        cores = meter.cores()  # the burst alone
         paced = drafts(channels, args.paced, args.publications)
         committed: dict[int, float] = {}
         for one in paced:
@@ -284,6 +351,7 @@ def run_publish(args) -> dict:
         "enqueue_s": round(enqueue_s, 2),
         "deliveries_per_s": round(total / burst_seconds, 1),
         **result,
+        **cores,
         "paced": args.paced,
         "paced_rate_per_s": args.rate,
         "woken_p50_ms": ms(statistics.median(woken)) if woken else None,

@@ -384,3 +384,43 @@ def test_a_new_alert_and_the_repeat_of_an_undecided_one_wait_alike(users, sender
     assert not again.created and again.alert.state == AlertState.PENDING and again.alert.escalate_after == 120
     entries = AuditEvent.objects.filter(action="alert.awaiting_confirmation", object_id=str(first.alert.pk))
     assert [e.changes for e in entries.order_by("id")] == [waiting.changes, waiting.changes]
+
+
+def _numbered(number: int, msg_type: str = "Alert", refers_to: int | None = None) -> bytes:
+    """The fixture's CAP message as JX-2026-1NN sent at 08:NN, an update of JX-2026-1MM when `refers_to`."""
+    ref = (
+        f"<references>jxqx@cma.gov.cn,JX-2026-{100 + refers_to},2026-06-01T08:{refers_to:02d}:00+08:00</references>"
+        if refers_to is not None
+        else ""
+    )
+    data = cap(msg_type=msg_type, extra_head=ref)
+    data = data.replace(b"JX-2026-001</identifier>", f"JX-2026-{100 + number}</identifier>".encode())
+    return data.replace(b"<sent>2026-06-01T08:00:00", f"<sent>2026-06-01T08:{number:02d}:00".encode())
+
+
+def test_the_intakes_answer_is_the_alert_as_get_shows_it_and_lists_read_in_fixed_queries(
+    client, sender, channels, auto, users, token_for, django_assert_max_num_queries
+):
+    """The 201 answer is read the short way (rows just written); it must say what GET says, chain included —
+    an update's chain holds the earlier update of the same original too. The list reads all its alerts'
+    chains, deliveries and pages in a fixed number of queries, not a few per alert."""
+    from tongpin.core.models import ApiToken
+
+    token = ApiToken.issue(sender, "weather")[1]
+    viewer = token_for("admin")
+    answers = []
+    for message in (_numbered(1), _numbered(2, "Update", refers_to=1), _numbered(3, "Update", refers_to=1)):
+        answer = post(client, token, message)  # the last: the original's second follower
+        assert answer.status_code == 201, answer.content
+        shown = client.get(f"/api/v1/alerts/{answer.json()['id']}", HTTP_AUTHORIZATION=f"Bearer {viewer}").json()
+        assert answer.json() == shown
+        answers.append(answer)
+    assert [a["id"] for a in answers[2].json()["chain"]] == [a.json()["id"] for a in answers]
+    assert len(answers[0].json()["deliveries"]) == len(KINDS) == len(answers[0].json()["renditions"])
+    for number in range(4, 12):
+        post(client, token, _numbered(number))
+    with django_assert_max_num_queries(14):  # auth, count and rows, the chains' steps, deliveries, renditions, pages
+        listed = client.get("/api/v1/alerts?limit=50", HTTP_AUTHORIZATION=f"Bearer {viewer}")
+    assert listed.status_code == 200 and listed.json()["count"] == 11
+    first = next(a for a in listed.json()["results"] if a["id"] == answers[0].json()["id"])
+    assert [a["id"] for a in first["chain"]] == [a.json()["id"] for a in answers]

@@ -14,15 +14,18 @@ import json
 import os
 import subprocess
 import sys
+from binascii import unhexlify
 from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tongpin.core import datakey
-from tongpin.core.models import ApiToken, AuditEvent
+from tongpin.core import datakey, twofactor
+from tongpin.core.models import ApiToken, AuditEvent, SealedTOTPDevice
 from tongpin.newsroom.publish import publish_story
 from tongpin.planning import ical
 from tongpin.planning.models import FeedKey
@@ -67,6 +70,11 @@ def _raw_settings() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT settings FROM publishing_channel ORDER BY id")
         return "\n".join(str(row[0]) for row in cursor.fetchall())
+
+
+def _code(seed: str) -> str:
+    """The authenticator app's current code for a hex seed."""
+    return f"{TOTP(unhexlify(seed)).token():06d}"
 
 
 def _channels(users) -> dict[str, Channel]:
@@ -219,6 +227,24 @@ def test_a_wrong_or_missing_key_fails_clearly_and_the_send_says_so(users, own_ke
         call_command("keys", "status")
 
 
+def test_without_the_data_key_the_app_is_refused_clearly_and_recovery_codes_still_sign_in(users, own_keys):
+    from django.test import Client
+
+    from .conftest import PASSWORD
+
+    seed = twofactor.new_key()
+    codes = twofactor.enrol(actor(users["duty"]), users["duty"], seed)
+    SealedTOTPDevice.objects.filter(user=users["duty"]).update(last_t=-1)
+    (own_keys / "data_key").unlink()
+    datakey.forget_cache()
+    browser = Client()
+    browser.post("/login/", {"username": "duty", "password": PASSWORD})
+    refused = browser.post("/login/verify/", {"code": _code(seed)})
+    assert refused.status_code == 200 and "服务器缺少数据密钥" in refused.content.decode()
+    assert browser.post("/login/verify/", {"code": codes[0]}).status_code == 302
+    assert browser.get("/account/").status_code == 200
+
+
 def test_no_new_key_is_made_where_the_database_holds_secrets_sealed_with_another(users, own_keys):
     make_channel(users["admin"], "app", "webhook", url="https://hooks.partner.example/a", secret="k-PLAIN")
     (own_keys / "data_key").unlink()
@@ -247,10 +273,13 @@ def test_rotation_reseals_everything_with_a_new_key_and_drops_the_old_one(users,
     ical.rotate(actor(users["editor"]))
     feed_url_before = ical.feed_token(users["editor"], "person")
     route = PagingRoute.objects.create(name="钉钉", kind="dingtalk", url="https://oapi.example/robot", secret="SECpage")
+    seed = twofactor.new_key()
+    twofactor.enrol(actor(users["duty"]), users["duty"], seed)
+    SealedTOTPDevice.objects.filter(user=users["duty"]).update(last_t=-1)  # (enrolment used up the current step)
     old = datakey.keyring().current.id
     call_command("keys", "status", "--json")
     before = json.loads(capsys.readouterr().out)
-    stores = {"channel_settings": 5, "ical_feed_keys": 1, "paging_route_secrets": 1}
+    stores = {"channel_settings": 5, "ical_feed_keys": 1, "paging_route_secrets": 1, "totp_device_keys": 1}
     assert before["stores"] == {name: {old: n} for name, n in stores.items()}
     call_command("keys", "rotate")
     capsys.readouterr()
@@ -269,8 +298,11 @@ def test_rotation_reseals_everything_with_a_new_key_and_drops_the_old_one(users,
     assert old not in raw and not any(p in raw for p in PLAINTEXTS)
     assert ical.read_token(feed_url_before) is not None  # the feed addresses handed out still work
     assert FeedKey.objects.get(user=users["editor"]).secret.startswith(f"tpenc:1:sm4-gcm:{new}:")
+    assert SealedTOTPDevice.objects.get(user=users["duty"]).key.startswith(f"tpenc:1:sm4-gcm:{new}:")
+    assert twofactor.verify(users["duty"], _code(seed)).ok  # the authenticator app still signs in
     event = AuditEvent.objects.filter(action="datakey.rotate").get()
     assert event.changes["retired"] == [old] and event.changes["current"] == new
+    assert event.changes["resealed"] == sum(stores.values())  # each secret once (the second pass finds none)
 
 
 def test_a_process_holding_the_old_key_ring_reads_values_sealed_during_rotation(users, own_keys):
@@ -326,6 +358,44 @@ def test_the_data_migration_seals_plaintext_secrets_stored_before(users):
     assert stored.startswith("tpenc:") and datakey.unseal(stored, ical.KEY_CONTEXT) == "feed-PLAIN"
 
 
+def _migration(name: str):
+    class Editor:
+        connection = connection
+
+    return importlib.import_module(f"tongpin.core.migrations.{name}"), Editor()
+
+
+def test_the_migration_moves_clear_totp_seeds_into_sealed_devices_and_back(users):
+    """Someone who set up the app before the upgrade signs in with it after: their django-otp device (seed in
+    clear hex) becomes a sealed device with the same state — the last step used stays used."""
+    seed = twofactor.new_key()
+    step = TOTP(unhexlify(seed)).t()
+    TOTPDevice.objects.create(user=users["duty"], name="default", key=seed, confirmed=True, last_t=step - 5, drift=0,
+                              throttling_failure_count=2)  # fmt: skip
+    created = TOTPDevice.objects.get(user=users["duty"]).created_at
+    migration, editor = _migration("0010_sealed_totp_device")
+    migration.seal(django_apps, editor)
+    assert not TOTPDevice.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM core_sealedtotpdevice WHERE user_id = %s", [users["duty"].pk])
+        raw = cursor.fetchone()[0]
+    assert raw.startswith("tpenc:1:") and seed not in raw
+    device = SealedTOTPDevice.objects.get(user=users["duty"])
+    assert (device.last_t, device.throttling_failure_count, device.created_at) == (step - 5, 2, created)
+    assert twofactor.enrolled(users["duty"])
+    SealedTOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
+    assert twofactor.verify(users["duty"], _code(seed)).ok
+    assert not twofactor.verify(users["duty"], _code(seed)).ok
+    used = SealedTOTPDevice.objects.get(user=users["duty"]).last_t
+    call_command("keys", "status")  # the store counts it
+    assert datakey.status()["stores"]["totp_device_keys"] == {datakey.keyring().current.id: 1}
+
+    migration.unseal(django_apps, editor)
+    assert not SealedTOTPDevice.objects.exists()
+    back = TOTPDevice.objects.get(user=users["duty"])
+    assert (back.key, back.last_t, back.created_at) == (seed, used, created)
+
+
 # -- backup and restore ----------------------------------------------------------------------------------------
 
 
@@ -368,6 +438,39 @@ def test_backup_carries_the_data_key_and_a_restore_opens_the_secrets(tmp_path):
     lost = _run(target, "keys", "status")
     assert lost.returncode != 0 and "does not hold" not in lost.stdout
     assert "no data key" in lost.stdout and "sealed with keys this machine does not hold" in lost.stderr
+
+
+SEED = "3132333435363738393031323334353637383930"  # RFC 6238's seed, "12345678901234567890"
+OLD_DEVICE = ("from django_otp.plugins.otp_totp.models import TOTPDevice; from tongpin.core.models import User; "
+              "user = User.objects.create_user('duty1', password='x'); "
+              f"TOTPDevice.objects.create(user=user, name='default', key='{SEED}', confirmed=True)")  # fmt: skip
+SIGN_IN = ("from django.db import connection; from django_otp.oath import TOTP; from tongpin.core import twofactor; "
+           "from tongpin.core.models import User; cursor = connection.cursor(); "
+           "cursor.execute('SELECT key FROM core_sealedtotpdevice'); print(cursor.fetchone()[0]); "
+           f"code = '%06d' % TOTP(bytes.fromhex('{SEED}')).token(); user = User.objects.get(username='duty1'); "
+           "print(twofactor.verify(user, code).ok, twofactor.verify(user, code).ok)")  # fmt: skip
+CLEAR = ("from django_otp.plugins.otp_totp.models import TOTPDevice; "
+         "print(TOTPDevice.objects.get(user__username='duty1').key)")  # fmt: skip
+
+
+def test_upgrading_with_migrate_seals_a_totp_seed_set_up_before(tmp_path):
+    """Through `tongpin migrate` (Django's migration executor, historical models): a device set up before the
+    upgrade signs in after it, its seed sealed in the database; migrating back gives django-otp the hex again."""
+    home = tmp_path / "home"
+    assert _run(home, "migrate", "-v0").returncode == 0
+    assert _run(home, "migrate", "core", "0009", "-v0").returncode == 0  # the version before
+    assert _run(home, "shell", "-c", OLD_DEVICE).returncode == 0
+    # another app's sealing migration, run before core 0010, makes the first data key: the TOTP store has no table
+    first_key = _run(home, "shell", "-c", "from tongpin.core import datakey; datakey.seal('x', 'c')")
+    assert first_key.returncode == 0, first_key.stderr
+    upgraded = _run(home, "migrate", "-v0")
+    assert upgraded.returncode == 0, upgraded.stderr
+    raw, verdicts = _run(home, "shell", "-c", SIGN_IN).stdout.strip().splitlines()[-2:]
+    assert raw.startswith("tpenc:1:sm4-gcm:") and SEED not in raw
+    assert verdicts == "True False"  # the app's code signs in, once
+    assert (home / "data_key").exists()
+    assert _run(home, "migrate", "core", "0009", "-v0").returncode == 0
+    assert _run(home, "shell", "-c", CLEAR).stdout.strip().splitlines()[-1] == SEED
 
 
 def test_hmac_sha256_derives_the_aes_key(own_keys, settings):

@@ -5,14 +5,14 @@ import re
 from binascii import unhexlify
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tongpin.core import twofactor
+from tongpin.core import datakey, twofactor
 from tongpin.core.audit import Actor
-from tongpin.core.models import ApiToken, AuditEvent
+from tongpin.core.models import ApiToken, AuditEvent, SealedTOTPDevice
 from tongpin.web.account import PENDING, SETUP
 
 from .conftest import PASSWORD
@@ -27,7 +27,7 @@ def code_for(key: str) -> str:
 def with_app(user) -> str:
     """Give `user` an authenticator app (and recovery codes); returns the app's key."""
     key = twofactor.new_key()
-    TOTPDevice.objects.create(user=user, name="default", key=key, confirmed=True)
+    SealedTOTPDevice.objects.create(user=user, name="default", key=key, confirmed=True)
     return key
 
 
@@ -59,14 +59,14 @@ def test_an_admin_without_a_second_factor_sets_one_up_before_anything_else(users
     assert "no-store" in qr["Cache-Control"]
     wrong = browser.post("/login/two-factor/", {"code": "000000" if code_for(key) != "000000" else "111111"})
     assert wrong.status_code == 200 and "验证码不正确" in wrong.content.decode()
-    assert not TOTPDevice.objects.filter(user=users["admin"]).exists()
+    assert not SealedTOTPDevice.objects.filter(user=users["admin"]).exists()
 
     done = browser.post("/login/two-factor/", {"code": code_for(key)})
     assert done.status_code == 200
     codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", done.content.decode())
     assert len(codes) == 10 and len(set(codes)) == 10
     assert signed_in(browser)
-    assert TOTPDevice.objects.get(user=users["admin"]).confirmed
+    assert SealedTOTPDevice.objects.get(user=users["admin"]).confirmed
     # only keyed hashes of the recovery codes are stored
     stored = set(StaticToken.objects.filter(device__user=users["admin"]).values_list("token", flat=True))
     assert len(stored) == 10 and not stored & {c.replace("-", "") for c in codes}
@@ -122,7 +122,7 @@ def test_someone_with_an_app_is_asked_for_a_code(users):
     assert wrong.status_code == 200 and "验证码不正确" in wrong.content.decode()
     assert AuditEvent.objects.filter(action="auth.2fa_failed", actor=users["reporter"]).exists()
     assert not AuditEvent.objects.filter(action="auth.login_failed").exists()
-    TOTPDevice.objects.filter(user=users["reporter"]).update(throttling_failure_count=0)
+    SealedTOTPDevice.objects.filter(user=users["reporter"]).update(throttling_failure_count=0)
     ok = browser.post("/login/verify/", {"code": code_for(key)})
     assert ok.status_code == 302 and ok["Location"] == "/stories/"
     assert signed_in(browser)
@@ -173,6 +173,48 @@ def test_the_verify_step_needs_the_password_step_first(users):
     assert answer.status_code == 302 and answer["Location"] == "/login/"
 
 
+def _raw_seed(user) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM core_sealedtotpdevice WHERE user_id = %s", [user.pk])
+        return cursor.fetchone()[0]
+
+
+def test_the_seed_is_stored_sealed_not_as_hex(users):
+    """A database dump alone mints no codes: the seed column holds a seal, neither the hex nor the base32."""
+    key = twofactor.new_key()
+    twofactor.enrol(Actor(user=users["reporter"]), users["reporter"], key)
+    raw = _raw_seed(users["reporter"])
+    assert raw.startswith("tpenc:1:sm4-gcm:") and key not in raw.lower()
+    assert twofactor.secret_text(key).replace(" ", "") not in raw
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM otp_totp_totpdevice")
+        assert cursor.fetchone()[0] == 0  # django-otp's clear-hex table is not used
+
+
+def test_a_right_code_passes_a_wrong_one_fails_and_a_used_one_is_refused(users):
+    user = users["editor"]
+    key = with_app(user)
+    raw = _raw_seed(user)
+    wrong = "000000" if code_for(key) != "000000" else "111111"
+    assert not twofactor.verify(user, wrong).ok
+    SealedTOTPDevice.objects.filter(user=user).update(throttling_failure_count=0)  # (django-otp's 1 s pause)
+    code = code_for(key)
+    verdict = twofactor.verify(user, code)
+    assert verdict.ok and verdict.how == "totp"
+    assert not twofactor.verify(user, code).ok  # replay: that time step is used up
+    device = SealedTOTPDevice.objects.get(user=user)
+    assert device.last_t >= 0 and device.last_used_at is not None
+    assert _raw_seed(user) == raw  # saving the device's state leaves the seal as it was
+
+
+def test_a_seal_copied_onto_another_account_does_not_open(users):
+    with_app(users["editor"])
+    with_app(users["chief"])
+    SealedTOTPDevice.objects.filter(user=users["chief"]).update(key=_raw_seed(users["editor"]))
+    with pytest.raises(datakey.DataKeyError):
+        SealedTOTPDevice.objects.get(user=users["chief"]).bin_key  # noqa: B018
+
+
 # --- the Django admin, API tokens ----------------------------------------------------------------------------
 
 
@@ -218,7 +260,7 @@ def test_anyone_may_set_it_up_on_my_account(client_for, users):
 
 def test_new_recovery_codes_need_a_current_code_and_void_the_old_ones(client_for, users):
     old = twofactor.enrol(Actor(user=users["editor"]), users["editor"], key := twofactor.new_key())
-    TOTPDevice.objects.filter(user=users["editor"]).update(last_t=-1)
+    SealedTOTPDevice.objects.filter(user=users["editor"]).update(last_t=-1)
     browser = client_for("editor")
     refused = browser.post("/account/two-factor/codes/", {"code": "000000x"})
     assert refused.status_code == 302 and twofactor.recovery_codes_left(users["editor"]) == 10
@@ -291,4 +333,5 @@ def test_my_security_in_the_api(users, token_for):
 def test_the_otp_models_are_not_editable_in_the_django_admin(client_for):
     admin = client_for("admin")
     assert admin.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert admin.get("/admin/core/sealedtotpdevice/").status_code == 404
     assert admin.get("/admin/otp_static/staticdevice/").status_code == 404

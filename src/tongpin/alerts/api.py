@@ -116,14 +116,15 @@ def alerts_submit(request):
     received = intake.receive(actor_from_request(request, "api"), _body(request))
     created = any(r.created for r in received)
     if len(received) == 1:
-        return Status(201 if created else 200, queries.alert_out(received[0].alert))
-    return Status(201 if created else 200, {"alerts": [queries.alert_out(r.alert) for r in received]})
+        return Status(201 if created else 200, queries.alert_out(received[0].alert, fresh=created))
+    answers = queries.alerts_out([r.alert for r in received])  # a batch may mix new and repeated ones
+    return Status(201 if created else 200, {"alerts": answers})
 
 
 @router.get("/alerts", response={200: AlertListOut, **ERRORS}, summary="Recent warnings")
 def alerts_list(request, state: str | None = None, level: str | None = None, limit: int = 50):
     rows = queries.visible_alerts(request.auth, state=state, level=level)[: max(1, min(limit, 200))]
-    return {"count": len(rows), "results": [queries.alert_out(a) for a in rows]}
+    return {"count": len(rows), "results": queries.alerts_out(list(rows))}
 
 
 @router.get("/alerts/{alert_id}", response={200: AlertOut, **ERRORS}, summary="A warning, its chain and deliveries")

@@ -33,7 +33,7 @@ def trusted(user: User | None) -> bool:
 
 
 def identities(user: User) -> set[str]:
-    return set(SenderIdentity.objects.filter(user=user).values_list("sender", flat=True))
+    return set(SenderIdentity.objects.filter(user=user).order_by().values_list("sender", flat=True))
 
 
 def check_senders(actor: Actor, senders: list[str]) -> None:

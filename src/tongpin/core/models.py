@@ -1,13 +1,18 @@
 import hashlib
 import secrets
+import time
+from binascii import unhexlify
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 
-from . import auditlabels
+from . import auditlabels, datakey
 from .roles import Role
 
 
@@ -291,3 +296,55 @@ class AccountState(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+def totp_key_context(user_id: int) -> str:
+    """What a TOTP seed's seal is bound to: the account, so a seed copied onto another account's row does not open."""
+    return f"totp-device-key:{user_id}"
+
+
+class SealedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """The authenticator app of the second factor (core.twofactor): django-otp's TOTP device, with the seed sealed
+    with the data key (core/datakey.py) instead of stored as hex. django-otp does the TOTP maths (oath.TOTP),
+    throttling (ThrottlingMixin) and finds it as one of the user's devices (it is a `Device`)."""
+
+    key = models.CharField(max_length=200)  # the hex seed, sealed by save(); bin_key opens it
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)  # the step of the last code accepted: only later ones are
+
+    class Meta:
+        verbose_name = _("身份验证器")
+        verbose_name_plural = _("身份验证器")
+
+    def save(self, *args, **kwargs) -> None:
+        self.key = datakey.seal(self.key, totp_key_context(self.user_id))
+        super().save(*args, **kwargs)
+
+    @property
+    def bin_key(self) -> bytes:
+        """The seed, opened: for computing codes only (never shown, never logged)."""
+        return unhexlify(datakey.unseal(self.key, totp_key_context(self.user_id)))
+
+    def verify_token(self, token) -> bool:
+        """django-otp's device interface: is `token` a code of this app not older than the last one accepted?
+        A throttled device answers no; a failure adds to the throttle, a success resets it."""
+        if not self.verify_is_allowed()[0]:
+            return False
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()  # one instant for matching and for the step recorded
+        token = str(token)
+        if not (token.isdigit() and totp.verify(int(token), self.tolerance, self.last_t + 1)):
+            self.throttle_increment(commit=True)
+            return False
+        self.last_t, self.drift = totp.t(), totp.drift
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)

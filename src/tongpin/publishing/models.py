@@ -74,6 +74,10 @@ class PublicationState(models.TextChoices):
 class Publication(models.Model):
     """One release of one version of a source (a story or an alert) to a set of channels."""
 
+    # Set by `publishing.store()` on the object it returns: the renditions and deliveries it wrote, so a caller
+    # answering at once (the warning intake) need not read them back. Never set on rows read from the database.
+    written: tuple[list, list] | None = None
+
     source_type = models.CharField(max_length=16)
     source_id = models.BigIntegerField()
     source_version = models.PositiveIntegerField(default=1)

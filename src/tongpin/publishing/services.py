@@ -170,9 +170,11 @@ def store(actor: Actor, planned: Draft) -> Publication:
             publication,
             {"source": f"{content.source_type}:{content.source_id}", "channels": [c.slug for c in planned.channels]},
         )
+        queued = []
         if planned.release_now:
             # Straight from the rows in hand: no need to read back what was just written.
-            _queue(actor, publication, planned.renditions, planned.skip_blocked)
+            queued = _queue(actor, publication, planned.renditions, planned.skip_blocked)
+    publication.written = (planned.renditions, queued)
     return publication
 
 
@@ -235,35 +237,34 @@ def _released_state(scheduled_at: datetime | None) -> str:
     return PublicationState.SCHEDULED if scheduled_at else PublicationState.SENDING
 
 
-def _queue(actor: Actor, publication: Publication, renditions: list[Rendition], skip_blocked: bool) -> None:
+def _queue(actor: Actor, publication: Publication, renditions: list[Rendition], skip_blocked: bool) -> list[Delivery]:
     """One delivery per rendition (a failed one, with the reason, for a blocked rendition when skipping), for a
-    publication already marked released."""
+    publication already marked released. Returns them as written (without their ids)."""
     now = publication.released_at
     due = publication.scheduled_at or now
-    queue.enqueue(
-        [
-            Delivery(
-                rendition=r,
-                channel=r.channel,
-                priority=publication.priority,
-                due_at=due,
-                max_attempts=r.channel.max_attempts,
-                created_at=now,
-            )
-            if not r.blocking
-            else Delivery(
-                rendition=r,
-                channel=r.channel,
-                priority=publication.priority,
-                state=DeliveryState.FAILED,
-                last_code="blocked",
-                last_error="；".join(str(f["message"]) for f in r.blocking)[:500],
-                created_at=now,
-                finished_at=now,
-            )
-            for r in renditions
-        ]
-    )
+    deliveries = [
+        Delivery(
+            rendition=r,
+            channel=r.channel,
+            priority=publication.priority,
+            due_at=due,
+            max_attempts=r.channel.max_attempts,
+            created_at=now,
+        )
+        if not r.blocking
+        else Delivery(
+            rendition=r,
+            channel=r.channel,
+            priority=publication.priority,
+            state=DeliveryState.FAILED,
+            last_code="blocked",
+            last_error="；".join(str(f["message"]) for f in r.blocking)[:500],
+            created_at=now,
+            finished_at=now,
+        )
+        for r in renditions
+    ]
+    queue.enqueue(deliveries)
     if not publication.scheduled_at:
         transaction.on_commit(wakeup.wake)
     if skip_blocked and any(r.blocking for r in renditions):
@@ -275,6 +276,7 @@ def _queue(actor: Actor, publication: Publication, renditions: list[Rendition], 
         publication,
         {"at": publication.scheduled_at.isoformat() if publication.scheduled_at else "now"},
     )
+    return deliveries
 
 
 def _text_value(value, html: bool) -> str:

@@ -129,11 +129,14 @@ def verify(request):
         record(_actor(request, user), "auth.2fa_failed", user, {"throttled": verdict.throttled})
         if signin.second_factor_failed(request, name):
             return _locked(request)
-        form.add_error(
-            "code",
-            _("尝试过于频繁，请稍等几秒再试。") if verdict.throttled else _("验证码不正确。"),
-        )
+        form.add_error("code", _code_error(verdict))
     return render(request, "web/signin/verify.html", {"form": form, "person": user})
+
+
+def _code_error(verdict: twofactor.Verdict) -> str:
+    if verdict.no_data_key:
+        return _("服务器缺少数据密钥，无法核对验证器的验证码：请改用恢复码，并请管理员运行 tongpin keys status。")
+    return _("尝试过于频繁，请稍等几秒再试。") if verdict.throttled else _("验证码不正确。")
 
 
 def _locked(request):

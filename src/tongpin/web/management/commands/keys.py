@@ -1,5 +1,5 @@
-"""`tongpin keys status|rotate|generate`: the data key that seals channel credentials and feed keys at rest
-(core/datakey.py, docs/security.md)."""
+"""`tongpin keys status|rotate|generate`: the data key that seals stored secrets at rest — channel credentials,
+feed keys, paging secrets, TOTP seeds (core/datakey.py, docs/security.md)."""
 
 import json
 
