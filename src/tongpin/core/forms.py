@@ -78,22 +78,27 @@ def form_page(request, form, save, done, template: str = "web/form.html", contex
     return render(request, template, {"form": form, **(context or {})})
 
 
-def edit_page(request, model, pk, form_class, save, done, titles: tuple[str, str], back: str):
-    """The add/edit page of a plain record: 404 for an unknown id, the form on a copy (so the service sees what
-    changed), `save(actor, values, instance_or_None)`, then `done(saved)`. Callers check the capability first."""
+def edit_page(request, model, pk, form_class, save, done, titles: tuple[str, str], back: str, find=None,
+              initial: dict | None = None):  # fmt: skip
+    """The add/edit page of a record: `find(user, pk)` (a scoped lookup) or else 404 for an unknown id, the form on
+    a copy (so the service sees what changed), `save(actor, values, instance_or_None)`, then `done(saved)`.
+    Callers check the capability first."""
     import copy
 
     from django.http import Http404
 
     from .audit import actor_from_request
 
-    instance = model.objects.filter(pk=pk).first() if pk else None
-    if pk and instance is None:
-        raise Http404
+    if find is not None:
+        instance = find(request.user, pk) if pk else None
+    else:
+        instance = model.objects.filter(pk=pk).first() if pk else None
+        if pk and instance is None:
+            raise Http404
     actor = actor_from_request(request)
     return form_page(
         request,
-        form_class(request.POST or None, request.FILES or None, instance=copy.copy(instance)),
+        form_class(request.POST or None, request.FILES or None, instance=copy.copy(instance), initial=initial),
         lambda values: save(actor, values, instance),
         done,
         context={"title": titles[1] if instance else titles[0], "back": back},

@@ -1,7 +1,6 @@
 """Planning pages: publicity requests, the month/week calendar, the topic board, my assignments, campaigns,
 key dates, events, and the iCalendar feeds. Thin: forms type-check, services decide."""
 
-import copy
 import datetime as dt
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError
-from tongpin.core.forms import form_page
+from tongpin.core.forms import edit_page, form_page
 from tongpin.core.pages import act, attempt
 from tongpin.core.weblinks import local_next
 from tongpin.partners.models import RequestState
@@ -38,7 +37,7 @@ from .forms import (
     TaskForm,
     TopicForm,
 )
-from .models import Assignment, KeyDate, TopicState
+from .models import Assignment, Campaign, Event, KeyDate, TopicState
 
 
 def _ical_url(user, feed: str) -> str:
@@ -361,16 +360,11 @@ def campaign_list(request):
 
 @page_needs(roles.PLAN_MANAGE)
 def campaign_edit(request, campaign_id: int | None = None):
-    campaign = services.get_campaign(request.user, campaign_id) if campaign_id else None
-    actor = actor_from_request(request)
     initial = {"key_date": request.GET.get("key_date"), "commitment": request.GET.get("commitment")}
-    return form_page(
-        request,
-        CampaignForm(request.POST or None, instance=copy.copy(campaign), initial=initial),
-        lambda values: services.save_campaign(actor, values, campaign),
-        lambda saved: reverse("campaign-detail", args=[saved.pk]),
-        context={"title": _("修改策划") if campaign else _("新建策划"), "back": reverse("campaign-list")},
-    )
+    done = lambda saved: reverse("campaign-detail", args=[saved.pk])  # noqa: E731
+    titles = (_("新建策划"), _("修改策划"))
+    return edit_page(request, Campaign, campaign_id, CampaignForm, services.save_campaign, done, titles,
+                     reverse("campaign-list"), services.get_campaign, initial)  # fmt: skip
 
 
 @page_needs(roles.PLAN_VIEW)
@@ -405,28 +399,17 @@ def keydate_list(request):
 
 @page_needs(roles.PLAN_MANAGE)
 def keydate_edit(request, key_date_id: int | None = None):
-    key_date = services.get_key_date(request.user, key_date_id) if key_date_id else None
-    actor = actor_from_request(request)
-    return form_page(
-        request,
-        KeyDateForm(request.POST or None, instance=copy.copy(key_date)),
-        lambda values: services.save_key_date(actor, values, key_date),
-        lambda saved: reverse("keydate-list"),
-        context={"title": _("修改宣传节点") if key_date else _("新增宣传节点"), "back": reverse("keydate-list")},
-    )
+    back = reverse("keydate-list")
+    return edit_page(request, KeyDate, key_date_id, KeyDateForm, services.save_key_date, lambda saved: back,
+                     (_("新增宣传节点"), _("修改宣传节点")), back, services.get_key_date)  # fmt: skip
 
 
 @page_needs(roles.PLAN_MANAGE)
 def event_edit(request, event_id: int | None = None):
-    event = services.get_event(request.user, event_id) if event_id else None
-    actor = actor_from_request(request)
-    return form_page(
-        request,
-        EventForm(request.POST or None, instance=copy.copy(event), initial={"campaign": request.GET.get("campaign")}),
-        lambda values: services.save_event(actor, values, event),
-        lambda saved: reverse("event-detail", args=[saved.pk]),
-        context={"title": _("修改活动") if event else _("新建活动"), "back": reverse("campaign-list")},
-    )
+    done = lambda saved: reverse("event-detail", args=[saved.pk])  # noqa: E731
+    titles, initial = (_("新建活动"), _("修改活动")), {"campaign": request.GET.get("campaign")}
+    return edit_page(request, Event, event_id, EventForm, services.save_event, done, titles,
+                     reverse("campaign-list"), services.get_event, initial)  # fmt: skip
 
 
 @page_needs(roles.PLAN_VIEW)
