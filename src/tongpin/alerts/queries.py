@@ -8,23 +8,37 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from tongpin.core import roles
-from tongpin.core.errors import FieldError, NotFound
+from tongpin.core.errors import FieldError, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import ALERT_VIEW
 from tongpin.publishing import reach
 from tongpin.publishing.models import Delivery, Rendition
 
-from .models import Alert, AlertState, DutyCall
+from .models import Alert, AlertState, DutyCall, Level
 
 
 def visible_alerts(user, state: str | None = None, level: str | None = None) -> QuerySet[Alert]:
     roles.require(user, ALERT_VIEW, _("您没有查看预警的权限。"))
+    _check_filters(state, level)
     rows = Alert.objects.all()
     if state:
         rows = rows.filter(state=state)
     if level:
         rows = rows.filter(level=level)
     return rows
+
+
+def _check_filters(state: str | None, level: str | None) -> None:
+    """An unknown state or level is a mistake to point out, not a filter that quietly matches nothing."""
+    errors = []
+    if state and state not in AlertState.values:
+        allowed = "、".join(AlertState.values)
+        errors.append(FieldError("invalid_state", _("未知的预警状态，可选：%(v)s。") % {"v": allowed}, "state"))
+    if level and level not in Level.values:
+        allowed = "、".join(Level.values)
+        errors.append(FieldError("invalid_level", _("未知的预警级别，可选：%(v)s。") % {"v": allowed}, "level"))
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def get_alert(user, alert_id: int) -> Alert:

@@ -123,20 +123,24 @@ def coverage_edit(request, channel_id: int):
 def certificates(request):
     actor = actor_from_request(request)
     rows = lane.certificates(actor)
+    typed: dict[str, str] = {}
     if request.method == "POST":
-        return tab_post(request, "alert-settings-certificates", lambda actor: _add_certificate(actor, request))
+        # A refusal shows the page again with what was typed (a redirect would clear the sender and note).
+        lane.require_edit(actor)
+        if attempt(request, lambda actor: _add_certificate(actor, request), _("证书已登记。")).ok:
+            return redirect("alert-settings-certificates")
+        typed = {name: request.POST.get(name, "") for name in ("sender", "pem", "note")}
     return render(request, "alerts/settings_certificates.html", {
-        "tab": "certificates", "rows": rows, "can_edit": lane.may_edit(request.user),
+        "tab": "certificates", "rows": rows, "can_edit": lane.may_edit(request.user), "typed": typed,
     })  # fmt: skip
 
 
-def _add_certificate(actor: Actor, request) -> str:
+def _add_certificate(actor: Actor, request) -> None:
     upload = request.FILES.get("pem_file")
     pem = request.POST.get("pem", "")
     if upload is not None:
         pem = upload.read(65536).decode("utf-8", errors="replace")
     lane.add_certificate(actor, request.POST.get("sender", ""), pem, request.POST.get("note", ""))
-    return _("证书已登记。")
 
 
 @login_required

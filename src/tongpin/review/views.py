@@ -66,6 +66,11 @@ def _channel_version(edited: dict) -> dict:
 
 @login_required
 def story_review(request, story_id: int):
+    return _story_page(request, story_id)
+
+
+def _story_page(request, story_id: int, typed: dict | None = None):
+    """The review page; `typed` is what a refused form held, shown again in its fields."""
     story = workflow.reviewable_story(request.user, story_id)
     if not (story_service.can_view_history(request.user) or workflow.is_named_reviewer(request.user, story.pk)):
         raise PermissionDenied
@@ -103,12 +108,19 @@ def story_review(request, story_id: int):
             "can_flag": story.status in ("published", "approved") and roles.can(request.user, roles.STORY_FLAG),
             "flags": story.flags.select_related("raised_by", "resolved_by"),
             "can_resolve": roles.can(request.user, roles.STORY_WITHDRAW),
+            "typed": typed or {},
         },
     )
 
 
-def _post_action(request, story_id: int, action, success: str):
-    return act(request, action, "review-story", story_id=story_id, success=success)
+def _post_action(request, story_id: int, action, success: str, keep: tuple[str, ...] = (), **extra):
+    """Write through `action`, then back to the story page. A refused form that carries text (`keep`: its
+    field names) shows the page again with that text in place rather than redirecting, which would lose it."""
+    if not keep:
+        return act(request, action, "review-story", story_id=story_id, success=success)
+    if attempt(request, action, success).ok:
+        return _back(request, story_id)
+    return _story_page(request, story_id, {**{name: request.POST.get(name, "") for name in keep}, **extra})
 
 
 @login_required
@@ -140,6 +152,7 @@ def decide(request, story_id: int):
             request.POST.get("author_reason", ""),
         ),
         labels.get(decision, ""),
+        keep=("comment", "same_person_reason", "author_reason"),
     )
 
 
@@ -157,6 +170,7 @@ def comment(request, story_id: int):
         story_id,
         lambda actor: workflow.add_comment(actor, story_id, request.POST.get("text", "")),
         _("意见已发表。"),
+        keep=("text",),
     )
 
 
@@ -208,6 +222,7 @@ def flag(request, story_id: int):
         story_id,
         lambda actor: workflow.flag_story(actor, story_id, request.POST.get("reason", "")),
         _("已标记问题，总编辑会收到通知。"),
+        keep=("reason",),
     )
 
 
@@ -222,6 +237,8 @@ def resolve_flag(request, flag_id: int):
         found.story_id,
         lambda actor: workflow.resolve_flag(actor, flag_id, withdraw, request.POST.get("note", "")),
         _("已撤稿。") if withdraw else _("已处理。"),
+        keep=("note",),
+        flag=found.pk,
     )
 
 

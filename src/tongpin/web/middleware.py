@@ -30,12 +30,37 @@ def database_unavailable(request) -> JsonResponse:
     return answer
 
 
+def api_error(status: int, code: str, message: str) -> JsonResponse:
+    """An error in the API's one shape, `{"errors": [{"code", "message", "location"}]}`."""
+    return JsonResponse({"errors": [{"code": code, "message": message, "location": ""}]}, status=status,
+                        json_dumps_params={"ensure_ascii": False})  # fmt: skip
+
+
+def api_not_found() -> JsonResponse:
+    return api_error(404, "not_found", str(_("资源不存在。")))
+
+
+def _api_shaped(request, response: HttpResponse) -> HttpResponse:
+    """A 404 or 405 under /api/ that is not JSON yet (Django's URL resolver, ninja's "Method not allowed") in
+    the API's error shape; a 405 keeps its Allow header. Pages outside /api/ keep their HTML."""
+    if not request.path.startswith("/api/") or response.status_code not in (404, 405):
+        return response
+    if response.get("Content-Type", "").startswith("application/json"):
+        return response
+    if response.status_code == 404:
+        return api_not_found()
+    shaped = api_error(405, "method_not_allowed", str(_("此地址不支持 %(m)s 请求。") % {"m": request.method}))
+    if response.has_header("Allow"):
+        shaped["Allow"] = response["Allow"]
+    return shaped
+
+
 class DomainErrorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        return _api_shaped(request, self.get_response(request))
 
     def process_exception(self, request, exception):
         if isinstance(exception, UNAVAILABLE):

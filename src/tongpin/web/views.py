@@ -21,6 +21,7 @@ from tongpin.newsroom.stories import visible_stories
 from tongpin.publishing.models import DeliveryState
 
 from . import doctor, lanewatch, status
+from .middleware import api_not_found
 
 LOCKED_OUT = _("登录失败次数过多，请 15 分钟后再试。")
 
@@ -213,6 +214,8 @@ def error_page(request, status: int, message):
 
 
 def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):  # the API answers in its own JSON shape, even for unknown paths
+        return api_not_found()
     return error_page(request, 404, _("页面不存在，或您无权查看。"))
 
 
