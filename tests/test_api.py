@@ -294,3 +294,37 @@ def test_no_two_schemas_share_a_name_in_the_openapi_document():
         names[model.__name__].add(f"{model.__module__}.{model.__qualname__}")
     assert len(found) > 100  # the walk reached the schemas
     assert {name: sorted(where) for name, where in names.items() if len(where) > 1} == {}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [("get", "/alerts/cap", "POST"), ("get", "/commitments/4", "PATCH, DELETE"), ("put", "/me", "GET")],
+)
+def test_a_wrong_method_is_a_json_405_with_allow(users, token_for, method, path, allow):
+    response = api(Client(), method, path, token=token_for("admin"))
+    assert response.status_code == 405 and response["Content-Type"].startswith("application/json")
+    assert response["Allow"] == allow
+    assert response.json()["errors"] == [
+        {"code": "method_not_allowed", "message": f"此地址不支持 {method.upper()} 请求。", "location": ""}
+    ]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nonexistent", "/api/v1/stories/1/nothing-here", "/api/v2/stories", "/api/"])
+def test_unknown_api_paths_are_a_json_404_and_pages_keep_theirs(users, client_for, path):
+    response = client_for("reporter").get(path)
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+    assert response.json()["errors"] == [{"code": "not_found", "message": "资源不存在。", "location": ""}]
+    page = client_for("reporter").get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+    assert "页面不存在" in page.content.decode()
+
+
+def test_unknown_alert_level_or_state_filter_is_422(users, token_for):
+    raw = token_for("duty")
+    assert api(Client(), "get", "/alerts?level=red&state=pending", token=raw).status_code == 200
+    wrong = api(Client(), "get", "/alerts?level=purple&state=lost", token=raw)
+    assert wrong.status_code == 422
+    errors = {e["code"]: e for e in wrong.json()["errors"]}
+    assert errors["invalid_level"]["location"] == "level"
+    assert "red、orange、yellow、blue" in errors["invalid_level"]["message"]
+    assert errors["invalid_state"]["location"] == "state" and "released" in errors["invalid_state"]["message"]

@@ -159,6 +159,19 @@ def test_bad_codes_polygons_and_certificates_are_refused_in_chinese(users, clien
     assert SenderCertificate.objects.count() == 0
 
 
+def test_a_refused_certificate_keeps_what_was_typed(users, client_for, lane):
+    admin = client_for("admin")
+    typed = {"sender": "jxqx@cma.gov.cn", "pem": "-----BEGIN CERTIFICATE-----\nnot base64", "note": "省气象台 2026"}
+    refused = admin.post("/alerts/settings/certificates/", typed)
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "无法读取证书" in page  # the page again, not a redirect that clears it
+    assert 'value="jxqx@cma.gov.cn"' in page and 'value="省气象台 2026"' in page
+    assert ">-----BEGIN CERTIFICATE-----\nnot base64</textarea>" in page
+    assert SenderCertificate.objects.count() == 0
+    saved = admin.post("/alerts/settings/certificates/", {**typed, "pem": certificate_pem()}, follow=True)
+    assert "证书已登记" in saved.content.decode() and 'value="jxqx@cma.gov.cn"' not in saved.content.decode()
+
+
 def test_certificates_and_coverage_over_the_api_are_audited_with_old_and_new(users, client_for, token_for, lane):
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for('admin')}"}
     client = client_for("admin")

@@ -175,3 +175,18 @@ def test_story_page_sends_a_draft_for_review_and_hides_the_button_afterwards(use
     story.refresh_from_db()
     assert story.status == StoryStatus.IN_REVIEW
     assert f'action="{submit_url}"' not in reporter.get(f"/stories/{story.pk}/").content.decode()
+
+
+def test_a_refused_final_approval_keeps_the_chiefs_comment(users, client_for):
+    story = new_story(users["reporter"], body_html="<p>要再接再励做好防讯工作。</p>")
+    client_for("reporter").post(f"/review/stories/{story.pk}/submit/")
+    for name in ("editor", "desk"):
+        client_for(name).post(f"/review/stories/{story.pk}/decide/", {"decision": "approve"})
+    typed = "同意签发，<标题>再斟酌"
+    refused = client_for("chief").post(f"/review/stories/{story.pk}/decide/", {"decision": "approve", "comment": typed})
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "处校对错误未处理" in page  # the page again, not a redirect
+    assert 'maxlength="5000">同意签发，&lt;标题&gt;再斟酌</textarea>' in page
+    story.refresh_from_db()
+    assert story.status == StoryStatus.IN_REVIEW
+
