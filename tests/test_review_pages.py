@@ -190,3 +190,18 @@ def test_a_refused_final_approval_keeps_the_chiefs_comment(users, client_for):
     story.refresh_from_db()
     assert story.status == StoryStatus.IN_REVIEW
 
+
+
+def test_a_refused_rule_keeps_what_was_typed(users, client_for):
+    admin = client_for("admin")
+    typed = {"category": "typo", "term": "座阵", "suggestion": "坐镇", "severity": "warning", "source": " ",
+             "note": "见本台用语手册第 3 条"}  # fmt: skip
+    refused = admin.post("/review/rules/save/", typed)
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "请注明规则来源" in page
+    assert 'value="座阵"' in page and 'value="坐镇"' in page and 'value="见本台用语手册第 3 条"' in page
+    assert '<option value="warning" selected>' in page and "新增规则" in page and 'name="id"' not in page
+    rule = ProofRule.objects.create(category="typo", term="座阵", suggestion="坐镇", severity="error", source="规范")
+    again = admin.post("/review/rules/save/", {**typed, "id": rule.pk, "term": "坐阵"}).content.decode()
+    assert 'value="坐阵"' in again and f'name="id" value="{rule.pk}"' in again and "修改规则" in again
+    assert client_for("reporter").post("/review/rules/save/", typed).status_code == 403

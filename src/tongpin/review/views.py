@@ -247,6 +247,11 @@ def resolve_flag(request, flag_id: int):
 
 @page_needs(roles.RULES_VIEW)
 def rules(request):
+    return _rules_page(request, ProofRule.objects.filter(pk=clean_id(request.GET.get("edit")) or 0).first())
+
+
+def _rules_page(request, editing):
+    """The rules page; `editing` is the rule in the form (a refused save's typed values as a dict, or None)."""
     category = request.GET.get("category", "")
     listed = ProofRule.objects.all()
     if category in CATEGORIES:
@@ -254,7 +259,6 @@ def rules(request):
     term = request.GET.get("q", "").strip()
     if term:
         listed = listed.filter(term__contains=term)
-    editing = ProofRule.objects.filter(pk=clean_id(request.GET.get("edit")) or 0).first()
     return render(
         request,
         "review/rules.html",
@@ -280,7 +284,11 @@ def rule_save(request):
     rule = ProofRule.objects.filter(pk=clean_id(request.POST.get("id")) or 0).first()
     data = {k: request.POST.get(k, "") for k in ("category", "term", "suggestion", "severity", "source", "note")}
     data["enabled"] = request.POST.get("enabled", "on") == "on"
-    return act(request, lambda actor: proofing.save_rule(actor, data, rule), "review-rules", success=_("规则已保存。"))
+    if attempt(request, lambda actor: proofing.save_rule(actor, data, rule), _("规则已保存。")).ok:
+        return redirect("review-rules")
+    if not roles.can(request.user, roles.RULES_VIEW):
+        raise PermissionDenied
+    return _rules_page(request, {**data, "pk": rule.pk if rule else None})  # refused: the form keeps its text
 
 
 @login_required
