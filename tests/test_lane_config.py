@@ -322,3 +322,23 @@ def test_the_sketch_keeps_north_up_and_the_shape_in_the_frame():
     south_west, north_west = points[0], points[1]
     assert north_west[1] < south_west[1] and north_west[0] == south_west[0]  # north is up
     assert lane_config.sketch([]) is None
+
+
+def test_a_refused_policy_keeps_what_was_typed(users, client_for, lane):
+    admin = client_for("admin")
+    typed = {"name": "橙色以上自动", "sender": "jx qx", "min_level": "orange", "action": "auto",
+             "urgencies": ["Immediate"], "escalate_after": "600", "position": "3", "is_active": "on"}  # fmt: skip
+    refused = admin.post("/alerts/settings/", typed)
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "发送方标识不能含空格" in page
+    assert 'value="橙色以上自动"' in page and 'value="jx qx"' in page and 'value="600"' in page
+    assert '<option value="orange" selected>' in page and 'value="Immediate" checked' in page
+    assert ReleasePolicy.objects.count() == 0
+    assert admin.post("/alerts/settings/", {**typed, "sender": "*"}).status_code == 302
+    policy = ReleasePolicy.objects.get()
+    again = admin.post("/alerts/settings/", {**typed, "id": policy.pk, "sender": "*", "position": "-5"})
+    assert "顺序须在 0 到 10000 之间" in again.content.decode()
+    assert f'<details class="card" open><summary>修改：{policy.name}' in again.content.decode()
+    assert 'value="-5"' in again.content.decode() and ReleasePolicy.objects.get().position == 3
+    assert admin.post("/alerts/settings/", {"id": policy.pk, "delete": "1"}).status_code == 302
+    assert ReleasePolicy.objects.count() == 0

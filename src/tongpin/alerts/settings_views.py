@@ -55,23 +55,26 @@ def tab_post(request, to: str, write: Callable[[Actor], str]) -> HttpResponseRed
     return redirect(to)
 
 
-def _policy_write(actor: Actor, post) -> str:
-    policy_id = _int(post.get("id")) or None
-    if post.get("delete"):
-        lane.delete_policy(actor, policy_id or 0)
-        return _("发布策略已删除。")
-    lane.save_policy(actor, _policy_from_post(post, policy_id))
-    return _("发布策略已保存，下一条预警起生效。")
+def _policy_delete(actor: Actor, post) -> str:
+    lane.delete_policy(actor, _int(post.get("id")))
+    return _("发布策略已删除。")
 
 
 @login_required
 def policies(request):
     actor = actor_from_request(request)
     rows = lane.policies(actor)  # refuses those who may not read
+    typed = None
     if request.method == "POST":
-        return tab_post(request, "alert-settings", lambda actor: _policy_write(actor, request.POST))
+        if request.POST.get("delete"):
+            return tab_post(request, "alert-settings", lambda actor: _policy_delete(actor, request.POST))
+        # A refused save shows the page again with what was typed in its form (a redirect would lose it).
+        lane.require_edit(actor)
+        typed = _policy_from_post(request.POST, _int(request.POST.get("id")) or None)
+        if attempt(request, lambda actor: lane.save_policy(actor, typed), _("发布策略已保存，下一条预警起生效。")).ok:
+            return redirect("alert-settings")
     return render(request, "alerts/settings_policies.html", {
-        "tab": "policies", "policies": rows, "can_edit": lane.may_edit(request.user),
+        "tab": "policies", "policies": rows, "can_edit": lane.may_edit(request.user), "typed": typed,
         "levels": Level.choices, "actions": PolicyAction.choices,
         "urgencies": [(code, labels.label("urgency", code)) for code in lane.URGENCIES],
         "without_coverage": lane.channels_without_coverage(),
