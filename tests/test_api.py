@@ -298,7 +298,7 @@ def test_no_two_schemas_share_a_name_in_the_openapi_document():
 
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
-    [("get", "/alerts/cap", "POST"), ("get", "/commitments/4", "PATCH, DELETE"), ("put", "/me", "GET")],
+    [("get", "/alerts/cap", "POST"), ("get", "/commitments/4", "DELETE, PATCH"), ("put", "/me", "GET")],
 )
 def test_a_wrong_method_is_a_json_405_with_allow(users, token_for, method, path, allow):
     response = api(Client(), method, path, token=token_for("admin"))

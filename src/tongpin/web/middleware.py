@@ -50,8 +50,8 @@ def _api_shaped(request, response: HttpResponse) -> HttpResponse:
     if response.status_code == 404:
         return api_not_found()
     shaped = api_error(405, "method_not_allowed", str(_("此地址不支持 %(m)s 请求。") % {"m": request.method}))
-    if response.has_header("Allow"):
-        shaped["Allow"] = response["Allow"]
+    if response.has_header("Allow"):  # sorted: ninja lists them in no fixed order
+        shaped["Allow"] = ", ".join(sorted(m.strip() for m in response["Allow"].split(",") if m.strip()))
     return shaped
 
 
