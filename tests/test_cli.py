@@ -254,6 +254,12 @@ def test_cap_validate_exit_codes_and_json(tmp_path):
     assert _run("cap", "validate", str(tmp_path / "missing.xml"))[0] == 2  # unreadable
     code, _out, message = _run("cap", "validate", "--max-bytes", "100", str(good))  # too large
     assert code == 2 and str(good) in message
+    # Warnings: counted on the line; listed one a line with -v 2, before or after `validate`.
+    code, out, _err = _run("cap", "validate", "--profile", "ipaws", str(good))
+    assert "ipaws_code" not in out and "⚠" not in out
+    for args in (("validate", "-v", "2"), ("-v", "2", "validate")):
+        code, out, _err = _run("cap", *args, "--profile", "ipaws", str(good))
+        assert code == 1 and "  ⚠ ipaws_code: " in out, out
 
 
 def test_proofread_exit_codes_and_json(tmp_path):
