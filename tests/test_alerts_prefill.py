@@ -119,6 +119,15 @@ def test_update_comes_filled_in_with_the_originals_texts_and_supersedes_it(origi
     assert original.state == AlertState.SUPERSEDED
 
 
+def test_the_buttons_and_the_composer_speak_english_but_the_cancellation_stays_chinese(original, client_for, settings):
+    duty = client_for("duty")
+    duty.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Issue cancellation" in duty.get(f"/alerts/{original.pk}/").content.decode()
+    page = duty.get(f"/alerts/new/?original={original.pk}&type=Cancel").content.decode()
+    assert "Filled in from the original alert" in page and "Fill in from the original" in page
+    assert form_of(page)["headline"] == "解除：江西省气象台发布暴雨橙色预警"  # the CAP's info block is zh-CN
+
+
 def test_choosing_the_original_and_fill_reloads_the_form_filled_in(original, client_for):
     page = client_for("duty").post("/alerts/new/", {"msg_type": "Cancel", "reference": str(original.pk), "fill": "1",
                                                     "event": "随便写的"}).content.decode()  # fmt: skip

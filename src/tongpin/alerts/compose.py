@@ -138,8 +138,9 @@ def prefill(original: Alert, msg_type: str, now: datetime | None = None) -> dict
         "expires_hours": str(_hours_left(original, now or timezone.now())),
     }
     if msg_type == "Cancel":
-        fields["headline"] = _("解除：%(h)s") % {"h": original.headline or original.event}
-        fields["description"] = _("原预警“%(h)s”现予解除。") % {"h": original.headline or original.event}
+        # Message text, not page text: the CAP's info block is zh-CN whatever language the officer reads.
+        fields["headline"] = f"解除：{original.headline or original.event}"
+        fields["description"] = f"原预警“{original.headline or original.event}”现予解除。"
         fields["instruction"] = ""
     return fields
 
