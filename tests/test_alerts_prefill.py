@@ -158,3 +158,11 @@ def test_no_follow_up_buttons_on_a_cancelled_alert(original, client_for):
     cancel = Alert.objects.exclude(pk=original.pk).get()
     for alert in (original, cancel):
         assert "compose-cancel" not in duty.get(f"/alerts/{alert.pk}/").content.decode()
+
+
+def test_a_broken_polygon_is_refused_and_kept_for_correction(users, client_for):
+    response = client_for("duty").post("/alerts/new/", {"event": "暴雨", "level": "red", "headline": "x",
+                                                         "description": "y", "polygons": "28.6,115.8 abc"})  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 200 and "第 1 个多边形无效" in page and "28.6,115.8 abc</textarea>" in page
+    assert not Alert.objects.exists()
