@@ -68,6 +68,19 @@ def test_demo_loads_once(db):
     assert Story.objects.filter(status="published").exists()
 
 
+def test_the_demo_has_an_officer_on_duty_and_a_drill_channel(db):
+    """Without a roster the demo's duty console says nobody is on duty, and without a test channel drills refuse."""
+    from django.utils import timezone
+
+    from tongpin.alerts import drill, duty
+    from tongpin.publishing.models import Delivery
+
+    load_demo()
+    assert [u.username for u in duty.people_on_duty("officer", timezone.now())] == ["duty"]
+    assert [c.slug for c in drill.test_channels()] == ["drill-sms"]
+    assert not Delivery.objects.filter(channel__slug="drill-sms").exists()  # stories never go to a test channel
+
+
 def test_reindex_command(db):
     load_demo()
     out = io.StringIO()
