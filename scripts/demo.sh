@@ -11,5 +11,8 @@ bash scripts/system-packages.sh \
   || echo "note: could not install fonts-noto-cjk/pango/espeak-ng; journal PDFs and spoken warnings need them" >&2
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -c constraints.txt -e .
-export TONGPIN_HOME="${TONGPIN_HOME:-var}"
+export TONGPIN_HOME="${TONGPIN_HOME:-$PWD/var}"
+# The command line reads the same data only when told where it is (its default is the user's data folder).
+echo "命令行（tongpin check、token、backup …）使用这份演示数据：export TONGPIN_HOME=$TONGPIN_HOME" >&2
+echo "For the command line (tongpin check, token, backup …) on this demo's data: export TONGPIN_HOME=$TONGPIN_HOME" >&2
 exec .venv/bin/tongpin serve --demo "$@"

@@ -112,3 +112,41 @@ def test_pending_alert_on_a_phone_decides_without_sideways_scrolling(server, bro
     page.click("#decide button:has-text('不发布')")
     page.wait_for_selector("text=已驳回，不发布。")
     assert "与省台核对，属误报" in page.locator("#history").inner_text()
+
+
+def test_duty_officer_cancels_a_warning_from_its_page_without_retyping_it(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    login(page, server, "duty")
+    fill_alert(page, server, "orange", "暴雨", "江西省气象台发布暴雨橙色预警",
+               "预计未来6小时南昌、九江降雨量将达50毫米以上。")  # fmt: skip
+    page.fill("#area_desc", "南昌市、九江市")
+    page.fill("#area_codes", "360100, 360400")
+    page.fill("#sender_name", "江西省气象台")
+    page.click("button:has-text('提交')")  # orange and immediate: released at once by the demo's policy
+    page.wait_for_url(lambda address: "/alerts/new/" not in address)
+    original = page.url
+    assert "已发布" in page.locator(".meta .badge").inner_text()
+    screenshot(page, "alert-follow-buttons.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "alert-follow-buttons-phone.png")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.click("#compose-cancel")
+    page.wait_for_url(lambda address: "original=" in address)
+    assert page.input_value("#msg_type") == "Cancel" and page.input_value("#sender_name") == "江西省气象台"
+    assert page.input_value("#area_codes") == "360100, 360400" and page.input_value("#area_desc") == "南昌市、九江市"
+    assert page.input_value("#event") == "暴雨" and page.input_value("#level") == "orange"
+    assert page.input_value("#headline") == "解除：江西省气象台发布暴雨橙色预警"
+    screenshot(page, "alert-cancel-composer.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "alert-cancel-composer-phone.png")
+
+    page.click("button:has-text('提交')")
+    page.wait_for_url(lambda address: "/alerts/new/" not in address)
+    assert "江西省气象台" in page.locator(".meta").inner_text() and "解除" in page.locator(".meta").inner_text()
+    page.goto(original)
+    assert "已解除" in page.locator(".meta .badge").inner_text()
+    assert page.locator("#compose-cancel").count() == 0  # nothing left to cancel
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -249,9 +249,11 @@ def test_several_processes_writing_at_once_never_fork_the_chain(tmp_path, kind):
         report = json.loads(checked.stdout)
         assert report["ok"] and report["count"] == written and report["last_seq"] == written  # no gap, no fork
         _tamper(kind, env, tmp_path, url)
-        checked = subprocess.run([*tongpin, "audit", "verify"], env=env, capture_output=True, text=True, timeout=300)
-        assert checked.returncode == 1
-        assert "seq 7" in checked.stdout and "hash_mismatch" in checked.stdout
+        for language, where in (("en", "seq 7"), ("zh_CN", "序号 7")):  # the verdict in the shell's language
+            checked = subprocess.run([*tongpin, "audit", "verify"], env={**env, "LANGUAGE": language},
+                                     capture_output=True, text=True, timeout=300)  # fmt: skip
+            assert checked.returncode == 1
+            assert where in checked.stdout and "hash_mismatch" in checked.stdout, checked.stdout
 
 
 # --- Export --------------------------------------------------------------------------------------------------------

@@ -152,7 +152,9 @@ def _round_trip(tmp_path: Path, source_url: str | None = None, target_url: str |
     assert (target / "secret_key").read_text() == (source / "secret_key").read_text()
 
     # A second restore over the now non-empty home is refused, unless forced.
-    again = _tongpin(target_env, "restore", str(archive))
+    again = _tongpin({**target_env, "LANGUAGE": "zh_CN"}, "restore", str(archive))
+    assert again.returncode != 0 and "数据库不是空的" in again.stderr  # in the shell's language
+    again = _tongpin({**target_env, "LANGUAGE": "en"}, "restore", str(archive))
     assert again.returncode != 0 and "not empty" in again.stderr
     forced = _tongpin(target_env, "restore", str(archive), "--force", "--json")
     assert forced.returncode == 0 and json.loads(forced.stdout.strip().splitlines()[-1])["ok"] is True

@@ -68,6 +68,19 @@ def test_demo_loads_once(db):
     assert Story.objects.filter(status="published").exists()
 
 
+def test_the_demo_has_an_officer_on_duty_and_a_drill_channel(db):
+    """Without a roster the demo's duty console says nobody is on duty, and without a test channel drills refuse."""
+    from django.utils import timezone
+
+    from tongpin.alerts import drill, duty
+    from tongpin.publishing.models import Delivery
+
+    load_demo()
+    assert [u.username for u in duty.people_on_duty("officer", timezone.now())] == ["duty"]
+    assert [c.slug for c in drill.test_channels()] == ["drill-sms"]
+    assert not Delivery.objects.filter(channel__slug="drill-sms").exists()  # stories never go to a test channel
+
+
 def test_reindex_command(db):
     load_demo()
     out = io.StringIO()
@@ -254,6 +267,12 @@ def test_cap_validate_exit_codes_and_json(tmp_path):
     assert _run("cap", "validate", str(tmp_path / "missing.xml"))[0] == 2  # unreadable
     code, _out, message = _run("cap", "validate", "--max-bytes", "100", str(good))  # too large
     assert code == 2 and str(good) in message
+    # Warnings: counted on the line; listed one a line with -v 2, before or after `validate`.
+    code, out, _err = _run("cap", "validate", "--profile", "ipaws", str(good))
+    assert "ipaws_code" not in out and "⚠" not in out
+    for args in (("validate", "-v", "2"), ("-v", "2", "validate")):
+        code, out, _err = _run("cap", *args, "--profile", "ipaws", str(good))
+        assert code == 1 and "  ⚠ ipaws_code: " in out, out
 
 
 def test_proofread_exit_codes_and_json(tmp_path):

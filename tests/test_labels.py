@@ -52,6 +52,14 @@ def test_every_audit_action_the_code_writes_has_a_chinese_label():
     assert not unlabelled
 
 
+def test_every_action_family_has_a_name_on_the_audit_pages_filter():
+    from tongpin.core.auditlabels import GROUPS
+
+    families = {code.split(".", 1)[0] for code in actions_in_the_code()}
+    assert {"ical", "datakey", "duty", "lane"} <= families
+    assert sorted(families - set(GROUPS)) == []
+
+
 def test_object_types_and_generic_deletes_read_as_words():
     assert object_type_label("newsroom.story") == "稿件"
     assert CHINESE.search(object_type_label("live.livesession"))

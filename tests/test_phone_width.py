@@ -120,3 +120,28 @@ def test_the_squeeze_check_sees_a_squeezed_table(browser):
     assert not page.evaluate(SQUEEZED)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.close()
+
+
+def test_an_alerts_deliveries_show_every_column_on_a_phone(server, browser, warnings):
+    """The duty officer on a phone sees sent / received / reached for every channel without scrolling sideways:
+    the delivery table stacks each row, each cell under its column's name."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    login(page, server, "duty")
+    page.goto(f"{server}/alerts/")
+    detail = page.eval_on_selector_all(
+        "a[href]", "links => links.map(a => a.getAttribute('href')).filter(h => /^\\/alerts\\/\\d+\\/$/.test(h))"
+    )
+    assert detail, "no warning on the console"
+    page.goto(server + detail[0])
+    cells = page.eval_on_selector_all(
+        "#deliveries table td[data-label]",
+        "cells => cells.map(c => [c.dataset.label, c.getBoundingClientRect().right,"
+        " getComputedStyle(c, '::before').content])",
+    )
+    screen = page.evaluate("window.innerWidth")
+    labels = {label for label, _right, _before in cells}
+    assert {"发出", "对方接收", "到达"} <= labels
+    assert all(right <= screen for _label, right, _before in cells), cells
+    assert all(label in before for label, _right, before in cells)  # the column's name shown before the value
+    context.close()

@@ -3,6 +3,7 @@ intake as any other sender's (same validation, policy and audit)."""
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,8 +16,10 @@ from lxml import etree
 from tongpin.core.audit import Actor
 from tongpin.core.errors import FieldError, ValidationFailed
 
-from .cap.parse import CAP12, sub
+from .cap.model import read
+from .cap.parse import CAP12, RejectedDocument, parse_document, sub
 from .intake import Received, receive
+from .lane_config import clean_polygons
 from .models import Alert, Level
 
 SEVERITY = {"red": "Extreme", "orange": "Severe", "yellow": "Moderate", "blue": "Minor"}
@@ -32,6 +35,7 @@ class Draft:
     instruction: str = ""
     area_desc: str = ""
     area_codes: list[str] = field(default_factory=list)
+    polygons: list = field(default_factory=list)  # rings of [lat, lon], as `lane_config.parse_polygons` reads them
     category: str = "Met"
     urgency: str = "Immediate"
     certainty: str = "Likely"
@@ -61,6 +65,8 @@ def build(draft: Draft, now: datetime | None = None) -> bytes:
         errors.append(FieldError("references_required", _("更新或解除需要选择原预警。"), "references"))
     if not 1 <= draft.expires_hours <= 240:
         errors.append(FieldError("out_of_range", _("有效时长应在 1–240 小时之间。"), "expires_hours"))
+    polygons, polygon_errors = clean_polygons(draft.polygons)
+    errors.extend(polygon_errors)
     if errors:
         raise ValidationFailed(errors)
 
@@ -94,6 +100,8 @@ def build(draft: Draft, now: datetime | None = None) -> bytes:
     sub(parameter, "value", draft.level)
     area = sub(info, "area")
     sub(area, "areaDesc", draft.area_desc.strip() or "—")
+    for ring in polygons:
+        sub(area, "polygon", " ".join(f"{lat:g},{lon:g}" for lat, lon in ring))
     for code in draft.area_codes:
         geocode = sub(area, "geocode")
         sub(geocode, "valueName", "GB/T 2260")
@@ -103,3 +111,52 @@ def build(draft: Draft, now: datetime | None = None) -> bytes:
 
 def issue(actor: Actor, draft: Draft) -> Received:
     return receive(actor, build(draft))[0]
+
+
+# -- an Update or Cancel written from the alert it follows ----------------------------------------------
+
+
+def prefill(original: Alert, msg_type: str, now: datetime | None = None) -> dict[str, str]:
+    """The composer's fields (as the form posts them) for an Update or Cancel of `original`: its sender name,
+    event, level, texts and the very same area, so nothing is retyped at 3 a.m. and no area code drifts."""
+    fields = {
+        "msg_type": msg_type,
+        "reference": str(original.pk),
+        "sender_name": original.sender_name or original.sender,
+        "event": original.event,
+        "level": original.level,
+        "urgency": original.urgency,
+        "certainty": original.certainty,
+        "status": original.status,
+        "category": _category(original),
+        "headline": original.headline,
+        "description": original.description,
+        "instruction": original.instruction,
+        "area_desc": original.area_desc,
+        "area_codes": ", ".join(code for _name, code in original.geocodes),
+        "polygons": "\n".join(" ".join(f"{lat:g},{lon:g}" for lat, lon in ring) for ring in original.polygons),
+        "expires_hours": str(_hours_left(original, now or timezone.now())),
+    }
+    if msg_type == "Cancel":
+        # Message text, not page text: the CAP's info block is zh-CN whatever language the officer reads.
+        fields["headline"] = f"解除：{original.headline or original.event}"
+        fields["description"] = f"原预警“{original.headline or original.event}”现予解除。"
+        fields["instruction"] = ""
+    return fields
+
+
+def _hours_left(original: Alert, now: datetime) -> int:
+    """Whole hours until the original expires (at least 1, at most 240); 24 when it named no expiry."""
+    if original.expires_at is None:
+        return 24
+    return min(240, max(1, math.ceil((original.expires_at - now).total_seconds() / 3600)))
+
+
+def _category(original: Alert) -> str:
+    """The original's first CAP category, read back from its stored CAP (the alert row does not keep it)."""
+    try:
+        info = read(parse_document(original.cap_xml.encode())[0].element).preferred_info()
+    except (RejectedDocument, IndexError, ValueError):
+        return "Met"
+    first = info.categories[0] if info and info.categories else ""
+    return first if first in CATEGORIES else "Other"

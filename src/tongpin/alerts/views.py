@@ -21,6 +21,7 @@ from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, ALERT_VIEW, can
 
 from . import compose, duty, labels, listen, paging, queries
 from . import release as lifecycle
+from .lane_config import parse_polygons
 from .models import Alert, AlertState, CallStep, Level
 from .renditions import audio_folder
 
@@ -86,6 +87,7 @@ def alert_detail(request, alert_id: int):
         "timings": _timings(alert, deliveries),
         "can_decide": can(request.user, ALERT_DECIDE) and alert.state == AlertState.PENDING,
         "can_submit": can(request.user, ALERT_SUBMIT),
+        "can_follow": can(request.user, ALERT_SUBMIT) and alert.state in ACTIVE and alert.msg_type != "Cancel",
     }
     if request.htmx:
         return render(request, "alerts/_deliveries.html", context)
@@ -153,46 +155,78 @@ def _int(value, default: int) -> int:
         return default
 
 
+def _draft(posted) -> compose.Draft:
+    """The composer's form as a draft to build CAP from."""
+    reference = clean_id(posted.get("reference"))
+    return compose.Draft(
+        event=posted.get("event", ""),
+        level=posted.get("level", ""),
+        headline=posted.get("headline", ""),
+        description=posted.get("description", ""),
+        instruction=posted.get("instruction", ""),
+        area_desc=posted.get("area_desc", ""),
+        area_codes=[c.strip() for c in posted.get("area_codes", "").replace("，", ",").split(",") if c.strip()],
+        polygons=parse_polygons(posted.get("polygons", "")),
+        category=posted.get("category", "Met"),
+        urgency=posted.get("urgency", "Immediate"),
+        certainty=posted.get("certainty", "Likely"),
+        status=posted.get("status", "Actual"),
+        msg_type=posted.get("msg_type", "Alert"),
+        references=[reference] if reference else [],
+        expires_hours=_int(posted.get("expires_hours"), 24),
+        sender_name=posted.get("sender_name", ""),
+    )
+
+
+def _original(request, value) -> Alert:
+    """The alert an Update or Cancel is written from: one this user may see, else 404 (a bad id too, never 500)."""
+    if clean_id(value) is None or not can(request.user, ALERT_VIEW):
+        raise Http404
+    return queries.get_alert(request.user, value)  # NotFound: 404
+
+
+def _prefilled(request, value, msg_type: str | None) -> tuple[dict, Alert]:
+    original = _original(request, value)
+    return compose.prefill(original, "Cancel" if msg_type == "Cancel" else "Update"), original
+
+
 @page_needs(ALERT_SUBMIT)
 def composer(request):
-    posted = request.POST if request.method == "POST" else {}
-    if request.method == "POST":
-        draft = compose.Draft(
-            event=posted.get("event", ""),
-            level=posted.get("level", ""),
-            headline=posted.get("headline", ""),
-            description=posted.get("description", ""),
-            instruction=posted.get("instruction", ""),
-            area_desc=posted.get("area_desc", ""),
-            area_codes=[c.strip() for c in posted.get("area_codes", "").replace("，", ",").split(",") if c.strip()],
-            category=posted.get("category", "Met"),
-            urgency=posted.get("urgency", "Immediate"),
-            certainty=posted.get("certainty", "Likely"),
-            status=posted.get("status", "Actual"),
-            msg_type=posted.get("msg_type", "Alert"),
-            references=[clean_id(posted.get("reference"))] if clean_id(posted.get("reference")) else [],
-            expires_hours=_int(posted.get("expires_hours"), 24),
-            sender_name=posted.get("sender_name", ""),
-        )
-        issued = attempt(request, lambda actor: compose.issue(actor, draft))
+    """Write an alert; `?original=<id>&type=Update|Cancel` (or 从原预警填入) starts from the alert it follows."""
+    posted, original = {}, None
+    if request.method == "POST" and "fill" in request.POST:
+        posted = request.POST
+        if clean_id(posted.get("reference")):
+            posted, original = _prefilled(request, posted["reference"], posted.get("msg_type"))
+        else:
+            messages.error(request, _("请先选择原预警。"))
+    elif request.method == "POST":
+        posted = request.POST
+        issued = attempt(request, lambda actor: compose.issue(actor, _draft(posted)))
         if issued.ok:
             alert = issued.value.alert
             messages.success(request, _("预警已提交：%(s)s") % {"s": alert.get_state_display()})
             return redirect("alert-detail", alert_id=alert.pk)
-    return render(
-        request,
-        "alerts/composer.html",
-        {
-            "levels": Level.choices,
-            "posted": posted,
-            "msg_types": labels.choices("msg_type")[:3],  # the composer writes Alert, Update and Cancel
-            "statuses": [(code, name) for code, name in labels.choices("status") if code in COMPOSER_STATUSES],
-            "urgencies": [(code, name) for code, name in labels.choices("urgency") if code != "Past"],
-            "certainties": labels.choices("certainty"),
-            "active": Alert.objects.filter(state__in=ACTIVE, msg_type__in=["Alert", "Update"])[:50],
-            "categories": [(code, labels.label("category", code)) for code in compose.CATEGORIES],
-        },
-    )
+    elif "original" in request.GET:
+        posted, original = _prefilled(request, request.GET["original"], request.GET.get("type"))
+    return render(request, "alerts/composer.html", _composer_context(posted, original))
+
+
+def _composer_context(posted, original: Alert | None) -> dict:
+    active = list(Alert.objects.filter(state__in=ACTIVE, msg_type__in=["Alert", "Update"])[:50])
+    if original is not None and original not in active:
+        active.insert(0, original)  # the one written from is always offered, however old
+    return {
+        "levels": Level.choices,
+        "posted": posted,
+        "original": original,
+        "msg_types": labels.choices("msg_type")[:3],  # the composer writes Alert, Update and Cancel
+        "statuses": [(code, name) for code, name in labels.choices("status") if code in COMPOSER_STATUSES],
+        "urgencies": [(code, name) for code, name in labels.choices("urgency") if code != "Past"],
+        "certainties": labels.choices("certainty"),
+        "active": active,
+        "categories": [(code, labels.label("category", code)) for code in compose.CATEGORIES],
+    }
 
 
 @require_GET

@@ -200,6 +200,10 @@ GROUPS = {
     "metrics": _("传播数据"),
     "report": _("合作报告"),
     "live": _("直播带货"),
+    "ical": _("日历订阅"),
+    "datakey": _("数据密钥"),
+    "duty": _("值班呼叫"),
+    "lane": _("预警通道"),
 }
 # `<model>.delete` and the like, written by the generic record helpers: the object column names the model.
 VERBS = {
@@ -292,6 +296,15 @@ KEYS = {
     "before": _("清理此前的记录"),
     "count": _("条数"),
     "path": _("地址"),
+    "at": _("时间"),
+    "old": _("原值"),
+    "new": _("新值"),
+    "subject": _("证书主体"),
+    "fingerprint": _("证书指纹"),
+    "not_after": _("有效期至"),
+    "senders": _("发送方标识"),
+    "allowed": _("可用的发送方标识"),
+    "code": _("代码"),
 }
 
 

@@ -30,6 +30,7 @@ import django
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tongpin import __version__
 
@@ -377,9 +378,10 @@ def restore_backup(archive_path: Path, force: bool = False) -> dict:
         raise BackupError(f"the archive holds a {manifest['database']['vendor']} database; this Tongpin uses {vendor}")
     if not force:
         if not _database_is_empty():
-            raise BackupError("the database is not empty: restore into an empty one, or pass --force to replace it")
+            raise BackupError(_("数据库不是空的：请恢复到空数据库，或加 --force 覆盖。"))
         if not _media_is_empty():
-            raise BackupError(f"{settings.MEDIA_ROOT} holds files: restore into an empty one, or pass --force")
+            folder = {"folder": settings.MEDIA_ROOT}
+            raise BackupError(_("%(folder)s 里已有文件：请恢复到空目录，或加 --force 覆盖。") % folder)
     media_root = Path(settings.MEDIA_ROOT)
     with tarfile.open(archive_path, "r:") as archive, tempfile.TemporaryDirectory(prefix="tongpin-restore-") as tmp:
         dump = Path(tmp) / manifest["database"]["file"]

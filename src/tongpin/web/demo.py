@@ -10,7 +10,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from tongpin.alerts.models import Coverage, ReleasePolicy, SenderIdentity
+from tongpin.alerts.models import Coverage, DutyContact, DutyShift, ReleasePolicy, SenderIdentity
 from tongpin.alerts.renditions import ALERT_KINDS
 from tongpin.core.audit import Actor, record
 from tongpin.core.models import Station, User
@@ -323,6 +323,32 @@ def _review(story: Story, status: str, users: dict) -> None:
         workflow.decide(Actor(user=users[reviewer], via="demo"), story.pk, "approve", "同意")
 
 
+# A test channel, so a drill can be run from the duty console (Actual warnings never go to it).
+DRILL_CHANNEL = ("drill-sms", "演练用短信（测试渠道，文件投递）", "sms", "file_drop", {"folder": "drill"})
+
+
+def _warning_desk(users: dict) -> bool:
+    """The duty roster for the coming month (the demo's duty officer; the editor-in-chief as 带班领导), a mobile
+    number for the officer, and the drill channel: without them the console says nobody is on duty, drills refuse."""
+    made = False
+    if not DutyShift.objects.exists():
+        start = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0) - dt.timedelta(days=1)
+        DutyShift.objects.bulk_create(
+            DutyShift(starts_at=start + dt.timedelta(days=day), ends_at=start + dt.timedelta(days=day + 1),
+                      officer=users["duty"], chief=users["chief"], note="演示排班")  # fmt: skip
+            for day in range(31)
+        )
+        DutyContact.objects.get_or_create(user=users["duty"], defaults={"mobile": "13800000000"})
+        made = True
+    slug, name, kind, transmitter, settings = DRILL_CHANNEL
+    if not Channel.objects.filter(slug=slug).exists():
+        data = ChannelInput(name=name, slug=slug, kind=kind, transmitter=transmitter, settings=settings, for_tests=True)
+        channel = create_channel(Actor(user=users["admin"], via="demo"), data)
+        Coverage.objects.create(channel=channel, area_codes=COVERED_AREAS, min_level="blue")
+        made = True
+    return made
+
+
 @transaction.atomic
 def load_demo() -> bool:
     """Create the demo data that does not exist yet; True when anything was created."""
@@ -366,6 +392,7 @@ def load_demo() -> bool:
         if kind in ALERT_KINDS and not Coverage.objects.filter(channel=channel).exists():
             level = "orange" if kind in ("tv", "radio") else "blue"
             Coverage.objects.create(channel=channel, area_codes=COVERED_AREAS, min_level=level)
+    created |= _warning_desk(users)
     if not ReleasePolicy.objects.exists():
         for position, (name, sender, level, urgencies, action, escalate) in enumerate(POLICIES):
             ReleasePolicy.objects.create(name=name, sender=sender, min_level=level, urgencies=urgencies,

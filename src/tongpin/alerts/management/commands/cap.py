@@ -1,6 +1,9 @@
-"""`tongpin cap validate [--profile NAME] [--json] FILE…`: one line per file, or one JSON object with every file.
+"""`tongpin cap validate [--profile NAME] [--json] [-v 2] FILE…`: one line per file (with `-v 2`, each warning on
+a line of its own below it), or one JSON object with every file.
 
 Exit 0 when every file is valid, 1 when any is invalid, 2 on a usage error or a file that cannot be read."""
+
+import argparse
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +26,9 @@ class Command(TongpinCommand):
         )
         self.add_json_flag(validate)
         validate.add_argument("--max-bytes", type=int, default=MAX_BYTES, help=gettext_lazy("单个文件的大小上限"))
+        # Also after `validate` (Django reads -v only before it); unset here, the command's own value stands.
+        validate.add_argument("-v", "--verbosity", type=int, choices=[0, 1, 2, 3], default=argparse.SUPPRESS,
+                              help=gettext_lazy("2 或以上：逐条列出警告"))  # fmt: skip
 
     def handle(self, *args, action, files, profile=None, json=False, max_bytes=MAX_BYTES, **options):
         results = []
@@ -37,7 +43,12 @@ class Command(TongpinCommand):
                 "warnings": [w.as_dict() for r in reports for w in r.warnings],
             })  # fmt: skip
         ok = all(r["valid"] for r in results)
-        self.report({"ok": ok, "files": results}, map(self._line, results), as_json=json, failed=not ok)
+        lines = [text for result in results for text in self._lines(result, options.get("verbosity", 1))]
+        self.report({"ok": ok, "files": results}, lines, as_json=json, failed=not ok)
+
+    def _lines(self, result: dict, verbosity: int) -> list[str]:
+        warnings = [f"  ⚠ {w['code']}: {w['message']}" for w in result["warnings"]] if verbosity >= 2 else []
+        return [self._line(result), *warnings]
 
     @staticmethod
     def _line(line: dict) -> str:

@@ -46,14 +46,17 @@ class Command(TongpinCommand):
     def _verify(self, json=False, **options):
         result = verify_chain(CLI)
         if result.ok:
-            start = f"after purge anchor seq {result.anchor_seq}" if result.anchor_seq else "from the genesis"
-            line = (
-                f"audit chain intact: {result.count} events, seq {result.first_seq}–{result.last_seq} ({start}), "
-                f"head {result.head_hash or '-'} ({result.algorithm})"
+            start = (
+                _("自清理锚点 %(seq)s 之后") % {"seq": result.anchor_seq} if result.anchor_seq else _("自链的起点")
             )
+            line = _(
+                "审计哈希链完整：%(count)d 条事件，序号 %(first)s–%(last)s（%(start)s），链头 %(head)s（%(algorithm)s）"
+            ) % {"count": result.count, "first": result.first_seq, "last": result.last_seq, "start": start,
+                 "head": result.head_hash or "-", "algorithm": result.algorithm}  # fmt: skip
         else:
             broken = result.broken
-            line = f"audit chain BROKEN at seq {broken.seq} (id {broken.id}): {broken.code}: {broken.message}"
+            line = _("审计哈希链在序号 %(seq)s（id %(id)s）处断开：%(code)s：%(message)s") % {
+                "seq": broken.seq, "id": broken.id, "code": broken.code, "message": broken.message}  # fmt: skip
         self.report(dict(sorted(result.as_dict().items())), [line], as_json=json, failed=not result.ok)
 
     def _export(self, date_from=None, date_to=None, format="jsonl", output=None, **options):

@@ -39,9 +39,10 @@ class Command(TongpinCommand):
         if not json:
             for problem in result["problems"]:
                 self.stderr.write(problem)
+        counts = {"archive": archive, "tables": result["tables"], "rows": result["rows"], "files": result["files"]}
         lines = [
-            f"restored {archive}: {result['tables']} tables, {result['rows']} rows, {result['files']} files",
-            "check: every row count and file hash matches the manifest" if result["ok"] else
-            "check FAILED: the restored data differs from the manifest",
+            _("已恢复 %(archive)s：%(tables)d 张表，%(rows)d 行，%(files)d 个文件") % counts,
+            _("核对：每张表的行数和每个文件的哈希都与清单一致") if result["ok"] else
+            _("核对失败：恢复的数据与清单不符"),
         ]  # fmt: skip
         self.report(dict(sorted(result.items())), lines, as_json=json, failed=not result["ok"])
