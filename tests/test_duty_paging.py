@@ -334,3 +334,20 @@ def test_roster_and_routes_pages_edit_for_admins_and_read_for_officers(users, cr
                                             "secret": "tok-123", "is_active": "on"})  # fmt: skip
     shown = admin.get("/alerts/settings/paging/").content.decode()
     assert "短信网关" in shown and "tok-123" not in shown and "已设置" in shown
+
+
+def test_a_refused_shift_or_route_shows_the_page_again_with_what_was_typed(users, crew, client_for):
+    admin = client_for("admin")
+    start = timezone.localtime() + dt.timedelta(days=5)
+    refused = admin.post("/alerts/settings/duty/", {"starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+                         "ends_at": (start - dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+                         "officer_id": users["duty"].pk, "note": "春节加班"})  # fmt: skip
+    page = refused.content.decode()
+    assert refused.status_code == 200 and DutyShift.objects.count() == 1  # nothing saved
+    assert 'value="春节加班"' in page and f'value="{start:%Y-%m-%dT%H:%M}"' in page
+    assert f'<option value="{users["duty"].pk}" selected>' in page
+    refused = admin.post("/alerts/settings/paging/", {"name": "值班短信", "kind": "sms", "url": "not a url",
+                                                      "secret": "tok-9", "is_active": "on"})  # fmt: skip
+    page = refused.content.decode()
+    assert refused.status_code == 200 and 'value="值班短信"' in page and 'value="sms" selected' in page
+    assert "tok-9" not in page  # a secret is never shown back, not even one just typed

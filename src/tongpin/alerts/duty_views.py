@@ -42,8 +42,15 @@ def _int(value) -> int | None:
 def roster(request):
     actor = actor_from_request(request)
     rows = duty.shifts(actor)  # refuses those who may not read
+    typed = None
     if request.method == "POST":
-        return tab_post(request, "alert-settings-duty", lambda actor: _roster_write(actor, request.POST))
+        if request.POST.get("delete") or request.POST.get("mobile_for"):
+            return tab_post(request, "alert-settings-duty", lambda actor: _roster_write(actor, request.POST))
+        # A refused shift shows the page again with what was typed (a redirect would lose the times and people).
+        lane.require_edit(actor)
+        typed = request.POST
+        if attempt(request, lambda actor: _roster_write(actor, typed), _("班次已保存。")).ok:
+            return redirect("alert-settings-duty")
     now = timezone.now()
     mobiles = duty.contacts(actor)
     people = duty.rosterable_people()
@@ -52,7 +59,7 @@ def roster(request):
         "tab": "duty", "rows": [{"shift": s, "now": s.starts_at <= now < s.ends_at} for s in rows],
         "people": people, "can_edit": lane.may_edit(request.user),
         "contacts": [{"user": p, "mobile": mobiles.get(p.pk, "")} for p in people if p.pk in on_roster],
-        "default_start": timezone.localtime(now).replace(minute=0, second=0, microsecond=0),
+        "default_start": timezone.localtime(now).replace(minute=0, second=0, microsecond=0), "typed": typed,
     })  # fmt: skip
 
 
@@ -74,11 +81,18 @@ def _roster_write(actor, post) -> str:
 def routes(request):
     actor = actor_from_request(request)
     rows = duty.routes(actor)
+    typed = None
     if request.method == "POST":
-        return tab_post(request, "alert-settings-paging", lambda actor: _route_write(actor, request))
+        if request.POST.get("delete") or request.POST.get("test"):
+            return tab_post(request, "alert-settings-paging", lambda actor: _route_write(actor, request))
+        # A refused route shows the page again with what was typed (never the secret: it is typed again).
+        lane.require_edit(actor)
+        typed = request.POST
+        if attempt(request, lambda actor: _route_write(actor, request), _("呼叫通道已保存。")).ok:
+            return redirect("alert-settings-paging")
     return render(request, "alerts/settings_paging.html", {
         "tab": "paging", "rows": [duty.route_values(r) for r in rows], "kinds": RouteKind.choices,
-        "can_edit": lane.may_edit(request.user), "base_url": settings.TONGPIN_BASE_URL})  # fmt: skip
+        "can_edit": lane.may_edit(request.user), "base_url": settings.TONGPIN_BASE_URL, "typed": typed})  # fmt: skip
 
 
 def _route_write(actor, request) -> str:
