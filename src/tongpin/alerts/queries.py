@@ -130,11 +130,13 @@ def _renditions_of(deliveries: list[Delivery]) -> list[Rendition]:
 def _chains(alerts: list[Alert], *, followers: bool) -> list[list[Alert]]:
     """Each alert's chain as `chain()` finds it, with one query per step along the chains for all of them."""
     known: dict[int, Alert] = {alert.pk: alert for alert in alerts}
+    asked: set[int] = set()  # each id looked up once, so a dangling link cannot loop
     missing = {a.previous_id for a in known.values() if a.previous_id and a.previous_id not in known}
     while missing:  # what they update or cancel, and what that updated, …
+        asked |= missing
         for earlier in Alert.objects.filter(pk__in=missing):
             known[earlier.pk] = earlier
-        missing = {a.previous_id for a in known.values() if a.previous_id and a.previous_id not in known}
+        missing = {a.previous_id for a in known.values() if a.previous_id and a.previous_id not in known} - asked
     later: dict[int, list[Alert]] = {}
     frontier = list(known)
     while followers and frontier:  # … and everything that updated or cancelled any of those
