@@ -6,15 +6,11 @@ Each takes the text and returns findings; each flags only patterns written for i
 import datetime as dt
 import re
 
-from .finding import BUILT_IN, Finding, Severity
+from .finding import Finding, Severity
 
 _CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = "〇零一二三四五六七八九十"
 _WEEKDAYS = "一二三四五六日"
-
-
-def _finding(start, end, text, category, severity, suggestion, rule, message) -> Finding:
-    return Finding(start, end, text[start:end], category, severity, suggestion, rule, BUILT_IN, message)
 
 
 def chinese_number(word: str) -> int | None:
@@ -84,7 +80,15 @@ def _dates(text: str) -> list[Finding]:
         except ValueError:
             end = day_match.end()
             findings.append(
-                _finding(start, end, text, "number", Severity.ERROR, None, "number:invalid-date", "日期不存在")
+                Finding.at(
+                    text,
+                    start,
+                    end,
+                    category="number",
+                    severity=Severity.ERROR,
+                    rule="number:invalid-date",
+                    message="日期不存在",
+                )
             )
     for m in _MONTH_ONLY.finditer(text):
         if len(m.group(1)) > 2 or (m.start() and text[m.start() - 1] == "."):
@@ -95,7 +99,15 @@ def _dates(text: str) -> list[Finding]:
         )
         if dated and not 1 <= month <= 12:
             findings.append(
-                _finding(m.start(), m.end(), text, "number", Severity.ERROR, None, "number:invalid-month", "月份不存在")
+                Finding.at(
+                    text,
+                    m.start(),
+                    m.end(),
+                    category="number",
+                    severity=Severity.ERROR,
+                    rule="number:invalid-month",
+                    message="月份不存在",
+                )
             )
     return findings
 
@@ -115,13 +127,26 @@ def _clock_times(text: str) -> list[Finding]:
         minutes = int(minute) if minute else 0
         if hour > 24 or minutes > 59 or (hour == 24 and minutes):
             findings.append(
-                _finding(m.start(), m.end(), text, "number", Severity.ERROR, None, "number:invalid-time", "时刻不存在")
+                Finding.at(
+                    text,
+                    m.start(),
+                    m.end(),
+                    category="number",
+                    severity=Severity.ERROR,
+                    rule="number:invalid-time",
+                    message="时刻不存在",
+                )
             )
         elif hour > 12 and _MORNING.search(before):
             findings.append(
-                _finding(
-                    m.start() - 2, m.end(), text, "number", Severity.WARNING, None, "number:time-period",
-                    "上午、凌晨与 12 时以后的钟点矛盾",
+                Finding.at(
+                    text,
+                    m.start() - 2,
+                    m.end(),
+                    category="number",
+                    severity=Severity.WARNING,
+                    rule="number:time-period",
+                    message="上午、凌晨与 12 时以后的钟点矛盾",
                 )
             )
     return findings
@@ -133,8 +158,14 @@ def _quarters(text: str) -> list[Finding]:
         number = chinese_number(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
         if number is None or not 1 <= number <= 4:
             findings.append(
-                _finding(
-                    m.start(), m.end(), text, "number", Severity.ERROR, None, "number:invalid-quarter", "季度不存在"
+                Finding.at(
+                    text,
+                    m.start(),
+                    m.end(),
+                    category="number",
+                    severity=Severity.ERROR,
+                    rule="number:invalid-quarter",
+                    message="季度不存在",
                 )
             )
     return findings
@@ -154,15 +185,15 @@ def _weekdays(text: str) -> list[Finding]:
         actual = _WEEKDAYS[date.weekday()]
         if written != actual:
             findings.append(
-                _finding(
+                Finding.at(
+                    text,
                     word.start(),
                     word.end(),
-                    text,
-                    "number",
-                    Severity.ERROR,
-                    f"星期{actual}",
-                    "number:weekday",
-                    f"{date.year}年{date.month}月{date.day}日是星期{actual}",
+                    category="number",
+                    severity=Severity.ERROR,
+                    rule="number:weekday",
+                    message=f"{date.year}年{date.month}月{date.day}日是星期{actual}",
+                    suggestion=f"星期{actual}",
                 )
             )
     return findings
@@ -188,7 +219,16 @@ def de_di_de(text: str) -> list[Finding]:
         if not before or before[-1] in _DE_NOT_AFTER or not _PREDICATE_BEFORE.search(before):
             continue
         findings.append(
-            _finding(m.start(), m.end(), text, "typo", Severity.WARNING, "得", "typo:de-di-de", "补语前应用“得”")
+            Finding.at(
+                text,
+                m.start(),
+                m.end(),
+                category="typo",
+                severity=Severity.WARNING,
+                rule="typo:de-di-de",
+                message="补语前应用“得”",
+                suggestion="得",
+            )
         )
     for pattern, before_ok in ((_DI_ADVERBIAL, _after_manner_word), (_DI_DOUBLED, _after_doubled_character)):
         for m in pattern.finditer(text):
@@ -196,7 +236,16 @@ def de_di_de(text: str) -> list[Finding]:
                 continue
             start, end = m.span(1)
             findings.append(
-                _finding(start, end, text, "typo", Severity.WARNING, "地", "typo:de-di-de", "状语后应用“地”")
+                Finding.at(
+                    text,
+                    start,
+                    end,
+                    category="typo",
+                    severity=Severity.WARNING,
+                    rule="typo:de-di-de",
+                    message="状语后应用“地”",
+                    suggestion="地",
+                )
             )
     return findings
 
@@ -252,8 +301,15 @@ def quotes(text: str) -> list[Finding]:
                 open_at = []
     findings += [_unpaired(text, pos, "”") for pos in open_at]
     findings += [
-        _finding(
-            pos, pos + 1, text, "punctuation", Severity.WARNING, "‘", "punctuation:nested-quotes", "引号内用单引号"
+        Finding.at(
+            text,
+            pos,
+            pos + 1,
+            category="punctuation",
+            severity=Severity.WARNING,
+            rule="punctuation:nested-quotes",
+            message="引号内用单引号",
+            suggestion="‘",
         )
         for pos in depth_two
         if pos not in {f.start for f in findings}
@@ -263,18 +319,29 @@ def quotes(text: str) -> list[Finding]:
         near = text[max(0, pos - 1) : pos + 2]
         if _CJK.search(near):
             findings.append(
-                _finding(
-                    pos, pos + 1, text, "punctuation", Severity.WARNING, "“" if number % 2 == 0 else "”",
-                    "punctuation:straight-quote", "中文语境中使用了半角引号",
+                Finding.at(
+                    text,
+                    pos,
+                    pos + 1,
+                    category="punctuation",
+                    severity=Severity.WARNING,
+                    rule="punctuation:straight-quote",
+                    message="中文语境中使用了半角引号",
+                    suggestion="“" if number % 2 == 0 else "”",
                 )
             )
     return findings
 
 
 def _unpaired(text: str, pos: int, partner: str, message: str = "") -> Finding:
-    return _finding(
-        pos, pos + 1, text, "punctuation", Severity.ERROR, None, "punctuation:unpaired",
-        message or f"“{text[pos]}”没有对应的“{partner}”",
+    return Finding.at(
+        text,
+        pos,
+        pos + 1,
+        category="punctuation",
+        severity=Severity.ERROR,
+        rule="punctuation:unpaired",
+        message=message or f"“{text[pos]}”没有对应的“{partner}”",
     )
 
 
@@ -311,9 +378,15 @@ def units(text: str) -> list[Finding]:
         used = first.setdefault(group, unit)
         if unit != used:
             findings.append(
-                _finding(
-                    m.start(1), m.end(1), text, "number", Severity.INFO, used, "number:mixed-units",
-                    f"同一稿件中“{used}”与“{unit}”混用，宜统一",
+                Finding.at(
+                    text,
+                    m.start(1),
+                    m.end(1),
+                    category="number",
+                    severity=Severity.INFO,
+                    rule="number:mixed-units",
+                    message=f"同一稿件中“{used}”与“{unit}”混用，宜统一",
+                    suggestion=used,
                 )
             )
     return findings

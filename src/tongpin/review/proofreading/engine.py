@@ -11,7 +11,7 @@ import ahocorasick
 import opencc
 
 from . import checks
-from .finding import BUILT_IN, Finding, Severity
+from .finding import Finding, Severity
 from .nearmiss import NearMiss, default_nearmiss
 from .roster import Leader
 from .rules import Rule
@@ -67,22 +67,6 @@ def _rule_message(rule: Rule) -> str:
     if rule.suggestion:
         message += f"建议改为“{rule.suggestion}”。"
     return message
-
-
-def _finding(
-    match_start: int,
-    match_end: int,
-    text: str,
-    category: str,
-    severity: str,
-    suggestion,
-    rule: str,
-    message: str,
-    source: str = BUILT_IN,
-) -> Finding:
-    return Finding(
-        match_start, match_end, text[match_start:match_end], category, severity, suggestion, rule, source, message
-    )
 
 
 class Checker:
@@ -143,15 +127,14 @@ class Checker:
         findings += checks.units(text)
         if max_chars is not None and len(text) > max_chars:
             findings.append(
-                _finding(
+                Finding.at(
+                    text,
                     max_chars,
                     len(text),
-                    text,
-                    "length",
-                    Severity.ERROR,
-                    None,
-                    "length:max",
-                    f"超出本渠道 {max_chars} 字上限 {len(text) - max_chars} 字",
+                    category="length",
+                    severity=Severity.ERROR,
+                    rule="length:max",
+                    message=f"超出本渠道 {max_chars} 字上限 {len(text) - max_chars} 字",
                 )
             )
         for plugin in self.plugins:
@@ -180,15 +163,15 @@ class Checker:
             return []
         typos = {i for f in listed if f.category == "typo" for i in range(f.start, f.end)}
         return [
-            _finding(
+            Finding.at(
+                text,
                 hit.start,
                 hit.end,
-                text,
-                "typo",
-                Severity.WARNING,  # likely, not certain: a rare word can sit one homophone from a common one
-                hit.suggestion,
-                "typo:near-miss",
-                f"疑似“{hit.suggestion}”之误（{'同音字' if hit.kind == 'homophone' else '形近字'}）",
+                category="typo",
+                severity=Severity.WARNING,  # likely, not certain: a rare word can sit one homophone from a common one
+                rule="typo:near-miss",
+                message=f"疑似“{hit.suggestion}”之误（{'同音字' if hit.kind == 'homophone' else '形近字'}）",
+                suggestion=hit.suggestion,
                 source=NEARMISS_SOURCE,
             )
             for hit in self.nearmiss.find(text)
@@ -203,15 +186,15 @@ class Checker:
             if title and title != leader.title:
                 outdated = title in leader.former_titles
                 findings.append(
-                    _finding(
+                    Finding.at(
+                        text,
                         title_start,
                         end,
-                        text,
-                        "leader",
-                        Severity.ERROR,
-                        f"{leader.title}{leader.name}",
-                        "leader:outdated-title" if outdated else "leader:wrong-title",
-                        f"{leader.name}的现任职务是{leader.title}" + ("（此为原职务）" if outdated else ""),
+                        category="leader",
+                        severity=Severity.ERROR,
+                        rule="leader:outdated-title" if outdated else "leader:wrong-title",
+                        message=f"{leader.name}的现任职务是{leader.title}" + ("（此为原职务）" if outdated else ""),
+                        suggestion=f"{leader.title}{leader.name}",
                         source="领导名录",
                     )
                 )
@@ -227,15 +210,14 @@ class Checker:
             for earlier, later in zip(ordered, ordered[1:], strict=False):
                 if later[2].rank < earlier[2].rank and self._listed_together(text[earlier[1] : later[0]]):
                     findings.append(
-                        _finding(
+                        Finding.at(
+                            text,
                             later[0],
                             later[1],
-                            text,
-                            "leader",
-                            Severity.WARNING,
-                            None,
-                            "leader:order",
-                            f"{later[2].name}（{later[2].rank}）应列在{earlier[2].name}（{earlier[2].rank}）之前",
+                            category="leader",
+                            severity=Severity.WARNING,
+                            rule="leader:order",
+                            message=f"{later[2].name}（{later[2].rank}）应列在{earlier[2].name}（{earlier[2].rank}）之前",
                             source="领导名录",
                         )
                     )
@@ -260,42 +242,42 @@ class Checker:
     @staticmethod
     def _punctuation(text: str) -> list[Finding]:
         findings = [
-            _finding(
+            Finding.at(
+                text,
                 m.start(),
                 m.end(),
-                text,
-                "punctuation",
-                Severity.WARNING,
-                _HALF_TO_FULL[m.group()],
-                "punctuation:half-width",
-                "中文语境中使用了半角标点",
+                category="punctuation",
+                severity=Severity.WARNING,
+                rule="punctuation:half-width",
+                message="中文语境中使用了半角标点",
+                suggestion=_HALF_TO_FULL[m.group()],
             )
             for m in _HALF_PUNCT.finditer(text)
             if _half_width_in_chinese(text, m.start(), m.group())
         ]
         findings += [
-            _finding(
+            Finding.at(
+                text,
                 m.start(),
                 m.end(),
-                text,
-                "punctuation",
-                Severity.WARNING,
-                f"（{m.group(1)}）",
-                "punctuation:half-width-parens",
-                "中文语境中使用了半角括号",
+                category="punctuation",
+                severity=Severity.WARNING,
+                rule="punctuation:half-width-parens",
+                message="中文语境中使用了半角括号",
+                suggestion=f"（{m.group(1)}）",
             )
             for m in _HALF_PARENS.finditer(text)
         ]
         findings += [
-            _finding(
+            Finding.at(
+                text,
                 m.start(),
                 m.end(),
-                text,
-                "punctuation",
-                Severity.ERROR if m.group(1) in "，。、；：" else Severity.WARNING,
-                m.group(1),
-                "punctuation:doubled",
-                "标点重复",
+                category="punctuation",
+                severity=Severity.ERROR if m.group(1) in "，。、；：" else Severity.WARNING,
+                rule="punctuation:doubled",
+                message="标点重复",
+                suggestion=m.group(1),
             )
             for m in _DOUBLED_MARK.finditer(text)
         ]
@@ -308,27 +290,25 @@ class Checker:
                 stack.pop()
             else:
                 findings.append(
-                    _finding(
+                    Finding.at(
+                        text,
                         m.start(),
                         m.end(),
-                        text,
-                        "punctuation",
-                        Severity.ERROR,
-                        None,
-                        "punctuation:unpaired",
-                        f"“{mark}”没有对应的“{_CLOSERS[mark]}”",
+                        category="punctuation",
+                        severity=Severity.ERROR,
+                        rule="punctuation:unpaired",
+                        message=f"“{mark}”没有对应的“{_CLOSERS[mark]}”",
                     )
                 )
         findings += [
-            _finding(
+            Finding.at(
+                text,
                 pos,
                 pos + 1,
-                text,
-                "punctuation",
-                Severity.ERROR,
-                None,
-                "punctuation:unpaired",
-                f"“{mark}”没有对应的“{_PAIRS[mark]}”",
+                category="punctuation",
+                severity=Severity.ERROR,
+                rule="punctuation:unpaired",
+                message=f"“{mark}”没有对应的“{_PAIRS[mark]}”",
             )
             for mark, pos in stack
         ]
@@ -341,18 +321,27 @@ class Checker:
             if any(_inside(text, m.start(), ok) for ok in _DOUBLED_CHAR_OK):
                 continue
             findings.append(
-                _finding(m.start(), m.end(), text, "duplicate", Severity.ERROR, m.group(1), "duplicate:char", "字重复")
+                Finding.at(
+                    text,
+                    m.start(),
+                    m.end(),
+                    category="duplicate",
+                    severity=Severity.ERROR,
+                    rule="duplicate:char",
+                    message="字重复",
+                    suggestion=m.group(1),
+                )
             )
         findings += [
-            _finding(
+            Finding.at(
+                text,
                 m.start(),
                 m.end(),
-                text,
-                "duplicate",
-                Severity.INFO,
-                m.group(1),
-                "duplicate:word",
-                "词语重复，请确认是否有意",
+                category="duplicate",
+                severity=Severity.INFO,
+                rule="duplicate:word",
+                message="词语重复，请确认是否有意",
+                suggestion=m.group(1),
             )
             for m in _DOUBLED_WORD.finditer(text)
         ]
@@ -388,15 +377,15 @@ class Checker:
             syllable = m.group(1)
             if any(ch in _TONE for ch in syllable) or _SYLLABLE.match(syllable):
                 findings.append(
-                    _finding(
+                    Finding.at(
+                        text,
                         m.start(),
                         m.end(),
-                        text,
-                        "pinyin",
-                        Severity.WARNING,
-                        "",
-                        "pinyin:annotation",
-                        "正文中残留拼音注音",
+                        category="pinyin",
+                        severity=Severity.WARNING,
+                        rule="pinyin:annotation",
+                        message="正文中残留拼音注音",
+                        suggestion="",
                     )
                 )
         return findings
@@ -404,29 +393,28 @@ class Checker:
     @staticmethod
     def _numbers(text: str) -> list[Finding]:
         findings = [
-            _finding(
+            Finding.at(
+                text,
                 max(0, m.start() - 1),
                 min(len(text), m.end() + 1),
-                text,
-                "number",
-                Severity.WARNING,
-                None,
-                "number:mixed-numerals",
-                "汉字数字与阿拉伯数字混用",
+                category="number",
+                severity=Severity.WARNING,
+                rule="number:mixed-numerals",
+                message="汉字数字与阿拉伯数字混用",
             )
             for m in _DIGITS.finditer(text)
             if _mixed_numerals(text, m.start(), m.end())
         ]
         findings += [
-            _finding(
+            Finding.at(
+                text,
                 m.start(),
                 m.end(),
-                text,
-                "number",
-                Severity.WARNING,
-                m.group().translate({c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}),
-                "number:full-width",
-                "使用了全角数字",
+                category="number",
+                severity=Severity.WARNING,
+                rule="number:full-width",
+                message="使用了全角数字",
+                suggestion=m.group().translate({c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}),
             )
             for m in _FULL_WIDTH_DIGITS.finditer(text)
         ]
@@ -440,7 +428,15 @@ class Checker:
                 dt.date(year, int(m.group(1)), int(m.group(2)))
             except ValueError:
                 findings.append(
-                    _finding(start, m.end(), text, "number", Severity.ERROR, None, "number:invalid-date", "日期不存在")
+                    Finding.at(
+                        text,
+                        start,
+                        m.end(),
+                        category="number",
+                        severity=Severity.ERROR,
+                        rule="number:invalid-date",
+                        message="日期不存在",
+                    )
                 )
         return findings
 
@@ -485,15 +481,15 @@ def _inside(text: str, position: int, word: str) -> bool:
 
 
 def _traditional_finding(text: str, simplified: str, start: int, end: int) -> Finding:
-    return _finding(
+    return Finding.at(
+        text,
         start,
         end,
-        text,
-        "traditional",
-        Severity.WARNING,
-        simplified[start:end],
-        "traditional:t2s",
-        "简体文本中混入繁体字",
+        category="traditional",
+        severity=Severity.WARNING,
+        rule="traditional:t2s",
+        message="简体文本中混入繁体字",
+        suggestion=simplified[start:end],
         source="OpenCC t2s",
     )
 

@@ -24,5 +24,11 @@ class Finding:
     source: str = ""
     message: str = ""
 
+    @classmethod
+    def at(cls, text: str, start: int, end: int, *, category: str, severity: str, rule: str, message: str,
+           suggestion: str | None = None, source: str = BUILT_IN) -> "Finding":  # fmt: skip
+        """The finding for `text[start:end]`: what it is, how bad, which rule, and what to write instead."""
+        return cls(start, end, text[start:end], category, severity, suggestion, rule, source, message)
+
     def as_dict(self) -> dict:
         return asdict(self)
