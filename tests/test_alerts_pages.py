@@ -9,6 +9,7 @@ from tongpin.alerts.intake import receive
 from tongpin.alerts.models import Alert, AlertState, Coverage, ReleasePolicy
 from tongpin.core.audit import Actor
 from tongpin.core.models import ApiToken, AuditEvent
+from tongpin.publishing.models import Channel
 
 from .publishing_support import Sink, make_channel
 from .test_alerts_cap import cap
@@ -197,3 +198,19 @@ def test_a_released_drill_with_no_test_channel_says_why_nothing_went_out(users, 
     assert duty.post(f"/alerts/{received.alert.pk}/confirm/", {"note": "演练"}).status_code == 302
     page = duty.get(f"/alerts/{received.alert.pk}/").content.decode()
     assert "没有投递" in page and "演练和测试只发往标为测试的渠道" in page
+
+
+def test_a_refused_decision_keeps_the_typed_note_on_the_page_it_came_from(users, partners, sender, channels,
+                                                                         client_for):  # fmt: skip
+    alert = pending_alert(sender)
+    # A partner's channel among those covering the area: publishing refuses, and the alert still waits.
+    Channel.objects.filter(pk=channels["sms"].pk).update(partner=partners["em"])
+    duty = client_for("duty")
+    refused = duty.post(f"/alerts/{alert.pk}/confirm/", {"note": "已电话核实，同意发布", "back": "console"})
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "属于其他合作方，不能发布这篇内容" in page  # the console again
+    assert f'id="decide-{alert.pk}"' in page and ">已电话核实，同意发布</textarea>" in page
+    detail = duty.post(f"/alerts/{alert.pk}/confirm/", {"note": "核实无误"}).content.decode()
+    assert 'id="history"' in detail and ">核实无误</textarea>" in detail  # the alert's page again
+    alert.refresh_from_db()
+    assert alert.state == AlertState.PENDING and alert.decision_note == ""

@@ -342,3 +342,21 @@ def test_a_refused_policy_keeps_what_was_typed(users, client_for, lane):
     assert 'value="-5"' in again.content.decode() and ReleasePolicy.objects.get().position == 3
     assert admin.post("/alerts/settings/", {"id": policy.pk, "delete": "1"}).status_code == 302
     assert ReleasePolicy.objects.count() == 0
+
+
+def test_a_refused_coverage_keeps_what_was_typed(users, client_for, lane):
+    admin = client_for("admin")
+    url = f"/alerts/settings/coverage/{lane['sms'].pk}/"
+    typed = {"area_codes": ["440000", "360100"], "more_codes": "360102, 990000", "min_level": "yellow",
+             "polygons": "28.6,115.8 95,115.9 28.6,116.0", "accepts_restricted": "on"}  # fmt: skip
+    refused = admin.post(url, typed)
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "“990000”不是已知的行政区划代码。" in page  # the page again, not a redirect
+    assert 'value="360102, 990000"' in page and ">28.6,115.8 95,115.9 28.6,116.0</textarea>" in page
+    assert 'value="360100" checked' in page and 'value="440000" checked' in page
+    assert '<option value="yellow" selected>' in page and 'name="accepts_restricted" checked' in page
+    assert 'name="everywhere" checked' not in page
+    coverage = Coverage.objects.get(channel=lane["sms"])
+    assert coverage.area_codes == ["440000"] and coverage.min_level == "blue"  # unchanged
+    saved = admin.post(url, {**typed, "more_codes": "360102", "polygons": ""})
+    assert saved.status_code == 302 and Coverage.objects.get(channel=lane["sms"]).min_level == "yellow"

@@ -204,6 +204,26 @@ def test_request_submitted_accepted_assigned_and_followed(client, users, partner
     assert client_with(users["liaison_zone"]).get(followed["attachments"][0]).status_code == 404
 
 
+def test_a_refused_request_decision_keeps_what_was_typed(users, partners, client_for):
+    values = {"title": "防汛宣传", "description": "内容", "wanted_by": TODAY() + dt.timedelta(days=9)}
+    first, second = (request_service.submit_request(actor(users["liaison_em"]), values) for _ in range(2))
+    desk = client_for("desk")
+    # A blank reason is refused (in the services' words) on the decline form; the request waits as it was.
+    blank = desk.post(f"/requests/{first.pk}/decline", {"reason": "  "})
+    assert blank.status_code == 200 and "请写明未采纳的理由。" in blank.content.decode()
+    assert PublicityRequest.objects.get(pk=first.pk).state == RequestState.SUBMITTED
+    # Another handler decided first: the refusal is on the form that was sent, with what was typed in it.
+    request_service.accept_request(actor(users["editor"]), first.pk)
+    late = desk.post(f"/requests/{first.pk}/decline", {"reason": "与本月重点不符，下月再议"})
+    body = late.content.decode()
+    assert late.status_code == 200 and "与本月重点不符，下月再议" in body and "该需求已处理" in body
+    assert 'id="decline"' in body and 'id="accept"' not in body  # no fresh decision on a decided request
+    request_service.decline_request(actor(users["editor"]), second.pk, "重复提交")
+    accept = desk.post(f"/requests/{second.pk}/accept", {"note": "纳入五月防汛策划"}).content.decode()
+    assert "纳入五月防汛策划" in accept and "该需求已处理" in accept and 'id="accept"' in accept
+    assert PublicityRequest.objects.get(pk=second.pk).state == RequestState.DECLINED
+
+
 def client_with(user):
     from django.test import Client
 

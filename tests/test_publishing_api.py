@@ -7,8 +7,8 @@ import pytest
 from defusedxml import ElementTree
 from django.utils import timezone
 
-from tongpin.newsroom.models import StoryStatus
-from tongpin.publishing.models import Channel, Delivery, DeliveryAttempt, DeliveryState, JournalIssue
+from tongpin.newsroom.models import Story, StoryStatus
+from tongpin.publishing.models import Channel, Delivery, DeliveryAttempt, DeliveryState, JournalIssue, Rendition
 from tongpin.publishing.secrets import reveal
 
 from .conftest import actor, api
@@ -356,3 +356,19 @@ def test_the_far_ends_words_are_for_channel_managers_and_the_log_lists_no_attemp
     [logged] = api(client, "get", "/deliveries", token_for("admin")).json()["results"]
     assert logged["attempt_log"] == [] and logged["channel"] == channel.slug
     assert logged["publication_id"] == publication.json()["id"] and set(logged["reach"]) >= {"reach", "tells_received"}
+
+
+def test_a_refused_rendition_edit_keeps_what_was_typed(client_for, users, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"], title="汛期出行提示")
+    held = client_for("desk").post(f"/stories/{story.pk}/publish/", {"channels": [str(channel.pk)], "hold": "1"})
+    assert held.status_code == 302
+    rendition = Rendition.objects.get(publication__source_id=story.pk, channel=channel)
+    # The story went out meanwhile (another publication): a held channel version can no longer be edited.
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.PUBLISHED)
+    refused = client_for("editor").post(f"/renditions/{rendition.pk}/edit/", {"f_title": "汛期出行提示（修改）"})
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "不能直接修改" in page  # the publication's page again, not a redirect
+    assert 'value="汛期出行提示（修改）"' in page and "<details open>" in page
+    rendition.refresh_from_db()
+    assert rendition.fields["title"] == "汛期出行提示" and rendition.edited_at is None

@@ -44,13 +44,11 @@ def roster(request):
     rows = duty.shifts(actor)  # refuses those who may not read
     typed = None
     if request.method == "POST":
-        if request.POST.get("delete") or request.POST.get("mobile_for"):
-            return tab_post(request, "alert-settings-duty", lambda actor: _roster_write(actor, request.POST))
         # A refused shift shows the page again with what was typed (a redirect would lose the times and people).
-        lane.require_edit(actor)
         typed = request.POST
-        if attempt(request, lambda actor: _roster_write(actor, typed), _("班次已保存。")).ok:
-            return redirect("alert-settings-duty")
+        saving = not (typed.get("delete") or typed.get("mobile_for"))
+        if done := tab_post(request, "alert-settings-duty", lambda actor: _roster_write(actor, typed), stay=saving):
+            return done
     now = timezone.now()
     mobiles = duty.contacts(actor)
     people = duty.rosterable_people()
@@ -83,13 +81,11 @@ def routes(request):
     rows = duty.routes(actor)
     typed = None
     if request.method == "POST":
-        if request.POST.get("delete") or request.POST.get("test"):
-            return tab_post(request, "alert-settings-paging", lambda actor: _route_write(actor, request))
         # A refused route shows the page again with what was typed (never the secret: it is typed again).
-        lane.require_edit(actor)
         typed = request.POST
-        if attempt(request, lambda actor: _route_write(actor, request), _("呼叫通道已保存。")).ok:
-            return redirect("alert-settings-paging")
+        saving = not (typed.get("delete") or typed.get("test"))
+        if done := tab_post(request, "alert-settings-paging", lambda actor: _route_write(actor, request), stay=saving):
+            return done
     return render(request, "alerts/settings_paging.html", {
         "tab": "paging", "rows": [duty.route_values(r) for r in rows], "kinds": RouteKind.choices,
         "can_edit": lane.may_edit(request.user), "base_url": settings.TONGPIN_BASE_URL, "typed": typed})  # fmt: skip

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tongpin.core.access import page_needs
 from tongpin.core.ids import clean_id
 from tongpin.core.models import AuditEvent
-from tongpin.core.pages import act, attempt
+from tongpin.core.pages import act_or_stay, attempt
 from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, ALERT_VIEW, can
 
 from . import compose, duty, labels, listen, paging, queries
@@ -62,7 +62,7 @@ def _timings(alert: Alert, deliveries) -> dict:
 
 
 @login_required
-def console(request):
+def console(request, noted: dict | None = None):
     rows = _rows(request.user)
     context = {
         "rows": rows,
@@ -70,6 +70,7 @@ def console(request):
         "can_decide": can(request.user, ALERT_DECIDE),
         "can_submit": can(request.user, ALERT_SUBMIT),
         "duty": duty.on_duty_now(),
+        "noted": noted,  # a refused decision's note, shown again in its alert's form
     }
     if request.htmx:
         return render(request, "alerts/_console_rows.html", context)
@@ -77,11 +78,12 @@ def console(request):
 
 
 @login_required
-def alert_detail(request, alert_id: int):
+def alert_detail(request, alert_id: int, noted: dict | None = None):
     alert = queries.get_alert(request.user, alert_id)
     deliveries = queries.deliveries(alert)
     context = {
         "alert": alert,
+        "noted": noted,
         "chain": queries.chain(alert),
         "deliveries": deliveries,
         "timings": _timings(alert, deliveries),
@@ -127,9 +129,13 @@ def alert_decide(request, alert_id: int, decision: str):
     action = lifecycle.confirm if decision == "confirm" else lifecycle.reject
     note = request.POST.get("note", "").strip()
     success = _("已确认发布。") if decision == "confirm" else _("已驳回，不发布。")
-    console = request.POST.get("back") == "console"  # decided from the duty console: stay there
-    back = reverse("alert-console") if console else reverse("alert-detail", args=[alert_id])
-    return act(request, lambda actor: action(actor, alert_id, note), back, success=success)
+    from_console = request.POST.get("back") == "console"  # decided from the duty console: stay there
+    back = reverse("alert-console") if from_console else reverse("alert-detail", args=[alert_id])
+    if done := act_or_stay(request, lambda actor: action(actor, alert_id, note), back, success=success):
+        return done
+    # Refused: the same page again, the note as typed in the alert's form (a redirect would lose it).
+    noted = {"alert": alert_id, "note": request.POST.get("note", "")}
+    return console(request, noted) if from_console else alert_detail(request, alert_id, noted)
 
 
 @login_required

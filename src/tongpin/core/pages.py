@@ -6,14 +6,24 @@
 `attempt` runs `call(actor)`; a refusal (`DomainError`) becomes its messages on the next page (or, given a `form`,
 on the form's fields, so that what was typed stays), otherwise `success` is flashed. `act` is `attempt` and then a
 redirect, whatever the outcome. Services check capabilities and rules themselves; a page never decides.
+
+A write whose refusal must keep what was typed does not redirect then (that would lose it): `act_or_stay` answers
+None and the page is shown again with the typed values, and `add_form` is a detail page's add form, bound and
+saved, answering the form to show (or the redirect once saved):
+
+    form = add_form(request, TaskForm, can_manage, lambda actor, values: services.save_task(actor, event, values),
+                    "event-detail", event_id=event.pk, success=_("已添加。"))
+    if isinstance(form, HttpResponseRedirect):
+        return form
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
@@ -21,6 +31,7 @@ from django.shortcuts import redirect
 from .audit import Actor, actor_from_request
 from .errors import DomainError, flash_errors
 
+F = TypeVar("F", bound=forms.BaseForm)
 Refusals = type[DomainError] | tuple[type[DomainError], ...]  # the errors a page shows; others propagate
 
 
@@ -61,3 +72,26 @@ def act(request, call: Callable[[Actor], Any], to: str, *args: Any, success: str
     whether it went through or not: the page it lands on shows the message either way."""
     attempt(request, call, success, refusals=refusals)
     return redirect(to, *args, **kwargs)
+
+
+def act_or_stay(request, call: Callable[[Actor], Any], to: str, *args: Any, success: str = "", form=None,
+                stay: bool = True, **kwargs: Any) -> HttpResponseRedirect | None:  # fmt: skip
+    """`attempt(request, call, success, form)`, then a redirect to `to` (as `act`) once it went through. Refused, None
+    while `stay`: the caller shows its page again with what was typed and the refusal (on `form`, or in the
+    messages). Without `stay` (a delete, a test: nothing typed) a refusal redirects too."""
+    if attempt(request, call, success, form=form).ok or not stay:
+        return redirect(to, *args, **kwargs)
+    return None
+
+
+def add_form(request, form_class: Callable[..., F], allowed: bool, save: Callable[[Actor, dict], Any], to: str,
+             *args: Any, success: str = "", **kwargs: Any) -> F | HttpResponseRedirect | None:  # fmt: skip
+    """A detail page's form for adding to its object: None unless `allowed`; bound to a POST (and its files) and,
+    when valid, `save(actor, cleaned_data)` then a redirect to `to` (as `act`). Otherwise the form to show: empty,
+    or with what was typed and why it was not saved (a refusal on its fields)."""
+    form = form_class(request.POST or None, request.FILES or None) if allowed else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        values = form.cleaned_data
+        return act_or_stay(request, lambda actor: save(actor, values), to, *args, success=success, form=form,
+                           **kwargs) or form  # fmt: skip
+    return form

@@ -5,7 +5,7 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import DomainError
 from tongpin.core.forms import edit_page, form_page
-from tongpin.core.pages import act, attempt
+from tongpin.core.pages import add_form, attempt
 from tongpin.core.spreadsheets import table_response
 
 from . import results, services
@@ -73,11 +73,11 @@ def session_detail(request, session_id: int):
     session = services.get_session(request.user, session_id)
     result = getattr(session, "result", None) if hasattr(session, "result") else None
     can_manage = roles.can(request.user, roles.LIVE_MANAGE)
-    form = ResultForm(request.POST or None) if can_manage else None
-    if request.method == "POST" and form is not None and form.is_valid():
-        record = lambda actor: services.record_result(actor, session, form.cleaned_data)  # noqa: E731
-        if attempt(request, record, _("直播数据已保存。"), form=form).ok:
-            return redirect("live-session", session_id=session.pk)
+    record = lambda actor, values: services.record_result(actor, session, values)  # noqa: E731
+    form = add_form(request, ResultForm, can_manage, record, "live-session", session_id=session.pk,
+                    success=_("直播数据已保存。"))  # fmt: skip
+    if isinstance(form, HttpResponseRedirect):
+        return form
     editable = session.status in (SessionStatus.PLANNED, SessionStatus.REHEARSED)
     early = services.early_by(session) if editable else None  # going live now would be this early
     return render(
@@ -138,13 +138,11 @@ def anchor_edit(request, anchor_id: int | None = None):
 @page_needs(roles.LIVE_VIEW)
 def anchor_detail(request, anchor_id: int):
     anchor = services.get_anchor(request.user, anchor_id)
-    can_manage = roles.can(request.user, roles.LIVE_MANAGE)
-    form = QualificationForm(request.POST or None, request.FILES or None) if can_manage else None
-    if request.method == "POST" and form is not None and form.is_valid():
-        return act(
-            request, lambda actor: services.save_qualification(actor, anchor, form.cleaned_data), "live-anchor",
-            anchor_id=anchor.pk,
-        )  # fmt: skip
+    save = lambda actor, values: services.save_qualification(actor, anchor, values)  # noqa: E731
+    form = add_form(request, QualificationForm, roles.can(request.user, roles.LIVE_MANAGE), save, "live-anchor",
+                    anchor_id=anchor.pk)  # fmt: skip
+    if isinstance(form, HttpResponseRedirect):
+        return form
     return render(
         request,
         "live/anchor.html",
@@ -174,13 +172,11 @@ def product_edit(request, product_id: int | None = None):
 @page_needs(roles.LIVE_VIEW)
 def product_detail(request, product_id: int):
     product = services.get_product(request.user, product_id)
-    can_manage = roles.can(request.user, roles.LIVE_MANAGE)
-    form = DocumentForm(request.POST or None, request.FILES or None) if can_manage else None
-    if request.method == "POST" and form is not None and form.is_valid():
-        return act(
-            request, lambda actor: services.add_document(actor, product, form.cleaned_data), "live-product",
-            product_id=product.pk, success=_("已添加。"),
-        )  # fmt: skip
+    save = lambda actor, values: services.add_document(actor, product, values)  # noqa: E731
+    form = add_form(request, DocumentForm, roles.can(request.user, roles.LIVE_MANAGE), save, "live-product",
+                    product_id=product.pk, success=_("已添加。"))  # fmt: skip
+    if isinstance(form, HttpResponseRedirect):
+        return form
     return render(request, "live/product.html", {"product": product, "form": form, "today": timezone.localdate()})
 
 

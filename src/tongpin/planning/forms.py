@@ -73,7 +73,8 @@ class AcceptForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.CharField(label=_("未采纳理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+    reason = forms.CharField(label=_("未采纳理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": _("请写明未采纳的理由。")})  # fmt: skip
 
 
 class KeyDateForm(forms.ModelForm):

@@ -6,7 +6,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.errors import DomainError
 from tongpin.core.forms import edit_page, form_page
-from tongpin.core.pages import act, attempt
+from tongpin.core.pages import act, act_or_stay, add_form, attempt
 from tongpin.core.weblinks import local_next
 from tongpin.partners.models import RequestState
 from tongpin.partners.scope import partner_scope
@@ -87,17 +87,23 @@ def request_new(request):
 
 @login_required
 def request_detail(request, request_id: int):
-    req = request_service.get_request(request.user, request_id)
+    return _request_page(request, request_service.get_request(request.user, request_id))
+
+
+def _request_page(request, req, refused: AcceptForm | DeclineForm | None = None):
+    """The request; a decision the services refused is shown again as typed, with why, in place of its fresh form
+    (even when the request was decided meanwhile: the person keeps what they wrote)."""
     can_handle = roles.can(request.user, roles.REQUEST_HANDLE) and req.state == RequestState.SUBMITTED
+    decisions = {"accept_form": AcceptForm(partner=req.partner), "decline_form": DeclineForm()} if can_handle else {}
+    if refused is not None:
+        decisions["accept_form" if isinstance(refused, AcceptForm) else "decline_form"] = refused
     return render(
         request,
         "planning/request_detail.html",
         {
             "req": req,
             "progress": request_service.progress(req, request.user),
-            "can_handle": can_handle,
-            "accept_form": AcceptForm(partner=req.partner) if can_handle else None,
-            "decline_form": DeclineForm() if can_handle else None,
+            **decisions,
             "can_withdraw": req.submitted_by_id == request.user.pk and req.state == RequestState.SUBMITTED,
             "staff": roles.can(request.user, roles.PLAN_VIEW),
         },
@@ -112,19 +118,23 @@ def request_decide(request, request_id: int, decision: str):
         form = AcceptForm(request.POST, partner=req.partner)
         campaign = form.cleaned_data.get("campaign") if form.is_valid() else None
         note = request.POST.get("note", "")
-        accepted = attempt(request, lambda actor: request_service.accept_request(actor, req.pk, campaign, note))
-        if accepted.ok:
-            _req, topic = accepted.value
-            messages.success(request, _("已纳入策划，生成选题“%(t)s”，可以派单了。") % {"t": topic.title})
-            return redirect("topic-detail", topic_id=topic.pk)
-    elif decision == "decline":
-        reason = request.POST.get("reason", "")
-        attempt(request, lambda actor: request_service.decline_request(actor, req.pk, reason), _("已回复未采纳。"))
-    elif decision == "withdraw":
-        attempt(request, lambda actor: request_service.withdraw_request(actor, req.pk), _("已撤回。"))
-    else:
-        raise Http404
-    return redirect("request-detail", request_id=req.pk)
+        accept = lambda actor: request_service.accept_request(actor, req.pk, campaign, note)  # noqa: E731
+        accepted = attempt(request, accept, form=form)
+        if not accepted.ok:
+            return _request_page(request, req, form)
+        _req, topic = accepted.value
+        messages.success(request, _("已纳入策划，生成选题“%(t)s”，可以派单了。") % {"t": topic.title})
+        return redirect("topic-detail", topic_id=topic.pk)
+    if decision == "decline":
+        form = DeclineForm(request.POST)  # a blank reason is refused by the form, in the services' words
+        decline = lambda actor: request_service.decline_request(actor, req.pk, form.cleaned_data["reason"])  # noqa: E731
+        done = form.is_valid() and act_or_stay(request, decline, "request-detail", request_id=req.pk,
+                                               success=_("已回复未采纳。"), form=form)  # fmt: skip
+        return done or _request_page(request, req, form)
+    if decision == "withdraw":
+        return act(request, lambda actor: request_service.withdraw_request(actor, req.pk), "request-detail",
+                   request_id=req.pk, success=_("已撤回。"))  # fmt: skip
+    raise Http404
 
 
 @login_required
@@ -416,11 +426,10 @@ def event_edit(request, event_id: int | None = None):
 def event_detail(request, event_id: int):
     event = services.get_event(request.user, event_id)
     can_manage = roles.can(request.user, roles.PLAN_MANAGE)
-    form = TaskForm(request.POST or None) if can_manage else None
-    if request.method == "POST" and form is not None and form.is_valid():
-        add = lambda actor: services.save_task(actor, event, form.cleaned_data)  # noqa: E731
-        if attempt(request, add, _("已添加。"), form=form).ok:
-            return redirect("event-detail", event_id=event.pk)
+    add = lambda actor, values: services.save_task(actor, event, values)  # noqa: E731
+    form = add_form(request, TaskForm, can_manage, add, "event-detail", event_id=event.pk, success=_("已添加。"))
+    if isinstance(form, HttpResponseRedirect):
+        return form
     return render(
         request,
         "planning/event_detail.html",

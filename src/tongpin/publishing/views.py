@@ -18,7 +18,7 @@ from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.ids import clean_id
-from tongpin.core.pages import act, attempt
+from tongpin.core.pages import act, act_or_stay, attempt
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
 from tongpin.partners.models import Partner
 
@@ -146,23 +146,28 @@ def channel_pause(request, channel_id: int):
 # --- publications ---
 
 
+def _edit_value(rendition: Rendition, spec, typed) -> str:
+    """A field as its edit box shows it: what was typed (a refused edit's POST), else what the rendition holds."""
+    if typed is not None and f"f_{spec.name}" in typed:
+        return typed[f"f_{spec.name}"]
+    value = rendition.fields.get(spec.name)
+    return "\n".join(value or []) if spec.items else value or ""
+
+
 @login_required
-def publication_detail(request, publication_id: int):
+def publication_detail(request, publication_id: int, refused: tuple[int, dict] | None = None):
+    """`refused`: a rendition whose edit was refused and what was typed for it, shown again in its open form."""
     publication = services.get_publication(request.user, publication_id)
     renditions = []
     for rendition in publication.renditions.select_related("channel"):
         formatter = formatter_for(rendition.kind)
+        typed = refused[1] if refused and refused[0] == rendition.pk else None
         renditions.append(
             {
                 "rendition": rendition,
+                "typed": typed is not None,
                 "specs": [
-                    {
-                        "spec": s,
-                        "value": rendition.fields.get(s.name),
-                        "edit_value": "\n".join(rendition.fields.get(s.name) or [])
-                        if s.items
-                        else rendition.fields.get(s.name) or "",
-                    }
+                    {"spec": s, "value": rendition.fields.get(s.name), "edit_value": _edit_value(rendition, s, typed)}
                     for s in formatter.fields
                 ],
                 "text": formatter.text_of(rendition.fields),
@@ -197,10 +202,14 @@ def rendition_edit(request, rendition_id: int):
             fields[spec.name] = [line.strip() for line in request.POST.get(key, "").splitlines() if line.strip()]
         elif key in request.POST:
             fields[spec.name] = request.POST[key]
-    if attempt(request, lambda actor: services.edit_rendition(actor, rendition.pk, fields), _("渠道稿已保存。")).ok:
-        if rules_for(rendition.publication.source_type) is not None:
-            messages.info(request, _("修改已记入稿件的新版本，须重新审核通过后才能发出。"))
-    return redirect("publication-detail", publication_id=rendition.publication_id)
+    edit = lambda actor: services.edit_rendition(actor, rendition.pk, fields)  # noqa: E731
+    done = act_or_stay(request, edit, "publication-detail", publication_id=rendition.publication_id,
+                       success=_("渠道稿已保存。"))  # fmt: skip
+    if done is None:  # refused: the page again with what was typed in this rendition's form
+        return publication_detail(request, rendition.publication_id, (rendition.pk, request.POST))
+    if rules_for(rendition.publication.source_type) is not None:
+        messages.info(request, _("修改已记入稿件的新版本，须重新审核通过后才能发出。"))
+    return done
 
 
 @login_required
