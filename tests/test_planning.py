@@ -222,6 +222,11 @@ def test_a_refused_request_decision_keeps_what_was_typed(users, partners, client
     accept = desk.post(f"/requests/{second.pk}/accept", {"note": "纳入五月防汛策划"}).content.decode()
     assert "纳入五月防汛策划" in accept and "该需求已处理" in accept and 'id="accept"' in accept
     assert PublicityRequest.objects.get(pk=second.pk).state == RequestState.DECLINED
+    # A campaign that is no longer offered (archived, another partner's, gone) is refused, not silently dropped.
+    third = request_service.submit_request(actor(users["liaison_em"]), values)
+    gone = desk.post(f"/requests/{third.pk}/accept", {"campaign": 999_999, "note": "纳入汛期策划"}).content.decode()
+    assert "纳入汛期策划" in gone and 'id="accept"' in gone
+    assert PublicityRequest.objects.get(pk=third.pk).state == RequestState.SUBMITTED
 
 
 def client_with(user):

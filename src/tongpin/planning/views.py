@@ -116,8 +116,9 @@ def request_decide(request, request_id: int, decision: str):
     req = request_service.get_request(request.user, request_id)
     if decision == "accept":
         form = AcceptForm(request.POST, partner=req.partner)
-        campaign = form.cleaned_data.get("campaign") if form.is_valid() else None
-        note = request.POST.get("note", "")
+        if not form.is_valid():  # e.g. a campaign archived or gone since the page was loaded: not dropped silently
+            return _request_page(request, req, form)
+        campaign, note = form.cleaned_data["campaign"], form.cleaned_data["note"]
         accept = lambda actor: request_service.accept_request(actor, req.pk, campaign, note)  # noqa: E731
         accepted = attempt(request, accept, form=form)
         if not accepted.ok:
