@@ -247,7 +247,7 @@ def test_coverage_answers_with_and_without_stored_coverage(users, token_for):
     exactly(api(Client(), "get", f"/channels/{bare.pk}/coverage", admin), 200, empty)
 
 
-def test_certificate_answers_readable_and_not(users, token_for):
+def test_certificate_answers_readable_and_not(users, token_for, client_for):
     from tongpin.alerts import lane_config
 
     admin = token_for("admin")
@@ -263,6 +263,8 @@ def test_certificate_answers_readable_and_not(users, token_for):
     unreadable = {"id": old.pk, "sender": old.sender, "note": old.note, "subject": "", "issuer": "",
                   "fingerprint": "", "not_after": None, "expired": False, "added_at": old.added_at}  # fmt: skip
     exactly(api(Client(), "get", "/alerts/certificates", admin), 200, [readable, unreadable])
+    page = client_for("admin").get("/alerts/settings/certificates/").content.decode()  # the page reads `info` too
+    assert info.fingerprint in page and page.count('<td colspan="3">') == 1
 
 
 def test_patch_schemas_take_the_fields_they_took(users):
