@@ -13,6 +13,7 @@ from tongpin.core.schemas import ERRORS
 from tongpin.publishing import channels_admin
 
 from . import lane_config as lane
+from .models import Coverage
 
 router = Router(tags=["alerts"])
 
@@ -42,10 +43,19 @@ class CoverageAreaOut(Schema):
     name: str
 
 
+# Reads a channel's coverage (`lane.coverage_of`: an unsaved one with the defaults while none is set).
 class ChannelCoverageOut(ChannelCoverageIn):
     channel_id: int
     configured: bool
     areas: list[CoverageAreaOut]
+
+    @staticmethod
+    def resolve_configured(coverage: Coverage) -> bool:
+        return lane.describe_coverage(coverage)["configured"]
+
+    @staticmethod
+    def resolve_areas(coverage: Coverage) -> list[dict]:
+        return lane.describe_coverage(coverage)["areas"]
 
 
 class SenderCertificateIn(Schema):
@@ -54,6 +64,12 @@ class SenderCertificateIn(Schema):
     note: str = ""
 
 
+def _from_info(name: str, unreadable: object) -> staticmethod:
+    """A resolver of one thing the certificate's PEM says (`unreadable` when it cannot be read)."""
+    return staticmethod(lambda certificate: getattr(certificate.info, name) if certificate.info else unreadable)
+
+
+# Reads a certificate as `lane.certificates` and `lane.add_certificate` answer it, with `info` read once.
 class SenderCertificateOut(Schema):
     id: int
     sender: str
@@ -65,20 +81,11 @@ class SenderCertificateOut(Schema):
     expired: bool
     added_at: dt.datetime
 
-
-def _coverage_out(channel) -> dict:
-    coverage = lane.get_coverage(channel)
-    values = lane.coverage_values(coverage) or {}
-    described = lane.describe_coverage(coverage)
-    return {**lane.CoverageInput().__dict__, **values, "channel_id": channel.pk,
-            "configured": described["configured"], "areas": described["areas"]}  # fmt: skip
-
-
-def _certificate_out(certificate, info) -> dict:
-    return {"id": certificate.pk, "sender": certificate.sender, "note": certificate.note,
-            "subject": info.subject if info else "", "issuer": info.issuer if info else "",
-            "fingerprint": info.fingerprint if info else "", "not_after": info.not_after if info else None,
-            "expired": info.expired if info else False, "added_at": certificate.added_at}  # fmt: skip
+    resolve_subject = _from_info("subject", "")
+    resolve_issuer = _from_info("issuer", "")
+    resolve_fingerprint = _from_info("fingerprint", "")
+    resolve_not_after = _from_info("not_after", None)
+    resolve_expired = _from_info("expired", False)
 
 
 @router.get("/alerts/policies", response={200: list[ReleasePolicyIO], **ERRORS}, summary="Release policies")
@@ -86,9 +93,7 @@ def lane_policies_get(request):
     return [lane.policy_values(p) for p in lane.policies(actor_from_request(request, "api"))]
 
 
-@router.put(
-    "/alerts/policies", response={200: list[ReleasePolicyIO], **ERRORS}, summary="Replace the release policies"
-)
+@router.put("/alerts/policies", response={200: list[ReleasePolicyIO], **ERRORS}, summary="Replace the release policies")
 def lane_policies_put(request, payload: list[ReleasePolicyIO]):
     items = [lane.PolicyInput(**item.dict()) for item in payload]
     return [lane.policy_values(p) for p in lane.replace_policies(actor_from_request(request, "api"), items)]
@@ -97,18 +102,17 @@ def lane_policies_put(request, payload: list[ReleasePolicyIO]):
 @router.get("/channels/{channel_id}/coverage", response={200: ChannelCoverageOut, **ERRORS}, summary="Coverage")
 def lane_coverage_get(request, channel_id: int):
     lane.require_read(actor_from_request(request, "api"))
-    return _coverage_out(channels_admin.get_channel(channel_id))
+    return lane.coverage_of(channels_admin.get_channel(channel_id))
 
 
 @router.put("/channels/{channel_id}/coverage", response={200: ChannelCoverageOut, **ERRORS}, summary="Set coverage")
 def lane_coverage_put(request, channel_id: int, payload: ChannelCoverageIn):
-    lane.save_coverage(actor_from_request(request, "api"), channel_id, lane.CoverageInput(**payload.dict()))
-    return _coverage_out(channels_admin.get_channel(channel_id))
+    return lane.save_coverage(actor_from_request(request, "api"), channel_id, lane.CoverageInput(**payload.dict()))
 
 
 @router.get("/alerts/certificates", response={200: list[SenderCertificateOut], **ERRORS}, summary="Certificates")
 def lane_certificates_get(request):
-    return [_certificate_out(c, info) for c, info in lane.certificates(actor_from_request(request, "api"))]
+    return lane.certificates(actor_from_request(request, "api"))
 
 
 @router.post(
@@ -116,7 +120,7 @@ def lane_certificates_get(request):
 )
 def lane_certificates_post(request, payload: SenderCertificateIn):
     certificate = lane.add_certificate(actor_from_request(request, "api"), payload.sender, payload.pem, payload.note)
-    return Status(201, _certificate_out(certificate, lane.certificate_info(certificate.pem)))
+    return Status(201, certificate)
 
 
 @router.delete("/alerts/certificates/{certificate_id}", response={204: None, **ERRORS}, summary="Remove a certificate")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from tongpin.core.audit import actor_from_request
@@ -23,20 +23,15 @@ class SenderIdentityIn(Schema):
 
 class SenderIdentityOut(Schema):
     id: int
-    username: str
+    username: str = Field(alias="user.username")
     sender: str
     note: str
     added_at: dt.datetime
 
 
-def _out(identity) -> dict:
-    return {"id": identity.pk, "username": identity.user.username, "sender": identity.sender,
-            "note": identity.note, "added_at": identity.added_at}  # fmt: skip
-
-
 @router.get("/alert-senders", response={200: list[SenderIdentityOut], **ERRORS}, summary="Sender bindings (admins)")
 def sender_identities_list(request):
-    return [_out(i) for i in senders.bindings(actor_from_request(request, "api"))]
+    return list(senders.bindings(actor_from_request(request, "api")))
 
 
 @router.post(
@@ -44,7 +39,7 @@ def sender_identities_list(request):
 )
 def sender_identities_create(request, payload: SenderIdentityIn):
     identity = senders.bind(actor_from_request(request, "api"), payload.username, payload.sender, payload.note)
-    return Status(201, _out(identity))
+    return Status(201, identity)
 
 
 @router.delete("/alert-senders/{identity_id}", response={204: None, **ERRORS}, summary="Remove a sender binding")

@@ -260,6 +260,11 @@ def get_coverage(channel: Channel) -> Coverage | None:
     return Coverage.objects.filter(channel=channel).first()
 
 
+def coverage_of(channel: Channel) -> Coverage:
+    """The channel's coverage, or an unsaved one with the defaults (nowhere, from blue) while none is set."""
+    return get_coverage(channel) or Coverage(channel=channel)
+
+
 def save_coverage(actor: Actor, channel_id: int, data: CoverageInput) -> Coverage:
     """Set where a channel reaches and what it carries; audited as `alert.coverage_saved` (old and new)."""
     require_edit(actor)
@@ -274,7 +279,7 @@ def save_coverage(actor: Actor, channel_id: int, data: CoverageInput) -> Coverag
         channel = Channel.objects.select_for_update().filter(pk=clean_id(channel_id) or 0).first()
         if channel is None:
             raise NotFound(FieldError("channel_not_found", _("渠道不存在。"), "channel"))
-        coverage = get_coverage(channel) or Coverage(channel=channel)
+        coverage = coverage_of(channel)
         old = coverage_values(coverage)
         coverage.area_codes = codes
         coverage.polygons = polygons
@@ -333,9 +338,7 @@ def channels_without_coverage() -> list[Channel]:
     polygon and not everywhere. They get no warnings at all (release.target_channels), which the status page
     flags."""
     covered = Coverage.objects.filter(Q(everywhere=True) | ~Q(area_codes=[]) | ~Q(polygons=[]))
-    rows = Channel.objects.filter(is_active=True, kind__in=ALERT_KINDS).exclude(
-        pk__in=covered.values("channel_id")
-    )
+    rows = Channel.objects.filter(is_active=True, kind__in=ALERT_KINDS).exclude(pk__in=covered.values("channel_id"))
     return list(rows.order_by("name"))
 
 
@@ -371,15 +374,20 @@ def certificate_info(pem: str) -> CertificateInfo:
     )
 
 
-def certificates(actor: Actor) -> list[tuple[SenderCertificate, CertificateInfo | None]]:
+def readable(certificate: SenderCertificate) -> CertificateInfo | None:
+    """What the stored PEM says, or None when it cannot be read (stored before these checks, in the Django admin)."""
+    try:
+        return certificate_info(certificate.pem)
+    except ValueError:
+        return None
+
+
+def certificates(actor: Actor) -> list[SenderCertificate]:
+    """Every certificate, each with `info` (what its PEM says; None when unreadable), read once here."""
     require_read(actor)
-    rows = []
-    for certificate in SenderCertificate.objects.order_by("sender", "-added_at"):
-        try:
-            info = certificate_info(certificate.pem)
-        except ValueError:
-            info = None  # stored before these checks (the Django admin): shown as unreadable
-        rows.append((certificate, info))
+    rows = list(SenderCertificate.objects.order_by("sender", "-added_at"))
+    for certificate in rows:
+        certificate.info = readable(certificate)
     return rows
 
 
@@ -421,6 +429,7 @@ def add_certificate(actor: Actor, sender: str, pem: str, note: str = "") -> Send
         certificate = SenderCertificate.objects.create(sender=sender, pem=pem, note=note.strip()[:200])
         audit.record(actor, "alert.certificate_added", certificate,
                      {"old": None, "new": _certificate_values(certificate, info)})  # fmt: skip
+    certificate.info = info
     return certificate
 
 
@@ -430,10 +439,6 @@ def remove_certificate(actor: Actor, certificate_id: int) -> None:
         certificate = SenderCertificate.objects.select_for_update().filter(pk=clean_id(certificate_id) or 0).first()
         if certificate is None:
             raise NotFound(FieldError("certificate_not_found", _("证书不存在。"), "id"))
-        try:
-            info = certificate_info(certificate.pem)
-        except ValueError:
-            info = None
         audit.record(actor, "alert.certificate_removed", certificate,
-                     {"old": _certificate_values(certificate, info), "new": None})  # fmt: skip
+                     {"old": _certificate_values(certificate, readable(certificate)), "new": None})  # fmt: skip
         certificate.delete()

@@ -10,6 +10,8 @@ from pydantic import Field
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden
+from tongpin.core.models import User
+from tongpin.core.resources import patch_of
 from tongpin.core.schemas import ERRORS
 from tongpin.publishing.api import PublicationOut
 from tongpin.publishing.kinds import ChannelKind
@@ -19,7 +21,7 @@ from . import assets as asset_service
 from . import stories as story_service
 from .diff import diff_revisions
 from .downloads import asset_response, export_response
-from .listing import MAX_PAGE, StoryFilters, list_stories
+from .listing import MAX_PAGE, StoryFilters, StoryRow, list_stories
 from .maintenance import request_reindex
 from .models import Asset, Revision, Story
 from .publish import publish_story, story_ninjs
@@ -41,24 +43,23 @@ class StoryIn(Schema):
     author_ids: list[int] | None = None
 
 
-class StoryPatch(Schema):
+class StoryVersion(Schema):
     version: int = Field(description="the version this edit starts from (optimistic locking)")
-    title: str | None = None
-    summary: str | None = None
-    body_html: str | None = None
-    partner: str | None = None
-    campaign_id: int | None = None
-    topic_id: int | None = None
-    assignment_id: int | None = None
-    tags: list[str] | None = None
-    channel_intentions: list[ChannelKind] | None = None
-    author_ids: list[int] | None = None
+
+
+# The version the edit starts from, then StoryIn's fields, each optional (pydantic puts the last base's fields first).
+class StoryPatch(patch_of(StoryIn, "StoryChanges"), StoryVersion):
+    pass
 
 
 class AuthorOut(Schema):
     id: int
     username: str
     name: str
+
+    @staticmethod
+    def resolve_name(user: User) -> str:
+        return str(user)
 
 
 class StoryOut(Schema):
@@ -67,7 +68,7 @@ class StoryOut(Schema):
     summary: str
     body_html: str
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     version: int
     partner: str | None
     campaign_id: int | None
@@ -79,26 +80,43 @@ class StoryOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    @staticmethod
+    def resolve_partner(story: Story) -> str | None:
+        return story.partner.slug if story.partner_id else None
+
+    @staticmethod
+    def resolve_tags(story: Story) -> list[str]:
+        return [tag.name for tag in story.tags.all()]
+
 
 class StoryListItem(Schema):
-    id: int
+    id: int = Field(alias="pk")
     title: str
     summary: str
     status: str
     version: int
-    partner: str | None
+    partner: str | None = Field(alias="partner_slug")
     tags: list[str]
     updated_at: dt.datetime
     highlight_title: str | None = None
     highlight: str | None = None
 
+    @staticmethod
+    def resolve_highlight_title(row: StoryRow) -> str | None:
+        return str(row.snippet.title) if row.snippet else None
 
+    @staticmethod
+    def resolve_highlight(row: StoryRow) -> str | None:
+        return str(row.snippet.excerpt) if row.snippet else None
+
+
+# Reads a `listing.StoryPage`: its rows are read straight from the database, with the search's snippets.
 class StoryListOut(Schema):
-    count: int = Field(description="matches; counting stops at 10,000 (then `more` is true)")
+    count: int = Field(alias="total", description="matches; counting stops at 10,000 (then `more` is true)")
     more: bool = False
     page: int
     page_size: int
-    results: list[StoryListItem]
+    results: list[StoryListItem] = Field(alias="stories")
 
 
 class StoryQuery(Schema):
@@ -124,6 +142,10 @@ class RevisionOut(Schema):
     created_at: dt.datetime
     note: str
 
+    @staticmethod
+    def resolve_created_by(revision: Revision) -> str:
+        return str(revision.created_by)
+
 
 class RevisionListItem(Schema):
     number: int
@@ -131,6 +153,8 @@ class RevisionListItem(Schema):
     created_by: str
     created_at: dt.datetime
     note: str
+
+    resolve_created_by = staticmethod(RevisionOut.resolve_created_by)
 
 
 class DiffLineOut(Schema):
@@ -165,59 +189,17 @@ class AssetOut(Schema):
     download_url: str
     thumbnail_url: str | None
 
+    @staticmethod
+    def resolve_key(asset: Asset) -> str:
+        return asset.key.hex
 
+    @staticmethod
+    def resolve_download_url(asset: Asset) -> str:
+        return f"/api/v1/assets/{asset.key.hex}/download"
 
-
-def story_out(story: Story) -> dict:
-    return {
-        "id": story.pk,
-        "title": story.title,
-        "summary": story.summary,
-        "body_html": story.body_html,
-        "status": story.status,
-        "status_label": str(story.get_status_display()),
-        "version": story.version,
-        "partner": story.partner.slug if story.partner_id else None,
-        "campaign_id": story.campaign_id,
-        "topic_id": story.topic_id,
-        "assignment_id": story.assignment_id,
-        "tags": [t.name for t in story.tags.all()],
-        "channel_intentions": story.channel_intentions,
-        "authors": [{"id": a.pk, "username": a.username, "name": str(a)} for a in story.authors.all()],
-        "created_at": story.created_at,
-        "updated_at": story.updated_at,
-    }
-
-
-def revision_out(revision: Revision) -> dict:
-    return {
-        "number": revision.number,
-        "title": revision.title,
-        "summary": revision.summary,
-        "body_html": revision.body_html,
-        "tags": revision.tags,
-        "channel_intentions": revision.channel_intentions,
-        "created_by": str(revision.created_by),
-        "created_at": revision.created_at,
-        "note": revision.note,
-    }
-
-
-def asset_out(asset: Asset) -> dict:
-    key = asset.key.hex
-    return {
-        "key": key,
-        "kind": asset.kind,
-        "mime_type": asset.mime_type,
-        "original_name": asset.original_name,
-        "size": asset.size,
-        "sha256": asset.sha256,
-        "width": asset.width,
-        "height": asset.height,
-        "caption": asset.caption,
-        "download_url": f"/api/v1/assets/{key}/download",
-        "thumbnail_url": f"/api/v1/assets/{key}/thumbnail" if asset.thumbnail else None,
-    }
+    @staticmethod
+    def resolve_thumbnail_url(asset: Asset) -> str | None:
+        return f"/api/v1/assets/{asset.key.hex}/thumbnail" if asset.thumbnail else None
 
 
 def _story_input(payload: Schema, exclude: set[str]) -> StoryInput:
@@ -231,25 +213,7 @@ def _story_input(payload: Schema, exclude: set[str]) -> StoryInput:
 def stories_list(request, filters: Query[StoryQuery]):
     roles.require_any(request.auth, roles.STORY_VIEW)
     criteria = StoryFilters(**filters.dict(exclude={"page", "page_size"}))
-    page = list_stories(request.auth, criteria, filters.page, filters.page_size)
-    results = []
-    for story in page.stories:
-        snip = page.snippets.get(story.pk)
-        results.append(
-            {
-                "id": story.pk,
-                "title": story.title,
-                "summary": story.summary,
-                "status": story.status,
-                "version": story.version,
-                "partner": story.partner_slug,
-                "tags": story.tags,
-                "updated_at": story.updated_at,
-                "highlight_title": str(snip.title) if snip else None,
-                "highlight": str(snip.excerpt) if snip else None,
-            }
-        )
-    return {"count": page.total, "more": page.more, "page": page.page, "page_size": page.page_size, "results": results}
+    return list_stories(request.auth, criteria, filters.page, filters.page_size)
 
 
 @router.get("/stories/export.csv", response={200: None, **ERRORS}, summary="The list (same filters and scope) as CSV")
@@ -271,12 +235,12 @@ def search_reindex(request):
 @router.post("/stories", response={201: StoryOut, **ERRORS}, summary="Create a story (revision 1)")
 def stories_create(request, payload: StoryIn):
     story = story_service.create_story(actor_from_request(request, "api"), _story_input(payload, set()))
-    return Status(201, story_out(story))
+    return Status(201, story)
 
 
 @router.get("/stories/{story_id}", response={200: StoryOut, **ERRORS}, summary="One story")
 def stories_get(request, story_id: int):
-    return story_out(story_service.get_story(request.auth, story_id))
+    return story_service.get_story(request.auth, story_id)
 
 
 @router.patch(
@@ -288,7 +252,7 @@ def stories_patch(request, story_id: int, payload: StoryPatch):
     story = story_service.update_story(
         actor_from_request(request, "api"), story_id, _story_input(payload, {"version"}), payload.version
     )
-    return story_out(story)
+    return story
 
 
 def _history_story(request, story_id: int) -> Story:
@@ -301,22 +265,13 @@ def _history_story(request, story_id: int) -> Story:
 @router.get("/stories/{story_id}/revisions", response={200: list[RevisionListItem], **ERRORS}, summary="Revisions")
 def revisions_list(request, story_id: int):
     story = _history_story(request, story_id)
-    return [
-        {
-            "number": r.number,
-            "title": r.title,
-            "created_by": str(r.created_by),
-            "created_at": r.created_at,
-            "note": r.note,
-        }
-        for r in story.revisions.select_related("created_by")
-    ]
+    return list(story.revisions.select_related("created_by"))
 
 
 @router.get("/stories/{story_id}/revisions/{number}", response={200: RevisionOut, **ERRORS}, summary="One revision")
 def revisions_get(request, story_id: int, number: int):
     story = _history_story(request, story_id)
-    return revision_out(story_service.get_revision(request.auth, story, number))
+    return story_service.get_revision(request.auth, story, number)
 
 
 @router.get("/stories/{story_id}/diff", response={200: DiffOut, **ERRORS}, summary="Diff between two revisions")
@@ -344,19 +299,19 @@ def revisions_diff(request, story_id: int, old: int, new: int):
 )
 def revisions_restore(request, story_id: int, number: int, payload: RestoreIn):
     story = story_service.restore_revision(actor_from_request(request, "api"), story_id, number, payload.version)
-    return story_out(story)
+    return story
 
 
 @router.get("/stories/{story_id}/assets", response={200: list[AssetOut], **ERRORS}, summary="Assets of a story")
 def assets_list(request, story_id: int):
     story = story_service.get_story(request.auth, story_id)
-    return [asset_out(a) for a in story.assets.all()]
+    return list(story.assets.all())
 
 
 @router.post("/stories/{story_id}/assets", response={201: AssetOut, **ERRORS}, summary="Upload an asset")
 def assets_upload(request, story_id: int, file: File[UploadedFile], caption: Form[str] = ""):
     asset = asset_service.attach_asset(actor_from_request(request, "api"), story_id, file, caption)
-    return Status(201, asset_out(asset))
+    return Status(201, asset)
 
 
 @router.get("/assets/{key}/download", response={200: None, **ERRORS}, summary="Download an asset (access-checked)")
@@ -405,7 +360,8 @@ def stories_publications(request, story_id: int):
 
 
 @router.get(
-    "/stories/{story_id}/ninjs", response={200: dict, **ERRORS},
+    "/stories/{story_id}/ninjs",
+    response={200: dict, **ERRORS},
     summary="The story as IPTC ninjs 2.0 JSON (approved text once approved)",
 )
 def stories_ninjs(request, story_id: int):

@@ -50,6 +50,7 @@ class StoryRow:
     partner_name: str | None
     tags: list[str] = field(default_factory=list)
     body_text: str = field(default="", repr=False)
+    snippet: Snippet | None = field(default=None, repr=False)  # a search's highlighted title and excerpt
 
     @property
     def status_label(self) -> str:
@@ -89,13 +90,16 @@ class StoryPage:
     total: int
     page: int
     page_size: int
-    snippets: dict[int, Snippet] = field(default_factory=dict)
     more: bool = False  # more matches than `total` says (counting stops at COUNT_CAP)
     ranked: bool = False  # a search: pages stop at RANK_WINDOW
 
     @property
+    def snippets(self) -> dict[int, Snippet]:
+        return {story.pk: story.snippet for story in self.stories if story.snippet is not None}
+
+    @property
     def rows(self) -> list[tuple[StoryRow, Snippet | None]]:
-        return [(story, self.snippets.get(story.pk)) for story in self.stories]
+        return [(story, story.snippet) for story in self.stories]
 
     @property
     def pages(self) -> int:
@@ -155,8 +159,9 @@ def list_stories(user: User, filters: StoryFilters, page: int = 1, page_size: in
         )
     hits = ranked_ids(query, scoped, narrowing, page_size, offset)
     stories = load_rows(hits.ids)
-    snippets = {s.pk: snippet(query, s.title, s.body_text) for s in stories}
-    return StoryPage(stories, hits.total, page, page_size, snippets, more=hits.more, ranked=True)
+    for story in stories:
+        story.snippet = snippet(query, story.title, story.body_text)
+    return StoryPage(stories, hits.total, page, page_size, more=hits.more, ranked=True)
 
 
 def matching_ids(user: User, filters: StoryFilters, limit: int) -> list[int]:

@@ -14,7 +14,7 @@ from tongpin.core import roles
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, TooLarge
-from tongpin.core.resources import on_one
+from tongpin.core.resources import on_one, patch_of
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_VIEW, PUBLISH, STORY_VIEW, can
 from tongpin.core.schemas import ERRORS, ErrorsOut
 
@@ -33,20 +33,15 @@ class ChannelIn(Schema):
     slug: str = Field(description="lower-case letters, digits and hyphens; used in feed addresses")
     kind: ChannelKind
     transmitter: str = Field(description="see GET /channel-types")
-    settings: dict[str, Any] = {}
+    settings: dict[str, Any] = Field({}, description="on a change, secret settings left empty keep their value")
     partner: str | None = Field(None, description="partner slug: the channel only carries that partner's content")
     is_active: bool = True
     for_tests: bool = False
     max_attempts: int = 6
 
 
-class ChannelPatch(Schema):
-    name: str | None = None
-    settings: dict[str, Any] | None = Field(None, description="secret settings left empty keep their value")
-    partner: str | None = None
-    is_active: bool | None = None
-    for_tests: bool | None = None
-    max_attempts: int | None = None
+# What a channel is and how it sends (slug, kind, transmitter) is fixed when it is created.
+ChannelPatch = patch_of(ChannelIn, exclude=("slug", "kind", "transmitter"))
 
 
 class ChannelOut(Schema):
@@ -190,6 +185,8 @@ class PublicationOut(Schema):
         return list(rows.prefetch_related("attempt_log").order_by("id"))
 
 
+# Not derived with patch_of: renditions are made from their source, never created over the API (there is no input
+# schema to make optional), and an edit sends the rendition's whole `fields`, so it is required.
 class RenditionPatch(Schema):
     fields: dict[str, Any]
 

@@ -17,7 +17,7 @@ from tongpin.core.schemas import ERRORS
 from tongpin.newsroom import stories as story_service
 
 from . import proofing, workflow
-from .models import ReviewRun
+from .models import ReviewRun, ReviewStep, StepComment
 
 router = Router(tags=["review"])
 
@@ -34,11 +34,19 @@ class DecisionIn(Schema):
     author_reason: str = Field("", description="required when an author decides on their own story (if allowed)")
 
 
+def _name(user) -> str | None:
+    return str(user) if user else None
+
+
 class CommentOut(Schema):
     author: str
     text: str
     decision: str
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_author(comment: StepComment) -> str:
+        return str(comment.author)
 
 
 class StepOut(Schema):
@@ -52,17 +60,34 @@ class StepOut(Schema):
     decided_at: dt.datetime | None
     comments: list[CommentOut]
 
+    @staticmethod
+    def resolve_claimed_by(step: ReviewStep) -> str | None:
+        return _name(step.claimed_by)
+
+    @staticmethod
+    def resolve_decided_by(step: ReviewStep) -> str | None:
+        return _name(step.decided_by)
+
 
 class RunOut(Schema):
     id: int
     status: str
-    revision: int
-    workflow: str
+    revision: int = Field(alias="revision.number")
+    workflow: str = Field(alias="workflow.name")
     priority: int
     submitted_by: str
     submitted_at: dt.datetime
     finished_at: dt.datetime | None
     steps: list[StepOut]
+
+    @staticmethod
+    def resolve_submitted_by(run: ReviewRun) -> str:
+        return str(run.submitted_by)
+
+    @staticmethod
+    def resolve_steps(run: ReviewRun) -> list[ReviewStep]:
+        steps = run.steps.select_related("claimed_by", "decided_by").prefetch_related("comments__author")
+        return list(steps)
 
 
 class FindingOut(Schema):
@@ -79,11 +104,16 @@ class FindingOut(Schema):
     overridden: str | None
 
 
+# Reads a report's view (`proofing.report_view`): its findings with their keys and overrides.
 class ProofreadReportOut(Schema):
-    revision: int
-    rules_version: int
+    revision: int = Field(alias="report.revision.number")
+    rules_version: int = Field(alias="report.rules_version")
     blocking: int
     findings: list[FindingOut]
+
+    @staticmethod
+    def resolve_blocking(view: proofing.ReportView) -> int:
+        return len(view.blocking)
 
 
 class OverrideIn(Schema):
@@ -106,55 +136,14 @@ class FlagIn(Schema):
     reason: str
 
 
-def run_out(run: ReviewRun) -> dict:
-    steps = []
-    for step in run.steps.select_related("claimed_by", "decided_by").prefetch_related("comments__author"):
-        steps.append(
-            {
-                "order": step.order,
-                "name": step.name,
-                "role": step.role,
-                "status": step.status,
-                "due_at": step.due_at,
-                "claimed_by": str(step.claimed_by) if step.claimed_by else None,
-                "decided_by": str(step.decided_by) if step.decided_by else None,
-                "decided_at": step.decided_at,
-                "comments": [
-                    {"author": str(c.author), "text": c.text, "decision": c.decision, "created_at": c.created_at}
-                    for c in step.comments.all()
-                ],
-            }
-        )
-    return {
-        "id": run.pk,
-        "status": run.status,
-        "revision": run.revision.number,
-        "workflow": run.workflow.name,
-        "priority": run.priority,
-        "submitted_by": str(run.submitted_by),
-        "submitted_at": run.submitted_at,
-        "finished_at": run.finished_at,
-        "steps": steps,
-    }
-
-
-def report_out(report) -> dict:
-    view = proofing.report_view(report)
-    return {
-        "revision": report.revision.number,
-        "rules_version": report.rules_version,
-        "blocking": len(view.blocking),
-        "findings": view.findings,
-    }
-
-
 @router.post(
-    "/stories/{story_id}/submit", response={201: RunOut, **ERRORS},
+    "/stories/{story_id}/submit",
+    response={201: RunOut, **ERRORS},
     summary="Send the latest revision into review",
 )
 def submit(request, story_id: int, payload: SubmitIn):
     run = workflow.submit(actor_from_request(request, "api"), story_id, payload.version, payload.priority)
-    return Status(201, run_out(run))
+    return Status(201, run)
 
 
 @router.post("/stories/{story_id}/review", response={200: RunOut, **ERRORS}, summary="Decide on the current step")
@@ -167,11 +156,12 @@ def review(request, story_id: int, payload: DecisionIn):
         payload.same_person_reason,
         payload.author_reason,
     )
-    return run_out(run)
+    return run
 
 
 @router.get(
-    "/stories/{story_id}/review", response={200: RunOut, **ERRORS},
+    "/stories/{story_id}/review",
+    response={200: RunOut, **ERRORS},
     summary="The latest review run and its steps",
 )
 def review_get(request, story_id: int):
@@ -181,13 +171,13 @@ def review_get(request, story_id: int):
     run = story.review_runs.select_related("workflow", "revision", "submitted_by").first()
     if run is None:
         raise NotFound(FieldError("no_review", "this story has not been submitted"))
-    return run_out(run)
+    return run
 
 
 @router.post("/stories/{story_id}/review/claim", response={200: RunOut, **ERRORS}, summary="Claim the current step")
 def review_claim(request, story_id: int):
     step = workflow.claim(actor_from_request(request, "api"), story_id)
-    return run_out(step.run)
+    return step.run
 
 
 def _story_report(request, story_id: int):
@@ -198,30 +188,33 @@ def _story_report(request, story_id: int):
 
 
 @router.get(
-    "/stories/{story_id}/proofread", response={200: ProofreadReportOut, **ERRORS},
+    "/stories/{story_id}/proofread",
+    response={200: ProofreadReportOut, **ERRORS},
     summary="Proofreading findings of the latest revision",
 )
 def proofread_get(request, story_id: int):
-    return report_out(_story_report(request, story_id))
+    return proofing.report_view(_story_report(request, story_id))
 
 
 @router.post(
-    "/stories/{story_id}/proofread", response={200: ProofreadReportOut, **ERRORS},
+    "/stories/{story_id}/proofread",
+    response={200: ProofreadReportOut, **ERRORS},
     summary="Proofread the latest revision again",
 )
 def proofread_run(request, story_id: int):
     report = _story_report(request, story_id)
-    return report_out(proofing.proofread_revision(report.revision))
+    return proofing.report_view(proofing.proofread_revision(report.revision))
 
 
 @router.post(
-    "/stories/{story_id}/proofread/overrides", response={200: ProofreadReportOut, **ERRORS},
+    "/stories/{story_id}/proofread/overrides",
+    response={200: ProofreadReportOut, **ERRORS},
     summary="Keep an error, with a reason",
 )
 def proofread_override(request, story_id: int, payload: OverrideIn):
     report = _story_report(request, story_id)
     proofing.override_finding(actor_from_request(request, "api"), report, payload.key, payload.reason)
-    return report_out(report)
+    return proofing.report_view(report)
 
 
 @router.post("/proofread", response={200: list[FindingOut], **ERRORS}, summary="Proofread any text (not stored)")
@@ -231,9 +224,7 @@ def proofread_text(request, payload: CheckIn):
     if wait:
         raise TooManyRequests(FieldError("rate_limited", _("校对请求过于频繁，请稍后再试。")), retry_after=wait)
     if len(payload.text) > MAX_CHECK_CHARS:
-        raise TooLarge(
-            FieldError("too_large", _("文本过长（上限 %(n)d 字）。") % {"n": MAX_CHECK_CHARS}, "text")
-        )
+        raise TooLarge(FieldError("too_large", _("文本过长（上限 %(n)d 字）。") % {"n": MAX_CHECK_CHARS}, "text"))
     if payload.max_chars is not None and payload.max_chars < 1:
         raise ValidationFailed(FieldError("invalid", "max_chars must be positive", "max_chars"))
     findings = proofing.check_text(payload.text, payload.max_chars, payload.strict_advert)
@@ -257,7 +248,8 @@ def queue(request):
 
 
 @router.post(
-    "/stories/{story_id}/flags", response={201: dict, **ERRORS},
+    "/stories/{story_id}/flags",
+    response={201: dict, **ERRORS},
     summary="Flag a published story (post-publication)",
 )
 def flag(request, story_id: int, payload: FlagIn):
@@ -271,7 +263,8 @@ class ResolveIn(Schema):
 
 
 @router.post(
-    "/flags/{flag_id}/resolve", response={200: dict, **ERRORS},
+    "/flags/{flag_id}/resolve",
+    response={200: dict, **ERRORS},
     summary="Withdraw the story, or dismiss the flag",
 )
 def resolve(request, flag_id: int, payload: ResolveIn):
@@ -295,7 +288,8 @@ def rules_import(request, file: File[UploadedFile]):
 
 
 @router.post(
-    "/proofread/roster.csv", response={200: dict, **ERRORS},
+    "/proofread/roster.csv",
+    response={200: dict, **ERRORS},
     summary="Replace the leader roster from CSV (admins)",
 )
 def roster_import(request, file: File[UploadedFile]):
