@@ -224,7 +224,7 @@ def test_the_overview_lists_every_command_tongpin_ships():
 # JSON object; help texts in the shell's language.
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-REPORTING = ["cap", "proofread", "wci", "eb", "token", "account", "reindex", "backup", "restore", "check", "audit"]
+REPORTING = "cap proofread wci eb token account keys reindex backup restore check audit".split()
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -349,6 +349,11 @@ def test_token_account_reindex_and_audit_report_one_json_object(users):
     assert code == 0 and _one_object(out) == {"action": "enable", "username": "reporter", "changed": False}
     assert _run("account", "enable", "nobody")[0] == 1
     assert _run("account", "enable")[0] == 2
+    assert _run("account", "reset-2fa", "nobody")[0] == 1 and _run("account", "disable")[0] == 2
+
+    code, out, _err = _run("keys", "status", "--json")
+    assert code == 0 and set(_one_object(out)) >= {"current", "keys", "stores"}
+    assert _run("keys")[0] == 2 and _run("keys", "statuses")[0] == 2 and _run("keys", "generate", "--json")[0] == 2
 
     code, out, _err = _run("reindex", "--json")
     assert code == 0 and set(_one_object(out)) == {"stories", "seconds"}
