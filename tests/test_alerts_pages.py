@@ -136,6 +136,37 @@ def test_cap_codes_are_shown_by_name_in_chinese_and_in_english(users, sender, ch
     assert "<severity>Severe</severity>" in Alert.objects.get(pk=alert.pk).cap_xml  # the CAP itself unchanged
 
 
+GUIDANCE = "远离河道和低洼地带。\n<b>转移</b>到安全地点 & 关注预警。"  # a line break and markup to escape
+
+
+def with_guidance() -> bytes:
+    from xml.sax.saxutils import escape
+
+    return cap().replace(b"</description>", f"</description><instruction>{escape(GUIDANCE)}</instruction>".encode())
+
+
+def test_the_console_card_shows_the_protective_guidance_escaped_with_its_line_breaks(
+    users, sender, channels, client_for, settings
+):
+    [received] = receive(Actor(user=sender), with_guidance())
+    alert = received.alert
+    assert alert.state == AlertState.PENDING and alert.instruction == GUIDANCE
+    duty = client_for("duty")
+    card = duty.get("/alerts/").content.decode().split(f'id="decide-{alert.pk}"')[1].split("</article>")[0]
+    shown = (
+        f'<p class="alerts-instruction" id="instruction-{alert.pk}"><strong>防御指南</strong>：'
+        "远离河道和低洼地带。<br>&lt;b&gt;转移&lt;/b&gt;到安全地点 &amp; 关注预警。</p>"
+    )
+    assert shown in card and "<b>" not in card
+    duty.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = duty.get("/alerts/").content.decode().split(f'id="decide-{alert.pk}"')[1].split("</article>")[0]
+    assert "<strong>Instructions</strong>" in english and "防御指南" not in english
+    # an alert without guidance has no empty label on its card
+    [plain] = receive(Actor(user=sender), cap().replace(b"JX-2026-001", b"JX-2026-002"))
+    card = duty.get("/alerts/").content.decode().split(f'id="decide-{plain.alert.pk}"')[1].split("</article>")[0]
+    assert "alerts-instruction" not in card
+
+
 def test_the_composer_keeps_what_was_chosen_when_it_refuses(users, client_for):
     response = client_for("duty").post("/alerts/new/", {"event": "暴雨", "level": "red", "headline": "x",
                                                          "description": "y", "msg_type": "Update",
