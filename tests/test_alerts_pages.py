@@ -179,6 +179,33 @@ def test_the_composer_keeps_what_was_chosen_when_it_refuses(users, client_for):
         assert chosen in page
 
 
+def test_the_validators_refusal_on_the_composer_is_in_the_readers_language(users, sender, client_for, client, settings):
+    import html
+
+    settings.TONGPIN_CAP_PROFILE = "china"
+    form = {"event": "暴雨", "level": "red", "headline": "x", "description": "y", "area_codes": "1234"}
+    duty = client_for("duty")
+    page = html.unescape(duty.post("/alerts/new/", form).content.decode())
+    assert "“1234”不是 6、9 或 12 位的 GB/T 2260 区划代码。" in page and "is not a" not in page
+    duty.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = html.unescape(duty.post("/alerts/new/", form).content.decode())
+    assert "'1234' is not a 6-, 9- or 12-digit GB/T 2260 code" in page and "区划代码" not in page
+    assert not Alert.objects.exists()
+    # The API answers with the same machine code and place, whatever the words.
+    refused = client.post("/api/v1/alerts/cap", cap().replace(b"360100", b"1234"), content_type="application/xml",
+                          HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(sender, 'weather')[1]}")  # fmt: skip
+    [error] = refused.json()["errors"]
+    assert refused.status_code == 422 and error["code"] == "bad_area_code"
+    assert error["location"] == "info[0]/area[0]/geocode"
+
+
+def test_the_validators_warnings_on_the_alert_page_are_in_chinese(users, sender, client_for):
+    [received] = receive(Actor(user=sender), cap(extra_head="<references/>"))  # an Alert with empty <references>
+    assert received.alert.validation["warnings"][0]["code"] == "references_empty"  # the code kept for machines
+    page = client_for("duty").get(f"/alerts/{received.alert.pk}/").content.decode()
+    assert "⚠ references_empty：&lt;references&gt; 元素是空的。" in page and "empty &lt;references&gt;" not in page
+
+
 @needs_speech
 def test_pending_alerts_have_no_renditions_yet_so_the_page_offers_a_preview_for_staff_only(
     users, sender, channels, client_for, client, settings

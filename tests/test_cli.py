@@ -275,6 +275,25 @@ def test_cap_validate_exit_codes_and_json(tmp_path):
         assert code == 1 and "  ⚠ ipaws_code: " in out, out
 
 
+def test_cap_validate_words_follow_the_shells_language_and_the_codes_stay(monkeypatch, tmp_path):
+    good, bad = tmp_path / "good.xml", tmp_path / "bad.xml"
+    good.write_bytes(_cap_message())
+    bad.write_bytes(_cap_message().replace(b"JX-2026-001", b"JX 2026,001"))
+    screens = {}
+    for lang in ("zh_CN.UTF-8", "en_US.UTF-8"):
+        _env_language(monkeypatch, lang)
+        code, screens[lang], _err = _run("cap", "validate", "-v", "2", "--profile", "ipaws", str(bad), str(good))
+        assert code == 1
+        code, out, _err = _run("cap", "validate", "--json", str(bad))
+        [error] = _one_object(out)["files"][0]["errors"]
+        assert code == 1 and (error["code"], error["location"]) == ("bad_identifier", "identifier")
+    chinese, english = screens.values()
+    assert "bad_identifier: <identifier> 不能含空格、逗号、< 或 &。" in chinese
+    assert "  ⚠ ipaws_code: 没有 <code>IPAWSv1.0</code>。" in chinese
+    assert "bad_identifier: <identifier> must not contain spaces, commas, '<' or '&'" in english
+    assert "  ⚠ ipaws_code: no <code>IPAWSv1.0</code>" in english and not CJK.search(english)
+
+
 def test_proofread_exit_codes_and_json(tmp_path):
     clean, wrong, latin = tmp_path / "clean.txt", tmp_path / "wrong.txt", tmp_path / "latin.txt"
     clean.write_text("今天天气很好。", encoding="utf-8")
