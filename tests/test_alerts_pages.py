@@ -137,6 +137,37 @@ def test_cap_codes_are_shown_by_name_in_chinese_and_in_english(users, sender, ch
     assert "<severity>Severe</severity>" in Alert.objects.get(pk=alert.pk).cap_xml  # the CAP itself unchanged
 
 
+GUIDANCE = "远离河道和低洼地带。\n<b>转移</b>到安全地点 & 关注预警。"  # a line break and markup to escape
+
+
+def with_guidance() -> bytes:
+    from xml.sax.saxutils import escape
+
+    return cap().replace(b"</description>", f"</description><instruction>{escape(GUIDANCE)}</instruction>".encode())
+
+
+def test_the_console_card_shows_the_protective_guidance_escaped_with_its_line_breaks(
+    users, sender, channels, client_for, settings
+):
+    [received] = receive(Actor(user=sender), with_guidance())
+    alert = received.alert
+    assert alert.state == AlertState.PENDING and alert.instruction == GUIDANCE
+    duty = client_for("duty")
+    card = duty.get("/alerts/").content.decode().split(f'id="decide-{alert.pk}"')[1].split("</article>")[0]
+    shown = (
+        f'<p class="alerts-instruction" id="instruction-{alert.pk}"><strong>防御指南</strong>：'
+        "远离河道和低洼地带。<br>&lt;b&gt;转移&lt;/b&gt;到安全地点 &amp; 关注预警。</p>"
+    )
+    assert shown in card and "<b>" not in card
+    duty.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = duty.get("/alerts/").content.decode().split(f'id="decide-{alert.pk}"')[1].split("</article>")[0]
+    assert "<strong>Instructions</strong>" in english and "防御指南" not in english
+    # an alert without guidance has no empty label on its card
+    [plain] = receive(Actor(user=sender), cap().replace(b"JX-2026-001", b"JX-2026-002"))
+    card = duty.get("/alerts/").content.decode().split(f'id="decide-{plain.alert.pk}"')[1].split("</article>")[0]
+    assert "alerts-instruction" not in card
+
+
 def test_the_composer_keeps_what_was_chosen_when_it_refuses(users, client_for):
     response = client_for("duty").post("/alerts/new/", {"event": "暴雨", "level": "red", "headline": "x",
                                                          "description": "y", "msg_type": "Update",
@@ -147,6 +178,33 @@ def test_the_composer_keeps_what_was_chosen_when_it_refuses(users, client_for):
     for chosen in ('value="Update" selected', 'value="Future" selected', 'value="Possible" selected',
                    'value="Exercise" selected', 'value="Geo" selected'):  # fmt: skip
         assert chosen in page
+
+
+def test_the_validators_refusal_on_the_composer_is_in_the_readers_language(users, sender, client_for, client, settings):
+    import html
+
+    settings.TONGPIN_CAP_PROFILE = "china"
+    form = {"event": "暴雨", "level": "red", "headline": "x", "description": "y", "area_codes": "1234"}
+    duty = client_for("duty")
+    page = html.unescape(duty.post("/alerts/new/", form).content.decode())
+    assert "“1234”不是 6、9 或 12 位的 GB/T 2260 区划代码。" in page and "is not a" not in page
+    duty.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = html.unescape(duty.post("/alerts/new/", form).content.decode())
+    assert "'1234' is not a 6-, 9- or 12-digit GB/T 2260 code" in page and "区划代码" not in page
+    assert not Alert.objects.exists()
+    # The API answers with the same machine code and place, whatever the words.
+    refused = client.post("/api/v1/alerts/cap", cap().replace(b"360100", b"1234"), content_type="application/xml",
+                          HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(sender, 'weather')[1]}")  # fmt: skip
+    [error] = refused.json()["errors"]
+    assert refused.status_code == 422 and error["code"] == "bad_area_code"
+    assert error["location"] == "info[0]/area[0]/geocode"
+
+
+def test_the_validators_warnings_on_the_alert_page_are_in_chinese(users, sender, client_for):
+    [received] = receive(Actor(user=sender), cap(extra_head="<references/>"))  # an Alert with empty <references>
+    assert received.alert.validation["warnings"][0]["code"] == "references_empty"  # the code kept for machines
+    page = client_for("duty").get(f"/alerts/{received.alert.pk}/").content.decode()
+    assert "⚠ references_empty：&lt;references&gt; 元素是空的。" in page and "empty &lt;references&gt;" not in page
 
 
 @needs_speech

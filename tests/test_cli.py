@@ -224,7 +224,7 @@ def test_the_overview_lists_every_command_tongpin_ships():
 # JSON object; help texts in the shell's language.
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-REPORTING = ["cap", "proofread", "wci", "eb", "token", "account", "reindex", "backup", "restore", "check", "audit"]
+REPORTING = "cap proofread wci eb token account keys reindex backup restore check audit".split()
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -273,6 +273,25 @@ def test_cap_validate_exit_codes_and_json(tmp_path):
     for args in (("validate", "-v", "2"), ("-v", "2", "validate")):
         code, out, _err = _run("cap", *args, "--profile", "ipaws", str(good))
         assert code == 1 and "  ⚠ ipaws_code: " in out, out
+
+
+def test_cap_validate_words_follow_the_shells_language_and_the_codes_stay(monkeypatch, tmp_path):
+    good, bad = tmp_path / "good.xml", tmp_path / "bad.xml"
+    good.write_bytes(_cap_message())
+    bad.write_bytes(_cap_message().replace(b"JX-2026-001", b"JX 2026,001"))
+    screens = {}
+    for lang in ("zh_CN.UTF-8", "en_US.UTF-8"):
+        _env_language(monkeypatch, lang)
+        code, screens[lang], _err = _run("cap", "validate", "-v", "2", "--profile", "ipaws", str(bad), str(good))
+        assert code == 1
+        code, out, _err = _run("cap", "validate", "--json", str(bad))
+        [error] = _one_object(out)["files"][0]["errors"]
+        assert code == 1 and (error["code"], error["location"]) == ("bad_identifier", "identifier")
+    chinese, english = screens.values()
+    assert "bad_identifier: <identifier> 不能含空格、逗号、< 或 &。" in chinese
+    assert "  ⚠ ipaws_code: 没有 <code>IPAWSv1.0</code>。" in chinese
+    assert "bad_identifier: <identifier> must not contain spaces, commas, '<' or '&'" in english
+    assert "  ⚠ ipaws_code: no <code>IPAWSv1.0</code>" in english and not CJK.search(english)
 
 
 def test_proofread_exit_codes_and_json(tmp_path):
@@ -349,6 +368,11 @@ def test_token_account_reindex_and_audit_report_one_json_object(users):
     assert code == 0 and _one_object(out) == {"action": "enable", "username": "reporter", "changed": False}
     assert _run("account", "enable", "nobody")[0] == 1
     assert _run("account", "enable")[0] == 2
+    assert _run("account", "reset-2fa", "nobody")[0] == 1 and _run("account", "disable")[0] == 2
+
+    code, out, _err = _run("keys", "status", "--json")
+    assert code == 0 and set(_one_object(out)) >= {"current", "keys", "stores"}
+    assert _run("keys")[0] == 2 and _run("keys", "statuses")[0] == 2 and _run("keys", "generate", "--json")[0] == 2
 
     code, out, _err = _run("reindex", "--json")
     assert code == 0 and set(_one_object(out)) == {"stories", "seconds"}

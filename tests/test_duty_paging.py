@@ -180,6 +180,19 @@ def test_no_answer_pages_the_backup_then_the_chief_and_an_acknowledgement_stops_
     assert "呼叫已送达网关" in history and "值班人员已应答呼叫" in history
 
 
+def test_the_link_page_labels_the_protective_guidance(users, sender, crew, routes, client_for, settings):
+    from .test_alerts_pages import with_guidance
+
+    ReleasePolicy.objects.create(name="确认", sender="*", min_level="blue", action="confirm")
+    officer = client_for("duty")
+    for identifier, language, label in (("JX-2026-001", "zh-hans", "防御指南"), ("JX-2026-002", "en", "Instructions")):
+        [received] = receive(Actor(user=sender), with_guidance().replace(b"JX-2026-001", identifier.encode()))
+        call = DutyCall.objects.get(alert=received.alert, step="officer")  # each link opens once
+        officer.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = officer.get(paging.link_path(call)).content.decode()
+        assert f"<strong>{label}</strong>：远离河道和低洼地带。<br>&lt;b&gt;转移&lt;/b&gt;" in page
+
+
 def test_the_link_needs_sign_in_and_refuses_forgeries_and_old_links(users, sender, crew, routes, client, client_for,
                                                                     settings):  # fmt: skip
     alert = pending_alert(sender)

@@ -47,17 +47,22 @@ SQUEEZED = """() => {
   return found;
 }"""
 MEASURED: set[str] = set()  # patterns already measured by an earlier role
+# The blue warning's protective guidance: two lines, the second with an address with no natural place to break.
+GUIDANCE = "远离河道，暂停户外作业。\n详情：https://jxqx.example/a?id=JX2026002guidancefulltextforthepublicandpress"
 
 
 @pytest.fixture(scope="module")
 def warnings(server):
-    """Two warnings from the demo weather office through the API, so the duty console has rows."""
+    """Two warnings from the demo weather office through the API, so the duty console has rows: orange-immediate
+    (released at once by the demo policy) and blue with protective guidance (a card waiting for the duty officer)."""
     env = {k: v for k, v in os.environ.items() if k != "TONGPIN_DATABASE_URL"}
     env["TONGPIN_HOME"] = str(HOMES[server])
     made = subprocess.run([sys.executable, "-m", "tongpin", "token", "create", "jxqx"],
                           env=env, capture_output=True, text=True, check=True)  # fmt: skip
     token = made.stdout.strip().splitlines()[-1]
     blue = cap().replace(b"JX-2026-001", b"JX-2026-002").replace("橙色".encode(), "蓝色".encode())
+    blue = blue.replace(b"Immediate", b"Expected").replace(b"Severe", b"Minor")
+    blue = blue.replace(b"</description>", f"</description><instruction>{GUIDANCE}</instruction>".encode())
     for document in (cap(), blue):
         request = urllib.request.Request(  # noqa: S310  (loopback)
             f"{server}/api/v1/alerts/cap",
@@ -129,10 +134,11 @@ def test_an_alerts_deliveries_show_every_column_on_a_phone(server, browser, warn
     page = context.new_page()
     login(page, server, "duty")
     page.goto(f"{server}/alerts/")
-    detail = page.eval_on_selector_all(
-        "a[href]", "links => links.map(a => a.getAttribute('href')).filter(h => /^\\/alerts\\/\\d+\\/$/.test(h))"
+    detail = page.eval_on_selector_all(  # the released warning's row (the blue one waits, with nothing sent)
+        "tr:has(.al-released) a[href]",
+        "links => links.map(a => a.getAttribute('href')).filter(h => /^\\/alerts\\/\\d+\\/$/.test(h))",
     )
-    assert detail, "no warning on the console"
+    assert detail, "no released warning on the console"
     page.goto(server + detail[0])
     cells = page.eval_on_selector_all(
         "#deliveries table td[data-label]",
@@ -144,4 +150,20 @@ def test_an_alerts_deliveries_show_every_column_on_a_phone(server, browser, warn
     assert {"发出", "对方接收", "到达"} <= labels
     assert all(right <= screen for _label, right, _before in cells), cells
     assert all(label in before for label, _right, before in cells)  # the column's name shown before the value
+    context.close()
+
+
+def test_the_console_card_shows_the_protective_guidance_within_a_phone(server, browser, warnings):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    login(page, server, "duty")
+    page.goto(f"{server}/alerts/")
+    guidance = page.locator(".alerts-decide .alerts-instruction")
+    assert guidance.count() == 1 and guidance.is_visible()
+    text, right, inner, box = guidance.evaluate(
+        "p => [p.innerText, p.getBoundingClientRect().right, p.scrollWidth, p.clientWidth]"
+    )
+    assert text.startswith("防御指南：远离河道") and "\n详情：" in text  # the line break kept
+    screen, wide = page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]")
+    assert right <= screen and wide <= screen and inner <= box  # the long address wraps inside the card
     context.close()

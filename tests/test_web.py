@@ -15,6 +15,19 @@ def test_pages_need_login(db):
         assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
+def test_the_favicon_answers_and_every_page_links_it(users, client_for):
+    anonymous = Client()
+    asked = anonymous.get("/favicon.ico")
+    assert asked.status_code == 301 and asked["Location"] == "/static/web/favicon.svg"
+    icon = anonymous.get(asked["Location"])
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(icon.streaming_content)
+    link = '<link rel="icon" href="/static/web/favicon.svg" type="image/svg+xml">'
+    assert link in anonymous.get("/login/").content.decode()
+    assert link in client_for("reporter").get("/stories/").content.decode()
+    assert "img-src 'self'" in client_for("reporter").get("/stories/")["Content-Security-Policy"]
+
+
 def test_wrong_login_never_says_whether_the_user_exists(users):
     unknown = Client().post("/login/", {"username": "nobody", "password": "x"})
     wrong = Client().post("/login/", {"username": "reporter", "password": "wrong"})

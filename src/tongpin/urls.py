@@ -19,6 +19,7 @@ urlpatterns = [
     path("account/two-factor/", account.setup_two_factor, name="account-two-factor"),
     path("account/two-factor/codes/", account.new_recovery_codes, name="account-recovery-codes"),
     path("account/two-factor/remove/", account.remove_two_factor, name="account-two-factor-remove"),
+    path("favicon.ico", web_views.favicon, name="favicon"),
     path("healthz", web_views.healthz, name="healthz"),
     path("readyz", web_views.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),

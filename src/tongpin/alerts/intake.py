@@ -118,7 +118,7 @@ def _stage(actor: Actor, report: Report) -> Received | Stage:
             warnings.append(
                 {
                     "code": "unknown_reference",
-                    "message": f"no stored alert {sender},{identifier},{sent}",
+                    "message": _("没有找到所引用的预警 %(r)s。") % {"r": f"{sender},{identifier},{sent}"},
                     "location": "references",
                     "severity": "warning",
                 }

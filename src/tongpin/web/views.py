@@ -7,8 +7,9 @@ from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Count
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
@@ -131,6 +132,11 @@ def _planning_home(user) -> dict:
 
 def _status_counts(stories):
     return stories.order_by().values("status").annotate(n=Count("pk"))
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico whatever a page links: send them to the site's SVG mark (static files)."""
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))
 
 
 @never_cache

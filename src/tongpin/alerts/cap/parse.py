@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 CAP12 = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -68,26 +69,27 @@ def _depth(element: etree._Element) -> int:
 def parse_document(data: bytes, max_bytes: int = MAX_BYTES) -> list[Parsed]:
     """Parse and adapt; raises RejectedDocument with a code for anything that is not a warning message."""
     if len(data) > max_bytes:
-        raise RejectedDocument("too_large", f"document larger than {max_bytes} bytes")
+        raise RejectedDocument("too_large", _("文档超过 %(n)d 字节。") % {"n": max_bytes})
     if not data.strip():
-        raise RejectedDocument("empty", "empty document")
+        raise RejectedDocument("empty", _("文档是空的。"))
     if _DOCTYPE.search(data[:65536]) or _DOCTYPE.search(data):
-        raise RejectedDocument("dtd_forbidden", "DOCTYPE and ENTITY declarations are not accepted")
+        raise RejectedDocument("dtd_forbidden", _("不接受 DOCTYPE 和 ENTITY 声明。"))
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
-        raise RejectedDocument("malformed_xml", f"not well-formed XML: {error.msg}", f"line {error.lineno}") from error
+        message = _("不是格式正确的 XML：%(detail)s") % {"detail": error.msg}
+        raise RejectedDocument("malformed_xml", message, f"line {error.lineno}") from error
     except ValueError as error:  # e.g. an encoding lxml does not know
-        raise RejectedDocument("bad_encoding", str(error)) from error
+        raise RejectedDocument("bad_encoding", _("无法读取文档的编码：%(detail)s") % {"detail": error}) from error
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         # A DOCTYPE the byte scan could not see (e.g. in UTF-16): refused all the same.
-        raise RejectedDocument("dtd_forbidden", "DOCTYPE and ENTITY declarations are not accepted")
+        raise RejectedDocument("dtd_forbidden", _("不接受 DOCTYPE 和 ENTITY 声明。"))
     if _depth(root) > MAX_DEPTH:
-        raise RejectedDocument("too_deep", f"elements nested more than {MAX_DEPTH} levels")
+        raise RejectedDocument("too_deep", _("元素嵌套超过 %(n)d 层。") % {"n": MAX_DEPTH})
     for node in root.iter():
         if isinstance(node, etree._Entity):
-            raise RejectedDocument("entity_forbidden", "entity references are not accepted")
+            raise RejectedDocument("entity_forbidden", _("不接受实体引用。"))
     return _recognise(root, data)
 
 
@@ -108,27 +110,29 @@ def _recognise(root: etree._Element, data: bytes) -> list[Parsed]:
     if name == "alert" and not namespace and root.find("sendTime") is not None:
         return [Parsed(*_from_12379(root), original=data)]
     if name == "alert":
-        raise RejectedDocument("wrong_namespace", f"an <alert> in namespace '{namespace}' is not CAP 1.2 or 1.1")
+        raise RejectedDocument(
+            "wrong_namespace", _("命名空间为“%(namespace)s”的 <alert> 不是 CAP 1.2 或 1.1。") % {"namespace": namespace}
+        )
     if name == "alerts":
         inner = [child for child in root if _local(child) == "alert"]
         if inner and all(_namespace(child) == CAP12 for child in inner) and len(inner) == len(root):
             wrapped = [Parsed(child, "cap1.2", original=etree.tostring(child)) for child in inner]
             for parsed in wrapped:
-                parsed.notes.append(("wrapper", "alert taken from a non-standard <alerts> wrapper", ""))
+                parsed.notes.append(("wrapper", _("预警取自非标准的 <alerts> 外层。"), ""))
             return wrapped
     if name == "EDXLDistribution":
-        raise RejectedDocument("unsupported_envelope", "EDXL-DE envelopes are not accepted; send the CAP alerts")
-    raise RejectedDocument("not_cap", f"the root element <{name}> is not a CAP alert")
+        raise RejectedDocument("unsupported_envelope", _("不接受 EDXL-DE 信封，请直接发送 CAP 预警。"))
+    raise RejectedDocument("not_cap", _("根元素 <%(name)s> 不是 CAP 预警。") % {"name": name})
 
 
 def _from_cap11(root: etree._Element) -> tuple[etree._Element, str, list]:
-    notes = [("converted", "CAP 1.1 message converted to CAP 1.2", "")]
+    notes = [("converted", _("%(source)s 消息已转换为 CAP 1.2。") % {"source": "CAP 1.1"}, "")]
     for node in root.iter():
         if isinstance(node.tag, str) and _namespace(node) == CAP11:
             node.tag = f"{{{CAP12}}}{_local(node)}"
             if _local(node) == "certainty" and (node.text or "").strip() == "Very Likely":
                 node.text = "Likely"
-                notes.append(("certainty_mapped", "CAP 1.1 certainty 'Very Likely' read as 'Likely'", "info/certainty"))
+                notes.append(("certainty_mapped", _("CAP 1.1 的可能性“Very Likely”按“Likely”处理。"), "info/certainty"))
     etree.cleanup_namespaces(root)
     return root, "cap1.1", notes
 
@@ -161,7 +165,7 @@ def sub(parent: etree._Element, name: str, text: str | None = None) -> etree._El
 def _from_12379(source: etree._Element) -> tuple[etree._Element, str, list]:
     """Rebuild a 12379 message as CAP 1.2: sendTime → sent, colour → severity (the level kept as a
     parameter), 12-digit area codes → geocodes, per-channel texts (SPEAKER/SMS/WEB) → parameters."""
-    notes = [("converted", "12379 message converted to CAP 1.2", "")]
+    notes = [("converted", _("%(source)s 消息已转换为 CAP 1.2。") % {"source": "12379"}, "")]
 
     alert = etree.Element(f"{{{CAP12}}}alert", nsmap={None: CAP12})
     sender = _text(source, "senderCode") or _text(source, "sender")
@@ -177,7 +181,7 @@ def _from_12379(source: etree._Element) -> tuple[etree._Element, str, list]:
         if "," not in references:
             # 12379 names only the earlier identifier: the chain is resolved by sender and identifier.
             references = f"{sender},{references},"
-            notes.append(("references_identifier_only", "12379 references give no send time", "references"))
+            notes.append(("references_identifier_only", _("12379 消息的引用没有发送时间。"), "references"))
         sub(alert, "references", references)
     for info_source in source.findall("info"):
         info = sub(alert, "info")

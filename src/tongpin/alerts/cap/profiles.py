@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
+from django.utils.translation import gettext as _
+
 from .model import LEVELS, Message
 from .rules import Issue
 
@@ -80,18 +82,18 @@ def load_profiles() -> None:
 def china(message: Message) -> list[Issue]:
     issues: list[Issue] = []
     if message.infos and not any(i.language.lower().startswith("zh") for i in message.infos):
-        issues.append(Issue("no_chinese", "no info block in Chinese (zh-CN)", "info/language", "warning"))
+        issues.append(Issue("no_chinese", _("没有中文（zh-CN）的 info 块。"), "info/language", "warning"))
     for i, info in enumerate(message.infos):
         if info.level not in LEVELS:
             issues.append(
                 Issue(
                     "no_level",
-                    "the warning level (红/橙/黄/蓝) cannot be told: severity Unknown and no 'level' parameter",
+                    _("无法判断预警级别（红/橙/黄/蓝）：severity 为 Unknown，也没有 level 参数。"),
                     f"info[{i}]/severity",
                 )
             )
         if not info.areas:
-            issues.append(Issue("no_area", "no <area>: the affected area cannot be targeted", f"info[{i}]", "warning"))
+            issues.append(Issue("no_area", _("没有 <area>：无法确定影响区域。"), f"info[{i}]", "warning"))
         for j, area in enumerate(info.areas):
             for name, value in area.geocodes:
                 looks_like_adcode = name.upper().replace(" ", "") in {n.replace(" ", "") for n in CHINA_CODE_NAMES}
@@ -99,11 +101,14 @@ def china(message: Message) -> list[Issue]:
                     continue
                 where = f"info[{i}]/area[{j}]/geocode"
                 if not _ADCODE.match(value):
-                    issues.append(
-                        Issue("bad_area_code", f"'{value}' is not a 6-, 9- or 12-digit GB/T 2260 code", where)
-                    )
+                    message = _("“%(value)s”不是 6、9 或 12 位的 GB/T 2260 区划代码。") % {"value": value}
+                    issues.append(Issue("bad_area_code", message, where))
                 elif int(value[:2]) not in PROVINCES:
-                    issues.append(Issue("unknown_province", f"'{value}': no province has code {value[:2]}", where))
+                    message = _("“%(value)s”：没有代码为 %(province)s 的省份。") % {
+                        "value": value,
+                        "province": value[:2],
+                    }
+                    issues.append(Issue("unknown_province", message, where))
     return issues
 
 
@@ -111,19 +116,19 @@ def china(message: Message) -> list[Issue]:
 def ipaws(message: Message) -> list[Issue]:
     issues: list[Issue] = []
     if not any(code.startswith("IPAWSv1.0") for code in message.codes):
-        issues.append(Issue("ipaws_code", "no <code>IPAWSv1.0</code>", "code", "warning"))
+        issues.append(Issue("ipaws_code", _("没有 <code>IPAWSv1.0</code>。"), "code", "warning"))
     for i, info in enumerate(message.infos):
         same = [v for n, v in info.event_codes if n == "SAME"]
         if not same:
-            issues.append(Issue("same_event_required", "IPAWS needs a SAME event code", f"info[{i}]/eventCode"))
+            issues.append(Issue("same_event_required", _("IPAWS 需要 SAME 事件代码。"), f"info[{i}]/eventCode"))
         elif not all(re.fullmatch(r"[A-Z]{3}", v) for v in same):
-            issues.append(Issue("bad_same_event", "a SAME event code is three capital letters", f"info[{i}]/eventCode"))
+            issues.append(Issue("bad_same_event", _("SAME 事件代码是三个大写字母。"), f"info[{i}]/eventCode"))
         if not info.expires:
-            issues.append(Issue("expires_required", "IPAWS needs <expires>", f"info[{i}]/expires"))
+            issues.append(Issue("expires_required", _("IPAWS 需要 <expires>。"), f"info[{i}]/expires"))
         for j, area in enumerate(info.areas):
             codes = [v for n, v in area.geocodes if n == "SAME"]
             if not codes:
-                issues.append(Issue("same_area_required", "IPAWS needs SAME geocodes", f"info[{i}]/area[{j}]"))
+                issues.append(Issue("same_area_required", _("IPAWS 需要 SAME 地理代码。"), f"info[{i}]/area[{j}]"))
             elif not all(re.fullmatch(r"\d{6}", v) for v in codes):
-                issues.append(Issue("bad_same_area", "a SAME geocode is six digits", f"info[{i}]/area[{j}]"))
+                issues.append(Issue("bad_same_area", _("SAME 地理代码是六位数字。"), f"info[{i}]/area[{j}]"))
     return issues

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from .parse import CAP12
@@ -37,11 +38,12 @@ def _t(node, path: str) -> str | None:
 def _point(text: str, where: str, issues: list[Issue]) -> tuple[float, float] | None:
     match = _POINT.match(text)
     if not match:
-        issues.append(Issue("bad_point", f"'{text[:40]}' is not a 'latitude,longitude' pair", where))
+        issues.append(Issue("bad_point", _("“%(text)s”不是“纬度,经度”格式的点。") % {"text": text[:40]}, where))
         return None
     lat, lon = float(match.group(1)), float(match.group(2))
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        issues.append(Issue("point_out_of_range", f"point {lat},{lon} is outside the WGS 84 range", where))
+        message = _("点 %(lat)s,%(lon)s 超出 WGS 84 的范围。") % {"lat": lat, "lon": lon}
+        issues.append(Issue("point_out_of_range", message, where))
     return lat, lon
 
 
@@ -50,15 +52,15 @@ def check(element: etree._Element, source_format: str = "cap1.2") -> list[Issue]
     for name in ("identifier", "sender"):
         value = _t(element, f"cap:{name}") or ""
         if not value:
-            issues.append(Issue("required", f"<{name}> is empty", name))
+            issues.append(Issue("required", _("<%(name)s> 是空的。") % {"name": name}, name))
         elif _BAD_ID.search(value):
-            issues.append(Issue(f"bad_{name}", f"<{name}> must not contain spaces, commas, '<' or '&'", name))
+            issues.append(Issue(f"bad_{name}", _("<%(name)s> 不能含空格、逗号、< 或 &。") % {"name": name}, name))
     for node in element.iter(f"{{{CAP12}}}sent", f"{{{CAP12}}}effective", f"{{{CAP12}}}onset", f"{{{CAP12}}}expires"):
         if node.text and not _TIME.match(node.text.strip()):
             issues.append(
                 Issue(
                     "bad_time",
-                    f"'{node.text.strip()}' is not a CAP time (YYYY-MM-DDThh:mm:ss±hh:mm)",
+                    _("“%(text)s”不是 CAP 时间（YYYY-MM-DDThh:mm:ss±hh:mm）。") % {"text": node.text.strip()},
                     etree.QName(node).localname,
                 )
             )
@@ -67,12 +69,13 @@ def check(element: etree._Element, source_format: str = "cap1.2") -> list[Issue]
     _check_references(references, msg_type, source_format, issues)
     scope = _t(element, "cap:scope")
     if scope == "Restricted" and not _t(element, "cap:restriction"):
-        issues.append(Issue("restriction_required", "a Restricted message needs <restriction>", "restriction"))
+        issues.append(Issue("restriction_required", _("范围为 Restricted 的消息需要 <restriction>。"), "restriction"))
     if scope == "Private" and not _t(element, "cap:addresses"):
-        issues.append(Issue("addresses_required", "a Private message needs <addresses>", "addresses"))
+        issues.append(Issue("addresses_required", _("范围为 Private 的消息需要 <addresses>。"), "addresses"))
     infos = element.findall("cap:info", NS)
     if msg_type in ("Alert", "Update") and not infos:
-        issues.append(Issue("info_required", f"an {msg_type} message needs at least one <info>", "info"))
+        message = _("类型为 %(type)s 的消息至少需要一个 <info>。") % {"type": msg_type}
+        issues.append(Issue("info_required", message, "info"))
     for i, info in enumerate(infos):
         for j, area in enumerate(info.findall("cap:area", NS)):
             where = f"info[{i}]/area[{j}]"
@@ -82,7 +85,8 @@ def check(element: etree._Element, source_format: str = "cap1.2") -> list[Issue]
                 text = (circle.text or "").strip()
                 match = _CIRCLE.match(text)
                 if not match:
-                    issues.append(Issue("bad_circle", f"'{text[:40]}' is not 'latitude,longitude radius'", where))
+                    message = _("“%(text)s”不是“纬度,经度 半径”格式的圆。") % {"text": text[:40]}
+                    issues.append(Issue("bad_circle", message, where))
                 else:
                     _point(f"{match.group(1)},{match.group(2)}", f"{where}/circle", issues)
         expires, effective = _t(info, "cap:expires"), _t(info, "cap:effective") or _t(element, "cap:sent")
@@ -93,7 +97,7 @@ def check(element: etree._Element, source_format: str = "cap1.2") -> list[Issue]
                 issues.append(
                     Issue(
                         "expires_before_effective",
-                        "<expires> is not after <effective>/<sent>",
+                        _("<expires> 不晚于 <effective>/<sent>。"),
                         f"info[{i}]/expires",
                         "warning",
                     )
@@ -105,29 +109,37 @@ def _check_references(references: str | None, msg_type: str, source_format: str,
     if references is None:
         if msg_type in NEEDS_REFERENCES:
             issues.append(
-                Issue("references_required", f"an {msg_type} message must name what it refers to", "references")
+                Issue(
+                    "references_required",
+                    _("类型为 %(type)s 的消息必须注明所引用的消息。") % {"type": msg_type},
+                    "references",
+                )
             )
         return
     if not references:
         if msg_type in NEEDS_REFERENCES:
-            issues.append(Issue("references_empty", f"an {msg_type} message has an empty <references>", "references"))
+            message = _("类型为 %(type)s 的消息的 <references> 是空的。") % {"type": msg_type}
+            issues.append(Issue("references_empty", message, "references"))
         else:
-            issues.append(Issue("references_empty", "empty <references> element", "references", "warning"))
+            issues.append(Issue("references_empty", _("<references> 元素是空的。"), "references", "warning"))
         return
     for item in references.split():
         parts = item.split(",")
         sent = ",".join(parts[2:])
         if len(parts) < 3 or not parts[0] or not parts[1]:
-            issues.append(Issue("bad_references", f"'{item[:60]}' is not 'sender,identifier,sent'", "references"))
+            message = _("“%(item)s”不是“sender,identifier,sent”格式。") % {"item": item[:60]}
+            issues.append(Issue("bad_references", message, "references"))
         elif not _TIME.match(sent) and not (source_format == "12379" and not sent):
-            issues.append(Issue("bad_references", f"'{item[:60]}': '{sent}' is not a CAP time", "references"))
+            message = _("“%(item)s”：“%(sent)s”不是 CAP 时间。") % {"item": item[:60], "sent": sent}
+            issues.append(Issue("bad_references", message, "references"))
 
 
 def _check_polygon(text: str, where: str, issues: list[Issue]) -> None:
     pairs = text.split()
     if len(pairs) < 4:
-        issues.append(Issue("polygon_too_short", f"a polygon needs at least 4 points, it has {len(pairs)}", where))
+        message = _("多边形至少需要 4 个点，这里只有 %(n)d 个。") % {"n": len(pairs)}
+        issues.append(Issue("polygon_too_short", message, where))
         return
     points = [_point(pair, where, issues) for pair in pairs]
     if None not in points and points[0] != points[-1]:
-        issues.append(Issue("polygon_not_closed", "a polygon's first and last points must be the same", where))
+        issues.append(Issue("polygon_not_closed", _("多边形的第一个点和最后一个点必须相同。"), where))

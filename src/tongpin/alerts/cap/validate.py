@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from . import model, profiles, rules
@@ -51,7 +52,8 @@ def _schema_issues(element: etree._Element) -> list[Issue]:
         return []
     issues = []
     for entry in list(checker.error_log)[:20]:
-        message = entry.message.replace("{urn:oasis:names:tc:emergency:cap:1.2}", "")
+        detail = entry.message.replace("{urn:oasis:names:tc:emergency:cap:1.2}", "")  # libxml2's words, in English
+        message = _("不符合 CAP 1.2 模式：%(detail)s") % {"detail": detail}
         issues.append(Issue("schema", message, f"line {entry.line}" if entry.line else ""))
     return issues
 
@@ -69,7 +71,7 @@ def validate_one(parsed: Parsed, profile: str | None = None) -> Report:
     if profile:
         check = profiles.PROFILES.get(profile)
         if check is None:
-            report.add([Issue("unknown_profile", f"no CAP profile named '{profile}'", "profile")])
+            report.add([Issue("unknown_profile", _("没有名为“%(name)s”的 CAP 配置。") % {"name": profile}, "profile")])
         else:
             report.add(check(report.message))
     return report

@@ -18,7 +18,7 @@ class Command(TongpinCommand):
     help = gettext_lazy("校验 CAP 1.2 / CAP 1.1 / 12379 预警消息文件：模式、规范的规则和可选的配置（profile）。")
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
+        sub = self.add_actions(parser)
         validate = sub.add_parser("validate", help=gettext_lazy("校验文件"))
         validate.add_argument("files", nargs="+", help=gettext_lazy("CAP 文件，- 表示标准输入"))
         validate.add_argument(
@@ -30,7 +30,7 @@ class Command(TongpinCommand):
         validate.add_argument("-v", "--verbosity", type=int, choices=[0, 1, 2, 3], default=argparse.SUPPRESS,
                               help=gettext_lazy("2 或以上：逐条列出警告"))  # fmt: skip
 
-    def handle(self, *args, action, files, profile=None, json=False, max_bytes=MAX_BYTES, **options):
+    def _validate(self, files, profile=None, json=False, max_bytes=MAX_BYTES, **options):
         results = []
         for name in files:
             data = self.read_bytes(name, max_bytes=max_bytes)  # missing or too large: exit 2

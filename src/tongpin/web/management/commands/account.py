@@ -19,7 +19,7 @@ class Command(TongpinCommand):
     )
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
+        sub = self.add_actions(parser)
         dormant = sub.add_parser("disable-dormant", help=gettext_lazy("停用长期未登录的账号"))
         dormant.add_argument("--dry-run", action="store_true", help=gettext_lazy("只列出，不做改动"))
         self.add_json_flag(dormant)
@@ -28,23 +28,7 @@ class Command(TongpinCommand):
             action.add_argument("username", help=gettext_lazy("用户名"))
             self.add_json_flag(action)
 
-    def handle(self, *args, action, json=False, **options):
-        if action == "disable-dormant":
-            self._dormant(options["dry_run"], json)
-            return
-        user = User.objects.filter(username=options["username"]).first()
-        if user is None:
-            raise Invalid(_("没有用户 %(name)s") % {"name": repr(options["username"])})
-        if action == "enable":
-            changed = dormancy.enable(CLI, user)
-            line = f"enabled {user.username}" if changed else f"{user.username} was already enabled"
-        else:
-            twofactor.remove(CLI, user, by_admin=True)
-            changed = True
-            line = f"second factor of {user.username} removed: they set it up again at their next sign-in"
-        self.report({"action": action, "username": user.username, "changed": changed}, [line], as_json=json)
-
-    def _dormant(self, dry_run: bool, as_json: bool) -> None:
+    def _disable_dormant(self, dry_run=False, json=False, **options):
         if dry_run:
             found = list(dormancy.dormant())
             lines = [f"would disable {u.username} (last sign-in: {u.last_login or 'never'})" for u in found]
@@ -53,4 +37,23 @@ class Command(TongpinCommand):
             lines = [f"disabled {u.username}" for u in found] + [f"{len(found)} dormant account(s) disabled"]
         accounts = [{"username": u.username, "last_login": u.last_login.isoformat() if u.last_login else None}
                     for u in found]  # fmt: skip
-        self.report({"action": "disable-dormant", "dry_run": dry_run, "accounts": accounts}, lines, as_json=as_json)
+        self.report({"action": "disable-dormant", "dry_run": dry_run, "accounts": accounts}, lines, as_json=json)
+
+    def _enable(self, username, json=False, **options):
+        user = _user(username)
+        changed = dormancy.enable(CLI, user)
+        line = f"enabled {user.username}" if changed else f"{user.username} was already enabled"
+        self.report({"action": "enable", "username": user.username, "changed": changed}, [line], as_json=json)
+
+    def _reset_2fa(self, username, json=False, **options):
+        user = _user(username)
+        twofactor.remove(CLI, user, by_admin=True)
+        line = f"second factor of {user.username} removed: they set it up again at their next sign-in"
+        self.report({"action": "reset-2fa", "username": user.username, "changed": True}, [line], as_json=json)
+
+
+def _user(username: str) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise Invalid(_("没有用户 %(name)s") % {"name": repr(username)})
+    return user

@@ -3,29 +3,25 @@ feed keys, paging secrets, TOTP seeds (core/datakey.py, docs/security.md)."""
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext_lazy
 
 from tongpin.core import datakey
 from tongpin.core.audit import Actor, record
+from tongpin.core.commandbase import TongpinCommand
 
 
-class Command(BaseCommand):
-    help = (
-        "The data key sealing stored secrets: `keys status` (which keys this machine holds, how many secrets each "
-        "seals), `keys rotate` (a new key; every secret sealed again with it), `keys generate` (print a new key "
-        "for TONGPIN_DATA_KEY)."
+class Command(TongpinCommand):
+    help = gettext_lazy(
+        "加密已保存密钥的数据密钥：`keys status` 列出本机持有的数据密钥及各自加密的密钥数量；`keys rotate` 换用新的"
+        "数据密钥，并用它重新加密每个已保存的密钥；`keys generate` 输出一个新的数据密钥，用于 TONGPIN_DATA_KEY。"
     )
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
-        status = sub.add_parser("status")
-        status.add_argument("--json", action="store_true")
-        rotate = sub.add_parser("rotate")
-        rotate.add_argument("--json", action="store_true")
-        sub.add_parser("generate")
-
-    def handle(self, *args, action, **options):
-        getattr(self, f"_{action}")(**options)
+        sub = self.add_actions(parser)
+        self.add_json_flag(sub.add_parser("status", help=gettext_lazy("查看数据密钥的状态")))
+        self.add_json_flag(sub.add_parser("rotate", help=gettext_lazy("换用新的数据密钥并重新加密")))
+        sub.add_parser("generate", help=gettext_lazy("输出一个新的数据密钥"))
 
     def _status(self, json=False, **options):  # noqa: A002
         found = datakey.status()
