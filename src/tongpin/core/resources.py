@@ -91,7 +91,7 @@ class Resource:
     output: type[Schema]
     lookup: Callable[[Any, Any], Model]
     needs: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
-    rows: Callable[[Any], QuerySet] | None = None
+    rows: Callable[[Any], QuerySet | list] | None = None
     save: Callable[..., Model] | None = None
     values: Callable[[Any, Schema], dict] | None = None
     patch_exclude: tuple[str, ...] = ()
