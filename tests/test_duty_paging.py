@@ -364,3 +364,66 @@ def test_a_refused_shift_or_route_shows_the_page_again_with_what_was_typed(users
     page = refused.content.decode()
     assert refused.status_code == 200 and 'value="值班短信"' in page and 'value="sms" selected' in page
     assert "tok-9" not in page  # a secret is never shown back, not even one just typed
+
+
+def test_shifts_routes_and_contacts_over_the_api_answer_field_by_field(users, crew, gateway, token_for, client):
+    """The JSON of list, create, change and delete for shifts and paging routes, and of the duty mobiles; a duty
+    officer reads, only an admin writes (403), an unknown id answers 404 with the kind's own code."""
+    admin, officer, reporter = token_for("admin"), token_for("duty"), token_for("reporter")
+
+    def call(method, path, body=None, who=admin):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {who}"}
+        data = json.dumps(body) if body is not None else None
+        return getattr(client, method)(f"/api/v1{path}", data=data, content_type="application/json", **headers)
+
+    def when(answer: dict) -> dict:
+        return {k: dt.datetime.fromisoformat(v) if k.endswith("_at") and v else v for k, v in answer.items()}
+
+    start = (NOW + dt.timedelta(days=2)).replace(microsecond=0)
+    body = {"starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=12)).isoformat(),
+            "officer_id": users["duty"].pk, "backup_id": None, "chief_id": users["chief"].pk,
+            "note": "夜班"}  # fmt: skip
+    made = call("post", "/alerts/duty/shifts", body)
+    shift = {**body, "id": made.json()["id"]}
+    assert made.status_code == 201 and when(made.json()) == when(shift)
+    listed = call("get", "/alerts/duty/shifts?days=7", who=officer).json()
+    assert len(listed) == 2 and [when(s) for s in listed if s["id"] == shift["id"]] == [when(shift)]
+    assert len(call("get", "/alerts/duty/shifts?days=1", who=officer).json()) == 1
+    changed = call("put", f"/alerts/duty/shifts/{shift['id']}", {**body, "note": "改"})
+    assert changed.status_code == 200 and when(changed.json()) == when({**shift, "note": "改"})
+    assert call("put", f"/alerts/duty/shifts/{shift['id']}", body, who=officer).status_code == 403
+    assert call("delete", f"/alerts/duty/shifts/{shift['id']}", who=officer).status_code == 403
+    assert call("get", "/alerts/duty/shifts", who=reporter).status_code == 403
+    missing = call("put", "/alerts/duty/shifts/999999", body)
+    assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "shift_not_found"
+    assert call("delete", "/alerts/duty/shifts/999999").json()["errors"][0]["code"] == "shift_not_found"
+    assert call("delete", f"/alerts/duty/shifts/{shift['id']}").status_code == 204
+    assert not DutyShift.objects.filter(pk=shift["id"]).exists()
+
+    made = call("post", "/alerts/paging/routes", {"name": "企业微信", "kind": "wecom", "url": gateway.url + "/w?key=k",
+                                                  "secret": "s3"})  # fmt: skip
+    route = {"id": made.json()["id"], "name": "企业微信", "kind": "wecom", "url": made.json()["url"],
+             "has_secret": True, "is_active": True, "down": False, "last_ok_at": None, "last_error_at": None,
+             "last_error": ""}  # fmt: skip
+    assert (made.status_code, made.json()) == (201, route) and "key=k" not in route["url"]
+    assert call("get", "/alerts/paging/routes", who=officer).json() == [route]
+    changed = call("put", f"/alerts/paging/routes/{route['id']}", {"name": "群", "kind": "wecom",
+                                                                    "url": gateway.url + "/w?key=k",
+                                                                    "is_active": False})  # fmt: skip
+    assert changed.json() == {**route, "name": "群", "is_active": False}
+    assert call("put", f"/alerts/paging/routes/{route['id']}", {"name": "x", "kind": "wecom", "url": gateway.url},
+                who=officer).status_code == 403  # fmt: skip
+    missing = call("delete", "/alerts/paging/routes/999999")
+    assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "route_not_found"
+    assert call("post", "/alerts/paging/routes/999999/test").json()["errors"][0]["code"] == "route_not_found"
+    assert call("post", f"/alerts/paging/routes/{route['id']}/test", who=officer).status_code == 403
+    assert call("delete", f"/alerts/paging/routes/{route['id']}").status_code == 204
+    assert call("get", "/alerts/paging/routes").json() == []
+
+    mobiles = call("get", "/alerts/duty/contacts", who=officer).json()
+    assert {(c["user_id"], c["mobile"]) for c in mobiles} == {
+        (crew["officer"].pk, "13800000001"), (crew["backup"].pk, "13800000002"), (crew["chief"].pk, "13800000003")
+    }  # fmt: skip
+    put = call("put", f"/alerts/duty/contacts/{users['admin'].pk}", {"mobile": "139-0000 0004"})
+    assert put.json() == {"user_id": users["admin"].pk, "mobile": "13900000004"}
+    assert call("put", f"/alerts/duty/contacts/{users['admin'].pk}", {"mobile": "1"}, who=officer).status_code == 403

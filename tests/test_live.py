@@ -426,3 +426,63 @@ def test_a_results_file_in_no_readable_encoding_is_refused_not_a_server_error(us
     with pytest.raises(ValidationFailed) as error:
         results.import_results(actor(users["desk"]), "results.csv", b"\x89PNG\r\n\x1a\n\x00\x82\xff\xfe")
     assert codes(error) == {"unreadable"}
+
+
+def test_live_api_answers_of_the_roster_products_and_sessions(client, users, shop, token_for):
+    """The JSON of list, create, get, change and delete for anchors, products and sessions, field by field; hidden
+    rows answer 404, missing capabilities 403."""
+    desk, liaison, reporter = token_for("desk"), token_for("liaison_em"), token_for("reporter")
+
+    def call(method, path, body=None, who=desk):
+        return api(client, method, path, who, body)
+
+    made = call("post", "/live/anchors", {"name": "新主播", "birth_date": "2000-02-02", "skills": ["讲解"]})
+    anchor = {"name": "新主播", "birth_date": "2000-02-02", "guardian_consent": False, "skills": ["讲解"],
+              "categories": [], "id": made.json()["id"], "age": services.age_on(dt.date(2000, 2, 2), TODAY()),
+              "qualifications": []}  # fmt: skip
+    assert (made.status_code, made.json()) == (201, anchor)
+    roster = call("get", "/live/anchors").json()
+    assert len(roster) == 3 and [a for a in roster if a["id"] == anchor["id"]] == [anchor]
+    refused = call("post", "/live/anchors", {"name": "x", "birth_date": "2000-02-02"}, who=reporter)
+    assert refused.status_code == 403 and refused.json()["errors"][0]["code"] == "forbidden"
+    assert call("get", "/live/anchors", who=liaison).status_code == 403
+
+    made = call("post", "/live/products", {"partner": "tea", "name": "绿茶", "price": "12.50", "needs": None})
+    product = {"id": made.json()["id"], "partner": "tea", "name": "绿茶", "price": "12.50", "needs": "", "claims": "",
+               "documents": []}  # fmt: skip
+    assert (made.status_code, made.json()) == (201, product)
+    assert [p for p in call("get", "/live/products").json() if p["id"] == product["id"]] == [product]
+    hidden = call("post", "/live/products", {"partner": "tea", "name": "x", "price": "1"}, who=liaison)
+    assert hidden.status_code == 404
+
+    body = {"title": "接口场次", "partner": "tea", "platform": "douyin", "account": "@x",
+            "studio_id": shop["studio"].pk, "starts_at": _at(6).isoformat(), "ends_at": _at(6, 21).isoformat(),
+            "hosts": [{"anchor_id": shop["adult"].pk}],
+            "lineup": [{"product_id": shop["tea"].pk, "minutes": 15}]}  # fmt: skip
+    made = call("post", "/live/sessions", body)
+    session_id = made.json()["id"]
+    session = {"id": session_id, "title": "接口场次", "partner": "tea", "platform": "douyin", "account": "@x",
+               "studio": "1号直播间", "starts_at": made.json()["starts_at"], "ends_at": made.json()["ends_at"],
+               "status": "planned", "signed_off_by": None, "signed_off_at": None,
+               "hosts": [{"anchor_id": shop["adult"].pk, "anchor": "林悦", "role": "host"}],
+               "lineup": [{"product_id": shop["tea"].pk, "product": "英德红茶", "minutes": 15}],
+               "result": None}  # fmt: skip
+    assert (made.status_code, made.json()) == (201, session)
+    assert dt.datetime.fromisoformat(session["starts_at"]) == _at(6)
+
+    def read(answer: dict) -> dict:  # times come back in UTC once read from the database
+        return {**answer, "starts_at": dt.datetime.fromisoformat(answer["starts_at"]),
+                "ends_at": dt.datetime.fromisoformat(answer["ends_at"])}  # fmt: skip
+
+    shown = call("get", f"/live/sessions/{session_id}").json()
+    assert shown["starts_at"].endswith("Z") and read(shown) == read(session)
+    assert [read(s) for s in call("get", "/live/sessions").json()] == [read(session)]
+    changed = call("put", f"/live/sessions/{session_id}", {**body, "title": "改过的", "studio_id": None})
+    assert read(changed.json()) == read({**session, "title": "改过的", "studio": None})
+    assert call("get", f"/live/sessions/{session_id}", who=liaison).status_code == 404
+    assert call("put", f"/live/sessions/{session_id}", body, who=liaison).status_code == 404
+    assert call("delete", f"/live/sessions/{session_id}", who=liaison).status_code == 404
+    assert call("delete", f"/live/sessions/{session_id}", who=reporter).status_code == 403
+    assert call("get", "/live/sessions/999999").json()["errors"][0]["code"] == "not_found"
+    deleted = call("delete", f"/live/sessions/{session_id}")
+    assert deleted.status_code == 204 and not LiveSession.objects.filter(pk=session_id).exists()

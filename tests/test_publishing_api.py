@@ -372,3 +372,35 @@ def test_a_refused_rendition_edit_keeps_what_was_typed(client_for, users, sink):
     assert 'value="汛期出行提示（修改）"' in page and "<details open>" in page
     rendition.refresh_from_db()
     assert rendition.fields["title"] == "汛期出行提示" and rendition.edited_at is None
+
+
+def test_channels_api_answers_field_by_field(client, users, token_for, sink):
+    """The JSON of create, list, get, change, pause and resume of a channel; 403 for who may not, 404 with the
+    channel's own code for an unknown id."""
+    admin, desk, liaison = token_for("admin"), token_for("desk"), token_for("liaison_em")
+    body = {"name": "推送", "slug": "push", "kind": "app", "transmitter": "webhook", "partner": "em",
+            "settings": {"url": sink.url, "secret": "s3"}}  # fmt: skip
+    made = api(client, "post", "/channels", admin, body)
+    channel = {"id": made.json()["id"], "name": "推送", "slug": "push", "kind": "app", "transmitter": "webhook",
+               "settings": made.json()["settings"], "partner": "em", "is_active": True, "for_tests": False,
+               "paused": False, "paused_reason": "", "consecutive_failures": 0, "max_attempts": 6}  # fmt: skip
+    assert (made.status_code, made.json()) == (201, channel) and channel["settings"]["secret"] == "********"
+    path = f"/channels/{channel['id']}"
+    assert api(client, "get", "/channels", desk).json() == [channel]
+    assert api(client, "get", path, desk).json() == channel
+    assert api(client, "get", path, liaison).status_code == 403
+    missing = api(client, "get", "/channels/999999", admin)
+    assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "channel_not_found"
+    assert api(client, "patch", "/channels/999999", admin, {"name": "x"}).status_code == 404
+    refused = api(client, "patch", path, desk, {"name": "x"})
+    assert refused.status_code == 403 and refused.json()["errors"][0]["code"] == "forbidden"
+    changed = api(client, "patch", path, admin, {"name": "推送二", "partner": "", "max_attempts": 3})
+    channel = {**channel, "name": "推送二", "partner": None, "max_attempts": 3}
+    assert (changed.status_code, changed.json()) == (200, channel)
+    assert api(client, "get", path, admin).json() == channel
+    paused = api(client, "post", f"{path}/pause", admin, {"reason": "维护"})
+    assert paused.json() == {**channel, "paused": True, "paused_reason": "维护"}
+    assert api(client, "post", f"{path}/pause", admin, {}).json()["errors"][0]["code"] == "unchanged"
+    assert api(client, "post", f"{path}/resume", desk).status_code == 403
+    assert api(client, "post", f"{path}/resume", admin).json() == channel
+    assert api(client, "post", "/channels/999999/resume", admin).status_code == 404

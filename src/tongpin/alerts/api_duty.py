@@ -8,10 +8,13 @@ import datetime as dt
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from tongpin.core.audit import actor_from_request
+from tongpin.core.audit import Actor, actor_from_request
+from tongpin.core.outbound import redact
+from tongpin.core.resources import Resource, on_one, whole_payload
 from tongpin.core.schemas import ERRORS
 
 from . import drill, duty
+from .models import DutyShift, PagingRoute
 
 router = Router(tags=["alerts"])
 
@@ -58,6 +61,14 @@ class PagingRouteOut(Schema):
     last_error_at: dt.datetime | None
     last_error: str
 
+    @staticmethod
+    def resolve_url(route: PagingRoute) -> str:
+        return redact(route.url)  # credentials in the URL are never shown
+
+    @staticmethod
+    def resolve_has_secret(route: PagingRoute) -> bool:
+        return bool(route.secret)  # the secret itself is never shown
+
 
 class RouteTestOut(Schema):
     ok: bool
@@ -69,27 +80,36 @@ class DrillOut(Schema):
     state: str
 
 
+def save_shift(actor: Actor, values: dict, shift: DutyShift | None = None) -> DutyShift:
+    return duty.save_shift(actor, duty.ShiftInput(**values, id=shift.pk if shift else None))
+
+
+SHIFTS = Resource(
+    "duty_shift",
+    DutyShift,
+    input=DutyShiftIn,
+    output=DutyShiftOut,
+    lookup=duty.get_shift,  # 403 for whoever may not read the roster, 404 `shift_not_found`
+    save=save_shift,  # admins only (duty.save_shift): 403 for the others
+    values=whole_payload,
+    remove=lambda actor, shift: duty.delete_shift(actor, shift.pk),
+    summaries={"create": "Add a duty shift", "change": "Change a duty shift", "delete": "Remove a duty shift"},
+)
+
+
 @router.get("/alerts/duty/shifts", response={200: list[DutyShiftOut], **ERRORS}, summary="Duty shifts")
 def duty_shifts(request, days: int = 14):
-    return [duty.shift_values(s) for s in duty.shifts(actor_from_request(request, "api"), days=max(1, min(days, 92)))]
+    return duty.shifts(actor_from_request(request, "api"), days=max(1, min(days, 92)))
 
 
-@router.post("/alerts/duty/shifts", response={201: DutyShiftOut, **ERRORS}, summary="Add a duty shift")
-def duty_shift_add(request, payload: DutyShiftIn):
-    shift = duty.save_shift(actor_from_request(request, "api"), duty.ShiftInput(**payload.dict()))
-    return Status(201, duty.shift_values(shift))
-
-
-@router.put("/alerts/duty/shifts/{shift_id}", response={200: DutyShiftOut, **ERRORS}, summary="Change a duty shift")
-def duty_shift_put(request, shift_id: int, payload: DutyShiftIn):
-    shift = duty.save_shift(actor_from_request(request, "api"), duty.ShiftInput(**payload.dict(), id=shift_id))
-    return duty.shift_values(shift)
-
-
-@router.delete("/alerts/duty/shifts/{shift_id}", response={204: None, **ERRORS}, summary="Remove a duty shift")
-def duty_shift_delete(request, shift_id: int):
-    duty.delete_shift(actor_from_request(request, "api"), shift_id)
-    return Status(204, None)
+SHIFTS.routes(
+    router,
+    "/alerts/duty/shifts",
+    "shift_id",
+    verbs=("create", "change", "delete"),
+    replace=True,
+    names={"create": "duty_shift_add", "change": "duty_shift_put", "delete": "duty_shift_delete"},
+)
 
 
 @router.get("/alerts/duty/contacts", response={200: list[DutyContactOut], **ERRORS}, summary="Duty mobiles")
@@ -100,36 +120,48 @@ def duty_contacts(request):
 
 @router.put("/alerts/duty/contacts/{user_id}", response={200: DutyContactOut, **ERRORS}, summary="Set a mobile")
 def duty_contact_put(request, user_id: int, payload: DutyContactIn):
-    contact = duty.save_mobile(actor_from_request(request, "api"), user_id, payload.mobile)
-    return {"user_id": contact.user_id, "mobile": contact.mobile}
+    return duty.save_mobile(actor_from_request(request, "api"), user_id, payload.mobile)
 
 
-@router.get("/alerts/paging/routes", response={200: list[PagingRouteOut], **ERRORS}, summary="Paging routes")
-def paging_routes(request):
-    return [duty.route_values(r) for r in duty.routes(actor_from_request(request, "api"))]
+def save_route(actor: Actor, values: dict, route: PagingRoute | None = None) -> PagingRoute:
+    return duty.save_route(actor, duty.RouteInput(**values, id=route.pk if route else None))
 
 
-@router.post("/alerts/paging/routes", response={201: PagingRouteOut, **ERRORS}, summary="Add a paging route")
-def paging_route_add(request, payload: PagingRouteIn):
-    route = duty.save_route(actor_from_request(request, "api"), duty.RouteInput(**payload.dict()))
-    return Status(201, duty.route_values(route))
+ROUTES = Resource(
+    "paging_route",
+    PagingRoute,
+    input=PagingRouteIn,
+    output=PagingRouteOut,
+    lookup=duty.get_route,  # 403 for whoever may not read the lane's settings, 404 `route_not_found`
+    rows=lambda user: duty.routes(Actor(user=user)),
+    save=save_route,  # admins only (duty.save_route)
+    values=whole_payload,
+    remove=lambda actor, route: duty.delete_route(actor, route.pk),
+    summaries={
+        "list": "Paging routes",
+        "create": "Add a paging route",
+        "change": "Change a route",
+        "delete": "Remove a route",
+    },
+)
+ROUTES.routes(
+    router,
+    "/alerts/paging/routes",
+    "route_id",
+    verbs=("list", "create", "change", "delete"),
+    replace=True,
+    names={
+        "list": "paging_routes",
+        "create": "paging_route_add",
+        "change": "paging_route_put",
+        "delete": "paging_route_delete",
+    },
+)
 
 
-@router.put("/alerts/paging/routes/{route_id}", response={200: PagingRouteOut, **ERRORS}, summary="Change a route")
-def paging_route_put(request, route_id: int, payload: PagingRouteIn):
-    route = duty.save_route(actor_from_request(request, "api"), duty.RouteInput(**payload.dict(), id=route_id))
-    return duty.route_values(route)
-
-
-@router.delete("/alerts/paging/routes/{route_id}", response={204: None, **ERRORS}, summary="Remove a route")
-def paging_route_delete(request, route_id: int):
-    duty.delete_route(actor_from_request(request, "api"), route_id)
-    return Status(204, None)
-
-
-@router.post("/alerts/paging/routes/{route_id}/test", response={200: RouteTestOut, **ERRORS}, summary="Test a route")
-def paging_route_test(request, route_id: int):
-    error = duty.test_route(actor_from_request(request, "api"), route_id)
+@on_one(router.post, "/alerts/paging/routes/{route_id}/test", ROUTES.lookup, RouteTestOut, "Test a route")
+def paging_route_test(actor: Actor, route: PagingRoute) -> dict:
+    error = duty.test_route(actor, route.pk)  # admins only
     return {"ok": not error, "error": error}
 
 

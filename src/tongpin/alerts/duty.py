@@ -74,6 +74,15 @@ def shifts(actor: Actor, since: dt.datetime | None = None, days: int = 14) -> li
     return list(rows.select_related("officer", "backup", "chief"))
 
 
+def get_shift(user, shift_id: int) -> DutyShift:
+    """One shift, for those who read the roster (403 for the others, whatever the id), else 404."""
+    require_read(Actor(user=user))
+    shift = DutyShift.objects.filter(pk=clean_id(shift_id) or 0).first()
+    if shift is None:
+        raise NotFound(FieldError("shift_not_found", _("班次不存在。"), "id"))
+    return shift
+
+
 def _person(user_id, location: str, errors: list, required: bool = False) -> User | None:
     if not user_id:
         if required:
@@ -185,6 +194,15 @@ def route_values(route: PagingRoute) -> dict:
 def routes(actor: Actor) -> list[PagingRoute]:
     require_read(actor)
     return list(PagingRoute.objects.all())
+
+
+def get_route(user, route_id: int) -> PagingRoute:
+    """One paging route, for those who read the lane's settings (403 for the others, whatever the id), else 404."""
+    require_read(Actor(user=user))
+    route = PagingRoute.objects.filter(pk=clean_id(route_id) or 0).first()
+    if route is None:
+        raise NotFound(FieldError("route_not_found", _("呼叫通道不存在。"), "id"))
+    return route
 
 
 def save_route(actor: Actor, data: RouteInput) -> PagingRoute:

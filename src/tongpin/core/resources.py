@@ -11,7 +11,8 @@ is written once, and the standard operations (list, create, get, change, delete)
 
 Output schemas read the objects themselves (ninja resolves `Field(alias="partner.slug")` and `resolve_<field>`
 methods), so no resource hand-writes a dict. A `Patch` schema is the input schema with every field optional
-(`patch_of`). Operations a resource does not fit (a service with another signature, a nested path) are written
+(`patch_of`); a resource changed by PUT takes its whole input schema instead (`routes(..., replace=True)`).
+Operations a resource does not fit (a service with another signature, a nested path) are written
 as ordinary handlers next to it and still use its `one()`, `values()` and `patch`.
 
 The rule for 403 or 404 lives in docs/architecture.md ("403 or 404"): the lookup hides (404), the verb refuses
@@ -67,6 +68,11 @@ def payload_values(payload: Schema, **convert: Callable[[Any], tuple[str, Any]])
     return values
 
 
+def whole_payload(request, payload: Schema) -> dict[str, Any]:
+    """Every field of the payload, defaults included: the `values` of a resource whose service wants them all."""
+    return payload.dict()
+
+
 VERBS = ("list", "create", "get", "change", "delete")
 
 
@@ -76,7 +82,8 @@ class Resource:
     queryset a caller may list (already scoped); `save(actor, values, obj=None)` the service that writes;
     `values(request, payload)` turns a payload into the service's values; `needs` maps a verb (list, create,
     get, change, delete) to the capability it takes (403), checked after the lookup for verbs on one object,
-    so that what the caller may not see answers 404 first; `delete` is checked by `delete_record`."""
+    so that what the caller may not see answers 404 first. `remove(actor, obj)` is the service that deletes; without
+    it `delete_record` deletes, checking `needs["delete"]`."""
 
     name: str
     model: type[Model]
@@ -84,12 +91,13 @@ class Resource:
     output: type[Schema]
     lookup: Callable[[Any, Any], Model]
     needs: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
-    rows: Callable[[Any], QuerySet] | None = None
+    rows: Callable[[Any], QuerySet | list] | None = None
     save: Callable[..., Model] | None = None
     values: Callable[[Any, Schema], dict] | None = None
     patch_exclude: tuple[str, ...] = ()
     patch: type[Schema] | None = None
     summaries: dict[str, str] = field(default_factory=dict)
+    remove: Callable[[Any, Model], None] | None = None
 
     def __post_init__(self) -> None:
         if self.patch is None:
@@ -107,14 +115,28 @@ class Resource:
     def one(self, request, pk) -> Model:
         return self.lookup(request.auth, pk)
 
+    def delete(self, request, obj: Model) -> None:
+        """Delete `obj` (already looked up) with the resource's service, or audited by `delete_record`."""
+        actor = actor_from_request(request, "api")
+        if self.remove is None:
+            delete_record(actor, obj, self.needs["delete"])
+            return
+        self.check(request, "delete")
+        self.remove(actor, obj)
+
     def to_values(self, request, payload: Schema) -> dict:
         return self.values(request, payload) if self.values else payload.dict(exclude_unset=True)
 
-    def routes(self, router: Router, path: str, key: str, verbs: Iterable[str] = VERBS, size: int = 500) -> None:
+    def routes(self, router: Router, path: str, key: str, verbs: Iterable[str] = VERBS, size: int | None = 500,
+               replace: bool = False, names: dict[str, str] | None = None) -> None:  # fmt: skip
         """Register the standard operations on `router`: `path` lists and creates, `path/{key}` gets, changes
-        and deletes (409 while other records refer to the object). Lists are `rows(user)[:size]`."""
+        and deletes (409 while other records refer to the object). Lists are `rows(user)[:size]` (all: None).
+        A change is a PATCH of the fields sent, or with `replace` a PUT of the whole input. Operation names are
+        `<last part of path>_<list|create|get|patch|put|delete>` unless `names` gives a verb's own."""
         resource, item, verbs = self, f"{path}/{{{key}}}", set(verbs)
-        plural, module = path.strip("/").replace("-", "_"), self.input.__module__
+        plural, module = path.rsplit("/", 1)[-1].replace("-", "_"), self.input.__module__
+        suffix = {"change": "put" if replace else "patch"}
+        names = {verb: f"{plural}_{suffix.get(verb, verb)}" for verb in VERBS} | (names or {})
         noun = self.name.replace("_", " ")
         summary = {
             "list": f"{noun.capitalize()}s the caller may see",
@@ -125,16 +147,15 @@ class Resource:
         } | self.summaries
 
         def operation(verb: str, method: Callable, status: int, schema: Any, handler: Callable, **view: Any) -> None:
-            name = f"{plural}_{'patch' if verb == 'change' else verb}"
             where = item if view.get("key") else path
             decorate = method(where, response={status: schema, **ERRORS}, summary=summary[verb])
-            decorate(_view(handler, name, module, **view))
+            decorate(_view(handler, names[verb], module, **view))
 
         if "list" in verbs:
 
             def list_(request):
                 resource.check(request, "list")
-                return list(resource.rows(request.auth)[:size])
+                return list(resource.rows(request.auth)[:size])  # [:None] is all
 
             operation("list", router.get, 200, list[self.output], list_)
         if "create" in verbs:
@@ -160,12 +181,13 @@ class Resource:
                 resource.check(request, "change")
                 return resource.save(actor_from_request(request, "api"), resource.to_values(request, payload), obj)
 
-            operation("change", router.patch, 200, self.output, change, key=key, payload=self.patch)
+            method, body = (router.put, self.input) if replace else (router.patch, self.patch)
+            operation("change", method, 200, self.output, change, key=key, payload=body)
         if "delete" in verbs:
 
             def delete(request, **path_key):
                 obj = resource.one(request, path_key[key])
-                delete_record(actor_from_request(request, "api"), obj, resource.needs["delete"])
+                resource.delete(request, obj)
                 return Status(204, None)
 
             operation("delete", router.delete, 204, None, delete, key=key)

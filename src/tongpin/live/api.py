@@ -9,19 +9,27 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
-from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core import roles
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, ValidationFailed
-from tongpin.core.resources import on_one
+from tongpin.core.resources import Resource, on_one, whole_payload
 from tongpin.core.schemas import ERRORS
 from tongpin.partners.services import get_partner
 
 from . import results, services
-from .models import Anchor, LivePlatform, Product, ProductDocument, QualificationField, SessionHost, Studio
+from .models import (
+    Anchor,
+    LivePlatform,
+    LiveSession,
+    Product,
+    ProductDocument,
+    QualificationField,
+    SessionHost,
+    Studio,
+)
 
 router = Router(tags=["live"])
 
@@ -52,15 +60,19 @@ def fields_of(row, *names: str) -> dict:
     return {name: getattr(row, name) for name in names}
 
 
-@router.get("/live/anchors", response={200: list[AnchorOut], **ERRORS}, summary="The anchor roster")
-@api_needs(roles.LIVE_VIEW)
-def anchors_list(request):
-    return list(Anchor.objects.prefetch_related("qualifications"))
-
-
-@router.post("/live/anchors", response={201: AnchorOut, **ERRORS}, summary="Add an anchor (at least 16)")
-def anchors_create(request, payload: AnchorIn):
-    return Status(201, services.save_anchor(actor_from_request(request, "api"), payload.dict()))
+ANCHORS = Resource(
+    "anchor",
+    Anchor,
+    input=AnchorIn,
+    output=AnchorOut,
+    lookup=services.get_anchor,  # 404 for whoever lacks live.view
+    needs={"list": roles.LIVE_VIEW},  # writes: the services require live.manage
+    rows=lambda user: Anchor.objects.prefetch_related("qualifications"),
+    save=services.save_anchor,
+    values=whole_payload,
+    summaries={"list": "The anchor roster", "create": "Add an anchor (at least 16)"},
+)
+ANCHORS.routes(router, "/live/anchors", "anchor_id", verbs=("list", "create"), size=None)
 
 
 class QualificationIn(Schema):
@@ -69,7 +81,7 @@ class QualificationIn(Schema):
     expires_on: dt.date
 
 
-@on_one(router.post, "/live/anchors/{anchor_id}/qualifications", services.get_anchor, AnchorOut,
+@on_one(router.post, "/live/anchors/{anchor_id}/qualifications", ANCHORS.lookup, AnchorOut,
         "Add a qualification", status=201)  # fmt: skip
 def qualifications_create(actor, anchor, payload: QualificationIn):
     services.save_qualification(actor, anchor, payload.dict())
@@ -99,18 +111,26 @@ class ProductOut(Schema):
         return [fields_of(d, "kind", "number", "expires_on") for d in product.documents.all()]
 
 
-@router.get("/live/products", response={200: list[ProductOut], **ERRORS}, summary="Products")
-@api_needs(roles.LIVE_VIEW)
-def products_list(request):
-    return list(Product.objects.select_related("partner").prefetch_related("documents"))
-
-
-@router.post("/live/products", response={201: ProductOut, **ERRORS}, summary="Add a product of an enterprise")
-def products_create(request, payload: ProductIn):
+def product_values(request, payload: Schema) -> dict:
     values = payload.dict()
     values["partner"] = get_partner(request.auth, values["partner"])
     values["needs"] = values["needs"] or ""
-    return Status(201, services.save_product(actor_from_request(request, "api"), values))
+    return values
+
+
+PRODUCTS = Resource(
+    "product",
+    Product,
+    input=ProductIn,
+    output=ProductOut,
+    lookup=services.get_product,
+    needs={"list": roles.LIVE_VIEW},
+    rows=lambda user: Product.objects.select_related("partner").prefetch_related("documents"),
+    save=services.save_product,
+    values=product_values,
+    summaries={"list": "Products", "create": "Add a product of an enterprise"},
+)
+PRODUCTS.routes(router, "/live/products", "product_id", verbs=("list", "create"), size=None)
 
 
 class DocumentIn(Schema):
@@ -119,7 +139,7 @@ class DocumentIn(Schema):
     expires_on: dt.date
 
 
-@on_one(router.post, "/live/products/{product_id}/documents", services.get_product, ProductOut, "Add a document",
+@on_one(router.post, "/live/products/{product_id}/documents", PRODUCTS.lookup, ProductOut, "Add a document",
         status=201)  # fmt: skip
 def documents_create(actor, product, payload: DocumentIn):
     services.add_document(actor, product, payload.dict())
@@ -189,7 +209,8 @@ class SessionOut(Schema):
         return figures | {name: str(getattr(result, name)) for name in money}
 
 
-def _session_args(request, payload: SessionIn) -> tuple[dict, list, list]:
+def session_values(request, payload: SessionIn) -> dict:
+    """The session's fields, with `hosts` as (anchor, role) and `lineup` as the service takes them."""
     values = payload.dict(exclude={"hosts", "lineup", "studio_id"})
     values["partner"] = get_partner(request.auth, values["partner"])
     values["studio"] = Studio.objects.filter(pk=payload.studio_id).first() if payload.studio_id else None
@@ -204,45 +225,35 @@ def _session_args(request, payload: SessionIn) -> tuple[dict, list, list]:
         {"product": products[i.product_id], "minutes": i.minutes, "talking_points": i.talking_points}
         for i in payload.lineup
     ]
-    return values, hosts, lineup
+    return values | {"hosts": hosts, "lineup": lineup}
 
 
-@router.get("/live/sessions", response={200: list[SessionOut], **ERRORS}, summary="Sessions")
-@api_needs(roles.LIVE_VIEW)
-def sessions_list(request):
-    from .models import LiveSession
-
-    return list(LiveSession.objects.select_related("partner", "studio", "signed_off_by")[:200])
+def save_session(actor, values: dict, session: LiveSession | None = None) -> LiveSession:
+    """`services.save_session` with the hosts and lineup that `session_values` put among the values."""
+    fields = {name: value for name, value in values.items() if name not in ("hosts", "lineup")}
+    return services.save_session(actor, fields, values["hosts"], values["lineup"], session)
 
 
-@router.post(
-    "/live/sessions",
-    response={201: SessionOut, **ERRORS},
-    summary="Plan a session (bookings, hosts, documents checked)",
+SESSIONS = Resource(
+    "session",
+    LiveSession,
+    input=SessionIn,
+    output=SessionOut,
+    lookup=services.get_session,
+    needs={"list": roles.LIVE_VIEW},
+    rows=lambda user: LiveSession.objects.select_related("partner", "studio", "signed_off_by"),
+    save=save_session,
+    values=session_values,
+    remove=services.delete_session,  # 409 once it has results (kept three years)
+    summaries={
+        "list": "Sessions",
+        "create": "Plan a session (bookings, hosts, documents checked)",
+        "get": "One session",
+        "change": "Change a planned session",
+        "delete": "Delete (409 once it has results)",
+    },
 )
-def sessions_create(request, payload: SessionIn):
-    values, hosts, lineup = _session_args(request, payload)
-    return Status(201, services.save_session(actor_from_request(request, "api"), values, hosts, lineup))
-
-
-@router.get("/live/sessions/{session_id}", response={200: SessionOut, **ERRORS}, summary="One session")
-def sessions_get(request, session_id: int):
-    return services.get_session(request.auth, session_id)
-
-
-@router.put("/live/sessions/{session_id}", response={200: SessionOut, **ERRORS}, summary="Change a planned session")
-def sessions_put(request, session_id: int, payload: SessionIn):
-    session = services.get_session(request.auth, session_id)
-    values, hosts, lineup = _session_args(request, payload)
-    return services.save_session(actor_from_request(request, "api"), values, hosts, lineup, session)
-
-
-@router.delete(
-    "/live/sessions/{session_id}", response={204: None, **ERRORS}, summary="Delete (409 once it has results)"
-)
-def sessions_delete(request, session_id: int):
-    services.delete_session(actor_from_request(request, "api"), services.get_session(request.auth, session_id))
-    return Status(204, None)
+SESSIONS.routes(router, "/live/sessions", "session_id", size=200, replace=True)
 
 
 class CheckOut(Schema):
@@ -251,17 +262,14 @@ class CheckOut(Schema):
     problems: list[dict]
 
 
-@router.get(
-    "/live/sessions/{session_id}/check",
-    response={200: CheckOut, **ERRORS},
-    summary="Compliance check (advert terms, hosts, documents)",
-)
-def sessions_check(request, session_id: int):
-    result = services.compliance_check(services.get_session(request.auth, session_id))
+@on_one(router.get, "/live/sessions/{session_id}/check", SESSIONS.lookup, CheckOut,
+        "Compliance check (advert terms, hosts, documents)")  # fmt: skip
+def sessions_check(actor, session):
+    result = services.compliance_check(session)
     return {k: result[k] for k in ("passed", "findings", "problems")}
 
 
-@on_one(router.post, "/live/sessions/{session_id}/sign-off", services.get_session, SessionOut,
+@on_one(router.post, "/live/sessions/{session_id}/sign-off", SESSIONS.lookup, SessionOut,
         "Sign off (422 while anything blocks)")  # fmt: skip
 def sessions_sign_off(actor, session):
     return services.sign_off(actor, session)
@@ -274,7 +282,7 @@ class StatusIn(Schema):
     )
 
 
-@on_one(router.post, "/live/sessions/{session_id}/status", services.get_session, SessionOut,
+@on_one(router.post, "/live/sessions/{session_id}/status", SESSIONS.lookup, SessionOut,
         "Rehearsed, live (signed off only), reviewed, cancelled")  # fmt: skip
 def sessions_status(actor, session, payload: StatusIn):
     return services.move_session(actor, session, payload.status, payload.confirm_early)
@@ -289,7 +297,7 @@ class ResultIn(Schema):
     refunds: Decimal = Decimal(0)
 
 
-@on_one(router.post, "/live/sessions/{session_id}/result", services.get_session, SessionOut,
+@on_one(router.post, "/live/sessions/{session_id}/result", SESSIONS.lookup, SessionOut,
         "Record the session's figures")  # fmt: skip
 def sessions_result(actor, session, payload: ResultIn):
     services.record_result(actor, session, payload.dict())
@@ -301,7 +309,8 @@ class ResultsImportOut(Schema):
 
 
 @router.post(
-    "/live/results", response={200: ResultsImportOut, **ERRORS},
+    "/live/results",
+    response={200: ResultsImportOut, **ERRORS},
     summary="Import results (CSV/XLSX; all rows or none)",
 )
 def results_import(request, file: File[UploadedFile]):

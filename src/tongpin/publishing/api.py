@@ -7,14 +7,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.responses import Status
 from pydantic import Field
 
 from tongpin.core import roles
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, TooLarge
-from tongpin.core.resources import on_one, patch_of
+from tongpin.core.resources import Resource, on_one, patch_of, payload_values
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_VIEW, PUBLISH, STORY_VIEW, can
 from tongpin.core.schemas import ERRORS, ErrorsOut
 
@@ -230,40 +229,42 @@ def channel_types(request) -> dict:
     }
 
 
-@router.get("/channels", response={200: list[ChannelOut], **ERRORS}, summary="Channels")
-@api_needs(PUBLISH, DELIVERY_VIEW)
-def channels_list(request):
-    return list(Channel.objects.select_related("partner"))
+def channel_values(request, payload: Schema) -> dict:
+    return payload_values(payload, kind=lambda kind: ("kind", str(kind)))
 
 
-@router.post("/channels", response={201: ChannelOut, **ERRORS}, summary="Create a channel (admins)")
-def channels_create(request, payload: ChannelIn):
-    data = channels_admin.ChannelInput(**{**payload.dict(), "kind": str(payload.kind)})
-    channel = channels_admin.create_channel(actor_from_request(request, "api"), data)
-    return Status(201, channel)
+def save_channel(actor, values: dict, channel: Channel | None = None) -> Channel:
+    """Create (admins; what is not sent takes ChannelIn's defaults) or change the fields sent."""
+    data = channels_admin.ChannelInput(**values)
+    if channel is None:
+        return channels_admin.create_channel(actor, data)
+    return channels_admin.update_channel(actor, channel.pk, data)
 
 
-@router.get("/channels/{channel_id}", response={200: ChannelOut, **ERRORS}, summary="One channel")
-@api_needs(PUBLISH, DELIVERY_VIEW)
-def channels_get(request, channel_id: int):
-    return channels_admin.get_channel(channel_id)
+CHANNELS = Resource(
+    "channel",
+    Channel,
+    input=ChannelIn,
+    output=ChannelOut,
+    lookup=channels_admin.visible_channel,  # 403 unless the caller publishes or watches deliveries; 404
+    needs={"list": (PUBLISH, DELIVERY_VIEW)},  # writes: admins only (channels_admin)
+    rows=lambda user: Channel.objects.select_related("partner"),
+    save=save_channel,
+    values=channel_values,
+    patch=ChannelPatch,  # kind, transmitter and slug are fixed; empty secret settings keep their value
+    summaries={"list": "Channels", "create": "Create a channel (admins)", "change": "Change a channel (admins)"},
+)
+CHANNELS.routes(router, "/channels", "channel_id", verbs=("list", "create", "get", "change"), size=None)
 
 
-@router.patch("/channels/{channel_id}", response={200: ChannelOut, **ERRORS}, summary="Change a channel (admins)")
-def channels_patch(request, channel_id: int, payload: ChannelPatch):
-    data = channels_admin.ChannelInput(**payload.dict(exclude_unset=True))
-    return channels_admin.update_channel(actor_from_request(request, "api"), channel_id, data)
+@on_one(router.post, "/channels/{channel_id}/pause", CHANNELS.lookup, ChannelOut, "Pause a channel")
+def channels_pause(actor, channel: Channel, payload: PauseIn) -> Channel:
+    return channels_admin.set_paused(actor, channel.pk, True, payload.reason)
 
 
-@router.post("/channels/{channel_id}/pause", response={200: ChannelOut, **ERRORS}, summary="Pause a channel")
-def channels_pause(request, channel_id: int, payload: PauseIn):
-    actor = actor_from_request(request, "api")
-    return channels_admin.set_paused(actor, channel_id, True, payload.reason)
-
-
-@router.post("/channels/{channel_id}/resume", response={200: ChannelOut, **ERRORS}, summary="Resume a channel")
-def channels_resume(request, channel_id: int):
-    return channels_admin.set_paused(actor_from_request(request, "api"), channel_id, False)
+@on_one(router.post, "/channels/{channel_id}/resume", CHANNELS.lookup, ChannelOut, "Resume a channel")
+def channels_resume(actor, channel: Channel) -> Channel:
+    return channels_admin.set_paused(actor, channel.pk, False)
 
 
 @router.get("/publications/{publication_id}", response={200: PublicationOut, **ERRORS}, summary="A publication")

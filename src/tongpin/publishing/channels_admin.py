@@ -21,7 +21,7 @@ from tongpin.core.audit import Actor
 from tongpin.core.datakey import unseal
 from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
-from tongpin.core.roles import CHANNEL_MANAGE, can
+from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_VIEW, PUBLISH, can, require_any
 from tongpin.core.weblinks import is_web_url
 from tongpin.partners.models import Partner
 
@@ -205,6 +205,12 @@ def get_channel(channel_id: int) -> Channel:
     if channel is None:
         raise NotFound(FieldError("channel_not_found", _("渠道不存在。"), "channel"))
     return channel
+
+
+def visible_channel(user, channel_id: int) -> Channel:
+    """A channel for those who publish or watch deliveries (403 for the others, whatever the id), else 404."""
+    require_any(user, PUBLISH, DELIVERY_VIEW)
+    return get_channel(channel_id)
 
 
 def update_channel(actor: Actor, channel_id: int, data: ChannelInput) -> Channel:
