@@ -327,6 +327,17 @@ def test_composer_refuses_an_update_without_the_original(users, client_for):
     assert response.status_code == 200 and "需要选择原预警" in response.content.decode()
 
 
+def test_composer_refuses_area_codes_that_are_not_gb_t_2260(users, client_for):
+    """A user trial typed 99x in the composer and the warning went out with it; the china profile refuses it."""
+    form = {"event": "暴雨", "level": "orange", "headline": "暴雨橙色预警", "description": "y", "msg_type": "Alert",
+            "area_desc": "南昌市", "expires_hours": "6"}  # fmt: skip
+    for code, words in (("99x", "不是 6、9 或 12 位的 GB/T 2260 区划代码"), ("990100", "没有代码为 99 的省份")):
+        response = client_for("duty").post("/alerts/new/", {**form, "area_codes": f"360100, {code}"})
+        page = response.content.decode()
+        assert response.status_code == 200 and words in page and "暴雨橙色预警" in page  # refused, typed text kept
+    assert not Alert.objects.exists()
+
+
 def test_a_sender_cannot_cancel_another_senders_warning(users, sender, channels, auto):
     from tongpin.alerts.intake import receive
     from tongpin.core.audit import Actor

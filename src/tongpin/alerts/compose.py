@@ -18,6 +18,7 @@ from tongpin.core.errors import FieldError, ValidationFailed
 
 from .cap.model import read
 from .cap.parse import CAP12, RejectedDocument, parse_document, sub
+from .cap.profiles import adcode_problem
 from .intake import Received, receive
 from .lane_config import clean_polygons
 from .models import Alert, Level
@@ -67,6 +68,8 @@ def build(draft: Draft, now: datetime | None = None) -> bytes:
         errors.append(FieldError("out_of_range", _("有效时长应在 1–240 小时之间。"), "expires_hours"))
     polygons, polygon_errors = clean_polygons(draft.polygons)
     errors.extend(polygon_errors)
+    # The profile's rule for area codes, whatever profile the intake runs: a hand-written warning is ours.
+    errors += [FieldError(*problem, "area_codes") for problem in map(adcode_problem, draft.area_codes) if problem]
     if errors:
         raise ValidationFailed(errors)
 

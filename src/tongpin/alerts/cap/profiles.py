@@ -62,6 +62,18 @@ CHINA_CODE_NAMES = {"GB/T 2260", "GB2260", "GBT2260", "ADCODE", "行政区划代
 _ADCODE = re.compile(r"^\d{6}(\d{3}|\d{6})?$")
 
 
+def adcode_problem(value: str) -> tuple[str, str] | None:
+    """What is wrong with a GB/T 2260 code (6, 9 or 12 digits under a real province) as (code, message), or None."""
+    if not _ADCODE.match(value):
+        return "bad_area_code", _("“%(value)s”不是 6、9 或 12 位的 GB/T 2260 区划代码。") % {"value": value[:30]}
+    if int(value[:2]) not in PROVINCES:
+        return "unknown_province", _("“%(value)s”：没有代码为 %(province)s 的省份。") % {
+            "value": value,
+            "province": value[:2],
+        }
+    return None
+
+
 def profile(name: str):
     def register(check: ProfileCheck) -> ProfileCheck:
         PROFILES[name] = check
@@ -100,15 +112,9 @@ def china(message: Message) -> list[Issue]:
                 if not looks_like_adcode:
                     continue
                 where = f"info[{i}]/area[{j}]/geocode"
-                if not _ADCODE.match(value):
-                    message = _("“%(value)s”不是 6、9 或 12 位的 GB/T 2260 区划代码。") % {"value": value}
-                    issues.append(Issue("bad_area_code", message, where))
-                elif int(value[:2]) not in PROVINCES:
-                    message = _("“%(value)s”：没有代码为 %(province)s 的省份。") % {
-                        "value": value,
-                        "province": value[:2],
-                    }
-                    issues.append(Issue("unknown_province", message, where))
+                problem = adcode_problem(value)
+                if problem:
+                    issues.append(Issue(*problem, where))
     return issues
 
 
