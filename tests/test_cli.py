@@ -219,6 +219,16 @@ def test_the_overview_lists_every_command_tongpin_ships():
     assert shipped - aliases <= listed, sorted(shipped - aliases - listed)
 
 
+def test_the_overview_into_a_reader_that_leaves_early_is_no_traceback(tmp_path):
+    """`tongpin help | head -2`: a user trial got a BrokenPipeError traceback after the two lines."""
+    env = {**os.environ, "TONGPIN_HOME": str(tmp_path), "LANGUAGE": "zh_CN"}
+    process = subprocess.Popen([sys.executable, "-m", "tongpin", "help"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env)  # fmt: skip
+    process.stdout.close()  # the reader is gone before a line is written
+    _out, errors = process.communicate(timeout=60)
+    assert process.returncode == 0 and b"Traceback" not in errors, errors.decode()
+
+
 # --- one convention for every reporting command (docs/operations.md「命令行约定」) --------------------------------
 # Exit status 0 ok, 1 findings or invalid input, 2 a usage error or input that cannot be read; `--json` prints one
 # JSON object; help texts in the shell's language.

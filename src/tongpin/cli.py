@@ -71,7 +71,11 @@ def main(argv: list[str] | None = None) -> None:
     if args[:1] in ([], ["help"], ["--help"], ["-h"]) and len(args) <= 1:
         from tongpin.commands import print_overview
 
-        print_overview(sys.stdout)
+        try:
+            print_overview(sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `tongpin help | head`: the reader has what it wanted; no traceback
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     if args == ["help", "--django"]:  # Django's own overview of every command
         from django.core.management import ManagementUtility
