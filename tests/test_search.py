@@ -215,8 +215,8 @@ def test_the_newest_window_and_the_capped_count_match_ranking_every_match(db, mo
 
 def test_postgresql_ranks_by_each_words_mentions_and_keeps_sixteen_positions_a_word():
     """Ranking weighs every query word OR-ed (sub-words too), not how close the words stand — the AND form's
-    pairwise distances cost most of a search's time; a word's 17th mention would add under 0.4 %, so the index
-    keeps sixteen positions a word."""
+    pairwise distances cost most of a search's time; a word's 17th mention would add 0.35 % of the first's weight,
+    so the index keeps sixteen positions a word."""
     from tongpin.newsroom.search.backends import MAX_SPOTS, PostgresText
     from tongpin.newsroom.search.querying import parse_query
 

@@ -150,7 +150,7 @@ class SqliteFts:
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 MAX_SPOTS = 16  # positions kept per lexeme (PostgreSQL keeps 256): the ranking below weighs the n-th mention
-# of a word by 1/n², so the 17th adds under 0.4 %, while every kept position costs ranking time and heap
+# of a word by 1/n², so the 17th adds 0.35 % of the first's weight, while every kept position costs time and heap
 _POS_A = [f"{n}A" for n in range(MAX_POSITION + 1)]
 _POS_B = [f"{n}B" for n in range(MAX_POSITION + 1)]
 
