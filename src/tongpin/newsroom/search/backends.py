@@ -92,13 +92,6 @@ class SqliteFts:
     def _quote(token: str) -> str:
         return '"' + token.replace('"', '""') + '"'
 
-    def rank_expression(self, query: Query) -> str:
-        """What ranking weighs: every word of the query, OR-ed. `ts_rank` of the AND form also measures how close
-        the words stand (every pair of positions: ~16 µs a story, most of a search's time); the OR form weighs
-        each word's mentions by field, as bm25 does on SQLite, at a third of the cost."""
-        words = [w for word, subs in query.groups for w in (word, *subs)]
-        return " | ".join(self._lexeme(w) for w in dict.fromkeys(words))
-
     def expression(self, query: Query) -> str:
         parts = []
         for word, subs in query.groups:
