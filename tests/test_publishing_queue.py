@@ -196,6 +196,22 @@ def test_higher_priority_is_claimed_first_and_the_lane_takes_only_urgent_work(us
     assert queue.claim("w2", 10, min_priority=Priority.HIGH) == []
 
 
+def test_a_claim_takes_at_most_its_limit_across_waiting_and_retrying_rows_in_order(users, hook):
+    """On PostgreSQL the claim picks, locks and stamps in one statement: it must take exactly the first `limit`
+    rows of both states together, by priority then due time, and stamp each once."""
+    normal = _deliveries(users, hook, 3, Priority.NORMAL)
+    urgent = _deliveries(users, hook, 2, Priority.URGENT)
+    back = timezone.now() - timedelta(minutes=5)
+    Delivery.objects.filter(pk=normal[2].pk).update(state=DeliveryState.RETRYING, due_at=back, attempts=1)
+    Delivery.objects.filter(pk=urgent[1].pk).update(state=DeliveryState.RETRYING, due_at=back, attempts=1)
+    taken = queue.claim("w1", 3)
+    assert [d.id for d in taken] == [urgent[1].id, urgent[0].id, normal[2].id]
+    assert {d.state for d in taken} == {DeliveryState.IN_PROGRESS} and {d.claimed_by for d in taken} == {"w1"}
+    assert [d.attempts for d in taken] == [2, 1, 2] and all(d.started_at and d.lease_until for d in taken)
+    assert [d.id for d in queue.claim("w2", 10)] == [normal[0].id, normal[1].id]
+    assert queue.claim("w3", 10) == []
+
+
 def test_an_urgent_send_is_not_stuck_behind_a_slow_backlog(users, allow_loopback):
     """Eight slow ordinary sends fill the ordinary pool; the urgent one still goes at once on the lane."""
     with Sink(delay=1.5) as slow, Sink() as fast:

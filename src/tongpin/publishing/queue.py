@@ -102,19 +102,22 @@ def _anything_due(now, min_priority: int | None) -> bool:
         return cursor.fetchone() is not None
 
 
-def _due(now, limit: int, min_priority: int | None) -> list[int]:
+def _due_sql(min_priority: int | None, lock: str) -> str:
+    """Due rows of one state (the first parameter), in claiming order. One state per query: an IN over both
+    would make the database sort the whole backlog."""
     t = _tables()
-    lock = " FOR UPDATE OF d SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    # One state per query: an IN over both would make the database sort the whole backlog.
-    sql = (
+    return (
         f"SELECT d.priority, d.due_at, d.id FROM {t['delivery']} d JOIN {t['channel']} c ON c.id = d.channel_id "
         f"WHERE d.state = %s AND {_ready(min_priority is not None)} "
         f"ORDER BY d.priority DESC, d.due_at, d.id LIMIT %s{lock}"
     )
+
+
+def _due(now, limit: int, min_priority: int | None) -> list[int]:
     candidates = []
     with connection.cursor() as cursor:
         for state in (DeliveryState.PENDING, DeliveryState.RETRYING):
-            cursor.execute(sql, [state, *_due_params(now, min_priority), limit])
+            cursor.execute(_due_sql(min_priority, ""), [state, *_due_params(now, min_priority), limit])
             candidates += cursor.fetchall()
     return [row[2] for row in sorted(candidates, key=lambda r: (-r[0], r[1], r[2]))[:limit]]
 
@@ -152,15 +155,30 @@ def record_and_claim(worker: str, results: list[Result], limit: int, min_priorit
 
 
 def _take(worker: str, now: datetime, limit: int, min_priority: int | None) -> list[int]:
-    ids = _due(now, limit, min_priority)
-    if ids:
-        sql = (
-            f"UPDATE {_tables()['delivery']} SET state = %s, claimed_by = %s, lease_until = %s, "
-            f"attempts = attempts + 1, started_at = COALESCE(started_at, %s) WHERE id IN ({_marks(len(ids))})"
-        )
-        lease = now + timedelta(seconds=lease_seconds())
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [DeliveryState.IN_PROGRESS, worker, _db_time(lease), _db_time(now), *ids])
+    lease = now + timedelta(seconds=lease_seconds())
+    claim = [DeliveryState.IN_PROGRESS, worker, _db_time(lease), _db_time(now)]
+    update = (
+        f"UPDATE {_tables()['delivery']} SET state = %s, claimed_by = %s, lease_until = %s, "
+        f"attempts = attempts + 1, started_at = COALESCE(started_at, %s) WHERE id IN "
+    )
+    with connection.cursor() as cursor:
+        if connection.features.has_select_for_update_skip_locked:
+            # One round trip: pick and lock the due rows of both states (rows locked by another claimer are
+            # skipped) and stamp them. MATERIALIZED: the picked set is computed once, so a re-scan can never
+            # pick further rows past the limit.
+            due = _due_sql(min_priority, " FOR UPDATE OF d SKIP LOCKED")
+            both = [*_due_params(now, min_priority), limit]
+            cursor.execute(
+                f"WITH pending AS MATERIALIZED ({due}), retrying AS MATERIALIZED ({due}), "
+                "picked AS MATERIALIZED (SELECT id FROM (SELECT * FROM pending UNION ALL SELECT * FROM retrying) due "
+                "ORDER BY priority DESC, due_at, id LIMIT %s) "
+                f"{update}(SELECT id FROM picked) RETURNING id",
+                [DeliveryState.PENDING, *both, DeliveryState.RETRYING, *both, limit, *claim],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        ids = _due(now, limit, min_priority)  # SQLite: the IMMEDIATE transaction already serialises claimers
+        if ids:
+            cursor.execute(f"{update}({_marks(len(ids))})", [*claim, *ids])
     return ids
 
 
@@ -215,7 +233,9 @@ def record_results(worker: str, results: list[Result]) -> None:
     """
     if not results:
         return
-    with transaction.atomic():
+    # No savepoint inside record_and_claim's transaction: a failure undoes the whole turn anyway, and a
+    # savepoint costs two round trips on every turn of a worker's loop.
+    with transaction.atomic(savepoint=False):
         ids = [r.delivery_id for r in results]
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         sql = (
