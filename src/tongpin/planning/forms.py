@@ -1,6 +1,7 @@
 """Planning forms: type-checking only; the rules live in services."""
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tongpin.core import roles
@@ -154,7 +155,7 @@ class AssignmentForm(forms.ModelForm):
         self.fields["assignee"].queryset = assignable_users()
 
 
-def assignable_users():
+def assignable_users() -> QuerySet[User]:
     """People an assignment can be given to (roles.ASSIGNMENT_TAKE): not the 三员 administrators."""
     return User.objects.filter(is_active=True, role__in=roles.roles_with(roles.ASSIGNMENT_TAKE)).order_by("username")
 
