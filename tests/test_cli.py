@@ -447,9 +447,13 @@ def test_help_follows_the_shells_language(monkeypatch, command):
     chinese = _all_help(command)
     assert CJK.search(chinese.split("\n\n")[1]), chinese  # the description is Chinese
     assert ("--json" in chinese) == (command in REPORTING)
+    # argparse's own words too (a user trial found "usage:", "options:" and the -h line in English).
+    assert chinese.startswith("用法：tongpin ") and "选项:" in chinese and "显示此帮助信息并退出" in chinese
+    assert not re.search(r"usage:|options:|positional arguments|show this help", chinese)
     _env_language(monkeypatch, "en_US.UTF-8")
     english = _all_help(command)
     assert not CJK.search(english), [line for line in english.splitlines() if CJK.search(line)]
+    assert english.startswith("usage: tongpin ") and "options:" in english and "show this help message" in english
 
 
 @pytest.mark.django_db(False)
@@ -478,3 +482,77 @@ def test_the_real_command_line_keeps_the_convention(tmp_path):
         assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr and "Traceback" not in done.stderr
     done = _tongpin(tmp_path, "cap", "validate", str(tmp_path / "missing.xml"), **en)
     assert done.returncode == 2 and "cannot read" in done.stderr.lower() and not CJK.search(done.stderr)
+
+
+def test_argparse_error_messages_follow_the_shells_language(monkeypatch):
+    _env_language(monkeypatch, "zh_CN.UTF-8")
+    code, _out, message = _run("keys", "statuses")
+    assert code == 2 and "用法错误：参数 action：无效的选择：'statuses'（可选：'status', 'rotate'" in message
+    assert _run("audit", "purge", "--days", "x")[2].startswith("用法错误：参数 --days：无效的 int 值：'x'")
+    assert "缺少必需的参数：action" in _run("token")[2] and "无法识别的参数：--bogus" in _run("reindex", "--bogus")[2]
+    _env_language(monkeypatch, "en_US.UTF-8")
+    code, _out, message = _run("keys", "statuses")
+    assert code == 2 and "argument action: invalid choice: 'statuses' (choose from" in message, message
+    assert not CJK.search(message)
+
+
+def test_reword_argparse_error_leaves_what_it_does_not_know():
+    from django.utils import translation
+
+    from tongpin.core.commandbase import reword_argparse_error
+
+    with translation.override("zh-hans"):
+        assert reword_argparse_error("argument -x: expected one argument") == "参数 -x：需要一个值"
+        assert reword_argparse_error("something argparse says one day") == "something argparse says one day"
+
+
+@pytest.mark.django_db(False)
+def test_an_unknown_command_is_refused_as_unknown_before_any_database(tmp_path):
+    """A user trial: `tongpin bogus` exited 1 with Django's English text, or said the database had no tables."""
+    zh = {"LANG": "zh_CN.UTF-8", "LANGUAGE": "", "LC_ALL": ""}
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    (stale / "tongpin.sqlite3").touch()  # a database file without tables
+    for home in ({}, {"TONGPIN_HOME": str(stale)}):
+        for args in (("bogus", "--json"), ("help", "bogus")):
+            done = _tongpin(tmp_path, *args, **zh, **home)
+            assert done.returncode == 2 and done.stdout == "", done.stderr
+            assert done.stderr == "tongpin: 没有名为“bogus”的命令（命令列表见 tongpin help）\n"
+    assert not (tmp_path / "data").exists() and not (tmp_path / "home").exists()  # nothing created
+    done = _tongpin(tmp_path, "chek", LANG="en_US.UTF-8", LANGUAGE="", LC_ALL="")
+    assert done.returncode == 2 and "no command named 'chek'" in done.stderr and "tongpin check?" in done.stderr
+    assert not CJK.search(done.stderr)
+
+
+def test_the_commands_known_before_the_settings_are_the_ones_django_runs():
+    from django.core.management import get_commands
+
+    from tongpin.cli import known_commands
+
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "tongpin.settings"  # the path that reads no settings
+    assert known_commands() == set(get_commands())
+
+
+def test_keys_status_speaks_the_shells_language_and_reports_one_object(users, monkeypatch, tmp_path):
+    """A user trial: `tongpin keys status` printed English to a Chinese shell."""
+    from tongpin.core import datakey
+
+    monkeypatch.setenv("TONGPIN_DATA_KEY", datakey.format_key(datakey.new_key()))
+    datakey.forget_cache()
+    try:
+        _env_language(monkeypatch, "zh_CN.UTF-8")
+        code, out, _err = _run("keys", "status")
+        assert code == 0 and out.startswith("数据密钥：TONGPIN_DATA_KEY；加密算法 ") and "本机持有：" in out, out
+        assert "channel_settings：" in out and "未保存任何密钥" in out
+        code, out, _err = _run("keys", "status", "--json")
+        document = _one_object(out)
+        assert code == 0 and document["ok"] is True and document["missing"] == [] and document["source"] == "env"
+        _env_language(monkeypatch, "en_US.UTF-8")
+        code, out, _err = _run("keys", "status")
+        assert code == 0 and out.startswith("data key: TONGPIN_DATA_KEY; cipher ") and not CJK.search(out), out
+        assert "channel_settings: nothing stored" in out
+        _env_language(monkeypatch, "zh_CN.UTF-8")
+        code, out, _err = _run("keys", "rotate")
+        assert code == 0 and out.startswith("新的数据密钥 ") and "TONGPIN_DATA_KEY 中删除" in out, out
+    finally:
+        datakey.forget_cache()

@@ -327,6 +327,7 @@ def test_rotation_with_the_key_in_the_environment(users, own_keys, monkeypatch, 
     second = datakey.parse_key(capsys.readouterr().out)
     monkeypatch.setenv(datakey.ENV, f"{datakey.format_key(second)},{datakey.format_key(first)}")
     datakey.forget_cache()
+    monkeypatch.setenv("LANGUAGE", "en")  # the words checked are the English ones (the command speaks the shell's)
     call_command("keys", "rotate")
     assert f"nothing uses {first.id} now" in capsys.readouterr().out
     monkeypatch.setenv(datakey.ENV, datakey.format_key(second))
@@ -399,10 +400,10 @@ def test_the_migration_moves_clear_totp_seeds_into_sealed_devices_and_back(users
 # -- backup and restore ----------------------------------------------------------------------------------------
 
 
-def _run(home: Path, *args: str) -> subprocess.CompletedProcess:
+def _run(home: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TONGPIN_", "DJANGO_"))}
-    env |= {"TONGPIN_HOME": str(home), "PYTHONPATH": str(root / "src"), "TONGPIN_LOG_LEVEL": "WARNING"}
+    env |= {"TONGPIN_HOME": str(home), "PYTHONPATH": str(root / "src"), "TONGPIN_LOG_LEVEL": "WARNING"} | extra
     return subprocess.run([sys.executable, "-m", "tongpin", *args], env=env, capture_output=True, text=True,
                           timeout=180, cwd=root)  # fmt: skip
 
@@ -435,7 +436,7 @@ def test_backup_carries_the_data_key_and_a_restore_opens_the_secrets(tmp_path):
     assert _run(target, "shell", "-c", READ).stdout.strip().splitlines()[-1] == "backup-PLAIN"
     # Restored without its key (kept apart from the archive and lost), the secrets do not open, and it says why.
     (target / "data_key").unlink()
-    lost = _run(target, "keys", "status")
+    lost = _run(target, "keys", "status", LANGUAGE="en")  # the words checked below are the English ones
     assert lost.returncode != 0 and "does not hold" not in lost.stdout
     assert "no data key" in lost.stdout and "sealed with keys this machine does not hold" in lost.stderr
 

@@ -130,7 +130,7 @@ def _tongpin(tmp_path, *args: str, **extra: str) -> subprocess.CompletedProcess:
 @pytest.mark.django_db(False)
 def test_command_line_exit_codes(tmp_path):
     usage = _tongpin(tmp_path, "check", "--no-such-option")
-    assert usage.returncode == 2 and "unrecognized arguments" in usage.stderr
+    assert usage.returncode == 2 and "无法识别的参数：--no-such-option" in usage.stderr  # C.UTF-8: Chinese words
 
     # A fresh data folder: the database has no tables, so no worker can be seen either.
     done = _tongpin(tmp_path, "check", "--json")

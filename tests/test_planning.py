@@ -147,6 +147,28 @@ def test_assignment_reminders_go_once(users, campaign):
     assert plan_service.remind_due_assignments() == 0
 
 
+def test_the_three_administrators_are_not_offered_as_assignees_nor_taken(users, campaign):
+    """A user trial: the 承接人 list offered the system, security and audit administrators."""
+    from tongpin.planning.forms import AssignmentForm
+
+    offered = set(AssignmentForm().fields["assignee"].queryset.values_list("username", flat=True))
+    assert {"reporter", "reporter2", "editor", "desk", "duty"} <= offered
+    assert not offered & {"admin", "secadmin", "auditor", "liaison_em"}, offered
+    topic = plan_service.propose_topic(actor(users["reporter"]), {"title": "快讯", "campaign": campaign})
+    topic = plan_service.move_topic(actor(users["desk"]), topic, TopicState.APPROVED)
+    due = timezone.now() + dt.timedelta(hours=5)
+    for name in ("admin", "secadmin", "auditor"):
+        with pytest.raises(ValidationFailed) as refused:
+            plan_service.save_assignment(actor(users["desk"]), {"topic": topic, "assignee": users[name], "due_at": due})
+        assert codes(refused) == {"not_assignable"}
+        assert "不承担采编工作" in refused.value.errors[0].message
+    liaison = {"topic": topic, "assignee": users["liaison_em"], "due_at": due}
+    with pytest.raises(ValidationFailed) as refused:
+        plan_service.save_assignment(actor(users["desk"]), liaison)
+    assert codes(refused) == {"not_staff"}
+    assert not Assignment.objects.exists()
+
+
 # -- publicity requests --------------------------------------------------------------------------------------
 
 
@@ -431,3 +453,14 @@ def test_the_dashboard_shows_my_assignments_action_items_and_key_dates_to_plan(u
     assert "护林员专访" in page and "报送宣传方案" in page and "专项节点" in page  # its planning starts now
     other = client_for("reporter2").get("/").content.decode()
     assert "护林员专访" not in other and "报送宣传方案" not in other
+
+
+def test_the_accept_form_says_what_its_campaign_choice_means(users, partners, campaign, client_for):
+    """A user trial: the campaign select showed "---------" and was labelled like the accept button."""
+    values = {"title": "防汛宣传", "description": "内容", "wanted_by": TODAY() + dt.timedelta(days=9)}
+    request = request_service.submit_request(actor(users["liaison_em"]), values)
+    body = client_for("desk").get(f"/requests/{request.pk}/").content.decode()
+    accept = body[body.index('id="accept"'):body.index("</form>", body.index('id="accept"'))]
+    assert '<option value="" selected>不归入任何策划（单独的选题）</option>' in accept and "---------" not in accept
+    assert '<label for="id_campaign">所属策划' in accept and f">{campaign.title}</option>" in accept
+    assert accept.count("纳入策划") == 2  # the heading and the button, no longer the select's label

@@ -7,12 +7,18 @@ lists them all). A TONGPIN_* variable that does not parse stops every command wi
 A command that needs the database refuses, with one line on stderr and exit status 2, when the database it would
 use does not exist or has no tables yet: it names the database and how to create it or point at another one.
 `serve` and `migrate` create the database; the other commands in NO_DATABASE_NEEDED never touch it.
+
+A name that is no command (`tongpin bogus`, `tongpin help bogus`) is refused first, in the shell's language with
+exit status 2, before the settings are read (which would create the data folder) or a database is looked for.
 """
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
 import os
 import sys
+from pathlib import Path
 
 NO_DATABASE_NEEDED = {
     "serve",  # migrates first
@@ -38,6 +44,8 @@ NO_DATABASE_NEEDED = {
     "findstatic",
     "sendtestemail",
 }
+# Names that are no command but that main() or Django's ManagementUtility answers.
+NOT_COMMANDS = {"help", "version", "--help", "-h", "--version"}
 # The exit status of a refused command: that of a usage error or unreadable input in Tongpin's convention
 # (tongpin.core.commandbase: 0 ok, 1 findings or invalid input, 2 usage or unreadable input).
 REFUSED = 2
@@ -58,6 +66,10 @@ def main(argv: list[str] | None = None) -> None:
 
         print(__version__)
         return
+    unknown = unknown_command(args)
+    if unknown is not None:
+        print(f"tongpin: {unknown}", file=sys.stderr)
+        sys.exit(REFUSED)
     if _needs_database(args):
         problem = missing_sqlite_database()
         if problem is None:
@@ -85,6 +97,67 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["tongpin", *args])
+
+
+def unknown_command(args: list[str]) -> str | None:
+    """The line that refuses a command name that is none (`tongpin bogus`, `tongpin help bogus`); None for a
+    command, or for arguments that name none."""
+    named = args[1:2] if args[:1] == ["help"] else args[:1]
+    if not named or named[0] in NOT_COMMANDS or named[0] == "--django":
+        return None
+    known = known_commands()
+    if named[0] in known:
+        return None
+    line = _say(gettext_noop("没有名为“%(name)s”的命令（命令列表见 tongpin help）")) % {"name": named[0]}
+    close = difflib.get_close_matches(named[0], sorted(known), n=1)
+    if close:
+        line += _say(gettext_noop("；是不是 tongpin %(command)s？")) % {"command": close[0]}
+    return line
+
+
+def known_commands() -> set[str]:
+    """Every command `tongpin` runs. With Tongpin's settings, found in the apps' folders without reading the
+    settings (tongpin.installed); with another settings module, asked of Django."""
+    from django.core import management
+
+    if os.environ.get("DJANGO_SETTINGS_MODULE") != "tongpin.settings":
+        _setup_django()
+        return set(management.get_commands())
+    from tongpin.installed import APPS
+
+    names = set(management.find_commands(management.__path__[0]))
+    for app in APPS:
+        folder = _package_folder(app)
+        if folder is not None:
+            names.update(management.find_commands(str(folder / "management")))
+    return names
+
+
+def _package_folder(dotted: str) -> Path | None:
+    """A package's folder, found without importing it (an app's __init__ may need the settings)."""
+    top, *rest = dotted.split(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)), *rest)
+
+
+def gettext_noop(text: str) -> str:
+    """Marks a text for the catalogue (a makemessages keyword); Django's own would read the settings."""
+    return text
+
+
+def _say(text: str) -> str:
+    """A message in the shell's language before Django starts: Django's translations need the settings, so
+    the catalogue is read with the standard library's gettext."""
+    import gettext
+
+    from tongpin.commands import cli_language
+
+    if cli_language() != "en":
+        return text
+    locale = Path(__file__).resolve().parent / "locale"
+    return gettext.translation("django", localedir=locale, languages=["en"], fallback=True).gettext(text)
 
 
 def _setup_django() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from tongpin import installed
 from tongpin.config import SettingError, env
 from tongpin.home import data_home, sqlite_path
 
@@ -40,32 +41,7 @@ DEBUG = env.bool("TONGPIN_DEBUG")
 ALLOWED_HOSTS = env.list("TONGPIN_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("TONGPIN_CSRF_TRUSTED_ORIGINS")
 
-INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django_htmx",
-    "django_tasks",
-    "django_tasks_db",
-    "ninja",
-    "axes",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "tongpin.core",
-    "tongpin.partners",
-    "tongpin.planning",
-    "tongpin.publishing",
-    "tongpin.newsroom",
-    "tongpin.review",
-    "tongpin.alerts",
-    "tongpin.live",
-    "tongpin.analytics",
-    "tongpin.web",
-]
+INSTALLED_APPS = [*installed.APPS]  # listed in tongpin/installed.py: `tongpin` reads them before these settings
 
 MIDDLEWARE = [
     "tongpin.web.metrics.RequestLatencyMiddleware",

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,6 +45,55 @@ class Invalid(CommandError):
         super().__init__(message, returncode=FINDINGS)
 
 
+# argparse's own words come from the stdlib's gettext, which never reaches Tongpin's catalogue: the help's
+# headings and the -h line are replaced on each parser (_use_tongpin_parser) and its error messages are matched
+# against their English forms and said again from the catalogue (English msgstr = argparse's words).
+ARGPARSE_ERRORS = [
+    ("argument %(argument)s: %(message)s", gettext_lazy("参数 %(argument)s：%(message)s")),
+    ("unrecognized arguments: %(arguments)s", gettext_lazy("无法识别的参数：%(arguments)s")),
+    ("the following arguments are required: %(arguments)s", gettext_lazy("缺少必需的参数：%(arguments)s")),
+    ("invalid choice: %(value)s (choose from %(choices)s)", gettext_lazy("无效的选择：%(value)s（可选：%(choices)s）")),
+    ("invalid %(type)s value: %(value)s", gettext_lazy("无效的 %(type)s 值：%(value)s")),
+    ("expected one argument", gettext_lazy("需要一个值")),
+    ("expected at most one argument", gettext_lazy("最多需要一个值")),
+    ("expected at least one argument", gettext_lazy("至少需要一个值")),
+    ("not allowed with argument %(other)s", gettext_lazy("不能与参数 %(other)s 同时使用")),
+    ("one of the arguments %(arguments)s is required", gettext_lazy("参数 %(arguments)s 中必须给出一个")),
+    ("ambiguous option: %(option)s could match %(matches)s", gettext_lazy("选项 %(option)s 有歧义：%(matches)s")),
+]
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _pattern(english: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(english)  # text, name, text, name, …, text
+    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+    return re.compile(f"^{regex}$", re.DOTALL)
+
+
+_ARGPARSE_PATTERNS = [(_pattern(english), text) for english, text in ARGPARSE_ERRORS]
+
+
+def reword_argparse_error(message: str) -> str:
+    """argparse's English error message in the current language (one it does not know stays as it is)."""
+    for pattern, text in _ARGPARSE_PATTERNS:
+        found = pattern.match(message)
+        if found:
+            values = found.groupdict()
+            if "message" in values:  # `argument --days: invalid int value: 'x'`: the inner message too
+                values["message"] = reword_argparse_error(values["message"])
+            return str(text) % values
+    return message
+
+
+class TongpinHelpFormatter(DjangoHelpFormatter):
+    """Django's help layout with argparse's "usage: " in the current language."""
+
+    def add_usage(
+        self, usage: str | None, actions: Iterable[argparse.Action], groups: Iterable, prefix: str | None = None
+    ) -> None:
+        super().add_usage(usage, actions, groups, _("用法：") if prefix is None else prefix)
+
+
 class TongpinParser(CommandParser):
     """Help in the shell's language; a usage error is one line on stderr and exit status 2."""
 
@@ -59,7 +109,7 @@ class TongpinParser(CommandParser):
         with translation.override(cli_language()):
             command = self.prog.split()[1] if len(self.prog.split()) > 1 else self.prog
             line = _("用法错误：%(message)s（选项见 tongpin help %(command)s）") % {
-                "message": message,
+                "message": reword_argparse_error(message),
                 "command": command,
             }
         if self.called_from_command_line:
@@ -69,6 +119,13 @@ class TongpinParser(CommandParser):
 
 def _use_tongpin_parser(parser: argparse.ArgumentParser) -> None:
     parser.__class__ = TongpinParser
+    parser.formatter_class = TongpinHelpFormatter
+    # Lazy: formatted in the shell's language when the help is (TongpinParser.format_help).
+    parser._positionals.title = gettext_lazy("位置参数")
+    parser._optionals.title = gettext_lazy("选项")
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = gettext_lazy("显示此帮助信息并退出")
     for action in parser._actions:  # subcommands (`cap validate`, `token list`) were made before the swap
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():

@@ -76,10 +76,12 @@ SECURITY_POLICY = "security.policy"  # sign-in, password, session and second-fac
 KEY_MANAGE = "security.keys"  # keys and certificates
 TWO_FACTOR_RESET = "security.reset_2fa"  # reset someone's second factor
 AUDIT_EXPORT = "audit.export"  # export the audit log for the off-box archive; verify the chain
+# Being given an assignment (派单的承接人): newsroom people, never the 三员 administrators, who do no newsroom work.
+ASSIGNMENT_TAKE = "assignment.take"
 
 _PLANNER = {PARTNER_VIEW, PLAN_VIEW, TOPIC_PROPOSE, LIVE_VIEW}
 _WRITER = {STORY_VIEW, STORY_CREATE, STORY_EDIT_OWN, STORY_HISTORY, ASSET_UPLOAD, STORY_SUBMIT, STORY_FLAG, PROOFREAD}
-_WRITER |= _PLANNER
+_WRITER |= _PLANNER | {ASSIGNMENT_TAKE}
 _EDITOR = _WRITER | {STORY_EDIT_ANY, REVIEW_ACT, RULES_VIEW, RENDITION_EDIT, DELIVERY_VIEW}
 _EDITOR |= {LIAISON_RECORD, REQUEST_SUBMIT, REQUEST_HANDLE, PLAN_MANAGE, METRICS_VIEW, METRICS_IMPORT, LIVE_MANAGE}
 _RELEASER = _EDITOR | {PUBLISH, DELIVERY_OPERATE, PARTNER_MANAGE, TOPIC_APPROVE, REPORT_MANAGE, LIVE_SIGNOFF}
@@ -92,7 +94,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CHIEF_EDITOR: frozenset(_RELEASER | {STORY_WITHDRAW, ALERT_VIEW}),
     Role.DUTY_OFFICER: frozenset(
         {STORY_VIEW, STORY_HISTORY, STORY_FLAG, DELIVERY_VIEW, DELIVERY_OPERATE, ALERT_SUBMIT, ALERT_VIEW, ALERT_DECIDE}
-        | {SYSTEM_STATUS}
+        | {SYSTEM_STATUS, ASSIGNMENT_TAKE}
         | _PLANNER
     ),
     Role.ALERT_SENDER: frozenset({ALERT_SUBMIT}),
@@ -102,7 +104,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # channels; not the audit log (the audit administrator's) and not roles or security policies (the security
     # administrator's).
     Role.ADMIN: frozenset(
-        _RELEASER
+        (_RELEASER - {ASSIGNMENT_TAKE})
         | {SEARCH_REINDEX, RULES_EDIT, STORY_WITHDRAW, CHANNEL_MANAGE, USER_MANAGE, BACKUP_VIEW}
         | {ALERT_SUBMIT, ALERT_VIEW, ALERT_DECIDE, ALERT_POLICY, SYSTEM_STATUS}
     ),

@@ -1,9 +1,12 @@
 """Planning forms: type-checking only; the rules live in services."""
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from tongpin.core import roles
 from tongpin.core.forms import ListField
+from tongpin.core.models import User
 from tongpin.partners.forms import DATE, DATETIME, staff_users
 from tongpin.partners.models import Partner, PublicityRequest
 from tongpin.publishing.kinds import ChannelKind
@@ -62,7 +65,14 @@ class RequestForm(forms.ModelForm):
 
 
 class AcceptForm(forms.Form):
-    campaign = forms.ModelChoiceField(label=_("纳入策划"), queryset=Campaign.objects.none(), required=False)
+    # The button says 纳入策划 (accept into planning); this picks the campaign the new topic belongs to, if any.
+    campaign = forms.ModelChoiceField(
+        label=_("所属策划"),
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label=_("不归入任何策划（单独的选题）"),
+        help_text=_("纳入后生成的选题归入哪个策划；可以不选"),
+    )
     note = forms.CharField(label=_("处理意见"), required=False, max_length=300)
 
     def __init__(self, *args, partner: Partner, **kwargs):
@@ -142,7 +152,12 @@ class AssignmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff_users()
+        self.fields["assignee"].queryset = assignable_users()
+
+
+def assignable_users() -> QuerySet[User]:
+    """People an assignment can be given to (roles.ASSIGNMENT_TAKE): not the 三员 administrators."""
+    return User.objects.filter(is_active=True, role__in=roles.roles_with(roles.ASSIGNMENT_TAKE)).order_by("username")
 
 
 class EventForm(forms.ModelForm):

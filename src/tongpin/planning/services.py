@@ -292,8 +292,11 @@ def _assignment_errors(assignment: Assignment, is_new: bool) -> list[FieldError]
         errors.append(FieldError("term_reversed", _("占用结束须晚于开始。"), "ends_at"))
     if assignment.assignee_id and not assignment.assignee.is_active:
         errors.append(FieldError("inactive_user", _("承接人账号已停用。"), "assignee"))
-    elif assignment.assignee_id and not roles.can(assignment.assignee, roles.PLAN_VIEW):
-        errors.append(FieldError("not_staff", _("只能派单给台内人员。"), "assignee"))
+    elif assignment.assignee_id and not roles.can(assignment.assignee, roles.ASSIGNMENT_TAKE):
+        if assignment.assignee.role in roles.SEPARATED_ROLES:  # the 三员 administrators do no newsroom work
+            errors.append(FieldError("not_assignable", _("三员管理员账号不承担采编工作，不能作为承接人。"), "assignee"))
+        else:
+            errors.append(FieldError("not_staff", _("只能派单给台内人员。"), "assignee"))
     return errors
 
 

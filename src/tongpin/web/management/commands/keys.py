@@ -1,9 +1,8 @@
 """`tongpin keys status|rotate|generate`: the data key that seals stored secrets at rest — channel credentials,
 feed keys, paging secrets, TOTP seeds (core/datakey.py, docs/security.md)."""
 
-import json
-
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongpin.core import datakey
@@ -25,21 +24,12 @@ class Command(TongpinCommand):
 
     def _status(self, json=False, **options):  # noqa: A002
         found = datakey.status()
-        if json:
-            self.stdout.write(_dumps(found))
-        else:
-            where = "TONGPIN_DATA_KEY" if found["source"] == "env" else found["source"] or "(none)"
-            self.stdout.write(f"data key: {where}; cipher {found['cipher']}")
-            if found.get("problem"):
-                self.stdout.write(f"problem: {found['problem']}")
-            else:
-                self.stdout.write(f"current key {found['current']}; keys held: {', '.join(found['keys'])}")
-            for store, counts in found["stores"].items():
-                shown = ", ".join(f"{kid}: {n}" for kid, n in sorted(counts.items())) or "nothing stored"
-                self.stdout.write(f"{store}: {shown}")
         missing = _unopenable(found)
-        if missing:
-            raise CommandError(f"secrets sealed with keys this machine does not hold: {', '.join(missing)}")
+        # One object (the convention's "ok" beside the status), or the screen in the shell's language.
+        document = dict(sorted((found | {"ok": not missing, "missing": missing}).items()))
+        self.report(document, [] if json else _status_lines(found), as_json=json)
+        if missing:  # after the report: the stored secrets these keys seal cannot be opened here (exit 1)
+            raise CommandError(_("有密钥由本机没有的数据密钥加密：%(keys)s") % {"keys": ", ".join(missing)})
 
     def _rotate(self, json=False, **options):  # noqa: A002
         try:
@@ -49,27 +39,44 @@ class Command(TongpinCommand):
         record(Actor(user=None, via="cli"), "datakey.rotate", None,
                {"current": done["current"], "retired": done["retired"], "resealed": done["resealed"]},
                object_type="datakey", object_id=done["current"], object_repr=done["current"])  # fmt: skip
-        if json:
-            self.stdout.write(_dumps(done))
-            return
-        self.stdout.write(f"new data key {done['current']}: {done['resealed']} secrets sealed again")
-        if done["left"]:
-            self.stderr.write(f"{done['left']} secrets still sealed with an old key: it stays in the key ring")
-        elif done["source"] == "env":
-            self.stdout.write(f"nothing uses {', '.join(done['retired']) or 'an older key'} now: "
-                              "remove it from TONGPIN_DATA_KEY")  # fmt: skip
-        else:
-            self.stdout.write(f"old keys removed from {done['source']}: {', '.join(done['retired'])}")
+        self.report(done, [] if json else _rotate_lines(done), as_json=json)
+        if done["left"] and not json:
+            self.stderr.write(_("仍有 %(n)s 个密钥由旧数据密钥加密：旧密钥留在密钥环中") % {"n": done["left"]})
 
     def _generate(self, **options):
         self.stdout.write(datakey.format_key(datakey.new_key()))
+
+
+def _status_lines(found: dict) -> list[str]:
+    if found["source"] == "env":
+        where = "TONGPIN_DATA_KEY"
+    else:
+        where = found["source"] or _("（无）")
+    lines = [_("数据密钥：%(where)s；加密算法 %(cipher)s") % {"where": where, "cipher": found["cipher"]}]
+    if found.get("problem"):
+        lines.append(_("问题：%(p)s") % {"p": found["problem"]})
+    else:
+        lines.append(_("当前密钥 %(current)s；本机持有：%(keys)s") % {"current": found["current"],
+                                                                 "keys": ", ".join(found["keys"])})  # fmt: skip
+    for store, counts in found["stores"].items():
+        shown = ", ".join(f"{kid}: {n}" for kid, n in sorted(counts.items())) or _("未保存任何密钥")
+        lines.append(_("%(store)s：%(counts)s") % {"store": store, "counts": shown})
+    return lines
+
+
+def _rotate_lines(done: dict) -> list[str]:
+    lines = [_("新的数据密钥 %(key)s：重新加密了 %(n)s 个密钥") % {"key": done["current"], "n": done["resealed"]}]
+    retired = ", ".join(done["retired"])
+    if done["left"]:
+        return lines  # the old keys stay in the ring (said on stderr)
+    if done["source"] == "env":
+        lines.append(_("已不再使用 %(keys)s：请将其从 TONGPIN_DATA_KEY 中删除") % {"keys": retired or _("旧密钥")})
+    else:
+        lines.append(_("已从 %(file)s 删除旧密钥：%(keys)s") % {"file": done["source"], "keys": retired})
+    return lines
 
 
 def _unopenable(found: dict) -> list[str]:
     held = set(found["keys"])
     used = {kid for counts in found["stores"].values() for kid in counts if kid != "plaintext"}
     return sorted(used - held)
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
