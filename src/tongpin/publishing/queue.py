@@ -485,7 +485,11 @@ def refresh_publications(ids: set[int]) -> set[int]:
     # another worker that finished deliveries of the same publication then commits first, and the count below,
     # a new statement, sees its results. Counting first, each of two workers could see the other's deliveries
     # still in progress and both leave the publication "sending" for ever (PostgreSQL; SQLite's writers queue).
-    lock = " ORDER BY id FOR UPDATE" if connection.features.has_select_for_update else ""
+    # NO KEY UPDATE: it still queues two workers' recounts of one publication, but does not wait for a
+    # transaction that merely references the row (a withdrawal inserting deliveries holds a KEY SHARE lock).
+    features = connection.features
+    lock = " ORDER BY id FOR UPDATE" if features.has_select_for_update else ""
+    lock = " ORDER BY id FOR NO KEY UPDATE" if features.has_select_for_no_key_update else lock
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(SIGNALLED)}, scheduled_at, released_at FROM {t['publication']} "
