@@ -33,7 +33,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from .audit import Actor, actor_from_request, record_download
-from .errors import DomainError, flash_errors
+from .errors import DomainError, FieldError, ValidationFailed, flash_errors
 from .ids import clean_id
 
 F = TypeVar("F", bound=forms.BaseForm)
@@ -131,3 +131,9 @@ def download(request, obj: Model, file: FieldFile, name: str, content_type: str 
     response = FileResponse(file.open("rb"), content_type=content_type, as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def form_refusal(form: forms.BaseForm, code: str = "invalid") -> ValidationFailed:
+    """An invalid form's errors as a refusal (`code`, each message on its field): the way back of `form_errors`,
+    for a page that answers with an error page or shows the messages on the next page instead of the form."""
+    return ValidationFailed([FieldError(code, str(e), name) for name, errors in form.errors.items() for e in errors])

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import Conflict, FieldError, ValidationFailed
-from tongpin.core.pages import act, attempt, form_errors, post_only, whole_number
+from tongpin.core.errors import Conflict, ValidationFailed, flash_errors
+from tongpin.core.pages import act, attempt, form_errors, form_refusal, post_only, whole_number
 from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
 from tongpin.publishing.services import publications_of
@@ -24,7 +24,7 @@ from .forms import AssetForm, FilterForm, StoryForm
 from .listing import StoryFilters, list_stories
 from .maintenance import reindex_status, request_reindex
 from .models import Story
-from .publish import PUBLISHABLE
+from .publish import can_publish
 
 
 def _visible_partners(user):
@@ -59,9 +59,8 @@ def story_list(request):
 def story_export(request):
     form = FilterForm(request.GET, partners=_visible_partners(request.user))
     if not form.is_valid():
-        raise ValidationFailed([FieldError("invalid_filter", str(e), f) for f, es in form.errors.items() for e in es])
-    filters = _filters(form)
-    return export_response(actor_from_request(request), filters, request.GET.dict())
+        raise form_refusal(form, "invalid_filter")
+    return export_response(actor_from_request(request), _filters(form), request.GET.dict())
 
 
 @page_needs(roles.SEARCH_REINDEX)
@@ -108,7 +107,7 @@ def story_detail(request, story_id: int):
             "can_edit": story_service.can_edit_now(request.user, story),
             "can_history": story_service.can_view_history(request.user),
             "asset_form": AssetForm(),
-            "can_publish": roles.can(request.user, roles.PUBLISH) and story.status in PUBLISHABLE,
+            "can_publish": can_publish(request.user, story),
             # Sending for review starts here too, so an author need not look for it on the review page.
             "can_submit": story_service.can_submit(request.user, story),
             "publications": publications_of(request.user, "story", story.pk).prefetch_related(
@@ -201,9 +200,7 @@ def revision_restore(request, story_id: int, number: int):
 def asset_upload(request, story_id: int):
     form = AssetForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        flash_errors(request, form_refusal(form))
         return redirect("story-detail", story_id=story_id)
     file, caption = form.cleaned_data["file"], form.cleaned_data.get("caption", "")
     attached = attempt(
