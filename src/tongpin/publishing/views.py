@@ -206,10 +206,8 @@ def publication_release(request, publication_id: int):
 @post_only
 def publication_withdraw(request, publication_id: int):
     result = services.withdraw(actor_from_request(request), publication_id, request.POST.get("reason", ""))
-    messages.success(
-        request,
-        _("已撤回：取消 %(c)d 条待发，撤下 %(w)d 条已发。") % {"c": result["cancelled"], "w": result["withdrawing"]},
-    )
+    counts = {"c": result["cancelled"], "w": result["withdrawing"]}
+    messages.success(request, _("已撤回：取消 %(c)d 条待发，撤下 %(w)d 条已发。") % counts)
     return redirect("publication-detail", publication_id=publication_id)
 
 
@@ -325,18 +323,10 @@ def journal_issues(request, channel_id: int):
     chosen: list[int] = []
     if request.method == "POST":
         chosen = [clean_id(v) for v in request.POST.getlist("renditions") if v.isdigit() and clean_id(v)]
-        issue = attempt(
-            request,
-            lambda actor: journal.create_issue(
-                actor,
-                channel,
-                number=request.POST.get("number", ""),
-                title=request.POST.get("title", "") or channel.name,
-                issue_date=request.POST.get("issue_date", ""),
-                rendition_ids=chosen,
-            ),
-            _("期刊已组版，PDF 已生成。"),
-        )
+        number, title, issue_date = (request.POST.get(name, "") for name in ("number", "title", "issue_date"))
+        compose = lambda actor: journal.create_issue(actor, channel, number=number, title=title or channel.name,  # noqa: E731
+                                                     issue_date=issue_date, rendition_ids=chosen)  # fmt: skip
+        issue = attempt(request, compose, _("期刊已组版，PDF 已生成。"))
         if issue.ok:
             return redirect("journal-issue", issue_id=issue.value.pk)
     return render(

@@ -70,11 +70,9 @@ def _story_page(request, story_id: int, typed: dict | None = None):
         raise PermissionDenied
     revision = story.revisions.get(number=story.version)
     view = proofing.report_view(proofing.latest_report(revision))
-    run = story.review_runs.select_related("workflow", "revision", "submitted_by").first()
+    run = workflow.latest_run(story)
     step = workflow.current_step(run) if run and run.status == "in_progress" else None
-    steps = (
-        list(run.steps.select_related("decided_by", "claimed_by").prefetch_related("comments__author")) if run else []
-    )
+    steps = list(workflow.run_steps(run)) if run else []
     own_story = workflow.is_author(request.user, story)
     return render(
         request,

@@ -42,6 +42,16 @@ def workflow_for(story: Story) -> Workflow:
     return workflow
 
 
+def latest_run(story: Story) -> ReviewRun | None:
+    """The story's most recent review run, whatever its status, with what the review page and API show of it."""
+    return story.review_runs.select_related("workflow", "revision", "submitted_by").first()
+
+
+def run_steps(run: ReviewRun) -> QuerySet[ReviewStep]:
+    """A run's steps in order, with who claimed and decided each and the comments with their authors."""
+    return run.steps.select_related("decided_by", "claimed_by").prefetch_related("comments__author")
+
+
 def active_run(story: Story) -> ReviewRun | None:
     return story.review_runs.filter(status=RunStatus.IN_PROGRESS).select_related("workflow", "revision").first()
 
