@@ -158,6 +158,28 @@ def test_withdraw_by_api_cancels_queued_sends(client, users, token_for, sink):
     assert withdrawn.json()["deliveries"][0]["state"] == "cancelled"
 
 
+def test_withdraw_page_hides_other_partners_refuses_non_publishers_and_says_what_it_stopped(users, token_for, sink):
+    from django.contrib.messages import get_messages
+    from django.test import Client
+
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    at = (timezone.now() + timedelta(hours=1)).isoformat()
+    ids = {}
+    for partner in ("em", "zone"):
+        story = approved_story(users["reporter"], partner=partner)
+        body = {"channels": [channel.pk], "at": at}
+        ids[partner] = api(Client(), "post", f"/stories/{story.pk}/publish", token_for("desk"), body).json()["id"]
+    liaison, chief = Client(), Client()
+    liaison.force_login(users["liaison_em"])
+    chief.force_login(users["chief"])
+    assert liaison.post(f"/publications/{ids['zone']}/withdraw/").status_code == 404  # not even there for them
+    assert liaison.post(f"/publications/{ids['em']}/withdraw/").status_code == 403  # seen, but not theirs to stop
+    done = chief.post(f"/publications/{ids['em']}/withdraw/", {"reason": "暂缓"})
+    assert done.status_code == 302 and done["Location"] == f"/publications/{ids['em']}/"
+    assert [str(m) for m in get_messages(done.wsgi_request)] == ["已撤回：取消 1 条待发，撤下 0 条已发。"]
+    assert Delivery.objects.get(rendition__publication_id=ids["em"]).state == DeliveryState.CANCELLED
+
+
 def _feed_setup(users, sink, **settings):
     feed = make_channel(users["admin"], "web", "feed", slug="news", **settings)
     story = approved_story(users["reporter"], title="高新区举办招聘会", summary="百家企业提供岗位。", tags=["就业"])

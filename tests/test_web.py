@@ -177,6 +177,17 @@ def test_upload_through_page_reports_refusal(users, client_for):
     assert "与扩展名" in response.content.decode()
 
 
+def test_an_upload_without_a_file_and_an_export_with_a_bad_filter_say_why(users, client_for):
+    from django.contrib.messages import get_messages
+
+    story, reporter = new_story(users["reporter"]), client_for("reporter")
+    response = reporter.post(f"/stories/{story.pk}/assets/", {"caption": "无图"})
+    assert response.status_code == 302 and response["Location"] == f"/stories/{story.pk}/"
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["这个字段是必填项。"]
+    exported = reporter.get("/stories/export.csv?date_from=not-a-date")
+    assert exported.status_code == 422 and "输入一个有效的日期。" in exported.content.decode()
+
+
 def test_chinese_first_even_for_english_browsers(users, client_for):
     page = client_for("reporter").get("/stories/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "稿件库" in page and "Story pool" not in page

@@ -25,11 +25,16 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.contrib.auth.decorators import login_required
+from django.db.models import Model, QuerySet
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
 
-from .audit import Actor, actor_from_request
-from .errors import DomainError, flash_errors
+from .audit import Actor, actor_from_request, record_download
+from .errors import DomainError, FieldError, ValidationFailed, flash_errors
+from .ids import clean_id
 
 F = TypeVar("F", bound=forms.BaseForm)
 Refusals = type[DomainError] | tuple[type[DomainError], ...]  # the errors a page shows; others propagate
@@ -95,3 +100,40 @@ def add_form(request, form_class: Callable[..., F], allowed: bool, save: Callabl
         return act_or_stay(request, lambda actor: save(actor, values), to, *args, success=success, form=form,
                            **kwargs) or form  # fmt: skip
     return form
+
+
+def post_only(view: Callable) -> Callable:
+    """A button's action: signed-in people only (else the sign-in page), then POST only (else 405)."""
+    return login_required(require_POST(view))
+
+
+def row_or_404(rows: type[Model] | QuerySet, pk: Any) -> Model:
+    """The row of `rows` with the id `pk` as it came from outside (checked with `clean_id`), else a 404. For kinds
+    that no partner scope hides; a scoped kind is looked up with `partners.scope.scoped_get`."""
+    return get_object_or_404(rows, pk=clean_id(pk) or 0)
+
+
+def whole_number(raw: Any, default: int, most: int | None = None) -> int:
+    """A positive whole number typed into a URL or a form (a page, a version): at least 1 and at most `most`,
+    or `default` when it is not a number at all."""
+    try:
+        number = max(1, int(raw))
+    except (TypeError, ValueError):
+        return default
+    return number if most is None else min(number, most)
+
+
+def download(request, obj: Model, file: FieldFile, name: str, content_type: str | None = None,
+             **where: Any) -> FileResponse:  # fmt: skip
+    """A stored file of `obj` as an attachment named `name`; the download goes into the audit log first (with
+    `where`, what the file belongs to), and the browser is told not to guess another type."""
+    record_download(actor_from_request(request), obj, name, **where)
+    response = FileResponse(file.open("rb"), content_type=content_type, as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def form_refusal(form: forms.BaseForm, code: str = "invalid") -> ValidationFailed:
+    """An invalid form's errors as a refusal (`code`, each message on its field): the way back of `form_errors`,
+    for a page that answers with an error page or shows the messages on the next page instead of the form."""
+    return ValidationFailed([FieldError(code, str(e), name) for name, errors in form.errors.items() for e in errors])

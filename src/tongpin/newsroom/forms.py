@@ -13,7 +13,7 @@ from tongpin.partners.models import Partner
 from tongpin.planning.models import Assignment
 from tongpin.publishing.kinds import ChannelKind
 
-from .models import StoryStatus
+from .models import Story, StoryStatus
 from .stories import StoryInput, possible_authors
 
 
@@ -53,6 +53,22 @@ class StoryForm(forms.Form):
             choices[current_assignment.pk] = str(current_assignment.topic)
         self.fields["assignment"].choices = [("", _("（无）"))] + list(choices.items())
         self.fields["authors"].queryset = possible_authors().order_by("username")
+
+    @classmethod
+    def editing(cls, story: Story, data=None, user=None) -> "StoryForm":
+        """The edit form of `story`: bound to what was posted (`data`), else filled with the story as it is."""
+        initial = None if data is not None else {
+            "title": story.title,
+            "summary": story.summary,
+            "body_html": story.body_html,
+            "partner": story.partner.slug if story.partner_id else "",
+            "tags": "，".join(t.name for t in story.tags.all()),
+            "channel_intentions": story.channel_intentions,
+            "version": story.version,
+            "authors": list(story.authors.all()),
+            "assignment": story.assignment_id,
+        }  # fmt: skip
+        return cls(data, initial=initial, user=user, current_assignment=story.assignment)
 
     def story_input(self) -> StoryInput:
         data = self.cleaned_data

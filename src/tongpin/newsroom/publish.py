@@ -12,6 +12,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from tongpin.core import roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError
 from tongpin.planning.services import story_delivered
@@ -25,6 +26,11 @@ from .stories import get_story, lock_for_change, record_change, set_status
 
 SOURCE = "story"
 PUBLISHABLE = (StoryStatus.APPROVED, StoryStatus.PUBLISHED)
+
+
+def can_publish(user, story: Story) -> bool:
+    """Whether the story page offers `user` to publish the story: a releaser, and a story that passed review."""
+    return roles.can(user, roles.PUBLISH) and story.status in PUBLISHABLE
 
 
 def story_content(story: Story) -> Content:

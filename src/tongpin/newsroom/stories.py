@@ -42,6 +42,7 @@ MAX_TAG_CHARS = 32
 LIAISON_STATUSES = (StoryStatus.APPROVED, StoryStatus.PUBLISHED)
 # Published and archived stories change only through review (withdraw first), never by a plain edit.
 EDITABLE_STATUSES = (StoryStatus.DRAFT, StoryStatus.IN_REVIEW, StoryStatus.APPROVED, StoryStatus.WITHDRAWN)
+SUBMITTABLE_STATUSES = (StoryStatus.DRAFT, StoryStatus.WITHDRAWN)
 # Which status may follow which, and the action that moves it (review and publishing call set_status).
 TRANSITIONS: dict[tuple[str, str], str] = {
     (StoryStatus.DRAFT, StoryStatus.IN_REVIEW): "submit",
@@ -108,6 +109,16 @@ def can_edit(user: User, story: Story) -> bool:
 
 def can_view_history(user: User) -> bool:
     return roles.can(user, roles.STORY_HISTORY)
+
+
+def can_edit_now(user: User, story: Story) -> bool:
+    """`can_edit`, and the story is still edited directly (published and archived ones change through review)."""
+    return can_edit(user, story) and story.status in EDITABLE_STATUSES
+
+
+def can_submit(user: User, story: Story) -> bool:
+    """Whether `user` may send the story into review now: a draft or a withdrawn story they may edit."""
+    return story.status in SUBMITTABLE_STATUSES and can_edit(user, story) and roles.can(user, roles.STORY_SUBMIT)
 
 
 def possible_authors() -> QuerySet[User]:

@@ -6,13 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
-from tongpin.core.errors import Conflict, FieldError, ValidationFailed
-from tongpin.core.pages import act, attempt, form_errors
+from tongpin.core.errors import Conflict, ValidationFailed, flash_errors
+from tongpin.core.pages import act, attempt, form_errors, form_refusal, post_only, whole_number
 from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
 from tongpin.publishing.services import publications_of
@@ -25,7 +24,7 @@ from .forms import AssetForm, FilterForm, StoryForm
 from .listing import StoryFilters, list_stories
 from .maintenance import reindex_status, request_reindex
 from .models import Story
-from .publish import PUBLISHABLE
+from .publish import can_publish
 
 
 def _visible_partners(user):
@@ -39,11 +38,11 @@ def _filters(form: FilterForm) -> StoryFilters:
 @login_required
 def story_list(request):
     form = FilterForm(request.GET or None, partners=_visible_partners(request.user))
-    page_number = _int(request.GET.get("page"), 1)
     page = None
     if form.is_valid() or not request.GET:
         try:
-            page = list_stories(request.user, _filters(form) if request.GET else StoryFilters(), page_number)
+            filters = _filters(form) if request.GET else StoryFilters()
+            page = list_stories(request.user, filters, whole_number(request.GET.get("page"), 1))
         except ValidationFailed as error:
             form_errors(form, error)
     context = {
@@ -60,9 +59,8 @@ def story_list(request):
 def story_export(request):
     form = FilterForm(request.GET, partners=_visible_partners(request.user))
     if not form.is_valid():
-        raise ValidationFailed([FieldError("invalid_filter", str(e), f) for f, es in form.errors.items() for e in es])
-    filters = _filters(form)
-    return export_response(actor_from_request(request), filters, request.GET.dict())
+        raise form_refusal(form, "invalid_filter")
+    return export_response(actor_from_request(request), _filters(form), request.GET.dict())
 
 
 @page_needs(roles.SEARCH_REINDEX)
@@ -79,13 +77,6 @@ def maintenance(request):
     return render(request, "newsroom/maintenance.html", context)
 
 
-def _int(value, default: int) -> int:
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return default
-
-
 def _without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
@@ -97,13 +88,10 @@ def story_new(request):
     initial = {"assignment": request.GET.get("assignment")} if request.GET.get("assignment") else None
     form = StoryForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            story = story_service.create_story(actor_from_request(request), form.story_input())
-        except ValidationFailed as error:
-            form.add_domain_errors(error)
-        else:
-            messages.success(request, _("稿件已保存（第 1 版）。"))
-            return redirect("story-detail", story_id=story.pk)
+        create = lambda actor: story_service.create_story(actor, form.story_input())  # noqa: E731
+        created = attempt(request, create, _("稿件已保存（第 1 版）。"), form=form, refusals=ValidationFailed)
+        if created.ok:
+            return redirect("story-detail", story_id=created.value.pk)
     return render(request, "newsroom/story_form.html", {"form": form, "story": None})
 
 
@@ -116,14 +104,12 @@ def story_detail(request, story_id: int):
         {
             "story": story,
             "assets": story.assets.all(),
-            "can_edit": story_service.can_edit(request.user, story) and story.status in story_service.EDITABLE_STATUSES,
+            "can_edit": story_service.can_edit_now(request.user, story),
             "can_history": story_service.can_view_history(request.user),
             "asset_form": AssetForm(),
-            "can_publish": roles.can(request.user, roles.PUBLISH) and story.status in PUBLISHABLE,
+            "can_publish": can_publish(request.user, story),
             # Sending for review starts here too, so an author need not look for it on the review page.
-            "can_submit": story.status in ("draft", "withdrawn")
-            and story_service.can_edit(request.user, story)
-            and roles.can(request.user, roles.STORY_SUBMIT),
+            "can_submit": story_service.can_submit(request.user, story),
             "publications": publications_of(request.user, "story", story.pk).prefetch_related(
                 "renditions__channel", "renditions__deliveries"
             ),
@@ -136,38 +122,20 @@ def story_edit(request, story_id: int):
     story = story_service.get_story(request.user, story_id)
     if not story_service.can_edit(request.user, story):
         raise PermissionDenied
-    conflict = None
-    if request.method == "POST":
-        form = StoryForm(request.POST, user=request.user, current_assignment=story.assignment)
-        if form.is_valid():
-            # "Save mine anyway" after a conflict sends the version the person has now seen.
-            base = _int(request.POST.get("overwrite_version"), 0) or form.cleaned_data.get("version")
-            try:
-                story = story_service.update_story(actor_from_request(request), story.pk, form.story_input(), base)
-            except Conflict as error:
-                conflict = error.errors[0]
-                story.refresh_from_db()
-            except ValidationFailed as error:
-                form.add_domain_errors(error)
-            else:
-                messages.success(request, _("已保存为第 %(v)d 版。") % {"v": story.version})
-                return redirect("story-detail", story_id=story.pk)
-    else:
-        form = StoryForm(
-            initial={
-                "title": story.title,
-                "summary": story.summary,
-                "body_html": story.body_html,
-                "partner": story.partner.slug if story.partner_id else "",
-                "tags": "，".join(t.name for t in story.tags.all()),
-                "channel_intentions": story.channel_intentions,
-                "version": story.version,
-                "authors": list(story.authors.all()),
-                "assignment": story.assignment_id,
-            },
-            user=request.user,
-            current_assignment=story.assignment,
-        )
+    form, conflict = StoryForm.editing(story, request.POST if request.method == "POST" else None, request.user), None
+    if request.method == "POST" and form.is_valid():
+        # "Save mine anyway" after a conflict sends the version the person has now seen.
+        base = whole_number(request.POST.get("overwrite_version"), 0) or form.cleaned_data.get("version")
+        try:
+            story = story_service.update_story(actor_from_request(request), story.pk, form.story_input(), base)
+        except Conflict as error:  # shown beside the form, with a way to compare or to save anyway
+            conflict = error.errors[0]
+            story.refresh_from_db()
+        except ValidationFailed as error:
+            form.add_domain_errors(error)
+        else:
+            messages.success(request, _("已保存为第 %(v)d 版。") % {"v": story.version})
+            return redirect("story-detail", story_id=story.pk)
     return render(request, "newsroom/story_form.html", {"form": form, "story": story, "conflict": conflict})
 
 
@@ -183,7 +151,7 @@ def story_history(request, story_id: int):
         {
             "story": story,
             "revisions": revisions,
-            "can_edit": story_service.can_edit(request.user, story) and story.status in story_service.EDITABLE_STATUSES,
+            "can_edit": story_service.can_edit_now(request.user, story),
         },
     )
 
@@ -199,9 +167,8 @@ def revision_detail(request, story_id: int, number: int):
 def revision_diff(request, story_id: int):
     story = story_service.get_story(request.user, story_id)
     newest = story.version
-    old_n, new_n = _int(request.GET.get("old"), max(1, newest - 1)), _int(request.GET.get("new"), newest)
-    if old_n > new_n:
-        old_n, new_n = new_n, old_n
+    chosen = whole_number(request.GET.get("old"), max(1, newest - 1)), whole_number(request.GET.get("new"), newest)
+    old_n, new_n = sorted(chosen)
     diff = diff_revisions(
         story_service.get_revision(request.user, story, old_n),
         story_service.get_revision(request.user, story, new_n),
@@ -217,28 +184,23 @@ def revision_diff(request, story_id: int):
     )
 
 
-@login_required
-@require_POST
+@post_only
 def revision_restore(request, story_id: int, number: int):
-    try:
-        story = story_service.restore_revision(
-            actor_from_request(request), story_id, number, _int(request.POST.get("version"), 0)
-        )
-    except Conflict as error:
-        messages.error(request, str(error.errors[0].message))
+    seen = whole_number(request.POST.get("version"), 0)
+    restored = attempt(request, lambda actor: story_service.restore_revision(actor, story_id, number, seen),
+                       refusals=Conflict)  # fmt: skip
+    if not restored.ok:
         return redirect("story-history", story_id=story_id)
+    story = restored.value
     messages.success(request, _("已将第 %(n)d 版恢复为新的第 %(v)d 版。") % {"n": number, "v": story.version})
     return redirect("story-detail", story_id=story.pk)
 
 
-@login_required
-@require_POST
+@post_only
 def asset_upload(request, story_id: int):
     form = AssetForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        flash_errors(request, form_refusal(form))
         return redirect("story-detail", story_id=story_id)
     file, caption = form.cleaned_data["file"], form.cleaned_data.get("caption", "")
     attached = attempt(
@@ -260,8 +222,7 @@ def asset_thumbnail(request, key: str):
     return asset_response(asset_service.get_asset(request.user, key), actor_from_request(request), thumbnail=True)
 
 
-@login_required
-@require_POST
+@post_only
 def asset_delete(request, key: str):
     asset = asset_service.get_asset(request.user, key)
     delete = lambda actor: asset_service.delete_asset(actor, key)  # noqa: E731

@@ -21,7 +21,7 @@ from tongpin.core import audit
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
-from tongpin.core.roles import DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, STORY_VIEW, can
+from tongpin.core.roles import DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, STORY_VIEW, can, require
 from tongpin.partners.scope import partner_scope
 
 from . import queue, wakeup
@@ -415,6 +415,13 @@ def withdraw_publication(actor: Actor, publication: Publication, reason: str = "
         )
         queue.publication_changed.send(sender=Publication, publication=publication, old=old, new=publication.state)
     return {"cancelled": cancelled, "withdrawing": withdrawing}
+
+
+def withdraw(actor: Actor, publication_id: int, reason: str = "") -> dict[str, int]:
+    """A person's withdrawal of a publication: one they can see (404 otherwise), by someone who publishes (403)."""
+    publication = get_publication(actor.user, publication_id)
+    require(actor.user, PUBLISH)
+    return withdraw_publication(actor, publication, reason)
 
 
 def withdraw_source(actor: Actor, source_type: str, source_id: int, reason: str = "") -> int:

@@ -7,18 +7,18 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from tongpin.core import roles
 from tongpin.core.access import page_needs
-from tongpin.core.audit import actor_from_request, record_download
+from tongpin.core.audit import actor_from_request
 from tongpin.core.ids import clean_id
-from tongpin.core.pages import act, act_or_stay, attempt
+from tongpin.core.pages import act, act_or_stay, attempt, download, post_only, row_or_404, whole_number
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
 from tongpin.partners.models import Partner
 
@@ -48,14 +48,16 @@ def channel_list(request):
     )
 
 
-def _settings_from_post(request, kind: str, transmitter: str) -> dict:
-    values = {}
-    for spec in channels_admin.declared_settings(kind, transmitter):
-        if spec.kind == "bool":
-            values[spec.name] = f"s_{spec.name}" in request.POST
-        else:
-            values[spec.name] = request.POST.get(f"s_{spec.name}", "")
-    return values
+def _channel_input(request, kind: str, transmitter: str, /, **fields) -> channels_admin.ChannelInput:
+    """What the channel form posted: its name, test flag and the settings `kind` and `transmitter` declare (a
+    tick box is its presence), with `fields` (what only the new or only the detail page sends; a new channel's
+    kind and transmitter too, hence the positional-only parameters)."""
+    settings = {
+        spec.name: f"s_{spec.name}" in request.POST if spec.kind == "bool" else request.POST.get(f"s_{spec.name}", "")
+        for spec in channels_admin.declared_settings(kind, transmitter)
+    }
+    return channels_admin.ChannelInput(name=request.POST.get("name", ""), settings=settings,
+                                       for_tests="for_tests" in request.POST, **fields)  # fmt: skip
 
 
 def _setting_rows(kind: str, transmitter: str, current: dict) -> list[dict]:
@@ -75,15 +77,8 @@ def channel_new(request):
     kind = source.get("kind") if source.get("kind") in FORMATTERS else "web"
     transmitter = source.get("transmitter") if source.get("transmitter") in TRANSMITTERS else "feed"
     if request.method == "POST" and "save" in request.POST:
-        data = channels_admin.ChannelInput(
-            name=request.POST.get("name", ""),
-            slug=request.POST.get("slug", ""),
-            kind=kind,
-            transmitter=transmitter,
-            settings=_settings_from_post(request, kind, transmitter),
-            partner=request.POST.get("partner") or None,
-            for_tests="for_tests" in request.POST,
-        )
+        data = _channel_input(request, kind, transmitter, slug=request.POST.get("slug", ""), kind=kind,
+                              transmitter=transmitter, partner=request.POST.get("partner") or None)  # fmt: skip
         created = attempt(request, lambda actor: channels_admin.create_channel(actor, data), _("渠道已创建。"))
         if created.ok:
             return redirect("channel-detail", channel_id=created.value.pk)
@@ -108,13 +103,8 @@ def channel_detail(request, channel_id: int):
     channel = channels_admin.get_channel(channel_id)
     if request.method == "POST":
         roles.require(request.user, CHANNEL_MANAGE)
-        data = channels_admin.ChannelInput(
-            name=request.POST.get("name", ""),
-            settings=_settings_from_post(request, channel.kind, channel.transmitter),
-            partner=request.POST.get("partner", ""),
-            is_active="is_active" in request.POST,
-            for_tests="for_tests" in request.POST,
-        )
+        data = _channel_input(request, channel.kind, channel.transmitter, partner=request.POST.get("partner", ""),
+                              is_active="is_active" in request.POST)  # fmt: skip
         update = lambda actor: channels_admin.update_channel(actor, channel.pk, data)  # noqa: E731
         if attempt(request, update, _("渠道设置已保存。")).ok:
             return redirect("channel-detail", channel_id=channel.pk)
@@ -135,8 +125,7 @@ def channel_detail(request, channel_id: int):
     )
 
 
-@login_required
-@require_POST
+@post_only
 def channel_pause(request, channel_id: int):
     paused, reason = request.POST.get("paused") == "1", request.POST.get("reason", "")
     pause = lambda actor: channels_admin.set_paused(actor, channel_id, paused, reason)  # noqa: E731
@@ -154,26 +143,25 @@ def _edit_value(rendition: Rendition, spec, typed) -> str:
     return "\n".join(value or []) if spec.items else value or ""
 
 
+def _rendition_row(rendition: Rendition, typed) -> dict:
+    """A rendition as the publication page shows it: its fields (and edit boxes), text and deliveries."""
+    formatter = formatter_for(rendition.kind)
+    return {
+        "rendition": rendition,
+        "typed": typed is not None,
+        "specs": [{"spec": s, "value": rendition.fields.get(s.name), "edit_value": _edit_value(rendition, s, typed)}
+                  for s in formatter.fields],  # fmt: skip
+        "text": formatter.text_of(rendition.fields),
+        "deliveries": reach.attach(list(rendition.deliveries.select_related("channel"))),
+    }
+
+
 @login_required
 def publication_detail(request, publication_id: int, refused: tuple[int, dict] | None = None):
     """`refused`: a rendition whose edit was refused and what was typed for it, shown again in its open form."""
     publication = services.get_publication(request.user, publication_id)
-    renditions = []
-    for rendition in publication.renditions.select_related("channel"):
-        formatter = formatter_for(rendition.kind)
-        typed = refused[1] if refused and refused[0] == rendition.pk else None
-        renditions.append(
-            {
-                "rendition": rendition,
-                "typed": typed is not None,
-                "specs": [
-                    {"spec": s, "value": rendition.fields.get(s.name), "edit_value": _edit_value(rendition, s, typed)}
-                    for s in formatter.fields
-                ],
-                "text": formatter.text_of(rendition.fields),
-                "deliveries": reach.attach(list(rendition.deliveries.select_related("channel"))),
-            }
-        )
+    renditions = [_rendition_row(r, refused[1] if refused and refused[0] == r.pk else None)
+                  for r in publication.renditions.select_related("channel")]  # fmt: skip
     return render(
         request,
         "publishing/publication_detail.html",
@@ -188,15 +176,11 @@ def publication_detail(request, publication_id: int, refused: tuple[int, dict] |
     )
 
 
-@login_required
-@require_POST
+@post_only
 def rendition_edit(request, rendition_id: int):
-    rendition = Rendition.objects.filter(pk=clean_id(rendition_id) or 0).first()
-    if rendition is None:
-        raise Http404
-    formatter = formatter_for(rendition.kind)
+    rendition = row_or_404(Rendition, rendition_id)
     fields = {}
-    for spec in formatter.fields:
+    for spec in formatter_for(rendition.kind).fields:  # a list field is a box of lines; an absent field stays
         key = f"f_{spec.name}"
         if spec.items:
             fields[spec.name] = [line.strip() for line in request.POST.get(key, "").splitlines() if line.strip()]
@@ -212,24 +196,18 @@ def rendition_edit(request, rendition_id: int):
     return done
 
 
-@login_required
-@require_POST
+@post_only
 def publication_release(request, publication_id: int):
-    services.get_publication(request.user, publication_id)
+    services.get_publication(request.user, publication_id)  # 404 for what the person may not see, before the 403
     release = lambda actor: services.release(actor, publication_id)  # noqa: E731
     return act(request, release, "publication-detail", publication_id=publication_id, success=_("已提交发布。"))
 
 
-@login_required
-@require_POST
+@post_only
 def publication_withdraw(request, publication_id: int):
-    publication = services.get_publication(request.user, publication_id)
-    roles.require(request.user, PUBLISH)
-    result = services.withdraw_publication(actor_from_request(request), publication, request.POST.get("reason", ""))
-    messages.success(
-        request,
-        _("已撤回：取消 %(c)d 条待发，撤下 %(w)d 条已发。") % {"c": result["cancelled"], "w": result["withdrawing"]},
-    )
+    result = services.withdraw(actor_from_request(request), publication_id, request.POST.get("reason", ""))
+    counts = {"c": result["cancelled"], "w": result["withdrawing"]}
+    messages.success(request, _("已撤回：取消 %(c)d 条待发，撤下 %(w)d 条已发。") % counts)
     return redirect("publication-detail", publication_id=publication_id)
 
 
@@ -241,7 +219,7 @@ def delivery_log(request):
     filters = DeliveryFilters(
         state=request.GET.get("state") if request.GET.get("state") in DeliveryState.values else None,
         channel=request.GET.get("channel") or None,
-        page=_page(request.GET.get("page")),
+        page=whole_number(request.GET.get("page"), 1, most=10_000),
     )
     page = list_deliveries(request.user, filters)
     return render(
@@ -257,15 +235,7 @@ def delivery_log(request):
     )
 
 
-def _page(raw) -> int:
-    try:
-        return max(1, min(int(raw), 10_000))
-    except (TypeError, ValueError):
-        return 1
-
-
-@login_required
-@require_POST
+@post_only
 def delivery_action(request, delivery_id: int, action: str):
     operate = services.retry_delivery if action == "retry" else services.cancel_delivery
     success = _("已重新排队。") if action == "retry" else _("已取消。")
@@ -353,18 +323,10 @@ def journal_issues(request, channel_id: int):
     chosen: list[int] = []
     if request.method == "POST":
         chosen = [clean_id(v) for v in request.POST.getlist("renditions") if v.isdigit() and clean_id(v)]
-        issue = attempt(
-            request,
-            lambda actor: journal.create_issue(
-                actor,
-                channel,
-                number=request.POST.get("number", ""),
-                title=request.POST.get("title", "") or channel.name,
-                issue_date=request.POST.get("issue_date", ""),
-                rendition_ids=chosen,
-            ),
-            _("期刊已组版，PDF 已生成。"),
-        )
+        number, title, issue_date = (request.POST.get(name, "") for name in ("number", "title", "issue_date"))
+        compose = lambda actor: journal.create_issue(actor, channel, number=number, title=title or channel.name,  # noqa: E731
+                                                     issue_date=issue_date, rendition_ids=chosen)  # fmt: skip
+        issue = attempt(request, compose, _("期刊已组版，PDF 已生成。"))
         if issue.ok:
             return redirect("journal-issue", issue_id=issue.value.pk)
     return render(
@@ -385,20 +347,14 @@ def journal_issues(request, channel_id: int):
 
 @page_needs(PUBLISH)
 def journal_issue(request, issue_id: int):
-    issue = JournalIssue.objects.filter(pk=clean_id(issue_id) or 0).select_related("channel").first()
-    if issue is None:
-        raise Http404
+    issue = row_or_404(JournalIssue.objects.select_related("channel"), issue_id)
     articles = issue.articles.select_related("rendition")
     return render(request, "publishing/journal_issue.html", {"issue": issue, "articles": articles})
 
 
 @page_needs(PUBLISH)
 def journal_pdf(request, issue_id: int):
-    issue = JournalIssue.objects.filter(pk=clean_id(issue_id) or 0).first()
-    if issue is None or not issue.pdf:
+    issue = row_or_404(JournalIssue, issue_id)
+    if not issue.pdf:
         raise Http404
-    name = f"{issue.title}-{issue.number}.pdf"
-    record_download(actor_from_request(request), issue, name)
-    response = FileResponse(issue.pdf.open("rb"), content_type="application/pdf", as_attachment=True, filename=name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download(request, issue, issue.pdf, f"{issue.title}-{issue.number}.pdf", "application/pdf")

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +24,7 @@ from tongpin.newsroom.models import Revision
 from .models import FindingOverride, ProofreadReport, ProofRule, ProofRuleChange, RosterEntry
 from .proofreading import Checker, Finding, Leader, Rule, RuleError
 from .proofreading.roster import parse_roster
-from .proofreading.rules import parse_rules
+from .proofreading.rules import CATEGORIES, parse_rules
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -153,6 +153,14 @@ def apply_suggestion(text: str, finding: dict) -> str:
 
 
 # --- rule lists as data ---------------------------------------------------------------------------------
+
+
+def listed_rules(category: str = "", term: str = "") -> QuerySet[ProofRule]:
+    """The rules of `category` (all of them for a category that does not exist) whose term contains `term`."""
+    listed = ProofRule.objects.all()
+    if category in CATEGORIES:
+        listed = listed.filter(category=category)
+    return listed.filter(term__contains=term) if term else listed
 
 
 def _require_admin(actor: Actor) -> None:

@@ -6,27 +6,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import Forbidden
 from tongpin.core.ids import clean_id
-from tongpin.core.pages import act, attempt
+from tongpin.core.pages import act, act_or_stay, attempt, post_only, row_or_404
 from tongpin.newsroom import stories as story_service
 
 from . import fixes, proofing, workflow
 from .models import ProofRule, ProofRuleChange, RosterEntry, StoryFlag
-from .proofreading.rules import CATEGORIES
-
-
-def _back(request, story_id: int):
-    return redirect("review-story", story_id=story_id)
 
 
 @login_required
@@ -72,18 +66,14 @@ def story_review(request, story_id: int):
 def _story_page(request, story_id: int, typed: dict | None = None):
     """The review page; `typed` is what a refused form held, shown again in its fields."""
     story = workflow.reviewable_story(request.user, story_id)
-    if not (story_service.can_view_history(request.user) or workflow.is_named_reviewer(request.user, story.pk)):
+    if not workflow.may_see_review(request.user, story):
         raise PermissionDenied
     revision = story.revisions.get(number=story.version)
     view = proofing.report_view(proofing.latest_report(revision))
-    run = story.review_runs.select_related("workflow", "revision", "submitted_by").first()
+    run = workflow.latest_run(story)
     step = workflow.current_step(run) if run and run.status == "in_progress" else None
-    steps = (
-        list(run.steps.select_related("decided_by", "claimed_by").prefetch_related("comments__author")) if run else []
-    )
-    acted_elsewhere = bool(step and run.steps.exclude(pk=step.pk).filter(decided_by=request.user).exists())
+    steps = list(workflow.run_steps(run)) if run else []
     own_story = workflow.is_author(request.user, story)
-    own_story_allowed = bool(run and run.workflow.allow_author_review)
     return render(
         request,
         "review/story.html",
@@ -97,15 +87,13 @@ def _story_page(request, story_id: int, typed: dict | None = None):
             "run": run,
             "steps": steps,
             "step": step,
-            "can_act": bool(step and workflow.can_act(request.user, step)) and (own_story_allowed or not own_story),
-            "acted_elsewhere": acted_elsewhere,
+            "can_act": workflow.may_decide(request.user, run, step, own_story),
+            "acted_elsewhere": bool(step and workflow.acted_elsewhere(run, request.user, step)),
             "own_story": own_story,
-            "can_submit": story.status in ("draft", "withdrawn")
-            and story_service.can_edit(request.user, story)
-            and roles.can(request.user, roles.STORY_SUBMIT),
-            "can_fix": story_service.can_edit(request.user, story) and story.status in story_service.EDITABLE_STATUSES,
+            "can_submit": story_service.can_submit(request.user, story),
+            "can_fix": story_service.can_edit_now(request.user, story),
             "can_override": roles.can(request.user, roles.REVIEW_ACT),
-            "can_flag": story.status in ("published", "approved") and roles.can(request.user, roles.STORY_FLAG),
+            "can_flag": workflow.can_flag(request.user, story),
             "flags": story.flags.select_related("raised_by", "resolved_by"),
             "can_resolve": roles.can(request.user, roles.STORY_WITHDRAW),
             "typed": typed or {},
@@ -116,62 +104,45 @@ def _story_page(request, story_id: int, typed: dict | None = None):
 def _post_action(request, story_id: int, action, success: str, keep: tuple[str, ...] = (), **extra):
     """Write through `action`, then back to the story page. A refused form that carries text (`keep`: its
     field names) shows the page again with that text in place rather than redirecting, which would lose it."""
-    if not keep:
-        return act(request, action, "review-story", story_id=story_id, success=success)
-    if attempt(request, action, success).ok:
-        return _back(request, story_id)
-    return _story_page(request, story_id, {**{name: request.POST.get(name, "") for name in keep}, **extra})
+    done = act_or_stay(request, action, "review-story", story_id=story_id, success=success, stay=bool(keep))
+    return done or _story_page(request, story_id, {**{name: request.POST.get(name, "") for name in keep}, **extra})
 
 
-@login_required
-@require_POST
+def _text_action(request, story_id: int, write, field: str, success: str):
+    """`write(actor, story_id, text)` with the one text typed into `field`, kept on the page if refused."""
+    text = request.POST.get(field, "")
+    return _post_action(request, story_id, lambda actor: write(actor, story_id, text), success, keep=(field,))
+
+
+@post_only
 def submit(request, story_id: int):
     try:
         priority = int(request.POST.get("priority", 0))
     except ValueError:
         priority = -1  # refused by the service with a clear message
-    return _post_action(
-        request, story_id, lambda actor: workflow.submit(actor, story_id, priority=priority), _("已送审。")
-    )
+    return _post_action(request, story_id, lambda actor: workflow.submit(actor, story_id, priority=priority),
+                        _("已送审。"))  # fmt: skip
 
 
-@login_required
-@require_POST
+DECISION_TEXTS = ("comment", "same_person_reason", "author_reason")  # what a decision's form has typed
+
+
+@post_only
 def decide(request, story_id: int):
-    decision = request.POST.get("decision", "")
+    decision, texts = request.POST.get("decision", ""), [request.POST.get(name, "") for name in DECISION_TEXTS]
     labels = {"approve": _("已通过本步审核。"), "changes": _("已退回修改。"), "reject": _("已决定不予采用。")}
-    return _post_action(
-        request,
-        story_id,
-        lambda actor: workflow.decide(
-            actor,
-            story_id,
-            decision,
-            request.POST.get("comment", ""),
-            request.POST.get("same_person_reason", ""),
-            request.POST.get("author_reason", ""),
-        ),
-        labels.get(decision, ""),
-        keep=("comment", "same_person_reason", "author_reason"),
-    )
+    decide = lambda actor: workflow.decide(actor, story_id, decision, *texts)  # noqa: E731
+    return _post_action(request, story_id, decide, labels.get(decision, ""), keep=DECISION_TEXTS)
 
 
-@login_required
-@require_POST
+@post_only
 def claim(request, story_id: int):
     return _post_action(request, story_id, lambda actor: workflow.claim(actor, story_id), _("已认领。"))
 
 
-@login_required
-@require_POST
+@post_only
 def comment(request, story_id: int):
-    return _post_action(
-        request,
-        story_id,
-        lambda actor: workflow.add_comment(actor, story_id, request.POST.get("text", "")),
-        _("意见已发表。"),
-        keep=("text",),
-    )
+    return _text_action(request, story_id, workflow.add_comment, "text", _("意见已发表。"))
 
 
 def _latest_report(request, story_id: int):
@@ -179,67 +150,42 @@ def _latest_report(request, story_id: int):
     return story, proofing.latest_report(story.revisions.get(number=story.version))
 
 
-@login_required
-@require_POST
+@post_only
 def override(request, story_id: int):
     _story, report = _latest_report(request, story_id)
-    return _post_action(
-        request,
-        story_id,
-        lambda actor: proofing.override_finding(
-            actor, report, request.POST.get("key", ""), request.POST.get("reason", "")
-        ),
-        _("已保留此处并记录理由。"),
-    )
+    key, reason = request.POST.get("key", ""), request.POST.get("reason", "")
+    keep = lambda actor: proofing.override_finding(actor, report, key, reason)  # noqa: E731
+    return _post_action(request, story_id, keep, _("已保留此处并记录理由。"))
 
 
-@login_required
-@require_POST
+@post_only
 def accept_fix(request, story_id: int):
-    story = story_service.get_story(request.user, story_id)
-    return _post_action(
-        request,
-        story_id,
-        lambda actor: fixes.accept_fix(actor, story, request.POST.get("key", "")),
-        _("已采纳建议并保存为新版本。"),
-    )
+    story, key = story_service.get_story(request.user, story_id), request.POST.get("key", "")
+    return _post_action(request, story_id, lambda actor: fixes.accept_fix(actor, story, key),
+                        _("已采纳建议并保存为新版本。"))  # fmt: skip
 
 
-@login_required
-@require_POST
+@post_only
 def rerun(request, story_id: int):
     _story, report = _latest_report(request, story_id)
     proofing.proofread_revision(report.revision)
     messages.success(request, _("已重新校对。"))
-    return _back(request, story_id)
+    return redirect("review-story", story_id=story_id)
 
 
-@login_required
-@require_POST
+@post_only
 def flag(request, story_id: int):
-    return _post_action(
-        request,
-        story_id,
-        lambda actor: workflow.flag_story(actor, story_id, request.POST.get("reason", "")),
-        _("已标记问题，总编辑会收到通知。"),
-        keep=("reason",),
-    )
+    return _text_action(request, story_id, workflow.flag_story, "reason", _("已标记问题，总编辑会收到通知。"))
 
 
-@login_required
-@require_POST
+@post_only
 def resolve_flag(request, flag_id: int):
-    found = get_object_or_404(StoryFlag, pk=clean_id(flag_id) or 0)
+    found = row_or_404(StoryFlag, flag_id)
     story_service.get_story(request.user, found.story_id)
-    withdraw = request.POST.get("withdraw") == "1"
-    return _post_action(
-        request,
-        found.story_id,
-        lambda actor: workflow.resolve_flag(actor, flag_id, withdraw, request.POST.get("note", "")),
-        _("已撤稿。") if withdraw else _("已处理。"),
-        keep=("note",),
-        flag=found.pk,
-    )
+    withdraw, note = request.POST.get("withdraw") == "1", request.POST.get("note", "")
+    resolve = lambda actor: workflow.resolve_flag(actor, flag_id, withdraw, note)  # noqa: E731
+    return _post_action(request, found.story_id, resolve, _("已撤稿。") if withdraw else _("已处理。"), keep=("note",),
+                        flag=found.pk)  # fmt: skip
 
 
 # --- rules and roster (admins) --------------------------------------------------------------------------
@@ -252,13 +198,8 @@ def rules(request):
 
 def _rules_page(request, editing):
     """The rules page; `editing` is the rule in the form (a refused save's typed values as a dict, or None)."""
-    category = request.GET.get("category", "")
-    listed = ProofRule.objects.all()
-    if category in CATEGORIES:
-        listed = listed.filter(category=category)
-    term = request.GET.get("q", "").strip()
-    if term:
-        listed = listed.filter(term__contains=term)
+    category, term = request.GET.get("category", ""), request.GET.get("q", "").strip()
+    listed = proofing.listed_rules(category, term)
     return render(
         request,
         "review/rules.html",
@@ -278,8 +219,7 @@ def _rules_page(request, editing):
     )
 
 
-@login_required
-@require_POST
+@post_only
 def rule_save(request):
     rule = ProofRule.objects.filter(pk=clean_id(request.POST.get("id")) or 0).first()
     data = {k: request.POST.get(k, "") for k in ("category", "term", "suggestion", "severity", "source", "note")}
@@ -291,10 +231,9 @@ def rule_save(request):
     return _rules_page(request, {**data, "pk": rule.pk if rule else None})  # refused: the form keeps its text
 
 
-@login_required
-@require_POST
+@post_only
 def rule_delete(request, rule_id: int):
-    rule = get_object_or_404(ProofRule, pk=clean_id(rule_id) or 0)
+    rule = row_or_404(ProofRule, rule_id)
     return act(request, lambda actor: proofing.delete_rule(actor, rule), "review-rules", success=_("规则已删除。"))
 
 
@@ -334,13 +273,11 @@ def _import(request, limit: int, load, done: str):
     return redirect("review-rules")
 
 
-@login_required
-@require_POST
+@post_only
 def rules_import(request):
     return _import(request, 5 * 1024 * 1024, proofing.import_rules_csv, _("已导入 %(n)d 条规则。"))
 
 
-@login_required
-@require_POST
+@post_only
 def roster_import(request):
     return _import(request, 1024 * 1024, proofing.import_roster_csv, _("领导名录已更新（%(n)d 人）。"))

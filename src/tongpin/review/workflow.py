@@ -31,6 +31,7 @@ OUTCOMES = {
     "changes": (StepStatus.CHANGES_REQUESTED, RunStatus.CHANGES_REQUESTED, StoryStatus.DRAFT),
     "reject": (StepStatus.REJECTED, RunStatus.REJECTED, StoryStatus.ARCHIVED),
 }
+FLAGGABLE_STATUSES = (StoryStatus.PUBLISHED, StoryStatus.APPROVED)  # a problem is flagged once review passed
 
 
 def workflow_for(story: Story) -> Workflow:
@@ -39,6 +40,16 @@ def workflow_for(story: Story) -> Workflow:
     if workflow is None or not workflow.steps.exists():
         raise Conflict(FieldError("no_workflow", _("没有可用的审核流程，请管理员先配置。")))
     return workflow
+
+
+def latest_run(story: Story) -> ReviewRun | None:
+    """The story's most recent review run, whatever its status, with what the review page and API show of it."""
+    return story.review_runs.select_related("workflow", "revision", "submitted_by").first()
+
+
+def run_steps(run: ReviewRun) -> QuerySet[ReviewStep]:
+    """A run's steps in order, with who claimed and decided each and the comments with their authors."""
+    return run.steps.select_related("decided_by", "claimed_by").prefetch_related("comments__author")
 
 
 def active_run(story: Story) -> ReviewRun | None:
@@ -56,7 +67,8 @@ def _eligible(step: ReviewStep) -> QuerySet[User]:
     return User.objects.filter(role=step.role, is_active=True)
 
 
-def _acted_elsewhere(run: ReviewRun, user: User, step: ReviewStep) -> bool:
+def acted_elsewhere(run: ReviewRun, user: User, step: ReviewStep) -> bool:
+    """Whether `user` already decided another step of this run (one person, one step, unless allowed)."""
     return run.steps.exclude(pk=step.pk).filter(decided_by=user).exists()
 
 
@@ -79,6 +91,23 @@ def can_act(user: User, step: ReviewStep) -> bool:
     if people:
         return user.pk in people
     return roles.can(user, roles.REVIEW_ACT) and user.role == step.role
+
+
+def may_decide(user: User, run: ReviewRun | None, step: ReviewStep | None, own_story: bool) -> bool:
+    """Whether the review page offers `user` the decision on the run's current `step`: they may act on it, and
+    it is not their own story (`own_story`) unless the workflow lets authors review."""
+    authors_allowed = bool(run and run.workflow.allow_author_review)
+    return bool(step and can_act(user, step)) and (authors_allowed or not own_story)
+
+
+def can_flag(user: User, story: Story) -> bool:
+    """Whether `user` may flag a problem with the story: one that has passed review or gone out."""
+    return story.status in FLAGGABLE_STATUSES and roles.can(user, roles.STORY_FLAG)
+
+
+def may_see_review(user: User, story: Story) -> bool:
+    """The review page is for those who read a story's history, and for the people named on its current step."""
+    return story_service.can_view_history(user) or is_named_reviewer(user, story.pk)
 
 
 def is_named_reviewer(user: User, story_id: int) -> bool:
@@ -207,7 +236,7 @@ def decide(
         if step.claimed_by_id and step.claimed_by_id != user.pk:
             raise Conflict(FieldError("claimed", _("这一步已由 %(who)s 认领。") % {"who": step.claimed_by}))
         _own_story_check(actor, story, run, step, author_reason)
-        if _acted_elsewhere(run, user, step):
+        if acted_elsewhere(run, user, step):
             if not run.workflow.allow_same_person:
                 raise Forbidden(FieldError("same_person", _("同一人不能审核同一稿件的两个步骤。")))
             if not same_person_reason.strip():
@@ -319,7 +348,7 @@ def review_queue(user: User) -> list[ReviewStep]:
     return [
         s
         for s in steps
-        if (s.run.workflow.allow_same_person or not _acted_elsewhere(s.run, user, s))
+        if (s.run.workflow.allow_same_person or not acted_elsewhere(s.run, user, s))
         and not _own_story_refused(user, s.run)
     ]
 
@@ -334,7 +363,7 @@ def flag_story(actor: Actor, story_id: int, reason: str) -> StoryFlag:
         raise ValidationFailed(FieldError("required", _("请写明问题。"), "reason"))
     with transaction.atomic():
         story = story_service.get_story(actor.user, story_id)
-        if story.status not in (StoryStatus.PUBLISHED, StoryStatus.APPROVED):
+        if story.status not in FLAGGABLE_STATUSES:
             raise Conflict(FieldError("not_published", _("只有已通过或已发布的稿件可以标记问题。")))
         flag = StoryFlag.objects.create(story=story, raised_by=actor.user, reason=reason[:500])
         audit.record(actor, "story.flag", story, {"reason": reason[:200]})
