@@ -381,6 +381,40 @@ def test_a_repeat_of_a_stored_but_undecided_alert_is_decided(users, sender, chan
     assert Delivery.objects.count() == len(KINDS)
 
 
+def test_the_same_alert_stored_by_another_request_meanwhile_is_answered_not_stored_twice(
+    users, sender, channels, auto, monkeypatch
+):
+    """Two requests carrying one message at once: the one that stores second answers the stored alert (the
+    intake undoes its document and stages it again, rather than a savepoint around every insert)."""
+    from tongpin.alerts import intake
+    from tongpin.core.audit import Actor
+
+    real, raced = intake._stage, []
+
+    def racing(actor, report):
+        stage = real(actor, report)
+        if not raced:  # the other request commits between this one's staging and its insert
+            raced.append(Alert.objects.create(sender=stage.alert.sender, identifier=stage.alert.identifier,
+                                              sent=stage.alert.sent, state=AlertState.RELEASED))  # fmt: skip
+        return stage
+
+    monkeypatch.setattr(intake, "_stage", racing)
+    [result] = intake.receive(Actor(user=sender), cap())
+    assert not result.created and result.alert.pk == raced[0].pk
+    assert Alert.objects.count() == 1 and Delivery.objects.count() == 0
+    assert not AuditEvent.objects.filter(action="alert.received").exists()  # the undone attempt left nothing
+
+
+def test_an_alert_repeated_inside_one_wrapper_is_stored_once(users, sender, channels, auto):
+    from tongpin.alerts.intake import receive
+    from tongpin.core.audit import Actor
+
+    one = cap().split(b"?>", 1)[-1].strip()
+    first, second = receive(Actor(user=sender), b"<alerts>" + one + one + b"</alerts>")
+    assert first.created and not second.created and second.alert.pk == first.alert.pk
+    assert Alert.objects.count() == 1 and Delivery.objects.count() == len(KINDS)
+
+
 def test_a_new_alert_and_the_repeat_of_an_undecided_one_wait_alike(users, sender, channels):
     from tongpin.alerts.intake import receive
     from tongpin.core.audit import Actor

@@ -26,6 +26,8 @@ from .cap.validate import Report, validate_bytes
 from .models import Alert, AlertState
 from .signature import check_signature
 
+RACE_RETRIES = 2  # a document staged again after another request stored one of its alerts first
+
 
 @dataclass
 class Received:
@@ -63,11 +65,18 @@ def receive(actor: Actor, data: bytes, profile: str | None = None) -> list[Recei
     trust.check_senders(actor, [report.message.sender for report in reports])
     # Everything that needs no lock first (reads, signature, policy, renditions and speech), then one write
     # transaction per document: the alert stored already in its decided state, and published.
-    staged = [_stage(actor, report) for report in reports]
-    results = []
-    with transaction.atomic(), audit.batched():
-        for stage in staged:
-            results.append(stage if isinstance(stage, Received) else _commit(actor, stage))
+    for attempt in range(RACE_RETRIES + 1):
+        staged = [_stage(actor, report) for report in reports]
+        try:
+            with transaction.atomic(), audit.batched():
+                results = _commit_all(actor, staged)
+            break
+        except IntegrityError:
+            # The same message arrived twice at once and the other request stored it first: the whole document
+            # is undone and staged again, which now finds the stored alert. (Cheaper than a savepoint around
+            # every insert, two round trips on every warning, for a race that is rare.)
+            if attempt == RACE_RETRIES or not any(_stored_meanwhile(stage) for stage in staged):
+                raise
     for result in results:
         # A repeat of a message stored but never decided (its first request failed half-way) is decided now.
         if not result.created and result.alert.state == AlertState.RECEIVED:
@@ -84,14 +93,35 @@ class Stage:
     decision: lifecycle.Decision
 
 
+def _commit_all(actor: Actor, staged: list[Received | Stage]) -> list[Received]:
+    """Store the document's new alerts; one repeated inside the same document is stored once."""
+    results: list[Received] = []
+    stored: dict[tuple, Alert] = {}
+    for stage in staged:
+        if isinstance(stage, Received):
+            results.append(stage)
+            continue
+        key = (stage.alert.sender, stage.alert.identifier, stage.alert.sent)
+        if key in stored:
+            results.append(Received(stored[key], False))
+            continue
+        result = _commit(actor, stage)
+        stored[key] = result.alert
+        results.append(result)
+    return results
+
+
+def _stored_meanwhile(stage: Received | Stage) -> bool:
+    """Whether a staged new alert has since been stored by another request (read after the rollback)."""
+    if isinstance(stage, Received):
+        return False
+    alert = stage.alert
+    return Alert.objects.filter(sender=alert.sender, identifier=alert.identifier, sent=alert.sent).exists()
+
+
 def _commit(actor: Actor, stage: Stage) -> Received:
     alert = stage.alert
-    try:
-        with transaction.atomic():
-            alert.save()
-    except IntegrityError:  # the same message arrived twice at once: the other request stored it
-        existing = Alert.objects.get(sender=alert.sender, identifier=alert.identifier, sent=alert.sent)
-        return Received(existing, False)
+    alert.save()
     received = {
         "format": alert.source_format, "msg_type": alert.msg_type, "status": alert.status, "level": alert.level,
         "signature": alert.signature, "warnings": stage.warnings,

@@ -147,7 +147,9 @@ def store(actor: Actor, planned: Draft) -> Publication:
     now = timezone.now()
     # Written released straight away, rather than inserted and then updated.
     released = {"released_at": now, "state": _released_state(planned.scheduled)} if planned.release_now else {}
-    with transaction.atomic():
+    # Inside a caller's transaction (the warning intake) no savepoint, two round trips saved: an error here
+    # still writes nothing, as Django then refuses the rest of the caller's block until it is rolled back.
+    with transaction.atomic(savepoint=False):
         publication = Publication.objects.create(
             source_type=content.source_type,
             source_id=content.source_id,
