@@ -95,3 +95,42 @@ def add_form(request, form_class: Callable[..., F], allowed: bool, save: Callabl
         return act_or_stay(request, lambda actor: save(actor, values), to, *args, success=success, form=form,
                            **kwargs) or form  # fmt: skip
     return form
+
+
+def page_of(name: str, field: str = "pk", anchor: str = "") -> Callable[[Any], str]:
+    """A `done` for `form_page`/`edit_page`: the saved object's own page, the URL name `name` with the object's
+    `field` (its pk, or a slug) as the one argument, and `anchor` after it."""
+    from django.urls import reverse
+
+    return lambda saved: reverse(name, args=[getattr(saved, field)]) + anchor
+
+
+def act_back(request, call: Callable[[Actor], Any], fallback: str, success: str = "") -> HttpResponseRedirect:
+    """`act`, then back to the page the button was on (the form's `next`, when it is an address on this site)
+    or else to `fallback`: the same button sits on a list and on a detail page."""
+    from .weblinks import local_next
+
+    return act(request, call, local_next(request, request.POST.get("next"), fallback), success=success)
+
+
+def download(request, obj: Any, file: Any, name: str, /, **context: Any):
+    """`obj`'s stored `file` as an attachment saved as `name`, audited as a download (with `context`, whatever its
+    keys: `request=` is the publicity request an attachment belongs to); 404 when there is no file."""
+    from django.http import FileResponse, Http404
+
+    from .audit import record_download
+
+    if not file:
+        raise Http404
+    record_download(actor_from_request(request), obj, name, **context)
+    return FileResponse(file.open("rb"), as_attachment=True, filename=name)
+
+
+def submit_form(request, form, save: Callable[[Actor, dict], Any], success: str = "") -> Outcome:
+    """A posted form's write: on a POST with `form` valid, `save(actor, cleaned_data)` through `attempt` (a refusal
+    on the form's fields, what was typed kept); else a failed Outcome and nothing run (the form says why). The
+    caller redirects once it went through and otherwise shows its page again with `form`."""
+    if request.method != "POST" or not form.is_valid():
+        return Outcome(False)
+    values = form.cleaned_data
+    return attempt(request, lambda actor: save(actor, values), success, form=form)
