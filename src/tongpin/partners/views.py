@@ -27,7 +27,7 @@ from tongpin.core.resources import delete_record
 
 from . import services
 from .forms import ActionForm, AgreementForm, CommitmentForm, ContactForm, MeetingForm, PartnerForm, RenewForm
-from .fulfilment import fulfilment
+from .fulfilment import agreement_fulfilment, fulfilment
 from .measures import MEASURES
 from .models import ActionItem, ActionState, Agreement, Commitment, Contact, Meeting, Partner
 from .scope import partner_scope, scoped_get
@@ -56,15 +56,11 @@ def partner_list(request):
     )
 
 
-def commitment_rows(agreement: Agreement) -> list:
-    return [fulfilment(c) for c in agreement.commitments.filter(archived_at__isnull=True).select_related("agreement")]
-
-
 @login_required
 def partner_detail(request, slug: str):
     partner = services.get_partner(request.user, slug)  # 404 outside the caller's scope
     _staff_only(request)  # a liaison's own partner: shown in the portal, not on this staff page (403)
-    agreements = [(a, commitment_rows(a)) for a in partner.agreements.select_related("renewal_of")]
+    agreements = [(a, agreement_fulfilment(a)) for a in partner.agreements.select_related("renewal_of")]
     return render(
         request,
         "partners/partner_detail.html",
@@ -94,7 +90,8 @@ def partner_archive(request, slug: str):
     return act(request, lambda actor: services.archive_partner(actor, partner), "partner-detail", slug=slug)
 
 
-def _partner_form(request, partner, form, save: Callable, title: str, anchor: str = "", done=None, **context: Any):
+def _partner_form(request, partner: Partner, form, save: Callable[..., Any], title: str, anchor: str = "",
+                  done: Callable[[Any], str] | None = None, **context: Any):  # fmt: skip
     """A form page under a partner (an agreement, a commitment, a liaison record): `save(actor, values)`, then
     `done(saved)` or else the partner's page at `anchor`; the crumbs lead back to the partner."""
     actor = actor_from_request(request)
