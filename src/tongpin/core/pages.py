@@ -25,11 +25,13 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.urls import reverse
 
-from .audit import Actor, actor_from_request
+from .audit import Actor, actor_from_request, record_download
 from .errors import DomainError, flash_errors
+from .weblinks import local_next
 
 F = TypeVar("F", bound=forms.BaseForm)
 Refusals = type[DomainError] | tuple[type[DomainError], ...]  # the errors a page shows; others propagate
@@ -100,26 +102,18 @@ def add_form(request, form_class: Callable[..., F], allowed: bool, save: Callabl
 def page_of(name: str, field: str = "pk", anchor: str = "") -> Callable[[Any], str]:
     """A `done` for `form_page`/`edit_page`: the saved object's own page, the URL name `name` with the object's
     `field` (its pk, or a slug) as the one argument, and `anchor` after it."""
-    from django.urls import reverse
-
     return lambda saved: reverse(name, args=[getattr(saved, field)]) + anchor
 
 
 def act_back(request, call: Callable[[Actor], Any], fallback: str, success: str = "") -> HttpResponseRedirect:
     """`act`, then back to the page the button was on (the form's `next`, when it is an address on this site)
     or else to `fallback`: the same button sits on a list and on a detail page."""
-    from .weblinks import local_next
-
     return act(request, call, local_next(request, request.POST.get("next"), fallback), success=success)
 
 
-def download(request, obj: Any, file: Any, name: str, /, **context: Any):
+def download(request, obj: Any, file: Any, name: str, /, **context: Any) -> FileResponse:
     """`obj`'s stored `file` as an attachment saved as `name`, audited as a download (with `context`, whatever its
     keys: `request=` is the publicity request an attachment belongs to); 404 when there is no file."""
-    from django.http import FileResponse, Http404
-
-    from .audit import record_download
-
     if not file:
         raise Http404
     record_download(actor_from_request(request), obj, name, **context)

@@ -422,6 +422,17 @@ def get_event(user, event_id: int) -> Event:
     return scoped_get(user, Event, event_id, _("活动不存在。"))
 
 
+def own_assignments(user, everything: bool = False) -> QuerySet[Assignment]:
+    """`user`'s own assignments by state and deadline: the open ones, or with `everything` all of them."""
+    rows = (
+        Assignment.objects.filter(assignee=user)
+        .select_related("topic__campaign__key_date", "topic__partner")
+        .prefetch_related("stories")
+        .order_by("state", "due_at")
+    )
+    return rows if everything else rows.filter(state__in=LIVE_ASSIGNMENTS)
+
+
 # What the pages offer: the rules the writes above check, asked before a button or form is shown.
 
 
@@ -433,14 +444,3 @@ def topic_moves(user, topic: Topic) -> list[tuple[str, str]]:
     """The states `user` may move `topic` to now, with their labels."""
     moves = TOPIC_MOVES.get(topic.state, {}).items()
     return [(state, TopicState(state).label) for state, capability in moves if roles.can(user, capability)]
-
-
-def own_assignments(user, everything: bool = False) -> QuerySet[Assignment]:
-    """`user`'s own assignments by state and deadline: the open ones, or with `everything` all of them."""
-    rows = (
-        Assignment.objects.filter(assignee=user)
-        .select_related("topic__campaign__key_date", "topic__partner")
-        .prefetch_related("stories")
-        .order_by("state", "due_at")
-    )
-    return rows if everything else rows.filter(state__in=LIVE_ASSIGNMENTS)
