@@ -87,8 +87,8 @@ def request_detail(request, request_id: int):
 def _request_page(request, req, refused: AcceptForm | DeclineForm | None = None):
     """The request; a decision the services refused is shown again as typed, with why, in place of its fresh form
     (even when the request was decided meanwhile: the person keeps what they wrote)."""
-    can_handle = roles.can(request.user, roles.REQUEST_HANDLE) and req.state == RequestState.SUBMITTED
-    decisions = {"accept_form": AcceptForm(partner=req.partner), "decline_form": DeclineForm()} if can_handle else {}
+    can_decide = request_service.may_decide(request.user, req)
+    decisions = {"accept_form": AcceptForm(partner=req.partner), "decline_form": DeclineForm()} if can_decide else {}
     if refused is not None:
         decisions["accept_form" if isinstance(refused, AcceptForm) else "decline_form"] = refused
     return render(
@@ -98,7 +98,7 @@ def _request_page(request, req, refused: AcceptForm | DeclineForm | None = None)
             "req": req,
             "progress": request_service.progress(req, request.user),
             **decisions,
-            "can_withdraw": req.submitted_by_id == request.user.pk and req.state == RequestState.SUBMITTED,
+            "can_withdraw": request_service.may_withdraw(request.user, req),
             "staff": roles.can(request.user, roles.PLAN_VIEW),
         },
     )
