@@ -27,14 +27,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model, QuerySet
-from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .audit import Actor, actor_from_request, record_download
 from .errors import DomainError, FieldError, ValidationFailed, flash_errors
 from .ids import clean_id
+from .weblinks import local_next
 
 F = TypeVar("F", bound=forms.BaseForm)
 Refusals = type[DomainError] | tuple[type[DomainError], ...]  # the errors a page shows; others propagate
@@ -123,17 +124,42 @@ def whole_number(raw: Any, default: int, most: int | None = None) -> int:
     return number if most is None else min(number, most)
 
 
-def download(request, obj: Model, file: FieldFile, name: str, content_type: str | None = None,
-             **where: Any) -> FileResponse:  # fmt: skip
-    """A stored file of `obj` as an attachment named `name`; the download goes into the audit log first (with
-    `where`, what the file belongs to), and the browser is told not to guess another type."""
-    record_download(actor_from_request(request), obj, name, **where)
-    response = FileResponse(file.open("rb"), content_type=content_type, as_attachment=True, filename=name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 def form_refusal(form: forms.BaseForm, code: str = "invalid") -> ValidationFailed:
     """An invalid form's errors as a refusal (`code`, each message on its field): the way back of `form_errors`,
     for a page that answers with an error page or shows the messages on the next page instead of the form."""
     return ValidationFailed([FieldError(code, str(e), name) for name, errors in form.errors.items() for e in errors])
+
+
+def page_of(name: str, field: str = "pk", anchor: str = "") -> Callable[[Any], str]:
+    """A `done` for `form_page`/`edit_page`: the saved object's own page, the URL name `name` with the object's
+    `field` (its pk, or a slug) as the one argument, and `anchor` after it."""
+    return lambda saved: reverse(name, args=[getattr(saved, field)]) + anchor
+
+
+def act_back(request, call: Callable[[Actor], Any], fallback: str, success: str = "") -> HttpResponseRedirect:
+    """`act`, then back to the page the button was on (the form's `next`, when it is an address on this site)
+    or else to `fallback`: the same button sits on a list and on a detail page."""
+    return act(request, call, local_next(request, request.POST.get("next"), fallback), success=success)
+
+
+def submit_form(request, form, save: Callable[[Actor, dict], Any], success: str = "") -> Outcome:
+    """A posted form's write: on a POST with `form` valid, `save(actor, cleaned_data)` through `attempt` (a refusal
+    on the form's fields, what was typed kept); else a failed Outcome and nothing run (the form says why). The
+    caller redirects once it went through and otherwise shows its page again with `form`."""
+    if request.method != "POST" or not form.is_valid():
+        return Outcome(False)
+    values = form.cleaned_data
+    return attempt(request, lambda actor: save(actor, values), success, form=form)
+
+
+def download(request, obj: Any, file: Any, name: str, /, content_type: str | None = None,
+             **context: Any) -> FileResponse:  # fmt: skip
+    """`obj`'s stored `file` as an attachment saved as `name` (404 when there is none), audited as a download first
+    (with `context`, what the file belongs to, whatever its keys: `request=` is the publicity request of an
+    attachment); the browser is told not to guess another type."""
+    if not file:
+        raise Http404
+    record_download(actor_from_request(request), obj, name, **context)
+    response = FileResponse(file.open("rb"), content_type=content_type, as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

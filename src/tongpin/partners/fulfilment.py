@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .measures import MEASURES, Counted
-from .models import Commitment, CommitmentPeriod
+from .models import Agreement, Commitment, CommitmentPeriod
 
 
 class Status(models.TextChoices):
@@ -169,3 +169,8 @@ def _current(results: list[PeriodResult], today: dt.date) -> PeriodResult | None
     if today > results[-1].ends_on:
         return results[-1]
     return next((r for r in results if r.starts_on <= today <= r.ends_on), None)
+
+
+def agreement_fulfilment(agreement: Agreement) -> list[Fulfilment]:
+    """The fulfilment of each of `agreement`'s commitments in force (archived ones are left out)."""
+    return [fulfilment(c) for c in agreement.commitments.filter(archived_at__isnull=True).select_related("agreement")]

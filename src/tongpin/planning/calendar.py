@@ -195,3 +195,44 @@ def month_weeks(year: int, month: int) -> list[list[dt.date]]:
 def week_days(day: dt.date) -> list[dt.date]:
     monday = day - dt.timedelta(days=day.weekday())
     return [monday + dt.timedelta(days=i) for i in range(7)]
+
+
+@dataclass(frozen=True)
+class Span:
+    """The days a month or week page shows (week rows, Monday first), the month it names and where its arrows
+    lead."""
+
+    weeks: list[list[dt.date]]
+    month: dt.date
+    previous: dt.date
+    following: dt.date
+
+    @property
+    def first(self) -> dt.date:
+        return self.weeks[0][0]
+
+    @property
+    def last(self) -> dt.date:
+        return self.weeks[-1][-1]
+
+    def grid(self, found: list[Entry]) -> list[list[tuple[dt.date, list[Entry]]]]:
+        """Each day with its entries; one lasting several days (a season, a campaign) shows where it starts and at
+        the start of each week row."""
+        return [[(day, [e for e in found if self._shows(e, day)]) for day in week] for week in self.weeks]
+
+    def _shows(self, entry: Entry, day: dt.date) -> bool:
+        if not entry.on(day):
+            return False
+        return entry.starts_on == entry.ends_on or day in (entry.starts_on, self.first) or day.weekday() == 0
+
+
+def month_span(month: dt.date) -> Span:
+    """The month page of `month` (its first day): the weeks covering it; the arrows go a month back and on."""
+    previous = (month - dt.timedelta(days=1)).replace(day=1)
+    return Span(month_weeks(month.year, month.month), month, previous, (month + dt.timedelta(days=32)).replace(day=1))
+
+
+def week_span(day: dt.date) -> Span:
+    """The week page around `day`; the arrows go a week back and on."""
+    days = week_days(day)
+    return Span([days], days[0].replace(day=1), days[0] - dt.timedelta(days=7), days[0] + dt.timedelta(days=7))

@@ -13,14 +13,18 @@ import secrets
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from tongpin.core import audit
+from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
 from tongpin.core.datakey import Store, seal, sealed_key_id, unseal
+from tongpin.core.errors import DomainError
 from tongpin.core.models import User
 
+from . import services
 from .calendar import Entry
+from .calendar import entries as calendar_entries
 from .models import FeedKey
 
 SALT = "tongpin.planning.ical"
@@ -54,6 +58,23 @@ def read_token(token: str) -> tuple[User, str] | None:
     if user is None or data.get("p") != _fingerprint(user):
         return None
     return user, str(data.get("f", ""))
+
+
+def feed(user: User, name: str, today: dt.date) -> tuple[str, list[Entry]] | None:
+    """What the feed `name` shows `user`: its title and its entries from 60 days back to a year ahead; None for no
+    such feed, or one `user` may no longer read (their role changed, the campaign is gone or out of their scope)."""
+    first, last = today - dt.timedelta(days=60), today + dt.timedelta(days=365)
+    if name == "person":
+        if not roles.can(user, roles.PLAN_VIEW):
+            return None
+        return _("同频 · %(u)s 的工作") % {"u": user}, calendar_entries(user, first, last, person=user)
+    if name.startswith("campaign:"):
+        try:
+            campaign = services.get_campaign(user, int(name.split(":", 1)[1]))
+        except (DomainError, ValueError):
+            return None
+        return _("同频 · %(t)s") % {"t": campaign.title}, calendar_entries(user, first, last, campaign=campaign)
+    return None
 
 
 def render(name: str, entries: list[Entry], base_url: str) -> bytes:

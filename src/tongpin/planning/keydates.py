@@ -59,3 +59,10 @@ def upcoming(key_dates, today: dt.date, days: int = 60) -> list[Occurrence]:
     for key_date in key_dates:
         found.extend(occurrences(key_date, today, today + dt.timedelta(days=days)))
     return sorted(found, key=lambda o: (o.starts_on, o.key_date.name))
+
+
+def by_next_occurrence(key_dates, today: dt.date) -> list[tuple[KeyDate, Occurrence | None]]:
+    """Each key date with its next occurrence from `today`, the soonest first; those that do not come again last."""
+    rows = [(k, next_occurrence(k, today)) for k in key_dates]
+    rows.sort(key=lambda row: (row[1] is None, row[1].starts_on if row[1] else today))
+    return rows

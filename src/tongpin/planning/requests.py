@@ -213,3 +213,14 @@ def progress(request: PublicityRequest, user) -> Progress:
     stories = [story for topic in topics for story in topic.counted_stories]
     published = sum(1 for story in stories if story.status == "published")
     return Progress(topics, stories, published)
+
+
+# What the request's page offers: the rules the decisions above check, asked before their forms are shown.
+
+
+def may_decide(user, request: PublicityRequest) -> bool:
+    return roles.can(user, roles.REQUEST_HANDLE) and request.state == RequestState.SUBMITTED
+
+
+def may_withdraw(user, request: PublicityRequest) -> bool:
+    return request.submitted_by_id == user.pk and request.state == RequestState.SUBMITTED

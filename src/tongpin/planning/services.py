@@ -36,6 +36,7 @@ from .models import (
 )
 
 LIVE_ASSIGNMENTS = [AssignmentState.ASSIGNED, AssignmentState.ACCEPTED]
+ASSIGNABLE = (TopicState.APPROVED, TopicState.IN_PROGRESS)  # a topic is assigned once approved, until it is done
 
 
 def _past(field: str, message: str) -> FieldError:
@@ -282,7 +283,7 @@ def assignment_conflicts(assignment: Assignment, bookings: list[Assignment] | No
 
 def _assignment_errors(assignment: Assignment, is_new: bool) -> list[FieldError]:
     errors = _channel_errors(assignment.channels)
-    if assignment.topic_id and assignment.topic.state not in (TopicState.APPROVED, TopicState.IN_PROGRESS):
+    if assignment.topic_id and assignment.topic.state not in ASSIGNABLE:
         errors.append(FieldError("topic_not_approved", _("选题通过审批后才能派单。"), "topic"))
     if is_new and assignment.due_at and assignment.due_at < timezone.now():
         errors.append(_past("due_at", _("交稿截止不能早于现在。")))
@@ -422,3 +423,27 @@ def events_for(user) -> QuerySet[Event]:
 
 def get_event(user, event_id: int) -> Event:
     return scoped_get(user, Event, event_id, _("活动不存在。"))
+
+
+def own_assignments(user, everything: bool = False) -> QuerySet[Assignment]:
+    """`user`'s own assignments by state and deadline: the open ones, or with `everything` all of them."""
+    rows = (
+        Assignment.objects.filter(assignee=user)
+        .select_related("topic__campaign__key_date", "topic__partner")
+        .prefetch_related("stories")
+        .order_by("state", "due_at")
+    )
+    return rows if everything else rows.filter(state__in=LIVE_ASSIGNMENTS)
+
+
+# What the pages offer: the rules the writes above check, asked before a button or form is shown.
+
+
+def may_assign(user, topic: Topic) -> bool:
+    return roles.can(user, roles.PLAN_MANAGE) and topic.state in ASSIGNABLE
+
+
+def topic_moves(user, topic: Topic) -> list[tuple[str, str]]:
+    """The states `user` may move `topic` to now, with their labels."""
+    moves = TOPIC_MOVES.get(topic.state, {}).items()
+    return [(state, TopicState(state).label) for state, capability in moves if roles.can(user, capability)]

@@ -2,11 +2,12 @@
 key dates, events, and the iCalendar feeds. Thin: forms type-check, services decide."""
 
 import datetime as dt
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,11 +17,9 @@ from django.views.decorators.http import require_POST
 
 from tongpin.core import roles
 from tongpin.core.access import page_needs
-from tongpin.core.audit import actor_from_request, record_download
-from tongpin.core.errors import DomainError
+from tongpin.core.audit import actor_from_request
 from tongpin.core.forms import edit_page, form_page
-from tongpin.core.pages import act, act_or_stay, add_form, attempt
-from tongpin.core.weblinks import local_next
+from tongpin.core.pages import act, act_back, add_form, download, page_of, submit_form
 from tongpin.partners.models import RequestState
 from tongpin.partners.scope import partner_scope
 
@@ -37,7 +36,7 @@ from .forms import (
     TaskForm,
     TopicForm,
 )
-from .models import Assignment, Campaign, Event, KeyDate, TopicState
+from .models import Campaign, Event, KeyDate, TopicState
 
 
 def _ical_url(user, feed: str) -> str:
@@ -76,13 +75,8 @@ def request_new(request):
         partner = values.pop("partner", None)
         return request_service.submit_request(actor, values, uploads, partner)
 
-    return form_page(
-        request,
-        form,
-        save,
-        lambda saved: reverse("request-detail", args=[saved.pk]),
-        context={"title": _("提交宣传需求"), "back": reverse("request-list")},
-    )
+    return form_page(request, form, save, page_of("request-detail"),
+                     context={"title": _("提交宣传需求"), "back": reverse("request-list")})  # fmt: skip
 
 
 @login_required
@@ -93,8 +87,8 @@ def request_detail(request, request_id: int):
 def _request_page(request, req, refused: AcceptForm | DeclineForm | None = None):
     """The request; a decision the services refused is shown again as typed, with why, in place of its fresh form
     (even when the request was decided meanwhile: the person keeps what they wrote)."""
-    can_handle = roles.can(request.user, roles.REQUEST_HANDLE) and req.state == RequestState.SUBMITTED
-    decisions = {"accept_form": AcceptForm(partner=req.partner), "decline_form": DeclineForm()} if can_handle else {}
+    can_decide = request_service.may_decide(request.user, req)
+    decisions = {"accept_form": AcceptForm(partner=req.partner), "decline_form": DeclineForm()} if can_decide else {}
     if refused is not None:
         decisions["accept_form" if isinstance(refused, AcceptForm) else "decline_form"] = refused
     return render(
@@ -104,7 +98,7 @@ def _request_page(request, req, refused: AcceptForm | DeclineForm | None = None)
             "req": req,
             "progress": request_service.progress(req, request.user),
             **decisions,
-            "can_withdraw": req.submitted_by_id == request.user.pk and req.state == RequestState.SUBMITTED,
+            "can_withdraw": request_service.may_withdraw(request.user, req),
             "staff": roles.can(request.user, roles.PLAN_VIEW),
         },
     )
@@ -115,12 +109,10 @@ def _request_page(request, req, refused: AcceptForm | DeclineForm | None = None)
 def request_decide(request, request_id: int, decision: str):
     req = request_service.get_request(request.user, request_id)
     if decision == "accept":
+        # An invalid form (e.g. a campaign archived or gone since the page was loaded) is shown, not dropped silently.
         form = AcceptForm(request.POST, partner=req.partner)
-        if not form.is_valid():  # e.g. a campaign archived or gone since the page was loaded: not dropped silently
-            return _request_page(request, req, form)
-        campaign, note = form.cleaned_data["campaign"], form.cleaned_data["note"]
-        accept = lambda actor: request_service.accept_request(actor, req.pk, campaign, note)  # noqa: E731
-        accepted = attempt(request, accept, form=form)
+        accept = lambda actor, v: request_service.accept_request(actor, req.pk, v["campaign"], v["note"])  # noqa: E731
+        accepted = submit_form(request, form, accept)
         if not accepted.ok:
             return _request_page(request, req, form)
         _req, topic = accepted.value
@@ -128,10 +120,10 @@ def request_decide(request, request_id: int, decision: str):
         return redirect("topic-detail", topic_id=topic.pk)
     if decision == "decline":
         form = DeclineForm(request.POST)  # a blank reason is refused by the form, in the services' words
-        decline = lambda actor: request_service.decline_request(actor, req.pk, form.cleaned_data["reason"])  # noqa: E731
-        done = form.is_valid() and act_or_stay(request, decline, "request-detail", request_id=req.pk,
-                                               success=_("已回复未采纳。"), form=form)  # fmt: skip
-        return done or _request_page(request, req, form)
+        decline = lambda actor, v: request_service.decline_request(actor, req.pk, v["reason"])  # noqa: E731
+        if submit_form(request, form, decline, _("已回复未采纳。")).ok:
+            return redirect("request-detail", request_id=req.pk)
+        return _request_page(request, req, form)
     if decision == "withdraw":
         return act(request, lambda actor: request_service.withdraw_request(actor, req.pk), "request-detail",
                    request_id=req.pk, success=_("已撤回。"))  # fmt: skip
@@ -144,8 +136,7 @@ def request_attachment(request, request_id: int, attachment_id: int):
     attachment = req.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    record_download(actor_from_request(request), attachment, attachment.original_name, request=req.pk)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return download(request, attachment, attachment.file, attachment.original_name, request=req.pk)
 
 
 # -- calendar ------------------------------------------------------------------------------------------------
@@ -169,41 +160,25 @@ def _day(value: str) -> dt.date:
 def calendar_view(request, mode: str = "month"):
     mine = request.GET.get("mine") == "1"
     if mode == "week":
-        days = calendar.week_days(_day(request.GET.get("date")))
-        weeks = [days]
-        first, last = days[0], days[-1]
-        previous, following = first - dt.timedelta(days=7), first + dt.timedelta(days=7)
-        month = first.replace(day=1)
+        span = calendar.week_span(_day(request.GET.get("date")))
     else:
-        month = _month(request.GET.get("month"))
-        weeks = calendar.month_weeks(month.year, month.month)
-        first, last = weeks[0][0], weeks[-1][-1]
-        previous = (month - dt.timedelta(days=1)).replace(day=1)
-        following = (month + dt.timedelta(days=32)).replace(day=1)
-    rows = calendar.entries(request.user, first, last, person=request.user if mine else None)
-    grid = [[(day, [e for e in rows if _shown(e, day, first)]) for day in week] for week in weeks]
+        span = calendar.month_span(_month(request.GET.get("month")))
+    rows = calendar.entries(request.user, span.first, span.last, person=request.user if mine else None)
     return render(
         request,
         "planning/calendar.html",
         {
             "mode": mode,
-            "grid": grid,
-            "month": month,
-            "previous": previous,
-            "following": following,
+            "grid": span.grid(rows),
+            "month": span.month,
+            "previous": span.previous,
+            "following": span.following,
             "today": timezone.localdate(),
             "mine": mine,
             "conflicts": [e for e in rows if e.conflicts],
             "ical_url": _ical_url(request.user, "person"),
         },
     )
-
-
-def _shown(entry: calendar.Entry, day: dt.date, first: dt.date) -> bool:
-    """Multi-day entries (a season, a campaign) show where they start and at the start of each week row."""
-    if not entry.on(day):
-        return False
-    return entry.starts_on == entry.ends_on or day in (entry.starts_on, first) or day.weekday() == 0
 
 
 @login_required
@@ -219,26 +194,10 @@ def ical_rotate(request):
 def ical_feed(request, token: str):
     """No session: the signed token is the credential (calendar apps cannot sign in)."""
     found = ical.read_token(token)
-    if found is None:
+    shown = ical.feed(*found, timezone.localdate()) if found else None
+    if shown is None:
         raise Http404
-    user, feed = found
-    today = timezone.localdate()
-    first, last = today - dt.timedelta(days=60), today + dt.timedelta(days=365)
-    if feed == "person":
-        if not roles.can(user, roles.PLAN_VIEW):
-            raise Http404
-        name = _("同频 · %(u)s 的工作") % {"u": user}
-        rows = calendar.entries(user, first, last, person=user)
-    elif feed.startswith("campaign:"):
-        try:
-            campaign = services.get_campaign(user, int(feed.split(":", 1)[1]))
-        except (DomainError, ValueError) as error:
-            raise Http404 from error
-        name = _("同频 · %(t)s") % {"t": campaign.title}
-        rows = calendar.entries(user, first, last, campaign=campaign)
-    else:
-        raise Http404
-    body = ical.render(name, rows, settings.TONGPIN_BASE_URL)
+    body = ical.render(*shown, settings.TONGPIN_BASE_URL)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 
@@ -271,38 +230,21 @@ def topic_board(request):
 def topic_new(request):
     actor = actor_from_request(request)
     initial = {"campaign": request.GET.get("campaign")}
-    return form_page(
-        request,
-        TopicForm(request.POST or None, initial=initial),
-        lambda values: services.propose_topic(actor, values),
-        lambda saved: reverse("topic-detail", args=[saved.pk]),
-        context={"title": _("提出选题"), "back": reverse("topic-board")},
-    )
+    return form_page(request, TopicForm(request.POST or None, initial=initial),
+                     lambda values: services.propose_topic(actor, values), page_of("topic-detail"),
+                     context={"title": _("提出选题"), "back": reverse("topic-board")})  # fmt: skip
 
 
 @page_needs(roles.PLAN_VIEW)
 def topic_detail(request, topic_id: int):
     topic = services.get_topic(request.user, topic_id)
-    can_assign = roles.can(request.user, roles.PLAN_MANAGE) and topic.state in (
-        TopicState.APPROVED,
-        TopicState.IN_PROGRESS,
-    )
-    form = AssignmentForm(request.POST or None, initial={"channels": topic.channels}) if can_assign else None
-    if request.method == "POST" and form is not None and form.is_valid():
-        values = {**form.cleaned_data, "topic": topic}
-        saved = attempt(request, lambda actor: services.save_assignment(actor, values), form=form)
-        if saved.ok:
-            assignment, conflicts = saved.value
-            messages.success(request, _("已派单给 %(u)s。") % {"u": assignment.assignee})
-            for conflict in conflicts:
-                messages.warning(request, conflict.message)
-            return redirect("topic-detail", topic_id=topic.pk)
+    form = add_form(request, partial(AssignmentForm, initial={"channels": topic.channels}),
+                    services.may_assign(request.user, topic), _assign(request, topic), "topic-detail",
+                    topic_id=topic.pk)  # fmt: skip
+    if isinstance(form, HttpResponseRedirect):
+        return form
     assignments = [(a, services.assignment_conflicts(a)) for a in topic.assignments.select_related("assignee")]
-    moves = [
-        (state, TopicState(state).label)
-        for state, capability in services.TOPIC_MOVES.get(topic.state, {}).items()
-        if roles.can(request.user, capability)
-    ]
+    moves = services.topic_moves(request.user, topic)
     return render(
         request,
         "planning/topic_detail.html",
@@ -310,28 +252,32 @@ def topic_detail(request, topic_id: int):
     )
 
 
+def _assign(request, topic):
+    """The topic page's save: a new assignment, then whom it went to and what it clashes with (the services warn
+    of clashes, they do not refuse)."""
+
+    def save(actor, values: dict) -> None:
+        assignment, conflicts = services.save_assignment(actor, {**values, "topic": topic})
+        messages.success(request, _("已派单给 %(u)s。") % {"u": assignment.assignee})
+        for conflict in conflicts:
+            messages.warning(request, conflict.message)
+
+    return save
+
+
 @login_required
 @require_POST
 def topic_move(request, topic_id: int):
     topic = services.get_topic(request.user, topic_id)
     state, note = request.POST.get("state", ""), request.POST.get("note", "")
-    return act(
-        request, lambda actor: services.move_topic(actor, topic, state, note),
-        local_next(request, request.POST.get("next"), reverse("topic-detail", args=[topic.pk])),
-    )  # fmt: skip
+    return act_back(request, lambda actor: services.move_topic(actor, topic, state, note),
+                    reverse("topic-detail", args=[topic.pk]))  # fmt: skip
 
 
 @page_needs(roles.PLAN_VIEW)
 def my_assignments(request):
-    rows = (
-        Assignment.objects.filter(assignee=request.user)
-        .select_related("topic__campaign__key_date", "topic__partner")
-        .prefetch_related("stories")
-        .order_by("state", "due_at")
-    )
     show_all = request.GET.get("all") == "1"
-    if not show_all:
-        rows = rows.filter(state__in=services.LIVE_ASSIGNMENTS)
+    rows = services.own_assignments(request.user, show_all)
     return render(
         request,
         "planning/my_assignments.html",
@@ -348,10 +294,9 @@ def my_assignments(request):
 @require_POST
 def assignment_state(request, assignment_id: int):
     assignment = services.get_assignment(request.user, assignment_id)
-    return act(
-        request, lambda actor: services.set_assignment_state(actor, assignment, request.POST.get("state", "")),
-        local_next(request, request.POST.get("next"), reverse("my-assignments")),
-    )  # fmt: skip
+    state = request.POST.get("state", "")
+    return act_back(request, lambda actor: services.set_assignment_state(actor, assignment, state),
+                    reverse("my-assignments"))  # fmt: skip
 
 
 # -- campaigns, key dates, events ----------------------------------------------------------------------------
@@ -372,10 +317,9 @@ def campaign_list(request):
 @page_needs(roles.PLAN_MANAGE)
 def campaign_edit(request, campaign_id: int | None = None):
     initial = {"key_date": request.GET.get("key_date"), "commitment": request.GET.get("commitment")}
-    done = lambda saved: reverse("campaign-detail", args=[saved.pk])  # noqa: E731
     titles = (_("新建策划"), _("修改策划"))
-    return edit_page(request, Campaign, campaign_id, CampaignForm, services.save_campaign, done, titles,
-                     reverse("campaign-list"), services.get_campaign, initial)  # fmt: skip
+    return edit_page(request, Campaign, campaign_id, CampaignForm, services.save_campaign, page_of("campaign-detail"),
+                     titles, reverse("campaign-list"), services.get_campaign, initial)  # fmt: skip
 
 
 @page_needs(roles.PLAN_VIEW)
@@ -399,8 +343,7 @@ def campaign_detail(request, campaign_id: int):
 @page_needs(roles.PLAN_VIEW)
 def keydate_list(request):
     today = timezone.localdate()
-    rows = [(k, keydates.next_occurrence(k, today)) for k in KeyDate.objects.select_related("partner")]
-    rows.sort(key=lambda row: (row[1] is None, row[1].starts_on if row[1] else today))
+    rows = keydates.by_next_occurrence(KeyDate.objects.select_related("partner"), today)
     return render(
         request,
         "planning/keydate_list.html",
@@ -417,9 +360,8 @@ def keydate_edit(request, key_date_id: int | None = None):
 
 @page_needs(roles.PLAN_MANAGE)
 def event_edit(request, event_id: int | None = None):
-    done = lambda saved: reverse("event-detail", args=[saved.pk])  # noqa: E731
     titles, initial = (_("新建活动"), _("修改活动")), {"campaign": request.GET.get("campaign")}
-    return edit_page(request, Event, event_id, EventForm, services.save_event, done, titles,
+    return edit_page(request, Event, event_id, EventForm, services.save_event, page_of("event-detail"), titles,
                      reverse("campaign-list"), services.get_event, initial)  # fmt: skip
 
 
