@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -30,7 +32,7 @@ from .rankings import Row, rank
 router = Router(tags=["analytics"])
 
 
-def lookup_of(model, missing: str, *capabilities: str, related: tuple[str, ...] = ()):
+def lookup_of(model, missing: StrPromise, *capabilities: str, related: tuple[str, ...] = ()):
     """The lookup `(user, pk)` of an analytics row: 403 without any of `capabilities` (an area check that tells
     nothing about the row, so it comes first), then 404 `missing` for an id that does not exist."""
 
@@ -39,7 +41,7 @@ def lookup_of(model, missing: str, *capabilities: str, related: tuple[str, ...] 
             roles.require_any(user, *capabilities)
         found = model.objects.select_related(*related).filter(pk=pk).first()
         if found is None:
-            raise NotFound(FieldError("not_found", missing))
+            raise NotFound(FieldError("not_found", str(missing)))
         return found
 
     return lookup
@@ -75,18 +77,12 @@ class AccountOut(Schema):
     followers: int
 
 
-GROUPS = Resource(
-    "group",
-    PeerGroup,
-    input=GroupIn,
-    output=GroupOut,
-    lookup=lookup_of(PeerGroup, _("排名分组不存在。")),
-    needs={"list": roles.METRICS_VIEW},  # writes: the service requires metrics.import
-    rows=lambda user: PeerGroup.objects.all(),
-    save=services.save_group,
-    values=whole_payload,
-    summaries={"list": "Peer groups", "create": "Create a peer group"},
-)
+# Writes: the services require metrics.import.
+GROUPS = Resource("group", PeerGroup, input=GroupIn, output=GroupOut,
+                  lookup=lookup_of(PeerGroup, gettext_lazy("排名分组不存在。")),
+                  needs={"list": roles.METRICS_VIEW}, rows=lambda user: PeerGroup.objects.all(),
+                  save=services.save_group, values=whole_payload,
+                  summaries={"list": "Peer groups", "create": "Create a peer group"})  # fmt: skip
 GROUPS.routes(router, "/analytics/groups", "group_id", verbs=("list", "create"), size=None)
 
 
@@ -118,16 +114,9 @@ def accounts_list(request, platform: str = "", group: int | None = None):
     return list(rows)
 
 
-ACCOUNTS = Resource(
-    "account",
-    Account,
-    input=AccountIn,
-    output=AccountOut,
-    lookup=lookup_of(Account, _("账号不存在。"), roles.METRICS_VIEW),
-    save=services.save_account,  # requires metrics.import
-    values=_account_values,
-    summaries={"create": "Register an account (ours, a partner's or a peer's)"},
-)
+ACCOUNTS = Resource("account", Account, input=AccountIn, output=AccountOut, save=services.save_account,
+                    lookup=lookup_of(Account, gettext_lazy("账号不存在。"), roles.METRICS_VIEW), values=_account_values,
+                    summaries={"create": "Register an account (ours, a partner's or a peer's)"})  # fmt: skip
 ACCOUNTS.routes(router, "/analytics/accounts", "account_id", verbs=("create",))
 
 
@@ -161,7 +150,7 @@ class ChangedCountOut(Schema):
 
 
 @on_one(router.post, "/analytics/accounts/{account_id}/sync",
-        lookup_of(Account, _("账号不存在。"), roles.METRICS_IMPORT, related=("channel",)), ChangedCountOut,
+        lookup_of(Account, gettext_lazy("账号不存在。"), roles.METRICS_IMPORT, related=("channel",)), ChangedCountOut,
         "Fetch figures from the WeChat data API")  # fmt: skip
 def accounts_sync(actor, account, payload: SyncIn):
     if payload.end < payload.start or (payload.end - payload.start).days > 31 or payload.end >= timezone.localdate():
@@ -217,7 +206,7 @@ def imports_create(request, format: Form[str], file: File[UploadedFile], accept_
     return Status(201, record)
 
 
-@on_one(router.get, "/analytics/imports/{import_id}", lookup_of(MetricImport, _("导入记录不存在。"),
+@on_one(router.get, "/analytics/imports/{import_id}", lookup_of(MetricImport, gettext_lazy("导入记录不存在。"),
         roles.METRICS_IMPORT), ImportOut, "One import")  # fmt: skip
 def imports_get(actor, record) -> None:
     """Answers the import record."""
@@ -232,8 +221,8 @@ class FiguresIn(Schema):
     comments: int = Field(0, ge=0)
 
 
-@on_one(router.post, "/analytics/articles/{article_id}/figures", lookup_of(Article, _("文章不存在。")), ArticleOut,
-        "Type in figures")  # fmt: skip
+@on_one(router.post, "/analytics/articles/{article_id}/figures", lookup_of(Article, gettext_lazy("文章不存在。")),
+        ArticleOut, "Type in figures")  # fmt: skip
 def articles_figures(actor, article, payload: FiguresIn):
     values = payload.dict()
     services.enter_figures(actor, article, values.pop("observed_on"), values)
@@ -304,16 +293,11 @@ class PartnerReportOut(Schema):
         return f"/reports/{report.pk}/pdf" if report.pdf else None
 
 
-REPORTS = Resource(
-    "report",
-    PartnerReport,
-    input=ReportIn,
-    output=PartnerReportOut,
-    lookup=services.get_report,  # a liaison: their own partner's only
-    needs={"list": (roles.METRICS_VIEW, roles.PARTNER_VIEW)},
-    rows=lambda user: services.reports_for(user).select_related("partner"),
-    summaries={"list": "Partner reports in scope", "get": "One report and its progress"},
-)
+# A liaison sees their own partner's reports only.
+REPORTS = Resource("report", PartnerReport, input=ReportIn, output=PartnerReportOut, lookup=services.get_report,
+                   needs={"list": (roles.METRICS_VIEW, roles.PARTNER_VIEW)},
+                   rows=lambda user: services.reports_for(user).select_related("partner"),
+                   summaries={"list": "Partner reports in scope", "get": "One report and its progress"})  # fmt: skip
 REPORTS.routes(router, "/reports", "report_id", verbs=("list", "get"), size=200)
 
 
