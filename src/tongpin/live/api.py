@@ -15,7 +15,7 @@ from tongpin.core import roles
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, ValidationFailed
-from tongpin.core.resources import Resource, on_one, whole_payload
+from tongpin.core.resources import Resource, on_one, related, whole_payload
 from tongpin.core.schemas import ERRORS
 from tongpin.partners.services import get_partner
 
@@ -189,14 +189,14 @@ class SessionOut(Schema):
     def resolve_hosts(session) -> list[dict]:
         return [
             {"anchor_id": h.anchor_id, "anchor": h.anchor.name, "role": h.role}
-            for h in session.hosts.select_related("anchor")
+            for h in related(session, "hosts", "anchor")
         ]
 
     @staticmethod
     def resolve_lineup(session) -> list[dict]:
         return [
             {"product_id": i.product_id, "product": i.product.name, "minutes": i.minutes}
-            for i in session.lineup.select_related("product")
+            for i in related(session, "lineup", "product")
         ]
 
     @staticmethod
@@ -241,7 +241,8 @@ SESSIONS = Resource(
     output=SessionOut,
     lookup=services.get_session,
     needs={"list": roles.LIVE_VIEW},
-    rows=lambda user: LiveSession.objects.select_related("partner", "studio", "signed_off_by"),
+    rows=lambda user: LiveSession.objects.select_related("partner", "studio", "signed_off_by", "result")
+    .prefetch_related("hosts__anchor", "lineup__product"),
     save=save_session,
     values=session_values,
     remove=services.delete_session,  # 409 once it has results (kept three years)
