@@ -15,7 +15,7 @@ from . import accounts, dormancy, passwords, policy, roles, twofactor
 from .audit import actor_from_request
 from .auditlog import AuditFilters, browse_audit, export_audit, verify_chain
 from .errors import FieldError, Forbidden, NotFound
-from .resources import on_one
+from .resources import on_one, shown
 from .schemas import ERRORS
 
 router = Router(tags=["core"])
@@ -30,9 +30,7 @@ class PersonOut(Schema):
     role: str
     role_label: str = Field(alias="get_role_display")
 
-    @staticmethod
-    def resolve_display_name(user) -> str:
-        return str(user)
+    resolve_display_name = shown()
 
 
 class MeOut(PersonOut):

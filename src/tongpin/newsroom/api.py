@@ -10,8 +10,7 @@ from pydantic import Field
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden
-from tongpin.core.models import User
-from tongpin.core.resources import Resource, on_one, patch_of
+from tongpin.core.resources import Resource, on_one, patch_of, shown
 from tongpin.core.schemas import ERRORS
 from tongpin.publishing.api import PublicationOut
 from tongpin.publishing.kinds import ChannelKind
@@ -23,7 +22,7 @@ from .diff import diff_revisions
 from .downloads import asset_response, export_response
 from .listing import MAX_PAGE, StoryFilters, StoryRow, list_stories
 from .maintenance import request_reindex
-from .models import Asset, Revision, Story
+from .models import Asset, Story
 from .publish import publish_story, story_ninjs
 from .stories import StoryInput
 
@@ -57,9 +56,7 @@ class AuthorOut(Schema):
     username: str
     name: str
 
-    @staticmethod
-    def resolve_name(user: User) -> str:
-        return str(user)
+    resolve_name = shown()
 
 
 class StoryOut(Schema):
@@ -142,9 +139,7 @@ class RevisionOut(Schema):
     created_at: dt.datetime
     note: str
 
-    @staticmethod
-    def resolve_created_by(revision: Revision) -> str:
-        return str(revision.created_by)
+    resolve_created_by = shown("created_by")
 
 
 class RevisionListItem(Schema):
@@ -154,7 +149,7 @@ class RevisionListItem(Schema):
     created_at: dt.datetime
     note: str
 
-    resolve_created_by = staticmethod(RevisionOut.resolve_created_by)
+    resolve_created_by = shown("created_by")
 
 
 class DiffLineOut(Schema):

@@ -13,12 +13,12 @@ from tongpin.core import roles, throttle
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, NotFound, TooLarge, TooManyRequests, ValidationFailed
-from tongpin.core.resources import on_one
+from tongpin.core.resources import on_one, shown
 from tongpin.core.schemas import ERRORS
 from tongpin.newsroom import stories as story_service
 
 from . import proofing, workflow
-from .models import ReviewRun, ReviewStep, StepComment
+from .models import ReviewRun, ReviewStep
 
 router = Router(tags=["review"])
 
@@ -35,19 +35,13 @@ class DecisionIn(Schema):
     author_reason: str = Field("", description="required when an author decides on their own story (if allowed)")
 
 
-def _name(user) -> str | None:
-    return str(user) if user else None
-
-
 class CommentOut(Schema):
     author: str
     text: str
     decision: str
     created_at: dt.datetime
 
-    @staticmethod
-    def resolve_author(comment: StepComment) -> str:
-        return str(comment.author)
+    resolve_author = shown("author")
 
 
 class StepOut(Schema):
@@ -61,13 +55,7 @@ class StepOut(Schema):
     decided_at: dt.datetime | None
     comments: list[CommentOut]
 
-    @staticmethod
-    def resolve_claimed_by(step: ReviewStep) -> str | None:
-        return _name(step.claimed_by)
-
-    @staticmethod
-    def resolve_decided_by(step: ReviewStep) -> str | None:
-        return _name(step.decided_by)
+    resolve_claimed_by, resolve_decided_by = shown("claimed_by"), shown("decided_by")
 
 
 class RunOut(Schema):
@@ -81,9 +69,7 @@ class RunOut(Schema):
     finished_at: dt.datetime | None
     steps: list[StepOut]
 
-    @staticmethod
-    def resolve_submitted_by(run: ReviewRun) -> str:
-        return str(run.submitted_by)
+    resolve_submitted_by = shown("submitted_by")
 
     @staticmethod
     def resolve_steps(run: ReviewRun) -> list[ReviewStep]:
