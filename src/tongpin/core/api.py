@@ -79,8 +79,7 @@ class AuditQuery(Schema):
 
 @router.get("/audit", response={200: AuditPageOut, **ERRORS}, summary="Browse the audit log (audit administrators)")
 def audit_log(request, filters: Query[AuditQuery]):
-    if not roles.can(request.auth, roles.AUDIT_VIEW):
-        raise Forbidden(FieldError("forbidden", _("只有审计管理员可以查看审计日志。")))
+    roles.require(request.auth, roles.AUDIT_VIEW, _("只有审计管理员可以查看审计日志。"))
     return browse_audit(AuditFilters(**filters.dict(exclude={"page"})), filters.page)
 
 
@@ -117,11 +116,8 @@ class AccountSecurityOut(Schema):
         return passwords.changed_at(user) + dt.timedelta(days=days) if days > 0 else None
 
 
-@router.get(
-    "/me/security",
-    response={200: AccountSecurityOut, **ERRORS},
-    summary="My sign-in security: second factor, password age",
-)
+@router.get("/me/security", response={200: AccountSecurityOut, **ERRORS},
+            summary="My sign-in security: second factor, password age")  # fmt: skip
 def my_security(request):
     if request.auth.role in roles.MACHINE_ROLES:  # no web sign-in, so nothing to tell (and the guard's backstop)
         raise Forbidden(FieldError("machine_account", _("接口账号不能登录网页。")))
@@ -170,14 +166,10 @@ class AuditExportQuery(Schema):
     format: Literal["jsonl", "csv"] = "jsonl"
 
 
-@router.get(
-    "/audit/export",
-    response={200: None, **ERRORS},
-    summary="Export a date range of the audit log with its hashes (audit administrators)",
-)
+@router.get("/audit/export", response={200: None, **ERRORS},
+            summary="Export a date range of the audit log with its hashes (audit administrators)")  # fmt: skip
 def audit_export(request, query: Query[AuditExportQuery]):
-    if not roles.can(request.auth, roles.AUDIT_EXPORT):
-        raise Forbidden(FieldError("forbidden", _("只有审计管理员可以导出审计日志。")))
+    roles.require(request.auth, roles.AUDIT_EXPORT, _("只有审计管理员可以导出审计日志。"))
     export = export_audit(actor_from_request(request, via="api"), query.date_from, query.date_to, query.format)
     response = StreamingHttpResponse(export.lines, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
@@ -202,14 +194,10 @@ class VerifyOut(Schema):
     broken: BrokenOut | None
 
 
-@router.post(
-    "/audit/verify",
-    response={200: VerifyOut, **ERRORS},
-    summary="Walk the audit log's hash chain (audit administrators)",
-)
+@router.post("/audit/verify", response={200: VerifyOut, **ERRORS},
+             summary="Walk the audit log's hash chain (audit administrators)")  # fmt: skip
 def audit_verify(request):
-    if not roles.can(request.auth, roles.AUDIT_EXPORT):
-        raise Forbidden(FieldError("forbidden", _("只有审计管理员可以校验审计日志。")))
+    roles.require(request.auth, roles.AUDIT_EXPORT, _("只有审计管理员可以校验审计日志。"))
     return verify_chain(actor_from_request(request, via="api")).as_dict()
 
 
@@ -219,11 +207,8 @@ class UserAccountOut(PersonOut):
     break_glass: bool = Field(alias="is_superuser")
 
 
-@router.get(
-    "/accounts",
-    response={200: list[UserAccountOut], **ERRORS},
-    summary="Accounts and their roles (system and security admins)",
-)
+@router.get("/accounts", response={200: list[UserAccountOut], **ERRORS},
+            summary="Accounts and their roles (system and security admins)")  # fmt: skip
 def account_list(request):
     return list(accounts.accounts(actor_from_request(request, via="api")))
 

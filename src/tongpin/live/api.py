@@ -309,11 +309,8 @@ class ResultsImportOut(Schema):
     sessions: int
 
 
-@router.post(
-    "/live/results",
-    response={200: ResultsImportOut, **ERRORS},
-    summary="Import results (CSV/XLSX; all rows or none)",
-)
+@router.post("/live/results", response={200: ResultsImportOut, **ERRORS},
+             summary="Import results (CSV/XLSX; all rows or none)")  # fmt: skip
 def results_import(request, file: File[UploadedFile]):
     return {
         "sessions": results.import_results(

@@ -210,17 +210,9 @@ def save_story(actor, values: dict) -> Story:
     return story_service.create_story(actor, values["input"])
 
 
-STORIES = Resource(
-    "story",
-    Story,
-    input=StoryIn,
-    output=StoryOut,
-    lookup=story_service.get_story,
-    save=save_story,
-    values=story_input,
-    patch=StoryPatch,
-    summaries={"create": "Create a story (revision 1)", "get": "One story"},
-)
+STORIES = Resource("story", Story, input=StoryIn, output=StoryOut, lookup=story_service.get_story, save=save_story,
+                   values=story_input, patch=StoryPatch,
+                   summaries={"create": "Create a story (revision 1)", "get": "One story"})  # fmt: skip
 
 
 @router.get("/stories", response={200: StoryListOut, **ERRORS}, summary="List or search stories")
@@ -250,11 +242,8 @@ STORIES.routes(router, "/stories", "story_id", verbs=("create", "get"))
 
 
 # Not a routes() change: the service checks the fields before it looks the story up (422 before 404), kept so.
-@router.patch(
-    "/stories/{story_id}",
-    response={200: StoryOut, **ERRORS},
-    summary="Edit a story; answers 409 if someone saved since `version`",
-)
+@router.patch("/stories/{story_id}", response={200: StoryOut, **ERRORS},
+              summary="Edit a story; answers 409 if someone saved since `version`")  # fmt: skip
 def stories_patch(request, story_id: int, payload: StoryPatch):
     edit = story_input(request, payload)["input"]
     return story_service.update_story(actor_from_request(request, "api"), story_id, edit, payload.version)
@@ -287,11 +276,8 @@ def revisions_diff(request, story_id: int, old: int, new: int):
     )
 
 
-@router.post(
-    "/stories/{story_id}/revisions/{number}/restore",
-    response={200: StoryOut, **ERRORS},
-    summary="Restore an old revision as a new one",
-)
+@router.post("/stories/{story_id}/revisions/{number}/restore", response={200: StoryOut, **ERRORS},
+             summary="Restore an old revision as a new one")  # fmt: skip
 def revisions_restore(request, story_id: int, number: int, payload: RestoreIn):
     story = story_service.restore_revision(actor_from_request(request, "api"), story_id, number, payload.version)
     return story
