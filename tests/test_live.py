@@ -6,6 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tongpin.core.errors import Conflict, Forbidden, ValidationFailed
@@ -486,3 +489,25 @@ def test_live_api_answers_of_the_roster_products_and_sessions(client, users, sho
     assert call("get", "/live/sessions/999999").json()["errors"][0]["code"] == "not_found"
     deleted = call("delete", f"/live/sessions/{session_id}")
     assert deleted.status_code == 204 and not LiveSession.objects.filter(pk=session_id).exists()
+
+
+def test_the_session_list_reads_hosts_lineups_and_results_without_a_query_per_session(users, shop, token_for):
+    desk = token_for("desk")
+    session = _go_live(users, shop)
+    figures = {"viewers": 100, "peak_concurrent": 10, "avg_watch_seconds": 60, "orders": 3, "gmv": Decimal(30),
+               "refunds": Decimal(0)}
+    services.record_result(actor(users["desk"]), session, figures)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            answer = api(Client(), "get", "/live/sessions", desk)
+        assert answer.status_code == 200 and len(answer.json()) == LiveSession.objects.count()
+        return len(captured)
+
+    queries()  # the token's first use is written down once
+    one = queries()
+    for days in (8, 9):
+        plan(users, shop, days=days, title=f"第{days}场")
+    assert queries() == one
+    listed = api(Client(), "get", "/live/sessions", desk).json()
+    assert [s["hosts"][0]["anchor"] for s in listed] == ["林悦"] * 3 and listed[-1]["result"]["orders"] == 3

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -16,17 +18,33 @@ from tongpin.core import roles
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, NotFound, ValidationFailed
+from tongpin.core.resources import Resource, on_one, whole_payload
 from tongpin.core.schemas import ERRORS
 from tongpin.partners.services import get_partner
 
 from . import imports, reports, services, wechat_data
-from .formats import FORMATS
+from .formats import FORMATS, Format
 from .indices import DEFAULT_FORMULA, WCI_FORMULAS
 from .models import Account, Article, MetricImport, PartnerReport, PeerGroup, Platform
 from .periods import period
-from .rankings import rank
+from .rankings import Row, rank
 
 router = Router(tags=["analytics"])
+
+
+def lookup_of(model, missing: StrPromise, *capabilities: str, related: tuple[str, ...] = ()):
+    """The lookup `(user, pk)` of an analytics row: 403 without any of `capabilities` (an area check that tells
+    nothing about the row, so it comes first), then 404 `missing` for an id that does not exist."""
+
+    def lookup(user, pk: int):
+        if capabilities:
+            roles.require_any(user, *capabilities)
+        found = model.objects.select_related(*related).filter(pk=pk).first()
+        if found is None:
+            raise NotFound(FieldError("not_found", str(missing)))
+        return found
+
+    return lookup
 
 
 class GroupIn(Schema):
@@ -59,16 +77,13 @@ class AccountOut(Schema):
     followers: int
 
 
-@router.get("/analytics/groups", response={200: list[GroupOut], **ERRORS}, summary="Peer groups")
-@api_needs(roles.METRICS_VIEW)
-def groups_list(request):
-    return list(PeerGroup.objects.all())
-
-
-@router.post("/analytics/groups", response={201: GroupOut, **ERRORS}, summary="Create a peer group")
-def groups_create(request, payload: GroupIn):
-    group = services.save_group(actor_from_request(request, "api"), payload.dict())
-    return Status(201, {"id": group.pk, **payload.dict()})
+# Writes: the services require metrics.import.
+GROUPS = Resource("group", PeerGroup, input=GroupIn, output=GroupOut,
+                  lookup=lookup_of(PeerGroup, gettext_lazy("排名分组不存在。")),
+                  needs={"list": roles.METRICS_VIEW}, rows=lambda user: PeerGroup.objects.all(),
+                  save=services.save_group, values=whole_payload,
+                  summaries={"list": "Peer groups", "create": "Create a peer group"})  # fmt: skip
+GROUPS.routes(router, "/analytics/groups", "group_id", verbs=("list", "create"), size=None)
 
 
 def _account_values(request, payload: AccountIn) -> dict:
@@ -99,14 +114,10 @@ def accounts_list(request, platform: str = "", group: int | None = None):
     return list(rows)
 
 
-@router.post(
-    "/analytics/accounts",
-    response={201: AccountOut, **ERRORS},
-    summary="Register an account (ours, a partner's or a peer's)",
-)
-def accounts_create(request, payload: AccountIn):
-    account = services.save_account(actor_from_request(request, "api"), _account_values(request, payload))
-    return Status(201, account)
+ACCOUNTS = Resource("account", Account, input=AccountIn, output=AccountOut, save=services.save_account,
+                    lookup=lookup_of(Account, gettext_lazy("账号不存在。"), roles.METRICS_VIEW), values=_account_values,
+                    summaries={"create": "Register an account (ours, a partner's or a peer's)"})  # fmt: skip
+ACCOUNTS.routes(router, "/analytics/accounts", "account_id", verbs=("create",))
 
 
 class ArticleOut(Schema):
@@ -124,11 +135,8 @@ class ArticleOut(Schema):
 
 
 @router.get("/analytics/accounts/{account_id}/articles", response={200: list[ArticleOut], **ERRORS}, summary="Articles")
-@api_needs(roles.METRICS_VIEW)
 def account_articles(request, account_id: int, limit: int = 100):
-    account = Account.objects.filter(pk=account_id).first()
-    if account is None:
-        raise NotFound(FieldError("not_found", _("账号不存在。")))
+    account = ACCOUNTS.one(request, account_id)
     return list(account.articles.all()[: max(1, min(limit, 1000))])
 
 
@@ -141,16 +149,10 @@ class ChangedCountOut(Schema):
     changed: int
 
 
-@router.post(
-    "/analytics/accounts/{account_id}/sync",
-    response={200: ChangedCountOut, **ERRORS},
-    summary="Fetch figures from the WeChat data API",
-)
-@api_needs(roles.METRICS_IMPORT)
-def accounts_sync(request, account_id: int, payload: SyncIn):
-    account = Account.objects.select_related("channel").filter(pk=account_id).first()
-    if account is None:
-        raise NotFound(FieldError("not_found", _("账号不存在。")))
+@on_one(router.post, "/analytics/accounts/{account_id}/sync",
+        lookup_of(Account, gettext_lazy("账号不存在。"), roles.METRICS_IMPORT, related=("channel",)), ChangedCountOut,
+        "Fetch figures from the WeChat data API")  # fmt: skip
+def accounts_sync(actor, account, payload: SyncIn):
     if payload.end < payload.start or (payload.end - payload.start).days > 31 or payload.end >= timezone.localdate():
         raise ValidationFailed(FieldError("bad_range", _("日期范围须在昨天以前，且不超过 31 天。"), "end"))
     return {"changed": wechat_data.sync(account, payload.start, payload.end)}
@@ -166,18 +168,29 @@ class ImportOut(Schema):
     errors: list[dict]
 
 
-class FormatOut(Schema):
+class FormatOut(Schema):  # reads a `formats.Format`
     name: str
     label: str
     columns: list[str]
     template_csv: str
 
+    @staticmethod
+    def resolve_label(found: Format) -> str:
+        return str(found.label)  # translated now
+
+    @staticmethod
+    def resolve_columns(found: Format) -> list[str]:
+        return [column.headers[0] for column in found.columns]
+
+    @staticmethod
+    def resolve_template_csv(found: Format) -> str:
+        return f"/analytics/templates/{found.name}.csv"
+
 
 @router.get("/analytics/formats", response={200: list[FormatOut], **ERRORS}, summary="Import formats")
 @api_needs(roles.METRICS_VIEW)
 def formats_list(request):
-    return [{"name": f.name, "label": str(f.label), "columns": [c.headers[0] for c in f.columns],
-             "template_csv": f"/analytics/templates/{f.name}.csv"} for f in FORMATS.values()]  # fmt: skip
+    return list(FORMATS.values())
 
 
 @router.post(
@@ -193,13 +206,10 @@ def imports_create(request, format: Form[str], file: File[UploadedFile], accept_
     return Status(201, record)
 
 
-@router.get("/analytics/imports/{import_id}", response={200: ImportOut, **ERRORS}, summary="One import")
-@api_needs(roles.METRICS_IMPORT)
-def imports_get(request, import_id: int):
-    record = MetricImport.objects.filter(pk=import_id).first()
-    if record is None:
-        raise NotFound(FieldError("not_found", _("导入记录不存在。")))
-    return record
+@on_one(router.get, "/analytics/imports/{import_id}", lookup_of(MetricImport, gettext_lazy("导入记录不存在。"),
+        roles.METRICS_IMPORT), ImportOut, "One import")  # fmt: skip
+def imports_get(actor, record) -> None:
+    """Answers the import record."""
 
 
 class FiguresIn(Schema):
@@ -211,17 +221,12 @@ class FiguresIn(Schema):
     comments: int = Field(0, ge=0)
 
 
-@router.post(
-    "/analytics/articles/{article_id}/figures", response={200: ArticleOut, **ERRORS}, summary="Type in figures"
-)
-def articles_figures(request, article_id: int, payload: FiguresIn):
-    article = Article.objects.filter(pk=article_id).first()
-    if article is None:
-        raise NotFound(FieldError("not_found", _("文章不存在。")))
+@on_one(router.post, "/analytics/articles/{article_id}/figures", lookup_of(Article, gettext_lazy("文章不存在。")),
+        ArticleOut, "Type in figures")  # fmt: skip
+def articles_figures(actor, article, payload: FiguresIn):
     values = payload.dict()
-    services.enter_figures(actor_from_request(request, "api"), article, values.pop("observed_on"), values)
+    services.enter_figures(actor, article, values.pop("observed_on"), values)
     article.refresh_from_db()
-    return article
 
 
 class RankingQuery(Schema):
@@ -231,14 +236,18 @@ class RankingQuery(Schema):
     formula: str = Field(DEFAULT_FORMULA, description=f"one of {', '.join(WCI_FORMULAS)}")
 
 
-class RankingRowOut(Schema):
+class RankingRowOut(Schema):  # reads a `rankings.Row`
     rank: int
-    account: str
-    account_id: int
+    account: str = Field(alias="account.name")
+    account_id: int = Field(alias="account.pk")
     score: float
     movement: int | None
     previous_rank: int | None
     inputs: dict
+
+    @staticmethod
+    def resolve_inputs(row: Row) -> dict:
+        return {name: getattr(row.inputs, name) for name in ("n", "R", "Z", "L", "RE", "Rt", "Rmax")}
 
 
 class RankingOut(Schema):
@@ -253,19 +262,13 @@ class RankingOut(Schema):
 @router.get("/analytics/rankings", response={200: RankingOut, **ERRORS}, summary="A ranking with movement")
 @api_needs(roles.METRICS_VIEW)
 def rankings_get(request, query: Query[RankingQuery]):
-    group = PeerGroup.objects.filter(pk=query.group).first()
-    if group is None:
-        raise NotFound(FieldError("not_found", _("排名分组不存在。")))
+    group = GROUPS.one(request, query.group)
     if query.formula not in WCI_FORMULAS:
         raise ValidationFailed(FieldError("unknown_formula", _("未知的 WCI 版本。"), "formula"))
     span = period(query.period, query.date or timezone.localdate())
     rows = rank(list(group.accounts.filter(archived_at=None)), span, query.formula)
-    return {
-        "group": group.name, "period": span.kind, "first": span.first, "last": span.last, "formula": query.formula,
-        "rows": [{"rank": r.rank, "account": r.account.name, "account_id": r.account.pk, "score": r.score,
-                  "movement": r.movement, "previous_rank": r.previous_rank,
-                  "inputs": {k: getattr(r.inputs, k) for k in ("n", "R", "Z", "L", "RE", "Rt", "Rmax")}} for r in rows],
-    }  # fmt: skip
+    return {"group": group.name, "period": span.kind, "first": span.first, "last": span.last,
+            "formula": query.formula, "rows": rows}  # fmt: skip
 
 
 class ReportIn(Schema):
@@ -276,7 +279,7 @@ class ReportIn(Schema):
 
 class PartnerReportOut(Schema):
     id: int
-    partner: str
+    partner: str = Field(alias="partner.slug")
     period: str
     starts_on: dt.date
     ends_on: dt.date
@@ -286,18 +289,16 @@ class PartnerReportOut(Schema):
     error: str
 
     @staticmethod
-    def resolve_partner(report: PartnerReport) -> str:
-        return report.partner.slug
-
-    @staticmethod
     def resolve_pdf(report: PartnerReport) -> str | None:
         return f"/reports/{report.pk}/pdf" if report.pdf else None
 
 
-@router.get("/reports", response={200: list[PartnerReportOut], **ERRORS}, summary="Partner reports in scope")
-@api_needs(roles.METRICS_VIEW, roles.PARTNER_VIEW)
-def reports_list(request):
-    return list(services.reports_for(request.auth).select_related("partner")[:200])
+# A liaison sees their own partner's reports only.
+REPORTS = Resource("report", PartnerReport, input=ReportIn, output=PartnerReportOut, lookup=services.get_report,
+                   needs={"list": (roles.METRICS_VIEW, roles.PARTNER_VIEW)},
+                   rows=lambda user: services.reports_for(user).select_related("partner"),
+                   summaries={"list": "Partner reports in scope", "get": "One report and its progress"})  # fmt: skip
+REPORTS.routes(router, "/reports", "report_id", verbs=("list", "get"), size=200)
 
 
 @router.post("/reports", response={202: PartnerReportOut, **ERRORS}, summary="Generate a report in the background")
@@ -305,8 +306,3 @@ def reports_create(request, payload: ReportIn):
     partner = get_partner(request.auth, payload.partner)
     report = reports.request_report(actor_from_request(request, "api"), partner, payload.period, payload.date)
     return Status(202, report)
-
-
-@router.get("/reports/{report_id}", response={200: PartnerReportOut, **ERRORS}, summary="One report and its progress")
-def reports_get(request, report_id: int):
-    return services.get_report(request.auth, report_id)

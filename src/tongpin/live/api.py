@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
@@ -15,7 +16,7 @@ from tongpin.core import roles
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, ValidationFailed
-from tongpin.core.resources import Resource, on_one, whole_payload
+from tongpin.core.resources import Resource, on_one, related, whole_payload
 from tongpin.core.schemas import ERRORS
 from tongpin.partners.services import get_partner
 
@@ -189,14 +190,14 @@ class SessionOut(Schema):
     def resolve_hosts(session) -> list[dict]:
         return [
             {"anchor_id": h.anchor_id, "anchor": h.anchor.name, "role": h.role}
-            for h in session.hosts.select_related("anchor")
+            for h in related(session, "hosts", "anchor")
         ]
 
     @staticmethod
     def resolve_lineup(session) -> list[dict]:
         return [
             {"product_id": i.product_id, "product": i.product.name, "minutes": i.minutes}
-            for i in session.lineup.select_related("product")
+            for i in related(session, "lineup", "product")
         ]
 
     @staticmethod
@@ -234,6 +235,12 @@ def save_session(actor, values: dict, session: LiveSession | None = None) -> Liv
     return services.save_session(actor, fields, values["hosts"], values["lineup"], session)
 
 
+def session_rows(user) -> QuerySet[LiveSession]:
+    """Sessions with what a row shows (hosts, lineup, result) read in a fixed number of queries."""
+    joined = LiveSession.objects.select_related("partner", "studio", "signed_off_by", "result")
+    return joined.prefetch_related("hosts__anchor", "lineup__product")
+
+
 SESSIONS = Resource(
     "session",
     LiveSession,
@@ -241,7 +248,7 @@ SESSIONS = Resource(
     output=SessionOut,
     lookup=services.get_session,
     needs={"list": roles.LIVE_VIEW},
-    rows=lambda user: LiveSession.objects.select_related("partner", "studio", "signed_off_by"),
+    rows=session_rows,
     save=save_session,
     values=session_values,
     remove=services.delete_session,  # 409 once it has results (kept three years)
@@ -308,11 +315,8 @@ class ResultsImportOut(Schema):
     sessions: int
 
 
-@router.post(
-    "/live/results",
-    response={200: ResultsImportOut, **ERRORS},
-    summary="Import results (CSV/XLSX; all rows or none)",
-)
+@router.post("/live/results", response={200: ResultsImportOut, **ERRORS},
+             summary="Import results (CSV/XLSX; all rows or none)")  # fmt: skip
 def results_import(request, file: File[UploadedFile]):
     return {
         "sessions": results.import_results(

@@ -10,8 +10,7 @@ from pydantic import Field
 from tongpin.core import roles
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, Forbidden
-from tongpin.core.models import User
-from tongpin.core.resources import patch_of
+from tongpin.core.resources import Resource, on_one, patch_of, shown
 from tongpin.core.schemas import ERRORS
 from tongpin.publishing.api import PublicationOut
 from tongpin.publishing.kinds import ChannelKind
@@ -23,7 +22,7 @@ from .diff import diff_revisions
 from .downloads import asset_response, export_response
 from .listing import MAX_PAGE, StoryFilters, StoryRow, list_stories
 from .maintenance import request_reindex
-from .models import Asset, Revision, Story
+from .models import Asset, Story
 from .publish import publish_story, story_ninjs
 from .stories import StoryInput
 
@@ -57,9 +56,7 @@ class AuthorOut(Schema):
     username: str
     name: str
 
-    @staticmethod
-    def resolve_name(user: User) -> str:
-        return str(user)
+    resolve_name = shown()
 
 
 class StoryOut(Schema):
@@ -142,9 +139,7 @@ class RevisionOut(Schema):
     created_at: dt.datetime
     note: str
 
-    @staticmethod
-    def resolve_created_by(revision: Revision) -> str:
-        return str(revision.created_by)
+    resolve_created_by = shown("created_by")
 
 
 class RevisionListItem(Schema):
@@ -154,7 +149,7 @@ class RevisionListItem(Schema):
     created_at: dt.datetime
     note: str
 
-    resolve_created_by = staticmethod(RevisionOut.resolve_created_by)
+    resolve_created_by = shown("created_by")
 
 
 class DiffLineOut(Schema):
@@ -162,11 +157,12 @@ class DiffLineOut(Schema):
     html: str
 
 
+# Reads a `diff.RevisionDiff`.
 class DiffOut(Schema):
-    old: int
-    new: int
-    title_html: str
-    summary_html: str
+    old: int = Field(alias="old.number")
+    new: int = Field(alias="new.number")
+    title_html: str = Field(alias="title")
+    summary_html: str = Field(alias="summary")
     body: list[DiffLineOut]
     tags_added: list[str]
     tags_removed: list[str]
@@ -202,11 +198,21 @@ class AssetOut(Schema):
         return f"/api/v1/assets/{asset.key.hex}/thumbnail" if asset.thumbnail else None
 
 
-def _story_input(payload: Schema, exclude: set[str]) -> StoryInput:
-    values = payload.dict(exclude_unset=True, exclude=exclude)
-    if "channel_intentions" in values and values["channel_intentions"] is not None:
+def story_input(request, payload: Schema) -> dict:
+    """The service's input (a `StoryInput` of the fields sent), as the values `save_story` takes."""
+    values = payload.dict(exclude_unset=True, exclude={"version"})
+    if values.get("channel_intentions") is not None:
         values["channel_intentions"] = [str(k) for k in values["channel_intentions"]]
-    return StoryInput.of(**values)
+    return {"input": StoryInput.of(**values)}
+
+
+def save_story(actor, values: dict) -> Story:
+    return story_service.create_story(actor, values["input"])
+
+
+STORIES = Resource("story", Story, input=StoryIn, output=StoryOut, lookup=story_service.get_story, save=save_story,
+                   values=story_input, patch=StoryPatch,
+                   summaries={"create": "Create a story (revision 1)", "get": "One story"})  # fmt: skip
 
 
 @router.get("/stories", response={200: StoryListOut, **ERRORS}, summary="List or search stories")
@@ -232,79 +238,53 @@ def search_reindex(request):
     return Status(202, {"task_id": request_reindex(actor_from_request(request, "api"))})
 
 
-@router.post("/stories", response={201: StoryOut, **ERRORS}, summary="Create a story (revision 1)")
-def stories_create(request, payload: StoryIn):
-    story = story_service.create_story(actor_from_request(request, "api"), _story_input(payload, set()))
-    return Status(201, story)
+STORIES.routes(router, "/stories", "story_id", verbs=("create", "get"))
 
 
-@router.get("/stories/{story_id}", response={200: StoryOut, **ERRORS}, summary="One story")
-def stories_get(request, story_id: int):
-    return story_service.get_story(request.auth, story_id)
-
-
-@router.patch(
-    "/stories/{story_id}",
-    response={200: StoryOut, **ERRORS},
-    summary="Edit a story; answers 409 if someone saved since `version`",
-)
+# Not a routes() change: the service checks the fields before it looks the story up (422 before 404), kept so.
+@router.patch("/stories/{story_id}", response={200: StoryOut, **ERRORS},
+              summary="Edit a story; answers 409 if someone saved since `version`")  # fmt: skip
 def stories_patch(request, story_id: int, payload: StoryPatch):
-    story = story_service.update_story(
-        actor_from_request(request, "api"), story_id, _story_input(payload, {"version"}), payload.version
-    )
-    return story
+    edit = story_input(request, payload)["input"]
+    return story_service.update_story(actor_from_request(request, "api"), story_id, edit, payload.version)
 
 
-def _history_story(request, story_id: int) -> Story:
-    story = story_service.get_story(request.auth, story_id)
-    if not story_service.can_view_history(request.auth):
+def history_story(user, story_id: int) -> Story:
+    """The story (404 when hidden), then 403 for a role that may not read its history."""
+    story = story_service.get_story(user, story_id)
+    if not story_service.can_view_history(user):
         raise Forbidden(FieldError("forbidden", "history not available to this role"))
     return story
 
 
-@router.get("/stories/{story_id}/revisions", response={200: list[RevisionListItem], **ERRORS}, summary="Revisions")
-def revisions_list(request, story_id: int):
-    story = _history_story(request, story_id)
+@on_one(router.get, "/stories/{story_id}/revisions", history_story, list[RevisionListItem], "Revisions")
+def revisions_list(actor, story):
     return list(story.revisions.select_related("created_by"))
 
 
 @router.get("/stories/{story_id}/revisions/{number}", response={200: RevisionOut, **ERRORS}, summary="One revision")
 def revisions_get(request, story_id: int, number: int):
-    story = _history_story(request, story_id)
+    story = history_story(request.auth, story_id)
     return story_service.get_revision(request.auth, story, number)
 
 
 @router.get("/stories/{story_id}/diff", response={200: DiffOut, **ERRORS}, summary="Diff between two revisions")
 def revisions_diff(request, story_id: int, old: int, new: int):
-    story = _history_story(request, story_id)
-    diff = diff_revisions(
-        story_service.get_revision(request.auth, story, old),
-        story_service.get_revision(request.auth, story, new),
+    story = history_story(request.auth, story_id)
+    return diff_revisions(
+        story_service.get_revision(request.auth, story, old), story_service.get_revision(request.auth, story, new)
     )
-    return {
-        "old": old,
-        "new": new,
-        "title_html": diff.title,
-        "summary_html": diff.summary,
-        "body": [{"kind": line.kind, "html": line.html} for line in diff.body],
-        "tags_added": diff.tags_added,
-        "tags_removed": diff.tags_removed,
-    }
 
 
-@router.post(
-    "/stories/{story_id}/revisions/{number}/restore",
-    response={200: StoryOut, **ERRORS},
-    summary="Restore an old revision as a new one",
-)
+@router.post("/stories/{story_id}/revisions/{number}/restore", response={200: StoryOut, **ERRORS},
+             summary="Restore an old revision as a new one")  # fmt: skip
 def revisions_restore(request, story_id: int, number: int, payload: RestoreIn):
     story = story_service.restore_revision(actor_from_request(request, "api"), story_id, number, payload.version)
     return story
 
 
-@router.get("/stories/{story_id}/assets", response={200: list[AssetOut], **ERRORS}, summary="Assets of a story")
-def assets_list(request, story_id: int):
-    story = story_service.get_story(request.auth, story_id)
+@on_one(router.get, "/stories/{story_id}/assets", story_service.get_story, list[AssetOut], "Assets of a story")
+def assets_list(actor, story):
     return list(story.assets.all())
 
 
@@ -314,15 +294,14 @@ def assets_upload(request, story_id: int, file: File[UploadedFile], caption: For
     return Status(201, asset)
 
 
-@router.get("/assets/{key}/download", response={200: None, **ERRORS}, summary="Download an asset (access-checked)")
-def assets_download(request, key: str):
-    return asset_response(asset_service.get_asset(request.auth, key), actor_from_request(request, "api"))
+@on_one(router.get, "/assets/{key}/download", asset_service.get_asset, None, "Download an asset (access-checked)")
+def assets_download(actor, asset):
+    return asset_response(asset, actor)
 
 
-@router.get("/assets/{key}/thumbnail", response={200: None, **ERRORS}, summary="Thumbnail of an image asset")
-def assets_thumbnail(request, key: str):
-    asset = asset_service.get_asset(request.auth, key)
-    return asset_response(asset, actor_from_request(request, "api"), thumbnail=True)
+@on_one(router.get, "/assets/{key}/thumbnail", asset_service.get_asset, None, "Thumbnail of an image asset")
+def assets_thumbnail(actor, asset):
+    return asset_response(asset, actor, thumbnail=True)
 
 
 @router.delete("/assets/{key}", response={204: None, **ERRORS}, summary="Delete an asset")
@@ -337,33 +316,19 @@ class PublishIn(Schema):
     hold: bool = Field(False, description="prepare renditions only; send later with /publications/{id}/release")
 
 
-@router.post(
-    "/stories/{story_id}/publish",
-    response={201: PublicationOut, **ERRORS},
-    summary="Publish the approved story to channels (now, at a time, or held for editing)",
-)
-def stories_publish(request, story_id: int, payload: PublishIn):
-    publication = publish_story(
-        actor_from_request(request, "api"), story_id, payload.channels, at=payload.at, release_now=not payload.hold
-    )
-    return Status(201, publication)
+@on_one(router.post, "/stories/{story_id}/publish", story_service.get_story, PublicationOut,
+        "Publish the approved story to channels (now, at a time, or held for editing)", status=201)  # fmt: skip
+def stories_publish(actor, story, payload: PublishIn):
+    return publish_story(actor, story.pk, payload.channels, at=payload.at, release_now=not payload.hold)
 
 
-@router.get(
-    "/stories/{story_id}/publications",
-    response={200: list[PublicationOut], **ERRORS},
-    summary="Where and how a story was published",
-)
-def stories_publications(request, story_id: int):
-    story = story_service.get_story(request.auth, story_id)
-    return list(publications_of(request.auth, "story", story.pk))
+@on_one(router.get, "/stories/{story_id}/publications", story_service.get_story, list[PublicationOut],
+        "Where and how a story was published")  # fmt: skip
+def stories_publications(actor, story):
+    return list(publications_of(actor.user, "story", story.pk))
 
 
-@router.get(
-    "/stories/{story_id}/ninjs",
-    response={200: dict, **ERRORS},
-    summary="The story as IPTC ninjs 2.0 JSON (approved text once approved)",
-)
-def stories_ninjs(request, story_id: int):
-    story = story_service.get_story(request.auth, story_id)
+@on_one(router.get, "/stories/{story_id}/ninjs", story_service.get_story, dict,
+        "The story as IPTC ninjs 2.0 JSON (approved text once approved)")  # fmt: skip
+def stories_ninjs(actor, story):
     return story_ninjs(story)

@@ -194,10 +194,10 @@ class WithdrawIn(Schema):
     reason: str = ""
 
 
-class DeliveryList(Schema):
+class DeliveryList(Schema):  # reads a `listing.DeliveryPage`
     count: int
     page: int
-    results: list[DeliveryOut]
+    results: list[DeliveryOut] = Field(alias="rows")
 
 
 @router.get("/channel-types", summary="Channel kinds (with rendition fields) and transmitters (with settings)")
@@ -267,9 +267,9 @@ def channels_resume(actor, channel: Channel) -> Channel:
     return channels_admin.set_paused(actor, channel.pk, False)
 
 
-@router.get("/publications/{publication_id}", response={200: PublicationOut, **ERRORS}, summary="A publication")
-def publications_get(request, publication_id: int):
-    return services.get_publication(request.auth, publication_id)
+@on_one(router.get, "/publications/{publication_id}", services.get_publication, PublicationOut, "A publication")
+def publications_get(actor, publication) -> None:
+    """Answers the publication."""
 
 
 @on_one(router.post, "/publications/{publication_id}/release", services.get_publication, PublicationOut,
@@ -289,14 +289,12 @@ def publications_withdraw(actor, publication, payload: WithdrawIn):
 
 @router.patch("/renditions/{rendition_id}", response={200: RenditionOut, **ERRORS}, summary="Edit a rendition")
 def renditions_patch(request, rendition_id: int, payload: RenditionPatch):
-    rendition = services.edit_rendition(actor_from_request(request, "api"), rendition_id, payload.fields)
-    return rendition
+    return services.edit_rendition(actor_from_request(request, "api"), rendition_id, payload.fields)
 
 
 @router.get("/deliveries", response={200: DeliveryList, **ERRORS}, summary="The delivery log")
 def deliveries_list(request, filters: Query[DeliveryFilters]):
-    page = list_deliveries(request.auth, filters)
-    return {"count": page.count, "page": page.page, "results": list(page.rows)}
+    return list_deliveries(request.auth, filters)
 
 
 @router.post("/deliveries/{delivery_id}/retry", response={200: DeliveryOut, **ERRORS}, summary="Send again")

@@ -13,11 +13,12 @@ from tongpin.core import roles, throttle
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, NotFound, TooLarge, TooManyRequests, ValidationFailed
+from tongpin.core.resources import on_one, shown
 from tongpin.core.schemas import ERRORS
 from tongpin.newsroom import stories as story_service
 
 from . import proofing, workflow
-from .models import ReviewRun, ReviewStep, StepComment
+from .models import ReviewRun, ReviewStep
 
 router = Router(tags=["review"])
 
@@ -34,19 +35,13 @@ class DecisionIn(Schema):
     author_reason: str = Field("", description="required when an author decides on their own story (if allowed)")
 
 
-def _name(user) -> str | None:
-    return str(user) if user else None
-
-
 class CommentOut(Schema):
     author: str
     text: str
     decision: str
     created_at: dt.datetime
 
-    @staticmethod
-    def resolve_author(comment: StepComment) -> str:
-        return str(comment.author)
+    resolve_author = shown("author")
 
 
 class StepOut(Schema):
@@ -60,13 +55,7 @@ class StepOut(Schema):
     decided_at: dt.datetime | None
     comments: list[CommentOut]
 
-    @staticmethod
-    def resolve_claimed_by(step: ReviewStep) -> str | None:
-        return _name(step.claimed_by)
-
-    @staticmethod
-    def resolve_decided_by(step: ReviewStep) -> str | None:
-        return _name(step.decided_by)
+    resolve_claimed_by, resolve_decided_by = shown("claimed_by"), shown("decided_by")
 
 
 class RunOut(Schema):
@@ -80,9 +69,7 @@ class RunOut(Schema):
     finished_at: dt.datetime | None
     steps: list[StepOut]
 
-    @staticmethod
-    def resolve_submitted_by(run: ReviewRun) -> str:
-        return str(run.submitted_by)
+    resolve_submitted_by = shown("submitted_by")
 
     @staticmethod
     def resolve_steps(run: ReviewRun) -> list[ReviewStep]:
@@ -136,11 +123,8 @@ class FlagIn(Schema):
     reason: str
 
 
-@router.post(
-    "/stories/{story_id}/submit",
-    response={201: RunOut, **ERRORS},
-    summary="Send the latest revision into review",
-)
+@router.post("/stories/{story_id}/submit", response={201: RunOut, **ERRORS},
+             summary="Send the latest revision into review")  # fmt: skip
 def submit(request, story_id: int, payload: SubmitIn):
     run = workflow.submit(actor_from_request(request, "api"), story_id, payload.version, payload.priority)
     return Status(201, run)
@@ -148,30 +132,24 @@ def submit(request, story_id: int, payload: SubmitIn):
 
 @router.post("/stories/{story_id}/review", response={200: RunOut, **ERRORS}, summary="Decide on the current step")
 def review(request, story_id: int, payload: DecisionIn):
-    run = workflow.decide(
-        actor_from_request(request, "api"),
-        story_id,
-        payload.decision,
-        payload.comment,
-        payload.same_person_reason,
-        payload.author_reason,
-    )
-    return run
+    answer = (payload.decision, payload.comment, payload.same_person_reason, payload.author_reason)
+    return workflow.decide(actor_from_request(request, "api"), story_id, *answer)
 
 
-@router.get(
-    "/stories/{story_id}/review",
-    response={200: RunOut, **ERRORS},
-    summary="The latest review run and its steps",
-)
-def review_get(request, story_id: int):
-    story = workflow.reviewable_story(request.auth, story_id)
-    if not (story_service.can_view_history(request.auth) or workflow.is_named_reviewer(request.auth, story.pk)):
+def latest_run(user, story_id: int) -> ReviewRun:
+    """The story's latest review run, for whoever may read its history or is named on it (404 otherwise)."""
+    story = workflow.reviewable_story(user, story_id)
+    if not (story_service.can_view_history(user) or workflow.is_named_reviewer(user, story.pk)):
         raise NotFound(FieldError("no_review", "no review visible"))
     run = story.review_runs.select_related("workflow", "revision", "submitted_by").first()
     if run is None:
         raise NotFound(FieldError("no_review", "this story has not been submitted"))
     return run
+
+
+@on_one(router.get, "/stories/{story_id}/review", latest_run, RunOut, "The latest review run and its steps")
+def review_get(actor, run) -> None:
+    """Answers the run."""
 
 
 @router.post("/stories/{story_id}/review/claim", response={200: RunOut, **ERRORS}, summary="Claim the current step")
@@ -180,40 +158,30 @@ def review_claim(request, story_id: int):
     return step.run
 
 
-def _story_report(request, story_id: int):
-    story = story_service.get_story(request.auth, story_id)
-    if not story_service.can_view_history(request.auth):
+def story_report(user, story_id: int):
+    """The proofreading report of the story's latest revision, for whoever may read its history (404 otherwise)."""
+    story = story_service.get_story(user, story_id)
+    if not story_service.can_view_history(user):
         raise NotFound(FieldError("story_not_found", "not visible"))
     return proofing.latest_report(story.revisions.get(number=story.version))
 
 
-@router.get(
-    "/stories/{story_id}/proofread",
-    response={200: ProofreadReportOut, **ERRORS},
-    summary="Proofreading findings of the latest revision",
-)
-def proofread_get(request, story_id: int):
-    return proofing.report_view(_story_report(request, story_id))
+@on_one(router.get, "/stories/{story_id}/proofread", story_report, ProofreadReportOut,
+        "Proofreading findings of the latest revision")  # fmt: skip
+def proofread_get(actor, report):
+    return proofing.report_view(report)
 
 
-@router.post(
-    "/stories/{story_id}/proofread",
-    response={200: ProofreadReportOut, **ERRORS},
-    summary="Proofread the latest revision again",
-)
-def proofread_run(request, story_id: int):
-    report = _story_report(request, story_id)
+@on_one(router.post, "/stories/{story_id}/proofread", story_report, ProofreadReportOut,
+        "Proofread the latest revision again")  # fmt: skip
+def proofread_run(actor, report):
     return proofing.report_view(proofing.proofread_revision(report.revision))
 
 
-@router.post(
-    "/stories/{story_id}/proofread/overrides",
-    response={200: ProofreadReportOut, **ERRORS},
-    summary="Keep an error, with a reason",
-)
-def proofread_override(request, story_id: int, payload: OverrideIn):
-    report = _story_report(request, story_id)
-    proofing.override_finding(actor_from_request(request, "api"), report, payload.key, payload.reason)
+@on_one(router.post, "/stories/{story_id}/proofread/overrides", story_report, ProofreadReportOut,
+        "Keep an error, with a reason")  # fmt: skip
+def proofread_override(actor, report, payload: OverrideIn):
+    proofing.override_finding(actor, report, payload.key, payload.reason)
     return proofing.report_view(report)
 
 
@@ -247,11 +215,8 @@ def queue(request):
     ]
 
 
-@router.post(
-    "/stories/{story_id}/flags",
-    response={201: dict, **ERRORS},
-    summary="Flag a published story (post-publication)",
-)
+@router.post("/stories/{story_id}/flags", response={201: dict, **ERRORS},
+             summary="Flag a published story (post-publication)")  # fmt: skip
 def flag(request, story_id: int, payload: FlagIn):
     found = workflow.flag_story(actor_from_request(request, "api"), story_id, payload.reason)
     return Status(201, {"id": found.pk, "state": found.state})
@@ -262,11 +227,8 @@ class ResolveIn(Schema):
     note: str
 
 
-@router.post(
-    "/flags/{flag_id}/resolve",
-    response={200: dict, **ERRORS},
-    summary="Withdraw the story, or dismiss the flag",
-)
+@router.post("/flags/{flag_id}/resolve", response={200: dict, **ERRORS},
+             summary="Withdraw the story, or dismiss the flag")  # fmt: skip
 def resolve(request, flag_id: int, payload: ResolveIn):
     found = workflow.resolve_flag(actor_from_request(request, "api"), flag_id, payload.withdraw, payload.note)
     return {"id": found.pk, "state": found.state}
@@ -287,11 +249,8 @@ def rules_import(request, file: File[UploadedFile]):
     return {"imported": count}
 
 
-@router.post(
-    "/proofread/roster.csv",
-    response={200: dict, **ERRORS},
-    summary="Replace the leader roster from CSV (admins)",
-)
+@router.post("/proofread/roster.csv", response={200: dict, **ERRORS},
+             summary="Replace the leader roster from CSV (admins)")  # fmt: skip
 def roster_import(request, file: File[UploadedFile]):
     text = _decode(file.read(1024 * 1024 + 1), 1024 * 1024)
     return {"people": proofing.import_roster_csv(actor_from_request(request, "api"), text, file.name or "roster.csv")}
