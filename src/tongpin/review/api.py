@@ -73,8 +73,7 @@ class RunOut(Schema):
 
     @staticmethod
     def resolve_steps(run: ReviewRun) -> list[ReviewStep]:
-        steps = run.steps.select_related("claimed_by", "decided_by").prefetch_related("comments__author")
-        return list(steps)
+        return list(workflow.run_steps(run))
 
 
 class FindingOut(Schema):
@@ -136,18 +135,18 @@ def review(request, story_id: int, payload: DecisionIn):
     return workflow.decide(actor_from_request(request, "api"), story_id, *answer)
 
 
-def latest_run(user, story_id: int) -> ReviewRun:
+def visible_run(user, story_id: int) -> ReviewRun:
     """The story's latest review run, for whoever may read its history or is named on it (404 otherwise)."""
     story = workflow.reviewable_story(user, story_id)
-    if not (story_service.can_view_history(user) or workflow.is_named_reviewer(user, story.pk)):
+    if not workflow.may_see_review(user, story):
         raise NotFound(FieldError("no_review", "no review visible"))
-    run = story.review_runs.select_related("workflow", "revision", "submitted_by").first()
+    run = workflow.latest_run(story)
     if run is None:
         raise NotFound(FieldError("no_review", "this story has not been submitted"))
     return run
 
 
-@on_one(router.get, "/stories/{story_id}/review", latest_run, RunOut, "The latest review run and its steps")
+@on_one(router.get, "/stories/{story_id}/review", visible_run, RunOut, "The latest review run and its steps")
 def review_get(actor, run) -> None:
     """Answers the run."""
 
