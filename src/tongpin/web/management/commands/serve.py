@@ -5,6 +5,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from importlib import import_module
 from pathlib import Path
 
 from django.conf import settings
@@ -95,6 +96,7 @@ class Command(TongpinCommand):
     def _run_gunicorn(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
         from gunicorn.app.base import BaseApplication
 
+        from tongpin.core import heap
         from tongpin.wsgi import application
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -120,4 +122,6 @@ class Command(TongpinCommand):
             def load(self):
                 return application
 
+        import_module(settings.ROOT_URLCONF)  # the URLs and API schemas: loaded once here, not in every web process
+        heap.freeze_loaded()  # before the fork: no full collection in a web process walks the startup objects
         TongpinServer().run()
