@@ -169,6 +169,27 @@ def test_the_three_administrators_are_not_offered_as_assignees_nor_taken(users, 
     assert not Assignment.objects.exists()
 
 
+def test_owner_and_author_lists_offer_no_administrator_either(users, partners):
+    """The next user trial: 负责人 of a partner to-do, a campaign or an event, and a story's 作者, still offered the
+    三员 administrators (an audit administrator could be made owner of a partner's to-do)."""
+    from tongpin.newsroom.forms import StoryForm
+    from tongpin.partners.forms import ActionForm, PartnerForm
+    from tongpin.planning.forms import CampaignForm, EventForm, TaskForm
+
+    lists = {
+        "action owner": ActionForm(partner=partners["em"]).fields["owner"],
+        "partner owners": PartnerForm().fields["owners"],
+        "campaign owner": CampaignForm().fields["owner"],
+        "event owner": EventForm().fields["owner"],
+        "task owner": TaskForm().fields["owner"],
+        "story authors": StoryForm(user=users["reporter"]).fields["authors"],
+    }
+    for name, field in lists.items():
+        offered = set(field.queryset.values_list("username", flat=True))
+        assert "reporter" in offered, name
+        assert not offered & {"admin", "secadmin", "auditor", "liaison_em"}, (name, offered)
+
+
 # -- publicity requests --------------------------------------------------------------------------------------
 
 

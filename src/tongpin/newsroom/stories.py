@@ -123,8 +123,9 @@ def can_submit(user: User, story: Story) -> bool:
 
 def possible_authors() -> QuerySet[User]:
     """People a story can be credited to: active users whose role writes stories — not the alert senders'
-    machine accounts, liaisons or duty officers, nor anyone who has left."""
-    return User.objects.filter(is_active=True, role__in=roles.roles_with(roles.STORY_CREATE))
+    machine accounts, liaisons, duty officers or the system administrator, nor anyone who has left."""
+    writers = set(roles.roles_with(roles.STORY_CREATE)) & set(roles.roles_with(roles.ASSIGNMENT_TAKE))  # not 三员
+    return User.objects.filter(is_active=True, role__in=writers)
 
 
 def _clean_tags(raw: Iterable[str], errors: list[FieldError]) -> list[str]:

@@ -3,17 +3,18 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tongpin.core import roles
 from tongpin.core.forms import DATE, DATETIME, ListField, MonthsField
 from tongpin.core.models import User
-from tongpin.core.roles import Role
 
 from .measures import MEASURES
 from .models import ActionItem, Agreement, Commitment, Contact, Meeting, Partner
 
 
 def staff_users():
-    excluded = [Role.PARTNER_LIAISON, Role.ALERT_SENDER]
-    return User.objects.filter(is_active=True).exclude(role__in=excluded).order_by("username")
+    """The station's people who can be given work — owners, assignees (roles.ASSIGNMENT_TAKE): not liaisons or
+    sender accounts, and not the 三员 administrators, who do no newsroom work."""
+    return User.objects.filter(is_active=True, role__in=roles.roles_with(roles.ASSIGNMENT_TAKE)).order_by("username")
 
 
 class PartnerForm(forms.ModelForm):

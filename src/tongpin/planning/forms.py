@@ -1,12 +1,9 @@
 """Planning forms: type-checking only; the rules live in services."""
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from tongpin.core import roles
 from tongpin.core.forms import ListField
-from tongpin.core.models import User
 from tongpin.partners.forms import DATE, DATETIME, staff_users
 from tongpin.partners.models import Partner, PublicityRequest
 from tongpin.publishing.kinds import ChannelKind
@@ -152,12 +149,7 @@ class AssignmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_users()
-
-
-def assignable_users() -> QuerySet[User]:
-    """People an assignment can be given to (roles.ASSIGNMENT_TAKE): not the 三员 administrators."""
-    return User.objects.filter(is_active=True, role__in=roles.roles_with(roles.ASSIGNMENT_TAKE)).order_by("username")
+        self.fields["assignee"].queryset = staff_users()
 
 
 class EventForm(forms.ModelForm):
