@@ -327,6 +327,7 @@ def test_ical_feeds_parse_back_and_tokens_cannot_be_forged(client, users, campai
     calendar = icalendar.Calendar.from_ical(response.content)
     events = list(calendar.walk("VEVENT"))
     assert [str(e["SUMMARY"]) for e in events] == ["交稿：直播访谈"]
+    assert str(events[0]["URL"]).startswith("http://testserver/")  # a calendar app cannot open a relative link
     assert abs(events[0].decoded("DTSTART") - due) < dt.timedelta(seconds=1)
     assert str(calendar["X-WR-CALNAME"]).endswith("reporter2 的工作")
 

@@ -197,7 +197,8 @@ def ical_feed(request, token: str):
     shown = ical.feed(*found, timezone.localdate()) if found else None
     if shown is None:
         raise Http404
-    body = ical.render(*shown, settings.TONGPIN_BASE_URL)
+    # A calendar app opens the links outside the site: absolute, from the configured address or else this request's.
+    body = ical.render(*shown, settings.TONGPIN_BASE_URL or request.build_absolute_uri("/"))
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 
