@@ -224,6 +224,29 @@ def test_action_items_refuse_past_dates_and_remind_once(users, partners, django_
     assert done.done_at is not None and ActionItem.objects.get(pk=soon.pk).state == "done"
 
 
+def test_liaison_records_and_to_dos_can_be_deleted_from_the_partner_page(users, partners, client_for):
+    """A user trial: meetings and to-dos had no 删除 on the partner page; a meeting a to-do came from is kept."""
+    from django.utils import timezone
+
+    em = partners["em"]
+    desk = actor(users["desk"])
+    meeting = partner_service.save_meeting(desk, em, {"title": "季度座谈", "held_at": timezone.now()})
+    due = timezone.localdate() + dt.timedelta(days=3)
+    todo = partner_service.save_action(desk, em, {"title": "补材料", "owner": users["desk"], "due_on": due,
+                                                  "meeting": meeting})  # fmt: skip
+    page = client_for("desk").get("/partners/em/").content.decode()
+    assert f"/records/meeting/{meeting.pk}/delete" in page and f"/records/action/{todo.pk}/delete" in page
+    assert page.count("data-confirm") >= 2
+    desk_page = client_for("desk")
+    refused = desk_page.post(f"/records/meeting/{meeting.pk}/delete", follow=True)
+    assert "仍被其他记录引用" in refused.content.decode() and em.meetings.filter(pk=meeting.pk).exists()
+    assert client_for("liaison_zone").post(f"/records/action/{todo.pk}/delete").status_code == 404
+    assert desk_page.post(f"/records/action/{todo.pk}/delete").status_code == 302
+    assert desk_page.post(f"/records/meeting/{meeting.pk}/delete").status_code == 302
+    assert not em.actions.exists() and not em.meetings.exists()
+    assert AuditEvent.objects.filter(action__in=["actionitem.delete", "meeting.delete"]).count() == 2
+
+
 # -- API -----------------------------------------------------------------------------------------------------
 
 

@@ -177,6 +177,7 @@ DELETABLE = {  # kind: (model, the capability deleting needs, the path to its pa
     "commitment": (Commitment, roles.PARTNER_MANAGE, "agreement__partner"),
     "contact": (Contact, roles.PARTNER_MANAGE, "partner"),
     "meeting": (Meeting, roles.LIAISON_RECORD, "partner"),
+    "action": (ActionItem, roles.LIAISON_RECORD, "partner"),
 }
 
 
