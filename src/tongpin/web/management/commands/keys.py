@@ -53,7 +53,11 @@ def _status_lines(found: dict) -> list[str]:
     else:
         where = found["source"] or _("（无）")
     lines = [_("数据密钥：%(where)s；加密算法 %(cipher)s") % {"where": where, "cipher": found["cipher"]}]
-    if found.get("problem"):
+    if found.get("problem") and not found["keys"] and not any(found["stores"].values()):
+        # Nothing sealed yet, so nothing is wrong: the key is made when the first secret is saved.
+        later = _("尚未生成数据密钥：第一次保存需要加密的密钥时自动生成（%(file)s）")
+        lines.append(later % {"file": datakey.key_file()})
+    elif found.get("problem"):
         lines.append(_("问题：%(p)s") % {"p": found["problem"]})
     else:
         lines.append(_("当前密钥 %(current)s；本机持有：%(keys)s") % {"current": found["current"],
