@@ -20,9 +20,12 @@ def test_freezing_exempts_what_is_alive_from_later_collections():
 
 
 def test_the_worker_freezes_after_loading_and_before_its_loop(db, monkeypatch):
+    from tongpin.core import periodic
+    from tongpin.publishing import dispatcher
+
     calls = []
     monkeypatch.setattr(heap, "freeze_loaded", lambda: calls.append("freeze") or 0)
-    from tongpin.publishing import dispatcher
+    monkeypatch.setattr(periodic, "run_forever", lambda stop: None)  # no thread left behind after the test
 
     real_run = dispatcher.Dispatcher.run
     monkeypatch.setattr(

@@ -64,4 +64,7 @@ class Command(TongpinCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        dispatcher.run(once=batch)
+        try:
+            dispatcher.run(once=batch)
+        finally:
+            dispatcher.stop.set()  # the periodic thread beside the loop ends with it (a --batch run returns)
