@@ -533,20 +533,27 @@ def test_the_commands_known_before_the_settings_are_the_ones_django_runs():
     assert known_commands() == set(get_commands())
 
 
-def test_keys_status_before_any_secret_is_sealed_says_the_key_comes_later_not_a_problem(settings):
+def test_keys_status_before_any_secret_is_sealed_says_the_key_comes_later_not_a_problem(
+    settings, monkeypatch, tmp_path
+):
     """A user trial: a fresh home's `keys status` printed 问题：no data key … (English, and no problem at all)."""
     from django.utils import translation
 
+    from tongpin.core import datakey
     from tongpin.web.management.commands.keys import _status_lines
 
+    monkeypatch.delenv(datakey.ENV, raising=False)
+    settings.HOME = tmp_path  # no key file either
     fresh = {"source": "", "cipher": "AES-256-GCM", "current": "", "keys": [], "problem": "no data key: …",
-             "stores": {"channel_settings": {}, "totp_device_keys": {}}}  # fmt: skip
+             "stores": {"channel_settings": {"plaintext": 1}, "totp_device_keys": {}}}  # fmt: skip
     with translation.override("zh-hans"):
         lines = _status_lines(fresh)
-    assert "尚未生成数据密钥" in lines[1] and "no data key" not in "".join(lines), lines
-    lost = {**fresh, "stores": {"channel_settings": {"k1": 2}}}  # values sealed, key gone: that is a problem
-    with translation.override("zh-hans"):
+        assert "尚未生成数据密钥" in lines[1] and "no data key" not in "".join(lines), lines
+        lost = {**fresh, "stores": {"channel_settings": {"k1": 2}}}  # values sealed, key gone: that is a problem
         assert _status_lines(lost)[1].startswith("问题：no data key")
+        monkeypatch.setenv(datakey.ENV, "not a key")  # a key given but unreadable is a problem too
+        broken = {**fresh, "problem": "malformed data key"}
+        assert _status_lines(broken)[1] == "问题：malformed data key"
 
 
 def test_keys_status_speaks_the_shells_language_and_reports_one_object(users, monkeypatch, tmp_path):

@@ -148,6 +148,12 @@ _cache: dict[str, Keyring] = {}
 _stores: dict[str, Store] = {}
 
 
+def configured() -> bool:
+    """Whether a data key is given at all (the variable, or the key file), readable or not: without one, it is
+    made when the first secret is sealed."""
+    return bool(os.environ.get(ENV, "").strip()) or bool(_stamp(key_file()))
+
+
 def _load() -> Keyring | None:
     if os.environ.get(ENV, "").strip():
         return Keyring(_read_lines(os.environ[ENV]), "env")

@@ -53,8 +53,9 @@ def _status_lines(found: dict) -> list[str]:
     else:
         where = found["source"] or _("（无）")
     lines = [_("数据密钥：%(where)s；加密算法 %(cipher)s") % {"where": where, "cipher": found["cipher"]}]
-    if found.get("problem") and not found["keys"] and not any(found["stores"].values()):
-        # Nothing sealed yet, so nothing is wrong: the key is made when the first secret is saved.
+    if found.get("problem") and not datakey.configured() and not _unopenable(found):
+        # No key given and nothing sealed with one: nothing is wrong, the key is made when the first secret is
+        # saved. (A key given but unreadable, or secrets sealed with a key that is gone, is a problem.)
         later = _("尚未生成数据密钥：第一次保存需要加密的密钥时自动生成（%(file)s）")
         lines.append(later % {"file": datakey.key_file()})
     elif found.get("problem"):
