@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tongpin.core import roles
 from tongpin.newsroom.models import Story, StoryStatus
-from tongpin.partners.fulfilment import fulfilment
+from tongpin.partners.fulfilment import agreement_fulfilment
 from tongpin.partners.models import ActionState, AgreementStatus, Partner
 from tongpin.partners.scope import partner_scope
 from tongpin.partners.services import get_partner
@@ -38,10 +38,7 @@ def _portal_partner(request) -> Partner:
 def portal(request):
     partner = _portal_partner(request)
     today = timezone.localdate()
-    agreements = [
-        (a, [fulfilment(c) for c in a.commitments.filter(archived_at__isnull=True).select_related("agreement")])
-        for a in partner.agreements.exclude(status=AgreementStatus.DRAFT)
-    ]
+    agreements = [(a, agreement_fulfilment(a)) for a in partner.agreements.exclude(status=AgreementStatus.DRAFT)]
     published = (
         Story.objects.filter(partner=partner, status=StoryStatus.PUBLISHED)
         .order_by("-updated_at")
