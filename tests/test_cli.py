@@ -132,15 +132,19 @@ def _assert_refused(done: subprocess.CompletedProcess, database: Path, reason: s
 @pytest.mark.django_db(False)
 def test_a_command_that_needs_a_missing_database_refuses_in_one_line(tmp_path):
     default = tmp_path / "data" / "tongpin"
-    done = _tongpin(tmp_path, "token", "create", "admin")
+    english = {"LANG": "en_US.UTF-8", "LANGUAGE": "", "LC_ALL": ""}
+    done = _tongpin(tmp_path, "token", "create", "admin", **english)
     _assert_refused(done, default / "tongpin.sqlite3", "no database at")
     assert "per-user default" in done.stderr
+    # In a Chinese shell (the default), in Chinese: a user trial found this line in English only.
+    done = _tongpin(tmp_path, "token", "create", "admin", LANG="zh_CN.UTF-8", LANGUAGE="", LC_ALL="")
+    _assert_refused(done, default / "tongpin.sqlite3", "处没有数据库（每个用户的默认位置）")
     # Nothing was created: no data folder, no var/ in the current folder, nothing in the home folder.
     assert not (tmp_path / "data").exists() and not (tmp_path / "home").exists()
     assert list((tmp_path / "elsewhere").iterdir()) == []
 
     # ./var only when asked for, and refused the same way.
-    done = _tongpin(tmp_path, "worker", "--batch", TONGPIN_HOME="var")
+    done = _tongpin(tmp_path, "worker", "--batch", TONGPIN_HOME="var", **english)
     _assert_refused(done, tmp_path / "elsewhere" / "var" / "tongpin.sqlite3", "no database at")
     assert list((tmp_path / "elsewhere").iterdir()) == []
 
@@ -148,7 +152,7 @@ def test_a_command_that_needs_a_missing_database_refuses_in_one_line(tmp_path):
     stale = tmp_path / "stale"
     stale.mkdir()
     (stale / "tongpin.sqlite3").touch()
-    done = _tongpin(tmp_path, "token", "list", TONGPIN_HOME=str(stale))
+    done = _tongpin(tmp_path, "token", "list", TONGPIN_HOME=str(stale), **english)
     _assert_refused(done, stale / "tongpin.sqlite3", "no tables")
 
 
@@ -454,6 +458,10 @@ def test_help_follows_the_shells_language(monkeypatch, command):
     english = _all_help(command)
     assert not CJK.search(english), [line for line in english.splitlines() if CJK.search(line)]
     assert english.startswith("usage: tongpin ") and "options:" in english and "show this help message" in english
+    # Django's own options too (a user trial found them in English in the Chinese help); Django's --version,
+    # --settings and --pythonpath are not Tongpin's way and stay out of the help.
+    assert "输出的详细程度" in chinese and "出错时显示完整的调用栈" in chinese and "Verbosity level" not in chinese
+    assert "Verbosity level" in english and "--settings" not in english and "--version" not in english
 
 
 @pytest.mark.django_db(False)
@@ -494,6 +502,30 @@ def test_argparse_error_messages_follow_the_shells_language(monkeypatch):
     code, _out, message = _run("keys", "statuses")
     assert code == 2 and "argument action: invalid choice: 'statuses' (choose from" in message, message
     assert not CJK.search(message)
+
+
+def test_an_option_given_before_its_subcommand_is_named_with_the_subcommand(monkeypatch):
+    """A user trial: `tongpin audit --days x` was refused as an unknown subcommand 'x'."""
+    _env_language(monkeypatch, "zh_CN.UTF-8")
+    code, _out, message = _run("audit", "--days", "x")
+    assert code == 2 and "--days 是子命令 purge 的选项" in message and "tongpin audit purge --days" in message
+    code, _out, message = _run("token", "--json", "list")
+    assert code == 2 and "--json 是子命令 list 的选项" in message, message
+    assert "无效的选择：'bogus'" in _run("token", "bogus")[2]  # no misplaced option: argparse's own word
+    _env_language(monkeypatch, "en_US.UTF-8")
+    code, _out, message = _run("audit", "--days", "200")
+    assert code == 2 and "--days is an option of purge" in message and not CJK.search(message), message
+
+
+def test_token_and_audit_messages_follow_the_shells_language(monkeypatch, db):
+    _env_language(monkeypatch, "zh_CN.UTF-8")
+    assert _run("token", "create", "nobody")[::2] == (1, "没有在用的用户“nobody”")
+    assert _run("token", "create", "nobody", "--scope", "all")[2].startswith("--scope 只能是 read、alerts、full")
+    assert _run("audit", "purge", "--days", "3")[::2] == (2, "审计事件至少保留 180 天（给出的是 3）")
+    assert _run("audit", "purge", "--days", "400")[1].startswith("无需删除（没有早于 ")
+    _env_language(monkeypatch, "en_US.UTF-8")
+    assert _run("token", "revoke", "nothing")[::2] == (1, "no single active token with that prefix")
+    assert _run("audit", "purge", "--days", "3")[2] == "audit events are kept at least 180 days (asked: 3)"
 
 
 def test_reword_argparse_error_leaves_what_it_does_not_know():

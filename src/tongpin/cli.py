@@ -50,9 +50,9 @@ NOT_COMMANDS = {"help", "version", "--help", "-h", "--version"}
 # (tongpin.core.commandbase: 0 ok, 1 findings or invalid input, 2 usage or unreadable input).
 REFUSED = 2
 
-HOW_TO_POINT = (
-    "create it with `tongpin migrate` (or `tongpin serve`), or point at an existing one with TONGPIN_HOME=FOLDER "
-    "(or TONGPIN_DATABASE_URL=URL)"
+HOW_TO_POINT = (  # said through _say, in the shell's language
+    "用 `tongpin migrate`（或 `tongpin serve`）创建，或用 TONGPIN_HOME=FOLDER（或 TONGPIN_DATABASE_URL=URL）"
+    "指向已有的数据库"
 )
 
 
@@ -192,8 +192,12 @@ def missing_sqlite_database() -> str | None:
     path = sqlite_path()
     if path.is_file():
         return None
-    where = "TONGPIN_HOME" if env.is_set("TONGPIN_HOME") else "the per-user default"
-    return f"no database at {path} ({where}): {HOW_TO_POINT}"
+    where = "TONGPIN_HOME" if env.is_set("TONGPIN_HOME") else _say(gettext_noop("每个用户的默认位置"))
+    return _say(gettext_noop("%(path)s 处没有数据库（%(where)s）：%(how)s")) % {
+        "path": path,
+        "where": where,
+        "how": _say(HOW_TO_POINT),
+    }
 
 
 def unusable_database() -> str | None:
@@ -206,11 +210,15 @@ def unusable_database() -> str | None:
         tables = connection.introspection.table_names()
     except DatabaseError as error:
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        return f"cannot open the database {name} ({first_line}): {HOW_TO_POINT}"
+        return _say(gettext_noop("无法打开数据库 %(name)s（%(error)s）：%(how)s")) % {
+            "name": name,
+            "error": first_line,
+            "how": _say(HOW_TO_POINT),
+        }
     finally:
         connection.close()
     if "django_migrations" not in tables:
-        return f"the database {name} has no tables yet: {HOW_TO_POINT}"
+        return _say(gettext_noop("数据库 %(name)s 还没有表：%(how)s")) % {"name": name, "how": _say(HOW_TO_POINT)}
     return None
 
 

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 ALGORITHM = "sha256"
 GENESIS = "0" * 64  # the `prev_hash` of the first event ever written
@@ -272,7 +273,9 @@ def purge(actor, days: int | None = None, now: dt.datetime | None = None, using:
     if not days:
         return Purge(0, None, "")
     if days < MIN_RETENTION_DAYS:
-        raise RetentionTooShort(f"audit events are kept at least {MIN_RETENTION_DAYS} days (asked: {days})")
+        raise RetentionTooShort(
+            _("审计事件至少保留 %(minimum)s 天（给出的是 %(days)s）") % {"minimum": MIN_RETENTION_DAYS, "days": days}
+        )
     cutoff = now - dt.timedelta(days=days)
     with transaction.atomic(using=using):
         lock(using)

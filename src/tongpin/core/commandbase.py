@@ -94,8 +94,49 @@ class TongpinHelpFormatter(DjangoHelpFormatter):
         super().add_usage(usage, actions, groups, _("用法：") if prefix is None else prefix)
 
 
+# Django's own options, said in the catalogue (their English msgstr is Django's wording). --version (Django's
+# version, not Tongpin's), --settings and --pythonpath (Tongpin is configured by TONGPIN_* variables) are
+# accepted but left out of the help: TongpinCommand.suppressed_base_arguments.
+BASE_OPTION_HELP = {
+    "verbosity": gettext_lazy("输出的详细程度：0 最少，1 正常，2 详细，3 非常详细"),
+    "traceback": gettext_lazy("出错时显示完整的调用栈"),
+    "no_color": gettext_lazy("输出不加颜色"),
+    "force_color": gettext_lazy("输出总是加颜色"),
+    "skip_checks": gettext_lazy("跳过系统检查"),
+}
+
+
 class TongpinParser(CommandParser):
     """Help in the shell's language; a usage error is one line on stderr and exit status 2."""
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._given = list(sys.argv[1:] if args is None else args)  # for misplaced_option, on an error
+        return super().parse_known_args(args, namespace)
+
+    @property
+    def command(self) -> str:
+        """`audit` for the parsers of `tongpin audit` and `tongpin audit purge` (and of call_command's " audit")."""
+        words = self.prog.split()
+        return words[1] if len(words) > 1 else words[0] if words else ""
+
+    def misplaced_option(self) -> str | None:
+        """`audit --days 200` without `purge`: name the subcommand an option belongs to (argparse would blame
+        the option's value as an unknown subcommand)."""
+        subcommands = next((a for a in self._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if subcommands is None:
+            return None
+        for given in getattr(self, "_given", []):
+            option = given.split("=", 1)[0]
+            if not option.startswith("-") or option in self._option_string_actions:
+                continue
+            owners = [name for name, sub in subcommands.choices.items() if option in sub._option_string_actions]
+            if owners:
+                return _("%(option)s 是子命令 %(owners)s 的选项，应写在子命令之后（如 %(example)s）") % {
+                    "option": option,
+                    "owners": "、".join(owners),
+                    "example": f"tongpin {self.command} {owners[0]} {option} …",
+                }
+        return None
 
     def format_help(self) -> str:
         with translation.override(cli_language()):
@@ -107,10 +148,9 @@ class TongpinParser(CommandParser):
 
     def error(self, message: str) -> NoReturn:
         with translation.override(cli_language()):
-            command = self.prog.split()[1] if len(self.prog.split()) > 1 else self.prog
             line = _("用法错误：%(message)s（选项见 tongpin help %(command)s）") % {
-                "message": reword_argparse_error(message),
-                "command": command,
+                "message": self.misplaced_option() or reword_argparse_error(message),
+                "command": self.command,
             }
         if self.called_from_command_line:
             self.exit(USAGE, f"{self.prog}: {line}\n")
@@ -126,6 +166,8 @@ def _use_tongpin_parser(parser: argparse.ArgumentParser) -> None:
     for action in parser._actions:
         if isinstance(action, argparse._HelpAction):
             action.help = gettext_lazy("显示此帮助信息并退出")
+        elif action.dest in BASE_OPTION_HELP and action.help is not argparse.SUPPRESS:
+            action.help = BASE_OPTION_HELP[action.dest]
     for action in parser._actions:  # subcommands (`cap validate`, `token list`) were made before the swap
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
@@ -134,6 +176,8 @@ def _use_tongpin_parser(parser: argparse.ArgumentParser) -> None:
 
 class TongpinCommand(BaseCommand):
     """Base of Tongpin's reporting commands: exit statuses, `--json`, input reading and help in the shell's language."""
+
+    suppressed_base_arguments = {"--version", "--settings", "--pythonpath"}  # see BASE_OPTION_HELP
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         with translation.override(cli_language()):

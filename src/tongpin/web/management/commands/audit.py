@@ -46,9 +46,7 @@ class Command(TongpinCommand):
     def _verify(self, json=False, **options):
         result = verify_chain(CLI)
         if result.ok:
-            start = (
-                _("自清理锚点 %(seq)s 之后") % {"seq": result.anchor_seq} if result.anchor_seq else _("自链的起点")
-            )
+            start = _("自清理锚点 %(seq)s 之后") % {"seq": result.anchor_seq} if result.anchor_seq else _("自链的起点")
             line = _(
                 "审计哈希链完整：%(count)d 条事件，序号 %(first)s–%(last)s（%(start)s），链头 %(head)s（%(algorithm)s）"
             ) % {"count": result.count, "first": result.first_seq, "last": result.last_seq, "start": start,
@@ -67,7 +65,7 @@ class Command(TongpinCommand):
                 for line in export.lines:
                     handle.write(line)
                     count += 1
-            self.stderr.write(f"wrote {output} ({export.file_name})")
+            self.stderr.write(_("已写入 %(file)s（%(name)s）") % {"file": output, "name": export.file_name})
         else:
             for line in export.lines:
                 self.stdout.write(line, ending="")
@@ -77,11 +75,15 @@ class Command(TongpinCommand):
             done = auditchain.purge(CLI, days=days)
         except auditchain.RetentionTooShort as error:
             raise CommandError(str(error), returncode=2) from None  # a usage error: --days below the minimum
-        if done.upto_seq is None:
-            line = "nothing to purge" + (
-                f" (older than {done.cutoff})" if done.cutoff else " (TONGPIN_KEEP_AUDIT_DAYS is 0)"
-            )
+        if done.upto_seq is None and not done.cutoff:
+            line = _("无需删除（TONGPIN_KEEP_AUDIT_DAYS 为 0：永久保留）")
+        elif done.upto_seq is None:
+            line = _("无需删除（没有早于 %(cutoff)s 的事件）") % {"cutoff": done.cutoff}
         else:
-            line = f"purged {done.deleted} events up to seq {done.upto_seq} (older than {done.cutoff})"
+            line = _("已删除 %(deleted)s 个早于 %(cutoff)s 的事件（至序号 %(seq)s）") % {
+                "deleted": done.deleted,
+                "cutoff": done.cutoff,
+                "seq": done.upto_seq,
+            }
         document = {"deleted": done.deleted, "upto_seq": done.upto_seq, "cutoff": done.cutoff}
         self.report(document, [line], as_json=json)

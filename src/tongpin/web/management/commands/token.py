@@ -1,11 +1,11 @@
 import datetime as dt
 
-from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongpin.core.audit import Actor, record
-from tongpin.core.commandbase import TongpinCommand
+from tongpin.core.commandbase import Invalid, TongpinCommand
 from tongpin.core.models import ApiToken, User
 
 
@@ -31,12 +31,12 @@ class Command(TongpinCommand):
 
     def _create(self, username, name, expires=None, scope="full", **options):
         if scope not in ApiToken.Scope.values:
-            raise CommandError(f"--scope must be one of {', '.join(ApiToken.Scope.values)}")
+            raise Invalid(_("--scope 只能是 %(scopes)s 之一") % {"scopes": "、".join(ApiToken.Scope.values)})
         if expires is not None and not 1 <= expires <= 3650:
-            raise CommandError("--expires takes a number of days from 1 to 3650")
+            raise Invalid(_("--expires 是 1 到 3650 之间的天数"))
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
-            raise CommandError(f"no active user {username!r}")
+            raise Invalid(_("没有在用的用户“%(username)s”") % {"username": username})
         expires_at = timezone.now() + dt.timedelta(days=expires) if expires else None
         token, raw = ApiToken.issue(user, name, expires_at=expires_at, scope=scope)
         record(
@@ -74,7 +74,7 @@ class Command(TongpinCommand):
     def _revoke(self, prefix, **options):
         tokens = ApiToken.objects.filter(prefix=prefix[:10], revoked_at__isnull=True)
         if tokens.count() != 1:
-            raise CommandError("no single active token with that prefix")
+            raise Invalid(_("没有唯一一个以此为前缀的在用令牌"))
         token = tokens.get()
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
