@@ -208,8 +208,11 @@ def test_a_corrupt_archive_is_refused_before_anything_is_restored(tmp_path):
                 data = data[:-1] + bytes([data[-1] ^ 1])
             tar.addfile(member, io.BytesIO(data))
     target = tmp_path / "target"
-    refused = _tongpin(_env(target, None), "restore", str(archive))
-    assert refused.returncode != 0 and "hash" in refused.stderr
+    chinese, english = ({"LANG": lang, "LANGUAGE": "", "LC_ALL": ""} for lang in ("zh_CN.UTF-8", "en_US.UTF-8"))
+    refused = _tongpin(_env(target, None) | chinese, "restore", str(archive))
+    assert refused.returncode != 0 and "与清单中的哈希不符" in refused.stderr  # in the shell's language
+    refused = _tongpin(_env(target, None) | english, "restore", str(archive))
+    assert refused.returncode != 0 and "does not match its manifest hash" in refused.stderr
     assert not (target / "tongpin.sqlite3").exists() or _rows_per_table(target, None) == {}
 
 

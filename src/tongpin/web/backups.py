@@ -122,7 +122,7 @@ def _dump_postgresql(target: Path) -> tuple[dict[str, int], str]:
     import psycopg
 
     if not shutil.which("pg_dump"):
-        raise BackupError("pg_dump is not installed (Debian: apt-get install postgresql-client)")
+        raise BackupError(_("没有安装 %(tool)s（Debian：apt-get install postgresql-client）") % {"tool": "pg_dump"})
     with psycopg.connect(**_pg_connect_args()) as snapshot:
         snapshot.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         snapshot.read_only = True
@@ -135,7 +135,7 @@ def _dump_postgresql(target: Path) -> tuple[dict[str, int], str]:
                        f"--file={target}"]  # fmt: skip
             done = subprocess.run(command, env=_pg_env(), capture_output=True, text=True, check=False)
             if done.returncode != 0:
-                raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+                raise BackupError(_("%(tool)s 失败：%(error)s") % {"tool": "pg_dump", "error": done.stderr.strip()})
             return _pg_counts(cursor), server_version
 
 
@@ -179,21 +179,21 @@ def _load_database(dump: Path, vendor: str, force: bool) -> None:
             source.close()
         return
     if not shutil.which("pg_restore"):
-        raise BackupError("pg_restore is not installed (Debian: apt-get install postgresql-client)")
+        raise BackupError(_("没有安装 %(tool)s（Debian：apt-get install postgresql-client）") % {"tool": "pg_restore"})
     if force:
         _replace_pg_database(dump)
         return
     command = ["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", f"--dbname={_pg_dbname()}"]
     done = subprocess.run([*command, str(dump)], env=_pg_env(), capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
+        raise BackupError(_("%(tool)s 失败：%(error)s") % {"tool": "pg_restore", "error": done.stderr.strip()})
 
 
 def _replace_pg_database(dump: Path) -> None:
     """Restore over a non-empty database: empty the schema and load the dump in one transaction, so a failure keeps
     what was there. (pg_restore --clean cannot drop the inherited constraints of the partitioned search index.)"""
     if not shutil.which("psql"):
-        raise BackupError("psql is not installed (Debian: apt-get install postgresql-client)")
+        raise BackupError(_("没有安装 %(tool)s（Debian：apt-get install postgresql-client）") % {"tool": "psql"})
     script = subprocess.Popen(["pg_restore", "--no-owner", "--file=-", str(dump)], env=_pg_env(),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     load = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", f"--dbname={_pg_dbname()}",
@@ -202,9 +202,11 @@ def _replace_pg_database(dump: Path) -> None:
     script.stdout.close()
     _out, problem = script.communicate()
     if script.returncode != 0:
-        raise BackupError(f"pg_restore failed: {problem.decode(errors='replace').strip()}")
+        raise BackupError(
+            _("%(tool)s 失败：%(error)s") % {"tool": "pg_restore", "error": problem.decode(errors="replace").strip()}
+        )
     if done.returncode != 0:
-        raise BackupError(f"restoring with psql failed: {done.stderr.strip()}")
+        raise BackupError(_("%(tool)s 失败：%(error)s") % {"tool": "psql", "error": done.stderr.strip()})
 
 
 def _pg_dbname() -> str:
@@ -345,24 +347,26 @@ def read_manifest(archive_path: Path) -> dict:
         try:
             handle = archive.extractfile(MANIFEST)
         except KeyError:
-            raise BackupError(f"{archive_path} is not a Tongpin backup (no {MANIFEST})") from None
+            raise BackupError(
+                _("%(file)s 不是同频的备份（没有 %(manifest)s）") % {"file": archive_path, "manifest": MANIFEST}
+            ) from None
         manifest = json.loads(handle.read())
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"unknown backup format {manifest.get('format')!r}")
+        raise BackupError(_("未知的备份格式：%(format)r") % {"format": manifest.get("format")})
     return manifest
 
 
 def _inside(root: Path, relative: str) -> Path:
     target = (root / relative).resolve()
     if not target.is_relative_to(root.resolve()):
-        raise BackupError(f"refusing a path outside the target folder: {relative}")
+        raise BackupError(_("拒绝目标目录之外的路径：%(path)s") % {"path": relative})
     return target
 
 
 def _extract(archive: tarfile.TarFile, name: str, target: Path) -> None:
     member = archive.getmember(name)
     if not member.isfile():
-        raise BackupError(f"{name} in the archive is not a plain file")
+        raise BackupError(_("归档中的 %(name)s 不是普通文件") % {"name": name})
     target.parent.mkdir(parents=True, exist_ok=True)
     with archive.extractfile(member) as source, target.open("wb") as out:
         shutil.copyfileobj(source, out, CHUNK)
@@ -375,7 +379,10 @@ def restore_backup(archive_path: Path, force: bool = False) -> dict:
     manifest = read_manifest(archive_path)
     vendor = _vendor()
     if manifest["database"]["vendor"] != vendor:
-        raise BackupError(f"the archive holds a {manifest['database']['vendor']} database; this Tongpin uses {vendor}")
+        raise BackupError(
+            _("归档中是 %(archived)s 数据库，而本同频用的是 %(vendor)s")
+            % {"archived": manifest["database"]["vendor"], "vendor": vendor}
+        )
     if not force:
         if not _database_is_empty():
             raise BackupError(_("数据库不是空的：请恢复到空数据库，或加 --force 覆盖。"))
@@ -387,7 +394,7 @@ def restore_backup(archive_path: Path, force: bool = False) -> dict:
         dump = Path(tmp) / manifest["database"]["file"]
         _extract(archive, manifest["database"]["file"], dump)
         if _sha256(dump) != manifest["database"]["sha256"]:
-            raise BackupError("the database dump in the archive does not match its manifest hash")
+            raise BackupError(_("归档中的数据库转储与清单中的哈希不符"))
         _load_database(dump, vendor, force)
         for relative in manifest["files"]:
             _extract(archive, MEDIA + relative, _inside(media_root, relative))
