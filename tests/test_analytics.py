@@ -484,3 +484,21 @@ def test_the_api_answers_accounts_groups_imports_and_reports_in_their_shapes(use
     reports.build(report)
     assert api(Client(), "get", f"/reports/{report.pk}", desk).json()["pdf"] == f"/reports/{report.pk}/pdf"
     assert api(Client(), "get", "/reports", token_for("liaison_em")).json() == []
+
+
+def test_the_accounts_page_and_api_filter_by_platform_and_group_alike(users, city, client_for, token_for):
+    """The API's filters were the API's own; the page (and its exports) now offers the same ones."""
+    douyin = Account.objects.create(name="清远抖音", platform="douyin")
+    editor, desk = client_for("editor"), token_for("desk")
+    page = editor.get("/analytics/accounts/?platform=douyin").content.decode()
+    assert "清远抖音" in page and "清远发布" not in page
+    page = editor.get(f"/analytics/accounts/?group={city['group'].pk}").content.decode()
+    assert "清远发布" in page and "清远抖音" not in page
+    assert "没有符合筛选的账号" in editor.get("/analytics/accounts/?platform=weibo").content.decode()
+    exported = editor.get("/analytics/accounts/?platform=douyin&group=&export=csv").content.decode("utf-8-sig")
+    assert "清远抖音" in exported and "清远发布" not in exported
+    assert "清远发布" in editor.get("/analytics/accounts/?platform=bogus&group=x").content.decode()  # ignored
+    listed = api(Client(), "get", "/analytics/accounts?platform=douyin", desk).json()
+    assert [a["id"] for a in listed] == [douyin.pk]
+    listed = api(Client(), "get", f"/analytics/accounts?group={city['group'].pk}", desk).json()
+    assert {a["name"] for a in listed} == {"清远高新区", "清远发布", "清城区"}

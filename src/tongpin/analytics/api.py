@@ -106,12 +106,7 @@ def _account_values(request, payload: AccountIn) -> dict:
 @router.get("/analytics/accounts", response={200: list[AccountOut], **ERRORS}, summary="Accounts")
 @api_needs(roles.METRICS_VIEW)
 def accounts_list(request, platform: str = "", group: int | None = None):
-    rows = Account.objects.filter(archived_at=None).select_related("partner")
-    if platform:
-        rows = rows.filter(platform=platform)
-    if group:
-        rows = rows.filter(group_id=group)
-    return list(rows)
+    return list(services.accounts_in_use(platform, group))
 
 
 ACCOUNTS = Resource("account", Account, input=AccountIn, output=AccountOut, save=services.save_account,

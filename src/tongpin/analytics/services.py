@@ -39,6 +39,16 @@ def save_account(actor: Actor, values: dict[str, Any], account: Account | None =
     return records.save(actor, account, changes, "analytics.account")
 
 
+def accounts_in_use(platform: str = "", group: int | None = None) -> QuerySet[Account]:
+    """The accounts not archived, narrowed to one platform and one ranking group when given (page and API)."""
+    rows = Account.objects.filter(archived_at=None).select_related("group", "partner", "channel")
+    if platform:
+        rows = rows.filter(platform=platform)
+    if group:
+        rows = rows.filter(group_id=group)
+    return rows.order_by("platform", "name")
+
+
 def enter_figures(actor: Actor, article: Article, observed_on: dt.date, figures: dict[str, int]) -> MetricSample:
     """A person typing in what the platform shows (e.g. for a platform without exports)."""
     roles.require(actor.user, roles.METRICS_IMPORT)

@@ -16,7 +16,7 @@ from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.forms import edit_page, form_page
-from tongpin.core.pages import attempt
+from tongpin.core.pages import attempt, whole_number
 from tongpin.core.spreadsheets import table_response
 from tongpin.partners.scope import partner_scope
 
@@ -25,7 +25,7 @@ from .dashboard import dashboard as compute_dashboard
 from .formats import FORMATS, template_rows
 from .forms import AccountForm, FiguresForm, GroupForm, ImportForm, RankingForm, ReportForm
 from .indices import DEFAULT_FORMULA
-from .models import Account, Article, MetricImport, PeerGroup, ReportStatus
+from .models import Account, Article, MetricImport, PeerGroup, Platform, ReportStatus
 from .periods import period
 from .rankings import rank
 
@@ -74,7 +74,10 @@ def rankings(request):
 
 @page_needs(roles.METRICS_VIEW)
 def account_list(request):
-    accounts = Account.objects.select_related("group", "partner", "channel").filter(archived_at=None)
+    platform = request.GET.get("platform", "")
+    platform = platform if platform in Platform.values else ""
+    group = whole_number(request.GET.get("group"), 0)
+    accounts = services.accounts_in_use(platform, group)
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
         headers = [_("平台"), _("账号"), _("排名分组"), _("合作方"), _("本台渠道"), _("粉丝数")]
@@ -87,6 +90,8 @@ def account_list(request):
         {
             "accounts": accounts,
             "groups": PeerGroup.objects.annotate(n=Count("accounts")),
+            "platforms": Platform.choices,
+            "chosen": {"platform": platform, "group": group},
             "can_edit": roles.can(request.user, roles.METRICS_IMPORT),
         },  # fmt: skip
     )
