@@ -131,6 +131,50 @@ def test_topic_transitions_are_checked(users, campaign):
     assert again.state == TopicState.PROPOSED
 
 
+def _topic_page(client, topic) -> tuple[list[str], list[str], set[str]]:
+    """A topic page's section headings in order, its 派单 headings (h2 or h3) and the moves its buttons offer."""
+    from lxml import html
+
+    page = html.fromstring(client.get(f"/planning/topics/{topic.pk}/").content)
+    sections = [h.text_content().strip() for h in page.xpath("//main//section/h2")]
+    assigning = [h.text_content().strip() for h in page.xpath("//main//h2 | //main//h3") if "派单" in h.text_content()]
+    return sections, assigning, set(page.xpath("//form[contains(@action, '/move')]//button[@name='state']/@value"))
+
+
+def _move_by_page(client, topic, state: str) -> str:
+    client.post(f"/planning/topics/{topic.pk}/move", {"state": state, "note": "按页面所示"})
+    topic.refresh_from_db()
+    return topic.state
+
+
+def test_the_topic_page_assigns_in_one_section_and_offers_only_the_moves_taken_in_the_order_of_work(
+    users, campaign, client_for
+):
+    desk, editor, reporter = client_for("desk"), client_for("editor"), client_for("reporter")
+    topic = plan_service.propose_topic(actor(users["reporter"]), {"title": "护林员的一天", "campaign": campaign})
+    # Proposed: deciding comes first, before there is anything to assign; the proposer has nothing to decide.
+    assert _topic_page(desk, topic) == (["审批", "派单", "成稿"], ["派单"], {"approved", "rejected"})
+    assert _topic_page(reporter, topic) == (["派单", "成稿"], ["派单"], set())
+    assert _move_by_page(desk, topic, "approved") == TopicState.APPROVED
+    # Approved: one 派单 section (its list, then the form for a new one), the state change after the work.
+    assert _topic_page(desk, topic) == (["派单", "成稿", "选题状态"], ["派单", "新派单"], {"done", "rejected"})
+    assert _topic_page(editor, topic)[2] == {"done"}  # not a desk chief: may not reject
+    due = timezone.now() + dt.timedelta(days=3)
+    plan_service.save_assignment(actor(users["desk"]), {"topic": topic, "assignee": users["reporter2"], "due_at": due})
+    topic.refresh_from_db()
+    assert topic.state == TopicState.IN_PROGRESS
+    assert _topic_page(desk, topic) == (["派单", "成稿", "选题状态"], ["派单", "新派单"], {"done"})
+    # Every button offered is a move the service takes (TOPIC_MOVES), through to reopening and proposing again.
+    assert _move_by_page(desk, topic, "done") == TopicState.DONE
+    assert _topic_page(desk, topic) == (["派单", "成稿", "选题状态"], ["派单"], {"in_progress"})
+    assert _topic_page(reporter, topic)[2] == set()
+    assert _move_by_page(desk, topic, "in_progress") == TopicState.IN_PROGRESS
+    other = plan_service.propose_topic(actor(users["reporter"]), {"title": "山火之后", "campaign": campaign})
+    assert _move_by_page(desk, other, "rejected") == TopicState.REJECTED
+    assert _topic_page(reporter, other)[2] == {"proposed"}
+    assert _move_by_page(reporter, other, "proposed") == TopicState.PROPOSED
+
+
 def test_deleting_referenced_plans_is_refused(client, users, token_for, campaign):
     plan_service.propose_topic(actor(users["reporter"]), {"title": "选题", "campaign": campaign})
     refused = api(client, "delete", f"/campaigns/{campaign.pk}", token_for("desk"))
