@@ -163,7 +163,7 @@ def test_liaison_files_a_request_and_an_editor_turns_it_into_an_assignment(serve
     editor.fill("#accept input[name=note]", "纳入防灾减灾日策划")
     editor.click("#accept button:has-text('纳入策划')")
     editor.wait_for_selector("text=可以派单了")
-    editor.select_option("#id_assignee", label="主播 林悦")
+    editor.select_option("#id_assignee", label="林悦")
     editor.select_option("#id_role", "anchor")
     due = (dt.datetime.now() + dt.timedelta(days=10)).replace(hour=18, minute=0)
     editor.fill("#id_due_at", due.strftime("%Y-%m-%dT%H:%M"))

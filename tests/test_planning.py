@@ -15,7 +15,7 @@ from tongpin.partners.models import Meeting, PublicityRequest, RequestState
 from tongpin.planning import ical, keydates
 from tongpin.planning import requests as request_service
 from tongpin.planning import services as plan_service
-from tongpin.planning.models import Assignment, AssignmentState, KeyDate, TopicState
+from tongpin.planning.models import Assignment, AssignmentState, Campaign, Event, KeyDate, TopicState
 
 from .conftest import actor, api, codes
 from .partners_support import agreement_for, commitment_for
@@ -129,6 +129,50 @@ def test_topic_transitions_are_checked(users, campaign):
     assert error.value.status == 409
     again = plan_service.move_topic(actor(users["reporter"]), rejected, TopicState.PROPOSED)
     assert again.state == TopicState.PROPOSED
+
+
+def _topic_page(client, topic) -> tuple[list[str], list[str], set[str]]:
+    """A topic page's section headings in order, its 派单 headings (h2 or h3) and the moves its buttons offer."""
+    from lxml import html
+
+    page = html.fromstring(client.get(f"/planning/topics/{topic.pk}/").content)
+    sections = [h.text_content().strip() for h in page.xpath("//main//section/h2")]
+    assigning = [h.text_content().strip() for h in page.xpath("//main//h2 | //main//h3") if "派单" in h.text_content()]
+    return sections, assigning, set(page.xpath("//form[contains(@action, '/move')]//button[@name='state']/@value"))
+
+
+def _move_by_page(client, topic, state: str) -> str:
+    client.post(f"/planning/topics/{topic.pk}/move", {"state": state, "note": "按页面所示"})
+    topic.refresh_from_db()
+    return topic.state
+
+
+def test_the_topic_page_assigns_in_one_section_and_offers_only_the_moves_taken_in_the_order_of_work(
+    users, campaign, client_for
+):
+    desk, editor, reporter = client_for("desk"), client_for("editor"), client_for("reporter")
+    topic = plan_service.propose_topic(actor(users["reporter"]), {"title": "护林员的一天", "campaign": campaign})
+    # Proposed: deciding comes first, before there is anything to assign; the proposer has nothing to decide.
+    assert _topic_page(desk, topic) == (["审批", "派单", "成稿"], ["派单"], {"approved", "rejected"})
+    assert _topic_page(reporter, topic) == (["派单", "成稿"], ["派单"], set())
+    assert _move_by_page(desk, topic, "approved") == TopicState.APPROVED
+    # Approved: one 派单 section (its list, then the form for a new one), the state change after the work.
+    assert _topic_page(desk, topic) == (["派单", "成稿", "选题状态"], ["派单", "新派单"], {"done", "rejected"})
+    assert _topic_page(editor, topic)[2] == {"done"}  # not a desk chief: may not reject
+    due = timezone.now() + dt.timedelta(days=3)
+    plan_service.save_assignment(actor(users["desk"]), {"topic": topic, "assignee": users["reporter2"], "due_at": due})
+    topic.refresh_from_db()
+    assert topic.state == TopicState.IN_PROGRESS
+    assert _topic_page(desk, topic) == (["派单", "成稿", "选题状态"], ["派单", "新派单"], {"done"})
+    # Every button offered is a move the service takes (TOPIC_MOVES), through to reopening and proposing again.
+    assert _move_by_page(desk, topic, "done") == TopicState.DONE
+    assert _topic_page(desk, topic) == (["派单", "成稿", "选题状态"], ["派单"], {"in_progress"})
+    assert _topic_page(reporter, topic)[2] == set()
+    assert _move_by_page(desk, topic, "in_progress") == TopicState.IN_PROGRESS
+    other = plan_service.propose_topic(actor(users["reporter"]), {"title": "山火之后", "campaign": campaign})
+    assert _move_by_page(desk, other, "rejected") == TopicState.REJECTED
+    assert _topic_page(reporter, other)[2] == {"proposed"}
+    assert _move_by_page(reporter, other, "proposed") == TopicState.PROPOSED
 
 
 def test_deleting_referenced_plans_is_refused(client, users, token_for, campaign):
@@ -352,6 +396,43 @@ def test_calendar_api_lists_key_dates_lead_times_and_checks_the_range(client, us
     assert ("keydate", "专项节点") in kinds and ("campaign", "专项宣传") in kinds
     too_long = api(client, "get", f"/calendar?start={start}&end={start + dt.timedelta(days=500)}", token_for("desk"))
     assert too_long.status_code == 422
+
+
+def _calendar_days(page: bytes) -> dict[str, list[tuple[str, str]]]:
+    """Each day cell of a calendar page (by its date as the page prints it, e.g. 2027年3月3日) with its entries'
+    text and class."""
+    from lxml import html
+
+    days = {}
+    for cell in html.fromstring(page).xpath('//div[contains(concat(" ", @class, " "), " cal-day ")]'):
+        day = cell.xpath('.//span[@class="cal-md"]')[0].text_content().split()[0]
+        days[day] = [(" ".join(li.text_content().split()), li.get("class")) for li in cell.xpath(".//li")]
+    return days
+
+
+def test_an_item_lasting_several_days_shows_on_each_day_it_covers_in_week_and_month(users, client_for):
+    # From the Friday before the week of Monday 2027-03-01 to its Wednesday, and a campaign from Tuesday to Thursday.
+    Event.objects.create(title="防灾减灾宣传周", starts_on=dt.date(2027, 2, 26), ends_on=dt.date(2027, 3, 3))
+    Campaign.objects.create(title="春耕专题", starts_on=dt.date(2027, 3, 2), ends_on=dt.date(2027, 3, 4))
+    desk = client_for("desk")
+    week = _calendar_days(desk.get("/planning/week/?date=2027-03-03").content)
+    month = _calendar_days(desk.get("/planning/?month=2027-03").content)
+    assert list(week) == [f"2027年3月{d}日" for d in range(1, 8)]
+
+    def shown(days, title):
+        return {day: (text, cls) for day, items in days.items() for text, cls in items if title in text}
+
+    event = shown(week, "防灾减灾宣传周")
+    assert list(event) == ["2027年3月1日", "2027年3月2日", "2027年3月3日"]  # clipped to the week, to the Wednesday
+    assert all(text.startswith("（续）") and "ev-cont" in cls for text, cls in event.values())  # begun before
+    assert all("2/26→3/3" in text for text, cls in event.values())
+    campaign = shown(week, "春耕专题")
+    assert list(campaign) == ["2027年3月2日", "2027年3月3日", "2027年3月4日"]
+    first, *later = campaign.values()
+    assert not first[0].startswith("（续）") and "ev-cont" not in first[1]  # its first day is not a continuation
+    assert all(text.startswith("（续）") and "ev-cont" in cls for text, cls in later)
+    # The month page agrees day for day (its grid also starts on Monday 2027-03-01).
+    assert shown(month, "防灾减灾宣传周") == event and shown(month, "春耕专题") == campaign
 
 
 # -- partner isolation ---------------------------------------------------------------------------------------

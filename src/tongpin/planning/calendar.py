@@ -216,14 +216,9 @@ class Span:
         return self.weeks[-1][-1]
 
     def grid(self, found: list[Entry]) -> list[list[tuple[dt.date, list[Entry]]]]:
-        """Each day with its entries; one lasting several days (a season, a campaign) shows where it starts and at
-        the start of each week row."""
-        return [[(day, [e for e in found if self._shows(e, day)]) for day in week] for week in self.weeks]
-
-    def _shows(self, entry: Entry, day: dt.date) -> bool:
-        if not entry.on(day):
-            return False
-        return entry.starts_on == entry.ends_on or day in (entry.starts_on, self.first) or day.weekday() == 0
+        """Each day with its entries. One lasting several days (a season, a campaign, an event) is on every day it
+        covers, so whoever plans a Wednesday sees it there; the page marks the days after its first as continued."""
+        return [[(day, [e for e in found if e.on(day)]) for day in week] for week in self.weeks]
 
 
 def month_span(month: dt.date) -> Span:

@@ -85,22 +85,23 @@ PARTNERS = [
         "高新区管委会与清远台开展宣传合作，涵盖党建、招商引资、产业发展与文化建设，并借助主播矩阵开展直播带货。",
     ),
 ]
-# username, role, display name, station slug, partner slug (liaisons only)
+# username, role, display name, station slug, partner slug (liaisons only). A person's display name is the name alone:
+# pages put the part someone plays beside it (an assignment's 分工, a role column), which a role in the name doubled.
 DEMO_USERS = [
-    ("admin", Role.ADMIN, "系统管理员", "jxgdtv", None),
+    ("admin", Role.ADMIN, "钱明", "jxgdtv", None),
     # 三员分立 (docs/security.md): the security and the audit administrator are other people's accounts.
-    ("secadmin", Role.SECURITY_ADMIN, "安全管理员 吴铮", "jxgdtv", None),
-    ("auditor", Role.AUDIT_ADMIN, "审计管理员 郑洁", "jxgdtv", None),
-    ("reporter", Role.REPORTER, "记者 李晓", "jxgdtv", None),
-    ("editor", Role.EDITOR, "编辑 王敏", "jxgdtv", None),
-    ("editor2", Role.EDITOR, "编辑 孙悦", "jxgdtv", None),
-    ("desk", Role.DESK_CHIEF, "新闻部主任 赵强", "jxgdtv", None),
-    ("chief", Role.CHIEF_EDITOR, "总编辑 陈岚", "jxgdtv", None),
-    ("duty", Role.DUTY_OFFICER, "值班员 周航", "jxgdtv", None),
-    ("qy_reporter", Role.REPORTER, "记者 黄思远", "qytv", None),
-    ("anchor", Role.ANCHOR, "主播 林悦", "qytv", None),
-    ("liaison_em", Role.PARTNER_LIAISON, "应急管理厅宣教处 刘洋", None, "jx-yjgl"),
-    ("liaison_zone", Role.PARTNER_LIAISON, "高新区党政办 何静", None, "qy-gxq"),
+    ("secadmin", Role.SECURITY_ADMIN, "吴铮", "jxgdtv", None),
+    ("auditor", Role.AUDIT_ADMIN, "郑洁", "jxgdtv", None),
+    ("reporter", Role.REPORTER, "李晓", "jxgdtv", None),
+    ("editor", Role.EDITOR, "王敏", "jxgdtv", None),
+    ("editor2", Role.EDITOR, "孙悦", "jxgdtv", None),
+    ("desk", Role.DESK_CHIEF, "赵强", "jxgdtv", None),
+    ("chief", Role.CHIEF_EDITOR, "陈岚", "jxgdtv", None),
+    ("duty", Role.DUTY_OFFICER, "周航", "jxgdtv", None),
+    ("qy_reporter", Role.REPORTER, "黄思远", "qytv", None),
+    ("anchor", Role.ANCHOR, "林悦", "qytv", None),
+    ("liaison_em", Role.PARTNER_LIAISON, "刘洋", None, "jx-yjgl"),
+    ("liaison_zone", Role.PARTNER_LIAISON, "何静", None, "qy-gxq"),
     ("jxqx", Role.ALERT_SENDER, "省气象台预警接口", None, None),
 ]
 
