@@ -435,6 +435,26 @@ def test_an_item_lasting_several_days_shows_on_each_day_it_covers_in_week_and_mo
     assert shown(month, "防灾减灾宣传周") == event and shown(month, "春耕专题") == campaign
 
 
+def test_an_item_lasting_over_every_day_shown_is_said_once_above_the_grid(users, client_for):
+    """The demo's fire-prevention season (October to April) filled two lines of each of the month's 35 days."""
+    from lxml import html
+
+    Event.objects.create(title="森林防火紧要期", starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2027, 4, 30))
+    Event.objects.create(title="三月专题", starts_on=dt.date(2027, 3, 1), ends_on=dt.date(2027, 3, 31))
+    desk = client_for("desk")
+    for path in ("/planning/?month=2027-03", "/planning/week/?date=2027-03-03"):
+        page = desk.get(path).content
+        assert not any("森林防火紧要期" in text for items in _calendar_days(page).values() for text, _ in items)
+        strip = html.fromstring(page).xpath('//ul[@class="cal-throughout"]/li')
+        strip = [" ".join(li.text_content().split()) for li in strip]
+        assert strip[0] == "森林防火紧要期 2026/10/1→2027/4/30", strip
+    # The March campaign does not cover the month page's first and last rows (Feb 22 to Apr 4): it stays on its days.
+    month = _calendar_days(desk.get("/planning/?month=2027-03").content)
+    assert sum(any("三月专题" in text for text, _ in items) for items in month.values()) == 31
+    week = desk.get("/planning/week/?date=2027-03-03").content  # but covers the whole week: said once
+    assert "三月专题" in html.fromstring(week).xpath('string(//ul[@class="cal-throughout"])')
+
+
 # -- partner isolation ---------------------------------------------------------------------------------------
 
 

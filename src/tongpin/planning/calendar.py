@@ -218,7 +218,16 @@ class Span:
     def grid(self, found: list[Entry]) -> list[list[tuple[dt.date, list[Entry]]]]:
         """Each day with its entries. One lasting several days (a season, a campaign, an event) is on every day it
         covers, so whoever plans a Wednesday sees it there; the page marks the days after its first as continued."""
-        return [[(day, [e for e in found if e.on(day)]) for day in week] for week in self.weeks]
+        daily = [e for e in found if not self._throughout(e)]
+        return [[(day, [e for e in daily if e.on(day)]) for day in week] for week in self.weeks]
+
+    def throughout(self, found: list[Entry]) -> list[Entry]:
+        """The entries lasting over every day shown (a fire-prevention season across the month): said once above
+        the grid instead of on each of its 35 days, where they would crowd out the day's own work."""
+        return [e for e in found if self._throughout(e)]
+
+    def _throughout(self, entry: Entry) -> bool:
+        return entry.starts_on < entry.ends_on and entry.starts_on <= self.first and entry.ends_on >= self.last
 
 
 def month_span(month: dt.date) -> Span:

@@ -170,6 +170,7 @@ def calendar_view(request, mode: str = "month"):
         {
             "mode": mode,
             "grid": span.grid(rows),
+            "throughout": span.throughout(rows),
             "month": span.month,
             "previous": span.previous,
             "following": span.following,
