@@ -277,3 +277,52 @@ def test_patch_schemas_take_the_fields_they_took(users):
     fields = "version title summary body_html partner campaign_id topic_id assignment_id tags channel_intentions"
     assert list(story["properties"]) == [*fields.split(), "author_ids"]
     assert story["required"] == ["version"]
+
+
+def queue_json(user) -> list[dict]:
+    from tongpin.review.workflow import review_queue
+
+    return [{"story_id": s.run.story_id, "title": s.run.story.title, "step": s.name, "due_at": s.due_at,
+             "priority": s.run.priority, "claimed_by": str(s.claimed_by) if s.claimed_by else None}
+            for s in review_queue(user)]  # fmt: skip
+
+
+def test_review_queue_answers_the_steps_waiting_and_reads_them_in_a_fixed_number_of_queries(users, token_for):
+    editor = token_for("editor")
+    first = new_story(users["reporter"], title="第一篇")
+    api(Client(), "post", f"/stories/{first.pk}/submit", token_for("reporter"), {"priority": 2})
+    api(Client(), "post", f"/stories/{first.pk}/review/claim", editor)
+    answer = api(Client(), "get", "/review/queue", editor)
+    exactly(answer, 200, queue_json(users["editor"]))
+    assert answer.json()[0]["claimed_by"] == "editor" and answer.json()[0]["priority"] == 2
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api(Client(), "get", "/review/queue", token_for("editor2")).status_code == 200
+        return len(captured)
+
+    one = queries()
+    for number in range(4):
+        author = "reporter2" if number % 2 else "reporter"
+        story = new_story(users[author], title=f"稿件{number}")
+        api(Client(), "post", f"/stories/{story.pk}/submit", token_for(author), {})
+    more = api(Client(), "get", "/review/queue", token_for("editor2"))
+    assert len(more.json()) == 5
+    exactly(more, 200, queue_json(users["editor2"]))
+    assert queries() == one
+
+
+def test_flag_answers_its_id_and_state(users, token_for):
+    from tongpin.newsroom.models import StoryStatus
+    from tongpin.review.models import StoryFlag
+
+    story = new_story(users["reporter"])
+    Story.objects.filter(pk=story.pk).update(status=StoryStatus.PUBLISHED)
+    raised = api(Client(), "post", f"/stories/{story.pk}/flags", token_for("duty"), {"reason": "数据有误"})
+    flag = StoryFlag.objects.get()
+    exactly(raised, 201, {"id": flag.pk, "state": "open"})
+    dismissal = {"withdraw": False, "note": "无误"}
+    dismissed = api(Client(), "post", f"/flags/{flag.pk}/resolve", token_for("chief"), dismissal)
+    flag.refresh_from_db()
+    exactly(dismissed, 200, {"id": flag.pk, "state": flag.state})
+    assert flag.state == "dismissed"

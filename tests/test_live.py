@@ -3,13 +3,16 @@ with its sign-off before going live, results (typed in and imported, all or noth
 records, the calendar and the commitment measure."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from ninja.responses import NinjaJSONEncoder
 
 from tongpin.core.errors import Conflict, Forbidden, ValidationFailed
 from tongpin.core.models import Notification
@@ -511,3 +514,37 @@ def test_the_session_list_reads_hosts_lineups_and_results_without_a_query_per_se
     assert queries() == one
     listed = api(Client(), "get", "/live/sessions", desk).json()
     assert [s["hosts"][0]["anchor"] for s in listed] == ["林悦"] * 3 and listed[-1]["result"]["orders"] == 3
+
+
+def test_sales_and_results_import_answers(users, shop, token_for):
+    """The JSON of the monthly sales (money as strings, as the service's figures print) and of a results import."""
+    desk = token_for("desk")
+    first, second = _go_live(users, shop), _go_live(users, shop, days=5, title="第二场")
+    header = "场次ID,观看人数,最高在线,人均观看时长（秒）,订单数,成交额,退款额\n"
+    rows = header + f"{first.pk},58000,100,60,2013,186400.00,5200.00\n{second.pk},0,0,0,0,0,0\n"
+    upload = SimpleUploadedFile("r.csv", rows.encode(), "text/csv")
+    imported = Client().post("/api/v1/live/results", {"file": upload}, HTTP_AUTHORIZATION=f"Bearer {desk}")
+    assert (imported.status_code, imported.content) == (200, b'{"sessions": 2}')
+
+    expected = [
+        {"month": row["month"], "sessions": row["sessions"], "net_gmv": str(row["net_gmv"]), "orders": row["orders"],
+         "viewers": row["viewers"], "gpm": str(row["gpm"]), "conversion_percent": str(row["conversion_percent"])}
+        for row in services.sales(partner=shop["enterprise"])
+    ]  # fmt: skip
+    assert sum(row["sessions"] for row in expected) == 2 and expected[0]["net_gmv"] != "0"
+    by_partner = api(Client(), "get", "/live/sales?partner=tea", desk)
+    assert by_partner.status_code == 200 and by_partner.json() == expected
+    assert list(by_partner.json()[0]) == list(expected[0])  # the keys in this order
+    by_anchor = api(Client(), "get", f"/live/sales?anchor={shop['adult'].pk}", desk)
+    assert by_anchor.json() == expected
+    assert api(Client(), "get", f"/live/sales?anchor={shop['teen'].pk}", desk).json() == []
+    assert api(Client(), "get", "/live/sales", token_for("liaison_em")).status_code == 403
+
+
+def test_the_compliance_check_answers_what_blocks(users, shop, token_for):
+    session = plan(users, shop, script="全网最低价，立即下单！")
+    checked = services.compliance_check(session)
+    answer = api(Client(), "get", f"/live/sessions/{session.pk}/check", token_for("desk"))
+    expected = {"passed": checked["passed"], "findings": checked["findings"], "problems": checked["problems"]}
+    assert answer.status_code == 200 and answer.json() == json.loads(json.dumps(expected, cls=NinjaJSONEncoder))
+    assert list(answer.json()) == ["passed", "findings", "problems"] and answer.json()["findings"]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from tongpin.core.errors import Conflict, Forbidden, ValidationFailed
 from tongpin.core.models import Notification
 from tongpin.partners import services as partner_service
-from tongpin.partners.models import Meeting, PublicityRequest, RequestState
+from tongpin.partners.models import Meeting, Partner, PublicityRequest, RequestState
 from tongpin.planning import ical, keydates
 from tongpin.planning import requests as request_service
 from tongpin.planning import services as plan_service
@@ -587,3 +587,41 @@ def test_the_accept_form_says_what_its_campaign_choice_means(users, partners, ca
     assert '<option value="" selected>不归入任何策划（单独的选题）</option>' in accept and "---------" not in accept
     assert '<label for="id_campaign">所属策划' in accept and f">{campaign.title}</option>" in accept
     assert accept.count("纳入策划") == 2  # the heading and the button, no longer the select's label
+
+
+def test_the_api_refuses_owners_who_may_not_be_given_work(client, users, partners, token_for):
+    """Owners as assignees (partners.forms.staff_users): a 三员 administrator does no newsroom work (422
+    not_assignable) and a liaison is not station staff (422 not_staff) — for a campaign, an event's task, a partner's
+    station owners and a partner's to-do, created or changed through the API; station staff may own."""
+    desk, chief = token_for("desk"), token_for("chief")
+    today = dt.date.today()
+    campaign = api(client, "post", "/campaigns", desk, {"title": "防汛宣传", "owner_id": users["reporter"].pk}).json()
+    event = api(client, "post", "/events", desk, {"title": "开放日", "starts_on": str(today),
+                                                   "ends_on": str(today + dt.timedelta(days=9))}).json()  # fmt: skip
+    partner = api(client, "post", "/partners", chief, {"slug": "water", "name": "水利局"}).json()
+    action = {"title": "回访", "due_on": str(today + dt.timedelta(days=3))}
+    due = {"due_on": str(today)}
+    made = api(client, "post", "/partners/em/actions", desk, {**action, "owner_id": users["editor"].pk})
+    assert campaign["owner"] == "reporter" and partner["owners"] == [] and made.status_code == 201
+
+    attempts = [
+        ("post", "/campaigns", desk, lambda pk: {"title": "新策划", "owner_id": pk}, "owner"),
+        ("patch", f"/campaigns/{campaign['id']}", desk, lambda pk: {"owner_id": pk}, "owner"),
+        ("post", f"/events/{event['id']}/tasks", desk, lambda pk: {"title": "布展", "owner_id": pk, **due}, "owner"),
+        ("post", "/partners", chief, lambda pk: {"slug": "forest", "name": "林业局", "owner_ids": [pk]}, "owners"),
+        ("patch", "/partners/water", chief, lambda pk: {"owner_ids": [users["editor"].pk, pk]}, "owners"),
+        ("post", "/partners/em/actions", desk, lambda pk: {**action, "owner_id": pk}, "owner"),
+        ("patch", f"/actions/{made.json()['id']}", desk, lambda pk: {"owner_id": pk}, "owner"),
+    ]
+    for method, path, token, body, location in attempts:
+        for name, code in (("admin", "not_assignable"), ("auditor", "not_assignable"), ("liaison_em", "not_staff")):
+            refused = api(client, method, path, token, body(users[name].pk))
+            assert refused.status_code == 422, (path, name, refused.content)
+            errors = refused.json()["errors"]
+            assert [(e["code"], e["location"]) for e in errors] == [(code, location)], (path, name)
+    assert api(client, "get", f"/campaigns/{campaign['id']}", desk).json()["owner"] == "reporter"
+    assert api(client, "get", "/partners/water", chief).json()["owners"] == []
+    assert not Partner.objects.filter(slug="forest").exists()
+    assert api(client, "get", "/partners/em/actions", desk).json()[0]["owner"] == "editor"
+    fine = api(client, "patch", f"/campaigns/{campaign['id']}", desk, {"owner_id": users["duty"].pk})
+    assert fine.status_code == 200 and fine.json()["owner"] == "duty"

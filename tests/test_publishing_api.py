@@ -426,3 +426,46 @@ def test_channels_api_answers_field_by_field(client, users, token_for, sink):
     assert api(client, "post", f"{path}/resume", desk).status_code == 403
     assert api(client, "post", f"{path}/resume", admin).json() == channel
     assert api(client, "post", "/channels/999999/resume", admin).status_code == 404
+
+
+def test_withdraw_by_api_hides_other_partners_and_refuses_non_publishers(users, token_for, sink):
+    from django.test import Client
+
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    at = (timezone.now() + timedelta(hours=1)).isoformat()
+    ids = {}
+    for partner in ("em", "zone"):
+        story = approved_story(users["reporter"], partner=partner)
+        body = {"channels": [channel.pk], "at": at}
+        ids[partner] = api(Client(), "post", f"/stories/{story.pk}/publish", token_for("desk"), body).json()["id"]
+    liaison = token_for("liaison_em")
+    hidden = api(Client(), "post", f"/publications/{ids['zone']}/withdraw", liaison, {"reason": "x"})
+    assert hidden.status_code == 404 and hidden.json()["errors"][0]["code"] == "publication_not_found"
+    refused = api(Client(), "post", f"/publications/{ids['em']}/withdraw", liaison, {"reason": "x"})
+    assert refused.status_code == 403 and refused.json()["errors"][0]["code"] == "forbidden"
+    assert Delivery.objects.get(rendition__publication_id=ids["em"]).state == DeliveryState.PENDING
+    done = api(Client(), "post", f"/publications/{ids['em']}/withdraw", token_for("chief"), {"reason": "暂缓"})
+    assert done.status_code == 200 and done.json()["state"] == "withdrawn"
+
+
+def test_channel_types_answer_every_kind_and_transmitter_with_their_fields_and_settings(client, users, token_for):
+    from ninja.responses import NinjaJSONEncoder
+
+    from tongpin.publishing.kinds import ChannelKind
+    from tongpin.publishing.plugins import FORMATTERS, TRANSMITTERS
+
+    def settings(plugin) -> list[dict]:
+        return [{"name": s.name, "label": str(s.label), "kind": s.kind, "required": s.required, "default": s.default}
+                for s in plugin.settings]  # fmt: skip
+
+    kinds = [{"kind": kind, "label": str(ChannelKind(kind).label),
+              "fields": [{"name": f.name, "label": str(f.label), "max_length": f.max_length, "max_items": f.max_items}
+                         for f in formatter.fields],
+              "settings": settings(formatter)} for kind, formatter in FORMATTERS.items()]  # fmt: skip
+    transmitters = [{"name": name, "label": str(t.label), "withdraw": t.supports_withdraw, "settings": settings(t)}
+                    for name, t in TRANSMITTERS.items()]  # fmt: skip
+    answer = api(client, "get", "/channel-types", token_for("reporter"))
+    expected = json.dumps({"kinds": kinds, "transmitters": transmitters}, cls=NinjaJSONEncoder)
+    assert answer.status_code == 200 and answer.content.decode() == expected
+    assert any(t["withdraw"] for t in answer.json()["transmitters"]) and answer.json()["kinds"][0]["fields"]
+    assert any(s["default"] is not None for t in answer.json()["transmitters"] for s in t["settings"])

@@ -169,6 +169,18 @@ def can(user, capability: str) -> bool:
     return capability in CAPABILITIES.get(user.role, frozenset())
 
 
+def work_refusal(person) -> str | None:
+    """Why `person` may not be given work — take an assignment, own a campaign, a task, a partner or a to-do — as
+    an error code, or None when they may: an account that has left (`inactive_user`), a 三员 administrator, who does
+    no newsroom work (`not_assignable`), anyone else without assignment.take (`not_staff`). The people it lets
+    through are those `partners.forms.staff_users` offers."""
+    if not person.is_active:
+        return "inactive_user"
+    if can(person, ASSIGNMENT_TAKE):
+        return None
+    return "not_assignable" if person.role in SEPARATED_ROLES else "not_staff"
+
+
 def require(user, capability: str, message: str | None = None) -> None:
     """Refuse (403 `forbidden`) a caller whose role lacks the capability: the one check services make before a
     write (docs/architecture.md, "403 or 404")."""

@@ -272,8 +272,7 @@ class CheckOut(Schema):
 @on_one(router.get, "/live/sessions/{session_id}/check", SESSIONS.lookup, CheckOut,
         "Compliance check (advert terms, hosts, documents)")  # fmt: skip
 def sessions_check(actor, session):
-    result = services.compliance_check(session)
-    return {k: result[k] for k in ("passed", "findings", "problems")}
+    return services.compliance_check(session)  # CheckOut reads what it shows of the check (not the text)
 
 
 @on_one(router.post, "/live/sessions/{session_id}/sign-off", SESSIONS.lookup, SessionOut,
@@ -318,20 +317,26 @@ class ResultsImportOut(Schema):
 @router.post("/live/results", response={200: ResultsImportOut, **ERRORS},
              summary="Import results (CSV/XLSX; all rows or none)")  # fmt: skip
 def results_import(request, file: File[UploadedFile]):
-    return {
-        "sessions": results.import_results(
-            actor_from_request(request, "api"), file.name or "results.csv", file.read(20 * 1024 * 1024 + 1)
-        )
-    }
+    data = file.read(20 * 1024 * 1024 + 1)
+    count = results.import_results(actor_from_request(request, "api"), file.name or "results.csv", data)
+    return ResultsImportOut(sessions=count)
 
 
-@router.get("/live/sales", response={200: list[dict], **ERRORS}, summary="Monthly sales of an enterprise or an anchor")
+# A month of `services.sales`; money and percentages are Decimals, which the answer writes as strings.
+class SalesMonthOut(Schema):
+    month: str
+    sessions: int
+    net_gmv: Decimal
+    orders: int
+    viewers: int
+    gpm: Decimal
+    conversion_percent: Decimal
+
+
+@router.get("/live/sales", response={200: list[SalesMonthOut], **ERRORS},
+            summary="Monthly sales of an enterprise or an anchor")  # fmt: skip
 @api_needs(roles.LIVE_VIEW)
 def sales_get(request, partner: str = "", anchor: int | None = None):
     found_partner = get_partner(request.auth, partner) if partner else None
     found_anchor = Anchor.objects.filter(pk=anchor).first() if anchor else None
-    rows = services.sales(partner=found_partner, anchor=found_anchor)
-    return [
-        {**r, "net_gmv": str(r["net_gmv"]), "gpm": str(r["gpm"]), "conversion_percent": str(r["conversion_percent"])}
-        for r in rows
-    ]
+    return services.sales(partner=found_partner, anchor=found_anchor)

@@ -51,6 +51,18 @@ def get_partner(user, slug: str) -> Partner:
     return scoped_get(user, Partner, slug, _("合作方不存在。"), partner="pk", key="slug")
 
 
+def owner_errors(people: list, location: str) -> list[FieldError]:
+    """Refusals of the people named as owners (of a partner, a campaign, a task, a to-do) who may not be given
+    work: the rule assignees follow (`roles.work_refusal`), said of owners; nobody (None) is no refusal."""
+    words = {
+        "inactive_user": _("负责人账号已停用。"),
+        "not_assignable": _("三员管理员账号不承担采编工作，不能作为负责人。"),
+        "not_staff": _("只能由台内人员担任负责人。"),
+    }
+    refusals = dict.fromkeys(roles.work_refusal(person) for person in people if person is not None)
+    return [FieldError(code, words[code], location) for code in refusals if code]
+
+
 def save_partner(actor: Actor, values: dict[str, Any], partner: Partner | None = None) -> Partner:
     roles.require(actor.user, roles.PARTNER_MANAGE)
     owners = values.pop("owners", None)
@@ -59,7 +71,9 @@ def save_partner(actor: Actor, values: dict[str, Any], partner: Partner | None =
     errors = []
     if Partner.objects.filter(slug=partner.slug).exclude(pk=partner.pk).exists():
         errors.append(FieldError("duplicate", _("标识已被使用。"), "slug"))
-    records.check(partner, errors, exclude=["slug"] if errors else None)
+    slug_taken = bool(errors)
+    errors += owner_errors(list(owners or []), "owners")
+    records.check(partner, errors, exclude=["slug"] if slug_taken else None)
     with transaction.atomic():
         records.save(actor, partner, changes, "partner.save")
         if owners is not None:
@@ -247,6 +261,8 @@ def save_action(actor: Actor, partner: Partner, values: dict[str, Any], action: 
         errors.append(FieldError("date_in_past", _("截止日期不能早于今天。"), "due_on"))
     if action.meeting_id and action.meeting.partner_id != action.partner_id:
         errors.append(FieldError("meeting_other_partner", _("联络记录属于其他合作方。"), "meeting"))
+    if "owner" in changes:
+        errors += owner_errors([action.owner], "owner")
     if due_changed:
         action.reminded_at = None
     records.check(action, errors)

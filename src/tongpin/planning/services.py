@@ -21,6 +21,7 @@ from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, ValidationFailed
 from tongpin.core.notify import notify
 from tongpin.partners.scope import partner_scope, scoped_get
+from tongpin.partners.services import owner_errors
 from tongpin.publishing.kinds import ChannelKind
 
 from .keydates import next_occurrence
@@ -111,6 +112,8 @@ def save_campaign(actor: Actor, values: dict[str, Any], campaign: Campaign | Non
             campaign.partner_id = partner_id
         elif campaign.partner_id != partner_id:
             errors.append(FieldError("commitment_other_partner", _("合作事项属于其他合作方。"), "commitment"))
+    if "owner" in changes:
+        errors += owner_errors([campaign.owner], "owner")
     records.check(campaign, errors)
     return records.save(actor, campaign, changes, "campaign.save")
 
@@ -291,13 +294,14 @@ def _assignment_errors(assignment: Assignment, is_new: bool) -> list[FieldError]
         errors.append(FieldError("booking_incomplete", _("占用时间须同时填写开始和结束。"), "ends_at"))
     elif assignment.starts_at and assignment.ends_at <= assignment.starts_at:
         errors.append(FieldError("term_reversed", _("占用结束须晚于开始。"), "ends_at"))
-    if assignment.assignee_id and not assignment.assignee.is_active:
-        errors.append(FieldError("inactive_user", _("承接人账号已停用。"), "assignee"))
-    elif assignment.assignee_id and not roles.can(assignment.assignee, roles.ASSIGNMENT_TAKE):
-        if assignment.assignee.role in roles.SEPARATED_ROLES:  # the 三员 administrators do no newsroom work
-            errors.append(FieldError("not_assignable", _("三员管理员账号不承担采编工作，不能作为承接人。"), "assignee"))
-        else:
-            errors.append(FieldError("not_staff", _("只能派单给台内人员。"), "assignee"))
+    refusal = roles.work_refusal(assignment.assignee) if assignment.assignee_id else None
+    if refusal:
+        words = {
+            "inactive_user": _("承接人账号已停用。"),
+            "not_assignable": _("三员管理员账号不承担采编工作，不能作为承接人。"),
+            "not_staff": _("只能派单给台内人员。"),
+        }
+        errors.append(FieldError(refusal, words[refusal], "assignee"))
     return errors
 
 
@@ -387,6 +391,8 @@ def save_event(actor: Actor, values: dict[str, Any], event: Event | None = None)
     errors = []
     if event.starts_on and event.ends_on and event.ends_on < event.starts_on:
         errors.append(FieldError("term_reversed", _("结束日期不能早于开始日期。"), "ends_on"))
+    if "owner" in changes:
+        errors += owner_errors([event.owner], "owner")
     records.check(event, errors)
     return records.save(actor, event, changes, "event.save")
 
@@ -398,6 +404,8 @@ def save_task(actor: Actor, event: Event, values: dict[str, Any], task: EventTas
     errors = []
     if task.due_on and task.due_on > event.ends_on:
         errors.append(FieldError("after_event", _("任务截止日期晚于活动结束日期。"), "due_on"))
+    if "owner" in changes:
+        errors += owner_errors([task.owner], "owner")
     records.check(task, errors)
     return records.save(actor, task, changes, "event.task")
 

@@ -9,19 +9,18 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from tongpin.core import roles
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
 from tongpin.core.errors import FieldError, TooLarge
-from tongpin.core.resources import Resource, on_one, patch_of, payload_values
+from tongpin.core.resources import Resource, on_one, patch_of, payload_values, shown
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_VIEW, PUBLISH, STORY_VIEW, can
 from tongpin.core.schemas import ERRORS, ErrorsOut
 
-from . import channels_admin, reach, reports, services
+from . import channels_admin, plugins, reach, reports, services
 from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
 from .models import Channel, Delivery, DeliveryAttempt, Publication, Rendition
-from .plugins import FORMATTERS, TRANSMITTERS
+from .plugins import Formatter, Transmitter
 from .transmitters import webhook
 
 router = Router(tags=["publishing"])
@@ -200,33 +199,64 @@ class DeliveryList(Schema):  # reads a `listing.DeliveryPage`
     results: list[DeliveryOut] = Field(alias="rows")
 
 
-@router.get("/channel-types", summary="Channel kinds (with rendition fields) and transmitters (with settings)")
-@api_needs(STORY_VIEW)
-def channel_types(request) -> dict:
-    def settings_of(plugin) -> list[dict]:
-        return [
-            {"name": s.name, "label": str(s.label), "kind": s.kind, "required": s.required, "default": s.default}
-            for s in plugin.settings
-        ]
+class SettingOut(Schema):
+    name: str
+    label: str
+    kind: str
+    required: bool
+    default: Any
 
-    return {
-        "kinds": [
-            {
-                "kind": kind,
-                "label": str(ChannelKind(kind).label),
-                "fields": [
-                    {"name": f.name, "label": str(f.label), "max_length": f.max_length, "max_items": f.max_items}
-                    for f in formatter.fields
-                ],
-                "settings": settings_of(formatter),
-            }
-            for kind, formatter in FORMATTERS.items()
-        ],
-        "transmitters": [
-            {"name": name, "label": str(t.label), "withdraw": t.supports_withdraw, "settings": settings_of(t)}
-            for name, t in TRANSMITTERS.items()
-        ],
-    }
+    resolve_label = shown("label")
+
+
+class FieldSpecOut(Schema):
+    name: str
+    label: str
+    max_length: int | None
+    max_items: int | None
+
+    resolve_label = shown("label")
+
+
+class KindOut(Schema):
+    kind: str
+    label: str
+    fields: list[FieldSpecOut]
+    settings: list[SettingOut]
+
+    @staticmethod
+    def resolve_label(formatter: Formatter) -> str:
+        return str(ChannelKind(formatter.kind).label)
+
+
+class TransmitterOut(Schema):
+    name: str
+    label: str
+    withdraw: bool = Field(alias="supports_withdraw")
+    settings: list[SettingOut]
+
+    resolve_label = shown("label")
+
+
+# Reads the plug-in registry (`publishing.plugins`): its formatters, one per kind, and its transmitters.
+class ChannelTypesOut(Schema):
+    kinds: list[KindOut]
+    transmitters: list[TransmitterOut]
+
+    @staticmethod
+    def resolve_kinds(registry) -> list[Formatter]:
+        return list(registry.FORMATTERS.values())
+
+    @staticmethod
+    def resolve_transmitters(registry) -> list[Transmitter]:
+        return list(registry.TRANSMITTERS.values())
+
+
+@router.get("/channel-types", response={200: ChannelTypesOut, **ERRORS},
+            summary="Channel kinds (with rendition fields) and transmitters (with settings)")  # fmt: skip
+@api_needs(STORY_VIEW)
+def channel_types(request):
+    return plugins
 
 
 def channel_values(request, payload: Schema) -> dict:
@@ -281,8 +311,7 @@ def publications_release(actor, publication):
 @on_one(router.post, "/publications/{publication_id}/withdraw", services.get_publication, PublicationOut,
         "Cancel what is queued and take down what went out (where the channel allows)")  # fmt: skip
 def publications_withdraw(actor, publication, payload: WithdrawIn):
-    roles.require(actor.user, PUBLISH)
-    services.withdraw_publication(actor, publication, payload.reason)
+    services.withdraw(actor, publication.pk, payload.reason)  # which refuses a caller who does not publish (403)
     publication.refresh_from_db()
     return publication
 

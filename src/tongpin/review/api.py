@@ -198,27 +198,33 @@ def proofread_text(request, payload: CheckIn):
     return [{**f.as_dict(), "key": proofing.finding_key(f.as_dict()), "overridden": None} for f in findings]
 
 
-@router.get("/review/queue", response={200: list[dict], **ERRORS}, summary="Steps waiting for me")
+# A step of `workflow.review_queue`, which reads the runs, stories and claimants with it.
+class QueueStepOut(Schema):
+    story_id: int = Field(alias="run.story_id")
+    title: str = Field(alias="run.story.title")
+    step: str = Field(alias="name")
+    due_at: dt.datetime | None
+    priority: int = Field(alias="run.priority")
+    claimed_by: str | None
+
+    resolve_claimed_by = shown("claimed_by")
+
+
+@router.get("/review/queue", response={200: list[QueueStepOut], **ERRORS}, summary="Steps waiting for me")
 def queue(request):
     roles.require_any(request.auth, roles.STORY_VIEW)
-    return [
-        {
-            "story_id": s.run.story_id,
-            "title": s.run.story.title,
-            "step": s.name,
-            "due_at": s.due_at,
-            "priority": s.run.priority,
-            "claimed_by": str(s.claimed_by) if s.claimed_by else None,
-        }
-        for s in workflow.review_queue(request.auth)
-    ]
+    return workflow.review_queue(request.auth)
 
 
-@router.post("/stories/{story_id}/flags", response={201: dict, **ERRORS},
+class FlagOut(Schema):
+    id: int
+    state: str
+
+
+@router.post("/stories/{story_id}/flags", response={201: FlagOut, **ERRORS},
              summary="Flag a published story (post-publication)")  # fmt: skip
 def flag(request, story_id: int, payload: FlagIn):
-    found = workflow.flag_story(actor_from_request(request, "api"), story_id, payload.reason)
-    return Status(201, {"id": found.pk, "state": found.state})
+    return Status(201, workflow.flag_story(actor_from_request(request, "api"), story_id, payload.reason))
 
 
 class ResolveIn(Schema):
@@ -226,11 +232,10 @@ class ResolveIn(Schema):
     note: str
 
 
-@router.post("/flags/{flag_id}/resolve", response={200: dict, **ERRORS},
+@router.post("/flags/{flag_id}/resolve", response={200: FlagOut, **ERRORS},
              summary="Withdraw the story, or dismiss the flag")  # fmt: skip
 def resolve(request, flag_id: int, payload: ResolveIn):
-    found = workflow.resolve_flag(actor_from_request(request, "api"), flag_id, payload.withdraw, payload.note)
-    return {"id": found.pk, "state": found.state}
+    return workflow.resolve_flag(actor_from_request(request, "api"), flag_id, payload.withdraw, payload.note)
 
 
 @router.get("/proofread/rules.csv", summary="Export the rule lists as CSV")

@@ -68,18 +68,24 @@ def _eligible(step: ReviewStep) -> QuerySet[User]:
 
 
 def acted_elsewhere(run: ReviewRun, user: User, step: ReviewStep) -> bool:
-    """Whether `user` already decided another step of this run (one person, one step, unless allowed)."""
-    return run.steps.exclude(pk=step.pk).filter(decided_by=user).exists()
+    """Whether `user` already decided another step of this run (one person, one step, unless allowed). Reads the
+    run's few steps, which the queue prefetched for all its runs at once."""
+    return any(other.pk != step.pk and other.decided_by_id == user.pk for other in run.steps.all())
 
 
 def is_author(user: User, story: Story) -> bool:
-    """Whoever wrote the story: its creator and every (co-)author."""
-    return story.created_by_id == user.pk or story.authors.filter(pk=user.pk).exists()
+    """Whoever wrote the story: its creator and every (co-)author (read from the prefetched authors, if any)."""
+    return story.created_by_id == user.pk or any(author.pk == user.pk for author in story.authors.all())
+
+
+def author_refused(run: ReviewRun | None, own_story: bool) -> bool:
+    """The one rule for authors: they do not decide on their own story (`own_story`), unless the run's workflow
+    allows it (then with a reason, at decide)."""
+    return own_story and not (run is not None and run.workflow.allow_author_review)
 
 
 def _own_story_refused(user: User, run: ReviewRun) -> bool:
-    """Authors do not decide on their own story, unless the workflow allows it (with a reason, at decide)."""
-    return not run.workflow.allow_author_review and is_author(user, run.story)
+    return author_refused(run, is_author(user, run.story))
 
 
 def can_act(user: User, step: ReviewStep) -> bool:
@@ -96,8 +102,7 @@ def can_act(user: User, step: ReviewStep) -> bool:
 def may_decide(user: User, run: ReviewRun | None, step: ReviewStep | None, own_story: bool) -> bool:
     """Whether the review page offers `user` the decision on the run's current `step`: they may act on it, and
     it is not their own story (`own_story`) unless the workflow lets authors review."""
-    authors_allowed = bool(run and run.workflow.allow_author_review)
-    return bool(step and can_act(user, step)) and (authors_allowed or not own_story)
+    return bool(step and can_act(user, step)) and not author_refused(run, own_story)
 
 
 def can_flag(user: User, story: Story) -> bool:
@@ -342,6 +347,7 @@ def review_queue(user: User) -> list[ReviewStep]:
         ReviewStep.objects.filter(status=StepStatus.ACTIVE, run__status=RunStatus.IN_PROGRESS)
         .filter(Q(people=user) | by_role)
         .select_related("run", "run__story", "run__story__partner", "run__workflow", "claimed_by")
+        .prefetch_related("run__steps", "run__story__authors")  # for the checks below, not a query per step
         .distinct()
         .order_by("-run__priority", "due_at")
     )
