@@ -307,6 +307,27 @@ def test_a_published_story_withdrawn_is_taken_down_where_the_channel_allows(user
     assert withdraw.state == DeliveryState.SUCCESS and withdraw.priority >= Priority.HIGH
 
 
+def test_a_withdrawn_channel_shows_one_state_on_its_card_and_in_the_tables(users, sink, hook, client_for):
+    """Not "撤回·成功" beside "成功" (read as contradicting each other): the card says 已撤回, the past send's
+    成功 only in the badge's title; the delivery tables name the take-down the same way."""
+    import re
+
+    story = approved_story(users["reporter"])
+    publication = publish_story(actor(users["desk"]), story.pk, [hook.pk])
+    drain()
+    story.refresh_from_db()
+    set_status(actor(users["chief"]), story, StoryStatus.WITHDRAWN, "撤稿")
+    drain()
+    page = client_for("chief").get(f"/publications/{publication.pk}/").content.decode()
+    card = page[page.index(f'id="r{publication.renditions.get().pk}"') : page.index("</section>")]
+    badges = re.findall(r'<span class="badge [^"]*" title="([^"]*)">([^<]*)</span>', card)
+    assert badges == [("发布：成功", "已撤回")]
+    table = page[page.index("<table") :]
+    assert re.findall(r'<span class="badge [^"]*">([^<]*)</span>', table) == ["已撤回", "成功"]  # newest first
+    log = client_for("duty").get("/deliveries/").content.decode()
+    assert "已撤回" in log and "撤回·" not in page + log
+
+
 def test_cancel_and_retry_by_hand(users, hook):
     delivery = _deliveries(users, hook, 1, Priority.NORMAL)[0]
     with pytest.raises(Forbidden):

@@ -26,7 +26,7 @@ from . import channels_admin, journal, reach, services
 from .feeds import build_feed, ninjs
 from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
-from .models import Channel, Delivery, DeliveryState, JournalIssue, Rendition
+from .models import Channel, Delivery, DeliveryAction, DeliveryState, JournalIssue, Rendition
 from .plugins import FORMATTERS, TRANSMITTERS, formatter_for
 from .secrets import reveal_one
 from .sources import rules_for
@@ -146,14 +146,26 @@ def _edit_value(rendition: Rendition, spec, typed) -> str:
 def _rendition_row(rendition: Rendition, typed) -> dict:
     """A rendition as the publication page shows it: its fields (and edit boxes), text and deliveries."""
     formatter = formatter_for(rendition.kind)
+    deliveries = reach.attach(list(rendition.deliveries.select_related("channel")))  # newest first
     return {
         "rendition": rendition,
         "typed": typed is not None,
         "specs": [{"spec": s, "value": rendition.fields.get(s.name), "edit_value": _edit_value(rendition, s, typed)}
                   for s in formatter.fields],  # fmt: skip
         "text": formatter.text_of(rendition.fields),
-        "deliveries": reach.attach(list(rendition.deliveries.select_related("channel"))),
+        "deliveries": deliveries,
+        "shown": _card_delivery(deliveries),
     }
+
+
+def _card_delivery(deliveries: list[Delivery]) -> tuple[Delivery, Delivery | None] | None:
+    """The one delivery whose state a channel's card shows, and the send it took down if it is a take-down: the
+    newest withdrawal once there is one (a withdrawn publication's send stays 成功, which is past), else the send."""
+    withdrawal = next((d for d in deliveries if d.action == DeliveryAction.WITHDRAW), None)
+    send = next((d for d in deliveries if d.action != DeliveryAction.WITHDRAW), None)
+    if withdrawal is not None:
+        return withdrawal, send
+    return (send, None) if send is not None else None
 
 
 @login_required
