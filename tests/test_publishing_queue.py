@@ -345,6 +345,17 @@ def test_cancel_and_retry_by_hand(users, hook):
     assert AuditEvent.objects.filter(action__in=["delivery.cancel", "delivery.retry"]).count() == 2
 
 
+def test_a_renditions_error_is_marked_with_a_drawn_icon_not_an_emoji(users, hook, client_for):
+    """The error mark before a finding is SVG named 错误: the ⛔ emoji it was showed as a box without an emoji font."""
+    story = approved_story(users["reporter"], title="标题")
+    publication = publish_story(actor(users["desk"]), story.pk, [hook.pk], release_now=False)
+    services.edit_rendition(actor(users["editor"]), publication.renditions.get().pk, {"title": "超" * 21})
+    page = client_for("editor").get(f"/publications/{publication.pk}/").content.decode()
+    finding = page[page.index('<li class="sev-error">') :]
+    finding = finding[: finding.index("</li>")]
+    assert '<svg class="icon"' in finding and 'aria-label="错误"' in finding and "⛔" not in page
+
+
 def test_renditions_are_editable_until_released_then_frozen(users, sink, hook):
     story = approved_story(users["reporter"], title="标题")
     publication = publish_story(actor(users["desk"]), story.pk, [hook.pk], release_now=False)
