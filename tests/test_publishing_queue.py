@@ -356,6 +356,21 @@ def test_a_renditions_error_is_marked_with_a_drawn_icon_not_an_emoji(users, hook
     assert '<svg class="icon"' in finding and 'aria-label="错误"' in finding and "⛔" not in page
 
 
+def test_a_weibo_previews_topics_once_in_its_text(users, sink, client_for):
+    """A Weibo post carries its topics in the text (#防汛#…): the preview shows them there, not again as a 话题 list
+    under it; the list stays in the edit form. Douyin's topics, not in its caption, are still listed."""
+    weibo = make_channel(users["admin"], "weibo", "webhook", url=sink.url, secret=SECRET)
+    douyin = make_channel(users["admin"], "douyin", "webhook", url=sink.url, secret=SECRET)
+    story = approved_story(users["reporter"], title="标题", tags=["防汛"])
+    publication = publish_story(actor(users["desk"]), story.pk, [weibo.pk, douyin.pk], release_now=False)
+    page = client_for("editor").get(f"/publications/{publication.pk}/").content.decode()
+    cards = {r.kind: page[page.index(f'id="r{r.pk}"') :] for r in publication.renditions.all()}
+    weibo_preview = cards["weibo"][: cards["weibo"].index("<details")]
+    assert weibo_preview.count("#防汛#") == 1 and "pv-items" not in weibo_preview
+    assert "#防汛#" in cards["weibo"][cards["weibo"].index("<textarea") :]  # still there to edit
+    assert "pv-items" in cards["douyin"][: cards["douyin"].index("<details")]
+
+
 def test_renditions_are_editable_until_released_then_frozen(users, sink, hook):
     story = approved_story(users["reporter"], title="标题")
     publication = publish_story(actor(users["desk"]), story.pk, [hook.pk], release_now=False)

@@ -150,12 +150,21 @@ def _rendition_row(rendition: Rendition, typed) -> dict:
     return {
         "rendition": rendition,
         "typed": typed is not None,
-        "specs": [{"spec": s, "value": rendition.fields.get(s.name), "edit_value": _edit_value(rendition, s, typed)}
+        "specs": [{"spec": s, "value": rendition.fields.get(s.name), "edit_value": _edit_value(rendition, s, typed),
+                   "in_text": _all_in_text(rendition.fields, s, formatter.fields)}
                   for s in formatter.fields],  # fmt: skip
         "text": formatter.text_of(rendition.fields),
         "deliveries": deliveries,
         "shown": _card_delivery(deliveries),
     }
+
+
+def _all_in_text(fields: dict, spec, specs) -> bool:
+    """Whether every item of a list field already stands in the rendition's text (a Weibo post's topics, #话题#):
+    the preview then shows them once, in the text, not again in a list under it."""
+    items = fields.get(spec.name) if spec.items else None
+    texts = [fields[s.name] for s in specs if not s.items and isinstance(fields.get(s.name), str)]
+    return bool(items) and all(any(str(item) in text for text in texts) for item in items)
 
 
 def _card_delivery(deliveries: list[Delivery]) -> tuple[Delivery, Delivery | None] | None:
