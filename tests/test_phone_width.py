@@ -127,6 +127,54 @@ def test_the_squeeze_check_sees_a_squeezed_table(browser):
     page.close()
 
 
+# Each row's 状态 cell, and whether it is on the screen without scrolling: inside the window and inside every box
+# that scrolls or clips around it. (A wide table scrolled its last column, the state, out of sight.)
+STATE_CELLS = """() => {
+  const found = [];
+  for (const table of document.querySelectorAll('table')) {
+    const at = [...table.querySelectorAll('thead th')].findIndex(th => th.textContent.trim() === '状态');
+    if (at < 0) continue;
+    for (const row of table.querySelectorAll('tbody tr')) {
+      const cell = row.children[at];
+      if (!cell) continue;  // a row spanning the table (nothing yet)
+      let left = 0, right = window.innerWidth;
+      for (let box = cell.parentElement; box; box = box.parentElement) {
+        if (getComputedStyle(box).overflowX === 'visible') continue;
+        const edge = box.getBoundingClientRect();
+        left = Math.max(left, edge.left); right = Math.min(right, edge.right);
+      }
+      const r = cell.getBoundingClientRect();
+      found.push([cell.innerText.trim(), r.width > 0 && r.left >= left - 1 && r.right <= right + 1]);
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize(
+    ("username", "address"),
+    [("duty", "/deliveries/"), ("admin", "/channels/"), ("admin", "channel"), ("secadmin", "/accounts/roles/"),
+     ("admin", "/partners/jx-yjgl/")],
+)  # fmt: skip
+def test_a_tables_state_column_is_on_a_phones_screen(server, browser, username, address):
+    """The duty officer's first question of a delivery, channel, account or commitment is its state: on a phone
+    every row's 状态 is on the screen, not beyond a sideways scroll (the row stacks under its column names)."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    login(page, server, username)
+    if address == "channel":  # a channel's page, with its recent deliveries
+        page.goto(f"{server}/channels/")
+        address = page.eval_on_selector_all(
+            "a[href]", "links => links.map(a => a.getAttribute('href')).find(h => /^\\/channels\\/\\d+\\/$/.test(h))"
+        )
+    page.goto(server + address)
+    cells = page.evaluate(STATE_CELLS)
+    assert cells, f"{address}: no table with a 状态 column"
+    assert all(shown for _text, shown in cells), f"{address}: {cells}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    context.close()
+
+
 def test_an_alerts_deliveries_show_every_column_on_a_phone(server, browser, warnings):
     """The duty officer on a phone sees sent / received / reached for every channel without scrolling sideways:
     the delivery table stacks each row, each cell under its column's name."""

@@ -80,6 +80,22 @@ def test_weibo_post_fits_2000_characters_with_hashtags_in_front():
     assert "too_many" in errors("weibo", fields)
 
 
+def test_weibo_post_names_each_topic_once():
+    """A topic the reporter already wrote into the text or title is not put in front again; the others still are."""
+    fields = FORMATTERS["weibo"].render(content(summary="#防汛#今年入汛以来，全省降雨偏多。"), {})
+    assert fields["text"].count("#防汛#") == 1
+    assert fields["text"].startswith("#应急管理#【省应急管理厅部署防汛工作】#防汛#今年入汛以来")
+    titled = FORMATTERS["weibo"].render(content(title="#应急管理#省应急管理厅部署防汛工作"), {})
+    assert titled["text"].count("#应急管理#") == 1 and titled["text"].count("#防汛#") == 1
+    assert titled["hashtags"] == ["#防汛#", "#应急管理#"]  # every topic still listed, once
+
+
+def test_weibo_post_keeps_a_topic_that_cutting_the_text_lost():
+    fields = FORMATTERS["weibo"].render(content(summary=LONG + "#防汛#"), {})
+    assert len(fields["text"]) <= 2000
+    assert fields["text"].count("#防汛#") == 1 and fields["text"].startswith("#防汛##应急管理#【")
+
+
 def test_douyin_title_is_at_most_30_characters():
     fields = FORMATTERS["douyin"].render(content(title="标" * 50), {})
     assert len(fields["title"]) <= 30 and len(fields["hashtags"]) <= 5

@@ -307,6 +307,27 @@ def test_a_published_story_withdrawn_is_taken_down_where_the_channel_allows(user
     assert withdraw.state == DeliveryState.SUCCESS and withdraw.priority >= Priority.HIGH
 
 
+def test_a_withdrawn_channel_shows_one_state_on_its_card_and_in_the_tables(users, sink, hook, client_for):
+    """Not "撤回·成功" beside "成功" (read as contradicting each other): the card says 已撤回, the past send's
+    成功 only in the badge's title; the delivery tables name the take-down the same way."""
+    import re
+
+    story = approved_story(users["reporter"])
+    publication = publish_story(actor(users["desk"]), story.pk, [hook.pk])
+    drain()
+    story.refresh_from_db()
+    set_status(actor(users["chief"]), story, StoryStatus.WITHDRAWN, "撤稿")
+    drain()
+    page = client_for("chief").get(f"/publications/{publication.pk}/").content.decode()
+    card = page[page.index(f'id="r{publication.renditions.get().pk}"') : page.index("</section>")]
+    badges = re.findall(r'<span class="badge [^"]*" title="([^"]*)">([^<]*)</span>', card)
+    assert badges == [("发布：成功", "已撤回")]
+    table = page[page.index("<table") :]
+    assert re.findall(r'<span class="badge [^"]*">([^<]*)</span>', table) == ["已撤回", "成功"]  # newest first
+    log = client_for("duty").get("/deliveries/").content.decode()
+    assert "已撤回" in log and "撤回·" not in page + log
+
+
 def test_cancel_and_retry_by_hand(users, hook):
     delivery = _deliveries(users, hook, 1, Priority.NORMAL)[0]
     with pytest.raises(Forbidden):
@@ -322,6 +343,32 @@ def test_cancel_and_retry_by_hand(users, hook):
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SUCCESS
     assert AuditEvent.objects.filter(action__in=["delivery.cancel", "delivery.retry"]).count() == 2
+
+
+def test_a_renditions_error_is_marked_with_a_drawn_icon_not_an_emoji(users, hook, client_for):
+    """The error mark before a finding is SVG named 错误: the ⛔ emoji it was showed as a box without an emoji font."""
+    story = approved_story(users["reporter"], title="标题")
+    publication = publish_story(actor(users["desk"]), story.pk, [hook.pk], release_now=False)
+    services.edit_rendition(actor(users["editor"]), publication.renditions.get().pk, {"title": "超" * 21})
+    page = client_for("editor").get(f"/publications/{publication.pk}/").content.decode()
+    finding = page[page.index('<li class="sev-error">') :]
+    finding = finding[: finding.index("</li>")]
+    assert '<svg class="icon"' in finding and 'aria-label="错误"' in finding and "⛔" not in page
+
+
+def test_a_weibo_previews_topics_once_in_its_text(users, sink, client_for):
+    """A Weibo post carries its topics in the text (#防汛#…): the preview shows them there, not again as a 话题 list
+    under it; the list stays in the edit form. Douyin's topics, not in its caption, are still listed."""
+    weibo = make_channel(users["admin"], "weibo", "webhook", url=sink.url, secret=SECRET)
+    douyin = make_channel(users["admin"], "douyin", "webhook", url=sink.url, secret=SECRET)
+    story = approved_story(users["reporter"], title="标题", tags=["防汛"])
+    publication = publish_story(actor(users["desk"]), story.pk, [weibo.pk, douyin.pk], release_now=False)
+    page = client_for("editor").get(f"/publications/{publication.pk}/").content.decode()
+    cards = {r.kind: page[page.index(f'id="r{r.pk}"') :] for r in publication.renditions.all()}
+    weibo_preview = cards["weibo"][: cards["weibo"].index("<details")]
+    assert weibo_preview.count("#防汛#") == 1 and "pv-items" not in weibo_preview
+    assert "#防汛#" in cards["weibo"][cards["weibo"].index("<textarea") :]  # still there to edit
+    assert "pv-items" in cards["douyin"][: cards["douyin"].index("<details")]
 
 
 def test_renditions_are_editable_until_released_then_frozen(users, sink, hook):

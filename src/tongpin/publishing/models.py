@@ -221,6 +221,23 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.rendition_id} → {self.channel_id}"
 
+    @property
+    def state_label(self) -> str:
+        """The state as a person reads it: a take-down says what became of the withdrawal (已撤回, 撤回失败),
+        because "撤回" beside a bare "成功" read as two contradicting states."""
+        if self.action != DeliveryAction.WITHDRAW:
+            return self.get_state_display()
+        return str(WITHDRAW_STATES.get(self.state, WITHDRAW_STATES[DeliveryState.IN_PROGRESS]))
+
+
+# A take-down's states in words; pending, retrying and in progress all read 撤回中.
+WITHDRAW_STATES = {
+    DeliveryState.SUCCESS: _("已撤回"),
+    DeliveryState.IN_PROGRESS: _("撤回中"),
+    DeliveryState.FAILED: _("撤回失败"),
+    DeliveryState.CANCELLED: _("撤回已取消"),
+}
+
 
 ATTEMPT_OUTCOMES = {
     "success": _("成功"),

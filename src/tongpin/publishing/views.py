@@ -26,7 +26,7 @@ from . import channels_admin, journal, reach, services
 from .feeds import build_feed, ninjs
 from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
-from .models import Channel, Delivery, DeliveryState, JournalIssue, Rendition
+from .models import Channel, Delivery, DeliveryAction, DeliveryState, JournalIssue, Rendition
 from .plugins import FORMATTERS, TRANSMITTERS, formatter_for
 from .secrets import reveal_one
 from .sources import rules_for
@@ -146,14 +146,35 @@ def _edit_value(rendition: Rendition, spec, typed) -> str:
 def _rendition_row(rendition: Rendition, typed) -> dict:
     """A rendition as the publication page shows it: its fields (and edit boxes), text and deliveries."""
     formatter = formatter_for(rendition.kind)
+    deliveries = reach.attach(list(rendition.deliveries.select_related("channel")))  # newest first
     return {
         "rendition": rendition,
         "typed": typed is not None,
-        "specs": [{"spec": s, "value": rendition.fields.get(s.name), "edit_value": _edit_value(rendition, s, typed)}
+        "specs": [{"spec": s, "value": rendition.fields.get(s.name), "edit_value": _edit_value(rendition, s, typed),
+                   "in_text": _all_in_text(rendition.fields, s, formatter.fields)}
                   for s in formatter.fields],  # fmt: skip
         "text": formatter.text_of(rendition.fields),
-        "deliveries": reach.attach(list(rendition.deliveries.select_related("channel"))),
+        "deliveries": deliveries,
+        "shown": _card_delivery(deliveries),
     }
+
+
+def _all_in_text(fields: dict, spec, specs) -> bool:
+    """Whether every item of a list field already stands in the rendition's text (a Weibo post's topics, #话题#):
+    the preview then shows them once, in the text, not again in a list under it."""
+    items = fields.get(spec.name) if spec.items else None
+    texts = [fields[s.name] for s in specs if not s.items and isinstance(fields.get(s.name), str)]
+    return bool(items) and all(any(str(item) in text for text in texts) for item in items)
+
+
+def _card_delivery(deliveries: list[Delivery]) -> tuple[Delivery, Delivery | None] | None:
+    """The one delivery whose state a channel's card shows, and the send it took down if it is a take-down: the
+    newest withdrawal once there is one (a withdrawn publication's send stays 成功, which is past), else the send."""
+    withdrawal = next((d for d in deliveries if d.action == DeliveryAction.WITHDRAW), None)
+    send = next((d for d in deliveries if d.action != DeliveryAction.WITHDRAW), None)
+    if withdrawal is not None:
+        return withdrawal, send
+    return (send, None) if send is not None else None
 
 
 @login_required

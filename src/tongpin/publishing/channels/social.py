@@ -22,12 +22,20 @@ class WeiboPost(Formatter):
 
     def render(self, content: Content, channel_settings: dict) -> dict:
         tags = hashtags(content.tags, "weibo")
-        head = "".join(tags) + f"【{content.title}】"
         tail = f" {content.link}" if content.link else ""
         body = content.summary or content.body_text
-        room = WEIBO_LIMIT - len(head) - len(tail)
+        # Reporters often write a topic (#防汛#) into the title or text themselves: a tag whose topic is already
+        # in the post is not put in front a second time, unless cutting the text to fit lost it.
+        front: list[str] = []
+        while True:
+            head = "".join(front) + f"【{content.title}】"
+            text = head + fit(body, max(WEIBO_LIMIT - len(head) - len(tail), 0)) + tail
+            missing = [tag for tag in tags if tag not in text]
+            if not missing:
+                break
+            front = [tag for tag in tags if tag in front or tag in missing]
         return {
-            "text": head + fit(body, max(room, 0)) + tail,
+            "text": text,
             "hashtags": tags,
             "images": [image["name"] for image in content.images[:9]],
         }
