@@ -127,12 +127,12 @@ def test_the_squeeze_check_sees_a_squeezed_table(browser):
     page.close()
 
 
-# Each row's 状态 cell, and whether it is on the screen without scrolling: inside the window and inside every box
-# that scrolls or clips around it. (A wide table scrolled its last column, the state, out of sight.)
-STATE_CELLS = """() => {
+# Each row's cell of a column (状态), and whether it is on the screen without scrolling: inside the window and
+# inside every box that scrolls or clips around it. (A wide table scrolled its last column, the state, out of sight.)
+STATE_CELLS = """(column) => {
   const found = [];
   for (const table of document.querySelectorAll('table')) {
-    const at = [...table.querySelectorAll('thead th')].findIndex(th => th.textContent.trim() === '状态');
+    const at = [...table.querySelectorAll('thead th')].findIndex(th => th.textContent.trim() === column);
     if (at < 0) continue;
     for (const row of table.querySelectorAll('tbody tr')) {
       const cell = row.children[at];
@@ -152,11 +152,12 @@ STATE_CELLS = """() => {
 
 
 @pytest.mark.parametrize(
-    ("username", "address"),
-    [("duty", "/deliveries/"), ("admin", "/channels/"), ("admin", "channel"), ("secadmin", "/accounts/roles/"),
-     ("admin", "/partners/jx-yjgl/")],
+    ("username", "address", "column"),
+    [("duty", "/deliveries/", "状态"), ("admin", "/channels/", "状态"), ("admin", "channel", "状态"),
+     ("secadmin", "/accounts/roles/", "状态"), ("admin", "/partners/jx-yjgl/", "状态"),
+     ("admin", "/live/products/", "资质文件")],  # a product's licences decide whether it may be sold live
 )  # fmt: skip
-def test_a_tables_state_column_is_on_a_phones_screen(server, browser, username, address):
+def test_a_tables_state_column_is_on_a_phones_screen(server, browser, username, address, column):
     """The duty officer's first question of a delivery, channel, account or commitment is its state: on a phone
     every row's 状态 is on the screen, not beyond a sideways scroll (the row stacks under its column names)."""
     context = browser.new_context(viewport=PHONE)
@@ -168,8 +169,8 @@ def test_a_tables_state_column_is_on_a_phones_screen(server, browser, username, 
             "a[href]", "links => links.map(a => a.getAttribute('href')).find(h => /^\\/channels\\/\\d+\\/$/.test(h))"
         )
     page.goto(server + address)
-    cells = page.evaluate(STATE_CELLS)
-    assert cells, f"{address}: no table with a 状态 column"
+    cells = page.evaluate(STATE_CELLS, column)
+    assert cells, f"{address}: no table with a {column} column"
     assert all(shown for _text, shown in cells), f"{address}: {cells}"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     context.close()
