@@ -302,6 +302,52 @@ def test_journal_issue_becomes_a_chinese_print_pdf(client, users, partners):
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
+def test_the_journal_api_lists_the_pool_composes_an_issue_and_serves_its_pdf(client, users, partners, token_for):
+    """The printed journal had pages only: a partner's journal issue can now be composed by an API client too."""
+    from tongpin.newsroom.publish import publish_story
+
+    journal = make_channel(users["admin"], "print", "journal", slug="em-journal", partner="em")
+    web = make_channel(users["admin"], "web", "file_drop", slug="em-web", folder="website")
+    for title in ("全省应急管理工作会议召开", "防汛抗旱知识问答"):
+        story = approved_story(users["reporter"], partner="em", title=title)
+        publish_story(actor(users["desk"]), story.pk, [journal.pk])
+    drain()
+    desk = token_for("desk")
+    pool = api(client, "get", f"/channels/{journal.pk}/journal/pool", desk).json()
+    renditions = list(journal.renditions.order_by("id"))
+    assert sorted((a["rendition_id"], a["title"]) for a in pool) == [(r.pk, r.fields["title"]) for r in renditions]
+    assert {a["publication_id"] for a in pool} == {r.publication_id for r in renditions}
+    ids = [r.pk for r in reversed(renditions)]  # printed in the order given
+    body = {"number": "2026年第12期", "issue_date": "2026-12-04", "rendition_ids": ids}
+    made = api(client, "post", f"/channels/{journal.pk}/journal/issues", desk, body)
+    assert made.status_code == 201, made.json()
+    issue = JournalIssue.objects.get()
+    assert made.json() == {"id": issue.pk, "channel_id": journal.pk, "number": "2026年第12期", "title": "print-journal",
+                           "issue_date": "2026-12-04", "pages": issue.pages, "built_at": made.json()["built_at"],
+                           "rendition_ids": ids, "pdf": f"/api/v1/journal-issues/{issue.pk}/pdf"}  # fmt: skip
+    assert issue.pages >= 1 and issue.created_by == users["desk"]
+    assert api(client, "get", f"/channels/{journal.pk}/journal/issues", desk).json() == [made.json()]
+    assert api(client, "get", f"/journal-issues/{issue.pk}", desk).json() == made.json()
+    pdf = api(client, "get", f"/journal-issues/{issue.pk}/pdf", desk)
+    assert pdf["Content-Type"] == "application/pdf" and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    # Refusals: the same number again, nothing chosen, a rendition not in this journal's pool, the wrong channel.
+    again = api(client, "post", f"/channels/{journal.pk}/journal/issues", desk, body)
+    assert again.status_code == 409 and again.json()["errors"][0]["code"] == "duplicate"
+    issues = f"/channels/{journal.pk}/journal/issues"
+    empty = api(client, "post", issues, desk, {**body, "number": "13", "rendition_ids": []})
+    assert empty.status_code == 422 and {e["code"] for e in empty.json()["errors"]} == {"required"}
+    alien = api(client, "post", issues, desk, {**body, "number": "13", "rendition_ids": [10**6]})
+    assert alien.status_code == 422 and alien.json()["errors"][0]["code"] == "not_in_pool"
+    assert api(client, "get", f"/channels/{web.pk}/journal/pool", desk).status_code == 404  # not a journal
+    assert api(client, "get", "/journal-issues/999999", desk).status_code == 404
+    assert JournalIssue.objects.count() == 1
+    # Without the capability to publish: 403 whatever the id, so channel and issue ids tell a liaison nothing.
+    for name in ("liaison_em", "liaison_zone"):
+        for path in (f"/channels/{journal.pk}/journal/issues", "/channels/999999/journal/issues",
+                     f"/journal-issues/{issue.pk}/pdf", "/journal-issues/999999"):  # fmt: skip
+            assert api(client, "get", path, token_for(name)).status_code == 403, (name, path)
+
+
 def test_journal_issue_form_starts_today_and_keeps_a_refused_entry(users, partners, client_for):
     from tongpin.newsroom.publish import publish_story
 

@@ -24,6 +24,7 @@ from tongpin.newsroom.api import router as newsroom_router
 from tongpin.partners.api import router as partners_router
 from tongpin.planning.api import router as planning_router
 from tongpin.publishing.api import router as publishing_router
+from tongpin.publishing.api_journal import router as journal_router
 from tongpin.review.api import router as review_router
 from tongpin.web.api import router as web_router
 from tongpin.web.middleware import database_unavailable
@@ -100,6 +101,7 @@ api.add_router("/", core_router)
 api.add_router("/", newsroom_router)
 api.add_router("/", review_router)
 api.add_router("/", publishing_router)
+api.add_router("/", journal_router)
 api.add_router("/", alert_lane_router)  # before alerts: /alerts/policies is not /alerts/{id}
 api.add_router("/", alert_duty_router)
 api.add_router("/", alerts_router)

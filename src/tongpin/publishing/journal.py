@@ -17,11 +17,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongpin.core import audit
+from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import Conflict, FieldError, ValidationFailed
+from tongpin.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from tongpin.core.ids import clean_id
 from tongpin.core.pdf import render_pdf
 
+from .channels_admin import get_channel
+from .kinds import ChannelKind
 from .listing import delivered_renditions
 from .models import (
     Channel,
@@ -31,6 +34,26 @@ from .models import (
 )
 
 MAX_ARTICLES = 40
+
+
+def print_channel(user, channel_id: int) -> Channel:
+    """A partner journal's channel for those who publish: an area check first (403 whatever the id, so a caller
+    without the capability learns nothing of channel ids, as channels_admin.visible_channel), then 404 for no
+    channel or one of another kind."""
+    roles.require(user, roles.PUBLISH)
+    channel = get_channel(channel_id)
+    if channel.kind != ChannelKind.PRINT:
+        raise NotFound(FieldError("not_print", _("这不是刊物渠道。"), "channel"))
+    return channel
+
+
+def get_issue(user, issue_id: int) -> JournalIssue:
+    """One issue for those who publish (403 whatever the id for the others), else 404."""
+    roles.require(user, roles.PUBLISH)
+    issue = JournalIssue.objects.select_related("channel").filter(pk=clean_id(issue_id) or 0).first()
+    if issue is None:
+        raise NotFound(FieldError("issue_not_found", _("这一期不存在。"), "issue"))
+    return issue
 
 
 def article_pool(channel: Channel) -> QuerySet[Rendition]:
@@ -50,6 +73,9 @@ def _date(raw: str | dt.date) -> dt.date:
 def create_issue(
     actor: Actor, channel: Channel, number: str, title: str, issue_date: str | dt.date, rendition_ids: list[int]
 ) -> JournalIssue:
+    roles.require(actor.user, roles.PUBLISH)
+    if channel.kind != ChannelKind.PRINT:
+        raise ValidationFailed(FieldError("not_print", _("这不是刊物渠道。"), "channel"))
     number, title = (number or "").strip(), (title or "").strip()
     errors = []
     if not number or len(number) > 40:

@@ -337,10 +337,7 @@ def feed_item_page(request, slug: str, rendition_id: int):
 
 @login_required
 def journal_issues(request, channel_id: int):
-    channel = channels_admin.get_channel(channel_id)
-    if channel.kind != ChannelKind.PRINT:
-        raise Http404
-    roles.require(request.user, PUBLISH)
+    channel = journal.print_channel(request.user, channel_id)
     chosen: list[int] = []
     if request.method == "POST":
         chosen = [clean_id(v) for v in request.POST.getlist("renditions") if v.isdigit() and clean_id(v)]
@@ -368,7 +365,7 @@ def journal_issues(request, channel_id: int):
 
 @page_needs(PUBLISH)
 def journal_issue(request, issue_id: int):
-    issue = row_or_404(JournalIssue.objects.select_related("channel"), issue_id)
+    issue = journal.get_issue(request.user, issue_id)
     articles = issue.articles.select_related("rendition")
     return render(request, "publishing/journal_issue.html", {"issue": issue, "articles": articles})
 
