@@ -16,11 +16,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongpin.core import audit, datakey
+from tongpin.core import audit, datakey, roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import FieldError, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
 from tongpin.core.models import User
+from tongpin.core.roles import ALERT_VIEW
 
 from .lane_config import require_edit, require_read
 from .models import PAGING_SECRET_CONTEXT, CallStep, DutyContact, DutyShift, PagingRoute, RouteKind
@@ -38,12 +39,14 @@ def shifts_at(moment: dt.datetime) -> list[DutyShift]:
 
 
 def people_on_duty(step: str, moment: dt.datetime) -> list[User]:
-    """The active people of this step (officer, backup, chief) in the shifts running at `moment`."""
+    """The active people of this step (officer, backup, chief) in the shifts running at `moment` who may see
+    alerts — and so decide them while on the shift (authority.py): paging someone who cannot act wakes them for
+    nothing (a role changed after the shift was entered)."""
     field = {CallStep.OFFICER: "officer", CallStep.BACKUP: "backup", CallStep.CHIEF: "chief"}[step]
     people = {}
     for shift in shifts_at(moment):
         person = getattr(shift, field)
-        if person is not None and person.is_active:
+        if person is not None and roles.can(person, ALERT_VIEW):
             people[person.pk] = person
     return list(people.values())
 
@@ -91,6 +94,10 @@ def _person(user_id, location: str, errors: list, required: bool = False) -> Use
     user = User.objects.filter(pk=clean_id(user_id) or 0, is_active=True).first()
     if user is None:
         errors.append(FieldError("unknown_user", _("所选人员不存在或已停用。"), location))
+    elif not roles.can(user, ALERT_VIEW):
+        # Everyone on a shift is paged and may decide the alerts waiting during it: they must be able to see them.
+        message = _("%(name)s 的角色不能查看预警，不能排入值班。") % {"name": user}
+        errors.append(FieldError("cannot_decide", message, location))
     return user
 
 
@@ -165,7 +172,8 @@ def save_mobile(actor: Actor, user_id: int, mobile: str) -> DutyContact:
 
 
 def rosterable_people() -> list[User]:
-    return list(User.objects.filter(is_active=True).exclude(role="alert_sender").order_by("username"))
+    """Who may stand on a shift: the active accounts whose role may see alerts (see `_person`)."""
+    return list(User.objects.filter(is_active=True, role__in=roles.roles_with(ALERT_VIEW)).order_by("username"))
 
 
 # -- routes -------------------------------------------------------------------------------------------------------

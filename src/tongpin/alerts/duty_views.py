@@ -124,13 +124,14 @@ def page_link(request, token: str):
     alert = call.alert
     if alert is None:
         return redirect("system-status")
-    from tongpin.core.roles import ALERT_DECIDE
-
+    from . import authority
     from .models import AlertState
 
+    waiting = alert.state == AlertState.PENDING
+    may_decide = waiting and authority.may_decide(request.user)
     return render(request, "alerts/page_link.html", {
-        "alert": alert, "call": call,
-        "can_decide": can(request.user, ALERT_DECIDE) and alert.state == AlertState.PENDING})  # fmt: skip
+        "alert": alert, "call": call, "can_decide": may_decide,
+        "deciders": authority.deciders_text() if waiting and not may_decide else ""})  # fmt: skip
 
 
 @login_required

@@ -15,17 +15,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongpin.core import audit, roles
+from tongpin.core import audit
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, NotFound
 from tongpin.core.ids import clean_id
 from tongpin.core.models import User
 from tongpin.core.notify import notify
-from tongpin.core.roles import ALERT_DECIDE, Role
+from tongpin.core.roles import Role
 from tongpin.publishing import services as publishing
 from tongpin.publishing.models import Channel, Priority
 
-from . import areas, paging, renditions
+from . import areas, authority, duty, paging, renditions
 from . import senders as trust
 from .models import LEVEL_RANK, Alert, AlertState, Coverage, PolicyAction, ReleasePolicy
 
@@ -254,8 +254,10 @@ def _earlier(alert: Alert) -> list[Alert]:
     return sorted(unique.values(), key=lambda a: a.received_at, reverse=True)
 
 
-def _decidable(actor: Actor, alert_id: int) -> Alert:
-    roles.require(actor.user, ALERT_DECIDE, _("只有值班员可以确认或驳回预警。"))
+def _decidable(actor: Actor, alert_id: int) -> tuple[Alert, str]:
+    """The pending alert, locked, and the authority the actor decides it with (authority.py: the role, or a place
+    on the shift running now)."""
+    how = authority.require_decide(actor.user)
     alert = Alert.objects.select_for_update().filter(pk=clean_id(alert_id) or 0).first()
     if alert is None:
         raise NotFound(FieldError("alert_not_found", _("预警信息不存在。"), "alert"))
@@ -263,29 +265,29 @@ def _decidable(actor: Actor, alert_id: int) -> Alert:
         raise Conflict(
             FieldError("not_pending", _("这条预警不在待确认状态（%(s)s）。") % {"s": alert.get_state_display()})
         )
-    return alert
+    return alert, how
 
 
 def confirm(actor: Actor, alert_id: int, note: str = "") -> Alert:
     with transaction.atomic():
-        alert = _decidable(actor, alert_id)
+        alert, how = _decidable(actor, alert_id)
         alert.decided_by, alert.decided_at, alert.decision_note = actor.user, timezone.now(), note[:300]
         alert.save(update_fields=["decided_by", "decided_at", "decision_note"])
-        audit.record(actor, "alert.confirmed", alert, {"note": note})
+        audit.record(actor, "alert.confirmed", alert, {"note": note, "authority": how})
         paging.decided(actor, alert)
         return release(actor, alert)
 
 
 def reject(actor: Actor, alert_id: int, note: str = "") -> Alert:
     with transaction.atomic():
-        alert = _decidable(actor, alert_id)
+        alert, how = _decidable(actor, alert_id)
         paging.decided(actor, alert)
         return _set_state(
             actor,
             alert,
             AlertState.REJECTED,
             "alert.rejected",
-            noted={"note": note},
+            noted={"note": note, "authority": how},
             decided_by=actor.user,
             decided_at=timezone.now(),
             decision_note=note[:300],
@@ -303,7 +305,10 @@ def escalate_overdue(now=None) -> int:
         with transaction.atomic():
             if not Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(escalated_at=now):
                 continue
-            people = User.objects.filter(role__in=[Role.DUTY_OFFICER, Role.CHIEF_EDITOR, Role.ADMIN], is_active=True)
+            told = [Role.DUTY_OFFICER, Role.CHIEF_EDITOR, Role.ADMIN]
+            people = set(User.objects.filter(role__in=told, is_active=True))
+            # and whoever is on the shift now, whatever their role: they may decide it (authority.py)
+            people |= {p for step, _f in authority.ROSTER_FIELDS for p in duty.people_on_duty(step, now)}
             minutes = max(1, alert.escalate_after // 60)
             notify(people, _("预警超过 %(m)d 分钟未确认：%(t)s") % {"m": minutes, "t": str(alert)[:80]}, _link(alert))
             audit.record(audit.SYSTEM, "alert.escalated", alert, {"after_seconds": alert.escalate_after})

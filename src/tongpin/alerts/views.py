@@ -19,7 +19,7 @@ from tongpin.core.models import AuditEvent
 from tongpin.core.pages import act_or_stay, attempt
 from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, ALERT_VIEW, can
 
-from . import compose, duty, labels, listen, paging, queries
+from . import authority, compose, duty, labels, listen, paging, queries
 from . import release as lifecycle
 from .lane_config import parse_polygons
 from .models import Alert, AlertState, CallStep, Level
@@ -64,10 +64,14 @@ def _timings(alert: Alert, deliveries) -> dict:
 @login_required
 def console(request, noted: dict | None = None):
     rows = _rows(request.user)
+    pending = _pending(request.user)
+    may_decide = authority.may_decide(request.user)
     context = {
         "rows": rows,
-        "pending": _pending(request.user),
-        "can_decide": can(request.user, ALERT_DECIDE),
+        "pending": pending,
+        "can_decide": may_decide,  # the role, or a place on the shift running now (authority.py)
+        "can_run_lane": can(request.user, ALERT_DECIDE),  # settings and drills: the role only
+        "deciders": authority.deciders_text() if pending and not may_decide else "",
         "can_submit": can(request.user, ALERT_SUBMIT),
         "duty": duty.on_duty_now(),
         "noted": noted,  # a refused decision's note, shown again in its alert's form
@@ -81,13 +85,16 @@ def console(request, noted: dict | None = None):
 def alert_detail(request, alert_id: int, noted: dict | None = None):
     alert = queries.get_alert(request.user, alert_id)
     deliveries = queries.deliveries(alert)
+    waiting = alert.state == AlertState.PENDING
+    may_decide = waiting and authority.may_decide(request.user)
     context = {
         "alert": alert,
         "noted": noted,
         "chain": queries.chain(alert),
         "deliveries": deliveries,
         "timings": _timings(alert, deliveries),
-        "can_decide": can(request.user, ALERT_DECIDE) and alert.state == AlertState.PENDING,
+        "can_decide": may_decide,
+        "deciders": authority.deciders_text() if waiting and not may_decide else "",
         "can_submit": can(request.user, ALERT_SUBMIT),
         "can_follow": can(request.user, ALERT_SUBMIT) and alert.state in ACTIVE and alert.msg_type != "Cancel",
     }
@@ -108,6 +115,10 @@ def _history(alert: Alert) -> list[dict]:
         if event.action.startswith("alert.page") and isinstance(event.changes, dict):
             note = _page_note(event.changes)
         who = str(event.actor) if event.actor else event.actor_name
+        how = event.changes.get("authority", "") if isinstance(event.changes, dict) else ""
+        if how.startswith("roster:"):  # decided by a place on the shift, not by role: say which
+            step = dict(CallStep.choices).get(how.partition(":")[2], "")
+            who = _("%(who)s（当班%(step)s）") % {"who": who, "step": step}
         history.append({"at": event.at, "who": who, "what": labels.action_label(event.action), "note": note})
     return history
 
