@@ -80,9 +80,7 @@ def test_a_rostered_account_that_may_not_see_alerts_is_neither_authorised_nor_pa
     assert {"duty", "chief", "desk", "admin"} <= offered and not offered & {"reporter", "auditor", "secadmin", "jxqx"}
 
 
-def test_escalated_to_the_chief_the_page_link_and_the_alert_page_let_her_decide(
-    users, sender, night_shift, client_for
-):
+def test_escalated_to_the_chief_the_page_link_and_the_alert_page_let_her_decide(users, sender, night_shift, client_for):
     alert = pending_alert(sender, escalate_after=300)
     later = timezone.now() + dt.timedelta(seconds=301)
     assert paging.escalate_pages(now=later) == 1  # no backup on the shift: straight to the chief

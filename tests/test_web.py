@@ -339,3 +339,38 @@ def test_a_request_whose_connection_is_killed_mid_way_answers_503_and_the_next_o
 
     close_old_connections()
     assert client.get(path).status_code == 200  # the next request reconnects by itself
+
+
+def test_a_waiting_alert_leads_the_home_page_of_whoever_can_decide_it(users, sender, client_for):
+    """The station trial: the duty officer's home page showed newsroom counts and 暂无待办 while a warning waited."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tongpin.alerts import release
+    from tongpin.alerts.models import Alert, DutyShift
+    from tongpin.core.audit import Actor
+
+    from .test_duty_paging import pending_alert
+
+    banner = 'id="waiting-alerts"'
+    assert banner not in client_for("duty").get("/").content.decode()  # nothing waits: no banner
+    alert = pending_alert(sender)
+    Alert.objects.filter(pk=alert.pk).update(received_at=timezone.now() - dt.timedelta(minutes=6))
+    page = client_for("duty").get("/").content.decode()
+    assert banner in page
+    top = page[page.index(banner) :]
+    # first in the page's content: before the greeting, the newsroom counts and the to-do list
+    assert page.index(banner) < page.index("您好") < page.index("我的待办")
+    assert page.index("<main") < page.index(banner)
+    assert "1 条预警等待确认" in top and "省气象台发布暴雨橙色预警" in top and "lv-edge-orange" in page
+    assert "已等待 6" in top and 'href="/alerts/"' in top and f'href="/alerts/{alert.pk}/"' in top
+    assert banner in client_for("admin").get("/").content.decode()  # the role decides: the banner shows
+    for name in ("chief", "desk", "reporter"):  # off the roster they cannot decide it: no banner
+        assert banner not in client_for(name).get("/").content.decode()
+    now = timezone.now()
+    DutyShift.objects.create(starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=8),
+                             officer=users["duty"], chief=users["chief"])  # fmt: skip
+    assert banner in client_for("chief").get("/").content.decode()  # on the shift (and paged): it shows
+    release.confirm(Actor(user=users["duty"]), alert.pk)
+    assert banner not in client_for("duty").get("/").content.decode()  # decided: gone

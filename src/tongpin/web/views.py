@@ -98,8 +98,25 @@ def dashboard(request):
                 AuditEvent.objects.select_related("actor")[:8] if roles.can(user, roles.AUDIT_VIEW) else None
             ),
             **_planning_home(user),
+            **_waiting_alerts(user),
         },
     )
+
+
+def _waiting_alerts(user) -> dict:
+    """Alerts waiting for confirmation, for whoever can decide them now — by role, or on the shift running now,
+    which is whom the lane pages (alerts/authority.py). The home page leads with them: a duty officer must not find
+    a waiting warning only as a badge behind the phone's menu."""
+    from tongpin.alerts import authority
+    from tongpin.alerts.models import Alert, AlertState
+
+    if not authority.may_decide(user):
+        return {}
+    waiting = Alert.objects.filter(state=AlertState.PENDING).order_by("-received_at", "-id")
+    newest = waiting.first()
+    if newest is None:
+        return {}
+    return {"waiting_alerts": {"count": waiting.count(), "newest": newest}}
 
 
 def _planning_home(user) -> dict:
