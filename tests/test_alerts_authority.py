@@ -124,3 +124,12 @@ def test_the_api_takes_the_decision_of_the_chief_on_the_shift_only(users, sender
     answer = api(client, "post", f"/alerts/{first.pk}/confirm", token_for("chief"), {"note": "同意"})
     assert answer.status_code == 200 and answer.json()["state"] == "released"
     assert AuditEvent.objects.get(action="alert.confirmed").changes["authority"] == "roster:chief"
+
+
+def test_the_overdue_notice_reaches_whoever_is_on_the_shift_whatever_their_role(users, sender, night_shift):
+    night_shift.backup = users["desk"]  # a desk chief as 备班: told, since the shift lets them decide
+    night_shift.save()
+    pending_alert(sender, escalate_after=60)
+    assert lifecycle.escalate_overdue(now=timezone.now() + dt.timedelta(seconds=61)) == 1
+    assert users["desk"].notifications.filter(text__contains="未确认").exists()
+    assert not users["editor"].notifications.exists()
