@@ -82,3 +82,22 @@ def test_the_report_page_and_pdf_show_the_area_and_story_figures(users, partners
     assert "<td>防汛抗旱</td><td>1</td>" in report.html
     assert "<td>汛期安全提示</td><td>2</td><td>5000</td>" in report.html
     assert "合作稿件本期阅读 6900" in report.html
+
+
+def test_the_demo_report_has_its_flood_stories_in_the_flood_area_and_reads_on_its_stories(partners):
+    from django.utils import timezone
+
+    from tongpin.partners.models import Partner
+    from tongpin.web.demo import load_demo
+
+    from .publishing_support import drain
+
+    load_demo()
+    drain()  # the demo's stories go out through the real pipeline
+    em = Partner.objects.get(slug="jx-yjgl")
+    data = reports.report_data(em, *reports.bounds("quarter", timezone.localdate()))
+    areas = dict(data["areas"])
+    assert areas["防汛抗旱"] >= 1 and areas["防灾减灾"] >= 1
+    reads = [story["reads"] for story in data["top"]]
+    assert data["story_count"] >= 3 and sum(1 for r in reads if r > 0) >= 2
+    assert sum(reads) == data["story_reads"] > 0
