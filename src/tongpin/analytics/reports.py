@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,23 +62,19 @@ def request_report(actor: Actor, partner: Partner, kind: str, anchor: dt.date) -
 def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda n: None) -> dict:
     published = list(
         delivered_for_partner(partner.pk, "story", first, last).values_list(
-            "rendition__publication__source_id", "rendition__publication__title", "channel__name", "rendition_id"
+            "rendition__publication__source_id", "rendition__publication__title", "channel__name", "rendition_id",
+            "channel_id", "remote_url",
         )
-    )
+    )  # fmt: skip
     stories: dict[int, dict] = {}
     by_channel: Counter = Counter()
-    for story_id, title, channel, rendition_id in published:
+    for story_id, title, channel, rendition_id, _channel_id, _url in published:
         entry = stories.setdefault(story_id, {"title": title, "channels": set(), "renditions": set(), "reads": 0})
         entry["channels"].add(channel)
         entry["renditions"].add(rendition_id)
         by_channel[channel] += 1
-    reads = dict(
-        Article.objects.filter(rendition_id__in={r for _s, _t, _c, r in published})
-        .values_list("rendition_id")
-        .annotate(total=Sum("reads"))
-    )
-    for entry in stories.values():
-        entry["reads"] = sum(reads.get(r, 0) for r in entry["renditions"])
+    for story_id, reads in _story_reads(partner, published, first, last).items():
+        stories[story_id]["reads"] = reads
     areas = _areas(partner, stories)
     progress(30)
 
@@ -133,6 +129,7 @@ def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda
         "by_channel": by_channel.most_common(),
         "areas": areas,
         "top": top,
+        "story_reads": sum(entry["reads"] for entry in stories.values()),
         "totals": {k: v or 0 for k, v in totals.items()},
         "trend": trend,
         "trend_chart": charts.line(trend, _("每周阅读量")),
@@ -145,18 +142,52 @@ def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda
     }
 
 
+def _story_reads(partner: Partner, published: list[tuple], first: dt.date, last: dt.date) -> dict[int, int]:
+    """Reads per story: the articles that carry it — linked to one of its renditions, or else an article of the
+    channel's account (or of the partner's) whose link is the delivery's remote link or whose title is the story's.
+
+    Imports and the WeChat sync never set `Article.rendition`, so matching on the link and title is what ties the
+    station's and the partner's posts to the stories; each article counts once, for one story."""
+    story_of_rendition = {rendition: story for story, _t, _c, rendition, _ch, _u in published}
+    story_of_url = {url: story for story, _t, _c, _r, _ch, url in published if url}
+    story_of_title: dict[tuple[int | None, str], int] = {}
+    for story, title, _c, _r, channel_id, _u in published:
+        story_of_title[(channel_id, title.strip())] = story
+        story_of_title[(None, title.strip())] = story  # the partner's own accounts re-post under the same title
+    channels = {channel_id for _s, _t, _c, _r, channel_id, _u in published}
+    articles = Article.objects.filter(
+        Q(rendition_id__in=story_of_rendition)
+        | (Q(account__channel_id__in=channels) | Q(account__partner=partner)) & Q(day__gte=first, day__lte=last)
+    ).values_list("rendition_id", "url", "title", "account__channel_id", "account__partner_id", "reads")
+    reads: Counter = Counter()
+    for rendition_id, url, title, channel_id, partner_id, value in articles:
+        story = (
+            story_of_rendition.get(rendition_id)
+            or (url and story_of_url.get(url))
+            or story_of_title.get((channel_id, title.strip()))
+            or (story_of_title.get((None, title.strip())) if partner_id == partner.pk else None)
+        )
+        if story:
+            reads[story] += value
+    return reads
+
+
 def _areas(partner: Partner, stories: dict[int, dict]) -> list[tuple[str, int]]:
-    """Stories per cooperation area (the agreement's areas, matched against story tags)."""
+    """Stories per cooperation area: a story counts for an area when one of its tags *is* the area's name (the
+    exact match the commitments' area tags use), then the stories tagged with none of the areas, if any."""
     from tongpin.newsroom.models import Story
 
-    areas = []
+    areas: list[str] = []
     for agreement in partner.agreements.exclude(status=AgreementStatus.DRAFT):
-        areas += [a for a in agreement.areas if a not in areas]
-    tagged = Story.objects.filter(pk__in=stories).values_list("pk", "tags__name")
-    tags_of: dict[int, set] = defaultdict(set)
-    for story_id, tag in tagged:
+        areas += [a.strip() for a in agreement.areas if a.strip() not in areas]
+    tags_of: dict[int, set] = {story_id: set() for story_id in stories}
+    for story_id, tag in Story.objects.filter(pk__in=stories, tags__name__in=areas).values_list("pk", "tags__name"):
         tags_of[story_id].add(tag)
-    return [(area, sum(1 for tags in tags_of.values() if any(area in (t or "") for t in tags))) for area in areas]
+    rows = [(area, sum(1 for tags in tags_of.values() if area in tags)) for area in areas]
+    untagged = sum(1 for tags in tags_of.values() if not tags)
+    if areas and untagged:
+        rows.append((_("未标注合作领域"), untagged))
+    return rows
 
 
 def build(report: PartnerReport) -> PartnerReport:

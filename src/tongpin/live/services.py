@@ -121,6 +121,48 @@ def booking_errors(session: LiveSession, anchors: list[Anchor]) -> list[FieldErr
     return errors
 
 
+def assignment_clashes(sessions: list[LiveSession]) -> dict[int, list[str]]:
+    """Per session: the planning assignments that book one of its hosts (through the anchor's login) in its time
+    slot. Shown as conflicts, never refused — planning's own rule for double bookings: the desk may still move the
+    shoot, and an anchor without a login cannot be assigned anything. One read for a whole list of sessions."""
+    from tongpin.planning.models import Assignment
+    from tongpin.planning.services import LIVE_ASSIGNMENTS
+
+    active = [s for s in sessions if s.status in ACTIVE and s.starts_at and s.ends_at]
+    if not active:
+        return {}
+    hosts = SessionHost.objects.filter(session__in=active, anchor__user__isnull=False).select_related("anchor")
+    by_session: dict[int, list[Anchor]] = {}
+    for host in hosts:
+        by_session.setdefault(host.session_id, []).append(host.anchor)
+    bookings = Assignment.objects.filter(
+        assignee_id__in={a.user_id for anchors in by_session.values() for a in anchors},
+        state__in=LIVE_ASSIGNMENTS,
+        starts_at__lt=max(s.ends_at for s in active),
+        ends_at__gt=min(s.starts_at for s in active),
+    ).select_related("topic")
+    bookings = list(bookings.order_by("starts_at", "id"))
+    found: dict[int, list[str]] = {}
+    for session in active:
+        for anchor in by_session.get(session.pk, []):
+            mine = [b for b in bookings if b.assignee_id == anchor.user_id]
+            for booking in mine:
+                if booking.starts_at < session.ends_at and booking.ends_at > session.starts_at:
+                    found.setdefault(session.pk, []).append(_clash_text(anchor, booking))
+    return found
+
+
+def _clash_text(anchor: Anchor, booking) -> str:
+    starts, ends = timezone.localtime(booking.starts_at), timezone.localtime(booking.ends_at)
+    until = ends.strftime("%H:%M" if ends.date() == starts.date() else "%m-%d %H:%M")
+    return _("主播 %(a)s 在 %(s)s—%(e)s 已有派单“%(t)s”。") % {
+        "a": anchor,
+        "s": starts.strftime("%m-%d %H:%M"),
+        "e": until,
+        "t": booking.topic.title,
+    }
+
+
 def host_errors(session: LiveSession, anchors: list[Anchor], products: list[Product]) -> list[FieldError]:
     """Age and consent on the session day; a qualification in date for every field the products touch."""
     errors = []
@@ -445,10 +487,13 @@ def calendar_entries(user, first: dt.date, last: dt.date, person=None, campaign=
     )
     if person is not None:
         sessions = sessions.filter(hosts__anchor__user=person)
+    sessions = list(sessions.distinct())
+    clashes = assignment_clashes(sessions)  # the calendar's 冲突 box lists them with the assignments' own
     return [
         Entry(f"live-{s.pk}", "live", _("直播：%(t)s") % {"t": s.title}, timezone.localtime(s.starts_at).date(),
-              timezone.localtime(s.ends_at).date(), f"/live/sessions/{s.pk}/", s.starts_at)
-        for s in sessions.distinct()
+              timezone.localtime(s.ends_at).date(), f"/live/sessions/{s.pk}/", s.starts_at,
+              tuple(clashes.get(s.pk, ())))
+        for s in sessions
     ]  # fmt: skip
 
 

@@ -96,6 +96,7 @@ def session_detail(request, session_id: int):
             if can_manage
             else [],
             "early": services.lead_text(early) if early else "",
+            "clashes": services.assignment_clashes([session]).get(session.pk, []),
         },
     )
 

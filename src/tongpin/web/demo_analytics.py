@@ -11,6 +11,7 @@ from tongpin.analytics import imports
 from tongpin.analytics.models import Account, PeerGroup
 from tongpin.core.audit import Actor
 from tongpin.partners.services import save_commitment
+from tongpin.publishing.models import Rendition
 
 # group, account name, partner slug or None, channel slug or None, typical reads of a headline
 ACCOUNTS = [
@@ -47,6 +48,7 @@ def load_analytics(users: dict, partners: dict, channels: dict) -> bool:
                     f"{day} 08:0{position},{position},{shown},{reads // 50},{reads // 120},{reads // 30},"
                     f"{reads // 300},{observed}"
                 )
+    lines += _story_posts(rng, channels.get("wechat"), today)
     actor = Actor(user=users["editor"], via="demo")
     imports.run_import(actor, "wechat", "demo-wechat.csv", ("\n".join(lines) + "\n").encode())
     zone_agreement = partners["qy-gxq"].agreements.first()
@@ -58,3 +60,26 @@ def load_analytics(users: dict, partners: dict, channels: dict) -> bool:
              "period": "month", "threshold": 2},
         )  # fmt: skip
     return True
+
+
+def _story_posts(rng: random.Random, wechat, today: dt.date) -> list[str]:
+    """The posts that carry the partners' stories: the station's WeChat account runs each story sent to its
+    channel under the story's title, and the partner's own account re-posts it, so the partner report's
+    top stories have the reads of the posts that carry them (the other demo posts are about nothing in particular)."""
+    if wechat is None:
+        return []
+    lines = []
+    station = next(name for _group, name, _partner, channel, _reads in ACCOUNTS if channel == "wechat")
+    partner_accounts = {partner: name for _group, name, partner, _channel, _reads in ACCOUNTS if partner}
+    renditions = Rendition.objects.filter(channel=wechat, publication__partner__isnull=False)
+    for rendition in renditions.select_related("publication__partner"):
+        title = rendition.publication.title
+        own = partner_accounts.get(rendition.publication.partner.slug)
+        posters = [(station, 20000)] + ([(own, 4000)] if own else [])
+        for name, typical in posters:
+            reads = int(typical * rng.uniform(0.6, 1.4))
+            lines.append(
+                f"{name},{title},https://mp.weixin.qq.com/s/demo-story-{name}-{rendition.pk},{today} 12:00,3,"
+                f"{reads},{reads // 50},{reads // 120},{reads // 30},{reads // 300},{today}"
+            )
+    return lines
