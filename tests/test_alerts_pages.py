@@ -275,7 +275,7 @@ def test_a_refused_decision_keeps_the_typed_note_on_the_page_it_came_from(users,
 
 
 def _form(page: str) -> str:
-    return page.split('<form method="post" class="card" id="composer">')[1].split("</form>")[0]
+    return page.split('<form method="post" class="card">')[1].split("</form>")[0]
 
 
 def test_the_composer_asks_before_it_sends_and_chooses_no_level_or_status_for_the_officer(users, channels, client_for):
