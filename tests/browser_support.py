@@ -94,10 +94,21 @@ def screenshot(page, name: str) -> None:
 
 
 def fill_alert(page, server: str, level: str, event: str, headline: str, description: str) -> None:
-    """The compose page (/alerts/new/) filled in for Nanchang (360100), not yet sent."""
+    """The compose page (/alerts/new/) filled in for Nanchang (360100) as an actual warning, not yet sent."""
     page.goto(f"{server}/alerts/new/")
     page.select_option("#level", level)
+    page.select_option("#status", "Actual")  # chosen, like the level: the composer chooses neither for the officer
     page.fill("#event", event)
     page.fill("#headline", headline)
     page.fill("#description", description)
     page.fill("#area_codes", "360100")
+
+
+def submit_alert(page) -> str:
+    """Press the composer's 提交 and say yes to its question; answers the question asked."""
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.click("#composer-submit")
+    page.wait_for_url(lambda address: "/alerts/new/" not in address)
+    assert asked, "提交 sent without asking"
+    return asked[0]

@@ -10,6 +10,7 @@ from .browser_support import (  # the `server` and `browser` fixtures come from 
     fill_alert,
     login,
     screenshot,
+    submit_alert,
 )
 
 pytestmark = pytest.mark.browser
@@ -37,8 +38,7 @@ def compose_pending_alert(page, server: str) -> int:
     fill_alert(page, server, "orange", "暴雨", "赣江南昌段水位将超警戒",
                "预计未来6小时南昌市降雨量将达50mm以上，赣江南昌段水位将超过警戒水位。")  # fmt: skip
     page.select_option("#urgency", "Expected")
-    page.click("button:has-text('提交')")
-    page.wait_for_url(lambda address: "/alerts/new/" not in address)
+    submit_alert(page)
     return int(page.url.rstrip("/").rsplit("/", 1)[1])
 
 
@@ -122,8 +122,8 @@ def test_duty_officer_cancels_a_warning_from_its_page_without_retyping_it(server
     page.fill("#area_desc", "南昌市、九江市")
     page.fill("#area_codes", "360100, 360400")
     page.fill("#sender_name", "江西省气象台")
-    page.click("button:has-text('提交')")  # orange and immediate: released at once by the demo's policy
-    page.wait_for_url(lambda address: "/alerts/new/" not in address)
+    asked = submit_alert(page)  # orange and immediate: released at once by the demo's policy, so it asks first
+    assert "公开渠道发布正式预警" in asked and "级别：橙色" in asked and "事件：暴雨" in asked
     original = page.url
     assert "已发布" in page.locator(".meta .badge").inner_text()
     screenshot(page, "alert-follow-buttons.png")
@@ -143,10 +143,55 @@ def test_duty_officer_cancels_a_warning_from_its_page_without_retyping_it(server
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "alert-cancel-composer-phone.png")
 
-    page.click("button:has-text('提交')")
-    page.wait_for_url(lambda address: "/alerts/new/" not in address)
+    assert "类型：解除" in submit_alert(page)
     assert "江西省气象台" in page.locator(".meta").inner_text() and "解除" in page.locator(".meta").inner_text()
     page.goto(original)
     assert "已解除" in page.locator(".meta .badge").inner_text()
     assert page.locator("#compose-cancel").count() == 0  # nothing left to cancel
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_enter_in_the_composer_asks_before_an_actual_warning_and_never_fills_from_the_original(server, browser):
+    """A station trial: Enter in 事件 or 标题 pressed 从原预警填入 (请先选择原预警。), and 提交 sent at once."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    login(page, server, "duty")
+    page.goto(f"{server}/alerts/new/")
+    assert page.input_value("#level") == "" and page.input_value("#status") == ""  # nothing chosen for the officer
+    posted: list[str] = []
+    page.on("request", lambda request: posted.append(request.url) if request.method == "POST" else None)
+    asked: list[str] = []
+    answer = {"yes": False}
+
+    def reply(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if answer["yes"] else dialog.dismiss()
+
+    page.on("dialog", reply)
+    page.click("#event")
+    page.keyboard.type("暴雨")
+    page.keyboard.press("Enter")  # the form is not complete: the browser says what is missing, nothing is asked
+    page.evaluate("() => fetch('/healthz').then(r => r.status)")  # a round trip after whatever Enter did
+    assert posted == [] and asked == [] and page.locator("text=请先选择原预警").count() == 0
+
+    page.select_option("#level", "orange")
+    page.select_option("#status", "Actual")
+    page.click("#headline")
+    page.keyboard.type("江西省气象台发布暴雨橙色预警")
+    page.fill("#description", "预计未来6小时南昌降雨量将达50毫米以上。")
+    page.fill("#area_codes", "360100")
+    page.keyboard.press("Enter")  # in 区划代码, a one-line field: the normal 提交, which asks first
+    page.evaluate("() => fetch('/healthz').then(r => r.status)")
+    assert len(asked) == 1 and posted == []  # said no: nothing sent
+    assert "公开渠道发布正式预警" in asked[0] and "级别：橙色" in asked[0] and "事件：暴雨" in asked[0]
+    assert page.locator("text=请先选择原预警").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "alert-composer-phone.png")
+
+    answer["yes"] = True
+    page.click("#headline")
+    page.keyboard.press("Enter")  # asked again; yes: it goes, as 提交 would
+    page.wait_for_url(lambda address: "/alerts/new/" not in address)
+    assert len(asked) == 2 and len(posted) == 1
+    assert "已发布" in page.locator(".meta .badge").inner_text()  # orange and immediate: the demo policy releases
+    area = page.locator("#alert-areas span").first
+    assert area.inner_text() == "江西省 南昌市" and area.get_attribute("title") == "360100"

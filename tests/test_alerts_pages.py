@@ -272,3 +272,60 @@ def test_a_refused_decision_keeps_the_typed_note_on_the_page_it_came_from(users,
     assert 'id="history"' in detail and ">核实无误</textarea>" in detail  # the alert's page again
     alert.refresh_from_db()
     assert alert.state == AlertState.PENDING and alert.decision_note == ""
+
+
+def _form(page: str) -> str:
+    return page.split('<form method="post" class="card">')[1].split("</form>")[0]
+
+
+def test_the_composer_asks_before_it_sends_and_chooses_no_level_or_status_for_the_officer(users, channels, client_for):
+    """A station trial: 提交 released an actual red-by-default warning to every channel without a question."""
+    from tongpin.alerts.views import CONSEQUENCES
+
+    Coverage.objects.filter(channel=channels["radio"]).update(min_level="orange")  # radio: orange and red only
+    form = _form(client_for("duty").get("/alerts/new/").content.decode())
+    level = form.split('<select id="level" name="level" required>')[1].split("</select>")[0]
+    status = form.split('<select id="status" name="status" required>')[1].split("</select>")[0]
+    for select in (level, status):  # nothing chosen beforehand: the first option is 请选择, empty, and chosen
+        assert select.startswith('<option value="">请选择</option>') and "selected" not in select
+    # What each level could reach, for the question: every public channel carries red, radio not yellow.
+    assert 'value="red" data-reach="3"' in level and 'value="yellow" data-reach="2"' in level
+    assert f'value="Actual" data-consequence="{CONSEQUENCES["Actual"]}"' in status
+    assert "{level.reach} 个公开渠道发布正式预警" in str(CONSEQUENCES["Actual"])
+    assert 'value="Exercise" data-consequence="将只向测试渠道发出演练预警"' in status
+    question = 'data-confirm="{status.consequence}（类型：{msg_type}；级别：{level}；事件：{event}）确定提交？"'
+    assert f'<button class="primary" id="composer-submit" {question}>提交</button>' in form
+
+
+def test_enter_in_the_composer_submits_the_normal_way_never_from_the_original(users, client_for):
+    """Enter in a one-line field presses the form's first submit button: it must be the (asking) 提交, unnamed."""
+    form = _form(client_for("duty").get("/alerts/new/").content.decode())
+    first = form.split("<button")[1].split(">")[0]
+    assert "hidden" in first and "data-confirm=" in first and "name=" not in first and "formnovalidate" not in first
+    assert form.index("<button") < form.index('name="fill"')
+
+
+def test_the_composer_refuses_an_unchosen_level_or_status_in_chinese(users, channels, client_for):
+    form = {"event": "暴雨", "level": "orange", "headline": "暴雨橙色预警", "description": "y", "msg_type": "Alert",
+            "status": "Actual", "area_codes": "360100"}  # fmt: skip
+    duty = client_for("duty")
+    page = duty.post("/alerts/new/", {**form, "level": ""}).content.decode()
+    assert "请选择预警级别。" in page and "暴雨橙色预警" in page
+    page = duty.post("/alerts/new/", {**form, "status": ""}).content.decode()
+    assert "请选择性质：正式、演练或测试。" in page and "暴雨橙色预警" in page
+    assert not Alert.objects.exists()
+    assert duty.post("/alerts/new/", form).status_code == 302  # both chosen: it goes
+
+
+def test_the_alert_log_names_people_and_places_not_logins_and_codes(users, sender, channels, client_for):
+    """The trial read 处理说明：值班员 · duty and 360100 where 周航 and 南昌市 were meant."""
+    from tongpin.core import audit
+
+    users["duty"].display_name = "周航"
+    users["duty"].save()
+    alert = pending_alert(sender)
+    audit.record(audit.SYSTEM, "alert.paged", alert, {"step": "officer", "user": "duty", "routes": ["短信"]})
+    page = client_for("duty").get(f"/alerts/{alert.pk}/").content.decode()
+    history = page.split('id="history"')[1]
+    assert "值班员 · 周航" in history and "· duty" not in history
+    assert '<span title="360100">江西省 南昌市</span>' in page and "360100 </p>" not in page

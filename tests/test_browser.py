@@ -14,6 +14,7 @@ from .browser_support import (  # fixtures `server` and `browser` come from ther
     login,
     logout,
     screenshot,
+    submit_alert,
 )
 
 pytestmark = pytest.mark.browser
@@ -126,7 +127,7 @@ def test_duty_console_receives_live_and_confirms_an_alert(server, browser):
     login(composer, server, "duty")
     fill_alert(composer, server, "yellow", "大雾", "浏览器测试：大雾黄色预警",
                "预计今晚到明晨有能见度小于500米的浓雾。")  # fmt: skip
-    composer.click("button:text-is('提交')")
+    submit_alert(composer)
     composer.wait_for_selector("text=待确认")  # yellow: the demo policy asks the duty officer
     # The console, untouched, shows it within its 2-second refresh.
     console.wait_for_selector("text=浏览器测试：大雾黄色预警", timeout=10000)

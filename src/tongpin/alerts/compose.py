@@ -21,9 +21,11 @@ from .cap.parse import CAP12, RejectedDocument, parse_document, sub
 from .cap.profiles import adcode_problem
 from .intake import Received, receive
 from .lane_config import clean_polygons
-from .models import Alert, Level
+from .models import LEVEL_RANK, Alert, Coverage, Level
+from .renditions import ALERT_KINDS
 
 SEVERITY = {"red": "Extreme", "orange": "Severe", "yellow": "Moderate", "blue": "Minor"}
+STATUSES = ("Actual", "Exercise", "Test", "System", "Draft")
 CATEGORIES = ("Met", "Geo", "Safety", "Fire", "Health", "Env", "Transport", "Infra", "Rescue", "Security", "Other")
 
 
@@ -60,6 +62,8 @@ def build(draft: Draft, now: datetime | None = None) -> bytes:
     errors = []
     if draft.level not in Level.values:
         errors.append(FieldError("invalid_level", _("请选择预警级别。"), "level"))
+    if draft.status not in STATUSES:  # the composer offers no default: 正式 must be chosen, like the level
+        errors.append(FieldError("invalid_status", _("请选择性质：正式、演练或测试。"), "status"))
     if not draft.event.strip() or not draft.headline.strip():
         errors.append(FieldError("required", _("请填写事件和标题。"), "headline"))
     if draft.msg_type in ("Update", "Cancel") and not draft.references:
@@ -110,6 +114,20 @@ def build(draft: Draft, now: datetime | None = None) -> bytes:
         sub(geocode, "valueName", "GB/T 2260")
         sub(geocode, "value", code)
     return etree.tostring(alert, encoding="UTF-8", xml_declaration=True, pretty_print=True)
+
+
+def public_reach() -> dict[str, int]:
+    """Per level, how many public channels an actual, public warning of that level could reach at most (those
+    whose coverage carries the level, wherever their area): what the composer names before it sends."""
+    coverages = Coverage.objects.filter(
+        channel__is_active=True, channel__for_tests=False, channel__kind__in=ALERT_KINDS
+    ).values_list("channel_id", "min_level")
+    reach = {level: set() for level in Level.values}
+    for channel_id, min_level in coverages:
+        for level in Level.values:
+            if LEVEL_RANK[level] >= LEVEL_RANK[min_level]:
+                reach[level].add(channel_id)
+    return {level: len(channels) for level, channels in reach.items()}
 
 
 def issue(actor: Actor, draft: Draft) -> Received:

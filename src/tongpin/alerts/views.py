@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tongpin.core.access import page_needs
@@ -19,14 +21,24 @@ from tongpin.core.models import AuditEvent
 from tongpin.core.pages import act_or_stay, attempt
 from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, ALERT_VIEW, can
 
+<<<<<<< HEAD
 from . import authority, compose, duty, labels, listen, paging, queries
+=======
+from . import compose, divisions, duty, labels, listen, paging, queries
+>>>>>>> lane2
 from . import release as lifecycle
 from .lane_config import parse_polygons
 from .models import Alert, AlertState, CallStep, Level
 from .renditions import audio_folder
 
 ACTIVE = (AlertState.RELEASED, AlertState.PENDING)
-COMPOSER_STATUSES = ("Actual", "Exercise", "Test")  # System and Draft would never be published
+# The statuses the composer offers (System and Draft would never be published), each with what submitting does,
+# in the question asked before it goes; {level.reach} is the chosen level's count of public channels.
+CONSEQUENCES = {
+    "Actual": gettext_lazy("将按发布策略向最多 {level.reach} 个公开渠道发布正式预警，可能不经再次确认立即发出"),
+    "Exercise": gettext_lazy("将只向测试渠道发出演练预警"),
+    "Test": gettext_lazy("将只向测试渠道发出测试预警"),
+}
 
 
 def _rows(user) -> list[dict]:
@@ -102,6 +114,7 @@ def alert_detail(request, alert_id: int, noted: dict | None = None):
         return render(request, "alerts/_deliveries.html", context)
     context["audio"] = listen.audio_for(alert, deliveries)
     context["history"] = _history(alert)
+    context["areas"] = [{"code": code, "name": divisions.label(code)} for _name, code in alert.geocodes]
     context["calls"] = paging.calls_for(alert)
     return render(request, "alerts/alert_detail.html", context)
 
@@ -109,11 +122,13 @@ def alert_detail(request, alert_id: int, noted: dict | None = None):
 def _history(alert: Alert) -> list[dict]:
     """The alert's audited steps, oldest first, with who and the duty officer's note where there is one."""
     events = AuditEvent.objects.filter(object_type=Alert._meta.label_lower, object_id=str(alert.pk))
+    events = list(events.select_related("actor").order_by("at", "id"))
+    names = _display_names(e.changes.get("user", "") for e in events if isinstance(e.changes, dict))
     history = []
-    for event in events.select_related("actor").order_by("at", "id"):
+    for event in events:
         note = event.changes.get("note", "") if isinstance(event.changes, dict) else ""
         if event.action.startswith("alert.page") and isinstance(event.changes, dict):
-            note = _page_note(event.changes)
+            note = _page_note(event.changes, names)
         who = str(event.actor) if event.actor else event.actor_name
         how = event.changes.get("authority", "") if isinstance(event.changes, dict) else ""
         if how.startswith("roster:"):  # decided by a place on the shift, not by role: say which
@@ -123,10 +138,19 @@ def _history(alert: Alert) -> list[dict]:
     return history
 
 
-def _page_note(changes: dict) -> str:
+def _display_names(usernames) -> dict[str, str]:
+    """Login name -> the name people know (周航, not duty): the audit keeps login names, the page shows people."""
+    wanted = {name for name in usernames if name and isinstance(name, str)}
+    if not wanted:
+        return {}
+    return {user.get_username(): str(user) for user in get_user_model().objects.filter(username__in=wanted)}
+
+
+def _page_note(changes: dict, names: dict[str, str]) -> str:
     """A paging step in words: whom, over which route, and what went wrong."""
     steps = dict(CallStep.choices)
-    parts = [str(steps.get(changes.get("step", ""), "")), changes.get("user", ""), changes.get("route", "")]
+    user = changes.get("user", "")
+    parts = [str(steps.get(changes.get("step", ""), "")), names.get(user, user), changes.get("route", "")]
     if changes.get("error"):
         parts.append(changes["error"])
     if changes.get("after_seconds") is not None:
@@ -233,12 +257,17 @@ def _composer_context(posted, original: Alert | None) -> dict:
     active = list(Alert.objects.filter(state__in=ACTIVE, msg_type__in=["Alert", "Update"])[:50])
     if original is not None and original not in active:
         active.insert(0, original)  # the one written from is always offered, however old
+    reach = compose.public_reach()
     return {
-        "levels": Level.choices,
+        "levels": [(code, name, reach[code]) for code, name in Level.choices],
         "posted": posted,
         "original": original,
         "msg_types": labels.choices("msg_type")[:3],  # the composer writes Alert, Update and Cancel
-        "statuses": [(code, name) for code, name in labels.choices("status") if code in COMPOSER_STATUSES],
+        "statuses": [
+            (code, name, CONSEQUENCES[code]) for code, name in labels.choices("status") if code in CONSEQUENCES
+        ],
+        # Asked on 提交 (and on Enter), filled in by behaviours.js from the fields chosen at that moment.
+        "ask": _("{status.consequence}（类型：{msg_type}；级别：{level}；事件：{event}）确定提交？"),
         "urgencies": [(code, name) for code, name in labels.choices("urgency") if code != "Past"],
         "certainties": labels.choices("certainty"),
         "active": active,

@@ -1,6 +1,9 @@
 /* Page behaviours wired by data attributes, so no template needs inline script or event-handler attributes
    (the Content-Security-Policy allows scripts from this site's files only):
-     data-confirm="question"  on a form (asked on submit) or on a button or link (asked on click)
+     data-confirm="question"  on a form (asked on submit) or on a button or link (asked on click); on a submit
+                              button the question may name its form's fields: {name} is the chosen option's text
+                              or the typed value, {name.key} the chosen option's data-key; it is asked only once
+                              the form is valid (else the browser first says what is missing)
      data-autosubmit          on a select or input: submits its form when the value changes
      data-select-all          on an input: selects its whole text when clicked (fields meant for copying)
      data-width="42"          on an element: its width in per cent (progress bars), set through the CSSOM */
@@ -11,9 +14,43 @@
     return node && node.closest ? node.closest(selector) : null;
   }
 
+  // A field of the form as the question names it: {level} the chosen option's text, {level.reach} its data-reach.
+  function fieldText(form, name, key) {
+    var field = form.elements.namedItem(name);
+    if (!field) {
+      return "";
+    }
+    var option = field.tagName === "SELECT" ? field.options[field.selectedIndex] : null;
+    if (key) {
+      return (option || field).getAttribute("data-" + key) || "";
+    }
+    return option ? option.text : field.value;
+  }
+
+  // Filled twice, so that an option's text may itself name another field ({status.consequence} names {level.reach}).
+  function question(asking) {
+    var text = asking.getAttribute("data-confirm");
+    var form = asking.form;
+    if (!form) {
+      return text;
+    }
+    for (var pass = 0; pass < 2; pass += 1) {
+      text = text.replace(/\{([a-z_]+)(?:\.([a-z-]+))?\}/g, function (whole, name, key) {
+        return fieldText(form, name, key);
+      });
+    }
+    return text;
+  }
+
+  // A submit that the browser will refuse anyway (a required field left empty) asks nothing first.
+  function blocked(button) {
+    return button.form && button.type === "submit" && !button.formNoValidate && !button.form.noValidate &&
+      !button.form.checkValidity();
+  }
+
   document.addEventListener("click", function (event) {
     var asking = closest(event.target, "[data-confirm]");
-    if (asking && asking.tagName !== "FORM" && !window.confirm(asking.getAttribute("data-confirm"))) {
+    if (asking && asking.tagName !== "FORM" && !blocked(asking) && !window.confirm(question(asking))) {
       event.preventDefault();
       event.stopImmediatePropagation();
     }
