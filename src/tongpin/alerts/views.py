@@ -21,11 +21,7 @@ from tongpin.core.models import AuditEvent
 from tongpin.core.pages import act_or_stay, attempt
 from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, ALERT_VIEW, can
 
-<<<<<<< HEAD
-from . import authority, compose, duty, labels, listen, paging, queries
-=======
-from . import compose, divisions, duty, labels, listen, paging, queries
->>>>>>> lane2
+from . import authority, compose, divisions, duty, labels, listen, paging, queries
 from . import release as lifecycle
 from .lane_config import parse_polygons
 from .models import Alert, AlertState, CallStep, Level
