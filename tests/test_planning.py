@@ -18,6 +18,7 @@ from tongpin.planning import services as plan_service
 from tongpin.planning.models import Assignment, AssignmentState, Campaign, Event, KeyDate, TopicState
 
 from .conftest import actor, api, codes
+from .form_checks import decision_forms, enter_picks_a_decision
 from .partners_support import agreement_for, commitment_for
 
 TODAY = timezone.localdate
@@ -173,6 +174,21 @@ def test_the_topic_page_assigns_in_one_section_and_offers_only_the_moves_taken_i
     assert _move_by_page(desk, other, "rejected") == TopicState.REJECTED
     assert _topic_page(reporter, other)[2] == {"proposed"}
     assert _move_by_page(reporter, other, "proposed") == TopicState.PROPOSED
+
+
+def test_enter_in_the_topic_note_cannot_approve_or_reject(users, campaign, client_for):
+    """The station trial: a desk chief typed a reason for rejecting and pressed Enter; the browser submitted with the
+    form's first button, 已通过. The note is a textarea (Enter is a new line), so only a click decides."""
+    desk = client_for("desk")
+    topic = plan_service.propose_topic(actor(users["reporter"]), {"title": "无人机巡林", "campaign": campaign})
+    for state in (None, TopicState.APPROVED):  # the approval section, then the later 选题状态 one
+        if state:
+            plan_service.move_topic(actor(users["desk"]), topic, state)
+        page = desk.get(f"/planning/topics/{topic.pk}/").content.decode()
+        moves = [f for f in decision_forms(page) if f["action"].endswith("/move")]
+        assert len(moves) == 1 and len(moves[0]["buttons"]) == 2, moves
+        assert enter_picks_a_decision(page) == []
+        assert '<textarea name="note"' in page
 
 
 def test_deleting_referenced_plans_is_refused(client, users, token_for, campaign):

@@ -2,10 +2,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tongpin.core.models import Notification
+from tongpin.core.roles import Role
 from tongpin.newsroom.models import Story, StoryStatus
-from tongpin.review.models import ProofRule, ProofRuleChange, RosterEntry
+from tongpin.review import workflow
+from tongpin.review.models import ProofRule, ProofRuleChange, RosterEntry, Workflow
 
-from .conftest import new_story
+from .conftest import actor, new_story
+from .form_checks import decision_forms, enter_picks_a_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +117,28 @@ def test_flag_and_withdraw_from_the_page(users, client_for):
     flag = story.flags.get()
     client_for("chief").post(f"/review/flags/{flag.pk}/resolve/", {"withdraw": "1", "note": "撤稿更正"})
     assert Story.objects.get(pk=story.pk).status == StoryStatus.WITHDRAWN
+
+
+def test_no_typed_reason_on_the_review_page_can_pick_a_decision_with_enter(users, client_for):
+    """Enter in a one-line field submits with the form's first button: 通过 in the decision form, 撤稿 when
+    resolving a flag. Every reason beside those buttons is a textarea, so only a click decides."""
+    Workflow.objects.update(allow_same_person=True, allow_author_review=True)
+    story = new_story(users["editor"], title="汛期防御工作部署", body_html="<p>全市做好防汛准备。</p>")
+    workflow.submit(actor(users["editor"]), story.pk)
+    workflow.decide(actor(users["editor"]), story.pk, "approve", author_reason="夜班仅一人")
+    users["editor"].role = Role.DESK_CHIEF  # now the next step's reviewer: own story, and a step already decided
+    users["editor"].save()
+    page = client_for("editor").get(f"/review/stories/{story.pk}/").content.decode()
+    assert 'name="same_person_reason"' in page and 'name="author_reason"' in page
+    assert [f["buttons"] for f in decision_forms(page)] == [["approve", "changes", "reject"]]
+    assert enter_picks_a_decision(page) == []
+
+    published = new_story(users["reporter"], title="已发布稿件")
+    Story.objects.filter(pk=published.pk).update(status=StoryStatus.PUBLISHED)
+    client_for("duty").post(f"/review/stories/{published.pk}/flag/", {"reason": "数字有误"})
+    page = client_for("chief").get(f"/review/stories/{published.pk}/").content.decode()
+    assert [f["buttons"] for f in decision_forms(page)] == [["1", "0"]]  # 撤稿 / 不撤稿
+    assert enter_picks_a_decision(page) == []
 
 
 def test_submit_with_priority_orders_the_queue(users, client_for):
