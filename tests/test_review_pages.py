@@ -45,6 +45,23 @@ def test_accepting_a_fix_saves_a_new_revision_and_restarts_review(users, client_
     assert story.review_runs.filter(status="in_progress").get().revision.number == 2
 
 
+def test_accepting_a_fix_past_the_first_step_says_review_goes_back_to_it(users, client_for):
+    """The station trial: at 终审 the chief adopted 再接再励 → 再接再厉 and the story went silently back to 初审."""
+    story = new_story(users["reporter"], title="防汛工作部署", body_html="<p>要再接再励做好防汛工作。</p>")
+    workflow.submit(actor(users["reporter"]), story.pk)
+    chief = client_for("chief")
+    page = chief.get(f"/review/stories/{story.pk}/").content.decode()
+    assert ">采纳</button>" in page and "data-confirm" not in page  # at 初审 a fix costs no decision
+    workflow.decide(actor(users["editor"]), story.pk, "approve")
+    workflow.decide(actor(users["desk"]), story.pk, "approve")
+    page = chief.get(f"/review/stories/{story.pk}/")
+    assert 'data-confirm="采纳后正文改变，稿件将退回初审重新审核。确定？">采纳</button>' in page.content.decode()
+    finding = next(f for f in page.context["view"].findings if f["text"] == "再接再励")
+    done = chief.post(f"/review/stories/{story.pk}/fix/", {"key": finding["key"]}, follow=True).content.decode()
+    assert "已采纳建议并保存为新版本。正文已改变，稿件退回初审重新审核。" in done
+    assert story.review_runs.filter(status="in_progress").get().steps.get(status="active").name == "初审"
+
+
 def test_override_needs_a_reason(users, client_for):
     story = new_story(users["reporter"], body_html="<p>北朝鲜</p>")
     client_for("reporter").post(f"/review/stories/{story.pk}/submit/")

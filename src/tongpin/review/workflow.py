@@ -337,6 +337,15 @@ def add_comment(actor: Actor, story_id: int, text: str) -> StepComment:
     return comment
 
 
+def revision_sends_back_to(run: ReviewRun | None) -> str:
+    """The step a new revision would send this run back to, when that undoes decisions already made (the run
+    starts again from its first step and some step was decided); "" when a change costs no decision."""
+    if run is None or run.status != RunStatus.IN_PROGRESS or run.workflow.restart_on_revision != Workflow.Restart.RUN:
+        return ""
+    steps = list(run.steps.order_by("order"))
+    return steps[0].name if steps and any(s.decided_by_id for s in steps) else ""
+
+
 def restart_on_revision(sender, story: Story, revision: Revision, actor: Actor, **kwargs) -> None:
     """A new revision while in review: never approve unseen text (receiver of newsroom's story_revised)."""
     run = active_run(story)
