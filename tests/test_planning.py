@@ -18,6 +18,7 @@ from tongpin.planning import services as plan_service
 from tongpin.planning.models import Assignment, AssignmentState, Campaign, Event, KeyDate, TopicState
 
 from .conftest import actor, api, codes
+from .form_checks import decision_forms, enter_picks_a_decision
 from .partners_support import agreement_for, commitment_for
 
 TODAY = timezone.localdate
@@ -173,6 +174,21 @@ def test_the_topic_page_assigns_in_one_section_and_offers_only_the_moves_taken_i
     assert _move_by_page(desk, other, "rejected") == TopicState.REJECTED
     assert _topic_page(reporter, other)[2] == {"proposed"}
     assert _move_by_page(reporter, other, "proposed") == TopicState.PROPOSED
+
+
+def test_enter_in_the_topic_note_cannot_approve_or_reject(users, campaign, client_for):
+    """The station trial: a desk chief typed a reason for rejecting and pressed Enter; the browser submitted with the
+    form's first button, 已通过. The note is a textarea (Enter is a new line), so only a click decides."""
+    desk = client_for("desk")
+    topic = plan_service.propose_topic(actor(users["reporter"]), {"title": "无人机巡林", "campaign": campaign})
+    for state in (None, TopicState.APPROVED):  # the approval section, then the later 选题状态 one
+        if state:
+            plan_service.move_topic(actor(users["desk"]), topic, state)
+        page = desk.get(f"/planning/topics/{topic.pk}/").content.decode()
+        moves = [f for f in decision_forms(page) if f["action"].endswith("/move")]
+        assert len(moves) == 1 and len(moves[0]["buttons"]) == 2, moves
+        assert enter_picks_a_decision(page) == []
+        assert '<textarea name="note"' in page
 
 
 def test_deleting_referenced_plans_is_refused(client, users, token_for, campaign):
@@ -453,6 +469,43 @@ def test_an_item_lasting_over_every_day_shown_is_said_once_above_the_grid(users,
     assert sum(any("三月专题" in text for text, _ in items) for items in month.values()) == 31
     week = desk.get("/planning/week/?date=2027-03-03").content  # but covers the whole week: said once
     assert "三月专题" in html.fromstring(week).xpath('string(//ul[@class="cal-throughout"])')
+
+
+def _links(page: bytes) -> dict[str, str]:
+    from lxml import html
+
+    return {a.text_content().strip(" ‹›"): a.get("href") for a in html.fromstring(page).xpath("//main//a")}
+
+
+def test_the_week_page_opens_the_month_of_the_day_looked_at(client_for):
+    """The station trial: from the week of Mon Nov 30 to Sun Dec 6, looking at Dec 3, 月视图 opened November."""
+    desk = client_for("desk")
+    links = _links(desk.get("/planning/week/?date=2026-12-03").content)
+    assert links["月视图"] == "/planning/?month=2026-12"
+    assert (links["上一周"], links["下一周"]) == ("?date=2026-11-26", "?date=2026-12-10")  # the day moves a week
+    assert _links(desk.get("/planning/week/?date=2026-11-30").content)["月视图"] == "/planning/?month=2026-11"
+    assert _links(desk.get("/planning/week/").content)["月视图"] == f"/planning/?month={TODAY():%Y-%m}"
+
+
+def test_calendar_conflicts_say_what_clashes(users, campaign, client_for):
+    """A double booking clashes in the booked time window (档期), not at the deadline (交稿) the entry is shown on."""
+    from lxml import html
+
+    desk = actor(users["desk"])
+    topic = plan_service.move_topic(
+        desk, plan_service.propose_topic(desk, {"title": "巡山", "campaign": campaign}), TopicState.APPROVED
+    )
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + dt.timedelta(days=2)
+    for hours, due_days in ((0, 3), (2, 12)):  # the second overlaps the first and is due after the key date
+        plan_service.save_assignment(
+            desk, {"topic": topic, "assignee": users["reporter"], "due_at": start + dt.timedelta(days=due_days - 2),
+                   "starts_at": start + dt.timedelta(hours=hours), "ends_at": start + dt.timedelta(hours=hours + 4)},
+        )  # fmt: skip
+    late_day = (start + dt.timedelta(days=10)).date()
+    page = client_for("desk").get(f"/planning/week/?date={late_day}").content
+    listed = [" ".join(li.text_content().split()) for li in html.fromstring(page).xpath('//div[@role="alert"]//li')]
+    assert [line.split("：")[0] for line in listed] == ["档期", "交稿"], listed
+    assert "已有派单“巡山”" in listed[0] and "晚于宣传节点" in listed[1]
 
 
 # -- partner isolation ---------------------------------------------------------------------------------------

@@ -5,12 +5,13 @@ from django.test import Client
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tongpin.core.models import AuditEvent, Notification
+from tongpin.core.roles import Role
 from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.newsroom.stories import StoryInput, update_story
 from tongpin.review import proofing, workflow
 from tongpin.review.models import ReviewRun, RunStatus, StepStatus, StoryFlag, Workflow
 
-from .conftest import api, new_story
+from .conftest import api, make_user, new_story
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +100,37 @@ def test_new_revision_restarts_the_run(users):
     assert runs[1].revision.number == 2 and runs[1].steps.get(order=1).status == StepStatus.ACTIVE
     with pytest.raises(Forbidden):  # 复审 cannot approve text 初审 has not seen
         workflow.decide(act(users["desk"]), story.pk, "approve")
+
+
+def _open_notices(user) -> list[str]:
+    return list(Notification.objects.filter(user=user, read_at=None).values_list("text", flat=True))
+
+
+def test_notices_asking_for_a_decision_close_for_everyone_once_it_is_made(users, client_for):
+    """The station trial: the editor-in-chief had ten unread 待终审 notices for stories already decided."""
+    chief2 = make_user("chief2", Role.CHIEF_EDITOR)
+    story = submitted(users)
+    assert _open_notices(users["editor2"]) == ["待初审：汛期防御工作部署"]
+    workflow.decide(act(users["editor"]), story.pk, "approve")
+    assert _open_notices(users["editor"]) == _open_notices(users["editor2"]) == []  # decided, by one of them
+    workflow.decide(act(users["desk"]), story.pk, "approve")
+    assert _open_notices(users["chief"]) == _open_notices(chief2) == ["待终审：汛期防御工作部署"]
+    assert '<span class="count">1</span>' in client_for("chief").get("/").content.decode()
+    workflow.decide(act(chief2), story.pk, "approve")
+    assert _open_notices(users["chief"]) == []
+    assert '<span class="count">' not in client_for("chief").get("/").content.decode()  # the menu counts open ones
+    assert Notification.objects.get(user=users["chief"]).read_at is not None  # kept, as read
+    assert _open_notices(users["reporter"]) == ["稿件已通过终审：汛期防御工作部署"]  # news, not a request: stays
+
+
+def test_notices_for_a_step_cancelled_by_a_new_revision_close(users):
+    story = submitted(users)
+    update_story(act(users["reporter"]), story.pk, StoryInput.of(title="汛期防御工作部署（更新）"), story.version)
+    assert _open_notices(users["editor2"]) == ["待初审：汛期防御工作部署（更新）"]  # the old run's is done
+    Workflow.objects.update(restart_on_revision=Workflow.Restart.STEP)
+    story = Story.objects.get(pk=story.pk)
+    update_story(act(users["reporter"]), story.pk, StoryInput.of(title="汛期防御"), story.version)
+    assert _open_notices(users["editor2"]) == ["待初审：汛期防御"]  # the same step asks again, once
 
 
 def test_step_restart_policy_keeps_earlier_steps(users):

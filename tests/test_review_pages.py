@@ -2,10 +2,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tongpin.core.models import Notification
+from tongpin.core.roles import Role
 from tongpin.newsroom.models import Story, StoryStatus
-from tongpin.review.models import ProofRule, ProofRuleChange, RosterEntry
+from tongpin.review import workflow
+from tongpin.review.models import ProofRule, ProofRuleChange, RosterEntry, Workflow
 
-from .conftest import new_story
+from .conftest import actor, new_story
+from .form_checks import decision_forms, enter_picks_a_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +43,23 @@ def test_accepting_a_fix_saves_a_new_revision_and_restarts_review(users, client_
     story.refresh_from_db()
     assert story.version == 2 and "防汛" in story.body_html and "<strong>注意</strong>" in story.body_html
     assert story.review_runs.filter(status="in_progress").get().revision.number == 2
+
+
+def test_accepting_a_fix_past_the_first_step_says_review_goes_back_to_it(users, client_for):
+    """The station trial: at 终审 the chief adopted 再接再励 → 再接再厉 and the story went silently back to 初审."""
+    story = new_story(users["reporter"], title="防汛工作部署", body_html="<p>要再接再励做好防汛工作。</p>")
+    workflow.submit(actor(users["reporter"]), story.pk)
+    chief = client_for("chief")
+    page = chief.get(f"/review/stories/{story.pk}/").content.decode()
+    assert ">采纳</button>" in page and "data-confirm" not in page  # at 初审 a fix costs no decision
+    workflow.decide(actor(users["editor"]), story.pk, "approve")
+    workflow.decide(actor(users["desk"]), story.pk, "approve")
+    page = chief.get(f"/review/stories/{story.pk}/")
+    assert 'data-confirm="采纳后正文改变，稿件将退回初审重新审核。确定？">采纳</button>' in page.content.decode()
+    finding = next(f for f in page.context["view"].findings if f["text"] == "再接再励")
+    done = chief.post(f"/review/stories/{story.pk}/fix/", {"key": finding["key"]}, follow=True).content.decode()
+    assert "已采纳建议并保存为新版本。正文已改变，稿件退回初审重新审核。" in done
+    assert story.review_runs.filter(status="in_progress").get().steps.get(status="active").name == "初审"
 
 
 def test_override_needs_a_reason(users, client_for):
@@ -114,6 +134,28 @@ def test_flag_and_withdraw_from_the_page(users, client_for):
     flag = story.flags.get()
     client_for("chief").post(f"/review/flags/{flag.pk}/resolve/", {"withdraw": "1", "note": "撤稿更正"})
     assert Story.objects.get(pk=story.pk).status == StoryStatus.WITHDRAWN
+
+
+def test_no_typed_reason_on_the_review_page_can_pick_a_decision_with_enter(users, client_for):
+    """Enter in a one-line field submits with the form's first button: 通过 in the decision form, 撤稿 when
+    resolving a flag. Every reason beside those buttons is a textarea, so only a click decides."""
+    Workflow.objects.update(allow_same_person=True, allow_author_review=True)
+    story = new_story(users["editor"], title="汛期防御工作部署", body_html="<p>全市做好防汛准备。</p>")
+    workflow.submit(actor(users["editor"]), story.pk)
+    workflow.decide(actor(users["editor"]), story.pk, "approve", author_reason="夜班仅一人")
+    users["editor"].role = Role.DESK_CHIEF  # now the next step's reviewer: own story, and a step already decided
+    users["editor"].save()
+    page = client_for("editor").get(f"/review/stories/{story.pk}/").content.decode()
+    assert 'name="same_person_reason"' in page and 'name="author_reason"' in page
+    assert [f["buttons"] for f in decision_forms(page)] == [["approve", "changes", "reject"]]
+    assert enter_picks_a_decision(page) == []
+
+    published = new_story(users["reporter"], title="已发布稿件")
+    Story.objects.filter(pk=published.pk).update(status=StoryStatus.PUBLISHED)
+    client_for("duty").post(f"/review/stories/{published.pk}/flag/", {"reason": "数字有误"})
+    page = client_for("chief").get(f"/review/stories/{published.pk}/").content.decode()
+    assert [f["buttons"] for f in decision_forms(page)] == [["1", "0"]]  # 撤稿 / 不撤稿
+    assert enter_picks_a_decision(page) == []
 
 
 def test_submit_with_priority_orders_the_queue(users, client_for):

@@ -251,6 +251,9 @@ class Notification(models.Model):
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # What the notice asks someone to do (e.g. "review-step:12"): once that is done, by whoever, every notice
+    # about it is closed (notify.settle), so people are not left with requests already dealt with.
+    about = models.CharField(max_length=80, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -35,6 +35,8 @@ class Entry:
     at: dt.datetime | None = None  # a moment, where the entry has one (a deadline, a meeting)
     conflicts: tuple[str, ...] = ()
     person: str = ""
+    # Each conflict as the page lists it: (what clashes, the message), e.g. ("档期：…", "… 已有派单 …").
+    clashes: tuple[tuple[str, str], ...] = ()
 
     def on(self, day: dt.date) -> bool:
         return self.starts_on <= day <= self.ends_on
@@ -50,6 +52,14 @@ def register_source(name: str, source: Callable[..., list[Entry]]) -> None:
 
 def _local_day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
+
+
+def _clash_label(code: str, title: str) -> str:
+    """What a conflict is about: a double booking clashes in the booked time window (档期), not at the deadline the
+    calendar shows the assignment on; a deadline after its key date is about the deadline (交稿)."""
+    if code == "double_booked":
+        return _("档期：%(t)s") % {"t": title}
+    return _("交稿：%(t)s") % {"t": title}
 
 
 def key_date_entries(key_dates, first: dt.date, last: dt.date) -> list[Entry]:
@@ -127,6 +137,7 @@ def entries(user, first: dt.date, last: dt.date, *, person=None, campaign: Campa
     for row, found_conflicts in zip(assignments, conflicts_of(assignments), strict=True):
         day = _local_day(row.due_at)
         conflicts = tuple(c.message for c in found_conflicts)
+        clashes = tuple((_clash_label(c.code, row.topic.title), c.message) for c in found_conflicts)
         found.append(
             Entry(
                 f"assignment-{row.pk}",
@@ -138,6 +149,7 @@ def entries(user, first: dt.date, last: dt.date, *, person=None, campaign: Campa
                 row.due_at,
                 conflicts,
                 str(row.assignee),
+                clashes,
             )
         )
     for row in events:
@@ -239,4 +251,6 @@ def month_span(month: dt.date) -> Span:
 def week_span(day: dt.date) -> Span:
     """The week page around `day`; the arrows go a week back and on."""
     days = week_days(day)
-    return Span([days], days[0].replace(day=1), days[0] - dt.timedelta(days=7), days[0] + dt.timedelta(days=7))
+    # The week's month is the one of the day looked at (a week across two months opens the month page on that
+    # day's), and the arrows move that day by a week, so it stays the one looked at.
+    return Span([days], day.replace(day=1), day - dt.timedelta(days=7), day + dt.timedelta(days=7))

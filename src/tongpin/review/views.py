@@ -92,6 +92,8 @@ def _story_page(request, story_id: int, typed: dict | None = None):
             "own_story": own_story,
             "can_submit": story_service.can_submit(request.user, story),
             "can_fix": story_service.can_edit_now(request.user, story),
+            # A fix changes the text: past the first step that restarts review, which 采纳 asks before doing.
+            "fix_sends_back_to": workflow.revision_sends_back_to(run),
             "can_override": roles.can(request.user, roles.REVIEW_ACT),
             "can_flag": workflow.can_flag(request.user, story),
             "flags": story.flags.select_related("raised_by", "resolved_by"),
@@ -161,8 +163,13 @@ def override(request, story_id: int):
 @post_only
 def accept_fix(request, story_id: int):
     story, key = story_service.get_story(request.user, story_id), request.POST.get("key", "")
-    return _post_action(request, story_id, lambda actor: fixes.accept_fix(actor, story, key),
-                        _("已采纳建议并保存为新版本。"))  # fmt: skip
+    back_to = workflow.revision_sends_back_to(workflow.active_run(story))
+    done = (
+        _("已采纳建议并保存为新版本。正文已改变，稿件退回%(step)s重新审核。") % {"step": back_to}
+        if back_to
+        else _("已采纳建议并保存为新版本。")
+    )
+    return _post_action(request, story_id, lambda actor: fixes.accept_fix(actor, story, key), done)
 
 
 @post_only

@@ -16,7 +16,7 @@ from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
 from tongpin.core.models import User
-from tongpin.core.notify import notify
+from tongpin.core.notify import notify, settle
 from tongpin.newsroom import stories as story_service
 from tongpin.newsroom.models import Revision, Story, StoryStatus
 from tongpin.partners.scope import partner_scope
@@ -154,7 +154,24 @@ def _activate(step: ReviewStep, run: ReviewRun) -> None:
     if not run.workflow.allow_author_review:
         decided |= set(run.story.authors.values_list("pk", flat=True)) | {run.story.created_by_id}
     people = [u for u in _eligible(step) if run.workflow.allow_same_person or u.pk not in decided]
-    notify(people, _("待%(step)s：%(title)s") % {"step": step.name, "title": run.story.title}, _story_link(run.story))
+    settle(_step_about(step))  # a step activated again (text revised) asks afresh: the older notices are done
+    notify(
+        people,
+        _("待%(step)s：%(title)s") % {"step": step.name, "title": run.story.title},
+        _story_link(run.story),
+        about=_step_about(step),
+    )
+
+
+def _step_about(step: ReviewStep) -> str:
+    """What the notices asking for a step's decision are about (core.notify.settle closes them)."""
+    return f"review-step:{step.pk}"
+
+
+def _settle_open_steps(run: ReviewRun) -> None:
+    """The run's waiting and active steps are about to be cancelled: nobody is asked to decide them any more."""
+    for pk in run.steps.filter(status=StepStatus.ACTIVE).values_list("pk", flat=True):
+        settle(f"review-step:{pk}")
 
 
 def _start_run(actor: Actor, story: Story, revision: Revision, workflow: Workflow, priority: int) -> ReviewRun:
@@ -261,6 +278,7 @@ def decide(
         step.status, step.decided_by, step.decided_at = step_status, user, timezone.now()
         step.revision_number = run.revision.number
         step.save()
+        settle(_step_about(step))  # decided: the notices asking the others for this decision are done
         if comment.strip():
             StepComment.objects.create(step=step, author=user, text=comment.strip(), decision=decision)
         following = run.steps.filter(order__gt=step.order).order_by("order").first()
@@ -319,6 +337,15 @@ def add_comment(actor: Actor, story_id: int, text: str) -> StepComment:
     return comment
 
 
+def revision_sends_back_to(run: ReviewRun | None) -> str:
+    """The step a new revision would send this run back to, when that undoes decisions already made (the run
+    starts again from its first step and some step was decided); "" when a change costs no decision."""
+    if run is None or run.status != RunStatus.IN_PROGRESS or run.workflow.restart_on_revision != Workflow.Restart.RUN:
+        return ""
+    steps = list(run.steps.order_by("order"))
+    return steps[0].name if steps and any(s.decided_by_id for s in steps) else ""
+
+
 def restart_on_revision(sender, story: Story, revision: Revision, actor: Actor, **kwargs) -> None:
     """A new revision while in review: never approve unseen text (receiver of newsroom's story_revised)."""
     run = active_run(story)
@@ -335,6 +362,7 @@ def restart_on_revision(sender, story: Story, revision: Revision, actor: Actor, 
         return
     run.status, run.finished_at = RunStatus.RESTARTED, timezone.now()
     run.save()
+    _settle_open_steps(run)
     run.steps.filter(status__in=[StepStatus.WAITING, StepStatus.ACTIVE]).update(status=StepStatus.CANCELLED)
     new_run = _start_run(actor, story, revision, run.workflow, run.priority)
     audit.record(actor, "review.restarted", story, {"old_run": run.pk, "run": new_run.pk, "revision": revision.number})
