@@ -99,6 +99,10 @@ def test_bad_publish_requests_get_clear_errors(client, users, token_for, sink):
         client, "post", f"/stories/{story.pk}/publish", desk, {"channels": [channel.pk], "at": "2026-12-01T08:00:00"}
     )
     assert naive.status_code == 422 and naive.json()["errors"][0]["code"] == "naive_time"
+    past = {"channels": [channel.pk], "at": "2025-01-01T09:30:00+08:00"}
+    gone = api(client, "post", f"/stories/{story.pk}/publish", desk, past)
+    assert gone.status_code == 422 and gone.json()["errors"][0]["code"] == "in_the_past"
+    assert gone.json()["errors"][0]["location"].endswith("at") and not Delivery.objects.exists()
     assert api(client, "post", f"/stories/{story.pk}/publish", desk, {"channels": "x"}).status_code == 422
     huge = api(client, "post", f"/stories/{story.pk}/publish", desk, {"channels": [2**70]})
     assert huge.status_code == 422
@@ -366,6 +370,21 @@ def test_journal_issue_form_starts_today_and_keeps_a_refused_entry(users, partne
     body = refused.content.decode()
     assert refused.status_code == 200 and "请填写期号" in body and JournalIssue.objects.count() == 0
     assert 'value="应急管理通讯"' in body and 'value="2026-11-30"' in body and f'value="{rendition.pk}" checked' in body
+
+
+def test_the_publish_page_refuses_a_time_gone_by_on_the_field_and_keeps_it(client_for, users, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"])
+    desk = client_for("desk")
+    for button in ("send", "hold"):
+        response = desk.post(
+            f"/stories/{story.pk}/publish/", {"channels": [str(channel.pk)], "at": "2025-01-01T09:30", button: "1"}
+        )
+        page = response.content.decode()
+        assert response.status_code == 200 and "已提交发布" not in page
+        assert 'class="field-error" id="at-error">定时发布时间已过：2025-01-01 09:30；立即发布请留空。' in page
+        assert 'value="2025-01-01T09:30"' in page
+    assert not Delivery.objects.exists() and not Rendition.objects.exists()
 
 
 def test_publishing_pages_render_for_staff(client_for, users, sink):

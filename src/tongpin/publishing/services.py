@@ -40,6 +40,9 @@ from .plugins import FORMATTERS, TRANSMITTERS, Content, formatter_for
 from .sources import rules_for
 
 MAX_SCHEDULE_AHEAD = timedelta(days=366)
+# A time a few minutes gone is "now" (the form took a while to fill in); anything older is a typing slip
+# (a wrong year, a wrong day) that must not send at once.
+SCHEDULE_GRACE = timedelta(minutes=5)
 
 
 def _forbid(message: str) -> Forbidden:
@@ -89,6 +92,11 @@ def _schedule(at: datetime | None) -> datetime | None:
     now = timezone.now()
     if at > now + MAX_SCHEDULE_AHEAD:
         raise ValidationFailed(FieldError("too_far", _("定时发布不能超过一年以后。"), "at"))
+    if at < now - SCHEDULE_GRACE:
+        shown = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+        raise ValidationFailed(
+            FieldError("in_the_past", _("定时发布时间已过：%(t)s；立即发布请留空。") % {"t": shown}, "at")
+        )
     return at if at > now else None
 
 
