@@ -461,6 +461,25 @@ def test_a_refused_rendition_edit_keeps_what_was_typed(client_for, users, sink):
     assert rendition.fields["title"] == "汛期出行提示" and rendition.edited_at is None
 
 
+def test_an_html_channel_version_is_edited_in_the_rich_editor_not_as_markup(client_for, users, sink):
+    channel = make_channel(users["admin"], "web", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"], body_html="<p>记者从<strong>省应急管理厅</strong>获悉。</p>")
+    held = client_for("desk").post(f"/stories/{story.pk}/publish/", {"channels": [str(channel.pk)], "hold": "1"})
+    rendition = Rendition.objects.get(publication__source_id=story.pk, channel=channel)
+    editor = client_for("editor")
+    page = editor.get(held["Location"]).content.decode()
+    box = f"f{rendition.pk}_body_html"
+    # The editor over the body's box (editor.js reads the box's markup into formatted paragraphs), and only there.
+    assert f'<div class="editor" data-editor-for="{box}" hidden>' in page and page.count('class="editor"') == 1
+    assert f'aria-describedby="{box}-keys"' in page and "/static/web/editor.js" in page
+    assert 'name="f_body_html" rows="8">&lt;p&gt;记者从&lt;strong&gt;' in page  # read into the editor by editor.js
+    # What the editor hands back is kept with its formatting.
+    edited = "<p>记者从<strong>省应急管理厅</strong>获悉。</p><h3>转移安置</h3><ul><li>已转移 300 人</li></ul>"
+    editor.post(f"/renditions/{rendition.pk}/edit/", {"f_title": "标题", "f_body_html": edited})
+    rendition.refresh_from_db()
+    assert rendition.fields["body_html"] == edited
+
+
 def test_channels_api_answers_field_by_field(client, users, token_for, sink):
     """The JSON of create, list, get, change, pause and resume of a channel; 403 for who may not, 404 with the
     channel's own code for an unknown id."""

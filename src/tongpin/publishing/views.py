@@ -151,7 +151,8 @@ def _rendition_row(rendition: Rendition, typed) -> dict:
         "rendition": rendition,
         "typed": typed is not None,
         "specs": [{"spec": s, "value": rendition.fields.get(s.name), "edit_value": _edit_value(rendition, s, typed),
-                   "in_text": _all_in_text(rendition.fields, s, formatter.fields)}
+                   "in_text": _all_in_text(rendition.fields, s, formatter.fields),
+                   "box_id": f"f{rendition.pk}_{s.name}"}
                   for s in formatter.fields],  # fmt: skip
         "text": formatter.text_of(rendition.fields),
         "deliveries": deliveries,
