@@ -7,6 +7,7 @@ import pytest
 from defusedxml import ElementTree
 from django.utils import timezone
 
+from tongpin.core.models import AuditEvent
 from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.publishing.models import Channel, Delivery, DeliveryAttempt, DeliveryState, JournalIssue, Rendition
 from tongpin.publishing.secrets import reveal
@@ -478,6 +479,41 @@ def test_an_html_channel_version_is_edited_in_the_rich_editor_not_as_markup(clie
     editor.post(f"/renditions/{rendition.pk}/edit/", {"f_title": "标题", "f_body_html": edited})
     rendition.refresh_from_db()
     assert rendition.fields["body_html"] == edited
+
+
+def test_a_held_publication_can_be_discarded_and_leaves_the_story_page(client, client_for, users, token_for, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"], title="两次先预览")
+    desk = client_for("desk")
+    ask = {"channels": [str(channel.pk)], "hold": "1"}
+    first, second = (desk.post(f"/stories/{story.pk}/publish/", ask)["Location"] for _ in range(2))
+    page = desk.get(first).content.decode()
+    assert f'action="/publications/{first.split("/")[2]}/discard/"' in page and "data-confirm=" in page
+    assert desk.get(f"/stories/{story.pk}/").content.decode().count("/publications/") == 2
+    done = desk.post(f"{first}discard/", follow=True).content.decode()
+    assert "已放弃这次发布。" in done and "已放弃，不会发出" in done and "确认发布" not in done
+    assert "修改这个渠道的版本" not in done  # its channel versions are no longer edited
+    story_page = desk.get(f"/stories/{story.pk}/").content.decode()
+    assert second in story_page and first not in story_page  # the discarded one is gone from the story page
+    first_id = int(first.split("/")[2])
+    event = AuditEvent.objects.get(action="publication.discard")
+    assert event.object_id == str(first_id) and event.actor == users["desk"]
+    # Nothing more can be done with it: released, edited or discarded again.
+    refused = api(client, "post", f"/publications/{first_id}/release", token_for("desk"))
+    assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "discarded"
+    rendition = Rendition.objects.get(publication_id=first_id)
+    edit = api(client, "patch", f"/renditions/{rendition.pk}", token_for("editor"), {"fields": {"title": "改"}})
+    assert edit.status_code == 409 and edit.json()["errors"][0]["code"] == "discarded"
+    assert api(client, "post", f"/publications/{first_id}/discard", token_for("desk")).status_code == 409
+    # The API discards the other one; a reporter may not, and a released publication is withdrawn, not discarded.
+    second_id = int(second.split("/")[2])
+    assert api(client, "post", f"/publications/{second_id}/discard", token_for("reporter")).status_code == 403
+    answer = api(client, "post", f"/publications/{second_id}/discard", token_for("desk"))
+    assert answer.status_code == 200 and answer.json()["state"] == "cancelled"
+    sent = api(client, "post", f"/stories/{story.pk}/publish", token_for("desk"), {"channels": [channel.pk]})
+    late = api(client, "post", f"/publications/{sent.json()['id']}/discard", token_for("desk"))
+    assert late.status_code == 409 and late.json()["errors"][0]["code"] == "not_held"
+    assert not Delivery.objects.filter(rendition__publication_id__in=[first_id, second_id]).exists()
 
 
 def test_channels_api_answers_field_by_field(client, users, token_for, sink):
