@@ -516,6 +516,24 @@ def test_a_held_publication_can_be_discarded_and_leaves_the_story_page(client, c
     assert not Delivery.objects.filter(rendition__publication_id__in=[first_id, second_id]).exists()
 
 
+def test_the_review_page_labels_an_sms_versions_number_of_parts_in_chinese(client, client_for, users, token_for, sink):
+    channel = make_channel(users["admin"], "sms", "webhook", url=sink.url, secret="k", signature="江西台")
+    story = approved_story(users["reporter"], title="暴雨预警", summary="今夜有暴雨。")
+    hold = {"channels": [channel.pk], "hold": True}
+    held = api(client, "post", f"/stories/{story.pk}/publish", token_for("desk"), hold)
+    rendition = held.json()["renditions"][0]["id"]
+    text = {"fields": {"text": "【江西台】今夜有暴雨，请注意防范。"}}
+    assert api(client, "patch", f"/renditions/{rendition}", token_for("editor"), text).status_code == 200
+    page = client_for("editor").get(f"/review/stories/{story.pk}/").content.decode()
+    assert "<dt>短信内容</dt>" in page and "<dt>短信条数</dt><dd>1</dd>" in page and "segments" not in page
+    # A channel version recorded before the label existed is labelled too.
+    revision = Story.objects.get(pk=story.pk).revisions.order_by("-number").first()
+    for version in revision.channel_versions:
+        version["labels"].pop("segments")
+    revision.save(update_fields=["channel_versions"])
+    assert "<dt>短信条数</dt>" in client_for("editor").get(f"/review/stories/{story.pk}/").content.decode()
+
+
 def test_channels_api_answers_field_by_field(client, users, token_for, sink):
     """The JSON of create, list, get, change, pause and resume of a channel; 403 for who may not, 404 with the
     channel's own code for an unknown id."""
