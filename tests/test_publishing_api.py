@@ -7,6 +7,7 @@ import pytest
 from defusedxml import ElementTree
 from django.utils import timezone
 
+from tongpin.core.models import AuditEvent
 from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.publishing.models import Channel, Delivery, DeliveryAttempt, DeliveryState, JournalIssue, Rendition
 from tongpin.publishing.secrets import reveal
@@ -99,6 +100,10 @@ def test_bad_publish_requests_get_clear_errors(client, users, token_for, sink):
         client, "post", f"/stories/{story.pk}/publish", desk, {"channels": [channel.pk], "at": "2026-12-01T08:00:00"}
     )
     assert naive.status_code == 422 and naive.json()["errors"][0]["code"] == "naive_time"
+    past = {"channels": [channel.pk], "at": "2025-01-01T09:30:00+08:00"}
+    gone = api(client, "post", f"/stories/{story.pk}/publish", desk, past)
+    assert gone.status_code == 422 and gone.json()["errors"][0]["code"] == "in_the_past"
+    assert gone.json()["errors"][0]["location"].endswith("at") and not Delivery.objects.exists()
     assert api(client, "post", f"/stories/{story.pk}/publish", desk, {"channels": "x"}).status_code == 422
     huge = api(client, "post", f"/stories/{story.pk}/publish", desk, {"channels": [2**70]})
     assert huge.status_code == 422
@@ -368,6 +373,21 @@ def test_journal_issue_form_starts_today_and_keeps_a_refused_entry(users, partne
     assert 'value="应急管理通讯"' in body and 'value="2026-11-30"' in body and f'value="{rendition.pk}" checked' in body
 
 
+def test_the_publish_page_refuses_a_time_gone_by_on_the_field_and_keeps_it(client_for, users, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"])
+    desk = client_for("desk")
+    for button in ("send", "hold"):
+        response = desk.post(
+            f"/stories/{story.pk}/publish/", {"channels": [str(channel.pk)], "at": "2025-01-01T09:30", button: "1"}
+        )
+        page = response.content.decode()
+        assert response.status_code == 200 and "已提交发布" not in page
+        assert 'class="field-error" id="at-error">定时发布时间已过：2025-01-01 09:30；立即发布请留空。' in page
+        assert 'value="2025-01-01T09:30"' in page
+    assert not Delivery.objects.exists() and not Rendition.objects.exists()
+
+
 def test_publishing_pages_render_for_staff(client_for, users, sink):
     channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
     story = approved_story(users["reporter"], title="页面测试稿件")
@@ -440,6 +460,78 @@ def test_a_refused_rendition_edit_keeps_what_was_typed(client_for, users, sink):
     assert 'value="汛期出行提示（修改）"' in page and "<details open>" in page
     rendition.refresh_from_db()
     assert rendition.fields["title"] == "汛期出行提示" and rendition.edited_at is None
+
+
+def test_an_html_channel_version_is_edited_in_the_rich_editor_not_as_markup(client_for, users, sink):
+    channel = make_channel(users["admin"], "web", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"], body_html="<p>记者从<strong>省应急管理厅</strong>获悉。</p>")
+    held = client_for("desk").post(f"/stories/{story.pk}/publish/", {"channels": [str(channel.pk)], "hold": "1"})
+    rendition = Rendition.objects.get(publication__source_id=story.pk, channel=channel)
+    editor = client_for("editor")
+    page = editor.get(held["Location"]).content.decode()
+    box = f"f{rendition.pk}_body_html"
+    # The editor over the body's box (editor.js reads the box's markup into formatted paragraphs), and only there.
+    assert f'<div class="editor" data-editor-for="{box}" hidden>' in page and page.count('class="editor"') == 1
+    assert f'aria-describedby="{box}-keys"' in page and "/static/web/editor.js" in page
+    assert 'name="f_body_html" rows="8">&lt;p&gt;记者从&lt;strong&gt;' in page  # read into the editor by editor.js
+    # What the editor hands back is kept with its formatting.
+    edited = "<p>记者从<strong>省应急管理厅</strong>获悉。</p><h3>转移安置</h3><ul><li>已转移 300 人</li></ul>"
+    editor.post(f"/renditions/{rendition.pk}/edit/", {"f_title": "标题", "f_body_html": edited})
+    rendition.refresh_from_db()
+    assert rendition.fields["body_html"] == edited
+
+
+def test_a_held_publication_can_be_discarded_and_leaves_the_story_page(client, client_for, users, token_for, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"], title="两次先预览")
+    desk = client_for("desk")
+    ask = {"channels": [str(channel.pk)], "hold": "1"}
+    first, second = (desk.post(f"/stories/{story.pk}/publish/", ask)["Location"] for _ in range(2))
+    page = desk.get(first).content.decode()
+    assert f'action="/publications/{first.split("/")[2]}/discard/"' in page and "data-confirm=" in page
+    assert desk.get(f"/stories/{story.pk}/").content.decode().count("/publications/") == 2
+    done = desk.post(f"{first}discard/", follow=True).content.decode()
+    assert "已放弃这次发布。" in done and "已放弃，不会发出" in done and "确认发布" not in done
+    assert "修改这个渠道的版本" not in done  # its channel versions are no longer edited
+    story_page = desk.get(f"/stories/{story.pk}/").content.decode()
+    assert second in story_page and first not in story_page  # the discarded one is gone from the story page
+    first_id = int(first.split("/")[2])
+    event = AuditEvent.objects.get(action="publication.discard")
+    assert event.object_id == str(first_id) and event.actor == users["desk"]
+    # Nothing more can be done with it: released, edited or discarded again.
+    refused = api(client, "post", f"/publications/{first_id}/release", token_for("desk"))
+    assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "discarded"
+    rendition = Rendition.objects.get(publication_id=first_id)
+    edit = api(client, "patch", f"/renditions/{rendition.pk}", token_for("editor"), {"fields": {"title": "改"}})
+    assert edit.status_code == 409 and edit.json()["errors"][0]["code"] == "discarded"
+    assert api(client, "post", f"/publications/{first_id}/discard", token_for("desk")).status_code == 409
+    # The API discards the other one; a reporter may not, and a released publication is withdrawn, not discarded.
+    second_id = int(second.split("/")[2])
+    assert api(client, "post", f"/publications/{second_id}/discard", token_for("reporter")).status_code == 403
+    answer = api(client, "post", f"/publications/{second_id}/discard", token_for("desk"))
+    assert answer.status_code == 200 and answer.json()["state"] == "cancelled"
+    sent = api(client, "post", f"/stories/{story.pk}/publish", token_for("desk"), {"channels": [channel.pk]})
+    late = api(client, "post", f"/publications/{sent.json()['id']}/discard", token_for("desk"))
+    assert late.status_code == 409 and late.json()["errors"][0]["code"] == "not_held"
+    assert not Delivery.objects.filter(rendition__publication_id__in=[first_id, second_id]).exists()
+
+
+def test_the_review_page_labels_an_sms_versions_number_of_parts_in_chinese(client, client_for, users, token_for, sink):
+    channel = make_channel(users["admin"], "sms", "webhook", url=sink.url, secret="k", signature="江西台")
+    story = approved_story(users["reporter"], title="暴雨预警", summary="今夜有暴雨。")
+    hold = {"channels": [channel.pk], "hold": True}
+    held = api(client, "post", f"/stories/{story.pk}/publish", token_for("desk"), hold)
+    rendition = held.json()["renditions"][0]["id"]
+    text = {"fields": {"text": "【江西台】今夜有暴雨，请注意防范。"}}
+    assert api(client, "patch", f"/renditions/{rendition}", token_for("editor"), text).status_code == 200
+    page = client_for("editor").get(f"/review/stories/{story.pk}/").content.decode()
+    assert "<dt>短信内容</dt>" in page and "<dt>短信条数</dt><dd>1</dd>" in page and "segments" not in page
+    # A channel version recorded before the label existed is labelled too.
+    revision = Story.objects.get(pk=story.pk).revisions.order_by("-number").first()
+    for version in revision.channel_versions:
+        version["labels"].pop("segments")
+    revision.save(update_fields=["channel_versions"])
+    assert "<dt>短信条数</dt>" in client_for("editor").get(f"/review/stories/{story.pk}/").content.decode()
 
 
 def test_channels_api_answers_field_by_field(client, users, token_for, sink):

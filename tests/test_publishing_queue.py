@@ -280,6 +280,20 @@ def test_schedule_times_are_checked(users, hook):
     assert error.value.errors[0].code == "too_far"
 
 
+def test_a_time_gone_by_is_refused_but_a_minute_late_is_now(users, sink, hook):
+    story = approved_story(users["reporter"])
+    desk = actor(users["desk"])
+    with pytest.raises(ValidationFailed) as error:
+        publish_story(desk, story.pk, [hook.pk], at=timezone.now() - timedelta(days=300))
+    [refusal] = error.value.errors
+    assert refusal.code == "in_the_past" and refusal.location == "at" and "立即发布请留空" in str(refusal.message)
+    with pytest.raises(ValidationFailed):  # held for editing: the same time would be kept, so refused as well
+        publish_story(desk, story.pk, [hook.pk], at=timezone.now() - timedelta(hours=1), release_now=False)
+    assert not Delivery.objects.exists()
+    late = publish_story(desk, story.pk, [hook.pk], at=timezone.now() - timedelta(minutes=1))
+    assert late.state == PublicationState.SENDING and late.scheduled_at is None
+
+
 def test_a_story_withdrawn_while_queued_is_never_sent(users, sink, hook):
     story = approved_story(users["reporter"])
     publication = publish_story(actor(users["desk"]), story.pk, [hook.pk], at=timezone.now() + timedelta(hours=1))

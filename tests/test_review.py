@@ -181,6 +181,15 @@ def test_reporter_cannot_submit_someone_elses_story(users):
         workflow.submit(act(users["liaison_em"]), story.pk)
 
 
+def test_a_story_without_body_text_stays_a_draft_when_sent_for_review(users):
+    story = new_story(users["reporter"], title="只有标题", body_html="<p> &nbsp; </p>")  # a draft may be empty
+    with pytest.raises(ValidationFailed) as error:
+        workflow.submit(act(users["reporter"]), story.pk)
+    [refusal] = error.value.errors
+    assert refusal.code == "empty_body" and refusal.location == "body_html" and "正文是空的" in str(refusal.message)
+    assert Story.objects.get(pk=story.pk).status == StoryStatus.DRAFT and not ReviewRun.objects.exists()
+
+
 def test_submitting_twice_is_refused(users):
     story = submitted(users)
     with pytest.raises(Conflict):

@@ -95,6 +95,7 @@ ACTIONS = {
     "publication.prepare": _("生成各渠道版本"),
     "publication.release": _("确认发布"),
     "publication.withdraw": _("撤回发布"),
+    "publication.discard": _("放弃未发出的发布"),
     "rendition.edit": _("修改渠道版本"),
     "delivery.cancel": _("取消投递"),
     "delivery.retry": _("重试投递"),

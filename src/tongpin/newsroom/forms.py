@@ -22,7 +22,10 @@ def _partner_choices():
 
 
 class StoryForm(forms.Form):
-    title = forms.CharField(label=_("标题"), max_length=200)
+    # Enter in the title goes on to the body (editor.js) instead of saving a draft of a title alone.
+    title = forms.CharField(
+        label=_("标题"), max_length=200, widget=forms.TextInput(attrs={"data-enter-to": "id_body_html"})
+    )
     summary = forms.CharField(label=_("摘要"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     body_html = forms.CharField(label=_("正文"), required=False, widget=forms.Textarea(attrs={"rows": 16}))
     partner = forms.ChoiceField(label=_("合作方"), required=False)

@@ -91,7 +91,7 @@ def rendition_edited(actor: Actor, publication: Publication, rendition) -> int:
         "name": channel.name,
         "kind": rendition.kind,
         "fields": rendition.fields,
-        "labels": {spec.name: str(spec.label) for spec in formatter_for(rendition.kind).fields},
+        "labels": formatter_for(rendition.kind).labels(),
     }
     record_change(
         actor,

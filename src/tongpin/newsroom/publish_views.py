@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -31,6 +32,12 @@ def _when(raw: str) -> dt.datetime | None:
         return None
 
 
+class WhenForm(forms.Form):
+    """Only to show a refusal on the time field (and keep what was typed); the channels are read by hand."""
+
+    at = forms.CharField(required=False)
+
+
 @login_required
 def story_publish(request, story_id: int):
     story = get_story(request.user, story_id)
@@ -39,14 +46,17 @@ def story_publish(request, story_id: int):
         Q(partner__isnull=True) | Q(partner_id=story.partner_id)
     )
     chosen: list[int] = []
-    if request.method == "POST":
+    when = WhenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and when.is_valid():
         chosen = [clean_id(v) or 0 for v in request.POST.getlist("channels") if v.isdigit()]
-        at = _when(request.POST.get("at", ""))
-        if request.POST.get("at") and at is None:
-            messages.error(request, _("定时发布时间格式不正确。"))
+        at = _when(when.cleaned_data["at"])
+        if when.cleaned_data["at"] and at is None:
+            when.add_error("at", _("定时发布时间格式不正确。"))
         else:
             now = "hold" not in request.POST
-            published = attempt(request, lambda actor: publish_story(actor, story.pk, chosen, at=at, release_now=now))
+            published = attempt(
+                request, lambda actor: publish_story(actor, story.pk, chosen, at=at, release_now=now), form=when
+            )
             if published.ok:
                 if published.value.released_at:
                     messages.success(request, _("已提交发布。"))
@@ -56,5 +66,11 @@ def story_publish(request, story_id: int):
     return render(
         request,
         "newsroom/story_publish.html",
-        {"story": story, "channels": channels, "chosen": chosen, "publishable": story.status in PUBLISHABLE},
+        {
+            "story": story,
+            "channels": channels,
+            "chosen": chosen,
+            "publishable": story.status in PUBLISHABLE,
+            "when": when,
+        },
     )

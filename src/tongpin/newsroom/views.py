@@ -14,6 +14,7 @@ from tongpin.core.errors import Conflict, ValidationFailed, flash_errors
 from tongpin.core.pages import act, attempt, form_errors, form_refusal, post_only, whole_number
 from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
+from tongpin.publishing.models import PublicationState
 from tongpin.publishing.services import publications_of
 
 from . import assets as asset_service
@@ -110,9 +111,10 @@ def story_detail(request, story_id: int):
             "can_publish": can_publish(request.user, story),
             # Sending for review starts here too, so an author need not look for it on the review page.
             "can_submit": story_service.can_submit(request.user, story),
-            "publications": publications_of(request.user, "story", story.pk).prefetch_related(
-                "renditions__channel", "renditions__deliveries"
-            ),
+            # A held publication given up (放弃) is history, not something still to do: not listed here.
+            "publications": publications_of(request.user, "story", story.pk)
+            .exclude(state=PublicationState.CANCELLED, released_at__isnull=True)
+            .prefetch_related("renditions__channel", "renditions__deliveries"),
         },
     )
 

@@ -308,6 +308,12 @@ def publications_release(actor, publication):
     return services.release(actor, publication.pk)
 
 
+@on_one(router.post, "/publications/{publication_id}/discard", services.get_publication, PublicationOut,
+        "Discard a held publication that was never released (409 once released: withdraw it instead)")  # fmt: skip
+def publications_discard(actor, publication):
+    return services.discard(actor, publication.pk)
+
+
 @on_one(router.post, "/publications/{publication_id}/withdraw", services.get_publication, PublicationOut,
         "Cancel what is queued and take down what went out (where the channel allows)")  # fmt: skip
 def publications_withdraw(actor, publication, payload: WithdrawIn):

@@ -101,6 +101,13 @@ class Formatter:
     kind: ClassVar[str]
     fields: ClassVar[tuple[FieldSpec, ...]] = ()
     settings: ClassVar[tuple[Setting, ...]] = ()
+    # Values the formatter works out itself from the fields (an SMS's number of parts) and stores with them:
+    # never edited, but shown to people, so they need a label too.
+    computed: ClassVar[dict[str, Any]] = {}
+
+    def labels(self) -> dict[str, str]:
+        """What people read for each stored value's name: the fields' labels and the computed values'."""
+        return {spec.name: str(spec.label) for spec in self.fields} | {k: str(v) for k, v in self.computed.items()}
 
     def render(self, content: Content, channel_settings: dict) -> dict:
         raise NotImplementedError

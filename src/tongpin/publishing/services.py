@@ -40,6 +40,9 @@ from .plugins import FORMATTERS, TRANSMITTERS, Content, formatter_for
 from .sources import rules_for
 
 MAX_SCHEDULE_AHEAD = timedelta(days=366)
+# A time a few minutes gone is "now" (the form took a while to fill in); anything older is a typing slip
+# (a wrong year, a wrong day) that must not send at once.
+SCHEDULE_GRACE = timedelta(minutes=5)
 
 
 def _forbid(message: str) -> Forbidden:
@@ -89,6 +92,11 @@ def _schedule(at: datetime | None) -> datetime | None:
     now = timezone.now()
     if at > now + MAX_SCHEDULE_AHEAD:
         raise ValidationFailed(FieldError("too_far", _("定时发布不能超过一年以后。"), "at"))
+    if at < now - SCHEDULE_GRACE:
+        shown = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+        raise ValidationFailed(
+            FieldError("in_the_past", _("定时发布时间已过：%(t)s；立即发布请留空。") % {"t": shown}, "at")
+        )
     return at if at > now else None
 
 
@@ -210,6 +218,8 @@ def release(actor: Actor, publication_id: int, skip_blocked: bool = False) -> Pu
         publication = Publication.objects.select_for_update().filter(pk=clean_id(publication_id) or 0).first()
         if publication is None:
             raise NotFound(FieldError("publication_not_found", _("发布记录不存在。"), "publication"))
+        if publication.state == PublicationState.CANCELLED and not publication.released_at:
+            raise Conflict(FieldError("discarded", _("这次发布已放弃，请重新准备发布。")))
         if publication.state != PublicationState.DRAFT or publication.released_at:
             raise Conflict(FieldError("already_released", _("这次发布已经提交过了。")))
         renditions = list(publication.renditions.select_related("channel"))
@@ -297,6 +307,8 @@ def edit_rendition(actor: Actor, rendition_id: int, fields: dict) -> Rendition:
             raise NotFound(FieldError("rendition_not_found", _("渠道稿不存在。"), "rendition"))
         if rendition.frozen_at:
             raise Conflict(FieldError("frozen", _("渠道稿已提交发送，不能再修改。")))
+        if rendition.publication.state == PublicationState.CANCELLED:
+            raise Conflict(FieldError("discarded", _("这次发布已放弃，请重新准备发布。")))
         formatter = formatter_for(rendition.kind)
         specs = {s.name: s for s in formatter.fields}
         unknown = [FieldError("unknown_field", _("没有这个字段。"), f"fields.{k}") for k in fields if k not in specs]
@@ -424,6 +436,23 @@ def withdraw(actor: Actor, publication_id: int, reason: str = "") -> dict[str, i
     publication = get_publication(actor.user, publication_id)
     require(actor.user, PUBLISH)
     return withdraw_publication(actor, publication, reason)
+
+
+def discard(actor: Actor, publication_id: int) -> Publication:
+    """Give up a held publication that was never sent (a second 先预览 made a newer one, or the story changed):
+    it is marked cancelled, keeps its renditions for the record and can no longer be edited or released."""
+    publication = get_publication(actor.user, publication_id)  # 404 for what the person may not see
+    require(actor.user, PUBLISH)
+    with transaction.atomic():
+        publication = Publication.objects.select_for_update().get(pk=publication.pk)
+        if publication.released_at or publication.state != PublicationState.DRAFT:
+            raise Conflict(FieldError("not_held", _("只有尚未提交发布的可以放弃；已提交的请用撤回。")))
+        old = publication.state
+        publication.state = PublicationState.CANCELLED
+        publication.save(update_fields=["state"])
+        audit.record(actor, "publication.discard", publication, {"state": [old, publication.state]})
+        queue.publication_changed.send(sender=Publication, publication=publication, old=old, new=publication.state)
+    return publication
 
 
 def withdraw_source(actor: Actor, source_type: str, source_id: int, reason: str = "") -> int:

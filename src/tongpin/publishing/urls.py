@@ -12,6 +12,7 @@ urlpatterns = [
     path("issues/<int:issue_id>/pdf", views.journal_pdf, name="journal-pdf"),
     path("publications/<int:publication_id>/", views.publication_detail, name="publication-detail"),
     path("publications/<int:publication_id>/release/", views.publication_release, name="publication-release"),
+    path("publications/<int:publication_id>/discard/", views.publication_discard, name="publication-discard"),
     path("publications/<int:publication_id>/withdraw/", views.publication_withdraw, name="publication-withdraw"),
     path("renditions/<int:rendition_id>/edit/", views.rendition_edit, name="rendition-edit"),
     path("deliveries/", views.delivery_log, name="delivery-log"),

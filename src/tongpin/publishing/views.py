@@ -26,7 +26,7 @@ from . import channels_admin, journal, reach, services
 from .feeds import build_feed, ninjs
 from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
-from .models import Channel, Delivery, DeliveryAction, DeliveryState, JournalIssue, Rendition
+from .models import Channel, Delivery, DeliveryAction, DeliveryState, JournalIssue, PublicationState, Rendition
 from .plugins import FORMATTERS, TRANSMITTERS, formatter_for
 from .secrets import reveal_one
 from .sources import rules_for
@@ -151,7 +151,8 @@ def _rendition_row(rendition: Rendition, typed) -> dict:
         "rendition": rendition,
         "typed": typed is not None,
         "specs": [{"spec": s, "value": rendition.fields.get(s.name), "edit_value": _edit_value(rendition, s, typed),
-                   "in_text": _all_in_text(rendition.fields, s, formatter.fields)}
+                   "in_text": _all_in_text(rendition.fields, s, formatter.fields),
+                   "box_id": f"f{rendition.pk}_{s.name}"}
                   for s in formatter.fields],  # fmt: skip
         "text": formatter.text_of(rendition.fields),
         "deliveries": deliveries,
@@ -189,7 +190,9 @@ def publication_detail(request, publication_id: int, refused: tuple[int, dict] |
         {
             "publication": publication,
             "renditions": renditions,
-            "can_edit": can(request.user, RENDITION_EDIT) and not publication.released_at,
+            "can_edit": can(request.user, RENDITION_EDIT)
+            and not publication.released_at
+            and publication.state == PublicationState.DRAFT,  # not once discarded
             "can_release": can(request.user, PUBLISH),
             "can_operate": can(request.user, DELIVERY_OPERATE),
             "can_see_detail": can(request.user, CHANNEL_MANAGE),  # the far end's own error text
@@ -222,6 +225,12 @@ def publication_release(request, publication_id: int):
     services.get_publication(request.user, publication_id)  # 404 for what the person may not see, before the 403
     release = lambda actor: services.release(actor, publication_id)  # noqa: E731
     return act(request, release, "publication-detail", publication_id=publication_id, success=_("已提交发布。"))
+
+
+@post_only
+def publication_discard(request, publication_id: int):
+    discard = lambda actor: services.discard(actor, publication_id)  # noqa: E731
+    return act(request, discard, "publication-detail", publication_id=publication_id, success=_("已放弃这次发布。"))
 
 
 @post_only

@@ -18,6 +18,7 @@ from tongpin.core.errors import Forbidden
 from tongpin.core.ids import clean_id
 from tongpin.core.pages import act, act_or_stay, attempt, post_only, row_or_404
 from tongpin.newsroom import stories as story_service
+from tongpin.publishing.plugins import FORMATTERS
 
 from . import fixes, proofing, workflow
 from .models import ProofRule, ProofRuleChange, RosterEntry, StoryFlag
@@ -49,7 +50,9 @@ def _highlighted(text: str, findings: list[dict]) -> str:
 
 def _channel_version(edited: dict) -> dict:
     """A hand-edited channel version as the review page lists it: labelled, non-empty fields."""
-    labels = edited.get("labels") or {}
+    # Versions recorded before computed values had labels carry none for them: today's labels fill in.
+    known = FORMATTERS[edited["kind"]].labels() if edited.get("kind") in FORMATTERS else {}
+    labels = {**known, **(edited.get("labels") or {})}
     values = [
         (labels.get(name, name), "；".join(value) if isinstance(value, list) else value)
         for name, value in edited["fields"].items()

@@ -200,8 +200,10 @@ def submit(actor: Actor, story_id: int, base_version: int | None = None, priorit
             raise Conflict(FieldError("edit_conflict", _("稿件已有新版本，请确认后再送审。"), "version"))
         if priority not in Priority.values:
             raise ValidationFailed(FieldError("invalid_priority", _("未知的优先级。"), "priority"))
-        story_service.set_status(actor, story, StoryStatus.IN_REVIEW)
         revision = story.revisions.get(number=story.version)
+        if not revision.body_text.strip():  # a draft may be only a title; what reviewers read may not
+            raise ValidationFailed(FieldError("empty_body", _("正文是空的，请写好正文再送审。"), "body_html"))
+        story_service.set_status(actor, story, StoryStatus.IN_REVIEW)
         run = _start_run(actor, story, revision, workflow_for(story), priority)
         audit.record(actor, "review.submit", story, {"run": run.pk, "revision": revision.number})
     return run

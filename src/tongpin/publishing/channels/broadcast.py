@@ -34,6 +34,7 @@ class _Read(Formatter):
         FieldSpec("headline", _("标题"), max_length=40, required=True),
         FieldSpec("script", _("口播稿"), max_length=3000, required=True, multiline=True),
     )
+    computed = {"seconds": _("口播秒数")}
 
     def render(self, content: Content, channel_settings: dict) -> dict:
         pace = int(channel_settings.get("chars_per_minute") or DEFAULT_PACE)

@@ -44,6 +44,7 @@ class Sms(Formatter):
         Setting("max_segments", _("最多条数"), kind="int", default=3),
     )
     fields = (FieldSpec("text", _("短信内容"), required=True, multiline=True),)
+    computed = {"segments": _("短信条数")}
 
     def render(self, content: Content, channel_settings: dict) -> dict:
         return sms_fields(channel_settings, f"{content.title}：{content.summary or content.body_text}")

@@ -57,6 +57,7 @@ class CellBroadcast(Formatter):
         Setting("max_pages", _("最多页数"), kind="int", default=4, help=_("小区广播 1–15 页")),
     )
     fields = (FieldSpec("text", _("广播内容"), required=True, multiline=True),)
+    computed = {"pages": _("小区广播页数")}
 
     def render(self, content: Content, channel_settings: dict) -> dict:
         text = fit(f"{content.title}：{content.summary or content.body_text}", cell_limit(channel_settings))

@@ -181,5 +181,32 @@
       });
     });
     textarea.form.addEventListener("submit", sync);
+    keyboard(editor, area);
   });
+
+  // Tab from the field before goes straight into the body: the toolbar's buttons are no tab stops
+  // (tabindex="-1" in the page). From the body, Alt+F10 reaches them (as in other editors), the arrow keys move
+  // along and Esc goes back; Ctrl+B and Ctrl+I are the browser's own in the body.
+  function keyboard(editor, area) {
+    var buttons = Array.prototype.slice.call(editor.querySelectorAll("[data-cmd]"));
+    area.addEventListener("keydown", function (event) {
+      if (event.altKey && event.key === "F10" && buttons.length) { event.preventDefault(); buttons[0].focus(); }
+    });
+    buttons.forEach(function (button, at) {
+      button.addEventListener("keydown", function (event) {
+        var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+        if (step) { event.preventDefault(); buttons[(at + step + buttons.length) % buttons.length].focus(); }
+        else if (event.key === "Escape") { event.preventDefault(); area.focus(); }
+      });
+    });
+    // Enter in the title moves on to the body rather than saving a draft of a title alone; not while an input
+    // method (pinyin, wubi) is composing, where Enter takes the typed letters.
+    document.querySelectorAll('[data-enter-to="' + editor.dataset.editorFor + '"]').forEach(function (input) {
+      input.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter" || event.isComposing || event.keyCode === 229) return;
+        event.preventDefault();
+        area.focus();
+      });
+    });
+  }
 })();
