@@ -545,6 +545,22 @@ def test_the_compliance_check_answers_what_blocks(users, shop, token_for):
     session = plan(users, shop, script="全网最低价，立即下单！")
     checked = services.compliance_check(session)
     answer = api(Client(), "get", f"/live/sessions/{session.pk}/check", token_for("desk"))
-    expected = {"passed": checked["passed"], "findings": checked["findings"], "problems": checked["problems"]}
+    expected = {key: checked[key] for key in ("passed", "findings", "problems", "cautions")}
     assert answer.status_code == 200 and answer.json() == json.loads(json.dumps(expected, cls=NinjaJSONEncoder))
-    assert list(answer.json()) == ["passed", "findings", "problems"] and answer.json()["findings"]
+    assert list(answer.json()) == ["passed", "findings", "problems", "cautions"] and answer.json()["findings"]
+
+
+def test_a_minor_host_at_night_is_a_caution_for_the_sign_off_not_a_refusal(users, shop, client_for):
+    """A trial booked a 17-year-old (with consent) for 22:30 to 00:30 and the check said nothing."""
+    shop["teen"].guardian_consent = True
+    shop["teen"].save()
+    evening = plan(users, shop, hosts=[(shop["teen"], SessionHost.Role.HOST)], hour=19)
+    assert services.compliance_check(evening)["cautions"] == []
+    late = plan(users, shop, hosts=[(shop["teen"], SessionHost.Role.HOST)], hour=21, days=4, title="深夜专场")
+    check = services.compliance_check(late)
+    assert [c["code"] for c in check["cautions"]] == ["minor_at_night"] and check["passed"]  # weighed, not blocked
+    assert "未满 18 周岁，本场在夜间" in client_for("desk").get(f"/live/sessions/{late.pk}/").content.decode()
+    adult_late = plan(users, shop, hour=21, days=6, title="成人深夜")
+    assert services.compliance_check(adult_late)["cautions"] == []
+    early = plan(users, shop, hosts=[(shop["teen"], SessionHost.Role.HOST)], hour=5, days=8, title="清晨")
+    assert [c["code"] for c in services.compliance_check(early)["cautions"]] == ["minor_at_night"]

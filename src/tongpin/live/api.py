@@ -267,6 +267,7 @@ class CheckOut(Schema):
     passed: bool
     findings: list[dict]
     problems: list[dict]
+    cautions: list[dict] = Field(description="not blocking: what the person signing off should weigh")
 
 
 @on_one(router.get, "/live/sessions/{session_id}/check", SESSIONS.lookup, CheckOut,

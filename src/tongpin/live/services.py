@@ -185,6 +185,34 @@ def host_errors(session: LiveSession, anchors: list[Anchor], products: list[Prod
     return errors
 
 
+NIGHT_STARTS, NIGHT_ENDS = dt.time(22), dt.time(6)
+
+
+def runs_at_night(session: LiveSession) -> bool:
+    """Any part of the session between 22:00 and 6:00 local time (it may run past midnight)."""
+    starts, ends = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+    return (
+        starts.date() != ends.date()
+        or starts.time() >= NIGHT_STARTS
+        or starts.time() < NIGHT_ENDS
+        or ends.time() > NIGHT_STARTS
+    )
+
+
+def host_cautions(session: LiveSession, anchors: list[Anchor]) -> list[FieldError]:
+    """Not refusals but what the person signing off should weigh: a minor host (16 to 18, with consent) on a
+    session at night. A trial booked a 17-year-old for 22:30 to 00:30 and the check said nothing."""
+    if not runs_at_night(session):
+        return []
+    day = timezone.localtime(session.starts_at).date()
+    return [
+        FieldError("minor_at_night", _("%(a)s 未满 18 周岁，本场在夜间（22:00 至次日 6:00）进行，请确认是否合适。")
+                   % {"a": anchor}, "hosts")  # fmt: skip
+        for anchor in anchors
+        if MIN_AGE <= age_on(anchor.birth_date, day) < ADULT_AGE
+    ]
+
+
 def document_errors(session: LiveSession, products: list[Product]) -> list[FieldError]:
     day = timezone.localtime(session.starts_at).date()
     errors = []
@@ -284,7 +312,8 @@ def compliance_check(session: LiveSession) -> dict:
     products = [i.product for i in session.lineup.select_related("product")]
     problems = [e.as_dict() for e in host_errors(session, anchors, products) + document_errors(session, products)]
     blocking = [f for f in findings if f["severity"] == "error"] + problems
-    return {"text": text, "findings": findings, "problems": problems, "passed": not blocking}
+    cautions = [e.as_dict() for e in host_cautions(session, anchors)]
+    return {"text": text, "findings": findings, "problems": problems, "cautions": cautions, "passed": not blocking}
 
 
 def sign_off(actor: Actor, session: LiveSession) -> LiveSession:
