@@ -170,6 +170,9 @@ def test_confirmation_policy_waits_for_a_duty_officer_and_escalates(users, sende
     alert.refresh_from_db()
     assert alert.state == AlertState.RELEASED and alert.decided_by == users["duty"]
     assert Delivery.objects.count() == len(KINDS)
+    # The "please confirm" notices are done for everyone they went to (they stayed unread for ever).
+    asked = Notification.objects.filter(link=f"/alerts/{alert.pk}/")
+    assert asked.filter(user=users["chief"]).exists() and not asked.filter(read_at=None).exists()
 
 
 def test_only_duty_officers_decide_and_a_rejected_alert_goes_nowhere(users, sender, channels, token_for, client):

@@ -307,6 +307,19 @@ def test_request_submitted_accepted_assigned_and_followed(client, users, partner
     assert client_with(users["liaison_zone"]).get(followed["attachments"][0]).status_code == 404
 
 
+def test_the_owners_notice_of_a_request_is_done_once_anyone_decides_it(client, users, partners, token_for):
+    """Notices asking for a decision stayed unread after the decision (a trial counted ten stale ones)."""
+    partners["em"].owners.set([users["desk"], users["editor"]])
+    liaison = {"HTTP_AUTHORIZATION": f"Bearer {token_for('liaison_em')}"}
+    asked = [client.post("/api/v1/requests", data=_request_form(), **liaison).json()["id"] for _ in range(2)]
+    notices = Notification.objects.filter(text__contains="提交了宣传需求")
+    assert notices.filter(read_at=None).count() == 4  # two owners, two requests
+    api(client, "post", f"/requests/{asked[0]}/accept", token_for("editor"), {})
+    api(client, "post", f"/requests/{asked[1]}/decline", token_for("desk"), {"reason": "档期已满"})
+    assert not notices.filter(read_at=None).exists()
+    assert Notification.objects.filter(user=users["liaison_em"], read_at=None).count() == 2  # the answers stay
+
+
 def test_a_refused_request_decision_keeps_what_was_typed(users, partners, client_for):
     values = {"title": "防汛宣传", "description": "内容", "wanted_by": TODAY() + dt.timedelta(days=9)}
     first, second = (request_service.submit_request(actor(users["liaison_em"]), values) for _ in range(2))

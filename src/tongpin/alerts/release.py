@@ -21,6 +21,7 @@ from tongpin.core.errors import Conflict, FieldError, NotFound
 from tongpin.core.ids import clean_id
 from tongpin.core.models import User
 from tongpin.core.notify import notify
+from tongpin.core.notify import settle as settle_notices
 from tongpin.core.roles import Role
 from tongpin.publishing import services as publishing
 from tongpin.publishing.models import Channel, Priority
@@ -117,8 +118,12 @@ def decide(actor: Actor, alert: Alert) -> Alert:
 
 def ask_duty_officers(alert: Alert) -> None:
     officers = User.objects.filter(role=Role.DUTY_OFFICER, is_active=True)
-    notify(officers, _("待确认预警：%(t)s") % {"t": str(alert)[:80]}, _link(alert))
+    notify(officers, _("待确认预警：%(t)s") % {"t": str(alert)[:80]}, _link(alert), about=_about(alert))
     paging.page_alert(alert)  # the officer on duty by every route (sent when the transaction commits)
+
+
+def _about(alert: Alert) -> str:
+    return f"alert:{alert.pk}"
 
 
 def _set_state(actor: Actor, alert: Alert, state: str, action: str, noted: dict | None = None, **changes) -> Alert:
@@ -130,6 +135,8 @@ def _set_state(actor: Actor, alert: Alert, state: str, action: str, noted: dict 
     # Only what changed: the row also holds the whole CAP text, and this runs inside the write lock.
     alert.save(update_fields=["state", *changes])
     audit.record(actor, action, alert, {"state": [old, state], **(noted or {})})
+    if old == AlertState.PENDING:  # decided, released by policy or gone: the "please confirm" notices are done
+        settle_notices(_about(alert))
     log.info("alert %s (%s) %s → %s: %s", alert.pk, alert.identifier[:60], old, state, action)
     return alert
 
@@ -310,7 +317,8 @@ def escalate_overdue(now=None) -> int:
             # and whoever is on the shift now, whatever their role: they may decide it (authority.py)
             people |= {p for step, _f in authority.ROSTER_FIELDS for p in duty.people_on_duty(step, now)}
             minutes = max(1, alert.escalate_after // 60)
-            notify(people, _("预警超过 %(m)d 分钟未确认：%(t)s") % {"m": minutes, "t": str(alert)[:80]}, _link(alert))
+            notify(people, _("预警超过 %(m)d 分钟未确认：%(t)s") % {"m": minutes, "t": str(alert)[:80]}, _link(alert),
+                   about=_about(alert))  # fmt: skip
             audit.record(audit.SYSTEM, "alert.escalated", alert, {"after_seconds": alert.escalate_after})
             log.warning("alert %s (%s) escalated: unconfirmed after %d s", alert.pk, alert.identifier[:60],
                         alert.escalate_after)  # fmt: skip

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from tongpin.core import files, records, roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from tongpin.core.notify import notify
+from tongpin.core.notify import notify, settle
 from tongpin.partners.models import Partner, PublicityRequest, RequestAttachment, RequestState
 from tongpin.partners.scope import partner_scope
 from tongpin.publishing.kinds import ChannelKind
@@ -94,6 +94,7 @@ def submit_request(
             owners,
             _("%(p)s 提交了宣传需求“%(t)s”。") % {"p": partner, "t": request.title},
             f"/requests/{request.pk}/",
+            about=_about(request),
         )
     return request
 
@@ -106,6 +107,10 @@ def _decidable(actor: Actor, request_id: int) -> PublicityRequest:
     if request.state != RequestState.SUBMITTED:
         raise Conflict(FieldError("already_decided", _("该需求已处理（%(s)s）。") % {"s": request.get_state_display()}))
     return request
+
+
+def _about(request: PublicityRequest) -> str:
+    return f"request:{request.pk}"
 
 
 def accept_request(
@@ -140,6 +145,7 @@ def accept_request(
             },
         )
         records.save(actor, request, changes, "request.accept")
+        settle(_about(request))  # the owners' "please decide" notices are done
         notify(
             [request.submitted_by],
             _("您的宣传需求“%(t)s”已纳入策划。") % {"t": request.title},
@@ -163,6 +169,7 @@ def decline_request(actor: Actor, request_id: int, reason: str) -> PublicityRequ
             },
         )
         records.save(actor, request, changes, "request.decline")
+        settle(_about(request))
         notify(
             [request.submitted_by],
             _("您的宣传需求“%(t)s”未被采纳：%(r)s") % {"t": request.title, "r": reason.strip()[:100]},
