@@ -495,13 +495,15 @@ def test_the_real_command_line_keeps_the_convention(tmp_path):
 def test_argparse_error_messages_follow_the_shells_language(monkeypatch):
     _env_language(monkeypatch, "zh_CN.UTF-8")
     code, _out, message = _run("keys", "statuses")
-    assert code == 2 and "用法错误：参数 action：无效的选择：'statuses'（可选：'status', 'rotate'" in message
+    # The subcommand by that name, not argparse's dest ("参数 action", a trial found it cryptic).
+    assert code == 2 and "用法错误：没有子命令“statuses”（可选：status、rotate" in message, message
     assert _run("audit", "purge", "--days", "x")[2].startswith("用法错误：参数 --days：无效的 int 值：'x'")
-    assert "缺少必需的参数：action" in _run("token")[2] and "无法识别的参数：--bogus" in _run("reindex", "--bogus")[2]
+    assert "缺少子命令（可选：create、list、revoke）" in _run("token")[2]
+    assert "无法识别的参数：--bogus" in _run("reindex", "--bogus")[2]
     _env_language(monkeypatch, "en_US.UTF-8")
     code, _out, message = _run("keys", "statuses")
-    assert code == 2 and "argument action: invalid choice: 'statuses' (choose from" in message, message
-    assert not CJK.search(message)
+    assert code == 2 and "no subcommand 'statuses' (choose from status, rotate" in message, message
+    assert not CJK.search(message) and "missing subcommand (choose from create, list, revoke)" in _run("token")[2]
 
 
 def test_an_option_given_before_its_subcommand_is_named_with_the_subcommand(monkeypatch):
@@ -511,7 +513,7 @@ def test_an_option_given_before_its_subcommand_is_named_with_the_subcommand(monk
     assert code == 2 and "--days 是子命令 purge 的选项" in message and "tongpin audit purge --days" in message
     code, _out, message = _run("token", "--json", "list")
     assert code == 2 and "--json 是子命令 list 的选项" in message, message
-    assert "无效的选择：'bogus'" in _run("token", "bogus")[2]  # no misplaced option: argparse's own word
+    assert "没有子命令“bogus”" in _run("token", "bogus")[2]  # no misplaced option: the subcommand is wrong
     _env_language(monkeypatch, "en_US.UTF-8")
     code, _out, message = _run("audit", "--days", "200")
     assert code == 2 and "--days is an option of purge" in message and not CJK.search(message), message

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from tongpin.commands import cli_language
 
@@ -119,6 +119,17 @@ class TongpinParser(CommandParser):
         words = self.prog.split()
         return words[1] if len(words) > 1 else words[0] if words else ""
 
+    def subcommand_error(self, message: str) -> str | None:
+        """argparse names the subcommand by its dest ("action"): say 子命令 and list them instead."""
+        subcommands = next((a for a in self._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if subcommands is None or subcommands.dest not in message:
+            return None
+        names = pgettext("list separator", "、").join(subcommands.choices)
+        invalid = re.search(r"invalid choice: '?(.*?)'? \(choose from", message)
+        if invalid is None:
+            return _("缺少子命令（可选：%(names)s）") % {"names": names}
+        return _("没有子命令“%(given)s”（可选：%(names)s）") % {"given": invalid.group(1), "names": names}
+
     def misplaced_option(self) -> str | None:
         """`audit --days 200` without `purge`: name the subcommand an option belongs to (argparse would blame
         the option's value as an unknown subcommand)."""
@@ -149,7 +160,7 @@ class TongpinParser(CommandParser):
     def error(self, message: str) -> NoReturn:
         with translation.override(cli_language()):
             line = _("用法错误：%(message)s（选项见 tongpin help %(command)s）") % {
-                "message": self.misplaced_option() or reword_argparse_error(message),
+                "message": self.misplaced_option() or self.subcommand_error(message) or reword_argparse_error(message),
                 "command": self.command,
             }
         if self.called_from_command_line:
