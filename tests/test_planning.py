@@ -500,6 +500,20 @@ def test_the_week_page_opens_the_month_of_the_day_looked_at(client_for):
     assert _links(desk.get("/planning/week/").content)["月视图"] == f"/planning/?month={TODAY():%Y-%m}"
 
 
+def test_the_week_view_opens_the_first_week_of_the_month_looked_at(client_for):
+    """The station trial: at /planning/?month=2027-01, 周视图 opened the current week, and 月视图 there December."""
+    desk = client_for("desk")
+    later = (TODAY().replace(day=1) + dt.timedelta(days=40)).replace(day=1)  # never the current month
+    links = _links(desk.get(f"/planning/?month={later:%Y-%m}").content)
+    assert links["周视图"] == f"/planning/week/?date={later:%Y-%m-%d}"
+    assert _links(desk.get(links["周视图"]).content)["月视图"] == f"/planning/?month={later:%Y-%m}"
+    mine = _links(desk.get(f"/planning/?month={later:%Y-%m}&mine=1").content)
+    assert mine["周视图"] == f"/planning/week/?date={later:%Y-%m-%d}&mine=1"
+    # The current month, named or not, opens the current week.
+    assert _links(desk.get(f"/planning/?month={TODAY():%Y-%m}").content)["周视图"] == "/planning/week/"
+    assert _links(desk.get("/planning/?mine=1").content)["周视图"] == "/planning/week/?mine=1"
+
+
 def test_calendar_conflicts_say_what_clashes(users, campaign, client_for):
     """A double booking clashes in the booked time window (档期), not at the deadline (交稿) the entry is shown on."""
     from lxml import html

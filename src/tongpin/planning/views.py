@@ -156,6 +156,12 @@ def _day(value: str) -> dt.date:
         return timezone.localdate()
 
 
+def _week_from(month: dt.date) -> dt.date | None:
+    """The day 周视图 opens from a month page: that month's first week when another month is looked at (a planner
+    paging to January expects January's week, not today's), else none, meaning the current week."""
+    return None if month == timezone.localdate().replace(day=1) else month
+
+
 @page_needs(roles.PLAN_VIEW)
 def calendar_view(request, mode: str = "month"):
     mine = request.GET.get("mine") == "1"
@@ -175,6 +181,7 @@ def calendar_view(request, mode: str = "month"):
             "previous": span.previous,
             "following": span.following,
             "today": timezone.localdate(),
+            "week_from": _week_from(span.month) if mode != "week" else None,
             "mine": mine,
             "conflicts": [e for e in rows if e.conflicts],
             "ical_url": _ical_url(request.user, "person"),
