@@ -500,6 +500,20 @@ def test_the_week_page_opens_the_month_of_the_day_looked_at(client_for):
     assert _links(desk.get("/planning/week/").content)["月视图"] == f"/planning/?month={TODAY():%Y-%m}"
 
 
+def test_the_week_view_opens_the_first_week_of_the_month_looked_at(client_for):
+    """The station trial: at /planning/?month=2027-01, 周视图 opened the current week, and 月视图 there December."""
+    desk = client_for("desk")
+    later = (TODAY().replace(day=1) + dt.timedelta(days=40)).replace(day=1)  # never the current month
+    links = _links(desk.get(f"/planning/?month={later:%Y-%m}").content)
+    assert links["周视图"] == f"/planning/week/?date={later:%Y-%m-%d}"
+    assert _links(desk.get(links["周视图"]).content)["月视图"] == f"/planning/?month={later:%Y-%m}"
+    mine = _links(desk.get(f"/planning/?month={later:%Y-%m}&mine=1").content)
+    assert mine["周视图"] == f"/planning/week/?date={later:%Y-%m-%d}&mine=1"
+    # The current month, named or not, opens the current week.
+    assert _links(desk.get(f"/planning/?month={TODAY():%Y-%m}").content)["周视图"] == "/planning/week/"
+    assert _links(desk.get("/planning/?mine=1").content)["周视图"] == "/planning/week/?mine=1"
+
+
 def test_calendar_conflicts_say_what_clashes(users, campaign, client_for):
     """A double booking clashes in the booked time window (档期), not at the deadline (交稿) the entry is shown on."""
     from lxml import html
@@ -519,6 +533,42 @@ def test_calendar_conflicts_say_what_clashes(users, campaign, client_for):
     listed = [" ".join(li.text_content().split()) for li in html.fromstring(page).xpath('//div[@role="alert"]//li')]
     assert [line.split("：")[0] for line in listed] == ["档期", "交稿"], listed
     assert "已有派单“巡山”" in listed[0] and "晚于宣传节点" in listed[1]
+
+
+def test_booked_windows_are_drawn_on_their_days_and_a_double_booking_is_listed_once(users, client_for):
+    """The station trial: 冲突 named “林悦 在 12-08 14:00 已有派单…” but 12-08 was empty (the booking window showed
+    only on the topic page), and the clash was listed twice, once from each assignment."""
+    from lxml import html
+
+    desk = actor(users["desk"])
+    day = TODAY() + dt.timedelta(days=3)
+
+    def at(hour: int, days: int = 0) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=days), dt.time(hour)))
+
+    def book(title: str, who, starts: dt.datetime, ends: dt.datetime) -> None:
+        topic = plan_service.move_topic(desk, plan_service.propose_topic(desk, {"title": title}), TopicState.APPROVED)
+        values = {"topic": topic, "assignee": who, "starts_at": starts, "ends_at": ends, "due_at": at(21)}
+        plan_service.save_assignment(desk, values)
+
+    book("茶园采访", users["reporter"], at(14), at(16))
+    book("节目录制", users["reporter"], at(15), at(17))  # overlaps the first: one clash, seen from both sides
+    book("夜间连线", users["desk"], at(22), at(1, days=1))  # past midnight: on both days, no clash
+    label = f"{day.year}年{day.month}月{day.day}日"
+    page = client_for("desk").get(f"/planning/week/?date={day}").content
+    booked = [(text, cls) for text, cls in _calendar_days(page)[label] if "占用" in text]
+    assert [text for text, _ in booked] == ["14:00—16:00 占用：茶园采访", "15:00—17:00 占用：节目录制",
+                                            "22:00—01:00 占用：夜间连线 →" + f"{at(1, 1):%-m/%-d}"]  # fmt: skip
+    assert all("ev-booking" in cls for _, cls in booked)
+    assert ["ev-conflict" in cls for _, cls in booked] == [True, True, False]  # outlined where the clash is
+    listed = [" ".join(li.text_content().split()) for li in html.fromstring(page).xpath('//div[@role="alert"]//li')]
+    assert listed == [f"档期：茶园采访：{users['reporter']} 在 {at(15):%m-%d %H:%M} 已有派单“节目录制”。"], listed
+    next_day = day + dt.timedelta(days=1)
+    following = _calendar_days(client_for("desk").get(f"/planning/week/?date={next_day}").content)
+    later = following[f"{next_day.year}年{next_day.month}月{next_day.day}日"]
+    assert any(t.startswith("22:00—01:00 （续）占用：夜间连线") for t, _ in later)
+    legend = html.fromstring(page).xpath('string(//p[contains(@class, "legend")])')
+    assert "占用" in legend
 
 
 # -- partner isolation ---------------------------------------------------------------------------------------

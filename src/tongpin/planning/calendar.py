@@ -15,19 +15,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongpin.core import roles
-from tongpin.core.dates import day_bounds
+from tongpin.core.dates import day_bounds, day_start
 from tongpin.partners.models import ActionItem, ActionState, Meeting
 from tongpin.partners.scope import partner_scope
 
 from .keydates import occurrences
 from .models import Assignment, AssignmentState, Campaign, CampaignState, Event, EventTask, KeyDate
-from .services import conflicts_of
+from .services import PlanConflict, conflicts_of
 
 
 @dataclass
 class Entry:
     uid: str
-    kind: str  # keydate, plan_start, campaign, assignment, event, milestone, meeting, action
+    kind: str  # keydate, plan_start, campaign, assignment, booking, event, milestone, meeting, action
     title: str
     starts_on: dt.date
     ends_on: dt.date
@@ -35,8 +35,10 @@ class Entry:
     at: dt.datetime | None = None  # a moment, where the entry has one (a deadline, a meeting)
     conflicts: tuple[str, ...] = ()
     person: str = ""
-    # Each conflict as the page lists it: (what clashes, the message), e.g. ("档期：…", "… 已有派单 …").
-    clashes: tuple[tuple[str, str], ...] = ()
+    # Each conflict as the page lists it: (what clashes, the message, what it is about), e.g. ("档期：…",
+    # "… 已有派单 …", "double_booked:3-7"): a double booking is about a pair, listed once whichever side shows it.
+    clashes: tuple[tuple[str, str, str], ...] = ()
+    until: dt.datetime | None = None  # the end of a time window (an assignment's booking)
 
     def on(self, day: dt.date) -> bool:
         return self.starts_on <= day <= self.ends_on
@@ -60,6 +62,66 @@ def _clash_label(code: str, title: str) -> str:
     if code == "double_booked":
         return _("档期：%(t)s") % {"t": title}
     return _("交稿：%(t)s") % {"t": title}
+
+
+def _clash_key(assignment: Assignment, conflict: PlanConflict) -> str:
+    if conflict.other is not None:  # A booked against B is B booked against A
+        return "{}:{}-{}".format(conflict.code, *sorted((assignment.pk, conflict.other.pk)))
+    return f"{conflict.code}:{assignment.pk}"
+
+
+def _clashes(assignment: Assignment, conflicts: list[PlanConflict]) -> tuple[tuple[str, str, str], ...]:
+    title = assignment.topic.title
+    return tuple((_clash_label(c.code, title), c.message, _clash_key(assignment, c)) for c in conflicts)
+
+
+def clash_list(found: list[Entry]) -> list[tuple[str, str, str]]:
+    """The 冲突 box: (link, what clashes, the message) once per conflict, in calendar order. A double booking is
+    found from both assignments and on both their deadline and booking entries; it is said once. An entry
+    without labelled clashes (a live session) is listed under its own title."""
+    seen: set[str] = set()
+    lines = []
+    for entry in found:
+        clashes = entry.clashes or tuple((entry.title, c, f"{entry.uid}:{c}") for c in entry.conflicts)
+        for label, message, key in clashes:
+            if key not in seen:
+                seen.add(key)
+                lines.append((entry.link, label, message))
+    return lines
+
+
+def booking_entries(user, first: dt.date, last: dt.date, *, person=None) -> list[Entry]:
+    """Assignments' booked time windows (占用) on the days they cover: where a double booking clashes, which the
+    deadline entries do not show (the 冲突 box names the booked time)."""
+    if not roles.can(user, roles.PLAN_VIEW):
+        return []
+    rows = Assignment.objects.exclude(state=AssignmentState.CANCELLED).filter(
+        starts_at__lt=day_start(last + dt.timedelta(days=1)), ends_at__gt=day_start(first)
+    )
+    if person is not None:
+        rows = rows.filter(assignee=person)
+    rows = list(rows.select_related("topic__campaign__key_date", "assignee").order_by("starts_at", "pk"))
+    found = []
+    for row, conflicts in zip(rows, conflicts_of(rows), strict=True):
+        booked = [c for c in conflicts if c.code == "double_booked"]  # a late deadline is the deadline's
+        # A window ending at midnight does not cover the next day.
+        last_day = max(_local_day(row.starts_at), _local_day(row.ends_at - dt.timedelta(microseconds=1)))
+        found.append(
+            Entry(
+                f"booking-{row.pk}",
+                "booking",
+                _("占用：%(t)s") % {"t": row.topic.title},
+                _local_day(row.starts_at),
+                last_day,
+                f"/planning/topics/{row.topic_id}/",
+                row.starts_at,
+                tuple(c.message for c in booked),
+                str(row.assignee),
+                _clashes(row, booked),
+                row.ends_at,
+            )
+        )
+    return found
 
 
 def key_date_entries(key_dates, first: dt.date, last: dt.date) -> list[Entry]:
@@ -137,7 +199,7 @@ def entries(user, first: dt.date, last: dt.date, *, person=None, campaign: Campa
     for row, found_conflicts in zip(assignments, conflicts_of(assignments), strict=True):
         day = _local_day(row.due_at)
         conflicts = tuple(c.message for c in found_conflicts)
-        clashes = tuple((_clash_label(c.code, row.topic.title), c.message) for c in found_conflicts)
+        clashes = _clashes(row, found_conflicts)
         found.append(
             Entry(
                 f"assignment-{row.pk}",

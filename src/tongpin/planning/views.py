@@ -156,6 +156,16 @@ def _day(value: str) -> dt.date:
         return timezone.localdate()
 
 
+def _order(entry: calendar.Entry) -> tuple:
+    return entry.starts_on, entry.at or dt.datetime.min.replace(tzinfo=dt.UTC), entry.kind, entry.title
+
+
+def _week_from(month: dt.date) -> dt.date | None:
+    """The day 周视图 opens from a month page: that month's first week when another month is looked at (a planner
+    paging to January expects January's week, not today's), else none, meaning the current week."""
+    return None if month == timezone.localdate().replace(day=1) else month
+
+
 @page_needs(roles.PLAN_VIEW)
 def calendar_view(request, mode: str = "month"):
     mine = request.GET.get("mine") == "1"
@@ -163,7 +173,10 @@ def calendar_view(request, mode: str = "month"):
         span = calendar.week_span(_day(request.GET.get("date")))
     else:
         span = calendar.month_span(_month(request.GET.get("month")))
-    rows = calendar.entries(request.user, span.first, span.last, person=request.user if mine else None)
+    person = request.user if mine else None
+    rows = calendar.entries(request.user, span.first, span.last, person=person)
+    # The booked windows are drawn on the page only (the feeds and the API keep the deadlines).
+    rows = sorted(rows + calendar.booking_entries(request.user, span.first, span.last, person=person), key=_order)
     return render(
         request,
         "planning/calendar.html",
@@ -175,8 +188,9 @@ def calendar_view(request, mode: str = "month"):
             "previous": span.previous,
             "following": span.following,
             "today": timezone.localdate(),
+            "week_from": _week_from(span.month) if mode != "week" else None,
             "mine": mine,
-            "conflicts": [e for e in rows if e.conflicts],
+            "conflicts": calendar.clash_list(rows),
             "ical_url": _ical_url(request.user, "person"),
         },
     )
