@@ -171,6 +171,12 @@ def _current(results: list[PeriodResult], today: dt.date) -> PeriodResult | None
     return next((r for r in results if r.starts_on <= today <= r.ends_on), None)
 
 
+def periods_within(result: Fulfilment, first: dt.date, last: dt.date) -> list[PeriodResult]:
+    """The periods of `result` that overlap `first`..`last` (a report's span), in order; none when the span holds
+    no period of the commitment (before its term, or between seasons)."""
+    return [p for p in result.periods if p.starts_on <= last and p.ends_on >= first]
+
+
 def agreement_fulfilment(agreement: Agreement) -> list[Fulfilment]:
     """The fulfilment of each of `agreement`'s commitments in force (archived ones are left out)."""
     return [fulfilment(c) for c in agreement.commitments.filter(archived_at__isnull=True).select_related("agreement")]
