@@ -620,7 +620,7 @@ def test_a_held_publication_whose_story_went_back_to_review_offers_no_release(cl
     edited = chief.post(f"/renditions/{rendition.pk}/edit/", {"f_title": "汛期出行提示（修改）"}, follow=True)
     page = edited.content.decode()
     assert "修改已记入稿件的新版本" in page  # the story is back in draft: the release would be refused
-    assert "确认发布</button>" not in page and "检查无误后点“确认发布”" not in page
+    assert "确认发布</button>" not in page and "检查无误后点“确认发布”" not in page and "尚未提交发布。" in page
     assert "稿件已改，须重新送审；三审通过后可在此确认发布" in page
     assert f'<a href="/stories/{story.pk}/">送审</a>' in page
     assert "/discard/" in page  # it can still be given up
