@@ -140,11 +140,12 @@ def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda
 
 def _commitments(partner: Partner, first: dt.date, last: dt.date, today: dt.date) -> list[dict]:
     """Each commitment in force over the report's span: its periods that fall within the span (named by their
-    dates), judged as of the span's end (or today, if sooner) — not the period running today."""
+    dates), judged as of the span's end (or today, if sooner; a past span's last period is over) — not the period
+    running today."""
     rows = []
     for agreement in partner.agreements.filter(status=AgreementStatus.IN_FORCE):
         for commitment in agreement.commitments.filter(archived_at__isnull=True).select_related("agreement"):
-            result = fulfilment(commitment, today=min(last, today), known_on=today)
+            result = fulfilment(commitment, today=min(last, today), known_on=today, day_over=last < today)
             rows.append({"commitment": commitment, "periods": periods_within(result, first, last)})
     return rows
 
