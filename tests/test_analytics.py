@@ -502,3 +502,18 @@ def test_the_accounts_page_and_api_filter_by_platform_and_group_alike(users, cit
     assert [a["id"] for a in listed] == [douyin.pk]
     listed = api(Client(), "get", f"/analytics/accounts?group={city['group'].pk}", desk).json()
     assert {a["name"] for a in listed} == {"清远高新区", "清远发布", "清城区"}
+
+
+def test_a_liaison_without_reports_is_told_who_prepares_them_and_whom_to_ask(users, partners, client_for):
+    users["desk"].display_name = "王编辑"
+    users["desk"].save()
+    partners["em"].owners.set([users["desk"], users["editor"]])
+    page = client_for("liaison_em").get("/reports/").content.decode()
+    assert "还没有报告。" in page
+    assert "合作报告由电视台编制（月报、季报、年报），编好后会出现在这里" in page
+    assert "请联系电视台负责贵单位的同事：王编辑、editor。" in page
+    # a partner with no owners: the explanation, without an empty list of names
+    alone = client_for("liaison_zone").get("/reports/").content.decode()
+    assert "合作报告由电视台编制" in alone and "请联系电视台负责贵单位的同事" not in alone
+    # station staff make the reports themselves: not told this
+    assert "合作报告由电视台编制" not in client_for("desk").get("/reports/").content.decode()

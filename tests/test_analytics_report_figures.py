@@ -101,3 +101,38 @@ def test_the_demo_report_has_its_flood_stories_in_the_flood_area_and_reads_on_it
     reads = [story["reads"] for story in data["top"]]
     assert data["story_count"] >= 3 and sum(1 for r in reads if r > 0) >= 2
     assert sum(reads) == data["story_reads"] > 0
+
+
+def test_the_commitments_table_measures_the_reports_own_periods_not_the_one_running_today(users, partners, sink):
+    from .partners_support import commitment_for
+
+    em = partners["em"]
+    agreement = agreement_for(users, em, dt.date(2026, 1, 1), dt.date(2026, 12, 31), areas=AREAS)
+    commitment_for(users, agreement, title="每季度刊发稿件不少于 2 篇", period="quarter", target=2)
+    commitment_for(users, agreement, title="汛期每月防汛报道", period="month", target=1, tags=["防汛"],
+                   active_months=[4, 5, 6, 7, 8, 9])  # fmt: skip
+    [app] = channels(users, sink, "app")
+    published(users, em, [app], "二季度第一篇", dt.date(2026, 5, 6), tags=("防汛",))
+    published(users, em, [app], "二季度第二篇", dt.date(2026, 6, 20))
+    published(users, em, [app], "三季度的一篇", dt.date(2026, 8, 3), tags=("防汛",))
+
+    def table(kind: str, day: dt.date) -> dict:
+        rows = reports.report_data(em, *reports.bounds(kind, day))["commitments"]
+        return {r["commitment"].title: [(p.starts_on.month, p.count, p.status) for p in r["periods"]] for r in rows}
+
+    # The second quarter: its two stories, not the one after it; the flood months within it, each named.
+    q2 = table("quarter", dt.date(2026, 5, 1))
+    assert q2["每季度刊发稿件不少于 2 篇"] == [(4, 2, "met")]
+    # the last month is over too, as the quarter is past: missed, not "at risk" as if still open
+    assert q2["汛期每月防汛报道"] == [(4, 0, "missed"), (5, 1, "met"), (6, 0, "missed")]
+    # The first quarter holds no flood month: nothing to measure, rather than a flood season "not begun".
+    assert table("quarter", dt.date(2026, 2, 1))["汛期每月防汛报道"] == []
+    # The year: every quarter of it, and the whole flood season.
+    year = table("year", dt.date(2026, 6, 1))
+    assert [p[:2] for p in year["每季度刊发稿件不少于 2 篇"]] == [(1, 0), (4, 2), (7, 1), (10, 0)]
+    assert [m for m, _count, _status in year["汛期每月防汛报道"]] == [4, 5, 6, 7, 8, 9]
+    report = reports.request_report(actor(users["desk"]), em, "quarter", dt.date(2026, 5, 1))
+    reports.build(report)
+    report.refresh_from_db()
+    assert "<td>2026-04-01 — 2026-06-30</td><td>2 / 2</td><td>已达成</td>" in report.html
+    assert "2026-07-01" not in report.html.split("合作事项完成情况")[1]

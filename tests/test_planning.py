@@ -741,3 +741,14 @@ def test_the_api_refuses_owners_who_may_not_be_given_work(client, users, partner
     assert api(client, "get", "/partners/em/actions", desk).json()[0]["owner"] == "editor"
     fine = api(client, "patch", f"/campaigns/{campaign['id']}", desk, {"owner_id": users["duty"].pk})
     assert fine.status_code == 200 and fine.json()["owner"] == "duty"
+
+
+def test_a_new_request_page_submits_and_says_so(users, partners, client_for):
+    liaison = client_for("liaison_em")
+    form = liaison.get("/requests/new/").content.decode()
+    assert ">提交</button>" in form and ">保存</button>" not in form
+    filed = {"title": "防汛知识进社区", "description": "社区宣传", "wanted_by": "2026-12-30", "channels": ["tv"]}
+    done = liaison.post("/requests/new/", filed, follow=True)
+    page = done.content.decode()
+    assert done.status_code == 200 and "已提交，电视台处理后会通知您。" in page and "已保存。" not in page
+    assert PublicityRequest.objects.get(title="防汛知识进社区").state == RequestState.SUBMITTED

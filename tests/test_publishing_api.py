@@ -607,3 +607,25 @@ def test_channel_types_answer_every_kind_and_transmitter_with_their_fields_and_s
     assert answer.status_code == 200 and answer.content.decode() == expected
     assert any(t["withdraw"] for t in answer.json()["transmitters"]) and answer.json()["kinds"][0]["fields"]
     assert any(s["default"] is not None for t in answer.json()["transmitters"] for s in t["settings"])
+
+
+def test_a_held_publication_whose_story_went_back_to_review_offers_no_release(client_for, users, sink):
+    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
+    story = approved_story(users["reporter"], title="汛期出行提示")
+    held = client_for("desk").post(f"/stories/{story.pk}/publish/", {"channels": [str(channel.pk)], "hold": "1"})
+    chief = client_for("chief")
+    before = chief.get(held["Location"]).content.decode()
+    assert "确认发布</button>" in before and "稿件已改，须重新送审" not in before
+    rendition = Rendition.objects.get(publication__source_id=story.pk, channel=channel)
+    edited = chief.post(f"/renditions/{rendition.pk}/edit/", {"f_title": "汛期出行提示（修改）"}, follow=True)
+    page = edited.content.decode()
+    assert "修改已记入稿件的新版本" in page  # the story is back in draft: the release would be refused
+    assert "确认发布</button>" not in page and "检查无误后点“确认发布”" not in page and "尚未提交发布。" in page
+    assert "稿件已改，须重新送审；三审通过后可在此确认发布" in page
+    assert f'<a href="/stories/{story.pk}/">送审</a>' in page
+    assert "/discard/" in page  # it can still be given up
+    review_again(users, story.pk)  # approved again at the edited version: offered again, and it goes out
+    again = chief.get(held["Location"]).content.decode()
+    assert "确认发布</button>" in again and "稿件已改" not in again
+    released = chief.post(f"{held['Location']}release/", follow=True).content.decode()
+    assert "已提交发布。" in released

@@ -18,7 +18,7 @@ from tongpin.core import roles
 from tongpin.core.audit import Actor, record
 from tongpin.core.errors import FieldError, ValidationFailed
 from tongpin.core.pdf import render_pdf
-from tongpin.partners.fulfilment import fulfilment
+from tongpin.partners.fulfilment import fulfilment, periods_within
 from tongpin.partners.models import AgreementStatus, Partner
 from tongpin.planning.keydates import upcoming
 from tongpin.planning.models import CampaignState, EventState, KeyDate
@@ -102,11 +102,7 @@ def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda
                              "of": len(rows), "provisional": ranking_final_on(month.first) > today})  # fmt: skip
     progress(75)
 
-    commitments = [
-        fulfilment(c, today=min(last, today), known_on=today)
-        for agreement in partner.agreements.filter(status=AgreementStatus.IN_FORCE)
-        for c in agreement.commitments.filter(archived_at__isnull=True).select_related("agreement")
-    ]
+    commitments = _commitments(partner, first, last, today)
     after = last + dt.timedelta(days=1)
     plans = {
         "campaigns": partner.campaigns.exclude(state__in=[CampaignState.ARCHIVED, CampaignState.DONE]).filter(
@@ -140,6 +136,18 @@ def report_data(partner: Partner, first: dt.date, last: dt.date, progress=lambda
         "live_sales": live_sales,
         "generated_at": timezone.now(),
     }
+
+
+def _commitments(partner: Partner, first: dt.date, last: dt.date, today: dt.date) -> list[dict]:
+    """Each commitment in force over the report's span: its periods that fall within the span (named by their
+    dates), judged as of the span's end (or today, if sooner; a past span's last period is over) — not the period
+    running today."""
+    rows = []
+    for agreement in partner.agreements.filter(status=AgreementStatus.IN_FORCE):
+        for commitment in agreement.commitments.filter(archived_at__isnull=True).select_related("agreement"):
+            result = fulfilment(commitment, today=min(last, today), known_on=today, day_over=last < today)
+            rows.append({"commitment": commitment, "periods": periods_within(result, first, last)})
+    return rows
 
 
 def _story_reads(partner: Partner, published: list[tuple], first: dt.date, last: dt.date) -> dict[int, int]:

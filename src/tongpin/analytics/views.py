@@ -18,6 +18,7 @@ from tongpin.core.audit import actor_from_request, record_download
 from tongpin.core.forms import edit_page, form_page
 from tongpin.core.pages import attempt, whole_number
 from tongpin.core.spreadsheets import table_response
+from tongpin.partners.models import Partner
 from tongpin.partners.scope import partner_scope
 
 from . import charts, imports, reports, services
@@ -236,7 +237,16 @@ def report_list(request):
         )
         if report.ok:
             return redirect("analytics-report", report_id=report.value.pk)
-    return render(request, "analytics/reports.html", {"reports": reports_qs[:50], "form": form})
+    context = {"reports": reports_qs[:50], "form": form, "liaison": liaison}
+    if liaison:
+        context["owners"] = _partner_owners(request.user)
+    return render(request, "analytics/reports.html", context)
+
+
+def _partner_owners(user) -> list:
+    """The station staff who look after the liaison's partner: whom to ask about its reports."""
+    partner = Partner.objects.filter(pk__in=partner_scope(user).partner_ids).first()
+    return list(partner.owners.filter(is_active=True).order_by("username")) if partner else []
 
 
 @login_required

@@ -64,15 +64,16 @@ class MonthsField(ListField):
         return sorted(set(months))
 
 
-def form_page(request, form, save, done, template: str = "web/form.html", context: dict | None = None):
-    """Show `form`; on a valid POST call `save(cleaned_data)` and go to `done(saved)`. A refusal from the
-    services lands on its field (or on top of the form) and keeps what was typed."""
+def form_page(request, form, save, done, template: str = "web/form.html", context: dict | None = None,
+              success: str | None = None):  # fmt: skip
+    """Show `form`; on a valid POST call `save(cleaned_data)` and go to `done(saved)`, saying `success` (default
+    已保存。). A refusal from the services lands on its field (or on top of the form) and keeps what was typed."""
     from django.shortcuts import redirect, render
 
     from .pages import attempt
 
     if request.method == "POST" and form.is_valid():
-        outcome = attempt(request, lambda _actor: save(form.cleaned_data), _("已保存。"), form=form)
+        outcome = attempt(request, lambda _actor: save(form.cleaned_data), success or _("已保存。"), form=form)
         if outcome.ok:
             return redirect(done(outcome.value))
     return render(request, template, {"form": form, **(context or {})})

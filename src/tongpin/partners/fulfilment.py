@@ -120,7 +120,7 @@ def periods(term_start: dt.date, term_end: dt.date, period: str, active_months: 
     return spans
 
 
-def _judge(result: PeriodResult, today: dt.date, final: bool) -> None:
+def _judge(result: PeriodResult, today: dt.date, final: bool, day_over: bool = False) -> None:
     total = (result.ends_on - result.starts_on).days + 1
     elapsed = min(total, (today - result.starts_on).days + 1)
     result.expected = math.floor(result.target * elapsed / total) if elapsed > 0 else 0
@@ -128,7 +128,7 @@ def _judge(result: PeriodResult, today: dt.date, final: bool) -> None:
         result.status = Status.UPCOMING
     elif result.reached:
         result.status = Status.MET
-    elif today > result.ends_on:
+    elif today > result.ends_on or (day_over and today == result.ends_on):
         result.status = Status.MISSED if final else Status.PENDING
     elif result.count >= result.expected:
         result.status = Status.ON_TRACK
@@ -136,9 +136,13 @@ def _judge(result: PeriodResult, today: dt.date, final: bool) -> None:
         result.status = Status.AT_RISK
 
 
-def fulfilment(commitment: Commitment, today: dt.date | None = None, known_on: dt.date | None = None) -> Fulfilment:
+def fulfilment(
+    commitment: Commitment, today: dt.date | None = None, known_on: dt.date | None = None, day_over: bool = False
+) -> Fulfilment:
     """The commitment as it stands on `today` (default: the real today). `known_on` is the day the figures are
-    read (default `today`): a report on a past month is judged as of that month's end with what is known now."""
+    read (default `today`): a report on a past month is judged as of that month's end with what is known now.
+    `day_over`: `today` is a past day, ended, so a period ending on it is over (a past report's last day), not
+    still open as on the real today."""
     today = today or timezone.localdate()
     known_on = max(known_on or today, today)
     agreement = commitment.agreement
@@ -158,7 +162,7 @@ def fulfilment(commitment: Commitment, today: dt.date | None = None, known_on: d
                 result.records.append(record)
                 break
     for result in results:
-        _judge(result, today, measure.is_final(result.ends_on, known_on))
+        _judge(result, today, measure.is_final(result.ends_on, known_on), day_over)
     return Fulfilment(commitment, results, _current(results, today))
 
 
@@ -169,6 +173,12 @@ def _current(results: list[PeriodResult], today: dt.date) -> PeriodResult | None
     if today > results[-1].ends_on:
         return results[-1]
     return next((r for r in results if r.starts_on <= today <= r.ends_on), None)
+
+
+def periods_within(result: Fulfilment, first: dt.date, last: dt.date) -> list[PeriodResult]:
+    """The periods of `result` that overlap `first`..`last` (a report's span), in order; none when the span holds
+    no period of the commitment (before its term, or between seasons)."""
+    return [p for p in result.periods if p.starts_on <= last and p.ends_on >= first]
 
 
 def agreement_fulfilment(agreement: Agreement) -> list[Fulfilment]:

@@ -75,8 +75,10 @@ def request_new(request):
         partner = values.pop("partner", None)
         return request_service.submit_request(actor, values, uploads, partner)
 
+    # A request has no draft state: saving it submits it, so the button and the message say so.
     return form_page(request, form, save, page_of("request-detail"),
-                     context={"title": _("提交宣传需求"), "back": reverse("request-list")})  # fmt: skip
+                     context={"title": _("提交宣传需求"), "back": reverse("request-list"), "submit": _("提交")},
+                     success=_("已提交，电视台处理后会通知您。"))  # fmt: skip
 
 
 @login_required

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from tongpin.core import audit
 from tongpin.core.audit import Actor
-from tongpin.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from tongpin.core.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from tongpin.core.ids import clean_id
 from tongpin.core.roles import DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, STORY_VIEW, can, require
 from tongpin.partners.scope import partner_scope
@@ -224,15 +224,28 @@ def release(actor: Actor, publication_id: int, skip_blocked: bool = False) -> Pu
             raise Conflict(FieldError("already_released", _("这次发布已经提交过了。")))
         renditions = list(publication.renditions.select_related("channel"))
         _check_blocking(renditions, skip_blocked)
-        source = rules_for(publication.source_type)
-        if source is not None:
-            source.check_release(publication)  # e.g. a story changed since: not approved, or newer than this
+        refused = source_refusal(publication)
+        if refused is not None:
+            raise refused
         now = timezone.now()
         Rendition.objects.filter(publication=publication).update(frozen_at=now)
         publication.released_at, publication.state = now, _released_state(publication.scheduled_at)
         publication.save(update_fields=["released_at", "state"])
         _queue(actor, publication, renditions, skip_blocked)
     return publication
+
+
+def source_refusal(publication: Publication) -> DomainError | None:
+    """Why the publication's source would refuse its release now (e.g. a story changed since: not approved, or
+    newer than this), or None; `release` raises it, and the page asks it so as not to offer what would be refused."""
+    source = rules_for(publication.source_type)
+    if source is None:
+        return None
+    try:
+        source.check_release(publication)
+    except DomainError as refused:
+        return refused
+    return None
 
 
 def _check_blocking(renditions: list[Rendition], skip_blocked: bool) -> None:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from tongpin.core import roles
 from tongpin.core.access import page_needs
 from tongpin.core.audit import actor_from_request
+from tongpin.core.errors import FieldError
 from tongpin.core.ids import clean_id
 from tongpin.core.pages import act, act_or_stay, attempt, download, post_only, row_or_404, whole_number
 from tongpin.core.roles import CHANNEL_MANAGE, DELIVERY_OPERATE, DELIVERY_VIEW, PUBLISH, RENDITION_EDIT, can
@@ -26,7 +27,16 @@ from . import channels_admin, journal, reach, services
 from .feeds import build_feed, ninjs
 from .kinds import ChannelKind
 from .listing import DeliveryFilters, list_deliveries
-from .models import Channel, Delivery, DeliveryAction, DeliveryState, JournalIssue, PublicationState, Rendition
+from .models import (
+    Channel,
+    Delivery,
+    DeliveryAction,
+    DeliveryState,
+    JournalIssue,
+    Publication,
+    PublicationState,
+    Rendition,
+)
 from .plugins import FORMATTERS, TRANSMITTERS, formatter_for
 from .secrets import reveal_one
 from .sources import rules_for
@@ -194,10 +204,20 @@ def publication_detail(request, publication_id: int, refused: tuple[int, dict] |
             and not publication.released_at
             and publication.state == PublicationState.DRAFT,  # not once discarded
             "can_release": can(request.user, PUBLISH),
+            "held_back": _held_back(publication),
             "can_operate": can(request.user, DELIVERY_OPERATE),
             "can_see_detail": can(request.user, CHANNEL_MANAGE),  # the far end's own error text
         },
     )
+
+
+def _held_back(publication: Publication) -> FieldError | None:
+    """Why a held publication could not be released now by its source's rule (the story is back in review …),
+    so that the page says so instead of offering 确认发布; None once released or discarded."""
+    if publication.released_at or publication.state != PublicationState.DRAFT:
+        return None
+    refused = services.source_refusal(publication)
+    return refused.errors[0] if refused is not None else None
 
 
 @post_only
