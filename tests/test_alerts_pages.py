@@ -328,4 +328,20 @@ def test_the_alert_log_names_people_and_places_not_logins_and_codes(users, sende
     page = client_for("duty").get(f"/alerts/{alert.pk}/").content.decode()
     history = page.split('id="history"')[1]
     assert "值班员 · 周航" in history and "· duty" not in history
-    assert '<span title="360100">江西省 南昌市</span>' in page and "360100 </p>" not in page
+    # the area description 南昌市 already names the division 360100: once, by name, never the code
+    assert "影响区域：南昌市</p>" in page and "360100 </p>" not in page
+
+
+def test_the_area_is_named_once_and_never_as_a_lone_dash(users, sender, channels, client_for):
+    """The trial read 南昌市 · 江西省 南昌市 (one place twice) and — · 江西省 南昌市 (no description)."""
+    alert = pending_alert(sender)
+    officer = client_for("duty")
+    shown = officer.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "影响区域：南昌市</p>" in shown and "江西省 南昌市" not in shown.split("影响区域")[1].split("</p>")[0]
+    named = '<span id="alert-areas"><span title="360100">江西省 南昌市</span></span></p>'
+    for description, line in (("", f"影响区域：{named}"), ("赣江沿岸", f"影响区域：赣江沿岸 · {named}")):
+        Alert.objects.filter(pk=alert.pk).update(area_desc=description)
+        page = officer.get(f"/alerts/{alert.pk}/").content.decode()
+        assert line in page and "影响区域：—" not in page
+    Alert.objects.filter(pk=alert.pk).update(area_desc="", geocodes=[])
+    assert "影响区域：—</p>" in officer.get(f"/alerts/{alert.pk}/").content.decode()

@@ -110,9 +110,23 @@ def alert_detail(request, alert_id: int, noted: dict | None = None):
         return render(request, "alerts/_deliveries.html", context)
     context["audio"] = listen.audio_for(alert, deliveries)
     context["history"] = _history(alert)
-    context["areas"] = [{"code": code, "name": divisions.label(code)} for _name, code in alert.geocodes]
+    context["areas"] = _areas(alert)
     context["calls"] = paging.calls_for(alert)
     return render(request, "alerts/alert_detail.html", context)
+
+
+def _areas(alert: Alert) -> list[dict]:
+    """The alert's divisions by name, less those its area description already names: the trial read
+    "南昌市 · 江西省 南昌市" for one place."""
+    described = alert.area_desc.strip()
+    areas = []
+    for _name, code in alert.geocodes:
+        name = divisions.label(code)
+        own = name.split()[-1] if name.split() else name  # 南昌市 of 江西省 南昌市
+        if described and (name in described or own in described):
+            continue
+        areas.append({"code": code, "name": name})
+    return areas
 
 
 def _history(alert: Alert) -> list[dict]:
