@@ -35,6 +35,14 @@ CONSEQUENCES = {
     "Exercise": gettext_lazy("将只向测试渠道发出演练预警"),
     "Test": gettext_lazy("将只向测试渠道发出测试预警"),
 }
+# A Cancel says first that it takes the original down (the trial read 解除 at 3 a.m. as a new warning): the type's
+# lead names the original, then the status's part of it says where the cancellation goes.
+CANCEL_REACH = {
+    "Actual": gettext_lazy("向最多 {level.reach} 个公开渠道发出解除通知，可能不经再次确认立即发出"),
+    "Exercise": gettext_lazy("只向测试渠道发出演练解除通知"),
+    "Test": gettext_lazy("只向测试渠道发出测试解除通知"),
+}
+LEADS = {"Cancel": gettext_lazy("将解除原预警“{reference}”，{status.cancel}")}
 
 
 def _rows(user) -> list[dict]:
@@ -272,12 +280,17 @@ def _composer_context(posted, original: Alert | None) -> dict:
         "levels": [(code, name, reach[code]) for code, name in Level.choices],
         "posted": posted,
         "original": original,
-        "msg_types": labels.choices("msg_type")[:3],  # the composer writes Alert, Update and Cancel
+        # the composer writes Alert, Update and Cancel, each with the lead of the question asked on 提交
+        "msg_types": [
+            (code, name, LEADS.get(code, "{status.consequence}")) for code, name in labels.choices("msg_type")[:3]
+        ],
         "statuses": [
-            (code, name, CONSEQUENCES[code]) for code, name in labels.choices("status") if code in CONSEQUENCES
+            (code, name, CONSEQUENCES[code], CANCEL_REACH[code])
+            for code, name in labels.choices("status")
+            if code in CONSEQUENCES
         ],
         # Asked on 提交 (and on Enter), filled in by behaviours.js from the fields chosen at that moment.
-        "ask": _("{status.consequence}（类型：{msg_type}；级别：{level}；事件：{event}）确定提交？"),
+        "ask": _("{msg_type.lead}（类型：{msg_type}；级别：{level}；事件：{event}）确定提交？"),
         "urgencies": [(code, name) for code, name in labels.choices("urgency") if code != "Past"],
         "certainties": labels.choices("certainty"),
         "active": active,
