@@ -368,7 +368,8 @@ def test_the_alert_log_names_people_and_places_not_logins_and_codes(users, sende
     audit.record(audit.SYSTEM, "alert.paged", alert, {"step": "officer", "user": "duty", "routes": ["短信"]})
     page = client_for("duty").get(f"/alerts/{alert.pk}/").content.decode()
     history = page.split('id="history"')[1]
-    assert "值班员 · 周航" in history and "· duty" not in history
+    assert "呼叫：值班员 周航" in history and "duty" not in history.split("呼叫：")[1].split("</li>")[0]
+    assert "处理说明" not in history.split("呼叫值班人员")[1].split("</li>")[0]  # no note anyone wrote
     # the area description 南昌市 already names the division 360100: once, by name, never the code
     assert "影响区域：南昌市</p>" in page and "360100 </p>" not in page
 
