@@ -133,3 +133,45 @@ def test_the_overdue_notice_reaches_whoever_is_on_the_shift_whatever_their_role(
     assert lifecycle.escalate_overdue(now=timezone.now() + dt.timedelta(seconds=61)) == 1
     assert users["desk"].notifications.filter(text__contains="未确认").exists()
     assert not users["editor"].notifications.exists()
+
+
+def _named(users) -> None:
+    for key, name in (("duty", "周航"), ("chief", "陈岚")):
+        users[key].display_name = name
+        users[key].save()
+
+
+def test_the_chief_who_was_not_paged_confirms_and_the_page_is_recorded_as_hers_not_the_officers(
+    users, sender, night_shift, client_for
+):
+    """The trial: 陈岚 (带班领导) confirmed, and 周航's call read 已应答 (值班员 · 呼叫后 19.8 秒); he did nothing."""
+    _named(users)
+    alert = pending_alert(sender)
+    officer_call = DutyCall.objects.get(alert=alert, step="officer", user=users["duty"])
+    chief = client_for("chief")
+    assert chief.post(f"/alerts/{alert.pk}/confirm/", {"note": "已电话核实"}).status_code == 302
+    officer_call.refresh_from_db()
+    assert officer_call.acked_at is None  # 周航 did not answer
+    entry = AuditEvent.objects.get(action="alert.page_acknowledged", object_id=str(alert.pk))
+    assert entry.actor == users["chief"] and "step" not in entry.changes
+    assert entry.changes["via"] == "decision" and entry.changes["authority"] == "roster:chief"
+    assert paging.escalate_pages(now=timezone.now() + dt.timedelta(hours=1)) == 0
+    page = html.unescape(chief.get(f"/alerts/{alert.pk}/").content.decode())
+    calls = page.split('class="alerts-calls"')[1].split("</ul>")[0]
+    assert "已应答" not in calls and "由 带班领导 陈岚 处理" in calls.split('id="page-handled"')[1]
+    answered = page.split("值班人员已应答呼叫")[1].split("</li>")[0]
+    assert "由 带班领导 陈岚 处理 · 呼叫后" in answered and "值班员" not in answered and "处理说明" not in answered
+
+
+def test_a_paged_chief_who_decides_answers_her_own_call_only(users, sender, night_shift, client_for):
+    _named(users)
+    alert = pending_alert(sender, escalate_after=300)
+    assert paging.escalate_pages(now=timezone.now() + dt.timedelta(seconds=301)) == 1
+    lifecycle.reject(Actor(user=users["chief"]), alert.pk, "误报")
+    answered = {call.step: call.acked_at for call in DutyCall.objects.filter(alert=alert)}
+    assert answered["chief"] is not None and answered["officer"] is None
+    entry = AuditEvent.objects.get(action="alert.page_acknowledged", object_id=str(alert.pk))
+    assert entry.changes["step"] == "chief" and entry.changes["user"] == "chief"
+    page = html.unescape(client_for("chief").get(f"/alerts/{alert.pk}/").content.decode())
+    assert "带班领导 陈岚 · 呼叫后" in page.split("值班人员已应答呼叫")[1].split("</li>")[0]
+    assert 'id="page-handled"' not in page

@@ -1,6 +1,8 @@
 """The warning pages as the duty officer uses them: decisions with a note, the spoken warning to listen to before
 and after release, CAP codes shown by name in the reader's language, the intake's answer."""
 
+import html
+import re
 import shutil
 
 import pytest
@@ -293,8 +295,47 @@ def test_the_composer_asks_before_it_sends_and_chooses_no_level_or_status_for_th
     assert f'value="Actual" data-consequence="{CONSEQUENCES["Actual"]}"' in status
     assert "{level.reach} 个公开渠道发布正式预警" in str(CONSEQUENCES["Actual"])
     assert 'value="Exercise" data-consequence="将只向测试渠道发出演练预警"' in status
-    question = 'data-confirm="{status.consequence}（类型：{msg_type}；级别：{level}；事件：{event}）确定提交？"'
+    question = 'data-confirm="{msg_type.lead}（类型：{msg_type}；级别：{level}；事件：{event}）确定提交？"'
     assert f'<button class="primary" id="composer-submit" {question}>提交</button>' in form
+    assert 'value="Alert" selected data-lead="{status.consequence}"' in form  # a warning: what its status does
+
+
+def _chosen(form: str, name: str) -> tuple[str, str]:
+    """The attributes and text of a select's chosen option (the first when none is marked), as the browser has it."""
+    select = form.split(f'name="{name}"')[1].split("</select>")[0]
+    options = re.findall(r"<option ([^>]*)>([^<]*)</option>", select)
+    return next((o for o in options if "selected" in o[0].split()), options[0])
+
+
+def _asked(form: str) -> str:
+    """The question of 提交 filled in as behaviours.js fills it (three passes, {name} and {name.key})."""
+    text = html.unescape(re.search(r'id="composer-submit" data-confirm="([^"]*)"', form).group(1))
+
+    def field(match: re.Match) -> str:
+        name, key = match.group(1), match.group(2)
+        if f'<select id="{name}"' not in form:
+            return html.unescape(re.search(rf'name="{name}" value="([^"]*)"', form).group(1))
+        attributes, label = _chosen(form, name)
+        if not key:
+            return html.unescape(label)
+        return html.unescape(re.search(rf'data-{key}="([^"]*)"', attributes).group(1))
+
+    for _pass in range(3):
+        text = re.sub(r"\{([a-z_]+)(?:\.([a-z-]+))?\}", field, text)
+    return text
+
+
+def test_the_cancel_question_says_first_that_it_takes_the_original_down(users, sender, channels, client_for):
+    """At 3 a.m. the trial read 解除's question (将按发布策略…发布正式预警) as a new warning."""
+    original = pending_alert(sender)
+    officer = client_for("duty")
+    form = _form(officer.get(f"/alerts/new/?original={original.pk}&type=Cancel").content.decode())
+    asked = _asked(form)
+    assert asked.startswith(f"将解除原预警“{original} · ")
+    assert "，向最多 3 个公开渠道发出解除通知" in asked and "发布正式预警" not in asked
+    assert asked.endswith("（类型：解除；级别：橙色；事件：暴雨）确定提交？")
+    update = _asked(_form(officer.get(f"/alerts/new/?original={original.pk}&type=Update").content.decode()))
+    assert update.startswith("将按发布策略向最多 3 个公开渠道发布正式预警") and "解除" not in update
 
 
 def test_enter_in_the_composer_submits_the_normal_way_never_from_the_original(users, client_for):
@@ -327,5 +368,22 @@ def test_the_alert_log_names_people_and_places_not_logins_and_codes(users, sende
     audit.record(audit.SYSTEM, "alert.paged", alert, {"step": "officer", "user": "duty", "routes": ["短信"]})
     page = client_for("duty").get(f"/alerts/{alert.pk}/").content.decode()
     history = page.split('id="history"')[1]
-    assert "值班员 · 周航" in history and "· duty" not in history
-    assert '<span title="360100">江西省 南昌市</span>' in page and "360100 </p>" not in page
+    assert "呼叫：值班员 周航" in history and "duty" not in history.split("呼叫：")[1].split("</li>")[0]
+    assert "处理说明" not in history.split("呼叫值班人员")[1].split("</li>")[0]  # no note anyone wrote
+    # the area description 南昌市 already names the division 360100: once, by name, never the code
+    assert "影响区域：南昌市</p>" in page and "360100 </p>" not in page
+
+
+def test_the_area_is_named_once_and_never_as_a_lone_dash(users, sender, channels, client_for):
+    """The trial read 南昌市 · 江西省 南昌市 (one place twice) and — · 江西省 南昌市 (no description)."""
+    alert = pending_alert(sender)
+    officer = client_for("duty")
+    shown = officer.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "影响区域：南昌市</p>" in shown and "江西省 南昌市" not in shown.split("影响区域")[1].split("</p>")[0]
+    named = '<span id="alert-areas"><span title="360100">江西省 南昌市</span></span></p>'
+    for description, line in (("", f"影响区域：{named}"), ("赣江沿岸", f"影响区域：赣江沿岸 · {named}")):
+        Alert.objects.filter(pk=alert.pk).update(area_desc=description)
+        page = officer.get(f"/alerts/{alert.pk}/").content.decode()
+        assert line in page and "影响区域：—" not in page
+    Alert.objects.filter(pk=alert.pk).update(area_desc="", geocodes=[])
+    assert "影响区域：—</p>" in officer.get(f"/alerts/{alert.pk}/").content.decode()

@@ -109,23 +109,36 @@ def open_link(actor: Actor, token: str) -> DutyCall:
 
 
 def acknowledge(actor: Actor, call: DutyCall, via: str) -> None:
-    """Someone answered this page: the alert's calls stop escalating (audited once per alert)."""
+    """Someone answered this page: this call is marked answered, which stops the alert's escalation (any answered
+    call does); audited once per alert. Other people's calls stay unanswered: they did nothing."""
     now = timezone.now()
-    if call.alert_id is None:
-        DutyCall.objects.filter(pk=call.pk, acked_at__isnull=True).update(acked_at=now)
+    answered_before = (
+        call.alert_id is not None and DutyCall.objects.filter(alert_id=call.alert_id, acked_at__isnull=False).exists()
+    )
+    if not DutyCall.objects.filter(pk=call.pk, acked_at__isnull=True).update(acked_at=now) or call.alert_id is None:
         return
-    if not DutyCall.objects.filter(alert_id=call.alert_id, acked_at__isnull=True).update(acked_at=now):
+    if answered_before:
         return
-    audit.record(actor, "alert.page_acknowledged", call.alert, {
-        "step": call.step, "called_at": call.called_at.isoformat(), "via": via,
-        "after_seconds": round((now - call.called_at).total_seconds(), 1)})  # fmt: skip
+    answer = {"step": call.step, "user": call.user.get_username() if call.user else "", "via": via}
+    answer.update(called_at=call.called_at.isoformat(), after_seconds=round((now - call.called_at).total_seconds(), 1))
+    audit.record(actor, "alert.page_acknowledged", call.alert, answer)
 
 
-def decided(actor: Actor, alert: Alert) -> None:
-    """A decision on the alert answers its pages too."""
-    call = DutyCall.objects.filter(alert=alert, acked_at__isnull=True).order_by("called_at").first()
-    if call is not None:
-        acknowledge(actor, call, via="decision")
+def decided(actor: Actor, alert: Alert, how: str = "") -> None:
+    """A decision on the alert answers its pages: the decider's own call when they were paged; otherwise the page is
+    recorded as handled by them (with `how`, the authority they decided with), and nobody's call is marked answered
+    — a trial showed 周航's call answered when the 带班领导 陈岚 had confirmed."""
+    calls = list(DutyCall.objects.filter(alert=alert).select_related("alert", "user").order_by("called_at", "id"))
+    if not calls or any(c.acked_at for c in calls):
+        return  # never paged, or answered already
+    own = [c for c in calls if actor.user is not None and c.user_id == actor.user.pk]
+    if own:
+        acknowledge(actor, own[-1], via="decision")
+        return
+    first = min(c.called_at for c in calls)
+    audit.record(actor, "alert.page_acknowledged", alert, {
+        "via": "decision", "user": actor.name, "authority": how, "role": getattr(actor.user, "role", ""),
+        "after_seconds": round((timezone.now() - first).total_seconds(), 1)})  # fmt: skip
 
 
 # -- calling ----------------------------------------------------------------------------------------------------

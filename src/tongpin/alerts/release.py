@@ -281,14 +281,14 @@ def confirm(actor: Actor, alert_id: int, note: str = "") -> Alert:
         alert.decided_by, alert.decided_at, alert.decision_note = actor.user, timezone.now(), note[:300]
         alert.save(update_fields=["decided_by", "decided_at", "decision_note"])
         audit.record(actor, "alert.confirmed", alert, {"note": note, "authority": how})
-        paging.decided(actor, alert)
+        paging.decided(actor, alert, how)
         return release(actor, alert)
 
 
 def reject(actor: Actor, alert_id: int, note: str = "") -> Alert:
     with transaction.atomic():
         alert, how = _decidable(actor, alert_id)
-        paging.decided(actor, alert)
+        paging.decided(actor, alert, how)
         return _set_state(
             actor,
             alert,

@@ -19,7 +19,7 @@ from tongpin.core.access import page_needs
 from tongpin.core.ids import clean_id
 from tongpin.core.models import AuditEvent
 from tongpin.core.pages import act_or_stay, attempt
-from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, ALERT_VIEW, can
+from tongpin.core.roles import ALERT_DECIDE, ALERT_SUBMIT, ALERT_VIEW, Role, can
 
 from . import authority, compose, divisions, duty, labels, listen, paging, queries
 from . import release as lifecycle
@@ -35,6 +35,14 @@ CONSEQUENCES = {
     "Exercise": gettext_lazy("将只向测试渠道发出演练预警"),
     "Test": gettext_lazy("将只向测试渠道发出测试预警"),
 }
+# A Cancel says first that it takes the original down (the trial read 解除 at 3 a.m. as a new warning): the type's
+# lead names the original, then the status's part of it says where the cancellation goes.
+CANCEL_REACH = {
+    "Actual": gettext_lazy("向最多 {level.reach} 个公开渠道发出解除通知，可能不经再次确认立即发出"),
+    "Exercise": gettext_lazy("只向测试渠道发出演练解除通知"),
+    "Test": gettext_lazy("只向测试渠道发出测试解除通知"),
+}
+LEADS = {"Cancel": gettext_lazy("将解除原预警“{reference}”，{status.cancel}")}
 
 
 def _rows(user) -> list[dict]:
@@ -110,9 +118,24 @@ def alert_detail(request, alert_id: int, noted: dict | None = None):
         return render(request, "alerts/_deliveries.html", context)
     context["audio"] = listen.audio_for(alert, deliveries)
     context["history"] = _history(alert)
-    context["areas"] = [{"code": code, "name": divisions.label(code)} for _name, code in alert.geocodes]
+    context["handled"] = next((step for step in context["history"] if step["handled"]), None)
+    context["areas"] = _areas(alert)
     context["calls"] = paging.calls_for(alert)
     return render(request, "alerts/alert_detail.html", context)
+
+
+def _areas(alert: Alert) -> list[dict]:
+    """The alert's divisions by name, less those its area description already names: the trial read
+    "南昌市 · 江西省 南昌市" for one place."""
+    described = alert.area_desc.strip()
+    areas = []
+    for _name, code in alert.geocodes:
+        name = divisions.label(code)
+        own = name.split()[-1] if name.split() else name  # 南昌市 of 江西省 南昌市
+        if described and (name in described or own in described):
+            continue
+        areas.append({"code": code, "name": name})
+    return areas
 
 
 def _history(alert: Alert) -> list[dict]:
@@ -122,15 +145,19 @@ def _history(alert: Alert) -> list[dict]:
     names = _display_names(e.changes.get("user", "") for e in events if isinstance(e.changes, dict))
     history = []
     for event in events:
-        note = event.changes.get("note", "") if isinstance(event.changes, dict) else ""
-        if event.action.startswith("alert.page") and isinstance(event.changes, dict):
-            note = _page_note(event.changes, names)
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        # a paging step's facts (whom, which route) are shown apart from 处理说明, which is what a person wrote
+        paging_step = event.action.startswith("alert.page")
+        detail = _page_note(event.action, changes, names) if paging_step else ""
         who = str(event.actor) if event.actor else event.actor_name
-        how = event.changes.get("authority", "") if isinstance(event.changes, dict) else ""
-        if how.startswith("roster:"):  # decided by a place on the shift, not by role: say which
+        how = changes.get("authority", "")
+        if how.startswith("roster:") and not paging_step:  # decided by a place on the shift: say which
             step = dict(CallStep.choices).get(how.partition(":")[2], "")
             who = _("%(who)s（当班%(step)s）") % {"who": who, "step": step}
-        history.append({"at": event.at, "who": who, "what": labels.action_label(event.action), "note": note})
+        handled = paging_step and changes.get("via") == "decision" and "step" not in changes  # by someone not paged
+        note = "" if paging_step else changes.get("note", "")
+        what = labels.action_label(event.action)
+        history.append({"at": event.at, "who": who, "what": what, "note": note, "detail": detail, "handled": handled})
     return history
 
 
@@ -142,16 +169,33 @@ def _display_names(usernames) -> dict[str, str]:
     return {user.get_username(): str(user) for user in get_user_model().objects.filter(username__in=wanted)}
 
 
-def _page_note(changes: dict, names: dict[str, str]) -> str:
-    """A paging step in words: whom, over which route, and what went wrong."""
-    steps = dict(CallStep.choices)
+def _page_note(action: str, changes: dict, names: dict[str, str]) -> str:
+    """A paging step in words: whom (呼叫：值班员 周航), over which route, what went wrong — or, for a decision by
+    someone who was not paged, who handled it (由 带班领导 陈岚 处理)."""
     user = changes.get("user", "")
-    parts = [str(steps.get(changes.get("step", ""), "")), names.get(user, user), changes.get("route", "")]
-    if changes.get("error"):
-        parts.append(changes["error"])
+    name = names.get(user, user)
+    if action == "alert.page_acknowledged" and changes.get("via") == "decision" and "step" not in changes:
+        parts = [_("由 %(who)s %(name)s 处理") % {"who": _acting_as(changes), "name": name}]
+    elif action == "alert.paged":
+        parts = [_("呼叫：%(person)s") % {"person": _person(changes.get("step", ""), name)}]
+    else:
+        parts = [_person(changes.get("step", ""), name), changes.get("route", ""), changes.get("error", "")]
     if changes.get("after_seconds") is not None:
         parts.append(_("呼叫后 %(s)s 秒") % {"s": changes["after_seconds"]})
     return " · ".join(str(p) for p in parts if p)
+
+
+def _person(step: str, name: str) -> str:
+    """值班员 周航: the place on the shift, then the name."""
+    return f"{dict(CallStep.choices).get(step, '')} {name}".strip()
+
+
+def _acting_as(changes: dict) -> str:
+    """The capacity a decider acted in: their place on the shift (带班领导), else their role (值班员)."""
+    how = changes.get("authority", "")
+    if how.startswith("roster:"):
+        return str(dict(CallStep.choices).get(how.partition(":")[2], ""))
+    return str(dict(Role.choices).get(changes.get("role", ""), ""))
 
 
 @login_required
@@ -258,12 +302,17 @@ def _composer_context(posted, original: Alert | None) -> dict:
         "levels": [(code, name, reach[code]) for code, name in Level.choices],
         "posted": posted,
         "original": original,
-        "msg_types": labels.choices("msg_type")[:3],  # the composer writes Alert, Update and Cancel
+        # the composer writes Alert, Update and Cancel, each with the lead of the question asked on 提交
+        "msg_types": [
+            (code, name, LEADS.get(code, "{status.consequence}")) for code, name in labels.choices("msg_type")[:3]
+        ],
         "statuses": [
-            (code, name, CONSEQUENCES[code]) for code, name in labels.choices("status") if code in CONSEQUENCES
+            (code, name, CONSEQUENCES[code], CANCEL_REACH[code])
+            for code, name in labels.choices("status")
+            if code in CONSEQUENCES
         ],
         # Asked on 提交 (and on Enter), filled in by behaviours.js from the fields chosen at that moment.
-        "ask": _("{status.consequence}（类型：{msg_type}；级别：{level}；事件：{event}）确定提交？"),
+        "ask": _("{msg_type.lead}（类型：{msg_type}；级别：{level}；事件：{event}）确定提交？"),
         "urgencies": [(code, name) for code, name in labels.choices("urgency") if code != "Past"],
         "certainties": labels.choices("certainty"),
         "active": active,

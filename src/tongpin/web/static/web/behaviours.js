@@ -27,14 +27,15 @@
     return option ? option.text : field.value;
   }
 
-  // Filled twice, so that an option's text may itself name another field ({status.consequence} names {level.reach}).
+  // Filled three times, so that an option's text may itself name another field, which may name a third
+  // ({msg_type.lead} names {status.cancel}, which names {level.reach}).
   function question(asking) {
     var text = asking.getAttribute("data-confirm");
     var form = asking.form;
     if (!form) {
       return text;
     }
-    for (var pass = 0; pass < 2; pass += 1) {
+    for (var pass = 0; pass < 3; pass += 1) {
       text = text.replace(/\{([a-z_]+)(?:\.([a-z-]+))?\}/g, function (whole, name, key) {
         return fieldText(form, name, key);
       });
