@@ -83,7 +83,7 @@ def test_duty_officer_listens_then_confirms_with_a_note_from_the_console(server,
 
     page.goto(f"{server}/alerts/{alert_id}/")
     history = page.locator("#history").inner_text()
-    assert "值班员确认发布" in history and NOTE in history and "周航" in history
+    assert "确认发布预警" in history and NOTE in history and "周航" in history
     assert page.locator(".meta .badge").evaluate(ONE_LINE)
     on_air = page.locator(".alerts-audio audio")
     assert on_air.get_attribute("src").endswith(f"/alerts/{alert_id}/audio.wav")  # what went to radio

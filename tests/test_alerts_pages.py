@@ -62,8 +62,8 @@ def test_confirm_from_the_console_keeps_the_note_audits_it_and_shows_it_in_the_h
     assert audited(alert, "alert.confirmed").changes["note"] == "已电话核实，同意发布"
     page = duty.get(f"/alerts/{alert.pk}/").content.decode()
     history = page.split('id="history"')[1]
-    assert "值班员确认发布" in history and "已电话核实，同意发布" in history and "值班员 duty" not in history
-    assert history.index("收到") < history.index("值班员确认发布") < history.index("已发布")
+    assert "确认发布预警" in history and "已电话核实，同意发布" in history and "值班员 duty" not in history
+    assert history.index("收到") < history.index("确认发布预警") < history.index("已发布")
 
 
 def test_reject_keeps_the_typed_note_not_a_fixed_text_and_audits_it(users, sender, channels, client_for):

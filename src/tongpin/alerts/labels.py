@@ -98,8 +98,8 @@ ACTIONS = {
     "alert.received": _("收到"),
     "alert.auto_release": _("按发布策略自动发布"),
     "alert.awaiting_confirmation": _("等待值班员确认"),
-    "alert.confirmed": _("值班员确认发布"),
-    "alert.rejected": _("值班员决定不发布"),
+    "alert.confirmed": _("确认发布预警"),  # by the duty officer or the shift: who is shown beside it
+    "alert.rejected": _("决定不发布预警"),
     "alert.released": _("已发布"),
     "alert.held": _("不对外发布"),
     "alert.superseded": _("被更新取代"),
