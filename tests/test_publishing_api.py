@@ -163,8 +163,8 @@ def test_withdraw_by_api_cancels_queued_sends(client, users, token_for, sink):
     assert withdrawn.json()["deliveries"][0]["state"] == "cancelled"
 
 
-def test_withdraw_page_hides_other_partners_refuses_non_publishers_and_says_what_it_stopped(users, token_for, sink):
-    from django.contrib.messages import get_messages
+def _scheduled_for_each_partner(users, token_for, sink) -> dict[str, int]:
+    """A publication an hour ahead for a story of each partner (em, zone) on one app channel: their ids."""
     from django.test import Client
 
     channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
@@ -174,6 +174,14 @@ def test_withdraw_page_hides_other_partners_refuses_non_publishers_and_says_what
         story = approved_story(users["reporter"], partner=partner)
         body = {"channels": [channel.pk], "at": at}
         ids[partner] = api(Client(), "post", f"/stories/{story.pk}/publish", token_for("desk"), body).json()["id"]
+    return ids
+
+
+def test_withdraw_page_hides_other_partners_refuses_non_publishers_and_says_what_it_stopped(users, token_for, sink):
+    from django.contrib.messages import get_messages
+    from django.test import Client
+
+    ids = _scheduled_for_each_partner(users, token_for, sink)
     liaison, chief = Client(), Client()
     liaison.force_login(users["liaison_em"])
     chief.force_login(users["chief"])
@@ -569,13 +577,7 @@ def test_channels_api_answers_field_by_field(client, users, token_for, sink):
 def test_withdraw_by_api_hides_other_partners_and_refuses_non_publishers(users, token_for, sink):
     from django.test import Client
 
-    channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
-    at = (timezone.now() + timedelta(hours=1)).isoformat()
-    ids = {}
-    for partner in ("em", "zone"):
-        story = approved_story(users["reporter"], partner=partner)
-        body = {"channels": [channel.pk], "at": at}
-        ids[partner] = api(Client(), "post", f"/stories/{story.pk}/publish", token_for("desk"), body).json()["id"]
+    ids = _scheduled_for_each_partner(users, token_for, sink)
     liaison = token_for("liaison_em")
     hidden = api(Client(), "post", f"/publications/{ids['zone']}/withdraw", liaison, {"reason": "x"})
     assert hidden.status_code == 404 and hidden.json()["errors"][0]["code"] == "publication_not_found"
