@@ -152,7 +152,7 @@ def test_liaison_files_a_request_and_an_editor_turns_it_into_an_assignment(serve
     liaison.fill("#id_wanted_by", (dt.date.today() + dt.timedelta(days=20)).isoformat())
     liaison.check("input[name=channels][value=tv]")
     liaison.check("input[name=channels][value=douyin]")
-    liaison.click("button:has-text('保存')")
+    liaison.click("button:has-text('提交')")
     liaison.wait_for_selector("h1:has-text('全国防灾减灾日主题直播')")
     assert "已提交" in liaison.inner_text("h1")
     request_url = liaison.url
