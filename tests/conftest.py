@@ -147,6 +147,15 @@ def allow_loopback(settings):
 
 
 @pytest.fixture
+def sink(allow_loopback):
+    """A fake far end on loopback (publishing_support.Sink) that records what it is sent."""
+    from .publishing_support import Sink  # imported here: publishing_support imports this module
+
+    with Sink() as running:
+        yield running
+
+
+@pytest.fixture
 def sender(users):
     """The weather office's machine account, bound (by an admin) to its CAP sender identity (issue 20)."""
     from tongpin.alerts.models import SenderIdentity

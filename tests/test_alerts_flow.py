@@ -16,16 +16,10 @@ from tongpin.core.roles import Role
 from tongpin.publishing.models import Delivery, DeliveryAction, Priority
 
 from .conftest import make_user, signing_certificate, xml_signed
-from .publishing_support import Sink, drain, make_channel
+from .publishing_support import drain, make_channel
 from .test_alerts_cap import cap
 
 KINDS = ["tv", "radio", "sms", "app", "wechat", "weibo"]
-
-
-@pytest.fixture
-def sink(allow_loopback):
-    with Sink() as running:
-        yield running
 
 
 @pytest.fixture

@@ -12,17 +12,10 @@ from tongpin.publishing.models import Delivery
 
 from .conftest import actor
 from .partners_support import agreement_for, channels, published
-from .publishing_support import Sink
 
 DAY = dt.date(2026, 11, 10)
 AREAS = ["安全生产", "防汛抗旱", "森林防火", "防灾减灾"]
 HEADER = "账号,标题,链接,发布时间,位置,阅读数,点赞数,在看数,分享数,评论数,数据日期\n"
-
-
-@pytest.fixture
-def sink(allow_loopback):
-    with Sink() as running:
-        yield running
 
 
 @pytest.fixture

@@ -18,14 +18,8 @@ from tongpin.core.models import AuditEvent
 from tongpin.publishing.models import Delivery
 
 from .browser_support import CHROMIUM, login
-from .publishing_support import Sink, make_channel
+from .publishing_support import make_channel
 from .test_alerts_cap import cap
-
-
-@pytest.fixture
-def sink(allow_loopback):
-    with Sink() as running:
-        yield running
 
 
 @pytest.fixture

@@ -16,15 +16,9 @@ from tongpin.publishing.services import withdraw_publication
 
 from .conftest import actor, api, codes
 from .partners_support import agreement_for, channels, commitment_for, published
-from .publishing_support import Sink, drain
+from .publishing_support import drain
 
 Q4 = (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
-
-
-@pytest.fixture
-def sink(allow_loopback):
-    with Sink() as running:
-        yield running
 
 
 # -- periods and judgement (no database) ------------------------------------------------------------------

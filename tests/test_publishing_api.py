@@ -3,7 +3,6 @@
 import json
 from datetime import timedelta
 
-import pytest
 from defusedxml import ElementTree
 from django.utils import timezone
 
@@ -14,12 +13,6 @@ from tongpin.publishing.secrets import reveal
 
 from .conftest import actor, api
 from .publishing_support import Sink, approved_story, drain, make_channel, review_again
-
-
-@pytest.fixture
-def sink(allow_loopback):
-    with Sink() as running:
-        yield running
 
 
 def test_channels_api_create_list_and_secrets_hidden(client, users, token_for, sink):

@@ -30,12 +30,6 @@ SECRET = "s3cret-signing-key"
 
 
 @pytest.fixture
-def sink(allow_loopback):
-    with Sink() as running:
-        yield running
-
-
-@pytest.fixture
 def hook(users, sink):
     return make_channel(users["admin"], "app", "webhook", url=sink.url, secret=SECRET, timeout=2)
 
