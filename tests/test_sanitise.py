@@ -1,4 +1,4 @@
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tongpin.newsroom.sanitise import sanitise_html
@@ -85,11 +85,19 @@ TOKENS = ["<div>", "</div>", "<p>", "</p>", "<br>", "<b>", "</b>", "<blockquote>
 
 
 @given(st.lists(st.sampled_from(TOKENS), max_size=30))
+@example(["<ul><li>", "<b>", "<div>", "</p>", "<blockquote>"])  # a CI run found it: <p> inside <b> in a list item
 def test_paragraphing_keeps_every_character_and_is_stable(tokens):
     html = "".join(tokens)
     once = sanitise_html(html)
     assert once.count("甲") == html.count("甲") and once.count("乙") == html.count("乙")
     assert sanitise_html(once) == once
+
+
+def test_inline_markup_around_a_paragraph_in_a_list_item_is_dropped_as_at_the_top_level():
+    once = sanitise_html("<ul><li><b><div>甲<p>乙</p></div></b></li></ul>")
+    assert once == "<ul><li>甲<p>乙</p></li></ul>"
+    assert sanitise_html(once) == once
+    assert sanitise_html("<ul><li><b>粗</b>细</li></ul>") == "<ul><li><b>粗</b>细</li></ul>"
 
 
 def test_divs_in_list_items_and_table_cells_become_line_breaks():

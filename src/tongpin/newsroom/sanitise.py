@@ -97,6 +97,8 @@ FOREIGN_BLOCKS = {
 BLOCKS = {"p"} | HEADINGS | set(RENAMED_HEADINGS) | KEPT_BLOCKS | BLOCK_CONTAINERS | FOREIGN_BLOCKS
 # What the first pass keeps besides the subset: the tags that separate paragraphs.
 SEPARATING_TAGS = set(RENAMED_HEADINGS) | FOREIGN_BLOCKS
+# Allowed tags that hold text inside a line, never a block.
+INLINE_TAGS = ALLOWED_TAGS - BLOCKS - {"li", "figcaption", "thead", "tbody", "tr", "th", "td", "br", "img"}
 # Tags that become line breaks where paragraphs cannot be (list items, table cells).
 LINE_TAGS = SEPARATING_TAGS - ALLOWED_TAGS
 # Whole elements the first pass drops, content and all, so that they do not count as paragraph text.
@@ -175,13 +177,19 @@ def _blocks(container) -> list:
 
 
 def _as_lines(block):
-    """In a list or a table (an item, a cell), a separating tag outside the subset becomes a line break."""
+    """In a list or a table (an item, a cell), a separating tag outside the subset becomes a line break.
+
+    An inline tag still around a block after that (`<li><b><p>…</p></b>`) is dropped, as at the top level: a
+    browser, and lxml on the next pass, would close it before the block and the body would change each time."""
     for element in list(block.iterdescendants(*LINE_TAGS)):
         if element.getprevious() is not None or (element.getparent().text or "").strip():
             element.addprevious(lxml_html.Element("br"))
         if (element.tail or "").strip():
             element.append(lxml_html.Element("br"))
     etree.strip_tags(block, *LINE_TAGS)
+    for element in list(block.iterdescendants(*INLINE_TAGS)):
+        if _holds_blocks(element):
+            element.drop_tag()
     return block
 
 
