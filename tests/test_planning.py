@@ -752,3 +752,16 @@ def test_a_new_request_page_submits_and_says_so(users, partners, client_for):
     page = done.content.decode()
     assert done.status_code == 200 and "已提交，电视台处理后会通知您。" in page and "已保存。" not in page
     assert PublicityRequest.objects.get(title="防汛知识进社区").state == RequestState.SUBMITTED
+
+
+def test_what_a_system_administrator_creates_has_no_owner_and_staff_own_what_they_create(client, users, token_for):
+    """A campaign or event created without an owner belongs to its creator — unless the creator is a 三员
+    administrator, who may plan but is given no work (roles.work_refusal): then it has no owner."""
+    today = str(dt.date.today())
+    event = {"title": "开放日", "starts_on": today, "ends_on": today}
+    for token, owner in ((token_for("admin"), None), (token_for("desk"), "desk")):
+        campaign = api(client, "post", "/campaigns", token, {"title": "防汛宣传"})
+        made = api(client, "post", "/events", token, event)
+        assert (campaign.status_code, made.status_code) == (201, 201), (campaign.content, made.content)
+        assert campaign.json()["owner"] == owner
+        assert Event.objects.get(pk=made.json()["id"]).owner == (users[owner] if owner else None)

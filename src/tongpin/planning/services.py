@@ -90,12 +90,18 @@ def save_key_date(actor: Actor, values: dict[str, Any], key_date: KeyDate | None
     return records.save(actor, key_date, changes, "keydate.save")
 
 
+def default_owner(actor: Actor):
+    """Who owns what `actor` creates without naming an owner: the creator, when they may be given work; a system
+    administrator (who may create campaigns and events) leaves it without owner rather than owning it."""
+    return actor.user if roles.work_refusal(actor.user) is None else None
+
+
 # -- campaigns -----------------------------------------------------------------------------------------------
 
 
 def save_campaign(actor: Actor, values: dict[str, Any], campaign: Campaign | None = None) -> Campaign:
     roles.require(actor.user, roles.PLAN_MANAGE)
-    campaign = campaign or Campaign(owner=actor.user)
+    campaign = campaign or Campaign(owner=default_owner(actor))
     changes = records.apply(campaign, values)
     if campaign.key_date_id and not (campaign.starts_on or campaign.ends_on):
         # No dates given: run from when the key date's planning should start until it is over.
@@ -386,7 +392,7 @@ def remind_due_assignments(hours_ahead: int = 24) -> int:
 
 def save_event(actor: Actor, values: dict[str, Any], event: Event | None = None) -> Event:
     roles.require(actor.user, roles.PLAN_MANAGE)
-    event = event or Event(owner=actor.user)
+    event = event or Event(owner=default_owner(actor))
     changes = records.apply(event, values)
     errors = []
     if event.starts_on and event.ends_on and event.ends_on < event.starts_on:
