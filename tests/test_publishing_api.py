@@ -482,6 +482,27 @@ def test_an_html_channel_version_is_edited_in_the_rich_editor_not_as_markup(clie
     assert rendition.fields["body_html"] == edited
 
 
+def test_a_hand_edit_keeps_what_the_channel_keeps_as_its_own_version_does(client_for, users, sink):
+    """A web page keeps a story's links; a hand edit of its body did not (every attribute went). The edit is now
+    cleaned by the channel's own rule: the web version keeps http(s) links, print keeps its tags and no link."""
+    web = make_channel(users["admin"], "web", "webhook", url=sink.url, secret="k")
+    journal = make_channel(users["admin"], "print", "webhook", url=sink.url, secret="k")
+    link = '<a href="https://yjglt.jiangxi.gov.cn/" rel="noopener noreferrer nofollow">省应急管理厅</a>'
+    story = approved_story(users["reporter"], body_html=f"<p>详见{link}网站。</p>")
+    client_for("desk").post(f"/stories/{story.pk}/publish/", {"channels": [str(web.pk), str(journal.pk)], "hold": "1"})
+    versions = {r.channel_id: r for r in Rendition.objects.filter(publication__source_id=story.pk)}
+    assert link in versions[web.pk].fields["body_html"]  # as made from the story
+    edited = (f"<p>详见{link}网站。</p>"
+              "<p><a href=\"javascript:alert(1)\">坏链接</a><table><tr><td>表</td></tr></table></p>")
+    for channel in (web, journal):
+        client_for("editor").post(f"/renditions/{versions[channel.pk].pk}/edit/",
+                                  {"f_title": "标题", "f_body_html": edited})  # fmt: skip
+        versions[channel.pk].refresh_from_db()
+    web_body, print_body = versions[web.pk].fields["body_html"], versions[journal.pk].fields["body_html"]
+    assert link in web_body and "javascript" not in web_body and "<td>表</td>" in web_body
+    assert "<a" not in print_body and "省应急管理厅" in print_body and "<table" not in print_body and "表" in print_body
+
+
 def test_a_held_publication_can_be_discarded_and_leaves_the_story_page(client, client_for, users, token_for, sink):
     channel = make_channel(users["admin"], "app", "webhook", url=sink.url, secret="k")
     story = approved_story(users["reporter"], title="两次先预览")

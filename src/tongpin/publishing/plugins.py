@@ -13,6 +13,7 @@ from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
+import nh3
 from django.utils.translation import gettext_lazy as _
 
 from tongpin.core.weblinks import is_web_url
@@ -111,6 +112,12 @@ class Formatter:
 
     def render(self, content: Content, channel_settings: dict) -> dict:
         raise NotImplementedError
+
+    def clean_html(self, html: str) -> str:
+        """An HTML field as this channel keeps it, applied to a hand edit as `render` applies it to the story (so an
+        edit neither loses what the channel keeps, a web page's links, nor adds what it drops). The default keeps
+        nh3's tags without attributes."""
+        return nh3.clean(html or "", attributes={})
 
     def check(self, values: dict, channel_settings: dict) -> list[Finding]:
         found: list[Finding] = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-import nh3
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -304,9 +303,9 @@ def _queue(actor: Actor, publication: Publication, renditions: list[Rendition], 
     return deliveries
 
 
-def _text_value(value, html: bool) -> str:
+def _text_value(value, spec, formatter) -> str:
     text = str(value or "")
-    return nh3.clean(text, attributes={}) if html else text.strip()
+    return formatter.clean_html(text) if spec.html else text.strip()
 
 
 def edit_rendition(actor: Actor, rendition_id: int, fields: dict) -> Rendition:
@@ -335,7 +334,7 @@ def edit_rendition(actor: Actor, rendition_id: int, fields: dict) -> Rendition:
                     raise ValidationFailed(FieldError("invalid", _("应为文字列表。"), f"fields.{name}"))
                 values[name] = [v.strip() for v in value if v.strip()]
             else:
-                values[name] = _text_value(value, spec.html)
+                values[name] = _text_value(value, spec, formatter)
         channel = rendition.channel
         rendition.fields = values
         rendition.findings = check_fields(rendition.kind, values, channel.settings)

@@ -26,9 +26,12 @@ class JournalArticle(Formatter):
             "title": fit(content.title, 60),
             "byline": content.byline,
             "lead": fit(content.summary, 300),
-            "body_html": nh3.clean(content.body_html or "", tags=PRINT_TAGS, attributes={}),
+            "body_html": self.clean_html(content.body_html),
             "images": [image["name"] for image in content.images[:1]],
         }
+
+    def clean_html(self, html: str) -> str:
+        return nh3.clean(html or "", tags=PRINT_TAGS, attributes={})
 
     def measure(self, spec: FieldSpec, value: str) -> int:
         return len(html_to_text(value)) if spec.html else len(value)

@@ -24,19 +24,21 @@ class WebArticle(Formatter):
     )
 
     def render(self, content: Content, channel_settings: dict) -> dict:
-        body = nh3.clean(
-            content.body_html or "",
+        return {
+            "title": fit(content.title, 80),
+            "summary": fit(content.summary or content.body_text, 300),
+            "body_html": self.clean_html(content.body_html),
+            "images": [image["name"] for image in content.images],
+        }
+
+    def clean_html(self, html: str) -> str:
+        return nh3.clean(
+            html or "",
             tags=WEB_TAGS,
             attributes={"a": {"href"}},
             url_schemes={"http", "https"},
             link_rel="noopener noreferrer nofollow",
         )
-        return {
-            "title": fit(content.title, 80),
-            "summary": fit(content.summary or content.body_text, 300),
-            "body_html": body,
-            "images": [image["name"] for image in content.images],
-        }
 
     def measure(self, spec: FieldSpec, value: str) -> int:
         return len(html_to_text(value)) if spec.html else len(value)
