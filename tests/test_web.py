@@ -372,5 +372,14 @@ def test_a_waiting_alert_leads_the_home_page_of_whoever_can_decide_it(users, sen
     DutyShift.objects.create(starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=8),
                              officer=users["duty"], chief=users["chief"])  # fmt: skip
     assert banner in client_for("chief").get("/").content.decode()  # on the shift (and paged): it shows
+    # The page asks again by itself (htmx every 20 s): the answer is the banner alone, for those who may decide.
+    slot = 'id="waiting-slot" hx-get="/" hx-trigger="every 20s"'
+    assert slot in page and slot not in client_for("desk").get("/").content.decode()
+    polled = client_for("duty").get("/", headers={"HX-Request": "true"}).content.decode()
+    assert polled.lstrip().startswith('<section class="waiting-banner') and "您好" not in polled
+    assert f'href="/alerts/{alert.pk}/"' in polled
+    assert client_for("desk").get("/", headers={"HX-Request": "true"}).content.decode().strip() == ""
     release.confirm(Actor(user=users["duty"]), alert.pk)
     assert banner not in client_for("duty").get("/").content.decode()  # decided: gone
+    assert client_for("duty").get("/", headers={"HX-Request": "true"}).content.decode().strip() == ""
+    assert slot in client_for("duty").get("/").content.decode()  # still asking: the next one will show

@@ -83,6 +83,8 @@ def dashboard(request):
     user = request.user
     if user.role == roles.Role.PARTNER_LIAISON:
         return redirect("portal")  # a liaison's home is their partner's portal
+    if request.htmx:  # the waiting-alerts slot asking again (dashboard.html)
+        return render(request, "web/_waiting_alerts.html", _waiting_alerts(user))
     stories = visible_stories(user)
     mine = stories.filter(authors=user, status=StoryStatus.DRAFT).order_by("-updated_at")[:10]
     counts = {row["status"]: row["n"] for row in _status_counts(stories)}
@@ -115,8 +117,8 @@ def _waiting_alerts(user) -> dict:
     waiting = Alert.objects.filter(state=AlertState.PENDING).order_by("-received_at", "-id")
     newest = waiting.first()
     if newest is None:
-        return {}
-    return {"waiting_alerts": {"count": waiting.count(), "newest": newest}}
+        return {"decides_alerts": True}
+    return {"decides_alerts": True, "waiting_alerts": {"count": waiting.count(), "newest": newest}}
 
 
 def _planning_home(user) -> dict:

@@ -95,4 +95,16 @@
 
   document.addEventListener("DOMContentLoaded", function () { setWidths(document); });
   document.addEventListener("htmx:afterSwap", function (event) { setWidths(event.target); });
+
+  // A polled region (the home page's waiting alerts) is replaced only when the server's answer changed: the same
+  // role="alert" content put in again would be read out again by a screen reader every time the page asks.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.hasAttribute("data-swap-changed-only")) return;
+    var answer = document.createElement("template");
+    answer.innerHTML = event.detail.serverResponse;  // parsed, not run: compared as the browser would hold it
+    if (answer.innerHTML.trim() === target.innerHTML.trim()) {
+      event.detail.shouldSwap = false;
+    }
+  });
 })();
