@@ -427,6 +427,35 @@ def test_calendar_api_lists_key_dates_lead_times_and_checks_the_range(client, us
     assert too_long.status_code == 422
 
 
+def test_booked_windows_are_in_the_feeds_and_the_api_as_on_the_page(client, users, token_for, campaign):
+    """A reporter's phone calendar showed the shoot only as a 30-minute 交稿 deadline: the booked window (占用)
+    was drawn on the page alone. Now the person's and the campaign's feeds and the API carry it, start to end."""
+    desk = actor(users["desk"])
+    topic = plan_service.move_topic(
+        desk, plan_service.propose_topic(desk, {"title": "茶园采访", "campaign": campaign}), TopicState.APPROVED
+    )
+    starts = timezone.make_aware(dt.datetime.combine(TODAY() + dt.timedelta(days=2), dt.time(14)))
+    ends, due = starts + dt.timedelta(hours=3), starts + dt.timedelta(hours=8)
+    plan_service.save_assignment(desk, {"topic": topic, "assignee": users["reporter2"], "starts_at": starts,
+                                        "ends_at": ends, "due_at": due})  # fmt: skip
+    feeds = (ical.feed_token(users["reporter2"], "person"), ical.feed_token(users["desk"], f"campaign:{campaign.pk}"))
+    for feed in feeds:
+        events = icalendar.Calendar.from_ical(client.get(f"/ical/{feed}.ics").content).walk("VEVENT")
+        window = [e for e in events if str(e["SUMMARY"]) == "占用：茶园采访"]
+        assert len(window) == 1, [str(e["SUMMARY"]) for e in events]
+        assert (window[0].decoded("DTSTART"), window[0].decoded("DTEND")) == (starts, ends)
+        assert any(str(e["SUMMARY"]) == "交稿：茶园采访" for e in events)  # the deadline stays an entry of its own
+    span = f"start={TODAY()}&end={TODAY() + dt.timedelta(days=9)}"
+    listed = api(client, "get", f"/calendar?{span}", token_for("desk")).json()
+    [booking] = [e for e in listed if e["kind"] == "booking"]
+    assert booking["title"] == "占用：茶园采访" and booking["person"] == str(users["reporter2"])
+    assert dt.datetime.fromisoformat(booking["until"]) == ends and dt.datetime.fromisoformat(booking["at"]) == starts
+    assert not [e for e in api(client, "get", f"/calendar?{span}&bookings=false", token_for("desk")).json()
+                if e["kind"] == "booking"]  # fmt: skip
+    assert not [e for e in api(client, "get", f"/calendar?{span}", token_for("liaison_em")).json()
+                if e["kind"] == "booking"]  # staff work: a liaison sees no bookings  # fmt: skip
+
+
 def _calendar_days(page: bytes) -> dict[str, list[tuple[str, str]]]:
     """Each day cell of a calendar page (by its date as the page prints it, e.g. 2027年3月3日) with its entries'
     text and class."""

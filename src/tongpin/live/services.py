@@ -521,7 +521,7 @@ def calendar_entries(user, first: dt.date, last: dt.date, person=None, campaign=
     return [
         Entry(f"live-{s.pk}", "live", _("直播：%(t)s") % {"t": s.title}, timezone.localtime(s.starts_at).date(),
               timezone.localtime(s.ends_at).date(), f"/live/sessions/{s.pk}/", s.starts_at,
-              tuple(clashes.get(s.pk, ())))
+              tuple(clashes.get(s.pk, ())), until=s.ends_at)
         for s in sessions
     ]  # fmt: skip
 

@@ -90,7 +90,9 @@ def clash_list(found: list[Entry]) -> list[tuple[str, str, str]]:
     return lines
 
 
-def booking_entries(user, first: dt.date, last: dt.date, *, person=None) -> list[Entry]:
+def booking_entries(
+    user, first: dt.date, last: dt.date, *, person=None, campaign: Campaign | None = None
+) -> list[Entry]:
     """Assignments' booked time windows (占用) on the days they cover: where a double booking clashes, which the
     deadline entries do not show (the 冲突 box names the booked time)."""
     if not roles.can(user, roles.PLAN_VIEW):
@@ -100,6 +102,8 @@ def booking_entries(user, first: dt.date, last: dt.date, *, person=None) -> list
     )
     if person is not None:
         rows = rows.filter(assignee=person)
+    if campaign is not None:
+        rows = rows.filter(topic__campaign=campaign)
     rows = list(rows.select_related("topic__campaign__key_date", "assignee").order_by("starts_at", "pk"))
     found = []
     for row, conflicts in zip(rows, conflicts_of(rows), strict=True):
@@ -140,11 +144,14 @@ def key_date_entries(key_dates, first: dt.date, last: dt.date) -> list[Entry]:
     return found
 
 
-def entries(user, first: dt.date, last: dt.date, *, person=None, campaign: Campaign | None = None) -> list[Entry]:
-    """Entries the user may see in [first, last]; only `person`'s work, or only one campaign's, when given."""
+def entries(
+    user, first: dt.date, last: dt.date, *, person=None, campaign: Campaign | None = None, bookings: bool = True
+) -> list[Entry]:
+    """Entries the user may see in [first, last]; only `person`'s work, or only one campaign's, when given. With
+    `bookings`, assignments' booked time windows too (the page, the feeds and the API all show them)."""
     staff = roles.can(user, roles.PLAN_VIEW)
     scope = partner_scope(user)
-    found: list[Entry] = []
+    found: list[Entry] = booking_entries(user, first, last, person=person, campaign=campaign) if bookings else []
 
     if person is None:
         key_dates = KeyDate.objects.filter(is_active=True)

@@ -88,9 +88,9 @@ def render(name: str, entries: list[Entry], base_url: str) -> bytes:
         event.add("uid", f"{entry.uid}@tongpin")
         event.add("dtstamp", stamp)
         event.add("summary", entry.title)
-        if entry.at is not None:
+        if entry.at is not None:  # a moment (a deadline, a meeting), or a booked window from `at` until `until`
             event.add("dtstart", entry.at)
-            event.add("dtend", entry.at + dt.timedelta(minutes=30))
+            event.add("dtend", entry.until or entry.at + dt.timedelta(minutes=30))
         else:
             event.add("dtstart", entry.starts_on)
             event.add("dtend", entry.ends_on + dt.timedelta(days=1))  # all-day: end is exclusive

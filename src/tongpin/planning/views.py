@@ -176,9 +176,7 @@ def calendar_view(request, mode: str = "month"):
     else:
         span = calendar.month_span(_month(request.GET.get("month")))
     person = request.user if mine else None
-    rows = calendar.entries(request.user, span.first, span.last, person=person)
-    # The booked windows are drawn on the page only (the feeds and the API keep the deadlines).
-    rows = sorted(rows + calendar.booking_entries(request.user, span.first, span.last, person=person), key=_order)
+    rows = sorted(calendar.entries(request.user, span.first, span.last, person=person), key=_order)
     return render(
         request,
         "planning/calendar.html",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Query, Schema
+from ninja import Field, Query, Schema
 
 from tongpin.core.access import api_needs
 from tongpin.core.audit import actor_from_request
@@ -25,6 +25,7 @@ class EntryOut(Schema):
     starts_on: dt.date
     ends_on: dt.date
     at: dt.datetime | None
+    until: dt.datetime | None = Field(None, description="the end of a booked window (kind booking)")
     link: str
     conflicts: list[str]
     person: str
@@ -35,6 +36,7 @@ class CalendarQuery(Schema):
     end: dt.date | None = None
     mine: bool = False
     campaign: int | None = None
+    bookings: bool = Field(True, description="include assignments' booked time windows (kind booking)")
 
 
 class FeedsOut(Schema):
@@ -47,7 +49,7 @@ def calendar_entries(request, filters: Query[CalendarQuery]):
     first, last = date_range(filters.start, filters.end)
     campaign = services.get_campaign(request.auth, filters.campaign) if filters.campaign else None
     person = request.auth if filters.mine else None
-    return calendar.entries(request.auth, first, last, person=person, campaign=campaign)
+    return calendar.entries(request.auth, first, last, person=person, campaign=campaign, bookings=filters.bookings)
 
 
 @router.get("/calendar/feeds", response={200: FeedsOut, **ERRORS}, summary="The caller's secret iCalendar address")
