@@ -80,3 +80,37 @@ def test_a_session_clear_of_assignments_shows_no_conflict(users, lin_yue, client
     session = _session(users, lin_yue)
     assert services.assignment_clashes([session]) == {}
     assert 'id="clashes"' not in client_for("desk").get(f"/live/sessions/{session.pk}/").content.decode()
+
+
+def test_an_assignment_saved_over_a_session_its_assignee_hosts_shows_the_clash(users, lin_yue, client_for, client,
+                                                                              token_for):  # fmt: skip
+    """The other way round: the desk books 林悦 for a shoot over her live session — planning now says so where the
+    assignment is saved and listed (page and API), and the calendar still lists the clash once."""
+    session = _session(users, lin_yue)  # 15:00–16:00
+    assignment, conflicts = _book_with_conflicts(users, lin_yue["login"], "茶园采访", 14, 17)
+    expected = f"林悦 在 {_at(15):%m-%d %H:%M}—16:00 主持直播“红茶专场”。"
+    assert [(c.code, c.message) for c in conflicts] == [("live_booked", expected)]
+    assert _book_with_conflicts(users, users["reporter"], "别人的采访", 15, 16)[1] == []  # not a host
+    assert _book_with_conflicts(users, lin_yue["login"], "晚间连线", 17, 19)[1] == []  # after the session
+    page = client_for("desk").get(f"/planning/topics/{assignment.topic_id}/").content.decode()
+    assert expected in page
+    answer = client.get(f"/api/v1/assignments/{assignment.pk}", HTTP_AUTHORIZATION=f"Bearer {token_for('desk')}")
+    assert {"code": "live_booked", "message": expected} in [
+        {k: c[k] for k in ("code", "message")} for c in answer.json()["conflicts"]
+    ]
+    day = timezone.localtime(session.starts_at).date()
+    calendar = client_for("desk").get(f"/planning/week/?date={day}").content.decode()
+    box = calendar.split('<div class="errors" role="alert"><strong>冲突</strong>')[1].split("</div>")[0]
+    assert box.count("茶园采访") == 1  # from the session's side only, not again from the assignment's
+    session.status = "cancelled"
+    session.save()
+    assert plan_service.assignment_conflicts(assignment) == []  # a cancelled session books nobody
+
+
+def _book_with_conflicts(users, login, title: str, starts: int, ends: int):
+    desk = actor(users["desk"])
+    topic = plan_service.move_topic(
+        desk, plan_service.propose_topic(actor(users["reporter"]), {"title": title}), TopicState.APPROVED
+    )
+    values = {"topic": topic, "assignee": login, "starts_at": _at(starts), "ends_at": _at(ends), "due_at": _at(23)}
+    return plan_service.save_assignment(desk, values)

@@ -11,9 +11,11 @@ class LiveConfig(AppConfig):
         from tongpin.core import periodic
         from tongpin.partners.measures import Measure, register
         from tongpin.planning.calendar import register_source
+        from tongpin.planning.services import register_booking_source
 
-        from .services import calendar_entries, remind_expiring, sessions_measure
+        from .services import calendar_entries, remind_expiring, session_bookings, sessions_measure
 
         register(Measure("live_sessions", _("直播场次"), _("场"), sessions_measure))
         register_source("live", calendar_entries)
+        register_booking_source(session_bookings)
         periodic.register("live.remind_expiring", remind_expiring)

@@ -152,6 +152,46 @@ def assignment_clashes(sessions: list[LiveSession]) -> dict[int, list[str]]:
     return found
 
 
+def session_bookings(assignments: list) -> list[list]:
+    """Planning's other side (registered with `planning.services.register_booking_source`): per assignment, the
+    live sessions its assignee hosts (through the anchor's login) in its booked window, as planning conflicts
+    (`live_booked`) — shown where the assignment is saved and listed, never refused. One read for a whole list."""
+    from tongpin.planning.services import LIVE_ASSIGNMENTS, PlanConflict
+
+    booked = [a for a in assignments if a.starts_at and a.ends_at and a.state in LIVE_ASSIGNMENTS]
+    found: list[list] = [[] for _assignment in assignments]
+    if not booked:
+        return found
+    hosts = SessionHost.objects.filter(
+        anchor__user_id__in={a.assignee_id for a in booked},
+        session__status__in=ACTIVE,
+        session__starts_at__lt=max(a.ends_at for a in booked),
+        session__ends_at__gt=min(a.starts_at for a in booked),
+    ).select_related("session", "anchor")
+    hosts = sorted(hosts, key=lambda h: (h.session.starts_at, h.session_id))
+    for index, assignment in enumerate(assignments):
+        if assignment not in booked:
+            continue
+        for host in hosts:
+            session = host.session
+            if host.anchor.user_id == assignment.assignee_id and (
+                session.starts_at < assignment.ends_at and session.ends_at > assignment.starts_at
+            ):
+                found[index].append(PlanConflict("live_booked", _session_text(host.anchor, session)))
+    return found
+
+
+def _session_text(anchor: Anchor, session: LiveSession) -> str:
+    starts, ends = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+    until = ends.strftime("%H:%M" if ends.date() == starts.date() else "%m-%d %H:%M")
+    return _("%(a)s 在 %(s)s—%(e)s 主持直播“%(t)s”。") % {
+        "a": anchor,
+        "s": starts.strftime("%m-%d %H:%M"),
+        "e": until,
+        "t": session.title,
+    }
+
+
 def _clash_text(anchor: Anchor, booking) -> str:
     starts, ends = timezone.localtime(booking.starts_at), timezone.localtime(booking.ends_at)
     until = ends.strftime("%H:%M" if ends.date() == starts.date() else "%m-%d %H:%M")

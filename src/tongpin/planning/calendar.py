@@ -203,7 +203,9 @@ def entries(
             )
         )
     assignments = list(assignments.select_related("topic__campaign__key_date", "assignee"))
-    for row, found_conflicts in zip(assignments, conflicts_of(assignments), strict=True):
+    for row, all_conflicts in zip(assignments, conflicts_of(assignments), strict=True):
+        # A host's live session clashing with the assignment is listed from the session's entry (SOURCES), once.
+        found_conflicts = [c for c in all_conflicts if c.code != "live_booked"]
         day = _local_day(row.due_at)
         conflicts = tuple(c.message for c in found_conflicts)
         clashes = _clashes(row, found_conflicts)

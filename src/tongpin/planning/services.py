@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -239,15 +240,36 @@ def _bookings(assignments: list[Assignment]) -> list[Assignment]:
     )
 
 
+# Other apps that book people (live commerce: a host's sessions) say which assignments clash with their bookings:
+# fn(assignments) -> one list of conflicts per assignment, read at once for the whole list. Planning imports none
+# of them (they import planning); they register in their AppConfig.ready.
+BOOKING_SOURCES: list[Callable[[list[Assignment]], list[list[PlanConflict]]]] = []
+
+
+def register_booking_source(source: Callable[[list[Assignment]], list[list[PlanConflict]]]) -> None:
+    BOOKING_SOURCES.append(source)
+
+
+def _booked_elsewhere(assignments: list[Assignment]) -> list[list[PlanConflict]]:
+    found: list[list[PlanConflict]] = [[] for _assignment in assignments]
+    for source in BOOKING_SOURCES:
+        for mine, theirs in zip(found, source(assignments), strict=True):
+            mine.extend(theirs)
+    return found
+
+
 def conflicts_of(assignments: list[Assignment]) -> list[list[PlanConflict]]:
     """`assignment_conflicts` of each assignment in a list, with the bookings read once for all."""
-    bookings = _bookings(assignments)
-    return [assignment_conflicts(assignment, bookings) for assignment in assignments]
+    bookings, elsewhere = _bookings(assignments), _booked_elsewhere(assignments)
+    return [assignment_conflicts(a, bookings, other) for a, other in zip(assignments, elsewhere, strict=True)]
 
 
-def assignment_conflicts(assignment: Assignment, bookings: list[Assignment] | None = None) -> list[PlanConflict]:
-    """Double bookings of the assignee and a deadline after the key date its campaign is for. `bookings`: the
-    candidates already read (`conflicts_of`), else they are read for this one assignment."""
+def assignment_conflicts(
+    assignment: Assignment, bookings: list[Assignment] | None = None, elsewhere: list[PlanConflict] | None = None
+) -> list[PlanConflict]:
+    """Double bookings of the assignee (by assignments and by other apps' bookings: a live session they host) and a
+    deadline after the key date its campaign is for. `bookings`, `elsewhere`: what was already read for a list
+    (`conflicts_of`), else it is read for this one assignment."""
     found = []
     if assignment.starts_at and assignment.ends_at:
         candidates = _bookings([assignment]) if bookings is None else bookings
@@ -272,6 +294,7 @@ def assignment_conflicts(assignment: Assignment, bookings: list[Assignment] | No
                     other,
                 )
             )
+    found += _booked_elsewhere([assignment])[0] if elsewhere is None else elsewhere
     campaign = assignment.topic.campaign if assignment.topic_id else None
     if campaign and campaign.key_date_id and assignment.due_at:
         created = timezone.localtime(assignment.created_at).date() if assignment.created_at else timezone.localdate()
