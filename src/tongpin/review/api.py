@@ -246,14 +246,22 @@ def rules_export(request):
     return response
 
 
-@router.post("/proofread/rules.csv", response={200: dict, **ERRORS}, summary="Import rules from CSV (admins)")
+class RulesImportOut(Schema):
+    imported: int = Field(description="rules read from the file")
+
+
+class RosterImportOut(Schema):
+    people: int = Field(description="leaders on the roster now")
+
+
+@router.post("/proofread/rules.csv", response={200: RulesImportOut, **ERRORS}, summary="Import rules from CSV (admins)")
 def rules_import(request, file: File[UploadedFile]):
     text = _decode(file.read(5 * 1024 * 1024 + 1), 5 * 1024 * 1024)
     count = proofing.import_rules_csv(actor_from_request(request, "api"), text, file.name or "upload.csv")
     return {"imported": count}
 
 
-@router.post("/proofread/roster.csv", response={200: dict, **ERRORS},
+@router.post("/proofread/roster.csv", response={200: RosterImportOut, **ERRORS},
              summary="Replace the leader roster from CSV (admins)")  # fmt: skip
 def roster_import(request, file: File[UploadedFile]):
     text = _decode(file.read(1024 * 1024 + 1), 1024 * 1024)
