@@ -1,4 +1,4 @@
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tongpin.newsroom.sanitise import sanitise_html
@@ -84,6 +84,9 @@ TOKENS = ["<div>", "</div>", "<p>", "</p>", "<br>", "<b>", "</b>", "<blockquote>
           "<h1>", "</h1>", "<ul><li>", "</li></ul>", "<section>", "</section>", " ", "甲", "乙", "\n"]  # fmt: skip
 
 
+# A sanitiser pass takes a fraction of a millisecond: thousands of examples cost a few seconds, and 100 (the default)
+# left a case that breaks stability in about one body in 150 to be met by chance in CI, once.
+@settings(max_examples=3000, deadline=None)
 @given(st.lists(st.sampled_from(TOKENS), max_size=30))
 @example(["<ul><li>", "<b>", "<div>", "</p>", "<blockquote>"])  # a CI run found it: <p> inside <b> in a list item
 def test_paragraphing_keeps_every_character_and_is_stable(tokens):
