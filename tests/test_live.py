@@ -564,3 +564,36 @@ def test_a_minor_host_at_night_is_a_caution_for_the_sign_off_not_a_refusal(users
     assert services.compliance_check(adult_late)["cautions"] == []
     early = plan(users, shop, hosts=[(shop["teen"], SessionHost.Role.HOST)], hour=5, days=8, title="清晨")
     assert [c["code"] for c in services.compliance_check(early)["cautions"]] == ["minor_at_night"]
+
+
+def test_a_renewed_document_replaces_the_expired_one_and_a_document_can_be_deleted(users, shop, client, client_for,
+                                                                                  token_for):  # fmt: skip
+    """The station trial: an inspection report that had expired, then the renewed one added — the check still said
+    检验报告已于…过期, and the page could not remove the old one. Per kind, the document valid longest counts."""
+    from tongpin.core.models import AuditEvent
+
+    session = plan(users, shop)
+    tea = shop["tea"]
+    lapsed = TODAY() - dt.timedelta(days=30)
+    old = ProductDocument.objects.create(product=tea, kind="inspection", number="J-2025", expires_on=lapsed)
+    tea.documents.exclude(pk=old.pk).delete()
+    assert [p["code"] for p in services.compliance_check(session)["problems"]] == ["document_expired"]
+    services.add_document(actor(users["desk"]), tea, {"kind": "inspection", "number": "J-2027",
+                                                      "expires_on": TODAY() + dt.timedelta(days=400)})  # fmt: skip
+    assert services.compliance_check(session)["problems"] == []  # the renewed report counts
+    page = client_for("desk").get(f"/live/products/{tea.pk}/").content.decode()
+    assert "J-2025" in page and "已由新文件替代" in page and "已过期" not in page
+    assert f'action="/live/products/{tea.pk}/documents/{old.pk}/delete/"' in page and "data-confirm=" in page
+    assert "/delete/" not in client_for("reporter").get(f"/live/products/{tea.pk}/").content.decode()  # views only
+
+    done = client_for("desk").post(f"/live/products/{tea.pk}/documents/{old.pk}/delete/", follow=True)
+    assert "资质文件已删除。" in done.content.decode() and not ProductDocument.objects.filter(pk=old.pk).exists()
+    assert AuditEvent.objects.filter(action="live.document.delete", object_id=str(old.pk)).exists()
+    renewed = tea.documents.get()
+    path = f"/live/products/{tea.pk}/documents/{renewed.pk}"
+    assert api(client, "delete", path, token_for("reporter")).status_code == 403
+    assert api(client, "delete", path, token_for("liaison_em")).status_code == 404
+    assert api(client, "delete", f"/live/products/{tea.pk}/documents/999999", token_for("desk")).status_code == 404
+    answer = api(client, "delete", path, token_for("desk"))
+    assert answer.status_code == 200 and answer.json()["documents"] == []
+    assert [p["code"] for p in services.compliance_check(session)["problems"]] == ["no_documents"]

@@ -109,7 +109,9 @@ class ProductOut(Schema):
 
     @staticmethod
     def resolve_documents(product: Product) -> list[dict]:
-        return [fields_of(d, "kind", "number", "expires_on") for d in product.documents.all()]
+        documents = product.documents.all()
+        in_force = {d.pk for d in services.documents_in_force(documents).values()}
+        return [{**fields_of(d, "id", "kind", "number", "expires_on"), "in_force": d.pk in in_force} for d in documents]
 
 
 def product_values(request, payload: Schema) -> dict:
@@ -144,6 +146,14 @@ class DocumentIn(Schema):
         status=201)  # fmt: skip
 def documents_create(actor, product, payload: DocumentIn):
     services.add_document(actor, product, payload.dict())
+
+
+@router.delete("/live/products/{product_id}/documents/{document_id}", response={200: ProductOut, **ERRORS},
+               summary="Remove a document (entered by mistake, or withdrawn by the enterprise)")  # fmt: skip
+def documents_delete(request, product_id: int, document_id: int):
+    product = services.get_product(request.auth, product_id)  # 404 for whoever may not see it, before the 403
+    services.remove_document(actor_from_request(request, "api"), product, document_id)
+    return product
 
 
 class HostIn(Schema):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from tongpin.core import records, roles
 from tongpin.core.audit import Actor
-from tongpin.core.errors import Conflict, FieldError, ValidationFailed
+from tongpin.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from tongpin.core.files import check_upload
 from tongpin.core.notify import notify
 from tongpin.partners.scope import scoped_get
@@ -78,6 +78,29 @@ def add_document(actor: Actor, product: Product, values: dict[str, Any]) -> Prod
     changes = records.apply(document, {name: value for name, value in values.items() if value or name != "file"})
     records.check(document, exclude=["file"])
     return records.save(actor, document, changes, "live.document")
+
+
+def documents_in_force(documents) -> dict[str, ProductDocument]:
+    """Per kind, the document that counts: the one valid longest (a renewed inspection report replaces the expired
+    one without anyone deleting it; the older stays on record)."""
+    latest: dict[str, ProductDocument] = {}
+    for document in documents:
+        held = latest.get(document.kind)
+        if held is None or (document.expires_on, document.pk) > (held.expires_on, held.pk):
+            latest[document.kind] = document
+    return latest
+
+
+def remove_document(actor: Actor, product: Product, document_id: int) -> None:
+    """Take a document off a product (entered by mistake, or withdrawn by the enterprise); audited."""
+    roles.require(actor.user, roles.LIVE_MANAGE)
+    document = product.documents.filter(pk=document_id).first()
+    if document is None:
+        raise NotFound(FieldError("not_found", _("资质文件不存在。"), "document"))
+    with transaction.atomic():
+        records.delete(actor, document, "live.document.delete")
+        if document.file:
+            transaction.on_commit(lambda: document.file.delete(save=False))
 
 
 def save_product(actor: Actor, values: dict[str, Any], product: Product | None = None) -> Product:
@@ -257,7 +280,7 @@ def document_errors(session: LiveSession, products: list[Product]) -> list[Field
     day = timezone.localtime(session.starts_at).date()
     errors = []
     for product in products:
-        documents = list(product.documents.all())
+        documents = documents_in_force(product.documents.all()).values()
         if not documents:
             errors.append(FieldError("no_documents", _("商品“%(p)s”没有资质文件。") % {"p": product}, "products"))
         for document in documents:

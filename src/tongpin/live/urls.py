@@ -15,6 +15,8 @@ urlpatterns = [
     path("live/products/", views.product_list, name="live-products"),
     path("live/products/new/", views.product_edit, name="live-product-new"),
     path("live/products/<int:product_id>/", views.product_detail, name="live-product"),
+    path("live/products/<int:product_id>/documents/<int:document_id>/delete/", views.document_delete,
+         name="live-document-delete"),
     path("live/products/<int:product_id>/edit/", views.product_edit, name="live-product-edit"),
     path("live/products/<int:product_id>/image", views.product_image, name="live-product-image"),
     path("live/results/", views.results_import, name="live-results"),

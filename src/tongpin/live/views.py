@@ -178,7 +178,19 @@ def product_detail(request, product_id: int):
                     product_id=product.pk, success=_("已添加。"))  # fmt: skip
     if isinstance(form, HttpResponseRedirect):
         return form
-    return render(request, "live/product.html", {"product": product, "form": form, "today": timezone.localdate()})
+    documents = list(product.documents.all())
+    in_force = {d.pk for d in services.documents_in_force(documents).values()}
+    rows = [(d, d.pk in in_force) for d in documents]
+    context = {"product": product, "form": form, "today": timezone.localdate(), "documents": rows}
+    return render(request, "live/product.html", context)
+
+
+@page_needs(roles.LIVE_MANAGE)
+@require_POST
+def document_delete(request, product_id: int, document_id: int):
+    product = services.get_product(request.user, product_id)
+    attempt(request, lambda actor: services.remove_document(actor, product, document_id), _("资质文件已删除。"))
+    return redirect("live-product", product_id=product.pk)
 
 
 IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
