@@ -351,6 +351,17 @@ def test_live_pages(users, shop, client_for):
     assert client_for("reporter").get("/live/anchors/new/").status_code == 403
 
 
+def test_a_product_page_answers_a_liaison_404_as_the_api_does(users, shop, client_for, client, token_for):
+    """Products are staff-only (services.get_product): to a liaison one is not there, as for a missing id."""
+    tea = shop["tea"].pk
+    for name in ("liaison_em", "liaison_zone"):
+        for page in (f"/live/products/{tea}/", "/live/products/999999/"):
+            assert client_for(name).get(page).status_code == 404, (name, page)
+        licence = {"kind": "licence", "number": "L-1", "expires_on": str(TODAY() + dt.timedelta(days=200))}
+        assert api(client, "post", f"/live/products/{tea}/documents", token_for(name), licence).status_code == 404
+    assert client_for("reporter").get(f"/live/products/{tea}/").status_code == 200  # staff still see it
+
+
 def test_document_scans_must_be_what_they_claim(users, shop, client_for):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -308,7 +308,9 @@ def test_journal_issue_becomes_a_chinese_print_pdf(client, users, partners):
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
-def test_the_journal_api_lists_the_pool_composes_an_issue_and_serves_its_pdf(client, users, partners, token_for):
+def test_the_journal_api_lists_the_pool_composes_an_issue_and_serves_its_pdf(
+    client, users, partners, token_for, client_for
+):
     """The printed journal had pages only: a partner's journal issue can now be composed by an API client too."""
     from tongpin.newsroom.publish import publish_story
 
@@ -352,6 +354,9 @@ def test_the_journal_api_lists_the_pool_composes_an_issue_and_serves_its_pdf(cli
         for path in (f"/channels/{journal.pk}/journal/issues", "/channels/999999/journal/issues",
                      f"/journal-issues/{issue.pk}/pdf", "/journal-issues/999999"):  # fmt: skip
             assert api(client, "get", path, token_for(name)).status_code == 403, (name, path)
+        # The pages too: the journal is the publishers' area (docs/publishing.md), an area check whatever the id.
+        for page in (f"/issues/{issue.pk}/", f"/issues/{issue.pk}/pdf", "/issues/999999/", "/issues/999999/pdf"):
+            assert client_for(name).get(page).status_code == 403, (name, page)
 
 
 def test_journal_issue_form_starts_today_and_keeps_a_refused_entry(users, partners, client_for):

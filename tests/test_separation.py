@@ -8,7 +8,7 @@ from django.test import Client
 from tongpin.core import accounts, roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import Forbidden, ValidationFailed
-from tongpin.core.models import AuditEvent, Notification, User
+from tongpin.core.models import ApiToken, AuditEvent, Notification, User
 from tongpin.core.roles import Role
 
 from .conftest import make_user
@@ -114,3 +114,36 @@ def test_break_glass_superusers_are_recorded_when_made_and_when_they_sign_in(use
     client_for_reporter = Client()
     client_for_reporter.force_login(users["reporter"])
     assert AuditEvent.objects.filter(action="auth.break_glass").count() == 1  # ordinary sign-ins are not
+
+
+def test_api_tokens_are_made_on_the_command_line_not_added_in_the_admin(users, client_for):
+    """An admin-added token had no secret and no prefix, was listed as active and could never be used."""
+    token, _raw = ApiToken.issue(users["reporter"], "采集脚本")
+    client = client_for("secadmin")
+    assert client.get("/admin/core/apitoken/add/").status_code == 403
+    posted = client.post("/admin/core/apitoken/add/", {"user": users["reporter"].pk, "name": "x", "scope": "full"})
+    assert posted.status_code == 403 and ApiToken.objects.count() == 1
+    listing = client.get("/admin/core/apitoken/").content.decode()
+    assert all(header in listing for header in ("用户", "前缀", "创建时间", "最近使用时间", "撤销时间"))
+    assert "/admin/core/apitoken/add/" not in listing
+    form = client.get(f"/admin/core/apitoken/{token.pk}/change/").content.decode()
+    assert "令牌哈希" in form and not any(f'name="{field}"' in form for field in ("digest", "prefix", "user"))
+    revoked = client.post(  # revoking still works: the revoked time is set on the change form
+        f"/admin/core/apitoken/{token.pk}/change/",
+        {"user": users["secadmin"].pk, "name": "采集脚本", "scope": "full", "expires_at_0": "", "expires_at_1": "",
+         "revoked_at_0": "2026-12-04", "revoked_at_1": "10:00:00"},  # fmt: skip
+    )
+    assert revoked.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None and token.user == users["reporter"]  # not moved to another account
+
+
+def test_the_admin_site_carries_tongpins_name(users, client_for):
+    from django.contrib import admin
+    from django.utils import translation
+
+    page = client_for("admin").get("/admin/").content.decode()
+    assert "同频 系统管理" in page and "Django 管理" not in page and "Django" not in page.split("</title>")[0]
+    with translation.override("en"):
+        assert str(admin.site.site_header) == str(admin.site.site_title) == "Tongpin administration"
+        assert str(admin.site.index_title) == "Administration"

@@ -115,8 +115,21 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedModelAdmin):
+    """Tokens are made by `tongpin token create` (ApiToken.issue), which shows the secret once: a token added
+    here would have no secret, no prefix and never work, so the admin only lists, edits and removes them (set
+    撤销时间 to revoke). The secret material (prefix, hash) is never edited, nor the token's user: moving a token
+    to another account would hand its holder that account's reach."""
+
     list_display = ("name", "user", "prefix", "scope", "expires_at", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
+    readonly_fields = ("user", "prefix", "digest", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False
 
 
 admin.site.register(Station, AuditedModelAdmin)
+
+# The admin site under Tongpin's name, as the nav's 系统管理 link calls it (not "Django 管理").
+admin.site.site_header = _("同频 系统管理")
+admin.site.site_title = _("同频 系统管理")
+admin.site.index_title = _("系统管理")
