@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
@@ -167,7 +168,9 @@ def platform_code(raw) -> str:
     text = re.sub(r"\s+", "", str(raw or ""))
     code = _platform_names().get(text.casefold())
     if code is None:
-        accepted = "、".join(f"{label}（{code}）" for code, label in Platform.choices)
+        accepted = pgettext("list separator", "、").join(
+            _("%(label)s（%(code)s）") % {"label": label, "code": code} for code, label in Platform.choices
+        )
         raise RowError(_("平台“%(p)s”无效，可填写：%(v)s") % {"p": text, "v": accepted})
     return code
 
