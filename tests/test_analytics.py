@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tongpin.analytics import imports, indices, rankings, reports, wechat_data
-from tongpin.analytics.models import Account, AccountDay, Article, ImportStatus, MetricSample, PeerGroup
+from tongpin.analytics.models import Account, AccountDay, AccountSample, Article, ImportStatus, MetricSample, PeerGroup
 from tongpin.analytics.periods import period
 from tongpin.core.errors import Forbidden, ValidationFailed
 from tongpin.partners.fulfilment import Status, fulfilment
@@ -162,6 +162,27 @@ def test_xlsx_and_gbk_csv_import_alike(users, city):
     assert imports.run_import(actor(users["editor"]), "wechat", "wx.xlsx", out.getvalue()).rows_written == 3
     gbk = imports.run_import(actor(users["editor"]), "wechat", "wx-gbk.csv", GOOD.decode().encode("gb18030"))
     assert gbk.status == ImportStatus.UNCHANGED  # the same rows, read from GBK
+
+
+def test_the_followers_import_takes_the_platform_label_as_well_as_its_code(users, city):
+    douyin = Account.objects.create(name="清远抖音", platform="douyin")
+    rows = (
+        "账号,平台,日期,粉丝数",
+        "清远高新区,微信公众号,2026-11-20,52310",  # the label the pages show
+        "清远发布,wechat,2026-11-20,48000",
+        "清城区, 微信 ,2026-11-20,3000",  # a common short name, stray spaces
+        "清远抖音,抖音,2026-11-20,9100",
+        "清远高新区,WeChat,2026-11-21,52400",
+    )
+    done = imports.run_import(actor(users["editor"]), "accounts", "fans.csv", "\n".join(rows).encode())
+    assert done.errors == [] and done.rows_written == 5
+    assert AccountSample.objects.get(account=city["zone"], day=dt.date(2026, 11, 20)).followers == 52310
+    assert AccountSample.objects.get(account=douyin).followers == 9100
+    bad = "账号,平台,日期,粉丝数\n清远发布,朋友圈,2026-11-22,1\n".encode()
+    refused = imports.run_import(actor(users["editor"]), "accounts", "fans.csv", bad)
+    message = refused.errors[0]["message"]
+    assert refused.status == ImportStatus.REJECTED and "朋友圈" in message
+    assert "微信公众号（wechat）" in message and "抖音（douyin）" in message  # the values accepted
 
 
 def test_rankings_use_day_seven_figures(users, city):

@@ -561,6 +561,17 @@ def test_the_compliance_check_answers_what_blocks(users, shop, token_for):
     assert list(answer.json()) == ["passed", "findings", "problems", "cautions"] and answer.json()["findings"]
 
 
+def test_the_trial_scripts_superlatives_block_the_sign_off(users, shop, client_for):
+    """A trial's script "史上最强的清远鸡，全网第一，最好吃的鸡" was shown as free of banned advert terms."""
+    session = plan(users, shop, script="史上最强的清远鸡，全网第一，最好吃的鸡！鸡汤最好喝，特效滋补。")
+    check = services.compliance_check(session)
+    flagged = {f["text"]: f["severity"] for f in check["findings"] if f["code"] == "advert"}
+    assert {"史上最强", "全网第一", "最好吃", "最好喝", "特效"} <= set(flagged) and not check["passed"]
+    assert set(flagged.values()) == {"error"}
+    page = client_for("desk").get(f"/live/sessions/{session.pk}/").content.decode()
+    assert "未发现禁用的广告用语" not in page and "史上最强" in page
+
+
 def test_a_minor_host_at_night_is_a_caution_for_the_sign_off_not_a_refusal(users, shop, client_for):
     """A trial booked a 17-year-old (with consent) for 22:30 to 00:30 and the check said nothing."""
     shop["teen"].guardian_consent = True

@@ -56,6 +56,33 @@ def test_advert_terms_are_errors_in_promotional_copy(checker):
     assert checker.check("最低价", strict_advert=True)[0].severity == "error"
 
 
+TRIAL_SCRIPT = "史上最强的清远鸡，全网第一，最好吃的鸡！鸡汤最好喝，特效滋补。"  # the station trial's live script
+
+
+def test_a_live_scripts_superlatives_and_medical_claims_are_errors(checker):
+    flagged = [f for f in checker.check(TRIAL_SCRIPT, strict_advert=True) if f.category == "advert"]
+    assert [f.text for f in flagged] == ["史上最强", "全网第一", "最好吃", "最好喝", "特效"]
+    assert all(f.severity == "error" and "广告法" in f.source and f.message for f in flagged)
+    for text, term in (("全国最正宗的英德红茶", "全国最正宗"), ("销售额第一", "销售额第一"), ("能治疗失眠", "治疗")):
+        assert [f.text for f in checker.check(text, strict_advert=True) if f.category == "advert"] == [term]
+
+
+def test_listed_superlatives_are_flagged_in_any_copy_patterns_only_in_promotional_copy(checker):
+    assert [f.text for f in checker.check(TRIAL_SCRIPT) if f.category == "advert"] == ["全网第一", "最好吃", "最好喝"]
+
+
+NEWS_WITH_SUPERLATIVES = (
+    "最后，气象台提醒：明天最高气温12摄氏度，最低气温3摄氏度。最近一周冷空气频繁，最新消息显示，"
+    "这是有记录以来史上最强的寒潮。医院正全力治疗伤员，电影特效团队也加入了救灾宣传。"
+)
+SCRIPT_WITHOUT_CLAIMS = "最后三单！最近很多朋友问，最新一批刚到，每人最多拍3单，最好提前下单，明天最高气温12摄氏度。"
+
+
+def test_ordinary_words_with_zui_are_not_advert_terms(checker):
+    assert [f for f in checker.check(NEWS_WITH_SUPERLATIVES) if f.category == "advert"] == []
+    assert [f for f in checker.check(SCRIPT_WITHOUT_CLAIMS, strict_advert=True) if f.category == "advert"] == []
+
+
 def test_punctuation(checker):
     rules = [r for _, _, r, _ in found(checker, "会议强调,要落实。。好(这是括号)《通知")]
     assert rules.count("punctuation:half-width") == 1

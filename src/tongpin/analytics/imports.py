@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from tongpin.core import audit, roles
 from tongpin.core.audit import Actor
@@ -114,9 +115,7 @@ def _clean_row(fmt: Format, cells: dict) -> dict:
     if not out["account"]:
         raise RowError(_("账号为空"))
     if fmt.kind == "accounts":
-        out["platform"] = str(cells.get("platform", "")).strip().lower()
-        if out["platform"] not in Platform.values:
-            raise RowError(_("平台“%(p)s”无效") % {"p": out["platform"]})
+        out["platform"] = platform_code(cells.get("platform"))
         out["day"] = _date(cells.get("day"), _("日期"))
         out["followers"] = _count(cells.get("followers"), _("粉丝数"))
         return out
@@ -141,6 +140,39 @@ def _clean_row(fmt: Format, cells: dict) -> dict:
     for name in ("reads", "likes", "wows", "shares", "comments"):
         out[name] = _count(cells.get(name), name)
     return out
+
+
+# Names people write for a platform besides its code and its label (the label is what the pages show).
+PLATFORM_ALIASES = {
+    "微信": Platform.WECHAT,
+    "公众号": Platform.WECHAT,
+    "微信公众平台": Platform.WECHAT,
+    "新浪微博": Platform.WEIBO,
+    "微信视频号": Platform.CHANNELS,
+}
+
+
+def _platform_names() -> dict[str, str]:
+    """Every accepted spelling (casefolded) → code: the code, the Chinese label, the label in the reader's
+    language and the aliases."""
+    names = {code.casefold(): code for code in Platform.values}
+    with translation.override(None):  # the msgids: the Chinese labels, whatever language is active
+        names |= {str(label).casefold(): code for code, label in Platform.choices}
+    names |= {str(label).casefold(): code for code, label in Platform.choices}
+    names |= {alias.casefold(): str(code) for alias, code in PLATFORM_ALIASES.items()}
+    return names
+
+
+def platform_code(raw) -> str:
+    """A platform cell ("wechat", "微信公众号", "微信", "WeChat") as its code; refused with the values accepted."""
+    text = re.sub(r"\s+", "", str(raw or ""))
+    code = _platform_names().get(text.casefold())
+    if code is None:
+        accepted = pgettext("list separator", "、").join(
+            _("%(label)s（%(code)s）") % {"label": label, "code": code} for code, label in Platform.choices
+        )
+        raise RowError(_("平台“%(p)s”无效，可填写：%(v)s") % {"p": text, "v": accepted})
+    return code
 
 
 def _count(raw, label) -> int:

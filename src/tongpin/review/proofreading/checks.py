@@ -390,3 +390,49 @@ def units(text: str) -> list[Finding]:
                 )
             )
     return findings
+
+
+# --- advert claims in promotional copy (strict_advert only) -----------------------------------------------
+# Patterns rather than list terms, and only for promotional copy (live scripts, product claims): in news,
+# 史上最强台风, 电影特效 and 治疗方案 are ordinary words. Each pattern names what it flags; 最后, 最近, 最终, 最新,
+# 最多 (每人最多拍3单), 最高 (最高气温, 最高可省) and 最好 as an adverb (最好提前下单) are left alone.
+_SUPERLATIVE_ADJECTIVES = (
+    "好吃|好喝|好用|好看|好卖|便宜|实惠|划算|优惠|低价|正宗|地道|新鲜|健康|安全|有效|畅销|热销|受欢迎|先进|"
+    "专业|权威|纯正|营养|靠谱|高端|优质|强|优|佳|低(?!气温|温度)|嫩|香|甜|鲜|棒|牛|全|火|大"
+)
+_SUPERLATIVE = re.compile(
+    f"史上最[\u4e00-\u9fff]|(?:全网|全球|全国|全省|全市|全城|世界)?最(?:{_SUPERLATIVE_ADJECTIVES})"
+)
+_NUMBER_ONE = re.compile(
+    "(?:全网|全国|全球|全世界|世界|全省|全市|全城|全行业|行业|同类|品类|销量|销售额|排名|人气|口碑|史上)第一"
+)
+_MEDICAL = re.compile("特效|治疗|疗效|治愈|药效|抗癌|防癌")
+_ADVERT_LAW = "《中华人民共和国广告法》"
+_ADVERT_PATTERNS = (
+    (_SUPERLATIVE, "advert:superlative", f"{_ADVERT_LAW}第九条", "绝对化用语：广告中不得使用“最高级”“最佳”等用语。"),
+    (_NUMBER_ONE, "advert:number-one", f"{_ADVERT_LAW}第九条", "绝对化用语：广告中不得使用“第一”等用语。"),
+    (
+        _MEDICAL,
+        "advert:medical",
+        f"{_ADVERT_LAW}第十七条",
+        "除医疗、药品、医疗器械广告外，广告不得涉及疾病治疗功能，不得使用医疗用语。",
+    ),
+)
+
+
+def advert_claims(text: str) -> list[Finding]:
+    """Absolute terms (最好吃, 史上最强, 全网第一) and medical terms (特效, 治疗) in promotional copy: errors."""
+    return [
+        Finding.at(
+            text,
+            m.start(),
+            m.end(),
+            category="advert",
+            severity=Severity.ERROR,
+            rule=rule,
+            message=message,
+            source=source,
+        )
+        for pattern, rule, source, message in _ADVERT_PATTERNS
+        for m in pattern.finditer(text)
+    ]

@@ -101,7 +101,8 @@ class Checker:
 
     # --- the pass ----------------------------------------------------------------------------------
     def check(self, text: str, *, max_chars: int | None = None, strict_advert: bool = False) -> list[Finding]:
-        """All findings, ordered by position. `strict_advert` makes advert terms errors (promotional copy)."""
+        """All findings, ordered by position. `strict_advert` (promotional copy) makes advert terms errors and adds
+        the advert patterns (最好吃, 史上最强, 全网第一, 特效: checks.advert_claims)."""
         if not text:
             return []
         findings: list[Finding] = []
@@ -114,6 +115,9 @@ class Checker:
                         leaders_at.append((start, end + 1, item))
                     elif not _inside_suggestion(text, start, item):
                         findings.append(self._rule_finding(item, start, end + 1, text, strict_advert))
+        if strict_advert:  # promotional copy: the advert patterns, where no listed advert term was found already
+            listed = {i for f in findings if f.category == "advert" for i in range(f.start, f.end)}
+            findings += [f for f in checks.advert_claims(text) if listed.isdisjoint(range(f.start, f.end))]
         findings += self._leaders(text, leaders_at)
         findings += self._near_misses(text, findings)
         findings += self._punctuation(text)
