@@ -196,6 +196,32 @@ def test_rankings_use_day_seven_figures(users, city):
     assert Article.objects.get(url="https://x/2").figures_age == 12  # no early figure: the first one after
 
 
+def test_figures_typed_again_for_a_day_show_alike_on_the_list_the_api_and_the_ranking(
+    users, city, client_for, token_for
+):
+    """The trial: 12000 typed over a day that had figures was saved and ranked, but the list and the API kept the
+    old reads (the typed figures were chosen, then the stale article saved over them)."""
+    imports.run_import(actor(users["editor"]), "wechat", "wx.csv", GOOD)
+    second = Article.objects.get(url="https://mp.weixin.qq.com/s/b")
+    assert (second.reads, second.figures_age) == (3200, 7)
+    page = client_for("chief").post(f"/analytics/articles/{second.pk}/figures/",
+                                    {"observed_on": "2026-11-23", "reads": 12000, "likes": 41, "wows": 12,
+                                     "shares": 30, "comments": 2})  # fmt: skip
+    assert page.status_code == 302
+    assert MetricSample.objects.get(article=second, observed_on=dt.date(2026, 11, 23)).reads == 12000
+    second.refresh_from_db()
+    assert (second.reads, second.likes) == (12000, 41)
+    listed = client_for("chief").get(f"/analytics/accounts/{city['zone'].pk}/").content.decode()
+    assert "<td>12000</td>" in listed and "<td>3200</td>" not in listed
+    answered = api(Client(), "get", f"/analytics/accounts/{city['zone'].pk}/articles", token_for("desk")).json()
+    assert next(a for a in answered if a["id"] == second.pk)["reads"] == 12000
+    day = AccountDay.objects.get(account=city["zone"], day=dt.date(2026, 11, 16))
+    assert (day.R, day.L) == (100001 + 12000, 800 + 41)
+    typed = api(Client(), "post", f"/analytics/articles/{second.pk}/figures", token_for("editor"),
+                {"observed_on": "2026-11-23", "reads": 13000})  # fmt: skip
+    assert typed.json()["reads"] == 13000 == Article.objects.get(pk=second.pk).reads
+
+
 def test_ranking_order_movement_and_ties(users, city):
     data = _csv(
         # week of 8–14 Nov: 清远发布 leads; week of 15–21 Nov: 清远高新区 overtakes

@@ -83,17 +83,42 @@ def test_the_demo_report_has_its_flood_stories_in_the_flood_area_and_reads_on_it
     from tongpin.partners.models import Partner
     from tongpin.web.demo import load_demo
 
-    from .publishing_support import drain
-
-    load_demo()
-    drain()  # the demo's stories go out through the real pipeline
+    load_demo()  # the demo's stories go out through the real pipeline, on their own days in the past
     em = Partner.objects.get(slug="jx-yjgl")
-    data = reports.report_data(em, *reports.bounds("quarter", timezone.localdate()))
+    today = timezone.localdate()
+    data = reports.report_data(em, today - dt.timedelta(days=90), today)  # the demo's stories: 30 to 60 days ago
     areas = dict(data["areas"])
     assert areas["防汛抗旱"] >= 1 and areas["防灾减灾"] >= 1
     reads = [story["reads"] for story in data["top"]]
     assert data["story_count"] >= 3 and sum(1 for r in reads if r > 0) >= 2
     assert sum(reads) == data["story_reads"] > 0
+
+
+def test_the_demo_reports_count_a_story_in_the_month_the_portal_dates_it(partners):
+    """The trial: the portal dated the demo's stories by their demo days while they were published the day the demo
+    was built, so the report of the month the portal showed said 0 stories. Now both use the publication date."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from tongpin.core.models import User
+    from tongpin.newsroom.models import Story
+    from tongpin.newsroom.publish import with_published_at
+    from tongpin.partners.models import Partner
+    from tongpin.web.demo import load_demo
+
+    load_demo()
+    em = Partner.objects.get(slug="jx-yjgl")
+    liaison = Client()
+    liaison.force_login(User.objects.get(username="liaison_em"))
+    portal = liaison.get("/portal/").content.decode().split('id="published"')[1]
+    stories = with_published_at(Story.objects.filter(partner=em, status="published"))
+    assert len(stories) == 3
+    for story in stories:
+        day = timezone.localtime(story.published_at).date()
+        assert day < timezone.localdate()  # its day in the demo's past, not the day the demo was built
+        assert f'{story.title}</a> <span class="muted">{day:%Y-%m-%d}</span>' in portal
+        month = reports.report_data(em, *reports.bounds("month", day))
+        assert story.title in [entry["title"] for entry in month["top"]], (story.title, day)
 
 
 def test_the_commitments_table_measures_the_reports_own_periods_not_the_one_running_today(users, partners, sink):

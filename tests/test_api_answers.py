@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import Min
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from ninja.responses import NinjaJSONEncoder
@@ -17,6 +18,7 @@ from tongpin.alerts.models import Coverage, SenderCertificate, SenderIdentity
 from tongpin.api import api as ninja_api
 from tongpin.core.roles import Role
 from tongpin.newsroom.models import Asset, Revision, Story
+from tongpin.publishing.models import Delivery
 from tongpin.review import proofing
 from tongpin.review.models import ReviewRun
 
@@ -52,6 +54,9 @@ def story_json(story: Story) -> dict:
         "authors": [{"id": a.pk, "username": a.username, "name": str(a)} for a in story.authors.all()],
         "created_at": story.created_at,
         "updated_at": story.updated_at,
+        "published_at": Delivery.objects.filter(rendition__publication__source_type="story",
+                                                rendition__publication__source_id=story.pk, state="success",
+                                                action="publish").aggregate(first=Min("delivered_at"))["first"],
     }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from tongpin.cli import REFUSED
 from tongpin.core.models import User
@@ -57,15 +58,21 @@ def test_demo_loads_once(db):
     assert counts[0] == len(DEMO_USERS) and counts[1] == len(STORIES)
     assert load_demo() is False
     assert (User.objects.count(), Story.objects.count(), Revision.objects.count()) == counts
-    # Demo stories meant to be published go through the real pipeline: queued, then delivered by a worker.
-    assert not Story.objects.filter(status="published").exists()
-    from tongpin.publishing.dispatcher import Dispatcher
+    # Demo stories meant to be published go through the real pipeline (queued, sent by the channels' transmitters,
+    # published once delivered), dated on their own day in the demo's past: the publication date the portal, the
+    # API and partner reports use is two hours after the story's own "days ago", not the day the demo was built.
+    import datetime as dt
+
+    from tongpin.newsroom.publish import with_published_at
     from tongpin.publishing.models import Delivery
 
-    assert Delivery.objects.filter(state="pending").exists()
-    Dispatcher(threads=2, poll=0.01).run(once=True)
     assert set(Delivery.objects.values_list("state", flat=True)) == {"success"}
-    assert Story.objects.filter(status="published").exists()
+    meant = {title: days for title, _a, _p, status, *_rest, days in STORIES if status == "published"}
+    published = with_published_at(Story.objects.filter(status="published"))
+    assert {story.title for story in published} == set(meant)
+    for story in published:
+        assert story.published_at - story.created_at == dt.timedelta(hours=2), story.title
+        assert (timezone.now() - story.created_at).days == meant[story.title], story.title
 
 
 def test_the_demo_has_an_officer_on_duty_and_a_drill_channel(db):

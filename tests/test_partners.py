@@ -327,3 +327,27 @@ def test_a_partners_staff_page_hides_other_partners_and_refuses_a_liaison_their_
     assert liaison.get("/partners/zone/").status_code == 404  # another partner: as if it did not exist
     assert liaison.get("/partners/em/").status_code == 403  # their own: the portal shows it, not this page
     assert client_for("editor").get("/partners/zone/").status_code == 200
+
+
+def test_the_portal_lists_published_work_by_the_day_it_went_out(users, partners, sink, client_for):
+    """A partner's 已发布作品 show the day each story first reached a channel — the day the partner report counts
+    it on — newest first, not the day the story was last edited; a published story with nothing delivered (none
+    in life: status follows delivery) falls back to that day."""
+    from tongpin.newsroom.models import Story, StoryStatus
+
+    em = partners["em"]
+    [app] = channels(users, sink, "app")
+    october, _ = published(users, em, [app], "十月的稿件", dt.date(2026, 10, 6))
+    november, _ = published(users, em, [app], "十一月的稿件", dt.date(2026, 11, 5))
+    Story.objects.filter(pk=october.pk).update(updated_at=dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC))
+    Story.objects.filter(pk=november.pk).update(updated_at=dt.datetime(2026, 9, 1, 9, tzinfo=dt.UTC))
+    august = dt.datetime(2026, 8, 2, 9, tzinfo=dt.UTC)
+    bare = Story.objects.create(title="没有送达的稿件", partner=em, status=StoryStatus.PUBLISHED,
+                                created_by=users["reporter"], updated_at=august)  # fmt: skip
+    page = client_for("liaison_em").get("/portal/").content.decode()
+    section = page.split('id="published"')[1].split("</section>")[0]
+    rows = [line for line in section.splitlines() if "<li>" in line]
+    assert [("十一月的稿件" in r, "十月的稿件" in r, bare.title in r) for r in rows] == [
+        (True, False, False), (False, True, False), (False, False, True)]  # fmt: skip
+    assert "2026-11-05" in rows[0] and "2026-10-06" in rows[1] and "2026-08-02" in rows[2]
+    assert "2026-09-01" not in section and "2026-11-20" not in section

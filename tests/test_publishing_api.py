@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 from defusedxml import ElementTree
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from tongpin.core.models import AuditEvent
@@ -56,6 +57,31 @@ def test_publish_by_api_then_read_the_publication(client, users, token_for, sink
     assert story.status == StoryStatus.PUBLISHED
     listed = api(client, "get", f"/stories/{story.pk}/publications", token_for("editor")).json()
     assert [p["id"] for p in listed] == [publication["id"]]
+
+
+def test_a_story_published_through_the_pipeline_answers_when_it_first_reached_a_channel(
+    client, users, token_for, sink
+):
+    """`published_at` is the first successful delivery — the date partner reports and commitments count by —
+    null before anything went out, and it stays that first date when the story goes out again elsewhere."""
+    first, second = (make_channel(users["admin"], "app", "webhook", slug=f"app-{n}", url=sink.url, secret="k")
+                     for n in (1, 2))  # fmt: skip
+    story = approved_story(users["reporter"], title="汛期山洪防御要点")
+    path = f"/stories/{story.pk}"
+    assert api(client, "get", path, token_for("editor")).json()["published_at"] is None
+    api(client, "post", f"{path}/publish", token_for("desk"), {"channels": [first.pk]})
+    assert api(client, "get", path, token_for("editor")).json()["published_at"] is None  # queued, not out yet
+    drain()
+    delivered = Delivery.objects.get(channel=first).delivered_at
+    answered = api(client, "get", path, token_for("editor")).json()
+    assert answered["status"] == StoryStatus.PUBLISHED
+    assert answered["published_at"] is not None
+    assert answered["published_at"] == DjangoJSONEncoder().default(delivered)
+    Delivery.objects.filter(channel=first).update(delivered_at=delivered - timedelta(days=3))
+    api(client, "post", f"{path}/publish", token_for("desk"), {"channels": [second.pk]})
+    drain()
+    again = api(client, "get", path, token_for("editor")).json()["published_at"]
+    assert again == DjangoJSONEncoder().default(delivered - timedelta(days=3))
 
 
 def test_publish_at_a_time_and_hold_then_edit_and_release(client, users, token_for, sink):

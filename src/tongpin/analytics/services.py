@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongpin.core import records, roles
+from tongpin.core import audit, records, roles
 from tongpin.core.audit import Actor
 from tongpin.core.errors import FieldError, NotFound, ValidationFailed
 from tongpin.partners.scope import partner_scope
@@ -63,8 +63,11 @@ def enter_figures(actor: Actor, article: Article, observed_on: dt.date, figures:
             defaults={**figures, "age_days": (observed_on - article.day).days, "source": f"manual:{actor.name}"},
         )
         rollups.refresh(choose_figures({article.pk}))
-        records.save(actor, article, {"figures": [None, figures], "observed_on": [None, str(observed_on)]},
-                     "analytics.manual")  # fmt: skip
+        # The article's figures are `choose_figures`' to set (the list, the API and the roll-ups all read them):
+        # saving the instance held here would put back the figures it was loaded with. Record only.
+        audit.record(actor, "analytics.manual", article,
+                     {"figures": [None, figures], "observed_on": [None, str(observed_on)]})  # fmt: skip
+    article.refresh_from_db()
     return sample
 
 

@@ -23,7 +23,7 @@ from .downloads import asset_response, export_response
 from .listing import MAX_PAGE, StoryFilters, StoryRow, list_stories
 from .maintenance import request_reindex
 from .models import Asset, Story
-from .publish import publish_story, story_ninjs
+from .publish import publish_story, published_at, story_ninjs
 from .stories import StoryInput
 
 router = Router(tags=["stories"])
@@ -76,10 +76,17 @@ class StoryOut(Schema):
     authors: list[AuthorOut]
     created_at: dt.datetime
     updated_at: dt.datetime
+    published_at: dt.datetime | None = Field(
+        None, description="when the story first reached a channel (its first successful delivery); null until then"
+    )
 
     @staticmethod
     def resolve_partner(story: Story) -> str | None:
         return story.partner.slug if story.partner_id else None
+
+    @staticmethod
+    def resolve_published_at(story: Story) -> dt.datetime | None:
+        return published_at(story)
 
     @staticmethod
     def resolve_tags(story: Story) -> list[str]:

@@ -10,6 +10,8 @@ from dataclasses import asdict
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from tongpin.core import roles
@@ -18,7 +20,7 @@ from tongpin.core.errors import Conflict, FieldError
 from tongpin.planning.services import story_delivered
 from tongpin.publishing import services as publishing
 from tongpin.publishing.feeds import ninjs
-from tongpin.publishing.models import Priority, Publication, PublicationState
+from tongpin.publishing.models import Delivery, DeliveryAction, DeliveryState, Priority, Publication, PublicationState
 from tongpin.publishing.plugins import Content, formatter_for
 
 from .models import AssetKind, Story, StoryStatus
@@ -117,6 +119,35 @@ def check_release(publication: Publication) -> None:
         raise Conflict(
             FieldError("stale_version", _("稿件在准备发布后已有新版本，请重新准备发布。"), "publication")
         )
+
+
+def _first_delivery(story_ref, live_only: bool) -> Subquery:
+    sent = Delivery.objects.filter(
+        action=DeliveryAction.PUBLISH,
+        state=DeliveryState.SUCCESS,
+        delivered_at__isnull=False,
+        rendition__publication__source_type=SOURCE,
+        rendition__publication__source_id=story_ref,
+    )
+    if live_only:
+        sent = sent.exclude(rendition__publication__state=PublicationState.WITHDRAWN)
+    return Subquery(sent.order_by("delivered_at").values("delivered_at")[:1])
+
+
+def with_published_at(stories: QuerySet[Story]) -> QuerySet[Story]:
+    """`stories` each with `published_at`: when it first reached a channel (its earliest successful publishing
+    delivery) — the day commitments and partner reports count it on, so the same everywhere. Publications
+    withdrawn since are passed over while another still stands; None while nothing has gone out."""
+    ref = OuterRef("pk")
+    return stories.annotate(published_at=Coalesce(_first_delivery(ref, True), _first_delivery(ref, False)))
+
+
+def published_at(story: Story) -> datetime | None:
+    """`with_published_at` for one story (the API's `published_at`)."""
+    found = getattr(story, "published_at", None)
+    if found is not None:
+        return found
+    return with_published_at(Story.objects.filter(pk=story.pk)).values_list("published_at", flat=True).first()
 
 
 def mark_published(sender, publication: Publication, old: str, new: str, **kwargs) -> None:

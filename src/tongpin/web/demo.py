@@ -8,6 +8,7 @@ times: it creates what is missing and changes nothing that exists.
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from tongpin.alerts.models import Coverage, DutyContact, DutyShift, ReleasePolicy, SenderIdentity
@@ -19,8 +20,10 @@ from tongpin.newsroom import stories as story_service
 from tongpin.newsroom.models import Story, StoryStatus
 from tongpin.newsroom.publish import publish_story
 from tongpin.partners.models import Liaison, Partner
+from tongpin.publishing import queue
 from tongpin.publishing.channels_admin import ChannelInput, create_channel
-from tongpin.publishing.models import Channel
+from tongpin.publishing.dispatcher import parcel_for, transmit
+from tongpin.publishing.models import Channel, Delivery, DeliveryState, Publication
 from tongpin.review import workflow
 from tongpin.review.models import ProofRuleChange, RosterEntry
 
@@ -325,6 +328,25 @@ def _review(story: Story, status: str, users: dict) -> None:
         workflow.decide(Actor(user=users[reviewer], via="demo"), story.pk, "approve", "同意")
 
 
+def _delivered_back_then(publication: Publication, at: dt.datetime) -> None:
+    """Send a demo publication's deliveries now, as a worker would (claim, transmit, record), but recorded as of
+    `at`: the demo's history happened on its own days. A send that fails is left to the worker to retry."""
+    worker = "demo"
+    queued = Delivery.objects.filter(rendition__publication=publication, state=DeliveryState.PENDING)
+    ids = list(queued.values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=ids).update(
+        state=DeliveryState.IN_PROGRESS, claimed_by=worker, lease_until=timezone.now() + dt.timedelta(minutes=5),
+        attempts=F("attempts") + 1, created_at=at, due_at=at, started_at=at,
+    )  # fmt: skip
+    Publication.objects.filter(pk=publication.pk).update(created_at=at, released_at=at)
+    results = []
+    for delivery in Delivery.objects.filter(pk__in=ids).select_related("channel", "rendition__publication"):
+        result = transmit(delivery, parcel_for(delivery), worker)
+        result.started_at = result.finished_at = at
+        results.append(result)
+    queue.record_results(worker, results)
+
+
 # A test channel, so a drill can be run from the duty console (Actual warnings never go to it).
 DRILL_CHANNEL = ("drill-sms", "演练用短信（测试渠道，文件投递）", "sms", "file_drop", {"folder": "drill"})
 
@@ -427,7 +449,8 @@ def load_demo() -> bool:
         when = timezone.now() - dt.timedelta(days=days_ago)
         Story.objects.filter(pk=story.pk).update(created_at=when, updated_at=when)
         if status == StoryStatus.PUBLISHED:
-            # Through the real pipeline: the worker delivers and the story becomes published.
+            # Through the real pipeline: queued, sent by the channels' transmitters, and published once delivered —
+            # on its day in the demo's past, so the portal, the API and the partner reports date it alike.
             wanted = [
                 c.pk
                 for c in channels_by_slug.values()
@@ -435,7 +458,8 @@ def load_demo() -> bool:
                 and (c.kind in story.channel_intentions or c.partner_id == story.partner_id)
             ]
             if wanted:
-                publish_story(Actor(user=users["chief"], via="demo"), story.pk, wanted)
+                publication = publish_story(Actor(user=users["chief"], via="demo"), story.pk, wanted)
+                _delivered_back_then(publication, min(when + dt.timedelta(hours=2), timezone.now()))
             else:
                 Story.objects.filter(pk=story.pk).update(status=status)
         created = True

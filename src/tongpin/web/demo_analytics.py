@@ -5,13 +5,14 @@ dashboards, commitments and reports have something true to show."""
 import datetime as dt
 import random
 
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from tongpin.analytics import imports
 from tongpin.analytics.models import Account, PeerGroup
 from tongpin.core.audit import Actor
 from tongpin.partners.services import save_commitment
-from tongpin.publishing.models import Rendition
+from tongpin.publishing.models import DeliveryState, Rendition
 
 # group, account name, partner slug or None, channel slug or None, typical reads of a headline
 ACCOUNTS = [
@@ -71,15 +72,19 @@ def _story_posts(rng: random.Random, wechat, today: dt.date) -> list[str]:
     lines = []
     station = next(name for _group, name, _partner, channel, _reads in ACCOUNTS if channel == "wechat")
     partner_accounts = {partner: name for _group, name, partner, _channel, _reads in ACCOUNTS if partner}
-    renditions = Rendition.objects.filter(channel=wechat, publication__partner__isnull=False)
+    renditions = Rendition.objects.filter(channel=wechat, publication__partner__isnull=False).annotate(
+        out=Min("deliveries__delivered_at", filter=Q(deliveries__state=DeliveryState.SUCCESS))
+    )
     for rendition in renditions.select_related("publication__partner"):
         title = rendition.publication.title
         own = partner_accounts.get(rendition.publication.partner.slug)
         posters = [(station, 20000)] + ([(own, 4000)] if own else [])
+        day = timezone.localtime(rendition.out).date() if rendition.out else today  # posted the day it went out
+        observed = min(day + dt.timedelta(days=7), today)
         for name, typical in posters:
             reads = int(typical * rng.uniform(0.6, 1.4))
             lines.append(
-                f"{name},{title},https://mp.weixin.qq.com/s/demo-story-{name}-{rendition.pk},{today} 12:00,3,"
-                f"{reads},{reads // 50},{reads // 120},{reads // 30},{reads // 300},{today}"
+                f"{name},{title},https://mp.weixin.qq.com/s/demo-story-{name}-{rendition.pk},{day} 12:00,3,"
+                f"{reads},{reads // 50},{reads // 120},{reads // 30},{reads // 300},{observed}"
             )
     return lines

@@ -5,11 +5,13 @@ partner's portal with ?partner=<slug>; a liaison always gets their own, whatever
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.utils import timezone
 
 from tongpin.core import roles
 from tongpin.newsroom.models import Story, StoryStatus
+from tongpin.newsroom.publish import with_published_at
 from tongpin.partners.fulfilment import agreement_fulfilment
 from tongpin.partners.models import ActionState, AgreementStatus, Partner
 from tongpin.partners.scope import partner_scope
@@ -39,10 +41,12 @@ def portal(request):
     partner = _portal_partner(request)
     today = timezone.localdate()
     agreements = [(a, agreement_fulfilment(a)) for a in partner.agreements.exclude(status=AgreementStatus.DRAFT)]
+    # By the day each went out (the day the partner report counts it on); the last edit where nothing has.
+    stories = Story.objects.filter(partner=partner, status=StoryStatus.PUBLISHED).only("title", "updated_at")
     published = (
-        Story.objects.filter(partner=partner, status=StoryStatus.PUBLISHED)
-        .order_by("-updated_at")
-        .only("title", "updated_at")
+        with_published_at(stories)
+        .annotate(shown_on=Coalesce("published_at", "updated_at"))
+        .order_by("-shown_on", "-id")
     )
     key_dates = KeyDate.objects.filter(is_active=True).filter(Q(partner=partner) | Q(partner__isnull=True))
     return render(
