@@ -136,6 +136,11 @@ def test_compliance_sign_off_and_going_live(users, shop):
     with pytest.raises(Conflict) as error:
         services.move_session(actor(users["desk"]), signed, SessionStatus.LIVE)
     assert codes(error) == {"changed_since_sign_off"}
+    # The page says so before anyone tries to go live (the trial saw 已签字确认 and 未发现… after the change).
+    page = Client()
+    page.force_login(users["desk"])
+    shown = page.get(f"/live/sessions/{signed.pk}/").content.decode()
+    assert 'id="stale-sign-off"' in shown and "签字已不再有效" in shown and "签字确认。" not in shown
     shop["tea"].claims = "高山茶园，传统工艺。"
     shop["tea"].save()
     live = services.move_session(actor(users["desk"]), signed, SessionStatus.LIVE, confirm_early=True)

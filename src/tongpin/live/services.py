@@ -379,6 +379,12 @@ def compliance_check(session: LiveSession) -> dict:
     return {"text": text, "findings": findings, "problems": problems, "cautions": cautions, "passed": not blocking}
 
 
+def changed_since_sign_off(session: LiveSession) -> bool:
+    """Whether the script or a product's claims changed after the sign-off: it no longer covers what will be said
+    (the session may not go live until someone signs again)."""
+    return session.signed_off_at is not None and compliance_text(session) != session.checked_text
+
+
 def sign_off(actor: Actor, session: LiveSession) -> LiveSession:
     """A named person signs off the checked text; refused while anything blocks. The text and findings are kept."""
     roles.require(actor.user, roles.LIVE_SIGNOFF)
@@ -450,7 +456,7 @@ def move_session(actor: Actor, session: LiveSession, status: str, confirm_early:
         if status == SessionStatus.LIVE:
             if session.signed_off_at is None:
                 raise Conflict(FieldError("not_signed_off", _("开播前须通过合规审核并由审核人签字。")))
-            if compliance_text(session) != session.checked_text:
+            if changed_since_sign_off(session):
                 raise Conflict(FieldError("changed_since_sign_off", _("脚本或商品说明在审核后有改动，请重新审核。")))
             if early and not confirm_early:
                 when = timezone.localtime(session.starts_at).strftime("%m-%d %H:%M")

@@ -88,6 +88,7 @@ def session_detail(request, session_id: int):
             "hosts": session.hosts.select_related("anchor"),
             "run_sheet": services.run_sheet(session),
             "check": services.compliance_check(session) if editable else None,
+            "stale": editable and services.changed_since_sign_off(session),
             "result": result,
             "form": form if session.status in (SessionStatus.LIVE, SessionStatus.REVIEWED) else None,
             "can_manage": can_manage,
