@@ -624,3 +624,14 @@ def test_a_renewed_document_replaces_the_expired_one_and_a_document_can_be_delet
     answer = api(client, "delete", path, token_for("desk"))
     assert answer.status_code == 200 and answer.json()["documents"] == []
     assert [p["code"] for p in services.compliance_check(session)["problems"]] == ["no_documents"]
+
+
+def test_an_anchors_login_is_chosen_among_people_who_can_be_given_work(users, shop, client_for):
+    """The trial: the login list offered the security administrator and a warning agency's API-only account."""
+    from lxml import html
+
+    page = client_for("desk").get("/live/anchors/new/").content
+    offered = {o.text_content().strip() for o in html.fromstring(page).xpath('//select[@name="user"]/option')}
+    assert str(users["reporter"]) in offered and str(users["desk"]) in offered
+    for name in ("admin", "secadmin", "auditor", "liaison_em"):
+        assert str(users[name]) not in offered, name

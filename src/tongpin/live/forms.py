@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from tongpin.core.errors import DomainError
 from tongpin.core.files import check_upload
 from tongpin.core.forms import ListField
-from tongpin.partners.forms import DATE, DATETIME
+from tongpin.core.models import User
+from tongpin.partners.forms import DATE, DATETIME, staff_users
 from tongpin.partners.models import Partner
 
 from .models import Anchor, LiveSession, Product, ProductDocument, Qualification
@@ -28,6 +29,13 @@ def enterprises():
 class AnchorForm(forms.ModelForm):
     skills = ListField(label=_("擅长"), required=False)
     categories = ListField(label=_("带货品类"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A host's login is someone who can be given work (their assignments are checked against sessions): not a
+        # 三员 administrator, a liaison or a warning agency's sender account. One already linked stays choosable.
+        linked = User.objects.filter(pk=self.instance.user_id) if self.instance.user_id else User.objects.none()
+        self.fields["user"].queryset = (staff_users() | linked).distinct()
 
     class Meta:
         model = Anchor
