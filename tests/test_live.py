@@ -635,3 +635,31 @@ def test_an_anchors_login_is_chosen_among_people_who_can_be_given_work(users, sh
     assert str(users["reporter"]) in offered and str(users["desk"]) in offered
     for name in ("admin", "secadmin", "auditor", "liaison_em"):
         assert str(users[name]) not in offered, name
+
+
+def test_editing_a_session_keeps_its_run_sheet(users, shop, client_for):
+    """The trial: changing only the script on the edit page rebuilt the run sheet — every product 5 minutes, talking
+    points gone, order lost. Products kept keep their place and minutes; a new one goes last; one unchosen leaves."""
+    desk = actor(users["desk"])
+    chicken = services.save_product(desk, {"partner": shop["enterprise"], "name": "清远鸡", "price": Decimal("98")})
+    ProductDocument.objects.create(product=chicken, kind="inspection", expires_on=TODAY() + dt.timedelta(days=90))
+    honey = services.save_product(desk, {"partner": shop["enterprise"], "name": "蜂蜜", "price": Decimal("58")})
+    ProductDocument.objects.create(product=honey, kind="inspection", expires_on=TODAY() + dt.timedelta(days=90))
+    values = {"title": "年货专场", "partner": shop["enterprise"], "platform": "douyin", "account": "@清远台",
+              "starts_at": _at(3), "ends_at": _at(3, 21), "script": "欢迎。"}  # fmt: skip
+    lineup = [{"product": chicken, "minutes": 15, "talking_points": "散养"},
+              {"product": shop["tea"], "minutes": 20, "talking_points": "高山"}]  # fmt: skip
+    session = services.save_session(desk, values, [(shop["adult"], SessionHost.Role.HOST)], lineup)
+
+    def edit(products, script):
+        form = {"title": "年货专场", "partner": shop["enterprise"].pk, "platform": "douyin", "account": "@清远台",
+                "starts_at": f"{_at(3):%Y-%m-%dT%H:%M}", "ends_at": f"{_at(3, 21):%Y-%m-%dT%H:%M}", "script": script,
+                "hosts": [shop["adult"].pk], "products": [p.pk for p in products]}  # fmt: skip
+        answer = client_for("desk").post(f"/live/sessions/{session.pk}/edit/", form)
+        assert answer.status_code == 302, answer.content.decode()[:2000]
+        return [(i.product.name, i.minutes, i.talking_points) for i in session.lineup.order_by("position", "pk")]
+
+    assert edit([shop["tea"], chicken], "欢迎来到直播间。") == [("清远鸡", 15, "散养"), ("英德红茶", 20, "高山")]
+    added = edit([shop["tea"], chicken, honey], "欢迎。")
+    assert added == [("清远鸡", 15, "散养"), ("英德红茶", 20, "高山"), ("蜂蜜", 5, "")]
+    assert edit([honey, shop["tea"]], "欢迎。") == [("英德红茶", 20, "高山"), ("蜂蜜", 5, "")]

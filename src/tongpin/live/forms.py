@@ -103,7 +103,7 @@ class SessionForm(forms.ModelForm):
         queryset=Product.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("按列表顺序排入流程单，讲解要点取商品卖点"),
+        help_text=_("新选的商品按列表顺序排在流程单最后，讲解要点取商品卖点；已排入的保持原顺序和时长"),
     )
 
     class Meta:

@@ -43,8 +43,18 @@ def session_list(request):
 def _save_session(actor, values: dict, session=None):
     hosts = [(a, SessionHost.Role.HOST) for a in values.pop("hosts")]
     hosts += [(a, SessionHost.Role.ASSISTANT) for a in values.pop("assistants", []) if a not in dict(hosts)]
-    lineup = [{"product": p, "minutes": 5, "talking_points": ""} for p in values.pop("products", [])]
-    return services.save_session(actor, values, hosts, lineup, session)
+    return services.save_session(actor, values, hosts, _lineup(values.pop("products", []), session), session)
+
+
+def _lineup(products: list, session=None) -> list[dict]:
+    """The run order from the form's product choice (a set): products already on the session keep their place,
+    minutes and talking points (the trial lost the run sheet on every edit of the script); new ones go last with
+    five minutes each; products no longer chosen leave."""
+    chosen = {p.pk: p for p in products}
+    kept = [] if session is None else [i for i in session.lineup.order_by("position", "pk") if i.product_id in chosen]
+    lineup = [{"product": chosen[i.product_id], "minutes": i.minutes, "talking_points": i.talking_points} for i in kept]
+    held = {i.product_id for i in kept}
+    return lineup + [{"product": p, "minutes": 5, "talking_points": ""} for p in products if p.pk not in held]
 
 
 @page_needs(roles.LIVE_MANAGE)
