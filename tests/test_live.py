@@ -130,6 +130,9 @@ def test_compliance_sign_off_and_going_live(users, shop):
     assert "已于" in error.value.errors[0].message  # the inspection report lapses before the session
     ProductDocument.objects.filter(product=shop["tea"]).update(expires_on=TODAY() + dt.timedelta(days=90))
     signed = services.sign_off(actor(users["chief"]), session)
+    chief = Client()
+    chief.force_login(users["chief"])
+    assert "审核通过并签字" not in chief.get(f"/live/sessions/{signed.pk}/").content.decode()  # signed: not offered
     assert signed.signed_off_by == users["chief"] and "英德红茶" in signed.checked_text
     shop["tea"].claims = "全国第一的红茶。"
     shop["tea"].save()
@@ -141,6 +144,7 @@ def test_compliance_sign_off_and_going_live(users, shop):
     page.force_login(users["desk"])
     shown = page.get(f"/live/sessions/{signed.pk}/").content.decode()
     assert 'id="stale-sign-off"' in shown and "签字已不再有效" in shown and "签字确认。" not in shown
+    assert "审核通过并签字" in chief.get(f"/live/sessions/{signed.pk}/").content.decode()  # signing again is offered
     shop["tea"].claims = "高山茶园，传统工艺。"
     shop["tea"].save()
     live = services.move_session(actor(users["desk"]), signed, SessionStatus.LIVE, confirm_early=True)

@@ -90,6 +90,9 @@ def session_detail(request, session_id: int):
         return form
     editable = session.status in (SessionStatus.PLANNED, SessionStatus.REHEARSED)
     early = services.early_by(session) if editable else None  # going live now would be this early
+    stale = editable and services.changed_since_sign_off(session)
+    # Signing is offered where the sign-off is missing or no longer covers the text.
+    may_sign = roles.can(request.user, roles.LIVE_SIGNOFF) and editable and (stale or not session.signed_off_at)
     return render(
         request,
         "live/session.html",
@@ -98,11 +101,11 @@ def session_detail(request, session_id: int):
             "hosts": session.hosts.select_related("anchor"),
             "run_sheet": services.run_sheet(session),
             "check": services.compliance_check(session) if editable else None,
-            "stale": editable and services.changed_since_sign_off(session),
+            "stale": stale,
             "result": result,
             "form": form if session.status in (SessionStatus.LIVE, SessionStatus.REVIEWED) else None,
             "can_manage": can_manage,
-            "can_sign": roles.can(request.user, roles.LIVE_SIGNOFF) and editable,
+            "can_sign": may_sign,
             "moves": [(m, services.MOVE_LABELS[m]) for m in sorted(services.MOVES.get(session.status, set()))]
             if can_manage
             else [],
