@@ -564,3 +564,18 @@ def test_a_liaison_without_reports_is_told_who_prepares_them_and_whom_to_ask(use
     assert "合作报告由电视台编制" in alone and "请联系电视台负责贵单位的同事" not in alone
     # station staff make the reports themselves: not told this
     assert "合作报告由电视台编制" not in client_for("desk").get("/reports/").content.decode()
+
+
+def test_a_ranking_whose_figures_are_not_final_is_marked_provisional(users, city, client_for):
+    """The trial: the dashboard and reports marked the current month 暂定, the rankings page did not."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    editor, group = client_for("editor"), city["group"].pk
+    today = timezone.localdate()
+    current = editor.get(f"/analytics/rankings/?group={group}&period=month&date={today}&formula=14.2").content.decode()
+    assert 'id="provisional"' in current and "暂定" in current
+    old = today - dt.timedelta(days=60)
+    past = editor.get(f"/analytics/rankings/?group={group}&period=week&date={old}&formula=14.2").content.decode()
+    assert 'id="provisional"' not in past and "暂定" not in past

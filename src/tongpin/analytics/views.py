@@ -1,6 +1,7 @@
 """Analytics pages: the dashboard, rankings, accounts and peer groups, imports (with templates), figures typed
 in by hand, partner reports. Thin: services and the pure modules decide."""
 
+import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -70,7 +71,11 @@ def rankings(request):
         return table_response(
             f"{group.name}-{span.label}", headers, table, fmt, actor_from_request(request), "analytics.ranking"
         )
-    return render(request, "analytics/rankings.html", {"form": form, "group": group, "rows": rows, "span": span})
+    # A period's ranking is final once its last articles have their day-7 figures (as the dashboard says of months).
+    final_on = span.last + dt.timedelta(days=imports.RANKING_AGE) if span is not None else None
+    provisional = final_on is not None and final_on > timezone.localdate()
+    context = {"form": form, "group": group, "rows": rows, "span": span}
+    return render(request, "analytics/rankings.html", {**context, "provisional": provisional, "final_on": final_on})
 
 
 @page_needs(roles.METRICS_VIEW)
