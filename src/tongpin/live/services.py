@@ -204,26 +204,21 @@ def session_bookings(assignments: list) -> list[list]:
     return found
 
 
-def _session_text(anchor: Anchor, session: LiveSession) -> str:
-    starts, ends = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+def _window(starts_at: dt.datetime, ends_at: dt.datetime) -> dict[str, str]:
+    """A time window as the clash messages say it: 12-07 14:00 — 17:00 (the end's day only when it differs)."""
+    starts, ends = timezone.localtime(starts_at), timezone.localtime(ends_at)
     until = ends.strftime("%H:%M" if ends.date() == starts.date() else "%m-%d %H:%M")
-    return _("%(a)s 在 %(s)s—%(e)s 主持直播“%(t)s”。") % {
-        "a": anchor,
-        "s": starts.strftime("%m-%d %H:%M"),
-        "e": until,
-        "t": session.title,
-    }
+    return {"s": starts.strftime("%m-%d %H:%M"), "e": until}
+
+
+def _session_text(anchor: Anchor, session: LiveSession) -> str:
+    window = _window(session.starts_at, session.ends_at)
+    return _("%(a)s 在 %(s)s—%(e)s 主持直播“%(t)s”。") % {"a": anchor, **window, "t": session.title}
 
 
 def _clash_text(anchor: Anchor, booking) -> str:
-    starts, ends = timezone.localtime(booking.starts_at), timezone.localtime(booking.ends_at)
-    until = ends.strftime("%H:%M" if ends.date() == starts.date() else "%m-%d %H:%M")
-    return _("主播 %(a)s 在 %(s)s—%(e)s 已有派单“%(t)s”。") % {
-        "a": anchor,
-        "s": starts.strftime("%m-%d %H:%M"),
-        "e": until,
-        "t": booking.topic.title,
-    }
+    window = _window(booking.starts_at, booking.ends_at)
+    return _("主播 %(a)s 在 %(s)s—%(e)s 已有派单“%(t)s”。") % {"a": anchor, **window, "t": booking.topic.title}
 
 
 def host_errors(session: LiveSession, anchors: list[Anchor], products: list[Product]) -> list[FieldError]:
