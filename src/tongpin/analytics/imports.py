@@ -5,6 +5,7 @@ changes nothing (articles and samples are keyed; roll-ups are recomputed from th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -152,9 +153,10 @@ PLATFORM_ALIASES = {
 }
 
 
-def _platform_names() -> dict[str, str]:
+@functools.lru_cache(maxsize=8)
+def _platform_names(language: str | None) -> dict[str, str]:
     """Every accepted spelling (casefolded) → code: the code, the Chinese label, the label in the reader's
-    language and the aliases."""
+    language and the aliases. Built once per language, not for every row of an import."""
     names = {code.casefold(): code for code in Platform.values}
     with translation.override(None):  # the msgids: the Chinese labels, whatever language is active
         names |= {str(label).casefold(): code for code, label in Platform.choices}
@@ -166,7 +168,7 @@ def _platform_names() -> dict[str, str]:
 def platform_code(raw) -> str:
     """A platform cell ("wechat", "微信公众号", "微信", "WeChat") as its code; refused with the values accepted."""
     text = re.sub(r"\s+", "", str(raw or ""))
-    code = _platform_names().get(text.casefold())
+    code = _platform_names(translation.get_language()).get(text.casefold())
     if code is None:
         accepted = pgettext("list separator", "、").join(
             _("%(label)s（%(code)s）") % {"label": label, "code": code} for code, label in Platform.choices

@@ -109,9 +109,10 @@ class ProductOut(Schema):
 
     @staticmethod
     def resolve_documents(product: Product) -> list[dict]:
-        documents = product.documents.all()
-        in_force = {d.pk for d in services.documents_in_force(documents).values()}
-        return [{**fields_of(d, "id", "kind", "number", "expires_on"), "in_force": d.pk in in_force} for d in documents]
+        return [
+            {**fields_of(d, "id", "kind", "number", "expires_on"), "in_force": counts}
+            for d, counts in services.documents_marked(product.documents.all())
+        ]
 
 
 def product_values(request, payload: Schema) -> dict:

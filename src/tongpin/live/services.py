@@ -91,6 +91,13 @@ def documents_in_force(documents) -> dict[str, ProductDocument]:
     return latest
 
 
+def documents_marked(documents) -> list[tuple[ProductDocument, bool]]:
+    """Each document with whether it is the one in force for its kind (the product page and the API list both)."""
+    documents = list(documents)
+    in_force = {d.pk for d in documents_in_force(documents).values()}
+    return [(d, d.pk in in_force) for d in documents]
+
+
 def remove_document(actor: Actor, product: Product, document_id: int) -> None:
     """Take a document off a product (entered by mistake, or withdrawn by the enterprise); audited."""
     roles.require(actor.user, roles.LIVE_MANAGE)

@@ -192,9 +192,7 @@ def product_detail(request, product_id: int):
                     product_id=product.pk, success=_("已添加。"))  # fmt: skip
     if isinstance(form, HttpResponseRedirect):
         return form
-    documents = list(product.documents.all())
-    in_force = {d.pk for d in services.documents_in_force(documents).values()}
-    rows = [(d, d.pk in in_force) for d in documents]
+    rows = services.documents_marked(product.documents.all())
     context = {"product": product, "form": form, "today": timezone.localdate(), "documents": rows}
     return render(request, "live/product.html", context)
 

@@ -259,7 +259,8 @@ def topic_detail(request, topic_id: int):
                     topic_id=topic.pk)  # fmt: skip
     if isinstance(form, HttpResponseRedirect):
         return form
-    assignments = [(a, services.assignment_conflicts(a)) for a in topic.assignments.select_related("assignee")]
+    rows = list(topic.assignments.select_related("assignee"))
+    assignments = list(zip(rows, services.conflicts_of(rows), strict=True))  # bookings read once, not per row
     moves = services.topic_moves(request.user, topic)
     return render(
         request,
@@ -293,12 +294,12 @@ def topic_move(request, topic_id: int):
 @page_needs(roles.PLAN_VIEW)
 def my_assignments(request):
     show_all = request.GET.get("all") == "1"
-    rows = services.own_assignments(request.user, show_all)
+    rows = list(services.own_assignments(request.user, show_all)[:200])
     return render(
         request,
         "planning/my_assignments.html",
         {
-            "assignments": [(a, services.assignment_conflicts(a)) for a in rows[:200]],
+            "assignments": list(zip(rows, services.conflicts_of(rows), strict=True)),
             "show_all": show_all,
             "now": timezone.now(),
             "ical_url": _ical_url(request.user, "person"),
